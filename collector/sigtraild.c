@@ -1,0 +1,642 @@
+/* sigtraild.c: the collector daemon. main() reads like its table of
+ * contents: parse options, check privileges, open the database, take the
+ * audit configuration it needs (enabled flag, rules, audit pid, backlog),
+ * drop privileges, then loop: netlink or stdin -> filter -> libauparse ->
+ * writer thread -> SQLite. SIGTERM/SIGINT stop it: rules removed, pending
+ * records drained and written, audit state restored, exit 0.
+ * Try it: sigtraild --foreground --db ./sigtrail.db, then `kill -9` something
+ * and `sqlite3 ./sigtrail.db 'select * from signals'`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "sigtrail/assemble.h"
+#include "sigtrail/audit_ctl.h"
+#include "sigtrail/decode.h"
+#include "sigtrail/filter.h"
+#include "sigtrail/log.h"
+#include "sigtrail/privs.h"
+#include "sigtrail/sigsys.h"
+#include "sigtrail/source.h"
+#include "sigtrail/store.h"
+#include "sigtrail/writer.h"
+
+enum {
+	AUDIT_LOCKED = 2,         /* enabled=2: `auditctl -e 2`, immutable until reboot */
+	MIN_BACKLOG_LIMIT = 8192, /* kernel queue while we are busy: ~1 s of a storm */
+	QUEUE_CAPACITY = 65536,   /* events between reader and writer thread */
+	EOE_TIMEOUT_S = 2,
+	TICK_MS = 250,
+	DRAIN_QUIET_MS = 200,     /* at stop: input quiet this long means drained */
+	DRAIN_MAX_MS = 3000,
+	LOSS_LOG_INTERVAL_S = 60,
+};
+
+/* Command-line values. */
+static const char *arg_db = SIGTRAIL_DEFAULT_DB;
+static const char *arg_source = "auto";
+static const char *arg_tee;
+static const char *arg_inject;
+static bool arg_foreground;
+static bool arg_include_sig0;
+static bool arg_keep_rules;
+static bool arg_verbose;
+
+static volatile sig_atomic_t stop_signal;
+
+/* All daemon state. */
+struct daemon {
+	enum src_kind kind;
+	int ctl_fd;                   /* audit control socket, -1 in stdin mode */
+	struct audit_status status;   /* as read at start (after injection) */
+	bool restore_enabled;         /* we enabled auditing: disable on exit */
+	bool restore_backlog;         /* we raised the backlog limit: put it back */
+	uint32_t old_backlog;
+	struct ctl_rules rules;
+	struct src *src;
+	struct filter filter;
+	struct assembler *assembler;
+	struct store *store;          /* owned by the writer while it runs */
+	struct writer *writer;
+	FILE *tee;                    /* --tee: kept records, as auditd log lines */
+	int ready_fd;                 /* daemonizing: tells the parent we are up */
+	int64_t last_input_ms;        /* last time the source delivered something */
+	int64_t last_loss_log_s;      /* rate limit for loss warnings */
+	uint64_t logged_losses;       /* losses already reported */
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: sigtraild [OPTIONS]\n"
+		"Record every signal sent on this machine, with sender and target, in SQLite.\n"
+		"\n"
+		"  -d, --db PATH          database (default %s)\n"
+		"  -f, --foreground       stay in the foreground, log to stderr\n"
+		"  -s, --source MODE      auto (default): become the audit daemon if none runs,\n"
+		"                         else listen beside it; unicast: become the audit\n"
+		"                         daemon; multicast: read-only listener beside auditd;\n"
+		"                         stdin: auditd log lines on stdin (auditd plugin)\n"
+		"      --include-sig0     also record kill(pid, 0) existence probes\n"
+		"      --keep-rules       leave the audit rules loaded at exit\n"
+		"      --tee FILE         also append the kept raw records to FILE\n"
+		"      --inject-status K=V[,K=V]  testing: pretend the kernel reported this\n"
+		"                         audit status (enabled, pid, backlog_limit)\n"
+		"  -v, --verbose          debug logging\n"
+		"  -h, --help             this help\n"
+		"  -V, --version          print the version\n"
+		"\n"
+		"Examples:\n"
+		"  sigtraild --foreground --db ./sigtrail.db\n"
+		"  sigtraild --source multicast             # beside a running auditd\n"
+		"  sigtraild --source stdin --db /tmp/t.db < /var/log/audit/audit.log\n"
+		"  sqlite3 %s \"select time, signame, sender_cmdline, target_comm\n"
+		"     from signals where target_pid = 4242 order by id desc\"\n",
+		SIGTRAIL_DEFAULT_DB, SIGTRAIL_DEFAULT_DB);
+}
+
+static void parse_args(int argc, char **argv)
+{
+	enum { OPT_SIG0 = 256, OPT_KEEP, OPT_TEE, OPT_INJECT };
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"source", required_argument, NULL, 's'},
+		{"include-sig0", no_argument, NULL, OPT_SIG0},
+		{"keep-rules", no_argument, NULL, OPT_KEEP},
+		{"tee", required_argument, NULL, OPT_TEE},
+		{"inject-status", required_argument, NULL, OPT_INJECT},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:fs:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			arg_db = optarg;
+			break;
+		case 'f':
+			arg_foreground = true;
+			break;
+		case 's':
+			arg_source = optarg;
+			break;
+		case OPT_SIG0:
+			arg_include_sig0 = true;
+			break;
+		case OPT_KEEP:
+			arg_keep_rules = true;
+			break;
+		case OPT_TEE:
+			arg_tee = optarg;
+			break;
+		case OPT_INJECT:
+			arg_inject = optarg;
+			break;
+		case 'v':
+			arg_verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EX_OK);
+		case 'V':
+			printf("sigtraild %s\n", SIGTRAIL_VERSION);
+			exit(EX_OK);
+		default:
+			usage(stderr);
+			exit(EX_USAGE);
+		}
+	}
+	if (optind < argc)
+		fatal(EX_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (strcmp(arg_source, "auto") != 0 && strcmp(arg_source, "unicast") != 0 &&
+	    strcmp(arg_source, "multicast") != 0 && strcmp(arg_source, "stdin") != 0)
+		fatal(EX_USAGE, "--source '%s': expected auto, unicast, multicast or stdin",
+		      arg_source);
+	if (arg_db[0] == '\0')
+		fatal(EX_USAGE, "--db: empty path");
+}
+
+/* --inject-status enabled=2,pid=123,backlog_limit=64 overrides fields of
+ * the status the kernel reported, so tests can exercise immutable mode and
+ * a foreign audit daemon without putting the machine in those states. */
+static void apply_injection(struct audit_status *st, const char *spec)
+{
+	char buf[256];
+	char *save = NULL;
+
+	if (strlen(spec) >= sizeof(buf))
+		fatal(EX_USAGE, "--inject-status: too long");
+	strcpy(buf, spec);
+	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		int64_t v;
+
+		if (!eq || parse_i64(eq + 1, 10, &v) < 0 || v < 0 || v > UINT32_MAX)
+			fatal(EX_USAGE, "--inject-status: '%s' is not KEY=NUMBER", kv);
+		*eq = '\0';
+		if (strcmp(kv, "enabled") == 0 && v <= 2)
+			st->enabled = (uint32_t)v;
+		else if (strcmp(kv, "pid") == 0)
+			st->pid = (uint32_t)v;
+		else if (strcmp(kv, "backlog_limit") == 0)
+			st->backlog_limit = (uint32_t)v;
+		else
+			fatal(EX_USAGE, "--inject-status: unknown key or bad value '%s=%s' "
+					"(enabled=0..2, pid, backlog_limit)",
+			      kv, eq + 1);
+	}
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* Handlers only set a flag; the signals stay blocked except inside ppoll(),
+ * so a stop request can never slip in between the check and the wait. */
+static void setup_signals(sigset_t *ret_unblocked)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &block, ret_unblocked) < 0)
+		fatal(EX_OSERR, "sigprocmask: %s", strerror(errno));
+	sigdelset(ret_unblocked, SIGTERM);
+	sigdelset(ret_unblocked, SIGINT);
+	sigdelset(ret_unblocked, SIGHUP);
+	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0)
+		fatal(EX_OSERR, "sigaction: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* SQLite must never get fd 0-2: a stray write to stderr would land in it. */
+static void ensure_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int nfd = open("/dev/null", O_RDWR);
+		if (nfd < 0)
+			exit(EX_OSERR);
+		if (nfd != fd) /* fds are allocated lowest-first, so this is fd */
+			exit(EX_OSERR);
+	}
+}
+
+static void on_event(void *userdata, struct st_event *ev)
+{
+	struct daemon *d = userdata;
+
+	(void)writer_push(d->writer, ev); /* a full queue is counted, not waited for */
+}
+
+static void on_record(void *userdata, int type, const char *body, size_t len, const char *line,
+		      size_t line_len)
+{
+	struct daemon *d = userdata;
+
+	if (filter_record(&d->filter, type, body, len) != FILTER_KEEP)
+		return;
+	if (line)
+		(void)asm_feed_line(d->assembler, line, line_len);
+	else
+		(void)asm_feed_record(d->assembler, type, body, len);
+	if (d->tee) {
+		if (line)
+			fprintf(d->tee, "%.*s\n", (int)line_len, line);
+		else
+			fprintf(d->tee, "type=%s msg=%.*s\n", audit_msg_type_to_name(type),
+				(int)len, body);
+	}
+}
+
+/* Everything lost so far, from every place it can be lost. */
+static uint64_t losses(const struct daemon *d, const struct src_stats *ss,
+		       const struct asm_stats *as, const struct writer_stats *ws)
+{
+	return ss->overruns + ss->oversized + ss->unparsable + d->filter.malformed +
+	       as->malformed + as->feed_errors + as->oom + ws->dropped + ws->store.rows_lost;
+}
+
+/* Warn about new losses at most once a minute; at the end, always summarise. */
+static void log_losses(struct daemon *d, const struct writer_stats *ws, bool final)
+{
+	struct src_stats ss;
+	struct asm_stats as;
+	int64_t now = mono_ms() / 1000;
+
+	src_stats(d->src, &ss);
+	asm_stats(d->assembler, &as);
+	uint64_t lost = losses(d, &ss, &as, ws);
+	if (!final && (lost == d->logged_losses || now - d->last_loss_log_s < LOSS_LOG_INTERVAL_S))
+		return;
+	log_msg(lost != d->logged_losses ? LOG_LVL_WARN : LOG_LVL_INFO,
+		"%s: %llu events recorded as %llu rows; lost: %llu socket overruns, "
+		"%llu oversized and %llu unparsable lines, %llu malformed records, "
+		"%llu malformed events, %llu queue-full drops, %llu rows refused by the "
+		"database%s%s",
+		final ? "stopped" : "losses", (unsigned long long)as.events,
+		(unsigned long long)ws->store.rows_written, (unsigned long long)ss.overruns,
+		(unsigned long long)ss.oversized, (unsigned long long)ss.unparsable,
+		(unsigned long long)d->filter.malformed, (unsigned long long)as.malformed,
+		(unsigned long long)ws->dropped, (unsigned long long)ws->store.rows_lost,
+		ws->last_error ? "; last database error: " : "",
+		ws->last_error ? strerror(-ws->last_error) : "");
+	d->logged_losses = lost;
+	d->last_loss_log_s = now;
+}
+
+/* Undo, in reverse, whatever setup() did. Safe on a partial setup. */
+static void teardown(struct daemon *d)
+{
+	int r;
+
+	if (d->ctl_fd >= 0 && !arg_keep_rules) {
+		/* Rules first, so that the drain below ends. */
+		r = ctl_rules_remove(d->ctl_fd, &d->rules);
+		if (r < 0)
+			log_error("removing audit rules failed: %s; remove them with "
+				  "`auditctl -D -k %s`",
+				  strerror(-r), SIGTRAIL_RULE_KEY);
+	}
+	if (d->src && d->assembler) {
+		/* Records already queued in the kernel or the socket belong to
+		 * signals sent before the stop: read until the input is quiet. */
+		int64_t start = mono_ms(), quiet = start;
+		while (d->kind != SRC_STDIN && mono_ms() - quiet < DRAIN_QUIET_MS &&
+		       mono_ms() - start < DRAIN_MAX_MS) {
+			struct pollfd p = {.fd = src_fd(d->src), .events = POLLIN};
+			if (poll(&p, 1, 50) > 0 && src_read(d->src, on_record, d) > 0)
+				quiet = mono_ms();
+		}
+		asm_flush(d->assembler);
+	}
+	if (d->writer) {
+		struct writer_stats ws;
+		writer_stop(d->writer, &ws); /* writes everything queued */
+		d->writer = NULL;
+		if (d->src && d->assembler)
+			log_losses(d, &ws, true);
+	}
+	src_close(d->src); /* unicast: gives the audit pid back */
+	d->src = NULL;
+	if (d->ctl_fd >= 0) {
+		if (d->restore_backlog &&
+		    (r = ctl_set_backlog_limit(d->ctl_fd, d->old_backlog)) < 0)
+			log_error("restoring the audit backlog limit to %u failed: %s",
+				  d->old_backlog, strerror(-r));
+		if (d->restore_enabled && (r = ctl_set_enabled(d->ctl_fd, 0)) < 0)
+			log_error("disabling auditing again failed: %s", strerror(-r));
+	}
+	asm_free(d->assembler);
+	store_close(d->store);
+	ctl_rules_free(&d->rules);
+	if (d->ctl_fd >= 0)
+		close(d->ctl_fd);
+	if (d->tee)
+		fclose(d->tee);
+}
+
+static void check_caps(const cap_value_t *caps, size_t n, const char *why)
+{
+	cap_value_t missing = 0;
+	int r = privs_check(caps, n, &missing);
+
+	if (r == -EPERM)
+		fatal(EX_NOPERM, "missing capability %s (needed %s): run as root",
+		      privs_name(missing), why);
+	if (r < 0)
+		fatal(EX_OSERR, "cannot read capabilities: %s", strerror(-r));
+}
+
+/* Pick the source: unicast unless another audit daemon is registered. */
+static enum src_kind choose_source(const struct audit_status *st)
+{
+	if (strcmp(arg_source, "stdin") == 0)
+		return SRC_STDIN;
+	if (strcmp(arg_source, "unicast") == 0)
+		return SRC_UNICAST;
+	if (strcmp(arg_source, "multicast") == 0)
+		return SRC_MULTICAST;
+	if (st->pid != 0) {
+		char comm[64] = "?";
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%u/comm", st->pid);
+		FILE *f = fopen(path, "re");
+		if (f) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = '\0';
+			fclose(f);
+		}
+		log_info("source: multicast, because audit pid %u (%s) is already the audit "
+			 "daemon; sigtraild listens beside it",
+			 st->pid, comm);
+		return SRC_MULTICAST;
+	}
+	log_info("source: unicast, because no audit daemon is registered; sigtraild becomes it");
+	return SRC_UNICAST;
+}
+
+/* Fork into the background; the parent waits until the child reports ready
+ * so that every setup error still reaches the terminal and the exit code. */
+static void daemonize(struct daemon *d)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		fatal(EX_OSERR, "pipe2: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		fatal(EX_OSERR, "fork: %s", strerror(errno));
+	if (pid > 0) {
+		unsigned char code = EX_SOFTWARE;
+		close(p[1]);
+		if (read(p[0], &code, 1) != 1)
+			code = EX_SOFTWARE; /* the child died and said why on stderr */
+		_exit(code);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		fatal(EX_OSERR, "setsid: %s", strerror(errno));
+	if (chdir("/") < 0)
+		fatal(EX_OSERR, "chdir /: %s", strerror(errno));
+	d->ready_fd = p[1];
+}
+
+static void announce_ready(struct daemon *d, int added)
+{
+	log_info("ready: source %s, %d audit rules added, %zu already loaded, database %s",
+		 d->kind == SRC_UNICAST	    ? "unicast"
+		 : d->kind == SRC_MULTICAST ? "multicast"
+					    : "stdin",
+		 added, d->rules.n - (size_t)added, arg_db);
+	if (d->ready_fd >= 0) {
+		unsigned char ok = 0;
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		log_init("sigtraild", arg_verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO, true);
+		if (null >= 0) {
+			(void)dup2(null, 0);
+			(void)dup2(null, 1);
+			(void)dup2(null, 2);
+			close(null);
+		}
+		(void)!write(d->ready_fd, &ok, 1);
+		close(d->ready_fd);
+		d->ready_fd = -1;
+	}
+}
+
+/* Acquire everything, in the order that makes failures harmless: checks and
+ * the database before any change to the kernel's audit state. */
+static int setup(struct daemon *d)
+{
+	static const cap_value_t need_control[] = {CAP_AUDIT_CONTROL};
+	static const cap_value_t need_read[] = {CAP_AUDIT_READ};
+	char host[HOST_NAME_MAX + 1] = "";
+	char err[512];
+	int r, added = 0;
+
+	d->ctl_fd = -1;
+	d->ready_fd = -1;
+	d->filter.include_sig0 = arg_include_sig0;
+	if (sigsys_init() < 0)
+		fatal(EX_SOFTWARE, "libaudit knows no syscall table; cannot recognise signals");
+
+	if (strcmp(arg_source, "stdin") != 0) {
+		check_caps(need_control, 1, "to load audit rules");
+		d->ctl_fd = ctl_open();
+		if (d->ctl_fd < 0)
+			fatal(EX_UNAVAILABLE, "cannot open the audit netlink socket: %s (is the "
+					      "kernel built with CONFIG_AUDIT?)",
+			      strerror(-d->ctl_fd));
+		r = ctl_status(d->ctl_fd, &d->status);
+		if (r < 0)
+			fatal(EX_UNAVAILABLE, "cannot read the audit status: %s", strerror(-r));
+		if (arg_inject)
+			apply_injection(&d->status, arg_inject);
+	}
+	d->kind = choose_source(&d->status);
+	if (d->kind == SRC_MULTICAST)
+		check_caps(need_read, 1, "to read the audit multicast group");
+
+	(void)gethostname(host, sizeof(host) - 1);
+	r = store_open(arg_db, host[0] ? host : NULL, &d->store, err, sizeof(err));
+	if (r < 0)
+		fatal(r == -EACCES || r == -EPERM || r == -ENOENT ? EX_CANTCREAT : EX_DATAERR,
+		      "%s", err);
+	if (arg_tee) {
+		d->tee = fopen(arg_tee, "ae");
+		if (!d->tee)
+			fatal(EX_CANTCREAT, "--tee %s: %s", arg_tee, strerror(errno));
+	}
+	if (!arg_foreground)
+		daemonize(d);
+
+	if (d->ctl_fd >= 0) {
+		bool immutable = d->status.enabled == AUDIT_LOCKED;
+
+		if (d->status.enabled == 0) {
+			r = ctl_set_enabled(d->ctl_fd, 1);
+			if (r < 0) {
+				log_error("cannot enable auditing: %s", strerror(-r));
+				return EX_UNAVAILABLE;
+			}
+			d->restore_enabled = true;
+			log_info("auditing was disabled; enabled it until sigtraild stops");
+		}
+		r = ctl_rules_build(&d->rules, arg_include_sig0);
+		if (r < 0) {
+			log_error("cannot build audit rules for this machine: %s", strerror(-r));
+			return EX_SOFTWARE;
+		}
+		added = ctl_rules_install(d->ctl_fd, &d->rules, immutable);
+		if (added == -EROFS) {
+			log_error("the audit configuration is immutable (enabled=2) and sigtrail's "
+				  "rules are not loaded; nothing can be recorded until they are. Add "
+				  "these lines to /etc/audit/rules.d/sigtrail.rules and reboot:");
+			for (size_t i = 0; i < d->rules.n; i++)
+				log_error("  %s", d->rules.r[i].text);
+			return EX_CONFIG;
+		}
+		if (added < 0) {
+			log_error("cannot load audit rules: %s", strerror(-added));
+			return EX_UNAVAILABLE;
+		}
+		if (immutable)
+			log_info("audit configuration is immutable; its sigtrail rules are loaded");
+	}
+
+	r = src_open(d->kind, STDIN_FILENO, &d->src);
+	if (r == -EEXIST) {
+		log_error("cannot become the audit daemon: pid %u already is (run with "
+			  "--source multicast to listen beside it)",
+			  d->status.pid);
+		return EX_UNAVAILABLE;
+	}
+	if (r < 0) {
+		log_error("cannot open the %s audit source: %s", arg_source, strerror(-r));
+		return EX_UNAVAILABLE;
+	}
+	if (d->kind == SRC_UNICAST && d->status.backlog_limit < MIN_BACKLOG_LIMIT &&
+	    d->status.enabled != AUDIT_LOCKED) {
+		r = ctl_set_backlog_limit(d->ctl_fd, MIN_BACKLOG_LIMIT);
+		if (r < 0) {
+			log_warn("cannot raise the audit backlog limit from %u to %u: %s, ignoring",
+				 d->status.backlog_limit, MIN_BACKLOG_LIMIT, strerror(-r));
+		} else {
+			d->restore_backlog = true;
+			d->old_backlog = d->status.backlog_limit;
+		}
+	}
+
+	r = asm_new(on_event, d, EOE_TIMEOUT_S, &d->assembler);
+	if (r == 0)
+		r = writer_start(d->store, QUEUE_CAPACITY, &d->writer);
+	if (r < 0) {
+		log_error("cannot start: %s", strerror(-r));
+		return EX_OSERR;
+	}
+
+	/* From here on only CAP_AUDIT_CONTROL is needed: at exit, to remove the
+	 * rules and restore the status. In stdin mode, nothing. */
+	r = privs_drop(need_control, d->ctl_fd >= 0 ? 1 : 0);
+	if (r < 0) {
+		log_error("cannot drop capabilities: %s", strerror(-r));
+		return EX_OSERR;
+	}
+	announce_ready(d, added);
+	return 0;
+}
+
+static int run(struct daemon *d, const sigset_t *unblocked)
+{
+	int64_t last_age = mono_ms();
+	struct pollfd p = {.fd = src_fd(d->src), .events = POLLIN};
+
+	d->last_input_ms = last_age;
+	while (!stop_signal) {
+		struct timespec tick = {.tv_sec = 0, .tv_nsec = TICK_MS * 1000000L};
+		int r = ppoll(&p, 1, &tick, unblocked);
+
+		if (r < 0 && errno != EINTR) {
+			log_error("ppoll: %s", strerror(errno));
+			return EX_OSERR;
+		}
+		if (r > 0) {
+			r = src_read(d->src, on_record, d);
+			if (r == -EPIPE) {
+				log_info("end of input");
+				return 0;
+			}
+			if (r < 0) {
+				log_error("reading audit records failed: %s", strerror(-r));
+				return EX_IOERR;
+			}
+			if (r > 0)
+				d->last_input_ms = mono_ms();
+		}
+		int64_t now = mono_ms();
+		/* A stdin source may be a file far in the past: age its events only
+		 * when it has been quiet, or auparse would cut events in half. */
+		if (now - last_age >= 1000 &&
+		    (d->kind != SRC_STDIN || now - d->last_input_ms >= 1000)) {
+			asm_age(d->assembler);
+			last_age = now;
+		}
+		struct writer_stats ws;
+		writer_stats(d->writer, &ws);
+		log_losses(d, &ws, false);
+	}
+	log_info("stopping on %s", strsignal(stop_signal));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = {0};
+	sigset_t unblocked;
+	int code;
+
+	ensure_std_fds();
+	parse_args(argc, argv);
+	log_init("sigtraild", arg_verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO, false);
+	umask(027);
+	setup_signals(&unblocked);
+
+	code = setup(&d);
+	if (code == 0)
+		code = run(&d, &unblocked);
+	teardown(&d);
+	return code;
+}

@@ -1,0 +1,467 @@
+/* store.c: events become rows. The schema comes from schema/NNN-*.sql, embedded
+ * at build time and applied as numbered migrations (PRAGMA user_version);
+ * the file is marked with PRAGMA application_id so that sigtrail never
+ * writes into a database that is not its own. Strings are interned in the
+ * `strings` table through a bounded in-memory cache; rows are written with
+ * one prepared statement inside transactions that the caller commits.
+ * Exercise with `meson test -C build store` or by hand:
+ *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log
+ *   sqlite3 /tmp/t.db 'select * from signals' */
+#include "sigtrail/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sigtrail/ids.h"
+#include "sigtrail/names.h"
+#include "sigtrail/schema.h"
+#include "sigtrail/sigsys.h"
+
+enum {
+	INTERN_SLOTS = 4096,            /* power of two */
+	INTERN_MAX_BYTES = 1024 * 1024, /* cache memory bound; emptied when exceeded */
+};
+
+struct intern_slot {
+	uint64_t hash;
+	char *value;  /* NULL: empty */
+	int64_t id;
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *insert;      /* one signal_rows row */
+	sqlite3_stmt *str_find;    /* id of a string */
+	sqlite3_stmt *str_add;     /* new string */
+	char *default_host;
+	bool in_txn;
+	unsigned pending;          /* rows in the open transaction */
+	struct store_stats stats;
+	struct intern_slot intern[INTERN_SLOTS];
+	size_t intern_used, intern_bytes;
+	struct ids_cache ids;
+};
+
+static int sqlite_to_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_PERM:
+	case SQLITE_READONLY:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return -EEXIST;
+	default:
+		return -EIO;
+	}
+}
+
+static void intern_clear(struct store *st)
+{
+	for (size_t i = 0; i < INTERN_SLOTS; i++) {
+		free(st->intern[i].value);
+		st->intern[i].value = NULL;
+	}
+	st->intern_used = st->intern_bytes = 0;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* The strings.id of `value`, inserting it if new; 0 with *ret_id NULL-ish
+ * (-1) for a NULL value. Returns 0 or an SQLite error code. */
+static int intern(struct store *st, const char *value, int64_t *ret_id)
+{
+	uint64_t h;
+	size_t i;
+	int rc;
+
+	*ret_id = -1;
+	if (!value)
+		return SQLITE_OK;
+	h = fnv1a(value);
+	for (i = h & (INTERN_SLOTS - 1); st->intern[i].value; i = (i + 1) & (INTERN_SLOTS - 1)) {
+		if (st->intern[i].hash == h && strcmp(st->intern[i].value, value) == 0) {
+			*ret_id = st->intern[i].id;
+			return SQLITE_OK;
+		}
+	}
+	sqlite3_reset(st->str_find);
+	sqlite3_bind_text(st->str_find, 1, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st->str_find);
+	if (rc == SQLITE_ROW) {
+		*ret_id = sqlite3_column_int64(st->str_find, 0);
+	} else if (rc == SQLITE_DONE) {
+		sqlite3_reset(st->str_add);
+		sqlite3_bind_text(st->str_add, 1, value, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st->str_add);
+		if (rc != SQLITE_DONE)
+			return rc;
+		*ret_id = sqlite3_last_insert_rowid(st->db);
+	} else {
+		return rc;
+	}
+	sqlite3_reset(st->str_find);
+
+	size_t len = strlen(value);
+	if (st->intern_used >= INTERN_SLOTS * 3 / 4 || st->intern_bytes + len > INTERN_MAX_BYTES) {
+		intern_clear(st);
+		i = h & (INTERN_SLOTS - 1);
+	}
+	char *copy = strdup(value);
+	if (copy) { /* a failed copy only costs a lookup next time */
+		st->intern[i] = (struct intern_slot){.hash = h, .value = copy, .id = *ret_id};
+		st->intern_used++;
+		st->intern_bytes += len;
+	}
+	return SQLITE_OK;
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static int pragma_int(sqlite3 *db, const char *sql, int64_t *ret)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			*ret = sqlite3_column_int64(s, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Refuse a directory that others can write into (they could swap the file),
+ * unless it is sticky like /tmp. Create the last component if missing. */
+static int check_dir(const char *path, char *err, size_t errlen)
+{
+	char *copy = strdup(path);
+	struct stat sb;
+	int r = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	const char *dir = dirname(copy);
+	if (stat(dir, &sb) < 0 && errno == ENOENT && mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		r = -errno;
+		snprintf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
+	} else if (stat(dir, &sb) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cannot use directory %s: %s", dir, strerror(errno));
+	} else if (!S_ISDIR(sb.st_mode)) {
+		r = -ENOTDIR;
+		snprintf(err, errlen, "%s is not a directory", dir);
+	} else if ((sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX)) {
+		r = -EPERM;
+		snprintf(err, errlen,
+			 "directory %s is writable by everyone; use a directory only its owner can "
+			 "write",
+			 dir);
+	}
+	free(copy);
+	return r;
+}
+
+static int migrate(struct store *st, const char *path, char *err, size_t errlen)
+{
+	int64_t version = 0, app = 0, objects = 0;
+	int rc;
+
+	if ((rc = pragma_int(st->db, "PRAGMA application_id", &app)) != SQLITE_OK ||
+	    (rc = pragma_int(st->db, "PRAGMA user_version", &version)) != SQLITE_OK ||
+	    (rc = pragma_int(st->db, "SELECT count(*) FROM sqlite_master", &objects)) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot read database header: %s", path,
+			 sqlite3_errmsg(st->db));
+		return sqlite_to_errno(rc);
+	}
+	if (app != STORE_APPLICATION_ID && (objects > 0 || version != 0)) {
+		snprintf(err, errlen, "%s is not a sigtrail database (application_id %#llx); refusing "
+				      "to write into it",
+			 path, (unsigned long long)app);
+		return -EEXIST;
+	}
+	if (version > (int64_t)store_migrations_count) {
+		snprintf(err, errlen,
+			 "%s has schema version %lld, newer than this sigtrail (%u); upgrade sigtrail",
+			 path, (long long)version, store_migrations_count);
+		return -EPROTO;
+	}
+	if (version == (int64_t)store_migrations_count)
+		return 0;
+
+	if ((rc = exec(st->db, "BEGIN IMMEDIATE")) != SQLITE_OK)
+		goto fail;
+	for (unsigned v = (unsigned)version; v < store_migrations_count; v++)
+		if ((rc = exec(st->db, store_migrations[v])) != SQLITE_OK)
+			goto fail;
+	char sql[96];
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA user_version = %u",
+		 STORE_APPLICATION_ID, store_migrations_count);
+	if ((rc = exec(st->db, sql)) != SQLITE_OK || (rc = exec(st->db, "COMMIT")) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: cannot create the schema: %s", path, sqlite3_errmsg(st->db));
+	(void)exec(st->db, "ROLLBACK");
+	return sqlite_to_errno(rc);
+}
+
+int store_open(const char *path, const char *default_host, struct store **ret, char *err,
+	       size_t errlen)
+{
+	struct store *st;
+	struct stat sb;
+	int r, rc;
+
+	snprintf(err, errlen, "unknown error");
+	r = check_dir(path, err, errlen);
+	if (r < 0)
+		return r;
+	if (lstat(path, &sb) == 0 && (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid())) {
+		snprintf(err, errlen, "%s is not a regular file owned by uid %u; refusing to use it",
+			 path, (unsigned)geteuid());
+		return -EPERM;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	ids_init(&st->ids);
+	st->default_host = default_host ? strdup(default_host) : NULL;
+
+	rc = sqlite3_open_v2(path, &st->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW |
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database %s: %s (%s)", path,
+			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc), strerror(errno));
+		r = errno ? -errno : sqlite_to_errno(rc);
+		goto err;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	(void)sqlite3_busy_timeout(st->db, 5000);
+	/* WAL: readers (sqlite3, the CLI) never block the writer, and a commit
+	 * is one append. NORMAL sync: a power loss may lose the last commits but
+	 * never corrupts the file. */
+	rc = exec(st->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+			  "PRAGMA foreign_keys = OFF");
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot use database %s: %s", path, sqlite3_errmsg(st->db));
+		r = sqlite_to_errno(rc);
+		goto err;
+	}
+	r = migrate(st, path, err, errlen);
+	if (r < 0)
+		goto err;
+	if (sqlite3_prepare_v3(st->db,
+			       "INSERT INTO signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, "
+			       "signal, success, errno_s, target_arg, sender_pid, sender_ppid, "
+			       "sender_uid, sender_euid, sender_auid, sender_ses, sender_user_s, "
+			       "sender_login_s, sender_tty_s, sender_comm_s, sender_exe_s, "
+			       "sender_cmdline_s, target_pid, target_uid, target_auid, target_ses, "
+			       "target_user_s, target_comm_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+			       "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+			       "?23, ?24, ?25, ?26, ?27)",
+			       -1, SQLITE_PREPARE_PERSISTENT, &st->insert, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(st->db, "SELECT id FROM strings WHERE value = ?1", -1,
+			       SQLITE_PREPARE_PERSISTENT, &st->str_find, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(st->db, "INSERT INTO strings(value) VALUES (?1)", -1,
+			       SQLITE_PREPARE_PERSISTENT, &st->str_add, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot prepare statements: %s", path,
+			 sqlite3_errmsg(st->db));
+		r = -EIO;
+		goto err;
+	}
+	*ret = st;
+	return 0;
+err:
+	store_close(st);
+	return r;
+}
+
+static void bind_id(sqlite3_stmt *s, int col, int64_t v)
+{
+	if (v == ST_ID_UNSET)
+		sqlite3_bind_null(s, col);
+	else
+		sqlite3_bind_int64(s, col, v);
+}
+
+static void bind_str(sqlite3_stmt *s, int col, int64_t id)
+{
+	bind_id(s, col, id); /* -1 from intern() means NULL */
+}
+
+static void rollback(struct store *st)
+{
+	(void)exec(st->db, "ROLLBACK");
+	st->in_txn = false;
+	st->stats.rows_lost += st->pending;
+	st->pending = 0;
+	intern_clear(st); /* ids created in the transaction are gone */
+}
+
+int store_insert(struct store *st, const struct st_event *ev)
+{
+	struct timespec now;
+	int64_t host, arch, sc, err, user, login, tty, comm, exe, cmd;
+	const struct sigsys *sys = sigsys_lookup(ev->arch, ev->syscall);
+	unsigned rows = ev->n_targets > 0 ? ev->n_targets : 1;
+	unsigned done = 0; /* rows of this event already in the transaction */
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!st->in_txn) {
+		rc = exec(st->db, "BEGIN");
+		if (rc != SQLITE_OK) {
+			st->stats.rows_lost += rows;
+			return sqlite_to_errno(rc);
+		}
+		st->in_txn = true;
+	}
+	if ((rc = intern(st, ev->host ? ev->host : st->default_host, &host)) != SQLITE_OK ||
+	    (rc = intern(st, sigsys_arch_name(ev->arch), &arch)) != SQLITE_OK ||
+	    (rc = intern(st, sys ? sys->name : NULL, &sc)) != SQLITE_OK ||
+	    (rc = intern(st, ev->success ? NULL : names_errno(-ev->exit), &err)) != SQLITE_OK ||
+	    (rc = intern(st, ids_user(&st->ids, ev->uid, now.tv_sec), &user)) != SQLITE_OK ||
+	    (rc = intern(st, ids_user(&st->ids, ev->auid, now.tv_sec), &login)) != SQLITE_OK ||
+	    (rc = intern(st, ev->tty, &tty)) != SQLITE_OK ||
+	    (rc = intern(st, ev->comm, &comm)) != SQLITE_OK ||
+	    (rc = intern(st, ev->exe, &exe)) != SQLITE_OK ||
+	    (rc = intern(st, ev->cmdline, &cmd)) != SQLITE_OK)
+		goto fail;
+
+	sqlite3_stmt *s = st->insert;
+	for (unsigned i = 0; i < rows; i++, done++) {
+		const struct st_target *t = ev->n_targets > 0 ? &ev->targets[i] : NULL;
+		int64_t tuser = -1, tcomm = -1;
+
+		if (t && ((rc = intern(st, ids_user(&st->ids, t->uid, now.tv_sec), &tuser)) !=
+				  SQLITE_OK ||
+			  (rc = intern(st, t->comm, &tcomm)) != SQLITE_OK))
+			goto fail;
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, ev->epoch_ms);
+		sqlite3_bind_int64(s, 2, (int64_t)ev->serial);
+		bind_str(s, 3, host);
+		bind_str(s, 4, arch);
+		bind_str(s, 5, sc);
+		sqlite3_bind_int(s, 6, ev->signal);
+		sqlite3_bind_int(s, 7, ev->success);
+		bind_str(s, 8, err);
+		sqlite3_bind_int(s, 9, ev->target_arg);
+		sqlite3_bind_int(s, 10, ev->pid);
+		sqlite3_bind_int(s, 11, ev->ppid);
+		bind_id(s, 12, ev->uid);
+		bind_id(s, 13, ev->euid);
+		bind_id(s, 14, ev->auid);
+		bind_id(s, 15, ev->ses);
+		bind_str(s, 16, user);
+		bind_str(s, 17, login);
+		bind_str(s, 18, tty);
+		bind_str(s, 19, comm);
+		bind_str(s, 20, exe);
+		bind_str(s, 21, cmd);
+		if (t) {
+			sqlite3_bind_int(s, 22, t->pid);
+			bind_id(s, 23, t->uid);
+			bind_id(s, 24, t->auid);
+			bind_id(s, 25, t->ses);
+		} else {
+			for (int c = 22; c <= 25; c++)
+				sqlite3_bind_null(s, c);
+		}
+		bind_str(s, 26, tuser);
+		bind_str(s, 27, tcomm);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_DONE)
+			goto fail;
+		st->pending++;
+	}
+	sqlite3_reset(s);
+	return (int)rows;
+fail:
+	sqlite3_reset(st->insert);
+	st->stats.rows_lost += rows - done; /* rollback() counts the ones in the transaction */
+	rollback(st);
+	return sqlite_to_errno(rc);
+}
+
+int store_commit(struct store *st)
+{
+	int rc;
+
+	if (!st->in_txn)
+		return 0;
+	rc = exec(st->db, "COMMIT");
+	if (rc != SQLITE_OK) {
+		rollback(st);
+		return sqlite_to_errno(rc);
+	}
+	st->in_txn = false;
+	st->stats.rows_written += st->pending;
+	st->stats.commits++;
+	st->pending = 0;
+	return 0;
+}
+
+unsigned store_pending(const struct store *st)
+{
+	return st->pending;
+}
+
+void store_stats(const struct store *st, struct store_stats *ret)
+{
+	*ret = st->stats;
+}
+
+const char *store_errmsg(const struct store *st)
+{
+	return st->db ? sqlite3_errmsg(st->db) : "no database";
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->db)
+		(void)store_commit(st);
+	sqlite3_finalize(st->insert);
+	sqlite3_finalize(st->str_find);
+	sqlite3_finalize(st->str_add);
+	intern_clear(st);
+	if (st->db)
+		sqlite3_close(st->db);
+	free(st->default_host);
+	free(st);
+}

@@ -1,0 +1,56 @@
+/* The kernel audit configuration that sigtraild touches: the status (enabled
+ * flag, backlog limit, audit pid) and its own rules. Everything it changes it
+ * records, so that it can put it back on exit. */
+#pragma once
+
+#include <libaudit.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIGTRAIL_RULE_KEY "sigtrail"
+
+enum { CTL_MAX_RULES = 8 };
+
+/* Open the control socket (rules and status only; records are read on a
+ * separate socket so that libaudit's request/ack handling never swallows one).
+ * Returns an O_CLOEXEC fd or -errno. */
+int ctl_open(void);
+
+/* Read the kernel's audit status. Returns 0 or -errno (-ETIMEDOUT if the
+ * kernel does not answer within a second). */
+int ctl_status(int fd, struct audit_status *ret);
+
+/* Set the enabled flag (0/1) or the backlog limit. Return 0 or -errno. */
+int ctl_set_enabled(int fd, uint32_t enabled);
+int ctl_set_backlog_limit(int fd, uint32_t limit);
+
+/* sigtrail's rules for this machine, and which of them this run added. */
+struct ctl_rules {
+	size_t n;
+	struct {
+		struct audit_rule_data *rule; /* owned */
+		bool added;                   /* this process added it: remove on exit */
+		char text[256];               /* auditctl syntax, for messages */
+	} r[CTL_MAX_RULES];
+};
+
+/* Build the rules for every ABI of this machine: per ABI, one rule for the
+ * syscalls whose signal is a1 and one for those whose signal is a2, each
+ * skipping signal 0 unless include_sig0. Returns 0 or -errno (-ENOTSUP for a
+ * machine libaudit does not know). */
+int ctl_rules_build(struct ctl_rules *rs, bool include_sig0);
+
+/* Load the rules that are not loaded yet; rules already present (from an
+ * earlier run with --keep-rules, or from the administrator) are left alone
+ * and will not be removed. With `immutable`, nothing can be loaded: returns
+ * -EROFS if any rule is missing. Returns the number of rules added, or
+ * -errno; on failure the rules added so far are removed again. */
+int ctl_rules_install(int fd, struct ctl_rules *rs, bool immutable);
+
+/* Remove the rules this process added. Returns 0 or the first -errno (it
+ * still tries every rule). */
+int ctl_rules_remove(int fd, struct ctl_rules *rs);
+
+/* Free the rule buffers. Accepts an empty set. */
+void ctl_rules_free(struct ctl_rules *rs);

@@ -1,0 +1,42 @@
+/* The writer thread: a bounded queue between the audit reader and SQLite, so
+ * that a slow disk never stalls the reader (and through the kernel backlog,
+ * every process that sends a signal). When the queue is full, events are
+ * dropped and counted, never waited for. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sigtrail/event.h"
+#include "sigtrail/store.h"
+
+/* A commit happens at least this often while rows are pending, which bounds
+ * how long a row takes to become visible to readers. */
+#define WRITER_COMMIT_MS 200
+
+struct writer;
+
+/* Start the thread; it owns `st` until writer_stop(). `capacity` is the queue
+ * bound in events. Returns 0 and sets *ret, or -errno. */
+int writer_start(struct store *st, size_t capacity, struct writer **ret);
+
+/* Hand an event to the writer, which takes ownership. Never blocks on I/O.
+ * Returns 0, or -ENOBUFS when the queue is full (the event is freed and
+ * counted in writer_stats().dropped). */
+int writer_push(struct writer *w, struct st_event *ev);
+
+struct writer_stats {
+	uint64_t queued;     /* events accepted */
+	uint64_t dropped;    /* events refused because the queue was full */
+	size_t depth;        /* events waiting now */
+	size_t high_water;   /* largest depth seen */
+	struct store_stats store;
+	int last_error;      /* last -errno from the store, 0 if none */
+};
+/* A consistent snapshot, safe to call from any thread. */
+void writer_stats(struct writer *w, struct writer_stats *ret);
+
+/* Write everything queued, commit, stop the thread and give `st` back to the
+ * caller (who closes it). The final counters go to *ret_final when not NULL.
+ * Accepts NULL. */
+void writer_stop(struct writer *w, struct writer_stats *ret_final);
