@@ -204,9 +204,12 @@ static int nl_read(struct src *s, src_record_fn fn, void *userdata)
 				if (h->nlmsg_type < AUDIT_FIRST_USER_MSG ||
 				    h->nlmsg_type == AUDIT_REPLACE)
 					continue; /* control traffic, not records */
-				size_t plen = h->nlmsg_len - NLMSG_HDRLEN;
+				/* The kernel sets nlmsg_len of audit records to the
+				 * payload length alone (a historic quirk kept for
+				 * ABI), so the datagram length is the truth: one
+				 * record per datagram. */
 				const char *body = NLMSG_DATA(h);
-				/* Some kernels count a trailing NUL in the payload. */
+				size_t plen = (size_t)(buf + s->msgs[i].msg_len - body);
 				while (plen > 0 && body[plen - 1] == '\0')
 					plen--;
 				fn(userdata, h->nlmsg_type, body, plen, NULL, 0);
