@@ -25,7 +25,9 @@ static void names_build(void)
 		const char *abbrev = s < KERNEL_SIGRTMIN ? sigabbrev_np(s) : NULL;
 		char *buf = sig_names[s];
 
-		if (abbrev)
+		if (s == SIGIO) /* glibc says POLL; kill -l, ps and strace say IO */
+			snprintf(buf, sizeof(sig_names[s]), "SIGIO");
+		else if (abbrev)
 			snprintf(buf, sizeof(sig_names[s]), "SIG%s", abbrev);
 		else if (s < GLIBC_SIGRTMIN)
 			snprintf(buf, sizeof(sig_names[s]), "SIG%d", s);

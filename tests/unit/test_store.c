@@ -1,0 +1,180 @@
+/* Unit tests for store.c: schema creation, reopening, refusal of foreign
+ * or newer files, and the rows an event becomes in the `signals` view. */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sigtrail/schema.h"
+#include "sigtrail/sigsys.h"
+#include "sigtrail/store.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/sigtrail-test-store-XXXXXX";
+static char path[320];
+
+/* One value of a query, as text ("(null)" for NULL), in a static buffer. */
+static const char *q(const char *sql)
+{
+	static char out[512];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+
+	snprintf(out, sizeof(out), "(error)");
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			const unsigned char *t = sqlite3_column_text(s, 0);
+			snprintf(out, sizeof(out), "%s", t ? (const char *)t : "(null)");
+		} else {
+			snprintf(out, sizeof(out), "(no row)");
+		}
+	} else {
+		printf("# %s: %s\n", sql, sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return out;
+}
+
+/* A kill -TERM -- -PGID reaching `n` processes; n = 0 means ESRCH. */
+static struct st_event *make_event(unsigned n, uint64_t serial)
+{
+	struct st_event *e = calloc(1, sizeof(*e) + n * sizeof(struct st_target));
+	e->epoch_ms = 1795317670616;
+	e->serial = serial;
+	e->arch = 0xc000003e;
+	e->syscall = 62;
+	e->signal = 15;
+	e->success = n > 0;
+	e->exit = n > 0 ? 0 : -ESRCH;
+	e->target_arg = -3921;
+	e->pid = 3847;
+	e->ppid = 3846;
+	e->uid = 65534;
+	e->euid = 65534;
+	e->auid = ST_ID_UNSET;
+	e->ses = ST_ID_UNSET;
+	e->comm = "bash";
+	e->exe = "/usr/bin/bash";
+	e->cmdline = "bash -c kill -TERM -- -3921";
+	e->n_targets = n;
+	for (unsigned i = 0; i < n; i++)
+		e->targets[i] = (struct st_target){.pid = 3921 + (int32_t)i, .uid = 0,
+						   .auid = ST_ID_UNSET, .ses = ST_ID_UNSET,
+						   .comm = "sleep"};
+	return e;
+}
+
+int main(void)
+{
+	struct store *st = NULL;
+	char err[512];
+	struct st_event *e;
+
+	ok(sigsys_init() == 0, "syscall tables");
+	ok(mkdtemp(dir) != NULL, "temp dir");
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+
+	ok(store_open(path, "testhost", &st, err, sizeof(err)) == 0, "create: %s", err);
+	is_str(q("PRAGMA user_version"), "1", "user_version set");
+	is_str(q("PRAGMA application_id"), "1397183570", "application_id 'SGTR'");
+	is_str(q("PRAGMA journal_mode"), "wal", "WAL mode");
+
+	e = make_event(3, 17);
+	is_int(store_insert(st, e), 3, "group kill of 3: 3 rows");
+	free(e);
+	e = make_event(0, 22);
+	is_int(store_insert(st, e), 1, "ESRCH: 1 row");
+	free(e);
+	is_str(q("SELECT count(*) FROM signals"), "0", "nothing visible before commit");
+	ok(store_commit(st) == 0, "commit");
+	is_str(q("SELECT count(*) FROM signals WHERE serial = 17"), "3", "3 rows visible");
+	is_str(q("SELECT group_concat(target_pid) FROM (SELECT target_pid FROM signals WHERE "
+		 "serial = 17 ORDER BY target_pid)"),
+	       "3921,3922,3923", "one row per target");
+	is_str(q("SELECT DISTINCT target_arg FROM signals WHERE serial = 17"), "-3921",
+	       "target_arg is -PGID");
+	is_str(q("SELECT time || ' ' || epoch_ms FROM signals WHERE serial = 17"),
+	       "2026-11-22T03:21:10.616Z 1795317670616", "time in UTC ISO-8601 with ms");
+	is_str(q("SELECT host || ' ' || arch || ' ' || syscall || ' ' || signame FROM signals "
+		 "WHERE serial = 17"),
+	       "testhost x86_64 kill SIGTERM", "names");
+	is_str(q("SELECT sender_user || ' ' || target_user || ' ' || target_comm || ' ' || "
+		 "sender_cmdline FROM signals WHERE serial = 17"),
+	       "nobody root sleep bash -c kill -TERM -- -3921", "user names and strings");
+	is_str(q("SELECT coalesce(sender_auid, 'NULL') || coalesce(sender_ses, 'NULL') || "
+		 "coalesce(sender_login, 'NULL') || coalesce(target_auid, 'NULL') || "
+		 "coalesce(target_ses, 'NULL') || coalesce(errno, 'NULL') FROM signals WHERE "
+		 "serial = 17"),
+	       "NULLNULLNULLNULLNULLNULL", "unset auid/ses and no errno are NULL");
+	is_str(q("SELECT success || ' ' || errno || ' ' || coalesce(target_pid, 'NULL') || ' ' "
+		 "|| coalesce(target_comm, 'NULL') FROM signals WHERE serial = 22"),
+	       "0 ESRCH NULL NULL", "ESRCH: NULL target, errno name");
+	is_str(q("SELECT count(*) FROM strings WHERE value = 'sleep'"), "1",
+	       "repeated strings stored once");
+	store_close(st);
+	st = NULL;
+
+	ok(store_open(path, "testhost", &st, err, sizeof(err)) == 0, "reopen: %s", err);
+	e = make_event(1, 30);
+	is_int(store_insert(st, e), 1, "insert after reopen");
+	free(e);
+	store_close(st);
+	st = NULL;
+	is_str(q("SELECT count(*) FROM signals"), "5", "rows kept across reopen");
+	is_str(q("SELECT count(*) FROM strings WHERE value = 'sleep'"), "1",
+	       "interning survives reopen");
+
+	/* A newer schema is refused, and the file is left alone. */
+	char sql[128];
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %u", store_migrations_count + 1);
+	sqlite3 *db;
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	is_int(store_open(path, NULL, &st, err, sizeof(err)), -EPROTO, "newer schema refused");
+	ok(strstr(err, "newer") != NULL, "message says newer: %s", err);
+
+	/* A database that is not ours is never written. */
+	char other[256];
+	snprintf(other, sizeof(other), "%s/other.db", dir);
+	sqlite3_open(other, &db);
+	sqlite3_exec(db, "CREATE TABLE mine(x); INSERT INTO mine VALUES (1)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	is_int(store_open(other, NULL, &st, err, sizeof(err)), -EEXIST, "foreign database refused");
+	ok(strstr(err, "not a sigtrail database") != NULL, "message: %s", err);
+	snprintf(path, sizeof(path), "%s", other);
+	is_str(q("SELECT count(*) FROM sqlite_master"), "1", "foreign database untouched");
+
+	/* Not a database at all. */
+	char junk[300];
+	snprintf(junk, sizeof(junk), "%s/junk.db", dir);
+	FILE *f = fopen(junk, "w");
+	fputs("this is not sqlite, and it is long enough to have a header of sorts........"
+	      "...............................................................\n",
+	      f);
+	fclose(f);
+	ok(store_open(junk, NULL, &st, err, sizeof(err)) < 0, "a text file is refused: %s", err);
+
+	/* A directory anyone can write into is refused. */
+	char open_dir[300], open_db[320];
+	snprintf(open_dir, sizeof(open_dir), "%s/open", dir);
+	mkdir(open_dir, 0777);
+	chmod(open_dir, 0777);
+	snprintf(open_db, sizeof(open_db), "%s/t.db", open_dir);
+	is_int(store_open(open_db, NULL, &st, err, sizeof(err)), -EPERM,
+	       "world-writable directory refused");
+	ok(strstr(err, "writable by everyone") != NULL, "message: %s", err);
+
+	/* An unwritable location names the path. */
+	ok(store_open("/proc/sigtrail-nope/t.db", NULL, &st, err, sizeof(err)) < 0,
+	   "unwritable path refused");
+	ok(strstr(err, "/proc/sigtrail-nope") != NULL, "message names the path: %s", err);
+
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	(void)!system(cmd);
+	return tap_done();
+}
