@@ -68,6 +68,9 @@ int ctl_status(int fd, struct audit_status *ret)
 
 int ctl_set_enabled(int fd, uint32_t enabled)
 {
+	/* 2 would lock the audit configuration until reboot: never from here. */
+	if (enabled > 1)
+		return -EINVAL;
 	int r = audit_set_enabled(fd, enabled);
 	return r < 0 ? r : 0;
 }

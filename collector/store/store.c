@@ -174,19 +174,21 @@ static int check_dir(const char *path, char *err, size_t errlen)
 	const char *dir = dirname(copy);
 	if (stat(dir, &sb) < 0 && errno == ENOENT && mkdir(dir, 0750) < 0 && errno != EEXIST) {
 		r = -errno;
-		snprintf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
+		snprintf(err, errlen, "database %s: cannot create directory %s: %s", path, dir,
+			 strerror(errno));
 	} else if (stat(dir, &sb) < 0) {
 		r = -errno;
-		snprintf(err, errlen, "cannot use directory %s: %s", dir, strerror(errno));
+		snprintf(err, errlen, "database %s: cannot use directory %s: %s", path, dir,
+			 strerror(errno));
 	} else if (!S_ISDIR(sb.st_mode)) {
 		r = -ENOTDIR;
-		snprintf(err, errlen, "%s is not a directory", dir);
+		snprintf(err, errlen, "database %s: %s is not a directory", path, dir);
 	} else if ((sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX)) {
 		r = -EPERM;
 		snprintf(err, errlen,
-			 "directory %s is writable by everyone; use a directory only its owner can "
-			 "write",
-			 dir);
+			 "database %s: directory %s is writable by everyone; use a directory only "
+			 "its owner can write",
+			 path, dir);
 	}
 	free(copy);
 	return r;

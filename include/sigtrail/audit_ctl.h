@@ -21,7 +21,9 @@ int ctl_open(void);
  * kernel does not answer within a second). */
 int ctl_status(int fd, struct audit_status *ret);
 
-/* Set the enabled flag (0/1) or the backlog limit. Return 0 or -errno. */
+/* Set the enabled flag or the backlog limit. Return 0 or -errno; an enabled
+ * value other than 0 or 1 is refused with -EINVAL (2 locks the kernel's
+ * audit configuration until reboot, which sigtraild never does). */
 int ctl_set_enabled(int fd, uint32_t enabled);
 int ctl_set_backlog_limit(int fd, uint32_t limit);
 
