@@ -53,7 +53,8 @@ if [ "${1:-}" = -- ]; then
 	shift
 	inner_cmd=$(printf '%q ' "$@")
 else
-	inner_cmd="meson test -C $(printf %q "$build") --no-rebuild --suite kernel --print-errorlogs $(printf '%q ' "$@")"
+	# Piped, so that meson prints plain lines rather than a progress bar.
+	inner_cmd="set -o pipefail; meson test -C $(printf %q "$build") --no-rebuild --suite kernel --print-errorlogs $(printf '%q ' "$@") 2>&1 | cat"
 fi
 cat >"$work/initrd/inner.sh" <<INNER
 #!/bin/bash
