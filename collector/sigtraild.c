@@ -42,6 +42,7 @@ enum {
 	DRAIN_QUIET_MS = 200,     /* at stop: input quiet this long means drained */
 	DRAIN_MAX_MS = 3000,
 	LOSS_LOG_INTERVAL_S = 60,
+	RULE_CHECK_MS = 10000,    /* how often to check that our rules are still loaded */
 };
 
 /* Command-line values. */
@@ -54,7 +55,8 @@ static bool arg_include_sig0;
 static bool arg_keep_rules;
 static bool arg_verbose;
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal; /* SIGTERM/SIGINT received: stop */
+static volatile sig_atomic_t hup_seen;    /* SIGHUP received: auditd asks plugins to reload */
 
 /* All daemon state. */
 struct daemon {
@@ -213,7 +215,10 @@ static int64_t mono_ms(void)
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	if (sig == SIGHUP)
+		hup_seen = 1;
+	else
+		stop_signal = sig;
 }
 
 /* Handlers only set a flag; the signals stay blocked except inside ppoll(),
@@ -579,9 +584,27 @@ static int setup(struct daemon *d)
 	return 0;
 }
 
+/* auditd's rule files usually start with -D, so an `augenrules --load` or an
+ * auditd restart deletes sigtrail's rules under a running sigtraild. Put
+ * them back, and say so: signals sent in between were not recorded. */
+static void check_rules(struct daemon *d)
+{
+	int r;
+
+	if (d->ctl_fd < 0 || d->status.enabled == AUDIT_LOCKED)
+		return;
+	r = ctl_rules_install(d->ctl_fd, &d->rules, false);
+	if (r > 0)
+		log_warn("%d sigtrail audit rules had been removed by someone else (auditd reload?); "
+			 "loaded them again. Signals sent meanwhile were not recorded",
+			 r);
+	else if (r < 0)
+		log_warn("checking the audit rules failed: %s, ignoring", strerror(-r));
+}
+
 static int run(struct daemon *d, const sigset_t *unblocked)
 {
-	int64_t last_age = mono_ms();
+	int64_t last_age = mono_ms(), last_rule_check = last_age;
 	struct pollfd p = {.fd = src_fd(d->src), .events = POLLIN};
 
 	d->last_input_ms = last_age;
@@ -617,6 +640,14 @@ static int run(struct daemon *d, const sigset_t *unblocked)
 		struct writer_stats ws;
 		writer_stats(d->writer, &ws);
 		log_losses(d, &ws, false);
+		if (now - last_rule_check >= RULE_CHECK_MS) {
+			check_rules(d);
+			last_rule_check = now;
+		}
+		if (hup_seen) {
+			hup_seen = 0;
+			log_info("SIGHUP: sigtraild has no configuration to reload; continuing");
+		}
 	}
 	log_info("stopping on %s", strsignal(stop_signal));
 	return 0;
