@@ -262,6 +262,10 @@ static void on_event(void *userdata, struct st_event *ev)
 {
 	struct daemon *d = userdata;
 
+	if (!d->writer) { /* only while tearing down a failed setup */
+		st_event_free(ev);
+		return;
+	}
 	(void)writer_push(d->writer, ev); /* a full queue is counted, not waited for */
 }
 
