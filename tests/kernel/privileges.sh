@@ -7,7 +7,7 @@
 plan 6
 start_daemon
 status=$(cat "/proc/$DAEMON_PID/status")
-cap_audit_control=$(printf '%016x' $((1 << 29)))
+cap_audit_control=$(printf "%016x" $((1 << 30))) # CAP_AUDIT_CONTROL is 30
 is "$(awk '/^CapEff:/ { print $2 }' <<<"$status")" "$cap_audit_control" "effective: CAP_AUDIT_CONTROL only"
 is "$(awk '/^CapPrm:/ { print $2 }' <<<"$status")" "$cap_audit_control" "permitted: CAP_AUDIT_CONTROL only"
 is "$(awk '/^CapBnd:/ { print $2 }' <<<"$status")" "$cap_audit_control" "bounding set: CAP_AUDIT_CONTROL only"
