@@ -45,13 +45,14 @@ int privs_drop(const cap_value_t *caps, size_t n)
 		for (size_t i = 0; i < n; i++)
 			keep |= caps[i] == c;
 		if (!keep && CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0 && errno != EINVAL &&
-		    errno != EPERM) { /* EPERM: no CAP_SETPCAP (stdin mode as a user); no_new_privs still holds */
+		    errno != EPERM) { /* EPERM: no CAP_SETPCAP (stdin mode as a user); no_new_privs
+			                 still holds */
 			r = -errno;
 			goto out;
 		}
 	}
 	if (n > 0 && (cap_set_flag(want, CAP_EFFECTIVE, (int)n, caps, CAP_SET) < 0 ||
-		      cap_set_flag(want, CAP_PERMITTED, (int)n, caps, CAP_SET) < 0)) {
+	              cap_set_flag(want, CAP_PERMITTED, (int)n, caps, CAP_SET) < 0)) {
 		r = -errno;
 		goto out;
 	}

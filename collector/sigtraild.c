@@ -39,10 +39,10 @@ enum {
 	QUEUE_CAPACITY = 65536,   /* events between reader and writer thread */
 	EOE_TIMEOUT_S = 2,
 	TICK_MS = 250,
-	DRAIN_QUIET_MS = 200,     /* at stop: input quiet this long means drained */
+	DRAIN_QUIET_MS = 200, /* at stop: input quiet this long means drained */
 	DRAIN_MAX_MS = 3000,
 	LOSS_LOG_INTERVAL_S = 60,
-	RULE_CHECK_MS = 10000,    /* how often to check that our rules are still loaded */
+	RULE_CHECK_MS = 10000, /* how often to check that our rules are still loaded */
 };
 
 /* Command-line values. */
@@ -61,69 +61,69 @@ static volatile sig_atomic_t hup_seen;    /* SIGHUP received: auditd asks plugin
 /* All daemon state. */
 struct daemon {
 	enum src_kind kind;
-	int ctl_fd;                   /* audit control socket, -1 in stdin mode */
-	struct audit_status status;   /* as read at start (after injection) */
-	bool restore_enabled;         /* we enabled auditing: disable on exit */
-	bool restore_backlog;         /* we raised the backlog limit: put it back */
+	int ctl_fd;                 /* audit control socket, -1 in stdin mode */
+	struct audit_status status; /* as read at start (after injection) */
+	bool restore_enabled;       /* we enabled auditing: disable on exit */
+	bool restore_backlog;       /* we raised the backlog limit: put it back */
 	uint32_t old_backlog;
 	struct ctl_rules rules;
 	struct src *src;
 	struct filter filter;
 	struct assembler *assembler;
-	struct store *store;          /* owned by the writer while it runs */
+	struct store *store; /* owned by the writer while it runs */
 	struct writer *writer;
-	FILE *tee;                    /* --tee: kept records, as auditd log lines */
-	int ready_fd;                 /* daemonizing: tells the parent we are up */
-	int64_t last_input_ms;        /* last time the source delivered something */
-	int64_t last_loss_log_s;      /* rate limit for loss warnings */
-	uint64_t logged_losses;       /* losses already reported */
+	FILE *tee;               /* --tee: kept records, as auditd log lines */
+	int ready_fd;            /* daemonizing: tells the parent we are up */
+	int64_t last_input_ms;   /* last time the source delivered something */
+	int64_t last_loss_log_s; /* rate limit for loss warnings */
+	uint64_t logged_losses;  /* losses already reported */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: sigtraild [OPTIONS]\n"
-		"Record every signal sent on this machine, with sender and target, in SQLite.\n"
-		"\n"
-		"  -d, --db PATH          database (default %s)\n"
-		"  -f, --foreground       stay in the foreground, log to stderr\n"
-		"  -s, --source MODE      auto (default): become the audit daemon if none runs,\n"
-		"                         else listen beside it; unicast: become the audit\n"
-		"                         daemon; multicast: read-only listener beside auditd;\n"
-		"                         stdin: auditd log lines on stdin (auditd plugin)\n"
-		"      --include-sig0     also record kill(pid, 0) existence probes\n"
-		"      --keep-rules       leave the audit rules loaded at exit\n"
-		"      --tee FILE         also append the kept raw records to FILE\n"
-		"      --inject-status K=V[,K=V]  testing: pretend the kernel reported this\n"
-		"                         audit status (enabled, pid, backlog_limit)\n"
-		"  -v, --verbose          debug logging\n"
-		"  -h, --help             this help\n"
-		"  -V, --version          print the version\n"
-		"\n"
-		"Examples:\n"
-		"  sigtraild --foreground --db ./sigtrail.db\n"
-		"  sigtraild --source multicast             # beside a running auditd\n"
-		"  sigtraild --source stdin --db /tmp/t.db < /var/log/audit/audit.log\n"
-		"  sqlite3 %s \"select time, signame, sender_cmdline, target_comm\n"
-		"     from signals where target_pid = 4242 order by id desc\"\n",
-		SIGTRAIL_DEFAULT_DB, SIGTRAIL_DEFAULT_DB);
+	        "Usage: sigtraild [OPTIONS]\n"
+	        "Record every signal sent on this machine, with sender and target, in SQLite.\n"
+	        "\n"
+	        "  -d, --db PATH          database (default %s)\n"
+	        "  -f, --foreground       stay in the foreground, log to stderr\n"
+	        "  -s, --source MODE      auto (default): become the audit daemon if none runs,\n"
+	        "                         else listen beside it; unicast: become the audit\n"
+	        "                         daemon; multicast: read-only listener beside auditd;\n"
+	        "                         stdin: auditd log lines on stdin (auditd plugin)\n"
+	        "      --include-sig0     also record kill(pid, 0) existence probes\n"
+	        "      --keep-rules       leave the audit rules loaded at exit\n"
+	        "      --tee FILE         also append the kept raw records to FILE\n"
+	        "      --inject-status K=V[,K=V]  testing: pretend the kernel reported this\n"
+	        "                         audit status (enabled, pid, backlog_limit)\n"
+	        "  -v, --verbose          debug logging\n"
+	        "  -h, --help             this help\n"
+	        "  -V, --version          print the version\n"
+	        "\n"
+	        "Examples:\n"
+	        "  sigtraild --foreground --db ./sigtrail.db\n"
+	        "  sigtraild --source multicast             # beside a running auditd\n"
+	        "  sigtraild --source stdin --db /tmp/t.db < /var/log/audit/audit.log\n"
+	        "  sqlite3 %s \"select time, signame, sender_cmdline, target_comm\n"
+	        "     from signals where target_pid = 4242 order by id desc\"\n",
+	        SIGTRAIL_DEFAULT_DB, SIGTRAIL_DEFAULT_DB);
 }
 
 static void parse_args(int argc, char **argv)
 {
 	enum { OPT_SIG0 = 256, OPT_KEEP, OPT_TEE, OPT_INJECT };
 	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"foreground", no_argument, NULL, 'f'},
-		{"source", required_argument, NULL, 's'},
-		{"include-sig0", no_argument, NULL, OPT_SIG0},
-		{"keep-rules", no_argument, NULL, OPT_KEEP},
-		{"tee", required_argument, NULL, OPT_TEE},
-		{"inject-status", required_argument, NULL, OPT_INJECT},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0},
+	    {"db", required_argument, NULL, 'd'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"source", required_argument, NULL, 's'},
+	    {"include-sig0", no_argument, NULL, OPT_SIG0},
+	    {"keep-rules", no_argument, NULL, OPT_KEEP},
+	    {"tee", required_argument, NULL, OPT_TEE},
+	    {"inject-status", required_argument, NULL, OPT_INJECT},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {0},
 	};
 	int c;
 
@@ -199,8 +199,9 @@ static void apply_injection(struct audit_status *st, const char *spec)
 		else if (strcmp(kv, "backlog_limit") == 0)
 			st->backlog_limit = (uint32_t)v;
 		else
-			fatal(EX_USAGE, "--inject-status: unknown key or bad value '%s=%s' "
-					"(enabled=0..2, pid, backlog_limit)",
+			fatal(EX_USAGE,
+			      "--inject-status: unknown key or bad value '%s=%s' "
+			      "(enabled=0..2, pid, backlog_limit)",
 			      kv, eq + 1);
 	}
 }
@@ -270,7 +271,7 @@ static void on_event(void *userdata, struct st_event *ev)
 }
 
 static void on_record(void *userdata, int type, const char *body, size_t len, const char *line,
-		      size_t line_len)
+                      size_t line_len)
 {
 	struct daemon *d = userdata;
 
@@ -285,16 +286,16 @@ static void on_record(void *userdata, int type, const char *body, size_t len, co
 			fprintf(d->tee, "%.*s\n", (int)line_len, line);
 		else
 			fprintf(d->tee, "type=%s msg=%.*s\n", audit_msg_type_to_name(type),
-				(int)len, body);
+			        (int)len, body);
 	}
 }
 
 /* Everything lost so far, from every place it can be lost. */
 static uint64_t losses(const struct daemon *d, const struct src_stats *ss,
-		       const struct asm_stats *as, const struct writer_stats *ws)
+                       const struct asm_stats *as, const struct writer_stats *ws)
 {
-	return ss->overruns + ss->oversized + ss->unparsable + d->filter.malformed +
-	       as->malformed + as->feed_errors + as->oom + ws->dropped + ws->store.rows_lost;
+	return ss->overruns + ss->oversized + ss->unparsable + d->filter.malformed + as->malformed +
+	       as->feed_errors + as->oom + ws->dropped + ws->store.rows_lost;
 }
 
 /* Warn about new losses at most once a minute; at the end, always summarise. */
@@ -310,17 +311,17 @@ static void log_losses(struct daemon *d, const struct writer_stats *ws, bool fin
 	if (!final && (lost == d->logged_losses || now - d->last_loss_log_s < LOSS_LOG_INTERVAL_S))
 		return;
 	log_msg(lost != d->logged_losses ? LOG_LVL_WARN : LOG_LVL_INFO,
-		"%s: %llu events recorded as %llu rows; lost: %llu socket overruns, "
-		"%llu oversized and %llu unparsable lines, %llu malformed records, "
-		"%llu malformed events, %llu queue-full drops, %llu rows refused by the "
-		"database%s%s",
-		final ? "stopped" : "losses", (unsigned long long)as.events,
-		(unsigned long long)ws->store.rows_written, (unsigned long long)ss.overruns,
-		(unsigned long long)ss.oversized, (unsigned long long)ss.unparsable,
-		(unsigned long long)d->filter.malformed, (unsigned long long)as.malformed,
-		(unsigned long long)ws->dropped, (unsigned long long)ws->store.rows_lost,
-		ws->last_error ? "; last database error: " : "",
-		ws->last_error ? strerror(-ws->last_error) : "");
+	        "%s: %llu events recorded as %llu rows; lost: %llu socket overruns, "
+	        "%llu oversized and %llu unparsable lines, %llu malformed records, "
+	        "%llu malformed events, %llu queue-full drops, %llu rows refused by the "
+	        "database%s%s",
+	        final ? "stopped" : "losses", (unsigned long long)as.events,
+	        (unsigned long long)ws->store.rows_written, (unsigned long long)ss.overruns,
+	        (unsigned long long)ss.oversized, (unsigned long long)ss.unparsable,
+	        (unsigned long long)d->filter.malformed, (unsigned long long)as.malformed,
+	        (unsigned long long)ws->dropped, (unsigned long long)ws->store.rows_lost,
+	        ws->last_error ? "; last database error: " : "",
+	        ws->last_error ? strerror(-ws->last_error) : "");
 	d->logged_losses = lost;
 	d->last_loss_log_s = now;
 }
@@ -335,8 +336,8 @@ static void teardown(struct daemon *d)
 		r = ctl_rules_remove(d->ctl_fd, &d->rules);
 		if (r < 0)
 			log_error("removing audit rules failed: %s; remove them with "
-				  "`auditctl -D -k %s`",
-				  strerror(-r), SIGTRAIL_RULE_KEY);
+			          "`auditctl -D -k %s`",
+			          strerror(-r), SIGTRAIL_RULE_KEY);
 	}
 	if (d->src && d->assembler) {
 		/* Records already queued in the kernel or the socket belong to
@@ -363,7 +364,7 @@ static void teardown(struct daemon *d)
 		if (d->restore_backlog &&
 		    (r = ctl_set_backlog_limit(d->ctl_fd, d->old_backlog)) < 0)
 			log_error("restoring the audit backlog limit to %u failed: %s",
-				  d->old_backlog, strerror(-r));
+			          d->old_backlog, strerror(-r));
 		if (d->restore_enabled && (r = ctl_set_enabled(d->ctl_fd, 0)) < 0)
 			log_error("disabling auditing again failed: %s", strerror(-r));
 	}
@@ -408,8 +409,8 @@ static enum src_kind choose_source(const struct audit_status *st)
 			fclose(f);
 		}
 		log_info("source: multicast, because audit pid %u (%s) is already the audit "
-			 "daemon; sigtraild listens beside it",
-			 st->pid, comm);
+		         "daemon; sigtraild listens beside it",
+		         st->pid, comm);
 		return SRC_MULTICAST;
 	}
 	log_info("source: unicast, because no audit daemon is registered; sigtraild becomes it");
@@ -446,10 +447,10 @@ static void daemonize(struct daemon *d)
 static void announce_ready(struct daemon *d, int added)
 {
 	log_info("ready: source %s, %d audit rules added, %zu already loaded, database %s",
-		 d->kind == SRC_UNICAST	    ? "unicast"
-		 : d->kind == SRC_MULTICAST ? "multicast"
-					    : "stdin",
-		 added, d->rules.n - (size_t)added, arg_db);
+	         d->kind == SRC_UNICAST     ? "unicast"
+	         : d->kind == SRC_MULTICAST ? "multicast"
+	                                    : "stdin",
+	         added, d->rules.n - (size_t)added, arg_db);
 	if (d->ready_fd >= 0) {
 		unsigned char ok = 0;
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -486,8 +487,9 @@ static int setup(struct daemon *d)
 		check_caps(need_control, 1, "to load audit rules");
 		d->ctl_fd = ctl_open();
 		if (d->ctl_fd < 0)
-			fatal(EX_UNAVAILABLE, "cannot open the audit netlink socket: %s (is the "
-					      "kernel built with CONFIG_AUDIT?)",
+			fatal(EX_UNAVAILABLE,
+			      "cannot open the audit netlink socket: %s (is the "
+			      "kernel built with CONFIG_AUDIT?)",
 			      strerror(-d->ctl_fd));
 		r = ctl_status(d->ctl_fd, &d->status);
 		if (r < 0)
@@ -502,8 +504,8 @@ static int setup(struct daemon *d)
 	(void)gethostname(host, sizeof(host) - 1);
 	r = store_open(arg_db, host[0] ? host : NULL, &d->store, err, sizeof(err));
 	if (r < 0)
-		fatal(r == -EACCES || r == -EPERM || r == -ENOENT ? EX_CANTCREAT : EX_DATAERR,
-		      "%s", err);
+		fatal(r == -EACCES || r == -EPERM || r == -ENOENT ? EX_CANTCREAT : EX_DATAERR, "%s",
+		      err);
 	if (arg_tee) {
 		d->tee = fopen(arg_tee, "ae");
 		if (!d->tee)
@@ -531,9 +533,10 @@ static int setup(struct daemon *d)
 		}
 		added = ctl_rules_install(d->ctl_fd, &d->rules, immutable);
 		if (added == -EROFS) {
-			log_error("the audit configuration is immutable (enabled=2) and sigtrail's "
-				  "rules are not loaded; nothing can be recorded until they are. Add "
-				  "these lines to /etc/audit/rules.d/sigtrail.rules and reboot:");
+			log_error(
+			    "the audit configuration is immutable (enabled=2) and sigtrail's "
+			    "rules are not loaded; nothing can be recorded until they are. Add "
+			    "these lines to /etc/audit/rules.d/sigtrail.rules and reboot:");
 			for (size_t i = 0; i < d->rules.n; i++)
 				log_error("  %s", d->rules.r[i].text);
 			return EX_CONFIG;
@@ -549,8 +552,8 @@ static int setup(struct daemon *d)
 	r = src_open(d->kind, STDIN_FILENO, &d->src);
 	if (r == -EEXIST) {
 		log_error("cannot become the audit daemon: pid %u already is (run with "
-			  "--source multicast to listen beside it)",
-			  d->status.pid);
+		          "--source multicast to listen beside it)",
+		          d->status.pid);
 		return EX_UNAVAILABLE;
 	}
 	if (r < 0) {
@@ -562,7 +565,7 @@ static int setup(struct daemon *d)
 		r = ctl_set_backlog_limit(d->ctl_fd, MIN_BACKLOG_LIMIT);
 		if (r < 0) {
 			log_warn("cannot raise the audit backlog limit from %u to %u: %s, ignoring",
-				 d->status.backlog_limit, MIN_BACKLOG_LIMIT, strerror(-r));
+			         d->status.backlog_limit, MIN_BACKLOG_LIMIT, strerror(-r));
 		} else {
 			d->restore_backlog = true;
 			d->old_backlog = d->status.backlog_limit;
@@ -599,9 +602,10 @@ static void check_rules(struct daemon *d)
 		return;
 	r = ctl_rules_install(d->ctl_fd, &d->rules, false);
 	if (r > 0)
-		log_warn("%d sigtrail audit rules had been removed by someone else (auditd reload?); "
-			 "loaded them again. Signals sent meanwhile were not recorded",
-			 r);
+		log_warn(
+		    "%d sigtrail audit rules had been removed by someone else (auditd reload?); "
+		    "loaded them again. Signals sent meanwhile were not recorded",
+		    r);
 	else if (r < 0)
 		log_warn("checking the audit rules failed: %s, ignoring", strerror(-r));
 }

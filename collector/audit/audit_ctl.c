@@ -127,7 +127,7 @@ static int add_rule(struct ctl_rules *rs, uint32_t arch, int sig_arg, bool inclu
 			snprintf(t + len, tsz - (size_t)len, " -k %s", SIGTRAIL_RULE_KEY);
 		else
 			snprintf(t + len, tsz - (size_t)len, " -F a%d!=0 -k %s", sig_arg,
-				 SIGTRAIL_RULE_KEY);
+			         SIGTRAIL_RULE_KEY);
 	}
 	rs->r[rs->n].rule = rule;
 	rs->r[rs->n].added = false;
@@ -159,15 +159,16 @@ int ctl_rules_build(struct ctl_rules *rs, bool include_sig0)
 static bool rule_equal(const struct audit_rule_data *a, const struct audit_rule_data *b)
 {
 	if ((a->flags & ~AUDIT_FILTER_PREPEND) != (b->flags & ~AUDIT_FILTER_PREPEND) ||
-	    a->action != b->action || a->field_count != b->field_count ||
-	    a->buflen != b->buflen || memcmp(a->mask, b->mask, sizeof(a->mask)) != 0 ||
+	    a->action != b->action || a->field_count != b->field_count || a->buflen != b->buflen ||
+	    memcmp(a->mask, b->mask, sizeof(a->mask)) != 0 ||
 	    memcmp(a->buf, b->buf, a->buflen) != 0)
 		return false;
 	for (uint32_t i = 0; i < a->field_count; i++) {
 		bool found = false;
 		for (uint32_t j = 0; j < b->field_count && !found; j++)
-			found = a->fields[i] == b->fields[j] && a->fieldflags[i] == b->fieldflags[j] &&
-				a->values[i] == b->values[j];
+			found = a->fields[i] == b->fields[j] &&
+			        a->fieldflags[i] == b->fieldflags[j] &&
+			        a->values[i] == b->values[j];
 		if (!found)
 			return false;
 	}

@@ -121,8 +121,8 @@ static void parse_syscall(struct scratch *s, auparse_state_t *au)
 	} while (auparse_next_field(au) > 0);
 
 	const struct sigsys *sc = arch >= 0 && arch <= UINT32_MAX && nr >= 0 && nr <= INT32_MAX
-					  ? sigsys_lookup((uint32_t)arch, (int)nr)
-					  : NULL;
+	                              ? sigsys_lookup((uint32_t)arch, (int)nr)
+	                              : NULL;
 	int64_t a0, sig;
 	if (!sc || !success || !num(a[0], 16, &a0) || !num(a[sc->sig_arg], 16, &sig) ||
 	    ev->pid <= 0 || ex < INT32_MIN || ex > INT32_MAX || sig > INT32_MAX) {

@@ -109,7 +109,7 @@ ssize_t decode_value(const char *raw, char *out, size_t out_size)
 		if (n < 2 || raw[n - 1] != '"')
 			return -EINVAL;
 		return (ssize_t)decode_escape_bytes((const unsigned char *)raw + 1, n - 2, out,
-						    out_size);
+		                                    out_size);
 	}
 
 	/* Unquoted: hex when every byte is a hex digit and the count is even
@@ -125,7 +125,7 @@ ssize_t decode_value(const char *raw, char *out, size_t out_size)
 	size_t m = 0;
 	for (size_t i = 0; i + 1 < n && m < sizeof(bytes); i += 2)
 		bytes[m++] = (unsigned char)(hexval((unsigned char)raw[i]) << 4 |
-					     hexval((unsigned char)raw[i + 1]));
+		                             hexval((unsigned char)raw[i + 1]));
 	return (ssize_t)decode_escape_bytes(bytes, m, out, out_size);
 }
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 const char *const sigsys_names[6] = {
-	"kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal",
+    "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal",
 };
 
 /* tgkill(tgid, tid, sig) and rt_tgsigqueueinfo(tgid, tid, sig, info) carry
@@ -22,8 +22,8 @@ static int sig_arg_of(const char *name)
 
 /* Every machine type libaudit may know; unknown ones are skipped. */
 static const int all_machines[] = {
-	MACH_86_64, MACH_X86, MACH_AARCH64, MACH_ARM, MACH_PPC64, MACH_PPC64LE,
-	MACH_PPC,   MACH_S390X, MACH_S390, MACH_IA64,
+    MACH_86_64,   MACH_X86, MACH_AARCH64, MACH_ARM,  MACH_PPC64,
+    MACH_PPC64LE, MACH_PPC, MACH_S390X,   MACH_S390, MACH_IA64,
 };
 
 enum { SIGSYS_MAX = 6 * (int)(sizeof(all_machines) / sizeof(all_machines[0])) };
@@ -43,10 +43,10 @@ int sigsys_init(void)
 			if (nr < 0)
 				continue; /* e.g. no pidfd_send_signal in an old table */
 			table[table_len++] = (struct sigsys){
-				.arch = elf,
-				.nr = nr,
-				.sig_arg = sig_arg_of(sigsys_names[i]),
-				.name = sigsys_names[i],
+			    .arch = elf,
+			    .nr = nr,
+			    .sig_arg = sig_arg_of(sigsys_names[i]),
+			    .name = sigsys_names[i],
 			};
 		}
 	}

@@ -43,7 +43,7 @@ int filter_parse_header(const char *body, size_t len, int64_t *ret_ms, uint64_t 
 
 /* The value of " name=" in [p, end), up to the next space. */
 static int field(const char *p, const char *end, const char *name, const char **ret_val,
-		 size_t *ret_len)
+                 size_t *ret_len)
 {
 	size_t nlen = strlen(name);
 
@@ -92,7 +92,7 @@ static void ring_del(struct filter *f, uint64_t serial)
 }
 
 static enum filter_verdict syscall_verdict(struct filter *f, const char *p, const char *end,
-					   uint64_t serial)
+                                           uint64_t serial)
 {
 	int64_t arch, nr, sig;
 	const struct sigsys *sc;

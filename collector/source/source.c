@@ -24,9 +24,9 @@
 #include "sigtrail/event.h"
 
 enum {
-	NL_BATCH = 32,             /* datagrams per recvmmsg() */
-	NL_BUF = 10240,            /* > MAX_AUDIT_MESSAGE_LENGTH (8970) + header */
-	RCVBUF = 8 * 1024 * 1024,  /* socket buffer: absorbs bursts while we write */
+	NL_BATCH = 32,            /* datagrams per recvmmsg() */
+	NL_BUF = 10240,           /* > MAX_AUDIT_MESSAGE_LENGTH (8970) + header */
+	RCVBUF = 8 * 1024 * 1024, /* socket buffer: absorbs bursts while we write */
 	LINE_BUF = 2 * ST_MAX_RECORD,
 	REGISTER_TIMEOUT_MS = 2000,
 };
@@ -34,19 +34,19 @@ enum {
 struct src {
 	enum src_kind kind;
 	int fd;
-	bool owns_fd;             /* netlink sockets are ours to close; stdin is not */
-	uint32_t seq;             /* last netlink request sequence number */
-	int ack_err;              /* error code of the ack for `seq`, or 1 while waiting */
+	bool owns_fd; /* netlink sockets are ours to close; stdin is not */
+	uint32_t seq; /* last netlink request sequence number */
+	int ack_err;  /* error code of the ack for `seq`, or 1 while waiting */
 	struct src_stats stats;
 	/* netlink */
 	struct mmsghdr *msgs;
 	struct iovec *iov;
 	struct sockaddr_nl *peers;
-	char *bufs;               /* NL_BATCH * NL_BUF */
+	char *bufs; /* NL_BATCH * NL_BUF */
 	/* stdin */
-	char *line;               /* LINE_BUF bytes: partial line carried between reads */
+	char *line; /* LINE_BUF bytes: partial line carried between reads */
 	size_t line_len;
-	bool skipping;            /* inside an oversized line, dropping to its newline */
+	bool skipping; /* inside an oversized line, dropping to its newline */
 };
 
 static int nl_socket(uint32_t groups, int *ret_fd)
@@ -77,9 +77,11 @@ static int nl_register(struct src *s, uint32_t pid, src_record_fn fn, void *user
 		struct nlmsghdr h;
 		struct audit_status st;
 	} req = {
-		.h = {.nlmsg_len = sizeof(req), .nlmsg_type = AUDIT_SET,
-		      .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = ++s->seq},
-		.st = {.mask = AUDIT_STATUS_PID, .pid = pid},
+	    .h = {.nlmsg_len = sizeof(req),
+	          .nlmsg_type = AUDIT_SET,
+	          .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+	          .nlmsg_seq = ++s->seq},
+	    .st = {.mask = AUDIT_STATUS_PID, .pid = pid},
 	};
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
 
@@ -98,7 +100,7 @@ static int nl_register(struct src *s, uint32_t pid, src_record_fn fn, void *user
 }
 
 static void noop_record(void *userdata, int type, const char *body, size_t body_len,
-			const char *line, size_t line_len)
+                        const char *line, size_t line_len)
 {
 	(void)userdata, (void)type, (void)body, (void)body_len, (void)line, (void)line_len;
 }
@@ -132,10 +134,12 @@ int src_open(enum src_kind kind, int fd, struct src **ret)
 		goto err;
 	}
 	for (int i = 0; i < NL_BATCH; i++) {
-		s->iov[i] = (struct iovec){.iov_base = s->bufs + (size_t)i * NL_BUF, .iov_len = NL_BUF};
-		s->msgs[i].msg_hdr = (struct msghdr){
-			.msg_name = &s->peers[i], .msg_namelen = sizeof(s->peers[i]),
-			.msg_iov = &s->iov[i], .msg_iovlen = 1};
+		s->iov[i] =
+		    (struct iovec){.iov_base = s->bufs + (size_t)i * NL_BUF, .iov_len = NL_BUF};
+		s->msgs[i].msg_hdr = (struct msghdr){.msg_name = &s->peers[i],
+		                                     .msg_namelen = sizeof(s->peers[i]),
+		                                     .msg_iov = &s->iov[i],
+		                                     .msg_iovlen = 1};
 	}
 	r = nl_socket(kind == SRC_MULTICAST ? 1u << (AUDIT_NLGRP_READLOG - 1) : 0, &s->fd);
 	if (r < 0)
@@ -226,7 +230,7 @@ static int nl_read(struct src *s, src_record_fn fn, void *userdata)
 
 /* Split "[node=N ]type=NAME msg=BODY" and deliver it. */
 static void line_deliver(struct src *s, const char *line, size_t len, src_record_fn fn,
-			 void *userdata)
+                         void *userdata)
 {
 	const char *p = line, *end = line + len, *t, *sp;
 	char name[64];

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <string.h>
 
-
 void ids_init(struct ids_cache *c)
 {
 	for (size_t i = 0; i < IDS_CACHE_SIZE; i++)

@@ -32,18 +32,18 @@ enum {
 
 struct intern_slot {
 	uint64_t hash;
-	char *value;  /* NULL: empty */
+	char *value; /* NULL: empty */
 	int64_t id;
 };
 
 struct store {
 	sqlite3 *db;
-	sqlite3_stmt *insert;      /* one signal_rows row */
-	sqlite3_stmt *str_find;    /* id of a string */
-	sqlite3_stmt *str_add;     /* new string */
+	sqlite3_stmt *insert;   /* one signal_rows row */
+	sqlite3_stmt *str_find; /* id of a string */
+	sqlite3_stmt *str_add;  /* new string */
 	char *default_host;
 	bool in_txn;
-	unsigned pending;          /* rows in the open transaction */
+	unsigned pending; /* rows in the open transaction */
 	struct store_stats stats;
 	struct intern_slot intern[INTERN_SLOTS];
 	size_t intern_used, intern_bytes;
@@ -175,20 +175,20 @@ static int check_dir(const char *path, char *err, size_t errlen)
 	if (stat(dir, &sb) < 0 && errno == ENOENT && mkdir(dir, 0750) < 0 && errno != EEXIST) {
 		r = -errno;
 		snprintf(err, errlen, "database %s: cannot create directory %s: %s", path, dir,
-			 strerror(errno));
+		         strerror(errno));
 	} else if (stat(dir, &sb) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "database %s: cannot use directory %s: %s", path, dir,
-			 strerror(errno));
+		         strerror(errno));
 	} else if (!S_ISDIR(sb.st_mode)) {
 		r = -ENOTDIR;
 		snprintf(err, errlen, "database %s: %s is not a directory", path, dir);
 	} else if ((sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX)) {
 		r = -EPERM;
 		snprintf(err, errlen,
-			 "database %s: directory %s is writable by everyone; use a directory only "
-			 "its owner can write",
-			 path, dir);
+		         "database %s: directory %s is writable by everyone; use a directory only "
+		         "its owner can write",
+		         path, dir);
 	}
 	free(copy);
 	return r;
@@ -201,21 +201,24 @@ static int migrate(struct store *st, const char *path, char *err, size_t errlen)
 
 	if ((rc = pragma_int(st->db, "PRAGMA application_id", &app)) != SQLITE_OK ||
 	    (rc = pragma_int(st->db, "PRAGMA user_version", &version)) != SQLITE_OK ||
-	    (rc = pragma_int(st->db, "SELECT count(*) FROM sqlite_master", &objects)) != SQLITE_OK) {
+	    (rc = pragma_int(st->db, "SELECT count(*) FROM sqlite_master", &objects)) !=
+	        SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot read database header: %s", path,
-			 sqlite3_errmsg(st->db));
+		         sqlite3_errmsg(st->db));
 		return sqlite_to_errno(rc);
 	}
 	if (app != STORE_APPLICATION_ID && (objects > 0 || version != 0)) {
-		snprintf(err, errlen, "%s is not a sigtrail database (application_id %#llx); refusing "
-				      "to write into it",
-			 path, (unsigned long long)app);
+		snprintf(err, errlen,
+		         "%s is not a sigtrail database (application_id %#llx); refusing "
+		         "to write into it",
+		         path, (unsigned long long)app);
 		return -EEXIST;
 	}
 	if (version > (int64_t)store_migrations_count) {
-		snprintf(err, errlen,
-			 "%s has schema version %lld, newer than this sigtrail (%u); upgrade sigtrail",
-			 path, (long long)version, store_migrations_count);
+		snprintf(
+		    err, errlen,
+		    "%s has schema version %lld, newer than this sigtrail (%u); upgrade sigtrail",
+		    path, (long long)version, store_migrations_count);
 		return -EPROTO;
 	}
 	if (version == (int64_t)store_migrations_count)
@@ -228,7 +231,7 @@ static int migrate(struct store *st, const char *path, char *err, size_t errlen)
 			goto fail;
 	char sql[96];
 	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA user_version = %u",
-		 STORE_APPLICATION_ID, store_migrations_count);
+	         STORE_APPLICATION_ID, store_migrations_count);
 	if ((rc = exec(st->db, sql)) != SQLITE_OK || (rc = exec(st->db, "COMMIT")) != SQLITE_OK)
 		goto fail;
 	return 0;
@@ -239,7 +242,7 @@ fail:
 }
 
 int store_open(const char *path, const char *default_host, struct store **ret, char *err,
-	       size_t errlen)
+               size_t errlen)
 {
 	struct store *st;
 	struct stat sb;
@@ -250,8 +253,9 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	if (r < 0)
 		return r;
 	if (lstat(path, &sb) == 0 && (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid())) {
-		snprintf(err, errlen, "%s is not a regular file owned by uid %u; refusing to use it",
-			 path, (unsigned)geteuid());
+		snprintf(err, errlen,
+		         "%s is not a regular file owned by uid %u; refusing to use it", path,
+		         (unsigned)geteuid());
 		return -EPERM;
 	}
 	st = calloc(1, sizeof(*st));
@@ -261,12 +265,12 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	st->default_host = default_host ? strdup(default_host) : NULL;
 
 	rc = sqlite3_open_v2(path, &st->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW |
-				     SQLITE_OPEN_NOMUTEX,
-			     NULL);
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW |
+	                         SQLITE_OPEN_NOMUTEX,
+	                     NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open database %s: %s (%s)", path,
-			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc), strerror(errno));
+		         st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc), strerror(errno));
 		r = errno ? -errno : sqlite_to_errno(rc);
 		goto err;
 	}
@@ -276,7 +280,7 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	 * is one append. NORMAL sync: a power loss may lose the last commits but
 	 * never corrupts the file. */
 	rc = exec(st->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-			  "PRAGMA foreign_keys = OFF");
+	                  "PRAGMA foreign_keys = OFF");
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "cannot use database %s: %s", path, sqlite3_errmsg(st->db));
 		r = sqlite_to_errno(rc);
@@ -285,22 +289,23 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	r = migrate(st, path, err, errlen);
 	if (r < 0)
 		goto err;
-	if (sqlite3_prepare_v3(st->db,
-			       "INSERT INTO signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, "
-			       "signal, success, errno_s, target_arg, sender_pid, sender_ppid, "
-			       "sender_uid, sender_euid, sender_auid, sender_ses, sender_user_s, "
-			       "sender_login_s, sender_tty_s, sender_comm_s, sender_exe_s, "
-			       "sender_cmdline_s, target_pid, target_uid, target_auid, target_ses, "
-			       "target_user_s, target_comm_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-			       "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
-			       "?23, ?24, ?25, ?26, ?27)",
-			       -1, SQLITE_PREPARE_PERSISTENT, &st->insert, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v3(
+	        st->db,
+	        "INSERT INTO signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, "
+	        "signal, success, errno_s, target_arg, sender_pid, sender_ppid, "
+	        "sender_uid, sender_euid, sender_auid, sender_ses, sender_user_s, "
+	        "sender_login_s, sender_tty_s, sender_comm_s, sender_exe_s, "
+	        "sender_cmdline_s, target_pid, target_uid, target_auid, target_ses, "
+	        "target_user_s, target_comm_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	        "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+	        "?23, ?24, ?25, ?26, ?27)",
+	        -1, SQLITE_PREPARE_PERSISTENT, &st->insert, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(st->db, "SELECT id FROM strings WHERE value = ?1", -1,
-			       SQLITE_PREPARE_PERSISTENT, &st->str_find, NULL) != SQLITE_OK ||
+	                       SQLITE_PREPARE_PERSISTENT, &st->str_find, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(st->db, "INSERT INTO strings(value) VALUES (?1)", -1,
-			       SQLITE_PREPARE_PERSISTENT, &st->str_add, NULL) != SQLITE_OK) {
+	                       SQLITE_PREPARE_PERSISTENT, &st->str_add, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot prepare statements: %s", path,
-			 sqlite3_errmsg(st->db));
+		         sqlite3_errmsg(st->db));
 		r = -EIO;
 		goto err;
 	}
@@ -369,8 +374,8 @@ int store_insert(struct store *st, const struct st_event *ev)
 		int64_t tuser = -1, tcomm = -1;
 
 		if (t && ((rc = intern(st, ids_user(&st->ids, t->uid, now.tv_sec), &tuser)) !=
-				  SQLITE_OK ||
-			  (rc = intern(st, t->comm, &tcomm)) != SQLITE_OK))
+		              SQLITE_OK ||
+		          (rc = intern(st, t->comm, &tcomm)) != SQLITE_OK))
 			goto fail;
 		sqlite3_reset(s);
 		sqlite3_bind_int64(s, 1, ev->epoch_ms);

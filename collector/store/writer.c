@@ -22,8 +22,8 @@ struct writer {
 	pthread_cond_t wake;
 	struct st_event **ring; /* capacity slots */
 	size_t capacity, head, len;
-	bool stopping;          /* set by writer_stop: drain and exit */
-	bool idle_waiting;      /* the thread sleeps on `wake` with an empty ring */
+	bool stopping;     /* set by writer_stop: drain and exit */
+	bool idle_waiting; /* the thread sleeps on `wake` with an empty ring */
 	struct writer_stats stats;
 };
 

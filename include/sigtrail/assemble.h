@@ -13,11 +13,11 @@ typedef void (*asm_event_fn)(void *userdata, struct st_event *ev);
 struct assembler;
 
 struct asm_stats {
-	uint64_t events;           /* events handed to the callback */
-	uint64_t malformed;        /* events dropped: missing or unparsable SYSCALL fields */
-	uint64_t targets_dropped;  /* OBJ_PID records beyond ST_MAX_TARGETS */
-	uint64_t feed_errors;      /* lines libauparse refused */
-	uint64_t oom;              /* events dropped because memory ran out */
+	uint64_t events;          /* events handed to the callback */
+	uint64_t malformed;       /* events dropped: missing or unparsable SYSCALL fields */
+	uint64_t targets_dropped; /* OBJ_PID records beyond ST_MAX_TARGETS */
+	uint64_t feed_errors;     /* lines libauparse refused */
+	uint64_t oom;             /* events dropped because memory ran out */
 };
 
 /* Create an assembler. `eoe_timeout_s` ages out events whose EOE never came.

@@ -9,14 +9,14 @@
 enum { FILTER_RING = 64 }; /* events in flight at once (records interleave across CPUs) */
 
 struct filter {
-	bool include_sig0;               /* keep kill(pid, 0) existence probes */
-	uint64_t ring[FILTER_RING];      /* serials of kept events awaiting their EOE */
-	unsigned ring_next;              /* next slot to overwrite */
-	uint64_t records_seen;           /* every record offered */
-	uint64_t records_kept;           /* records passed on */
-	uint64_t events_kept;            /* SYSCALL records of signal syscalls kept */
-	uint64_t sig0_dropped;           /* signal-0 events dropped by policy */
-	uint64_t malformed;              /* records whose header or fields did not parse */
+	bool include_sig0;          /* keep kill(pid, 0) existence probes */
+	uint64_t ring[FILTER_RING]; /* serials of kept events awaiting their EOE */
+	unsigned ring_next;         /* next slot to overwrite */
+	uint64_t records_seen;      /* every record offered */
+	uint64_t records_kept;      /* records passed on */
+	uint64_t events_kept;       /* SYSCALL records of signal syscalls kept */
+	uint64_t sig0_dropped;      /* signal-0 events dropped by policy */
+	uint64_t malformed;         /* records whose header or fields did not parse */
 };
 
 enum filter_verdict { FILTER_DROP = 0, FILTER_KEEP = 1, FILTER_MALFORMED = -1 };

@@ -10,9 +10,9 @@ enum { IDS_CACHE_SIZE = 1024, IDS_TTL_S = 300 };
 
 struct ids_cache {
 	struct {
-		int64_t uid;      /* -1: empty slot */
-		int64_t expires;  /* monotonic seconds after which to look again */
-		char name[64];    /* "" when the uid has no passwd entry */
+		int64_t uid;     /* -1: empty slot */
+		int64_t expires; /* monotonic seconds after which to look again */
+		char name[64];   /* "" when the uid has no passwd entry */
 	} slot[IDS_CACHE_SIZE];
 };
 

@@ -11,7 +11,7 @@
  * after "msg=" (starting "audit("), and `line`, when not NULL, the whole text
  * line as auditd would log it (stdin sources have one; netlink ones do not). */
 typedef void (*src_record_fn)(void *userdata, int type, const char *body, size_t body_len,
-			      const char *line, size_t line_len);
+                              const char *line, size_t line_len);
 
 enum src_kind { SRC_UNICAST, SRC_MULTICAST, SRC_STDIN };
 
@@ -35,11 +35,11 @@ int src_read(struct src *s, src_record_fn fn, void *userdata);
 
 /* Counters for the loss accounting. */
 struct src_stats {
-	uint64_t records;     /* records delivered */
-	uint64_t overruns;    /* ENOBUFS: the kernel dropped messages for this socket */
-	uint64_t oversized;   /* lines longer than ST_MAX_RECORD, skipped */
-	uint64_t unparsable;  /* lines without a "type=... msg=" header */
-	uint64_t foreign;     /* netlink messages not from the kernel, ignored */
+	uint64_t records;    /* records delivered */
+	uint64_t overruns;   /* ENOBUFS: the kernel dropped messages for this socket */
+	uint64_t oversized;  /* lines longer than ST_MAX_RECORD, skipped */
+	uint64_t unparsable; /* lines without a "type=... msg=" header */
+	uint64_t foreign;    /* netlink messages not from the kernel, ignored */
 };
 void src_stats(const struct src *s, struct src_stats *ret);
 

@@ -22,7 +22,7 @@ struct store;
  * -EACCES/-EPERM (cannot create or open), -ENOTDIR, -EEXIST (a file that is
  * not a sigtrail database), -EPROTO (schema newer than this build), -EIO. */
 int store_open(const char *path, const char *default_host, struct store **ret, char *err,
-	       size_t errlen);
+               size_t errlen);
 
 /* Write the rows of one event (one per target; one with NULL target when the
  * call reached nobody) inside the current transaction, opening one if
@@ -39,8 +39,8 @@ int store_commit(struct store *st);
 unsigned store_pending(const struct store *st);
 
 struct store_stats {
-	uint64_t rows_written;   /* committed */
-	uint64_t rows_lost;      /* rolled back because SQLite refused them */
+	uint64_t rows_written; /* committed */
+	uint64_t rows_lost;    /* rolled back because SQLite refused them */
 	uint64_t commits;
 };
 void store_stats(const struct store *st, struct store_stats *ret);

@@ -26,12 +26,12 @@ int writer_start(struct store *st, size_t capacity, struct writer **ret);
 int writer_push(struct writer *w, struct st_event *ev);
 
 struct writer_stats {
-	uint64_t queued;     /* events accepted */
-	uint64_t dropped;    /* events refused because the queue was full */
-	size_t depth;        /* events waiting now */
-	size_t high_water;   /* largest depth seen */
+	uint64_t queued;   /* events accepted */
+	uint64_t dropped;  /* events refused because the queue was full */
+	size_t depth;      /* events waiting now */
+	size_t high_water; /* largest depth seen */
 	struct store_stats store;
-	int last_error;      /* last -errno from the store, 0 if none */
+	int last_error; /* last -errno from the store, 0 if none */
 };
 /* A consistent snapshot, safe to call from any thread. */
 void writer_stats(struct writer *w, struct writer_stats *ret);

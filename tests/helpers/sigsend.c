@@ -42,19 +42,19 @@ enum sys_id {
 
 /* Indexed by enum sys_id; the names are the ones audit and sigtrail use. */
 static const char *const sys_names[SYS_ID_COUNT] = {
-	[SYS_ID_KILL] = "kill",
-	[SYS_ID_TKILL] = "tkill",
-	[SYS_ID_TGKILL] = "tgkill",
-	[SYS_ID_RT_SIGQUEUEINFO] = "rt_sigqueueinfo",
-	[SYS_ID_RT_TGSIGQUEUEINFO] = "rt_tgsigqueueinfo",
-	[SYS_ID_PIDFD_SEND_SIGNAL] = "pidfd_send_signal",
+    [SYS_ID_KILL] = "kill",
+    [SYS_ID_TKILL] = "tkill",
+    [SYS_ID_TGKILL] = "tgkill",
+    [SYS_ID_RT_SIGQUEUEINFO] = "rt_sigqueueinfo",
+    [SYS_ID_RT_TGSIGQUEUEINFO] = "rt_tgsigqueueinfo",
+    [SYS_ID_PIDFD_SEND_SIGNAL] = "pidfd_send_signal",
 };
 
 /* What one signal-sending syscall did. */
 struct send_result {
-	long ret;  /* the syscall's return value */
-	int err;   /* errno when ret is -1, else 0 */
-	long arg;  /* first argument passed: the pid, or the pidfd */
+	long ret; /* the syscall's return value */
+	int err;  /* errno when ret is -1, else 0 */
+	long arg; /* first argument passed: the pid, or the pidfd */
 };
 
 static void usage(FILE *out)
@@ -210,7 +210,7 @@ static void child_on_signal(int sig)
  * and the handler ends the child. SIGKILL needs no handler. */
 static _Noreturn void child_wait_for(int sig)
 {
-	struct sigaction sa = { .sa_handler = child_on_signal };
+	struct sigaction sa = {.sa_handler = child_on_signal};
 	sigset_t none;
 
 	(void)sigemptyset(&sa.sa_mask);
@@ -229,8 +229,10 @@ static int cmd_all(int sig)
 	int status = 0;
 
 	if (sig <= 0 || sig > SIGRTMAX || sig == SIGSTOP) {
-		fprintf(stderr, "sigsend: all: signal %d cannot end a child "
-				"(want 1..%d, not SIGSTOP)\n", sig, SIGRTMAX);
+		fprintf(stderr,
+		        "sigsend: all: signal %d cannot end a child "
+		        "(want 1..%d, not SIGSTOP)\n",
+		        sig, SIGRTMAX);
 		return EX_USAGE;
 	}
 	(void)sigemptyset(&block);
@@ -272,7 +274,7 @@ static int cmd_all(int sig)
 		if (r.ret == 0 && !(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) &&
 		    !(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == sig)) {
 			fprintf(stderr, "sigsend: child %d of %s ended with status 0x%x\n",
-				(int)child, sys_names[id], (unsigned)wstatus);
+			        (int)child, sys_names[id], (unsigned)wstatus);
 			return EX_SOFTWARE;
 		}
 	}
@@ -282,7 +284,7 @@ static int cmd_all(int sig)
 /* Ignore every signal that can be ignored, say so, and wait to be killed. */
 static int cmd_sink(void)
 {
-	struct sigaction sa = { .sa_handler = SIG_IGN };
+	struct sigaction sa = {.sa_handler = SIG_IGN};
 
 	(void)sigemptyset(&sa.sa_mask);
 	for (int sig = 1; sig <= SIGRTMAX; sig++) {

@@ -42,13 +42,13 @@ int main(void)
 
 	/* sh -c "kill -9 3988": the shape from the kernel, as auditd logs it. */
 	feed(a, "type=SYSCALL msg=audit(1795317671.120:18): arch=c000003e syscall=62 success=yes "
-		"exit=0 a0=f94 a1=9 a2=0 a3=7fd007d2bac0 items=0 ppid=3847 pid=3989 "
-		"auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts1 "
-		"ses=3 comm=\"sh\" exe=\"/usr/bin/dash\" key=\"sigtrail\"");
+	        "exit=0 a0=f94 a1=9 a2=0 a3=7fd007d2bac0 items=0 ppid=3847 pid=3989 "
+	        "auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts1 "
+	        "ses=3 comm=\"sh\" exe=\"/usr/bin/dash\" key=\"sigtrail\"");
 	feed(a, "type=OBJ_PID msg=audit(1795317671.120:18): opid=3988 oauid=-1 ouid=0 oses=-1 "
-		"ocomm=\"sleep\"");
+	        "ocomm=\"sleep\"");
 	feed(a, "type=PROCTITLE msg=audit(1795317671.120:18): "
-		"proctitle=7368002D63006B696C6C202D392033393838");
+	        "proctitle=7368002D63006B696C6C202D392033393838");
 	feed(a, "type=EOE msg=audit(1795317671.120:18): ");
 	is_int(n_got, 1, "one event at EOE");
 	if (n_got == 1) {
@@ -81,10 +81,10 @@ int main(void)
 	/* ESRCH from a 32-bit tgkill, netlink form (type + body), node= absent,
 	 * auid unset, hex comm with a space. */
 	const char *body =
-		"audit(1795317672.256:22): arch=40000003 syscall=270 success=no exit=-3 a0=f423f "
-		"a1=f423f a2=f a3=0 items=0 ppid=1 pid=3847 auid=4294967295 uid=0 gid=0 euid=0 "
-		"suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 "
-		"comm=6D7920746F6F6C exe=\"/opt/x\" key=(null)";
+	    "audit(1795317672.256:22): arch=40000003 syscall=270 success=no exit=-3 a0=f423f "
+	    "a1=f423f a2=f a3=0 items=0 ppid=1 pid=3847 auid=4294967295 uid=0 gid=0 euid=0 "
+	    "suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 "
+	    "comm=6D7920746F6F6C exe=\"/opt/x\" key=(null)";
 	ok(asm_feed_record(a, AUDIT_SYSCALL, body, strlen(body)) == 0, "netlink SYSCALL fed");
 	body = "audit(1795317672.256:22): proctitle=2F6F70742F78";
 	ok(asm_feed_record(a, AUDIT_PROCTITLE, body, strlen(body)) == 0, "netlink PROCTITLE fed");
@@ -108,14 +108,14 @@ int main(void)
 	/* A group kill reaching 20 processes: the kernel chains OBJ_PID blocks
 	 * of 16, newest block first. Every one becomes a target. */
 	feed(a, "node=web1 type=SYSCALL msg=audit(1795317670.616:17): arch=c000003e syscall=62 "
-		"success=yes exit=0 a0=fffff0af a1=f a2=0 a3=0 items=0 ppid=1 pid=3847 "
-		"auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 "
-		"tty=(none) ses=4294967295 comm=\"bash\" exe=\"/usr/bin/bash\" key=\"sigtrail\"");
+	        "success=yes exit=0 a0=fffff0af a1=f a2=0 a3=0 items=0 ppid=1 pid=3847 "
+	        "auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 "
+	        "tty=(none) ses=4294967295 comm=\"bash\" exe=\"/usr/bin/bash\" key=\"sigtrail\"");
 	for (int i = 0; i < 20; i++) {
 		snprintf(line, sizeof(line),
-			 "node=web1 type=OBJ_PID msg=audit(1795317670.616:17): opid=%d oauid=-1 "
-			 "ouid=0 oses=-1 ocomm=\"sleep\"",
-			 4000 + i);
+		         "node=web1 type=OBJ_PID msg=audit(1795317670.616:17): opid=%d oauid=-1 "
+		         "ouid=0 oses=-1 ocomm=\"sleep\"",
+		         4000 + i);
 		feed(a, line);
 	}
 	feed(a, "node=web1 type=PROCTITLE msg=audit(1795317670.616:17): proctitle=\"bash\"");
@@ -135,10 +135,10 @@ int main(void)
 	/* An event whose PROCTITLE and EOE never come is completed by a flush
 	 * (auparse completes a syscall event at its PROCTITLE or EOE). */
 	feed(a, "type=SYSCALL msg=audit(1795317680.000:30): arch=c000003e syscall=62 success=yes "
-		"exit=0 a0=1 a1=9 a2=0 a3=0 items=0 ppid=1 pid=5 auid=0 uid=0 gid=0 euid=0 suid=0 "
-		"fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"k\" exe=\"/k\" key=(null)");
+	        "exit=0 a0=1 a1=9 a2=0 a3=0 items=0 ppid=1 pid=5 auid=0 uid=0 gid=0 euid=0 suid=0 "
+	        "fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"k\" exe=\"/k\" key=(null)");
 	feed(a, "type=OBJ_PID msg=audit(1795317680.000:30): opid=1 oauid=-1 ouid=0 oses=-1 "
-		"ocomm=\"systemd\"");
+	        "ocomm=\"systemd\"");
 	is_int(n_got, 0, "no EOE yet, no event");
 	asm_flush(a);
 	is_int(n_got, 1, "flush completes it");
@@ -146,7 +146,7 @@ int main(void)
 
 	/* Malformed: a SYSCALL without a signal argument; truncated junk. */
 	feed(a, "type=SYSCALL msg=audit(1795317690.000:31): arch=c000003e syscall=62 success=yes "
-		"exit=0 a0=1 pid=5");
+	        "exit=0 a0=1 pid=5");
 	feed(a, "type=EOE msg=audit(1795317690.000:31): ");
 	feed(a, "type=SYSCALL msg=audit(1795317690.000:32): arch=zz syscall=");
 	feed(a, "type=EOE msg=audit(1795317690.000:32): ");

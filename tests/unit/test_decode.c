@@ -20,9 +20,9 @@ int main(void)
 	is_str(dec("\"\""), "", "empty quoted value");
 	is_str(dec("7368002D63006B696C6C202D392033393838"), "sh -c kill -9 3988",
 	       "PROCTITLE hex: NULs between argv become spaces");
-	is_str(dec("62617368002F6465762F66642F3300"), "bash /dev/fd/3",
-	       "trailing NUL dropped");
-	is_str(dec("610000620000"), "a  b", "consecutive NULs keep one space each, trailing ones go");
+	is_str(dec("62617368002F6465762F66642F3300"), "bash /dev/fd/3", "trailing NUL dropped");
+	is_str(dec("610000620000"), "a  b",
+	       "consecutive NULs keep one space each, trailing ones go");
 	is_str(dec("6c730a1b5b326a"), "ls\\x0a\\x1b[2j", "newline and ESC escaped, not executed");
 	is_str(dec("ff41"), "\\xffA", "invalid UTF-8 byte escaped");
 	is_str(dec("c3a9"), "\xc3\xa9", "valid UTF-8 kept");

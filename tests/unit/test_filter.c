@@ -10,9 +10,9 @@ static enum filter_verdict rec(struct filter *f, int type, const char *body)
 	return filter_record(f, type, body, strlen(body));
 }
 
-#define SC(serial, arch, nr, a1, a2)                                                          \
-	"audit(1795317826.340:" serial "): arch=" arch " syscall=" nr                         \
-	" success=yes exit=0 a0=1f5b a1=" a1 " a2=" a2 " a3=0 items=0 ppid=1 pid=2 "          \
+#define SC(serial, arch, nr, a1, a2)                                                               \
+	"audit(1795317826.340:" serial "): arch=" arch " syscall=" nr                              \
+	" success=yes exit=0 a0=1f5b a1=" a1 " a2=" a2 " a3=0 items=0 ppid=1 pid=2 "               \
 	"auid=4294967295 uid=0 comm=\"x a1=0\" key=\"k\""
 
 int main(void)
@@ -22,7 +22,8 @@ int main(void)
 	uint64_t serial;
 
 	ok(sigsys_init() == 0, "syscall tables load");
-	ok(sigsys_lookup(0xc000003e, 62) && strcmp(sigsys_lookup(0xc000003e, 62)->name, "kill") == 0,
+	ok(sigsys_lookup(0xc000003e, 62) &&
+	       strcmp(sigsys_lookup(0xc000003e, 62)->name, "kill") == 0,
 	   "x86_64 62 is kill");
 	ok(sigsys_lookup(0x40000003, 270) && sigsys_lookup(0x40000003, 270)->sig_arg == 2,
 	   "i386 270 is tgkill, signal in a2");

@@ -45,7 +45,7 @@ int main(void)
 	ok(sqlite3_exec(db, store_migrations[0], NULL, NULL, NULL) == SQLITE_OK,
 	   "schema migration 1 applies");
 	ok(sqlite3_prepare_v2(db, "SELECT number, name FROM signal_names ORDER BY number", -1, &s,
-			      NULL) == SQLITE_OK,
+	                      NULL) == SQLITE_OK,
 	   "query signal_names");
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int n = sqlite3_column_int(s, 0);

@@ -61,9 +61,11 @@ static struct st_event *make_event(unsigned n, uint64_t serial)
 	e->cmdline = "bash -c kill -TERM -- -3921";
 	e->n_targets = n;
 	for (unsigned i = 0; i < n; i++)
-		e->targets[i] = (struct st_target){.pid = 3921 + (int32_t)i, .uid = 0,
-						   .auid = ST_ID_UNSET, .ses = ST_ID_UNSET,
-						   .comm = "sleep"};
+		e->targets[i] = (struct st_target){.pid = 3921 + (int32_t)i,
+		                                   .uid = 0,
+		                                   .auid = ST_ID_UNSET,
+		                                   .ses = ST_ID_UNSET,
+		                                   .comm = "sleep"};
 	return e;
 }
 
@@ -92,25 +94,25 @@ int main(void)
 	ok(store_commit(st) == 0, "commit");
 	is_str(q("SELECT count(*) FROM signals WHERE serial = 17"), "3", "3 rows visible");
 	is_str(q("SELECT group_concat(target_pid) FROM (SELECT target_pid FROM signals WHERE "
-		 "serial = 17 ORDER BY target_pid)"),
+	         "serial = 17 ORDER BY target_pid)"),
 	       "3921,3922,3923", "one row per target");
 	is_str(q("SELECT DISTINCT target_arg FROM signals WHERE serial = 17"), "-3921",
 	       "target_arg is -PGID");
 	is_str(q("SELECT time || ' ' || epoch_ms FROM signals WHERE serial = 17"),
 	       "2026-11-22T03:21:10.616Z 1795317670616", "time in UTC ISO-8601 with ms");
 	is_str(q("SELECT host || ' ' || arch || ' ' || syscall || ' ' || signame FROM signals "
-		 "WHERE serial = 17"),
+	         "WHERE serial = 17"),
 	       "testhost x86_64 kill SIGTERM", "names");
 	is_str(q("SELECT sender_user || ' ' || target_user || ' ' || target_comm || ' ' || "
-		 "sender_cmdline FROM signals WHERE serial = 17"),
+	         "sender_cmdline FROM signals WHERE serial = 17"),
 	       "nobody root sleep bash -c kill -TERM -- -3921", "user names and strings");
 	is_str(q("SELECT coalesce(sender_auid, 'NULL') || coalesce(sender_ses, 'NULL') || "
-		 "coalesce(sender_login, 'NULL') || coalesce(target_auid, 'NULL') || "
-		 "coalesce(target_ses, 'NULL') || coalesce(errno, 'NULL') FROM signals WHERE "
-		 "serial = 17"),
+	         "coalesce(sender_login, 'NULL') || coalesce(target_auid, 'NULL') || "
+	         "coalesce(target_ses, 'NULL') || coalesce(errno, 'NULL') FROM signals WHERE "
+	         "serial = 17"),
 	       "NULLNULLNULLNULLNULLNULL", "unset auid/ses and no errno are NULL");
 	is_str(q("SELECT success || ' ' || errno || ' ' || coalesce(target_pid, 'NULL') || ' ' "
-		 "|| coalesce(target_comm, 'NULL') FROM signals WHERE serial = 22"),
+	         "|| coalesce(target_comm, 'NULL') FROM signals WHERE serial = 22"),
 	       "0 ESRCH NULL NULL", "ESRCH: NULL target, errno name");
 	is_str(q("SELECT count(*) FROM strings WHERE value = 'sleep'"), "1",
 	       "repeated strings stored once");
