@@ -74,13 +74,21 @@ mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
 mount -t devtmpfs dev /newroot/dev
 mkdir -p /newroot/dev/pts && mount -t devpts devpts /newroot/dev/pts
+# The guest's /tmp is its own tmpfs (SQLite's WAL needs shared mmap, which
+# 9p does not give); a source or build tree under the host's /tmp (a CI
+# clone) is bound back into it from a second mount of the host root.
+mkdir -p /host && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 hostroot /host
 mount -t tmpfs tmp /newroot/tmp
 mount -t tmpfs run /newroot/run
+for p in $(cat /paths); do
+	case $p in /tmp/*) mkdir -p "/newroot$p" && mount --bind "/host$p" "/newroot$p" ;; esac
+done
 mkdir -p /newroot/tmp/vm && cp /inner.sh /newroot/tmp/vm/inner.sh
 hostname sigtrail-vm
 chroot /newroot /bin/bash /tmp/vm/inner.sh
 poweroff -f
 INIT
+printf '%s\n' "$src" "$build" >"$work/initrd/paths"
 chmod +x "$work/initrd/init" "$work/initrd/inner.sh"
 (cd "$work/initrd" && find . | cpio -o -H newc --quiet | gzip -1 >"$work/initrd.gz")
 
