@@ -80,7 +80,10 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 
 	ok(store_open(path, "testhost", &st, err, sizeof(err)) == 0, "create: %s", err);
-	is_str(q("PRAGMA user_version"), "1", "user_version set");
+	char version[16];
+	snprintf(version, sizeof(version), "%u", store_migrations_count);
+	is_str(q("PRAGMA user_version"), version, "user_version is the latest schema");
+	is_str(q("SELECT count(*) FROM coverage"), "0", "coverage view exists");
 	is_str(q("PRAGMA application_id"), "1397183570", "application_id 'SGTR'");
 	is_str(q("PRAGMA journal_mode"), "wal", "WAL mode");
 
@@ -129,10 +132,33 @@ int main(void)
 	is_str(q("SELECT count(*) FROM strings WHERE value = 'sleep'"), "1",
 	       "interning survives reopen");
 
+	/* A version-1 database (as the first release wrote it) is migrated in
+	 * place, rows kept, and gains the count column. */
+	char v1[300];
+	snprintf(v1, sizeof(v1), "%s/v1.db", dir);
+	sqlite3 *db;
+	sqlite3_open(v1, &db);
+	sqlite3_exec(db, store_migrations[0], NULL, NULL, NULL);
+	sqlite3_exec(db,
+		     "PRAGMA application_id = 1397183570; PRAGMA user_version = 1;"
+		     "INSERT INTO signal_rows(epoch_ms, serial, signal, success, target_arg, "
+		     "sender_pid) VALUES (1795317670616, 5, 9, 1, 42, 7)",
+		     NULL, NULL, NULL);
+	sqlite3_close(db);
+	ok(store_open(v1, NULL, &st, err, sizeof(err)) == 0, "version 1 database opens: %s", err);
+	store_close(st);
+	st = NULL;
+	char saved[320];
+	snprintf(saved, sizeof(saved), "%s", path);
+	snprintf(path, sizeof(path), "%s", v1);
+	is_str(q("PRAGMA user_version"), version, "migrated to the latest version");
+	is_str(q("SELECT signal || ' ' || target_arg || ' ' || count FROM signals"), "9 42 1",
+	       "its row survives, with count 1");
+	snprintf(path, sizeof(path), "%s", saved);
+
 	/* A newer schema is refused, and the file is left alone. */
 	char sql[128];
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %u", store_migrations_count + 1);
-	sqlite3 *db;
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, sql, NULL, NULL, NULL);
 	sqlite3_close(db);
