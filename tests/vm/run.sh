@@ -76,8 +76,8 @@ mount -t devtmpfs dev /newroot/dev
 mkdir -p /newroot/dev/pts && mount -t devpts devpts /newroot/dev/pts
 # The guest's /tmp is its own tmpfs (SQLite's WAL needs shared mmap, which
 # 9p does not give); a source or build tree under the host's /tmp (a CI
-# clone) is bound back into it from a second mount of the host root.
-mkdir -p /host && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 hostroot /host
+# clone) is bound back into it from a bind of the host root taken first.
+mkdir -p /host && mount --bind /newroot /host && mount --make-private /host
 mount -t tmpfs tmp /newroot/tmp
 mount -t tmpfs run /newroot/run
 for p in $(cat /paths); do
