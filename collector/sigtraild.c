@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,7 +27,9 @@
 #include "sigtrail/audit_ctl.h"
 #include "sigtrail/decode.h"
 #include "sigtrail/filter.h"
+#include "sigtrail/lock.h"
 #include "sigtrail/log.h"
+#include "sigtrail/options.h"
 #include "sigtrail/privs.h"
 #include "sigtrail/sigsys.h"
 #include "sigtrail/source.h"
@@ -43,17 +46,8 @@ enum {
 	DRAIN_MAX_MS = 3000,
 	LOSS_LOG_INTERVAL_S = 60,
 	RULE_CHECK_MS = 10000, /* how often to check that our rules are still loaded */
+	HEARTBEAT_MS = 5000,   /* coverage row update; a crash is dated to the last one */
 };
-
-/* Command-line values. */
-static const char *arg_db = SIGTRAIL_DEFAULT_DB;
-static const char *arg_source = "auto";
-static const char *arg_tee;
-static const char *arg_inject;
-static bool arg_foreground;
-static bool arg_include_sig0;
-static bool arg_keep_rules;
-static bool arg_verbose;
 
 static volatile sig_atomic_t stop_signal; /* SIGTERM/SIGINT received: stop */
 static volatile sig_atomic_t hup_seen;    /* SIGHUP received: auditd asks plugins to reload */
@@ -77,134 +71,12 @@ struct daemon {
 	int64_t last_input_ms;   /* last time the source delivered something */
 	int64_t last_loss_log_s; /* rate limit for loss warnings */
 	uint64_t logged_losses;  /* losses already reported */
+	int lock_fd;             /* flock on <db>.lock: one collector per database */
+	struct store_run run;    /* this run's coverage row */
+	uint32_t start_lost;     /* the kernel's lost counter at start */
+	struct stat db_stat;     /* the database file we opened, to notice a swap */
+	int fatal_code;          /* set by the loop's checks: stop with this exit code */
 };
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-	        "Usage: sigtraild [OPTIONS]\n"
-	        "Record every signal sent on this machine, with sender and target, in SQLite.\n"
-	        "\n"
-	        "  -d, --db PATH          database (default %s)\n"
-	        "  -f, --foreground       stay in the foreground, log to stderr\n"
-	        "  -s, --source MODE      auto (default): become the audit daemon if none runs,\n"
-	        "                         else listen beside it; unicast: become the audit\n"
-	        "                         daemon; multicast: read-only listener beside auditd;\n"
-	        "                         stdin: auditd log lines on stdin (auditd plugin)\n"
-	        "      --include-sig0     also record kill(pid, 0) existence probes\n"
-	        "      --keep-rules       leave the audit rules loaded at exit\n"
-	        "      --tee FILE         also append the kept raw records to FILE\n"
-	        "      --inject-status K=V[,K=V]  testing: pretend the kernel reported this\n"
-	        "                         audit status (enabled, pid, backlog_limit)\n"
-	        "  -v, --verbose          debug logging\n"
-	        "  -h, --help             this help\n"
-	        "  -V, --version          print the version\n"
-	        "\n"
-	        "Examples:\n"
-	        "  sigtraild --foreground --db ./sigtrail.db\n"
-	        "  sigtraild --source multicast             # beside a running auditd\n"
-	        "  sigtraild --source stdin --db /tmp/t.db < /var/log/audit/audit.log\n"
-	        "  sqlite3 %s \"select time, signame, sender_cmdline, target_comm\n"
-	        "     from signals where target_pid = 4242 order by id desc\"\n",
-	        SIGTRAIL_DEFAULT_DB, SIGTRAIL_DEFAULT_DB);
-}
-
-static void parse_args(int argc, char **argv)
-{
-	enum { OPT_SIG0 = 256, OPT_KEEP, OPT_TEE, OPT_INJECT };
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"foreground", no_argument, NULL, 'f'},
-	    {"source", required_argument, NULL, 's'},
-	    {"include-sig0", no_argument, NULL, OPT_SIG0},
-	    {"keep-rules", no_argument, NULL, OPT_KEEP},
-	    {"tee", required_argument, NULL, OPT_TEE},
-	    {"inject-status", required_argument, NULL, OPT_INJECT},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {0},
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "d:fs:vhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			arg_db = optarg;
-			break;
-		case 'f':
-			arg_foreground = true;
-			break;
-		case 's':
-			arg_source = optarg;
-			break;
-		case OPT_SIG0:
-			arg_include_sig0 = true;
-			break;
-		case OPT_KEEP:
-			arg_keep_rules = true;
-			break;
-		case OPT_TEE:
-			arg_tee = optarg;
-			break;
-		case OPT_INJECT:
-			arg_inject = optarg;
-			break;
-		case 'v':
-			arg_verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(EX_OK);
-		case 'V':
-			printf("sigtraild %s\n", SIGTRAIL_VERSION);
-			exit(EX_OK);
-		default:
-			usage(stderr);
-			exit(EX_USAGE);
-		}
-	}
-	if (optind < argc)
-		fatal(EX_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
-	if (strcmp(arg_source, "auto") != 0 && strcmp(arg_source, "unicast") != 0 &&
-	    strcmp(arg_source, "multicast") != 0 && strcmp(arg_source, "stdin") != 0)
-		fatal(EX_USAGE, "--source '%s': expected auto, unicast, multicast or stdin",
-		      arg_source);
-	if (arg_db[0] == '\0')
-		fatal(EX_USAGE, "--db: empty path");
-}
-
-/* --inject-status enabled=2,pid=123,backlog_limit=64 overrides fields of
- * the status the kernel reported, so tests can exercise immutable mode and
- * a foreign audit daemon without putting the machine in those states. */
-static void apply_injection(struct audit_status *st, const char *spec)
-{
-	char buf[256];
-	char *save = NULL;
-
-	if (strlen(spec) >= sizeof(buf))
-		fatal(EX_USAGE, "--inject-status: too long");
-	strcpy(buf, spec);
-	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kv, '=');
-		int64_t v;
-
-		if (!eq || parse_i64(eq + 1, 10, &v) < 0 || v < 0 || v > UINT32_MAX)
-			fatal(EX_USAGE, "--inject-status: '%s' is not KEY=NUMBER", kv);
-		*eq = '\0';
-		if (strcmp(kv, "enabled") == 0 && v <= 2)
-			st->enabled = (uint32_t)v;
-		else if (strcmp(kv, "pid") == 0)
-			st->pid = (uint32_t)v;
-		else if (strcmp(kv, "backlog_limit") == 0)
-			st->backlog_limit = (uint32_t)v;
-		else
-			fatal(EX_USAGE,
-			      "--inject-status: unknown key or bad value '%s=%s' "
-			      "(enabled=0..2, pid, backlog_limit)",
-			      kv, eq + 1);
-	}
-}
 
 static int64_t mono_ms(void)
 {
@@ -212,6 +84,19 @@ static int64_t mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *source_name(enum src_kind kind)
+{
+	return kind == SRC_UNICAST ? "unicast" : kind == SRC_MULTICAST ? "multicast" : "stdin";
 }
 
 static void on_signal(int sig)
@@ -326,6 +211,21 @@ static void log_losses(struct daemon *d, const struct writer_stats *ws, bool fin
 	d->last_loss_log_s = now;
 }
 
+/* The reader's half of the coverage counters: events, socket overruns and
+ * everything that could not be parsed. */
+static void reader_counters(struct daemon *d)
+{
+	struct src_stats ss;
+	struct asm_stats as;
+
+	src_stats(d->src, &ss);
+	asm_stats(d->assembler, &as);
+	d->run.events = as.events;
+	d->run.lost_socket = ss.overruns;
+	d->run.lost_unparsable = ss.oversized + ss.unparsable + d->filter.malformed + as.malformed +
+	                         as.feed_errors + as.oom;
+}
+
 /* Undo, in reverse, whatever setup() did. Safe on a partial setup. */
 static void teardown(struct daemon *d)
 {
@@ -355,8 +255,20 @@ static void teardown(struct daemon *d)
 		struct writer_stats ws;
 		writer_stop(d->writer, &ws); /* writes everything queued */
 		d->writer = NULL;
-		if (d->src && d->assembler)
+		if (d->src && d->assembler) {
 			log_losses(d, &ws, true);
+			/* The writer is gone: the last update of the run is ours. */
+			d->run.rows = ws.store.rows_written;
+			d->run.lost_db = ws.store.rows_lost;
+			d->run.lost_queue = ws.dropped;
+			d->run.pruned_rows = ws.pruned;
+			reader_counters(d);
+			if (d->run.id > 0 &&
+			    (r = store_run_update(d->store, &d->run, wall_ms(), "stopped")) < 0)
+				log_error(
+				    "database %s: cannot close the coverage row of this run: %s",
+				    arg_db, strerror(-r));
+		}
 	}
 	src_close(d->src); /* unicast: gives the audit pid back */
 	d->src = NULL;
@@ -370,6 +282,8 @@ static void teardown(struct daemon *d)
 	}
 	asm_free(d->assembler);
 	store_close(d->store);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd); /* after the database: the next collector may start */
 	ctl_rules_free(&d->rules);
 	if (d->ctl_fd >= 0)
 		close(d->ctl_fd);
@@ -447,10 +361,7 @@ static void daemonize(struct daemon *d)
 static void announce_ready(struct daemon *d, int added)
 {
 	log_info("ready: source %s, %d audit rules added, %zu already loaded, database %s",
-	         d->kind == SRC_UNICAST     ? "unicast"
-	         : d->kind == SRC_MULTICAST ? "multicast"
-	                                    : "stdin",
-	         added, d->rules.n - (size_t)added, arg_db);
+	         source_name(d->kind), added, d->rules.n - (size_t)added, arg_db);
 	if (d->ready_fd >= 0) {
 		unsigned char ok = 0;
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -479,6 +390,7 @@ static int setup(struct daemon *d)
 
 	d->ctl_fd = -1;
 	d->ready_fd = -1;
+	d->lock_fd = -1;
 	d->filter.include_sig0 = arg_include_sig0;
 	if (sigsys_init() < 0)
 		fatal(EX_SOFTWARE, "libaudit knows no syscall table; cannot recognise signals");
@@ -495,7 +407,7 @@ static int setup(struct daemon *d)
 		if (r < 0)
 			fatal(EX_UNAVAILABLE, "cannot read the audit status: %s", strerror(-r));
 		if (arg_inject)
-			apply_injection(&d->status, arg_inject);
+			options_inject_status(&d->status);
 	}
 	d->kind = choose_source(&d->status);
 	if (d->kind == SRC_MULTICAST)
@@ -506,13 +418,37 @@ static int setup(struct daemon *d)
 	if (r < 0)
 		fatal(r == -EACCES || r == -EPERM || r == -ENOENT ? EX_CANTCREAT : EX_DATAERR, "%s",
 		      err);
+	/* Locked after the directory checks of store_open() and before any
+	 * write that matters: the schema migration is idempotent, rows are not. */
+	d->lock_fd = lock_database(arg_db, err, sizeof(err));
+	if (d->lock_fd < 0)
+		fatal(d->lock_fd == -EWOULDBLOCK ? EX_TEMPFAIL : EX_CANTCREAT, "%s", err);
+	if (stat(arg_db, &d->db_stat) < 0)
+		fatal(EX_IOERR, "database %s: %s", arg_db, strerror(errno));
+	store_set_coalesce_ms(d->store, arg_coalesce_ms);
 	if (arg_tee) {
 		d->tee = fopen(arg_tee, "ae");
 		if (!d->tee)
 			fatal(EX_CANTCREAT, "--tee %s: %s", arg_tee, strerror(errno));
 	}
-	if (!arg_foreground)
+	if (!arg_foreground) {
 		daemonize(d);
+		if (ftruncate(d->lock_fd, 0) == 0) /* the lock names the daemon */
+			dprintf(d->lock_fd, "%ld\n", (long)getpid());
+	}
+
+	/* The coverage row of this run; runs that never stopped are closed. */
+	r = store_run_begin(d->store, source_name(d->kind), host[0] ? host : NULL, getpid(),
+	                    wall_ms(), &d->run);
+	if (r < 0) {
+		log_error("database %s: cannot record the collector run: %s", arg_db, strerror(-r));
+		return EX_IOERR;
+	}
+	if (r > 0)
+		log_warn("%d earlier run(s) ended without a clean stop; marked 'crashed' at their "
+		         "last heartbeat in the coverage view",
+		         r);
+	d->start_lost = d->status.lost;
 
 	if (d->ctl_fd >= 0) {
 		bool immutable = d->status.enabled == AUDIT_LOCKED;
@@ -579,6 +515,7 @@ static int setup(struct daemon *d)
 		log_error("cannot start: %s", strerror(-r));
 		return EX_OSERR;
 	}
+	writer_set_limits(d->writer, arg_retention_days, arg_max_db_mb * 1024 * 1024);
 
 	/* From here on only CAP_AUDIT_CONTROL is needed: at exit, to remove the
 	 * rules and restore the status. In stdin mode, nothing. */
@@ -610,13 +547,36 @@ static void check_rules(struct daemon *d)
 		log_warn("checking the audit rules failed: %s, ignoring", strerror(-r));
 }
 
+/* Hand the reader's counters and the kernel's lost delta to the writer,
+ * which adds its own and updates the run's row. Also notices a database
+ * that was swapped under us. */
+static void heartbeat(struct daemon *d)
+{
+	struct audit_status now;
+	struct stat sb;
+
+	reader_counters(d);
+	if (d->ctl_fd >= 0 && ctl_status(d->ctl_fd, &now) == 0)
+		d->run.lost_kernel = (uint32_t)(now.lost - d->start_lost);
+	writer_heartbeat(d->writer, &d->run);
+
+	if (stat(arg_db, &sb) < 0 || sb.st_ino != d->db_stat.st_ino ||
+	    sb.st_dev != d->db_stat.st_dev) {
+		log_error("database %s was removed or replaced while sigtraild was writing it; "
+		          "stopping (a restart creates a new one, and refuses a file that is not a "
+		          "sigtrail database)",
+		          arg_db);
+		d->fatal_code = EX_IOERR;
+	}
+}
+
 static int run(struct daemon *d, const sigset_t *unblocked)
 {
-	int64_t last_age = mono_ms(), last_rule_check = last_age;
+	int64_t last_age = mono_ms(), last_rule_check = last_age, last_beat = last_age;
 	struct pollfd p = {.fd = src_fd(d->src), .events = POLLIN};
 
 	d->last_input_ms = last_age;
-	while (!stop_signal) {
+	while (!stop_signal && !d->fatal_code) {
 		struct timespec tick = {.tv_sec = 0, .tv_nsec = TICK_MS * 1000000L};
 		int r = ppoll(&p, 1, &tick, unblocked);
 
@@ -648,6 +608,10 @@ static int run(struct daemon *d, const sigset_t *unblocked)
 		struct writer_stats ws;
 		writer_stats(d->writer, &ws);
 		log_losses(d, &ws, false);
+		if (now - last_beat >= HEARTBEAT_MS) {
+			heartbeat(d);
+			last_beat = now;
+		}
 		if (now - last_rule_check >= RULE_CHECK_MS) {
 			check_rules(d);
 			last_rule_check = now;
@@ -657,6 +621,8 @@ static int run(struct daemon *d, const sigset_t *unblocked)
 			log_info("SIGHUP: sigtraild has no configuration to reload; continuing");
 		}
 	}
+	if (d->fatal_code)
+		return d->fatal_code;
 	log_info("stopping on %s", strsignal(stop_signal));
 	return 0;
 }
@@ -668,7 +634,8 @@ int main(int argc, char **argv)
 	int code;
 
 	ensure_std_fds();
-	parse_args(argc, argv);
+	log_init("sigtraild", LOG_LVL_INFO, false);
+	options_parse(argc, argv);
 	log_init("sigtraild", arg_verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO, false);
 	umask(027);
 	setup_signals(&unblocked);

@@ -28,6 +28,16 @@
 enum {
 	INTERN_SLOTS = 4096,            /* power of two */
 	INTERN_MAX_BYTES = 1024 * 1024, /* cache memory bound; emptied when exceeded */
+	COALESCE_SLOTS = 1024,          /* recent (sender, target, signal...) keys */
+};
+
+/* The row that the next identical event may add to (storm coalescing). */
+struct coalesce_slot {
+	int32_t sender, target, signal, syscall, exit;
+	uint32_t arch;
+	bool success, used;
+	int64_t first_ms; /* epoch_ms of the row's first event: the window start */
+	int64_t rowid;
 };
 
 struct intern_slot {
@@ -41,7 +51,12 @@ struct store {
 	sqlite3_stmt *insert;   /* one signal_rows row */
 	sqlite3_stmt *str_find; /* id of a string */
 	sqlite3_stmt *str_add;  /* new string */
+	sqlite3_stmt *seen;     /* dedupe: is (epoch_ms, serial, host) stored? */
+	sqlite3_stmt *bump;     /* coalescing: count + 1 on a row */
 	char *default_host;
+	bool dedupe;            /* import mode, see store_set_dedupe() */
+	int64_t coalesce_ms;    /* 0: every event is its own row */
+	struct coalesce_slot coalesce[COALESCE_SLOTS];
 	bool in_txn;
 	unsigned pending; /* rows in the open transaction */
 	struct store_stats stats;
@@ -279,6 +294,12 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	/* WAL: readers (sqlite3, the CLI) never block the writer, and a commit
 	 * is one append. NORMAL sync: a power loss may lose the last commits but
 	 * never corrupts the file. */
+	/* A new file frees pages incrementally, so that pruning (prune.c) can
+	 * give space back to the filesystem; this must precede the first table. */
+	int64_t objects = -1;
+	if (pragma_int(st->db, "SELECT count(*) FROM sqlite_master", &objects) == SQLITE_OK &&
+	    objects == 0)
+		(void)exec(st->db, "PRAGMA auto_vacuum = INCREMENTAL");
 	rc = exec(st->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 	                  "PRAGMA foreign_keys = OFF");
 	if (rc != SQLITE_OK) {
@@ -303,7 +324,13 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	    sqlite3_prepare_v3(st->db, "SELECT id FROM strings WHERE value = ?1", -1,
 	                       SQLITE_PREPARE_PERSISTENT, &st->str_find, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(st->db, "INSERT INTO strings(value) VALUES (?1)", -1,
-	                       SQLITE_PREPARE_PERSISTENT, &st->str_add, NULL) != SQLITE_OK) {
+	                       SQLITE_PREPARE_PERSISTENT, &st->str_add, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(st->db,
+			       "SELECT 1 FROM signal_rows WHERE epoch_ms = ?1 AND serial = ?2 AND "
+			       "host_s IS ?3 LIMIT 1",
+			       -1, SQLITE_PREPARE_PERSISTENT, &st->seen, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(st->db, "UPDATE signal_rows SET count = count + 1 WHERE id = ?1",
+			       -1, SQLITE_PREPARE_PERSISTENT, &st->bump, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot prepare statements: %s", path,
 		         sqlite3_errmsg(st->db));
 		r = -EIO;
@@ -336,6 +363,41 @@ static void rollback(struct store *st)
 	st->stats.rows_lost += st->pending;
 	st->pending = 0;
 	intern_clear(st); /* ids created in the transaction are gone */
+	memset(st->coalesce, 0, sizeof(st->coalesce)); /* and so are its rows */
+}
+
+/* The coalescing slot of a single-target event, and whether it matches. */
+static struct coalesce_slot *coalesce_slot(struct store *st, const struct st_event *ev,
+					   bool *ret_match)
+{
+	const struct st_target *t = &ev->targets[0];
+	uint64_t h = (uint64_t)(uint32_t)ev->pid * 2654435761u ^
+		     (uint64_t)(uint32_t)t->pid * 40503u ^ (uint64_t)(uint32_t)ev->signal * 97u ^
+		     (uint64_t)(uint32_t)ev->syscall;
+	struct coalesce_slot *c = &st->coalesce[h % COALESCE_SLOTS];
+
+	*ret_match = c->used && c->sender == ev->pid && c->target == t->pid &&
+		     c->signal == ev->signal && c->syscall == ev->syscall && c->arch == ev->arch &&
+		     c->success == ev->success && c->exit == ev->exit &&
+		     ev->epoch_ms >= c->first_ms && ev->epoch_ms - c->first_ms < st->coalesce_ms;
+	return c;
+}
+
+/* Import mode: is this event (host, serial, time) already stored? */
+static int already_stored(struct store *st, const struct st_event *ev, int64_t host, bool *ret)
+{
+	int rc;
+
+	sqlite3_reset(st->seen);
+	sqlite3_bind_int64(st->seen, 1, ev->epoch_ms);
+	sqlite3_bind_int64(st->seen, 2, (int64_t)ev->serial);
+	bind_id(st->seen, 3, host);
+	rc = sqlite3_step(st->seen);
+	sqlite3_reset(st->seen);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return rc;
+	*ret = rc == SQLITE_ROW;
+	return SQLITE_OK;
 }
 
 int store_insert(struct store *st, const struct st_event *ev)
@@ -367,6 +429,29 @@ int store_insert(struct store *st, const struct st_event *ev)
 	    (rc = intern(st, ev->exe, &exe)) != SQLITE_OK ||
 	    (rc = intern(st, ev->cmdline, &cmd)) != SQLITE_OK)
 		goto fail;
+
+	if (st->dedupe) {
+		bool seen = false;
+		if ((rc = already_stored(st, ev, host, &seen)) != SQLITE_OK)
+			goto fail;
+		if (seen)
+			return 0;
+	}
+	struct coalesce_slot *slot = NULL;
+	if (st->coalesce_ms > 0 && ev->n_targets == 1) {
+		bool match;
+		slot = coalesce_slot(st, ev, &match);
+		if (match) {
+			sqlite3_reset(st->bump);
+			sqlite3_bind_int64(st->bump, 1, slot->rowid);
+			rc = sqlite3_step(st->bump);
+			sqlite3_reset(st->bump);
+			if (rc != SQLITE_DONE)
+				goto fail;
+			st->stats.coalesced++;
+			return 0;
+		}
+	}
 
 	sqlite3_stmt *s = st->insert;
 	for (unsigned i = 0; i < rows; i++, done++) {
@@ -416,6 +501,12 @@ int store_insert(struct store *st, const struct st_event *ev)
 		st->pending++;
 	}
 	sqlite3_reset(s);
+	if (slot)
+		*slot = (struct coalesce_slot){
+			.sender = ev->pid, .target = ev->targets[0].pid, .signal = ev->signal,
+			.syscall = ev->syscall, .exit = ev->exit, .arch = ev->arch,
+			.success = ev->success, .used = true, .first_ms = ev->epoch_ms,
+			.rowid = sqlite3_last_insert_rowid(st->db)};
 	return (int)rows;
 fail:
 	sqlite3_reset(st->insert);
@@ -452,6 +543,28 @@ void store_stats(const struct store *st, struct store_stats *ret)
 	*ret = st->stats;
 }
 
+void store_set_dedupe(struct store *st, bool on)
+{
+	st->dedupe = on;
+}
+
+void store_set_coalesce_ms(struct store *st, int64_t window_ms)
+{
+	st->coalesce_ms = window_ms > 0 ? window_ms : 0;
+	memset(st->coalesce, 0, sizeof(st->coalesce));
+}
+
+void store_invalidate_cache(struct store *st)
+{
+	intern_clear(st);
+	memset(st->coalesce, 0, sizeof(st->coalesce));
+}
+
+struct sqlite3 *store_sqlite(struct store *st)
+{
+	return st->db;
+}
+
 const char *store_errmsg(const struct store *st)
 {
 	return st->db ? sqlite3_errmsg(st->db) : "no database";
@@ -466,6 +579,8 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->insert);
 	sqlite3_finalize(st->str_find);
 	sqlite3_finalize(st->str_add);
+	sqlite3_finalize(st->seen);
+	sqlite3_finalize(st->bump);
 	intern_clear(st);
 	if (st->db)
 		sqlite3_close(st->db);

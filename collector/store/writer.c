@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <time.h>
 
-enum { BATCH = 256 };
+enum {
+	BATCH = 256,
+	PRUNE_INTERVAL_MS = 60000,
+};
 
 struct writer {
 	struct store *st;
@@ -22,8 +25,10 @@ struct writer {
 	pthread_cond_t wake;
 	struct st_event **ring; /* capacity slots */
 	size_t capacity, head, len;
-	bool stopping;     /* set by writer_stop: drain and exit */
-	bool idle_waiting; /* the thread sleeps on `wake` with an empty ring */
+	bool stopping;     /* set by writer_stop: drain and exit */	bool idle_waiting;      /* the thread sleeps on `wake` with an empty ring */
+	bool beat_pending;      /* a heartbeat waits in `beat` */
+	struct store_run beat;  /* the reader's counters of the next heartbeat */
+	int64_t retention_days, max_bytes, last_prune_ms;
 	struct writer_stats stats;
 };
 
@@ -33,6 +38,37 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* On the writer thread: prune when due, commit, and update the run row. */
+static int64_t beat_and_prune(struct writer *w, struct store_run *run)
+{
+	struct store_stats ss;
+	int64_t pruned = 0, now = now_ms();
+	struct timespec wall;
+
+	if ((w->retention_days > 0 || w->max_bytes > 0) && now - w->last_prune_ms >= PRUNE_INTERVAL_MS) {
+		w->last_prune_ms = now;
+		clock_gettime(CLOCK_REALTIME, &wall);
+		pruned = store_prune(w->st, (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000,
+				     w->retention_days, w->max_bytes);
+		if (pruned < 0) {
+			w->stats.last_error = (int)pruned;
+			pruned = 0;
+		}
+	}
+	(void)store_commit(w->st);
+	store_stats(w->st, &ss);
+	pthread_mutex_lock(&w->lock);
+	run->rows = ss.rows_written;
+	run->lost_db = ss.rows_lost;
+	run->lost_queue = w->stats.dropped;
+	run->pruned_rows = w->stats.pruned + (uint64_t)pruned;
+	pthread_mutex_unlock(&w->lock);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	(void)store_run_update(w->st, run, (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000,
+			       NULL);
+	return pruned;
 }
 
 static void *writer_main(void *arg)
@@ -45,8 +81,7 @@ static void *writer_main(void *arg)
 		size_t n = 0;
 		bool stop;
 
-		pthread_mutex_lock(&w->lock);
-		while (w->len == 0 && !w->stopping) {
+		pthread_mutex_lock(&w->lock);		while (w->len == 0 && !w->stopping && !w->beat_pending) {
 			if (store_pending(w->st) > 0)
 				break; /* commit below before sleeping */
 			w->idle_waiting = true;
@@ -57,9 +92,11 @@ static void *writer_main(void *arg)
 			batch[n++] = w->ring[w->head];
 			w->head = (w->head + 1) % w->capacity;
 			w->len--;
-		}
-		stop = w->stopping && w->len == 0;
+		}		stop = w->stopping && w->len == 0;
 		bool caught_up = w->len == 0;
+		struct store_run beat = w->beat;
+		bool do_beat = w->beat_pending;
+		w->beat_pending = false;
 		pthread_mutex_unlock(&w->lock);
 
 		int err = 0;
@@ -76,11 +113,15 @@ static void *writer_main(void *arg)
 			int r = store_commit(w->st);
 			if (r < 0)
 				err = r;
-		}
+		}		int64_t pruned = 0;
+		if (do_beat)
+			pruned = beat_and_prune(w, &beat);
 
 		pthread_mutex_lock(&w->lock);
 		if (err < 0)
 			w->stats.last_error = err;
+		if (pruned > 0)
+			w->stats.pruned += (uint64_t)pruned;
 		store_stats(w->st, &w->stats.store);
 		pthread_mutex_unlock(&w->lock);
 		if (stop)
@@ -134,6 +175,25 @@ int writer_push(struct writer *w, struct st_event *ev)
 		pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	return 0;
+}
+
+void writer_set_limits(struct writer *w, int64_t retention_days, int64_t max_bytes)
+{
+	pthread_mutex_lock(&w->lock);
+	w->retention_days = retention_days;
+	w->max_bytes = max_bytes;
+	w->last_prune_ms = now_ms() - PRUNE_INTERVAL_MS; /* first check at the first beat */
+	pthread_mutex_unlock(&w->lock);
+}
+
+void writer_heartbeat(struct writer *w, const struct store_run *reader)
+{
+	pthread_mutex_lock(&w->lock);
+	w->beat = *reader;
+	w->beat_pending = true;
+	if (w->idle_waiting)
+		pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
 }
 
 void writer_stats(struct writer *w, struct writer_stats *ret)

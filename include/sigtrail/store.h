@@ -26,7 +26,8 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 
 /* Write the rows of one event (one per target; one with NULL target when the
  * call reached nobody) inside the current transaction, opening one if
- * needed. Returns the number of rows written, or -errno (-ENOSPC when the
+ * needed. Returns the number of rows written (0 when the event was a
+ * duplicate or was coalesced into an earlier row), or -errno (-ENOSPC when the
  * disk is full, -EIO otherwise); on failure the open transaction is rolled
  * back and its rows are lost: store_stats() counts them. */
 int store_insert(struct store *st, const struct st_event *ev);
@@ -42,11 +43,64 @@ struct store_stats {
 	uint64_t rows_written; /* committed */
 	uint64_t rows_lost;    /* rolled back because SQLite refused them */
 	uint64_t commits;
+	uint64_t coalesced;      /* events added to an earlier row's count */
 };
 void store_stats(const struct store *st, struct store_stats *ret);
 
 /* The last SQLite error message, for logs. Never NULL. */
 const char *store_errmsg(const struct store *st);
 
+/* Import mode: store_insert() skips an event whose (host, serial, epoch_ms)
+ * is already stored and returns 0 for it, so a log imported twice adds
+ * nothing. Off by default. Can't fail. */
+void store_set_dedupe(struct store *st, bool on);
+
+/* Storm coalescing: an event identical to one stored less than window_ms
+ * earlier (same sender pid, target pid, signal, syscall, success and errno;
+ * single-target events only) increments that row's `count` instead of adding
+ * a row. 0 turns it off. Can't fail. */
+void store_set_coalesce_ms(struct store *st, int64_t window_ms);
+
+/* Forget cached string ids and coalescing rows, after rows or strings were
+ * deleted behind the store's back (prune.c). Can't fail. */
+void store_invalidate_cache(struct store *st);
+
+/* The connection, for the store's own modules (runs.c, prune.c). */
+struct sqlite3 *store_sqlite(struct store *st);
+
 /* Commit and close. Accepts NULL. */
 void store_close(struct store *st);
+
+/* --- collector runs: the `coverage` view (runs.c) --- */
+
+/* Counters of one run, as of its last heartbeat. */
+struct store_run {
+	int64_t id;                /* collector_runs.id */
+	uint64_t events;           /* signal events assembled */
+	uint64_t rows;             /* rows committed */
+	uint64_t lost_kernel;      /* kernel `lost` counter delta */
+	uint64_t lost_socket;      /* socket overruns (ENOBUFS) */
+	uint64_t lost_serial_gaps; /* audit serials never seen */
+	uint64_t lost_unparsable;  /* records or lines that could not be parsed */
+	uint64_t lost_queue;       /* events dropped with the writer behind */
+	uint64_t lost_db;          /* rows SQLite refused */
+	uint64_t pruned_rows;      /* rows removed by retention or the size cap */
+};
+
+/* Close runs that are still open (their daemon died: SIGKILL, power loss)
+ * as 'crashed' at their last heartbeat, then open a new run. Returns the
+ * number of crashed runs closed (>= 0) and sets ret->id, or -errno. */
+int store_run_begin(struct store *st, const char *source, const char *host, int64_t pid,
+		    int64_t now_ms, struct store_run *ret);
+
+/* Record the counters and a heartbeat (ended NULL) or the end of the run
+ * (ended "stopped"). Returns 0 or -errno. */
+int store_run_update(struct store *st, const struct store_run *run, int64_t now_ms,
+		     const char *ended);
+
+/* --- pruning (prune.c) --- */
+
+/* Delete rows older than retention_days (0: keep all) and, while the live
+ * data exceeds max_bytes (0: no cap), the oldest rows in batches; free pages
+ * go back to the filesystem. Returns the number of rows deleted, or -errno. */
+int64_t store_prune(struct store *st, int64_t now_ms, int64_t retention_days, int64_t max_bytes);

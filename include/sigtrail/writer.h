@@ -26,13 +26,25 @@ int writer_start(struct store *st, size_t capacity, struct writer **ret);
 int writer_push(struct writer *w, struct st_event *ev);
 
 struct writer_stats {
-	uint64_t queued;   /* events accepted */
+	uint64_t queued;     /* events accepted */
+	uint64_t pruned;     /* rows deleted by the retention and size limits */
 	uint64_t dropped;  /* events refused because the queue was full */
 	size_t depth;      /* events waiting now */
 	size_t high_water; /* largest depth seen */
 	struct store_stats store;
 	int last_error; /* last -errno from the store, 0 if none */
 };
+/* Bounds the writer enforces, checked about once a minute (0: none). Call
+ * before events flow. Can't fail. */
+void writer_set_limits(struct writer *w, int64_t retention_days, int64_t max_bytes);
+
+/* Record a heartbeat of the current run: `reader` carries the id and the
+ * counters only the reader knows (events, kernel, socket, serial-gap and
+ * parse losses); the writer adds rows, queue and database losses and
+ * prunes, commits, and updates the coverage row on its own thread. Never
+ * blocks on I/O. Can't fail; a failed update is retried at the next one. */
+void writer_heartbeat(struct writer *w, const struct store_run *reader);
+
 /* A consistent snapshot, safe to call from any thread. */
 void writer_stats(struct writer *w, struct writer_stats *ret);
 

@@ -1,0 +1,88 @@
+/* prune.c: keeps the database inside its bounds (--retention DAYS,
+ * --max-db-size MB), oldest rows first, so that a storm or a long uptime
+ * cannot fill the disk. Freed pages go back to the filesystem through
+ * incremental auto-vacuum (set when the file was created). The caller
+ * records the count in the run's coverage row. Exercise with
+ * `meson test -C build prune`. */
+#include <errno.h>
+#include <sqlite3.h>
+
+#include "sigtrail/store.h"
+
+enum { PRUNE_BATCH = 5000 }; /* rows deleted per step while over the size cap */
+
+static int64_t scalar(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Bytes of live data: pages in use (not on the free list) times page size. */
+static int64_t live_bytes(sqlite3 *db)
+{
+	return (scalar(db, "PRAGMA page_count") - scalar(db, "PRAGMA freelist_count")) *
+	       scalar(db, "PRAGMA page_size");
+}
+
+static int64_t delete_rows(sqlite3 *db, const char *sql, int64_t arg)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, arg);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
+	return sqlite3_changes(db);
+}
+
+int64_t store_prune(struct store *st, int64_t now_ms, int64_t retention_days, int64_t max_bytes)
+{
+	sqlite3 *db = store_sqlite(st);
+	int64_t total = 0, n;
+
+	if (store_commit(st) < 0)
+		return -EIO;
+	if (retention_days > 0) {
+		n = delete_rows(db, "DELETE FROM signal_rows WHERE epoch_ms < ?1",
+				now_ms - retention_days * 86400 * 1000);
+		if (n < 0)
+			return n;
+		total += n;
+	}
+	while (max_bytes > 0 && live_bytes(db) > max_bytes) {
+		n = delete_rows(db,
+				"DELETE FROM signal_rows WHERE id IN (SELECT id FROM signal_rows "
+				"ORDER BY id LIMIT ?1)",
+				PRUNE_BATCH);
+		if (n <= 0) /* nothing left to delete: the rest is schema and strings */
+			break;
+		total += n;
+	}
+	if (total > 0) {
+		/* Strings no row refers to any more are dead weight too. */
+		(void)sqlite3_exec(
+			db,
+			"DELETE FROM strings WHERE id NOT IN (SELECT host_s FROM collector_runs "
+			"UNION SELECT host_s FROM signal_rows UNION SELECT arch_s FROM signal_rows "
+			"UNION SELECT syscall_s FROM signal_rows UNION SELECT errno_s FROM signal_rows "
+			"UNION SELECT sender_user_s FROM signal_rows UNION SELECT sender_login_s FROM "
+			"signal_rows UNION SELECT sender_tty_s FROM signal_rows UNION SELECT "
+			"sender_comm_s FROM signal_rows UNION SELECT sender_exe_s FROM signal_rows "
+			"UNION SELECT sender_cmdline_s FROM signal_rows UNION SELECT target_user_s "
+			"FROM signal_rows UNION SELECT target_comm_s FROM signal_rows)",
+			NULL, NULL, NULL);
+		store_invalidate_cache(st);
+		(void)sqlite3_exec(db, "PRAGMA incremental_vacuum", NULL, NULL, NULL);
+		(void)sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	}
+	return total;
+}

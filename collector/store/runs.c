@@ -1,0 +1,96 @@
+/* runs.c: the `coverage` view's rows. A compliance trail must say where it
+ * has holes: each collector run is a row, opened at start, updated with a
+ * heartbeat and the loss counters at least every 10 s, closed 'stopped' at a
+ * clean stop. A run still open when the next one starts died without
+ * stopping (SIGKILL, OOM, power loss) and is closed 'crashed' at its last
+ * heartbeat, so the gap between that and the new start is visible.
+ * Exercise: sigtraild ... then `sqlite3 DB 'select * from coverage'`. */
+#include <errno.h>
+#include <sqlite3.h>
+
+#include "config.h"
+#include "sigtrail/store.h"
+
+static int rc_to_errno(int rc)
+{
+	return (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
+}
+
+int store_run_begin(struct store *st, const char *source, const char *host, int64_t pid,
+		    int64_t now_ms, struct store_run *ret)
+{
+	sqlite3 *db = store_sqlite(st);
+	sqlite3_stmt *s = NULL;
+	int rc, crashed;
+
+	rc = sqlite3_exec(db,
+			  "UPDATE collector_runs SET ended = 'crashed', stopped_ms = heartbeat_ms "
+			  "WHERE ended IS NULL",
+			  NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return rc_to_errno(rc);
+	crashed = sqlite3_changes(db);
+
+	/* The host string goes through the strings table like every other. */
+	rc = sqlite3_prepare_v2(db,
+				"INSERT INTO collector_runs(started_ms, heartbeat_ms, source, host_s, "
+				"pid, version) VALUES (?1, ?1, ?2, (SELECT id FROM strings WHERE "
+				"value = ?3), ?4, ?5)",
+				-1, &s, NULL);
+	if (rc == SQLITE_OK && host) {
+		sqlite3_stmt *h = NULL;
+		if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO strings(value) VALUES (?1)", -1,
+				       &h, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(h, 1, host, -1, SQLITE_STATIC);
+			rc = sqlite3_step(h) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
+		}
+		sqlite3_finalize(h);
+	}
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, now_ms);
+		sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, host, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, pid);
+		sqlite3_bind_text(s, 5, SIGTRAIL_VERSION, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_OK)
+		return rc_to_errno(rc);
+	*ret = (struct store_run){.id = sqlite3_last_insert_rowid(db)};
+	return crashed;
+}
+
+int store_run_update(struct store *st, const struct store_run *run, int64_t now_ms,
+		     const char *ended)
+{
+	sqlite3 *db = store_sqlite(st);
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db,
+				"UPDATE collector_runs SET heartbeat_ms = ?2, stopped_ms = "
+				"CASE WHEN ?3 IS NULL THEN NULL ELSE ?2 END, ended = ?3, events = ?4, "
+				"rows = ?5, lost_kernel = ?6, lost_socket = ?7, lost_serial_gaps = ?8, "
+				"lost_unparsable = ?9, lost_queue = ?10, lost_db = ?11, "
+				"pruned_rows = ?12 WHERE id = ?1",
+				-1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, run->id);
+		sqlite3_bind_int64(s, 2, now_ms);
+		if (ended)
+			sqlite3_bind_text(s, 3, ended, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, (int64_t)run->events);
+		sqlite3_bind_int64(s, 5, (int64_t)run->rows);
+		sqlite3_bind_int64(s, 6, (int64_t)run->lost_kernel);
+		sqlite3_bind_int64(s, 7, (int64_t)run->lost_socket);
+		sqlite3_bind_int64(s, 8, (int64_t)run->lost_serial_gaps);
+		sqlite3_bind_int64(s, 9, (int64_t)run->lost_unparsable);
+		sqlite3_bind_int64(s, 10, (int64_t)run->lost_queue);
+		sqlite3_bind_int64(s, 11, (int64_t)run->lost_db);
+		sqlite3_bind_int64(s, 12, (int64_t)run->pruned_rows);
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_OK ? 0 : rc_to_errno(rc);
+}
