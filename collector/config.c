@@ -3,9 +3,9 @@
  * per line, blank lines and lines whose first non-blank character is `#`
  * ignored, no quoting, no inline comments (a path may contain `#`), each key
  * at most once. Every key is a daemon option (db, source, include_sig0,
- * keep_rules) or reserved for one that is coming (retention_days,
- * max_db_size_mb, user); anything else is an error that names the file and
- * line, so a typo never silently falls back to a default. The daemon applies
+ * keep_rules, retention_days, max_db_size_mb, coalesce_ms) or reserved for
+ * one that is coming (user); anything else is an error that names the file
+ * and line, so a typo never silently falls back to a default. The daemon applies
  * the result first and its command-line flags after, so a flag wins. Try it:
  * `sigtraild --config ./my.conf --foreground --source stdin </dev/null`, or
  * `meson test -C build config`. */
@@ -29,6 +29,7 @@ enum key {
 	KEY_KEEP_RULES,
 	KEY_RETENTION_DAYS,
 	KEY_MAX_DB_SIZE_MB,
+	KEY_COALESCE_MS,
 	KEY_USER,
 	KEY_COUNT,
 };
@@ -40,6 +41,7 @@ static const char *const key_names[KEY_COUNT] = {
     [KEY_KEEP_RULES] = "keep_rules",
     [KEY_RETENTION_DAYS] = "retention_days",
     [KEY_MAX_DB_SIZE_MB] = "max_db_size_mb",
+    [KEY_COALESCE_MS] = "coalesce_ms",
     [KEY_USER] = "user",
 };
 
@@ -71,6 +73,7 @@ void config_init(struct config *c)
 	    .keep_rules = -1,
 	    .retention_days = -1,
 	    .max_db_size_mb = -1,
+	    .coalesce_ms = -1,
 	};
 }
 
@@ -192,6 +195,9 @@ static int set_key(const struct cursor *cur, enum key k, const char *v, struct c
 		                   &c->retention_days);
 	case KEY_MAX_DB_SIZE_MB:
 		return parse_count(cur, key, v, CONFIG_DB_SIZE_MB_MAX, "MiB", &c->max_db_size_mb);
+	case KEY_COALESCE_MS:
+		return parse_count(cur, key, v, CONFIG_COALESCE_MS_MAX, "milliseconds",
+		                   &c->coalesce_ms);
 	case KEY_USER:
 		if (!valid_user(v))
 			return fail(cur,
@@ -220,7 +226,7 @@ static int unknown_key(const struct cursor *cur, const char *key)
 	}
 	return fail(cur,
 	            "unknown key '%s' (known: db, source, include_sig0, keep_rules, "
-	            "retention_days, max_db_size_mb, user)",
+	            "retention_days, max_db_size_mb, coalesce_ms, user)",
 	            key);
 }
 

@@ -53,16 +53,16 @@ int64_t store_prune(struct store *st, int64_t now_ms, int64_t retention_days, in
 		return -EIO;
 	if (retention_days > 0) {
 		n = delete_rows(db, "DELETE FROM signal_rows WHERE epoch_ms < ?1",
-				now_ms - retention_days * 86400 * 1000);
+		                now_ms - retention_days * 86400 * 1000);
 		if (n < 0)
 			return n;
 		total += n;
 	}
 	while (max_bytes > 0 && live_bytes(db) > max_bytes) {
 		n = delete_rows(db,
-				"DELETE FROM signal_rows WHERE id IN (SELECT id FROM signal_rows "
-				"ORDER BY id LIMIT ?1)",
-				PRUNE_BATCH);
+		                "DELETE FROM signal_rows WHERE id IN (SELECT id FROM signal_rows "
+		                "ORDER BY id LIMIT ?1)",
+		                PRUNE_BATCH);
 		if (n <= 0) /* nothing left to delete: the rest is schema and strings */
 			break;
 		total += n;
@@ -70,16 +70,18 @@ int64_t store_prune(struct store *st, int64_t now_ms, int64_t retention_days, in
 	if (total > 0) {
 		/* Strings no row refers to any more are dead weight too. */
 		(void)sqlite3_exec(
-			db,
-			"DELETE FROM strings WHERE id NOT IN (SELECT host_s FROM collector_runs "
-			"UNION SELECT host_s FROM signal_rows UNION SELECT arch_s FROM signal_rows "
-			"UNION SELECT syscall_s FROM signal_rows UNION SELECT errno_s FROM signal_rows "
-			"UNION SELECT sender_user_s FROM signal_rows UNION SELECT sender_login_s FROM "
-			"signal_rows UNION SELECT sender_tty_s FROM signal_rows UNION SELECT "
-			"sender_comm_s FROM signal_rows UNION SELECT sender_exe_s FROM signal_rows "
-			"UNION SELECT sender_cmdline_s FROM signal_rows UNION SELECT target_user_s "
-			"FROM signal_rows UNION SELECT target_comm_s FROM signal_rows)",
-			NULL, NULL, NULL);
+		    db,
+		    "DELETE FROM strings WHERE id NOT IN (SELECT v FROM (SELECT host_s AS v FROM "
+		    "collector_runs UNION SELECT host_s FROM signal_rows UNION SELECT arch_s FROM "
+		    "signal_rows UNION SELECT syscall_s FROM signal_rows UNION SELECT errno_s FROM "
+		    "signal_rows UNION SELECT sender_user_s FROM signal_rows UNION SELECT "
+		    "sender_login_s FROM signal_rows UNION SELECT sender_tty_s FROM signal_rows "
+		    "UNION SELECT sender_comm_s FROM signal_rows UNION SELECT sender_exe_s FROM "
+		    "signal_rows UNION SELECT sender_cmdline_s FROM signal_rows UNION SELECT "
+		    "target_user_s FROM signal_rows UNION SELECT target_comm_s FROM signal_rows) "
+		    /* NOT IN over a list holding NULL is never true: drop them */
+		    "WHERE v IS NOT NULL)",
+		    NULL, NULL, NULL);
 		store_invalidate_cache(st);
 		(void)sqlite3_exec(db, "PRAGMA incremental_vacuum", NULL, NULL, NULL);
 		(void)sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);

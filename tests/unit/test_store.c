@@ -132,6 +132,93 @@ int main(void)
 	is_str(q("SELECT count(*) FROM strings WHERE value = 'sleep'"), "1",
 	       "interning survives reopen");
 
+	/* Storms: identical events within the window become one row's count. */
+	char storm[300];
+	snprintf(storm, sizeof(storm), "%s/storm.db", dir);
+	ok(store_open(storm, "h", &st, err, sizeof(err)) == 0, "storm database: %s", err);
+	store_set_coalesce_ms(st, 1000);
+	int written = 0;
+	for (int i = 0; i < 50; i++) {
+		e = make_event(1, 100 + (uint64_t)i);
+		e->epoch_ms += i * 10; /* 50 events in 490 ms */
+		written += store_insert(st, e);
+		free(e);
+	}
+	is_int(written, 1, "50 identical events within 1 s: one row written");
+	e = make_event(1, 200);
+	e->epoch_ms += 1000; /* outside the window of the first */
+	is_int(store_insert(st, e), 1, "the same event 1 s later starts a new row");
+	free(e);
+	e = make_event(1, 201);
+	e->signal = 9; /* a different signal from the same sender, in the window */
+	e->epoch_ms += 1001;
+	is_int(store_insert(st, e), 1, "a different signal is never coalesced");
+	free(e);
+	e = make_event(2, 202); /* group kills are never coalesced */
+	is_int(store_insert(st, e), 2, "a group kill keeps one row per target");
+	free(e);
+	ok(store_commit(st) == 0, "commit");
+	struct store_stats ss;
+	store_stats(st, &ss);
+	is_int(ss.coalesced, 49, "49 events coalesced");
+	store_close(st);
+	st = NULL;
+	char saved_path[320];
+	snprintf(saved_path, sizeof(saved_path), "%s", path);
+	snprintf(path, sizeof(path), "%s", storm);
+	is_str(q("SELECT group_concat(signal || 'x' || count, ' ') FROM (SELECT signal, count FROM "
+	         "signals ORDER BY id)"),
+	       "15x50 15x1 9x1 15x1 15x1", "counts: 50, then 1, 1, and the group kill's 1s");
+
+	/* Import: the same event twice is stored once. */
+	ok(store_open(storm, "h", &st, err, sizeof(err)) == 0, "reopen: %s", err);
+	store_set_dedupe(st, true);
+	e = make_event(1, 100);
+	is_int(store_insert(st, e), 0, "dedupe: an event already stored adds nothing");
+	free(e);
+	e = make_event(1, 999);
+	is_int(store_insert(st, e), 1, "dedupe: a new serial is stored");
+	is_int(store_insert(st, e), 0, "dedupe: and only once, even in one transaction");
+	free(e);
+	store_close(st);
+	st = NULL;
+	is_str(q("SELECT count(*) FROM signals"), "6", "6 rows after the import");
+
+	/* Retention and size caps: oldest rows go first; strings follow. */
+	ok(store_open(storm, "h", &st, err, sizeof(err)) == 0, "reopen: %s", err);
+	e = make_event(1, 1000);
+	e->epoch_ms = 1795317670616 + 40LL * 86400 * 1000; /* 40 days after the others */
+	e->cmdline = "a command line only this recent row has";
+	is_int(store_insert(st, e), 1, "a recent row");
+	free(e);
+	is_int(store_prune(st, 1795317670616 + 41LL * 86400 * 1000, 30, 0), 6,
+	       "retention 30 days deletes the 6 old rows");
+	store_close(st);
+	st = NULL;
+	is_str(q("SELECT count(*) || ' ' || min(serial) FROM signals"), "1 1000",
+	       "the recent one stays");
+	is_str(q("SELECT count(*) FROM strings WHERE value = 'bash -c kill -TERM -- -3921'"), "0",
+	       "strings of deleted rows are gone");
+	is_str(q("SELECT sender_cmdline FROM signals"), "a command line only this recent row has",
+	       "strings of kept rows stay");
+	ok(store_open(storm, "h", &st, err, sizeof(err)) == 0, "reopen: %s", err);
+	for (int i = 0; i < 20000; i++) {
+		e = make_event(1, 2000 + (uint64_t)i);
+		e->targets[0].pid = i; /* distinct rows */
+		(void)store_insert(st, e);
+		free(e);
+	}
+	(void)store_commit(st);
+	int64_t pruned = store_prune(st, 0, 0, 256 * 1024);
+	ok(pruned > 0, "a 256 KiB cap prunes (%lld rows)", (long long)pruned);
+	store_close(st);
+	st = NULL;
+	is_str(q("SELECT (page_count - freelist_count) * page_size <= 256 * 1024 FROM "
+	         "pragma_page_count, pragma_freelist_count, pragma_page_size"),
+	       "1", "live data within the cap");
+	is_str(q("SELECT max(serial) FROM signals"), "21999", "the newest rows are the ones kept");
+	snprintf(path, sizeof(path), "%s", saved_path);
+
 	/* A version-1 database (as the first release wrote it) is migrated in
 	 * place, rows kept, and gains the count column. */
 	char v1[300];
@@ -140,10 +227,10 @@ int main(void)
 	sqlite3_open(v1, &db);
 	sqlite3_exec(db, store_migrations[0], NULL, NULL, NULL);
 	sqlite3_exec(db,
-		     "PRAGMA application_id = 1397183570; PRAGMA user_version = 1;"
-		     "INSERT INTO signal_rows(epoch_ms, serial, signal, success, target_arg, "
-		     "sender_pid) VALUES (1795317670616, 5, 9, 1, 42, 7)",
-		     NULL, NULL, NULL);
+	             "PRAGMA application_id = 1397183570; PRAGMA user_version = 1;"
+	             "INSERT INTO signal_rows(epoch_ms, serial, signal, success, target_arg, "
+	             "sender_pid) VALUES (1795317670616, 5, 9, 1, 42, 7)",
+	             NULL, NULL, NULL);
 	sqlite3_close(db);
 	ok(store_open(v1, NULL, &st, err, sizeof(err)) == 0, "version 1 database opens: %s", err);
 	store_close(st);

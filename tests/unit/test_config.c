@@ -1,0 +1,248 @@
+/* Unit tests for config.c: the sigtraild.conf parser. Every error names the
+ * file and line; a bad file leaves the caller's config untouched. */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sigtrail/config.h"
+#include "tap.h"
+
+static char err[1024];
+
+/* Parse `text` as the file "t.conf". */
+static int parse(const char *text, struct config *c)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int r;
+
+	err[0] = '\0';
+	if (!f)
+		return -errno;
+	r = config_parse_file(f, "t.conf", c, err, sizeof(err));
+	fclose(f);
+	return r;
+}
+
+/* The error message for `text`, or "(parsed)" if it parsed. */
+static const char *error_of(const char *text)
+{
+	struct config c;
+	int r = parse(text, &c);
+
+	if (r == 0) {
+		config_free(&c);
+		return "(parsed)";
+	}
+	return err;
+}
+
+static void test_full_file(void)
+{
+	struct config c;
+	int r = parse("# sigtraild.conf\n"
+	              "\n"
+	              "db = /var/lib/sigtrail/x#1.db\n"
+	              "   source=multicast   \n"
+	              "\t# indented comment\n"
+	              "include_sig0 = yes\r\n"
+	              "keep_rules = Off\n"
+	              "retention_days = 90\n"
+	              "max_db_size_mb = 0\n"
+	              "coalesce_ms = 250\n"
+	              "user = _sigtrail",
+	              &c);
+
+	is_int(r, 0, "a full file parses");
+	is_str(c.db, "/var/lib/sigtrail/x#1.db", "db, '#' inside a value is not a comment");
+	is_str(c.source, "multicast", "source, blanks around key and value trimmed");
+	is_int(c.include_sig0, 1, "include_sig0 = yes, CRLF line end");
+	is_int(c.keep_rules, 0, "keep_rules = Off (case-insensitive)");
+	is_int(c.retention_days, 90, "retention_days");
+	is_int(c.max_db_size_mb, 0, "max_db_size_mb = 0 (no limit)");
+	is_int(c.coalesce_ms, 250, "coalesce_ms");
+	is_str(c.user, "_sigtrail", "user, last line without a newline");
+	config_free(&c);
+	ok(c.db == NULL && c.include_sig0 == -1, "config_free resets to unset");
+	config_free(NULL);
+	ok(1, "config_free(NULL) is harmless");
+}
+
+static void test_unset(void)
+{
+	struct config c;
+
+	is_int(parse("# only comments\n\n   \n", &c), 0, "an empty file parses");
+	ok(!c.db && !c.source && !c.user, "strings unset");
+	ok(c.include_sig0 == -1 && c.keep_rules == -1 && c.retention_days == -1 &&
+	       c.max_db_size_mb == -1 && c.coalesce_ms == -1,
+	   "numbers and booleans unset");
+	config_free(&c);
+	is_int(parse("", &c), 0, "a zero-byte file parses");
+	config_free(&c);
+}
+
+static void test_values(void)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1", "YES"};
+	static const char *const no[] = {"no", "false", "off", "0", "No"};
+	static const char *const sources[] = {"auto", "unicast", "multicast", "stdin"};
+	char line[128];
+	struct config c;
+
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(line, sizeof(line), "include_sig0 = %s\nkeep_rules = %s\n", yes[i], no[i]);
+		ok(parse(line, &c) == 0 && c.include_sig0 == 1 && c.keep_rules == 0,
+		   "booleans %s and %s", yes[i], no[i]);
+		config_free(&c);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(line, sizeof(line), "source = %s\n", sources[i]);
+		ok(parse(line, &c) == 0 && strcmp(c.source, sources[i]) == 0, "source = %s",
+		   sources[i]);
+		config_free(&c);
+	}
+	ok(parse("retention_days = 36500\nmax_db_size_mb = 1048576\ncoalesce_ms = 3600000\n",
+	         &c) == 0 &&
+	       c.retention_days == 36500 && c.max_db_size_mb == 1048576 &&
+	       c.coalesce_ms == 3600000,
+	   "numbers at their maximum");
+	config_free(&c);
+}
+
+static void test_errors(void)
+{
+	char big[CONFIG_LINE_MAX + 16];
+	struct config c;
+
+	is_str(error_of("db = /a.db\nfrobnicate = 1\n"),
+	       "t.conf:2: unknown key 'frobnicate' (known: db, source, include_sig0, keep_rules, "
+	       "retention_days, max_db_size_mb, coalesce_ms, user)",
+	       "unknown key names file and line and lists the keys");
+	is_str(error_of("include-sig0 = yes\n"),
+	       "t.conf:1: unknown key 'include-sig0' (did you mean 'include_sig0'?)",
+	       "the flag's spelling points at the key");
+	is_str(error_of("\n\nsource = udp\n"),
+	       "t.conf:3: source = 'udp': expected auto, unicast, multicast or stdin",
+	       "bad source");
+	is_str(error_of("include_sig0 = maybe\n"),
+	       "t.conf:1: include_sig0 = 'maybe': expected yes or no", "bad boolean");
+	is_str(error_of("db = relative.db\n"), "t.conf:1: db = 'relative.db': expected an absolute path",
+	       "relative db path");
+	is_str(error_of("db = /var/lib/sigtrail/\n"),
+	       "t.conf:1: db = '/var/lib/sigtrail/': expected a file, not a directory",
+	       "db naming a directory");
+	is_str(error_of("db =\n"),
+	       "t.conf:1: 'db' has no value (comment the line out to keep the default)",
+	       "empty value");
+	is_str(error_of("# x\ndb /var/lib/x.db\n"),
+	       "t.conf:2: expected 'key = value', got 'db /var/lib/x.db'", "missing '='");
+	is_str(error_of(" = 3\n"), "t.conf:1: missing key before '='", "missing key");
+	is_str(error_of("source = auto\nkeep_rules = no\nsource = stdin\n"),
+	       "t.conf:3: 'source' is set twice (first on line 1)", "duplicate key");
+	is_str(error_of("retention_days = -1\n"),
+	       "t.conf:1: retention_days = '-1': expected a whole number of days from 0 to 36500",
+	       "negative number");
+	is_str(error_of("retention_days = 36501\n"),
+	       "t.conf:1: retention_days = '36501': expected a whole number of days from 0 to "
+	       "36500",
+	       "number over its maximum");
+	is_str(error_of("max_db_size_mb = 10M\n"),
+	       "t.conf:1: max_db_size_mb = '10M': expected a whole number of MiB from 0 to "
+	       "1048576",
+	       "number with a suffix");
+	is_str(error_of("max_db_size_mb = 99999999999999999999\n"),
+	       "t.conf:1: max_db_size_mb = '99999999999999999999': expected a whole number of "
+	       "MiB from 0 to 1048576",
+	       "number overflowing int64");
+	is_str(error_of("user = root;rm\n"),
+	       "t.conf:1: user = 'root;rm': expected a user name (letters, digits, '_', '-', "
+	       "'.', at most 32 bytes)",
+	       "user name with a metacharacter");
+	is_str(error_of("user = -rf\n"),
+	       "t.conf:1: user = '-rf': expected a user name (letters, digits, '_', '-', '.', "
+	       "at most 32 bytes)",
+	       "user name starting with '-'");
+	is_str(error_of("user = abcdefghijklmnopqrstuvwxyz0123456\n"),
+	       "t.conf:1: user = 'abcdefghijklmnopqrstuvwxyz0123456': expected a user name "
+	       "(letters, digits, '_', '-', '.', at most 32 bytes)",
+	       "user name over 32 bytes");
+	is_str(error_of("user = machine$\n"), "(parsed)", "a trailing '$' is a valid user name");
+	is_str(error_of("db = /a\x1b[2J.db\n"), "t.conf:1: 'db': control character 0x1b in the value",
+	       "control character in a value");
+
+	{
+		static const char nul[] = "source = auto\ndb = /a\0b.db\n";
+		FILE *f = fmemopen((void *)nul, sizeof(nul) - 1, "r");
+		is_int(config_parse_file(f, "t.conf", &c, err, sizeof(err)), -EINVAL,
+		       "NUL byte refused");
+		is_str(err, "t.conf:2: NUL byte in the line", "NUL byte names the line");
+		fclose(f);
+	}
+
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "db = /", 6);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
+	is_str(error_of(big), "t.conf:1: line longer than 4095 bytes", "over-long line refused");
+
+	/* Failure leaves *ret untouched. */
+	c.db = (char *)"sentinel";
+	c.include_sig0 = 7;
+	is_int(parse("source = auto\ndb = /x.db\nbogus = 1\n", &c), -EINVAL,
+	       "a late error fails the whole file");
+	ok(strcmp(c.db, "sentinel") == 0 && c.include_sig0 == 7, "*ret untouched on failure");
+}
+
+static void test_load(void)
+{
+	char dir[] = "/tmp/test_config.XXXXXX";
+	char path[256];
+	struct config c;
+	FILE *f;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/sigtraild.conf", dir);
+
+	is_int(config_load(path, &c, err, sizeof(err)), -ENOENT, "missing file is -ENOENT");
+	ok(strstr(err, path) != NULL, "and the message names the path");
+
+	f = fopen(path, "w");
+	fputs("db = /var/tmp/s.db\ninclude_sig0 = on\n", f);
+	fclose(f);
+	chmod(path, 0644);
+	is_int(config_load(path, &c, err, sizeof(err)), 0, "config_load reads a file");
+	is_str(c.db, "/var/tmp/s.db", "with its values");
+	config_free(&c);
+
+	f = fopen(path, "a");
+	fputs("keep_rules = perhaps\n", f);
+	fclose(f);
+	is_int(config_load(path, &c, err, sizeof(err)), -EINVAL, "bad file is -EINVAL");
+	char want[512];
+	snprintf(want, sizeof(want), "%s:3: keep_rules = 'perhaps': expected yes or no", path);
+	is_str(err, want, "error names the real path and line");
+
+	chmod(path, 0666);
+	is_int(config_load(path, &c, err, sizeof(err)), -EPERM, "world-writable file refused");
+	is_int(config_load(dir, &c, err, sizeof(err)), -EISDIR, "a directory refused");
+	is_int(config_load("/dev/null", &c, err, sizeof(err)), 0, "/dev/null is an empty config");
+	ok(c.db == NULL, "with nothing set");
+	config_free(&c);
+
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_full_file();
+	test_unset();
+	test_values();
+	test_errors();
+	test_load();
+	return tap_done();
+}
