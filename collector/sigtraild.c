@@ -36,6 +36,10 @@
 #include "sigtrail/store.h"
 #include "sigtrail/writer.h"
 
+/* The rules this collector added, so that a successor can remove them if it
+ * dies without its clean stop (see ctl_rules_adopt()). */
+#define OWNED_RULES_PATH "/run/sigtrail/owned-rules"
+
 enum {
 	AUDIT_LOCKED = 2,         /* enabled=2: `auditctl -e 2`, immutable until reboot */
 	MIN_BACKLOG_LIMIT = 8192, /* kernel queue while we are busy: ~1 s of a storm */
@@ -57,9 +61,7 @@ struct daemon {
 	enum src_kind kind;
 	int ctl_fd;                 /* audit control socket, -1 in stdin mode */
 	struct audit_status status; /* as read at start (after injection) */
-	bool restore_enabled;       /* we enabled auditing: disable on exit */
-	bool restore_backlog;       /* we raised the backlog limit: put it back */
-	uint32_t old_backlog;
+	struct ctl_restore restore; /* audit status changes to undo at stop */
 	struct ctl_rules rules;
 	struct src *src;
 	struct filter filter;
@@ -76,6 +78,7 @@ struct daemon {
 	uint32_t start_lost;     /* the kernel's lost counter at start */
 	struct stat db_stat;     /* the database file we opened, to notice a swap */
 	int fatal_code;          /* set by the loop's checks: stop with this exit code */
+	bool owns_state;         /* OWNED_RULES_PATH lists our rules and status changes */
 };
 
 static int64_t mono_ms(void)
@@ -229,15 +232,17 @@ static void reader_counters(struct daemon *d)
 /* Undo, in reverse, whatever setup() did. Safe on a partial setup. */
 static void teardown(struct daemon *d)
 {
-	int r;
+	int r, undone = 0; /* <0: something this run changed is still changed */
 
 	if (d->ctl_fd >= 0 && !arg_keep_rules) {
 		/* Rules first, so that the drain below ends. */
 		r = ctl_rules_remove(d->ctl_fd, &d->rules);
-		if (r < 0)
+		if (r < 0) {
+			undone = r;
 			log_error("removing audit rules failed: %s; remove them with "
 			          "`auditctl -D -k %s`",
 			          strerror(-r), SIGTRAIL_RULE_KEY);
+		}
 	}
 	if (d->src && d->assembler) {
 		/* Records already queued in the kernel or the socket belong to
@@ -273,13 +278,17 @@ static void teardown(struct daemon *d)
 	src_close(d->src); /* unicast: gives the audit pid back */
 	d->src = NULL;
 	if (d->ctl_fd >= 0) {
-		if (d->restore_backlog &&
-		    (r = ctl_set_backlog_limit(d->ctl_fd, d->old_backlog)) < 0)
+		if (d->restore.backlog &&
+		    (r = ctl_set_backlog_limit(d->ctl_fd, d->restore.old_backlog)) < 0)
 			log_error("restoring the audit backlog limit to %u failed: %s",
-			          d->old_backlog, strerror(-r));
-		if (d->restore_enabled && (r = ctl_set_enabled(d->ctl_fd, 0)) < 0)
+			          d->restore.old_backlog, strerror(-r));
+		if (d->restore.enabled && (r = ctl_set_enabled(d->ctl_fd, 0)) < 0)
 			log_error("disabling auditing again failed: %s", strerror(-r));
 	}
+	/* Everything undone (with --keep-rules, the rules are the admin's now):
+	 * nothing is left for a successor to clean up. */
+	if (d->owns_state && undone == 0)
+		(void)ctl_rules_forget_owned(OWNED_RULES_PATH);
 	asm_free(d->assembler);
 	store_close(d->store);
 	if (d->lock_fd >= 0)
@@ -312,6 +321,14 @@ static enum src_kind choose_source(const struct audit_status *st)
 		return SRC_UNICAST;
 	if (strcmp(arg_source, "multicast") == 0)
 		return SRC_MULTICAST;
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/%u", st->pid);
+	if (st->pid != 0 && access(proc, F_OK) < 0) {
+		log_info("source: unicast, because the registered audit pid %u no longer exists "
+		         "(a collector that died); sigtraild takes its place",
+		         st->pid);
+		return SRC_UNICAST;
+	}
 	if (st->pid != 0) {
 		char comm[64] = "?";
 		char path[64];
@@ -376,6 +393,22 @@ static void announce_ready(struct daemon *d, int added)
 		close(d->ready_fd);
 		d->ready_fd = -1;
 	}
+}
+
+/* List what this run must undo (rules added, status changed) where a
+ * successor finds it if this process dies without its clean stop. */
+static void save_owned_state(struct daemon *d)
+{
+	int r;
+
+	d->owns_state = d->restore.enabled || d->restore.backlog;
+	for (size_t i = 0; i < d->rules.n; i++)
+		d->owns_state |= d->rules.r[i].added;
+	if (d->owns_state &&
+	    (r = ctl_rules_save_owned(&d->rules, &d->restore, OWNED_RULES_PATH)) < 0)
+		log_warn("cannot record what this collector changed in %s: %s; after a crash its "
+		         "rules would stay loaded, ignoring",
+		         OWNED_RULES_PATH, strerror(-r));
 }
 
 /* Acquire everything, in the order that makes failures harmless: checks and
@@ -459,7 +492,7 @@ static int setup(struct daemon *d)
 				log_error("cannot enable auditing: %s", strerror(-r));
 				return EX_UNAVAILABLE;
 			}
-			d->restore_enabled = true;
+			d->restore.enabled = true;
 			log_info("auditing was disabled; enabled it until sigtraild stops");
 		}
 		r = ctl_rules_build(&d->rules, arg_include_sig0);
@@ -467,6 +500,12 @@ static int setup(struct daemon *d)
 			log_error("cannot build audit rules for this machine: %s", strerror(-r));
 			return EX_SOFTWARE;
 		}
+		r = ctl_rules_adopt(&d->rules, &d->restore, OWNED_RULES_PATH);
+		if (r > 0)
+			log_warn(
+			    "%d sigtrail audit rules were left loaded by a collector that did not "
+			    "stop cleanly; this one will remove them when it stops",
+			    r);
 		added = ctl_rules_install(d->ctl_fd, &d->rules, immutable);
 		if (added == -EROFS) {
 			log_error(
@@ -503,10 +542,11 @@ static int setup(struct daemon *d)
 			log_warn("cannot raise the audit backlog limit from %u to %u: %s, ignoring",
 			         d->status.backlog_limit, MIN_BACKLOG_LIMIT, strerror(-r));
 		} else {
-			d->restore_backlog = true;
-			d->old_backlog = d->status.backlog_limit;
+			d->restore.backlog = true;
+			d->restore.old_backlog = d->status.backlog_limit;
 		}
 	}
+	save_owned_state(d);
 
 	r = asm_new(on_event, d, EOE_TIMEOUT_S, &d->assembler);
 	if (r == 0)

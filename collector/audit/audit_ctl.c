@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sigtrail/sigsys.h"
@@ -211,8 +212,10 @@ int ctl_rules_install(int fd, struct ctl_rules *rs, bool immutable)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < rs->n; i++) {
-		if (loaded[i])
+		if (loaded[i]) {
+			rs->r[i].added = rs->r[i].adopted; /* a crashed collector's: ours */
 			continue;
+		}
 		if (immutable) {
 			r = -EROFS;
 			goto undo;
@@ -229,6 +232,85 @@ int ctl_rules_install(int fd, struct ctl_rules *rs, bool immutable)
 undo:
 	(void)ctl_rules_remove(fd, rs);
 	return r;
+}
+
+int ctl_rules_adopt(struct ctl_rules *rs, struct ctl_restore *ret_restore, const char *state_path)
+{
+	unsigned long v;
+	char line[512];
+	long pid = 0;
+	int adopted = 0;
+	FILE *f = fopen(state_path, "re");
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	if (!fgets(line, sizeof(line), f) || sscanf(line, "pid %ld", &pid) != 1 || pid <= 0) {
+		fclose(f);
+		return -EINVAL;
+	}
+	snprintf(line, sizeof(line), "/proc/%ld", pid);
+	if (access(line, F_OK) == 0 && pid != (long)getpid()) {
+		fclose(f); /* its collector is alive: its rules are not ours */
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "restore_enabled %lu", &v) == 1) {
+			ret_restore->enabled |= v == 1;
+			continue;
+		}
+		if (sscanf(line, "old_backlog %lu", &v) == 1 && v <= UINT32_MAX) {
+			ret_restore->backlog = true;
+			ret_restore->old_backlog = (uint32_t)v;
+			continue;
+		}
+		for (size_t i = 0; i < rs->n; i++)
+			if (!rs->r[i].adopted && strcmp(rs->r[i].text, line) == 0) {
+				rs->r[i].adopted = true;
+				adopted++;
+			}
+	}
+	fclose(f);
+	return adopted;
+}
+
+int ctl_rules_save_owned(const struct ctl_rules *rs, const struct ctl_restore *restore,
+                         const char *state_path)
+{
+	char tmp[4096], dir[4096];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s", state_path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", state_path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "pid %ld\n", (long)getpid());
+	if (restore->enabled)
+		fprintf(f, "restore_enabled 1\n");
+	if (restore->backlog)
+		fprintf(f, "old_backlog %u\n", restore->old_backlog);
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->r[i].added)
+			fprintf(f, "%s\n", rs->r[i].text);
+	if (fclose(f) != 0 || rename(tmp, state_path) < 0) {
+		int r = -errno;
+		(void)unlink(tmp);
+		return r;
+	}
+	return 0;
+}
+
+int ctl_rules_forget_owned(const char *state_path)
+{
+	return unlink(state_path) < 0 && errno != ENOENT ? -errno : 0;
 }
 
 int ctl_rules_remove(int fd, struct ctl_rules *rs)

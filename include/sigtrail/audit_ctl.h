@@ -33,6 +33,7 @@ struct ctl_rules {
 	struct {
 		struct audit_rule_data *rule; /* owned */
 		bool added;                   /* this process added it: remove on exit */
+		bool adopted;                 /* a crashed collector added it: ours now */
 		char text[256];               /* auditctl syntax, for messages */
 	} r[CTL_MAX_RULES];
 };
@@ -49,6 +50,27 @@ int ctl_rules_build(struct ctl_rules *rs, bool include_sig0);
  * -EROFS if any rule is missing. Returns the number of rules added, or
  * -errno; on failure the rules added so far are removed again. */
 int ctl_rules_install(int fd, struct ctl_rules *rs, bool immutable);
+
+/* A collector killed without its clean stop leaves its rules loaded, and a
+ * restarted one would take them for the administrator's and never remove
+ * them. So the rules a collector added are listed in `state_path` (under
+ * /run, which like the kernel's rules does not survive a reboot):
+ * ctl_rules_adopt() reads a list left by a process that no longer exists and
+ * marks those rules as ours (call it before ctl_rules_install()), and merges
+ * the audit-status changes it never undid into *ret_restore; the two
+ * others write and remove the list. All return 0 or -errno; a missing file
+ * is not an error. ctl_rules_adopt() returns the number of rules adopted. */
+/* What a collector changed in the audit status, to be put back at its stop
+ * (or by its successor, after a crash). */
+struct ctl_restore {
+	bool enabled; /* it enabled auditing: set enabled 0 again */
+	bool backlog; /* it raised the backlog limit: put old_backlog back */
+	uint32_t old_backlog;
+};
+int ctl_rules_adopt(struct ctl_rules *rs, struct ctl_restore *ret_restore, const char *state_path);
+int ctl_rules_save_owned(const struct ctl_rules *rs, const struct ctl_restore *restore,
+                         const char *state_path);
+int ctl_rules_forget_owned(const char *state_path);
 
 /* Remove the rules this process added. Returns 0 or the first -errno (it
  * still tries every rule). */

@@ -1,5 +1,6 @@
 /* The daemon's configuration file, /etc/sigtrail/sigtraild.conf: one
- * `key = value` per line, `#` comment lines, one key per daemon option.
+ * `key = value` per line, `#` comment lines, one key per daemon option
+ * (and `user`, reserved for an option to come).
  * Parsing only: the daemon applies the result before its command-line flags,
  * so a flag always wins. Covered by tests/unit/test_config.c. */
 #pragma once
@@ -11,8 +12,9 @@
 enum {
 	CONFIG_LINE_MAX = 4096,           /* longest line accepted, newline included */
 	CONFIG_USER_MAX = 32,             /* longest user name accepted (useradd's limit) */
-	CONFIG_RETENTION_DAYS_MAX = 36500, /* a century */
-	CONFIG_DB_SIZE_MB_MAX = 16777216, /* 16 TiB */
+	CONFIG_RETENTION_DAYS_MAX = 36500, /* a century, as --retention */
+	CONFIG_DB_SIZE_MB_MAX = 1048576,   /* 1 TiB, as --max-db-size */
+	CONFIG_COALESCE_MS_MAX = 3600000,  /* an hour, as --coalesce */
 };
 
 /* Values as the file set them. A key the file does not set stays "unset"
@@ -22,8 +24,9 @@ struct config {
 	char *source;           /* auto, unicast, multicast or stdin; NULL: unset */
 	int include_sig0;       /* 1 or 0 (yes/no); -1: unset */
 	int keep_rules;         /* 1 or 0; -1: unset */
-	int64_t retention_days; /* reserved, 0 = keep forever; -1: unset */
-	int64_t max_db_size_mb; /* reserved, 0 = no limit; -1: unset */
+	int64_t retention_days; /* --retention; 0 = keep everything; -1: unset */
+	int64_t max_db_size_mb; /* --max-db-size; 0 = no cap; -1: unset */
+	int64_t coalesce_ms;    /* --coalesce; 0 = a row per signal; -1: unset */
 	char *user;             /* reserved: user to run as after setup; NULL: unset */
 };
 

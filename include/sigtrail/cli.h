@@ -1,0 +1,246 @@
+/* The `sigtrail` CLI (collector/cli/): what its commands share. The database
+ * is opened read-only (only `import` writes, through store.h), every filter
+ * value is bound to a prepared statement, and every command returns an exit
+ * status from the table below, having printed one error line when it fails. */
+#pragma once
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+/* Exit statuses, shared by every command (README-cli.md, "Exit status").
+ * Where sysexits.h has a code for the situation it is used: EX_USAGE 64 (bad
+ * option, filter or time), EX_DATAERR 65 (not a sigtrail database, newer
+ * schema, corrupt), EX_NOINPUT 66 (database or input file missing),
+ * EX_SOFTWARE 70, EX_OSERR 71, EX_CANTCREAT 73 (output file or database not
+ * writable), EX_IOERR 74 (write or read error), EX_TEMPFAIL 75 (database
+ * busy, or changed under a snapshot read), EX_NOPERM 77 (permission denied).
+ * These two are the command's answer rather than a failure: */
+enum {
+	CLI_EXIT_NOTHING = 1,     /* who: nothing recorded for that process */
+	CLI_EXIT_NOT_RUNNING = 3, /* status: no sigtraild runs (LSB "program is not running") */
+};
+
+/* Long-option values shared by the commands; command-specific ones start at
+ * CLI_OPT_COMMAND. */
+enum {
+	CLI_OPT_DB = 'd',
+	CLI_OPT_HELP = 'h',
+	CLI_OPT_SINCE = 1000,
+	CLI_OPT_UNTIL,
+	CLI_OPT_UTC,
+	CLI_OPT_LOCAL,
+	CLI_OPT_SIGNAL,
+	CLI_OPT_SENDER_COMM,
+	CLI_OPT_SENDER_USER,
+	CLI_OPT_SENDER_PID,
+	CLI_OPT_TARGET_COMM,
+	CLI_OPT_TARGET_PID,
+	CLI_OPT_FAILED,
+	CLI_OPT_SYSCALL,
+	CLI_OPT_HOST,
+	CLI_OPT_COMMAND = 1100,
+};
+
+/* getopt_long entries for --db, --help, --since, --until, --utc, --local. */
+#define CLI_COMMON_OPTIONS                                                                         \
+	{"db", required_argument, NULL, CLI_OPT_DB}, {"help", no_argument, NULL, CLI_OPT_HELP},    \
+	    {"since", required_argument, NULL, CLI_OPT_SINCE},                                     \
+	    {"until", required_argument, NULL, CLI_OPT_UNTIL},                                     \
+	    {"utc", no_argument, NULL, CLI_OPT_UTC}, {                                             \
+		"local", no_argument, NULL, CLI_OPT_LOCAL                                          \
+	}
+
+/* getopt_long entries for the row filters (list, export). */
+#define CLI_FILTER_OPTIONS                                                                         \
+	{"signal", required_argument, NULL, CLI_OPT_SIGNAL},                                       \
+	    {"sender-comm", required_argument, NULL, CLI_OPT_SENDER_COMM},                         \
+	    {"sender-user", required_argument, NULL, CLI_OPT_SENDER_USER},                         \
+	    {"sender-pid", required_argument, NULL, CLI_OPT_SENDER_PID},                           \
+	    {"target-comm", required_argument, NULL, CLI_OPT_TARGET_COMM},                         \
+	    {"target-pid", required_argument, NULL, CLI_OPT_TARGET_PID},                           \
+	    {"failed", no_argument, NULL, CLI_OPT_FAILED},                                         \
+	    {"syscall", required_argument, NULL, CLI_OPT_SYSCALL}, {                               \
+		"host", required_argument, NULL, CLI_OPT_HOST                                      \
+	}
+
+/* Which rows a command reads. Every value is bound, never pasted into SQL. */
+struct cli_filter {
+	int64_t since_ms;        /* inclusive; INT64_MIN when open */
+	int64_t until_ms;        /* exclusive; INT64_MAX when open */
+	int signal;              /* -1: any */
+	int64_t sender_pid;      /* -1: any */
+	int64_t target_pid;      /* -1: any */
+	const char *sender_comm; /* NULL: any; the others likewise */
+	const char *sender_user; /* matches sender_user or sender_login */
+	const char *target_comm;
+	const char *syscall;
+	const char *host;
+	bool failed; /* only calls the kernel refused or that reached nobody */
+};
+
+enum cli_zone { CLI_ZONE_AUTO, CLI_ZONE_UTC, CLI_ZONE_LOCAL };
+
+/* The options every command shares, and the moment the command started. */
+struct cli_common {
+	const char *db;          /* --db, default SIGTRAIL_DEFAULT_DB */
+	enum cli_zone zone;      /* --utc / --local; AUTO: local on a terminal */
+	bool utc;                /* resolved: print times in UTC */
+	const char *since_arg;   /* parsed by cli_common_finish(), after --utc */
+	const char *until_arg;   /* likewise */
+	int64_t now_ms;          /* fixed at start, so every "2h" means the same */
+	struct cli_filter filter; /* --since/--until and the filter options */
+};
+
+/* Defaults: database, open time range, any signal, now. Can't fail. */
+void cli_common_init(struct cli_common *c);
+
+/* Handle one common or filter option. Returns 1 if it was one, 0 if not,
+ * or -1 after printing an error naming the bad value (exit EX_USAGE). */
+int cli_common_option(struct cli_common *c, int opt, const char *arg);
+
+/* After all options: parse --since/--until (in UTC with --utc, else local
+ * time), check since < until, resolve the display zone (local if `tty_out`
+ * and neither --utc nor --local). Returns 0 or -1 after printing an error. */
+int cli_common_finish(struct cli_common *c, bool tty_out);
+
+/* Report an option getopt_long refused (opt is '?' or ':'). Returns EX_USAGE. */
+int cli_bad_option(const char *cmd, int opt, char **argv);
+
+/* A read-only handle on a sigtrail database. */
+struct cli_db {
+	sqlite3 *db;
+	const char *path;
+	int version;       /* PRAGMA user_version */
+	bool has_count;    /* schema >= 2: signals.count */
+	bool has_coverage; /* schema >= 2: the coverage view */
+	bool snapshot;     /* opened immutable (see cli_db_open); checked at close */
+	struct stat st;    /* the file when opened, for that check */
+};
+
+/* Open `path` read-only and check that it is a sigtrail database of a
+ * schema this build understands. Never creates or modifies the file. When
+ * its -wal file is missing and cannot be created (sigtraild is stopped and
+ * the directory is not writable for this user), it falls back to a
+ * read of the main file alone (SQLite's immutable=1), which cli_db_close()
+ * checks was not raced by a writer. Returns 0, or an exit status after
+ * printing one error: EX_NOINPUT (missing), EX_NOPERM (unreadable),
+ * EX_DATAERR (not sigtrail, newer schema, corrupt), EX_TEMPFAIL (busy). */
+int cli_db_open(const char *path, struct cli_db *ret);
+
+/* Close. Returns 0, or EX_TEMPFAIL after a warning when a snapshot read
+ * was raced by a writer (the output may be inconsistent). Accepts a handle
+ * whose open failed. */
+int cli_db_close(struct cli_db *d);
+
+/* Print "sigtrail: error: WHAT: <sqlite message>" and return the exit
+ * status for SQLite result code `rc` (EX_TEMPFAIL, EX_DATAERR, EX_IOERR). */
+int cli_db_fail(struct cli_db *d, int rc, const char *what);
+
+/* Columns of the `signals` view, in the order cli_signal_columns() selects them. */
+enum cli_col {
+	COL_ID,
+	COL_TIME,
+	COL_EPOCH_MS,
+	COL_SERIAL,
+	COL_HOST,
+	COL_ARCH,
+	COL_SYSCALL,
+	COL_SIGNAL,
+	COL_SIGNAME,
+	COL_SUCCESS,
+	COL_ERRNO,
+	COL_TARGET_ARG,
+	COL_SENDER_PID,
+	COL_SENDER_PPID,
+	COL_SENDER_UID,
+	COL_SENDER_EUID,
+	COL_SENDER_AUID,
+	COL_SENDER_SES,
+	COL_SENDER_USER,
+	COL_SENDER_LOGIN,
+	COL_SENDER_TTY,
+	COL_SENDER_COMM,
+	COL_SENDER_EXE,
+	COL_SENDER_CMDLINE,
+	COL_TARGET_PID,
+	COL_TARGET_UID,
+	COL_TARGET_AUID,
+	COL_TARGET_SES,
+	COL_TARGET_USER,
+	COL_TARGET_COMM,
+	COL_COUNT,
+	COL__N,
+};
+
+/* Column names as exported (the view's names). */
+extern const char *const cli_col_names[COL__N];
+
+/* The select list for every column of enum cli_col (a schema-1 database
+ * has no `count` column: it reads as 1). Can't fail. */
+const char *cli_signal_columns(const struct cli_db *d);
+
+/* Prepare "SELECT <select> FROM signals WHERE <filter> <tail>" with every
+ * filter value bound. `select` and `tail` are SQL written in this program,
+ * never user input. Returns SQLITE_OK and sets *ret, or an SQLite code. */
+int cli_prepare(struct cli_db *d, const struct cli_filter *f, const char *select, const char *tail,
+                sqlite3_stmt **ret);
+
+/* Collection coverage over a time window, from the `coverage` view. */
+enum { CLI_MAX_GAPS = 32 };
+struct cli_coverage {
+	bool recorded;       /* the database has coverage rows at all */
+	int64_t lo, hi;      /* the window actually examined (ms) */
+	int64_t covered_ms;  /* how much of it a collector was running */
+	size_t runs;         /* runs overlapping the window */
+	size_t n_gaps;       /* entries in gaps[] */
+	size_t more_gaps;    /* gaps beyond CLI_MAX_GAPS, not listed */
+	struct {
+		int64_t from, to;
+	} gaps[CLI_MAX_GAPS];
+	struct {
+		int64_t kernel, socket, serial_gaps, unparsable, queue, db, pruned;
+	} lost;               /* summed over the overlapping runs */
+	bool running;         /* a run is open and its heartbeat is fresh */
+	char running_source[16]; /* its source ("unicast"...) */
+	int64_t running_pid;     /* its pid */
+};
+
+/* Total of the lost_* counters (not pruned rows, which were recorded). */
+int64_t cli_coverage_lost(const struct cli_coverage *c);
+
+/* Load coverage for [lo, hi) (INT64_MIN: from the first run). `now_ms`
+ * closes a run that is still running. Returns SQLITE_OK or an SQLite code;
+ * a database without coverage data gives recorded = false. */
+int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
+                      struct cli_coverage *ret);
+
+/* One sentence for people: "the collector ran the whole window", "no
+ * coverage data recorded...", "not running from X to Y...". Can't fail. */
+void cli_coverage_text(FILE *out, const struct cli_coverage *c, bool utc);
+
+/* The coverage as a JSON object, runs listed from the database (at most
+ * `max_runs`). Returns SQLITE_OK or an SQLite code. */
+int cli_coverage_json(FILE *out, struct cli_db *d, const struct cli_coverage *c, size_t max_runs);
+
+/* Write one row of `stmt` (selected with cli_signal_columns()) as a JSON
+ * object with the view's column names as keys. Can't fail (stdio errors
+ * are found by the caller's final fflush). */
+void cli_row_json(FILE *out, sqlite3_stmt *stmt);
+
+/* The commands. Each takes its own argv (argv[0] is the command name)
+ * and returns an exit status. */
+int cli_who(int argc, char **argv);
+int cli_list(int argc, char **argv);
+int cli_export(int argc, char **argv);
+int cli_report(int argc, char **argv);
+int cli_import(int argc, char **argv);
+int cli_status(int argc, char **argv);
+
+/* Milliseconds since the epoch, now. */
+int64_t cli_now_ms(void);
+
+/* Terminal width of `fd`, or 0 when it is not a terminal. */
+int cli_term_width(int fd);
