@@ -141,8 +141,8 @@ static bool valid_user(const char *v)
 {
 	size_t n = strlen(v);
 
-	if (n == 0 || n > CONFIG_USER_MAX || !(v[0] == '_' || (v[0] >= 'a' && v[0] <= 'z') ||
-	                                       (v[0] >= 'A' && v[0] <= 'Z')))
+	if (n == 0 || n > CONFIG_USER_MAX ||
+	    !(v[0] == '_' || (v[0] >= 'a' && v[0] <= 'z') || (v[0] >= 'A' && v[0] <= 'Z')))
 		return false;
 	for (size_t i = 1; i < n; i++) {
 		char ch = v[i];
@@ -183,8 +183,8 @@ static int set_key(const struct cursor *cur, enum key k, const char *v, struct c
 	case KEY_SOURCE:
 		if (strcmp(v, "auto") != 0 && strcmp(v, "unicast") != 0 &&
 		    strcmp(v, "multicast") != 0 && strcmp(v, "stdin") != 0)
-			return fail(cur, "source = '%s': expected auto, unicast, multicast or stdin",
-			            v);
+			return fail(cur,
+			            "source = '%s': expected auto, unicast, multicast or stdin", v);
 		return set_string(cur, &c->source, v);
 	case KEY_INCLUDE_SIG0:
 		return parse_bool(cur, key, v, &c->include_sig0);
@@ -231,8 +231,7 @@ static int unknown_key(const struct cursor *cur, const char *key)
 }
 
 /* Check and apply one line that is neither blank nor a comment. */
-static int parse_line(const struct cursor *cur, char *s, unsigned seen[KEY_COUNT],
-                      struct config *c)
+static int parse_line(const struct cursor *cur, char *s, unsigned seen[KEY_COUNT], struct config *c)
 {
 	char *eq = strchr(s, '=');
 	char *key, *value;
@@ -309,13 +308,15 @@ int config_parse_file(FILE *f, const char *name, struct config *ret, char *err, 
 		if (n == -1)
 			break;
 		if (n == -EILSEQ || n == -E2BIG) {
-			r = n == -EILSEQ ? fail(&cur, "NUL byte in the line")
-			                 : fail(&cur, "line longer than %d bytes", CONFIG_LINE_MAX - 1);
+			r = n == -EILSEQ
+			        ? fail(&cur, "NUL byte in the line")
+			        : fail(&cur, "line longer than %d bytes", CONFIG_LINE_MAX - 1);
 			goto out;
 		}
 		if (n < 0) {
 			r = n;
-			snprintf(err, errlen, "%s:%u: read error: %s", name, cur.line, strerror(-n));
+			snprintf(err, errlen, "%s:%u: read error: %s", name, cur.line,
+			         strerror(-n));
 			goto out;
 		}
 		char *s = trim(buf);

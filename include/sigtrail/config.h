@@ -10,8 +10,8 @@
 #include <stdio.h>
 
 enum {
-	CONFIG_LINE_MAX = 4096,           /* longest line accepted, newline included */
-	CONFIG_USER_MAX = 32,             /* longest user name accepted (useradd's limit) */
+	CONFIG_LINE_MAX = 4096,            /* longest line accepted, newline included */
+	CONFIG_USER_MAX = 32,              /* longest user name accepted (useradd's limit) */
 	CONFIG_RETENTION_DAYS_MAX = 36500, /* a century, as --retention */
 	CONFIG_DB_SIZE_MB_MAX = 1048576,   /* 1 TiB, as --max-db-size */
 	CONFIG_COALESCE_MS_MAX = 3600000,  /* an hour, as --coalesce */

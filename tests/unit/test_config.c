@@ -102,10 +102,9 @@ static void test_values(void)
 		   sources[i]);
 		config_free(&c);
 	}
-	ok(parse("retention_days = 36500\nmax_db_size_mb = 1048576\ncoalesce_ms = 3600000\n",
-	         &c) == 0 &&
-	       c.retention_days == 36500 && c.max_db_size_mb == 1048576 &&
-	       c.coalesce_ms == 3600000,
+	ok(parse("retention_days = 36500\nmax_db_size_mb = 1048576\ncoalesce_ms = 3600000\n", &c) ==
+	           0 &&
+	       c.retention_days == 36500 && c.max_db_size_mb == 1048576 && c.coalesce_ms == 3600000,
 	   "numbers at their maximum");
 	config_free(&c);
 }
@@ -127,8 +126,8 @@ static void test_errors(void)
 	       "bad source");
 	is_str(error_of("include_sig0 = maybe\n"),
 	       "t.conf:1: include_sig0 = 'maybe': expected yes or no", "bad boolean");
-	is_str(error_of("db = relative.db\n"), "t.conf:1: db = 'relative.db': expected an absolute path",
-	       "relative db path");
+	is_str(error_of("db = relative.db\n"),
+	       "t.conf:1: db = 'relative.db': expected an absolute path", "relative db path");
 	is_str(error_of("db = /var/lib/sigtrail/\n"),
 	       "t.conf:1: db = '/var/lib/sigtrail/': expected a file, not a directory",
 	       "db naming a directory");
@@ -168,7 +167,8 @@ static void test_errors(void)
 	       "(letters, digits, '_', '-', '.', at most 32 bytes)",
 	       "user name over 32 bytes");
 	is_str(error_of("user = machine$\n"), "(parsed)", "a trailing '$' is a valid user name");
-	is_str(error_of("db = /a\x1b[2J.db\n"), "t.conf:1: 'db': control character 0x1b in the value",
+	is_str(error_of("db = /a\x1b[2J.db\n"),
+	       "t.conf:1: 'db': control character 0x1b in the value",
 	       "control character in a value");
 
 	{

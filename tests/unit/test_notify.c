@@ -1,6 +1,7 @@
 /* Unit tests for notify.c: sd_notify datagrams reach a listener bound where
  * $NOTIFY_SOCKET says, on a path or an abstract name, as systemd binds them. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
