@@ -1,0 +1,97 @@
+#!/bin/bash
+# daemon-notify.sh: the real sigtraild speaks systemd's readiness protocol
+# and reads its configuration file. Unprivileged (--source stdin):
+#   SIGTRAILD=build/collector/sigtraild bash packaging/tests/daemon-notify.sh
+# A python3 listener bound on a unix datagram socket plays systemd: the
+# daemon must send READY=1 once set up, STOPPING=1 when SIGTERM arrives, and
+# exit 0. Then the configuration file: its values apply, a flag overrides
+# them, a bad line stops the daemon with exit 78 and FILE:LINE. TAP output.
+set -u
+export LC_ALL=C
+: "${SIGTRAILD:?set SIGTRAILD to the sigtraild binary}"
+T=$(mktemp -d)
+listener_pid=''
+cleanup() {
+	[ -n "$listener_pid" ] && kill "$listener_pid" 2>/dev/null
+	exec 3>&- 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+n=0 failed=0
+check() { # DESC CMD...
+	local d=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; failed=1; fi
+}
+is() { # GOT WANT DESC
+	n=$((n + 1))
+	if [ "$1" = "$2" ]; then echo "ok $n - $3"; else
+		echo "not ok $n - $3"
+		printf '#   got: %s\n#   expected: %s\n' "$1" "$2"
+		failed=1
+	fi
+}
+wait_for() { # SECONDS CMD...: poll every 50 ms
+	local tries=$(($1 * 20))
+	shift
+	while ((tries-- > 0)); do "$@" && return 0; sleep 0.05; done
+	"$@"
+}
+has_line() { grep -qx "$1" "$2" 2>/dev/null; }
+echo "1..12"
+
+# 1. The readiness protocol, on an abstract socket name as systemd uses.
+sock="@sigtrail-notify-test-$$"
+python3 - "$sock" "$T/notify.log" <<'PY' &
+import socket, sys
+name, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("\0" + name[1:])
+with open(out + ".tmp", "w"): pass
+import os; os.rename(out + ".tmp", out)
+while True:
+    msg = s.recv(4096).decode()
+    with open(out, "a") as f:
+        f.write(msg + "\n--\n")
+PY
+listener_pid=$!
+wait_for 5 test -e "$T/notify.log" || echo "Bail out! the python3 listener did not start"
+mkfifo "$T/in"
+NOTIFY_SOCKET=$sock "$SIGTRAILD" --config /dev/null --foreground --source stdin \
+	--db "$T/a.db" <"$T/in" 2>"$T/daemon.log" &
+daemon=$!
+exec 3>"$T/in" # keep stdin open: the daemon runs until SIGTERM
+check "READY=1 once set up" wait_for 10 has_line READY=1 "$T/notify.log"
+check "a STATUS line with READY" wait_for 1 grep -q '^STATUS=recording: source stdin' "$T/notify.log"
+check "no STOPPING before the stop" bash -c "! grep -q STOPPING=1 '$T/notify.log'"
+kill -TERM "$daemon"
+wait "$daemon"
+is "$?" 0 "SIGTERM: exit 0"
+check "STOPPING=1 at the stop" wait_for 5 has_line STOPPING=1 "$T/notify.log"
+exec 3>&-
+
+# 2. The configuration file: values apply; a flag wins; errors name the line.
+cat >"$T/c.conf" <<CONF
+# test
+db = $T/from-config.db
+source = stdin
+CONF
+chmod 644 "$T/c.conf"
+"$SIGTRAILD" --config "$T/c.conf" --foreground </dev/null 2>"$T/c.log"
+is "$?" 0 "runs with source and db from the file"
+check "the database is where the file says" test -s "$T/from-config.db"
+"$SIGTRAILD" --config "$T/c.conf" --foreground --db "$T/from-flag.db" </dev/null 2>>"$T/c.log"
+check "--db overrides the file's db" test -s "$T/from-flag.db"
+printf 'source = stdin\nretention_days = forever\n' >"$T/bad.conf"
+"$SIGTRAILD" --config "$T/bad.conf" --foreground --db "$T/x.db" </dev/null 2>"$T/bad.log"
+is "$?" 78 "a bad value: exit 78 (EX_CONFIG)"
+check "the message names file and line" \
+	grep -q "$T/bad.conf:2: retention_days = 'forever'" "$T/bad.log"
+"$SIGTRAILD" --config "$T/missing.conf" --foreground --source stdin --db "$T/x.db" \
+	</dev/null 2>"$T/missing.log"
+is "$?" 78 "an explicit --config that does not exist: exit 78"
+check "a missing file is named" grep -q "$T/missing.conf: No such file" "$T/missing.log"
+
+[ "$failed" = 0 ] || tail -n +1 "$T"/*.log | sed "s/^/# /"
+exit "$failed"
