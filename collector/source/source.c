@@ -25,6 +25,7 @@
 
 enum {
 	NL_BATCH = 32,            /* datagrams per recvmmsg() */
+	NL_MAX_BATCHES = 16,      /* recvmmsg() calls per src_read() */
 	NL_BUF = 10240,           /* > MAX_AUDIT_MESSAGE_LENGTH (8970) + header */
 	RCVBUF = 8 * 1024 * 1024, /* socket buffer: absorbs bursts while we write */
 	LINE_BUF = 2 * ST_MAX_RECORD,
@@ -171,7 +172,7 @@ int src_fd(const struct src *s)
 
 static int nl_read(struct src *s, src_record_fn fn, void *userdata)
 {
-	int delivered = 0;
+	int delivered = 0, batches = 0;
 
 	for (;;) {
 		for (int i = 0; i < NL_BATCH; i++)
@@ -223,7 +224,9 @@ static int nl_read(struct src *s, src_record_fn fn, void *userdata)
 				break;
 			}
 		}
-		if (n < NL_BATCH)
+		/* Give the loop back after a few batches even in a storm, so that
+		 * its timers (heartbeat, aging) and a stop request are served. */
+		if (n < NL_BATCH || ++batches == NL_MAX_BATCHES)
 			return delivered;
 	}
 }

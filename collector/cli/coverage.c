@@ -1,0 +1,254 @@
+/* coverage.c: was anything collecting? Silence in the `signals` view means
+ * "nobody sent a signal" only while a collector was running and losing
+ * nothing. The daemon records one `coverage` row per run (start, last
+ * heartbeat or stop, loss counters); this file turns the runs that overlap
+ * a time window into covered time, gaps and summed losses, for `who`'s
+ * verdict, the export metadata, the report and `status`. A database
+ * without coverage rows (older daemons, schema 1) says so instead of
+ * pretending. Exercise with `sigtrail who 1 --since 1h` on any database. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sigtrail/cli.h"
+#include "sigtrail/cli_fmt.h"
+
+/* sigtraild updates a running row at least every 10 s; older than this,
+ * the run has probably died and will be closed as 'crashed' at next start. */
+enum { HEARTBEAT_STALE_MS = 30000 };
+
+int64_t cli_coverage_lost(const struct cli_coverage *c)
+{
+	return c->lost.kernel + c->lost.socket + c->lost.serial_gaps + c->lost.unparsable +
+	       c->lost.queue + c->lost.db;
+}
+
+static void add_gap(struct cli_coverage *c, int64_t from, int64_t to)
+{
+	if (to <= from)
+		return;
+	if (c->n_gaps < CLI_MAX_GAPS) {
+		c->gaps[c->n_gaps].from = from;
+		c->gaps[c->n_gaps].to = to;
+		c->n_gaps++;
+	} else {
+		c->more_gaps++;
+	}
+	c->covered_ms -= to - from;
+}
+
+int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
+                      struct cli_coverage *c)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t first = 0, n = 0;
+	int rc;
+
+	*c = (struct cli_coverage){.lo = lo, .hi = hi};
+	if (!d->has_coverage)
+		return SQLITE_OK;
+	rc = sqlite3_prepare_v2(d->db, "SELECT count(*), min(started_ms) FROM coverage", -1, &s,
+	                        NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n = sqlite3_column_int64(s, 0);
+		first = sqlite3_column_int64(s, 1);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_OK || n == 0)
+		return rc;
+	c->recorded = true;
+	if (lo == INT64_MIN)
+		c->lo = lo = first;
+	if (hi == INT64_MAX || hi > now_ms)
+		c->hi = hi = now_ms;
+	if (hi < lo)
+		c->hi = hi = lo;
+	c->covered_ms = hi - lo;
+
+	rc = sqlite3_prepare_v2(d->db,
+	                        "SELECT started_ms, until_ms, status, source, pid, lost_kernel, "
+	                        "lost_socket, lost_serial_gaps, lost_unparsable, lost_queue, "
+	                        "lost_db, pruned_rows FROM coverage WHERE started_ms < ?2 AND "
+	                        "(until_ms >= ?1 OR status = 'running') ORDER BY started_ms",
+	                        -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, lo);
+	sqlite3_bind_int64(s, 2, hi);
+	int64_t cursor = lo; /* everything before it is covered or already a gap */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t start = sqlite3_column_int64(s, 0), end = sqlite3_column_int64(s, 1);
+		const char *status = (const char *)sqlite3_column_text(s, 2);
+		bool running = status && strcmp(status, "running") == 0;
+
+		if (running && now_ms - end <= HEARTBEAT_STALE_MS) {
+			end = now_ms;
+			c->running = true;
+			const char *src = (const char *)sqlite3_column_text(s, 3);
+			snprintf(c->running_source, sizeof(c->running_source), "%s", src ? src : "?");
+			c->running_pid = sqlite3_column_int64(s, 4);
+		}
+		if (end < lo)
+			continue;
+		c->runs++;
+		c->lost.kernel += sqlite3_column_int64(s, 5);
+		c->lost.socket += sqlite3_column_int64(s, 6);
+		c->lost.serial_gaps += sqlite3_column_int64(s, 7);
+		c->lost.unparsable += sqlite3_column_int64(s, 8);
+		c->lost.queue += sqlite3_column_int64(s, 9);
+		c->lost.db += sqlite3_column_int64(s, 10);
+		c->lost.pruned += sqlite3_column_int64(s, 11);
+		if (start > cursor)
+			add_gap(c, cursor, start < hi ? start : hi);
+		if (end > cursor)
+			cursor = end;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return rc;
+	if (cursor < hi)
+		add_gap(c, cursor, hi);
+	return SQLITE_OK;
+}
+
+/* "2d 3h", "4h 10m", "12m 5s", "7s", "850 ms". */
+static void duration(int64_t ms, char *buf, size_t size)
+{
+	int64_t s = ms / 1000;
+
+	if (ms < 1000)
+		snprintf(buf, size, "%lld ms", (long long)ms);
+	else if (s < 60)
+		snprintf(buf, size, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, size, "%lldm %llds", (long long)(s / 60), (long long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh %lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else
+		snprintf(buf, size, "%lldd %lldh", (long long)(s / 86400),
+		         (long long)(s % 86400 / 3600));
+}
+
+static void losses_text(FILE *out, const struct cli_coverage *c)
+{
+	int64_t lost = cli_coverage_lost(c);
+
+	if (lost == 0) {
+		fputs("; it lost no events", out);
+	} else {
+		fprintf(out,
+		        "; it LOST %lld events (kernel %lld, socket overruns %lld, serial gaps "
+		        "%lld, unparsable %lld, queue full %lld, database %lld)",
+		        (long long)lost, (long long)c->lost.kernel, (long long)c->lost.socket,
+		        (long long)c->lost.serial_gaps, (long long)c->lost.unparsable,
+		        (long long)c->lost.queue, (long long)c->lost.db);
+	}
+	if (c->lost.pruned)
+		fprintf(out, "; %lld rows were pruned by retention", (long long)c->lost.pruned);
+}
+
+void cli_coverage_text(FILE *out, const struct cli_coverage *c, bool utc)
+{
+	char a[40], b[40], len[32];
+
+	if (!c->recorded) {
+		fputs("no coverage data recorded in this database, so it cannot tell whether a "
+		      "collector was running: a quiet period may also mean nothing was recording",
+		      out);
+		return;
+	}
+	cli_time_fmt(c->lo, utc, a, sizeof(a));
+	cli_time_fmt(c->hi, utc, b, sizeof(b));
+	if (c->n_gaps == 0) {
+		fprintf(out, "a collector was running the whole time from %s to %s", a, b);
+	} else {
+		duration((c->hi - c->lo) - c->covered_ms, len, sizeof(len));
+		fprintf(out, "the collector was NOT running for %s between %s and %s: ", len, a,
+		        b);
+		for (size_t i = 0; i < c->n_gaps && i < 3; i++) {
+			cli_time_fmt(c->gaps[i].from, utc, a, sizeof(a));
+			cli_time_fmt(c->gaps[i].to, utc, b, sizeof(b));
+			fprintf(out, "%sfrom %s to %s", i ? ", " : "", a, b);
+		}
+		if (c->n_gaps + c->more_gaps > 3)
+			fprintf(out, " and %zu more gaps", c->n_gaps + c->more_gaps - 3);
+		fputs("; signals sent then were not recorded", out);
+	}
+	losses_text(out, c);
+}
+
+/* One row of any statement as a JSON object keyed by its column names. */
+static void json_row(FILE *out, sqlite3_stmt *s)
+{
+	fputc('{', out);
+	for (int i = 0; i < sqlite3_column_count(s); i++) {
+		fprintf(out, "%s\"%s\":", i ? "," : "", sqlite3_column_name(s, i));
+		switch (sqlite3_column_type(s, i)) {
+		case SQLITE_NULL:
+			fputs("null", out);
+			break;
+		case SQLITE_INTEGER:
+			fprintf(out, "%lld", (long long)sqlite3_column_int64(s, i));
+			break;
+		default:
+			cli_json_string(out, (const char *)sqlite3_column_text(s, i));
+		}
+	}
+	fputc('}', out);
+}
+
+int cli_coverage_json(FILE *out, struct cli_db *d, const struct cli_coverage *c, size_t max_runs)
+{
+	char a[40], b[40];
+	sqlite3_stmt *s = NULL;
+	int rc = SQLITE_OK;
+
+	if (!c->recorded) {
+		fputs("{\"recorded\":false,\"note\":\"no coverage data recorded in this database: "
+		      "it cannot tell whether a collector was running\"}",
+		      out);
+		return SQLITE_OK;
+	}
+	cli_time_iso(c->lo, a, sizeof(a));
+	cli_time_iso(c->hi, b, sizeof(b));
+	fprintf(out,
+	        "{\"recorded\":true,\"from\":\"%s\",\"to\":\"%s\",\"complete\":%s,"
+	        "\"window_ms\":%lld,\"covered_ms\":%lld,\"gaps\":[",
+	        a, b, c->n_gaps == 0 ? "true" : "false", (long long)(c->hi - c->lo),
+	        (long long)c->covered_ms);
+	for (size_t i = 0; i < c->n_gaps; i++) {
+		cli_time_iso(c->gaps[i].from, a, sizeof(a));
+		cli_time_iso(c->gaps[i].to, b, sizeof(b));
+		fprintf(out, "%s{\"from\":\"%s\",\"to\":\"%s\"}", i ? "," : "", a, b);
+	}
+	fprintf(out,
+	        "],\"more_gaps\":%zu,\"lost\":{\"total\":%lld,\"kernel\":%lld,\"socket\":%lld,"
+	        "\"serial_gaps\":%lld,\"unparsable\":%lld,\"queue\":%lld,\"db\":%lld},"
+	        "\"pruned_rows\":%lld,\"runs\":[",
+	        c->more_gaps, (long long)cli_coverage_lost(c), (long long)c->lost.kernel,
+	        (long long)c->lost.socket, (long long)c->lost.serial_gaps,
+	        (long long)c->lost.unparsable, (long long)c->lost.queue, (long long)c->lost.db,
+	        (long long)c->lost.pruned);
+	rc = sqlite3_prepare_v2(d->db,
+	                        "SELECT run, started, stopped, status, source, host, pid, version, "
+	                        "events, rows, lost_kernel, lost_socket, lost_serial_gaps, "
+	                        "lost_unparsable, lost_queue, lost_db, pruned_rows FROM coverage "
+	                        "WHERE started_ms < ?2 AND (until_ms >= ?1 OR status = 'running') "
+	                        "ORDER BY started_ms LIMIT ?3",
+	                        -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, c->lo);
+		sqlite3_bind_int64(s, 2, c->hi);
+		sqlite3_bind_int64(s, 3, (int64_t)max_runs);
+		for (size_t i = 0; (rc = sqlite3_step(s)) == SQLITE_ROW; i++) {
+			if (i)
+				fputc(',', out);
+			json_row(out, s);
+		}
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	fputs("]}", out);
+	return rc;
+}

@@ -1,0 +1,383 @@
+/* db.c: the CLI's read-only view of a sigtrail database. It opens the file
+ * with SQLITE_OPEN_READONLY (never creating it), checks the application_id
+ * and schema version, and prepares the one query shape every command uses:
+ * SELECT ... FROM signals WHERE <filters, all bound> <tail>.
+ *
+ * Readers that may not write the directory (a member of the `sigtrail`
+ * group) can read a WAL database while sigtraild has it open: SQLite then
+ * uses the daemon's -shm read-only. When sigtraild has stopped and SQLite
+ * has removed the -wal and -shm files, such a reader cannot recreate them;
+ * everything is then in the main file, which is read alone (immutable=1) and
+ * checked, at close, for a writer that started meanwhile.
+ * Exercise with `sigtrail list --db /tmp/t.db` after
+ * `sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "sigtrail/cli.h"
+#include "sigtrail/cli_fmt.h"
+#include "sigtrail/log.h"
+#include "sigtrail/schema.h"
+#include "sigtrail/store.h"
+
+enum { BUSY_TIMEOUT_MS = 5000 };
+
+#define COLUMNS_BUT_COUNT                                                                          \
+	"id, time, epoch_ms, serial, host, arch, syscall, signal, signame, success, errno, "       \
+	"target_arg, sender_pid, sender_ppid, sender_uid, sender_euid, sender_auid, sender_ses, "  \
+	"sender_user, sender_login, sender_tty, sender_comm, sender_exe, sender_cmdline, "         \
+	"target_pid, target_uid, target_auid, target_ses, target_user, target_comm"
+
+const char *const cli_col_names[COL__N] = {
+    "id",          "time",        "epoch_ms",    "serial",         "host",
+    "arch",        "syscall",     "signal",      "signame",        "success",
+    "errno",       "target_arg",  "sender_pid",  "sender_ppid",    "sender_uid",
+    "sender_euid", "sender_auid", "sender_ses",  "sender_user",    "sender_login",
+    "sender_tty",  "sender_comm", "sender_exe",  "sender_cmdline", "target_pid",
+    "target_uid",  "target_auid", "target_ses",  "target_user",    "target_comm",
+    "count",
+};
+
+const char *cli_signal_columns(const struct cli_db *d)
+{
+	return d->has_count ? COLUMNS_BUT_COUNT ", count" : COLUMNS_BUT_COUNT ", 1 AS count";
+}
+
+int cli_db_fail(struct cli_db *d, int rc, const char *what)
+{
+	log_error("%s: %s: %s", d->path, what,
+	          d->db ? sqlite3_errmsg(d->db) : sqlite3_errstr(rc));
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return EX_TEMPFAIL;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_FORMAT:
+	case SQLITE_SCHEMA:
+		return EX_DATAERR;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+		return EX_NOPERM;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+		return EX_IOERR;
+	case SQLITE_NOMEM:
+		return EX_OSERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+
+/* SQLite URI for `path` with every byte outside the unreserved set and '/'
+ * percent-encoded (a path may contain '?', '#' or '%'). */
+static char *snapshot_uri(const char *path)
+{
+	size_t n = strlen(path);
+	char *uri = malloc(n * 3 + 32), *p;
+
+	if (!uri)
+		return NULL;
+	p = uri + sprintf(uri, "file:");
+	for (const unsigned char *s = (const unsigned char *)path; *s; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr("/-._~", *s))
+			*p++ = (char)*s;
+		else
+			p += sprintf(p, "%%%02X", *s);
+	}
+	strcpy(p, "?immutable=1");
+	return uri;
+}
+
+static bool wal_exists(const char *path)
+{
+	char wal[PATH_MAX + 8];
+	struct stat sb;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	return stat(wal, &sb) == 0;
+}
+
+static int query_i64(sqlite3 *db, const char *sql, int64_t *ret)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			*ret = sqlite3_column_int64(s, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Explain an open(2) failure the way an operator needs it. */
+static int open_error(const char *path, int err)
+{
+	if (err == ENOENT) {
+		log_error("database %s does not exist (sigtraild creates it when it starts; "
+		          "--db PATH reads another)",
+		          path);
+		return EX_NOINPUT;
+	}
+	if (err == EACCES || err == EPERM) {
+		log_error("cannot read database %s: permission denied (members of the "
+		          "'sigtrail' group may read it; or use sudo)",
+		          path);
+		return EX_NOPERM;
+	}
+	log_error("cannot open database %s: %s", path, strerror(err));
+	return err == EISDIR ? EX_NOINPUT : EX_IOERR;
+}
+
+/* Cheap checks before SQLite: the file exists, is readable, and if it has
+ * a header at all, it is an SQLite one (a fresh WAL database may still be
+ * empty: its first pages live in the -wal file). */
+static int precheck(const char *path, struct stat *ret_st)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return open_error(path, errno);
+	if (fstat(fd, ret_st) < 0) {
+		int err = errno;
+		close(fd);
+		return open_error(path, err);
+	}
+	if (!S_ISREG(ret_st->st_mode)) {
+		close(fd);
+		log_error("database %s is not a regular file", path);
+		return EX_NOINPUT;
+	}
+	ssize_t n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n < 0)
+		return open_error(path, errno);
+	if (n > 0 && (n < (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(head)) != 0)) {
+		log_error("%s is not a sigtrail database (not an SQLite file)", path);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+static int open_sqlite(struct cli_db *d, const char *name, int flags)
+{
+	int rc;
+
+	if (d->db)
+		sqlite3_close(d->db);
+	d->db = NULL;
+	rc = sqlite3_open_v2(name, &d->db, flags | SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+	                     NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_extended_result_codes(d->db, 1);
+		(void)sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
+	}
+	return rc;
+}
+
+int cli_db_open(const char *path, struct cli_db *d)
+{
+	int64_t app = 0, version = 0, n = 0;
+	int rc, r;
+
+	*d = (struct cli_db){.path = path};
+	r = precheck(path, &d->st);
+	if (r != 0)
+		return r;
+	rc = open_sqlite(d, path, 0);
+	if (rc != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot open database");
+	rc = query_i64(d->db, "PRAGMA application_id", &app);
+	if (rc != SQLITE_OK && !wal_exists(path) &&
+	    ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY)) {
+		/* sigtraild is stopped and we may not create the -wal/-shm
+		 * files: read the main file alone (see the file comment). */
+		char *uri = snapshot_uri(path);
+		if (!uri)
+			return cli_db_fail(d, SQLITE_NOMEM, "cannot open database");
+		rc = open_sqlite(d, uri, SQLITE_OPEN_URI);
+		free(uri);
+		if (rc != SQLITE_OK)
+			return cli_db_fail(d, rc, "cannot open database");
+		d->snapshot = true;
+		rc = query_i64(d->db, "PRAGMA application_id", &app);
+	}
+	if ((rc & 0xff) == SQLITE_NOTADB) {
+		log_error("%s is not a sigtrail database (not an SQLite file)", path);
+		return EX_DATAERR;
+	}
+	if (rc != SQLITE_OK ||
+	    (rc = query_i64(d->db, "PRAGMA user_version", &version)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the database header");
+	if (app != STORE_APPLICATION_ID) {
+		log_error("%s is not a sigtrail database (application_id %#llx, expected %#x)", path,
+		          (unsigned long long)app, STORE_APPLICATION_ID);
+		return EX_DATAERR;
+	}
+	if (version > (int64_t)store_migrations_count) {
+		log_error("%s has schema version %lld, newer than this sigtrail understands (%u); "
+		          "upgrade the sigtrail package",
+		          path, (long long)version, store_migrations_count);
+		return EX_DATAERR;
+	}
+	if (version < 1) {
+		log_error("%s is a sigtrail database without a schema yet; run sigtraild once to "
+		          "create it",
+		          path);
+		return EX_DATAERR;
+	}
+	d->version = (int)version;
+	/* Older schemas are read as they are (read-only cannot migrate): what a
+	 * version lacks is reported as such rather than refused. */
+	rc = query_i64(d->db,
+	               "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'signals'",
+	               &n);
+	if (rc != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	if (n != 1) {
+		log_error("%s has no `signals` view; it is damaged or not a sigtrail database", path);
+		return EX_DATAERR;
+	}
+	if ((rc = query_i64(d->db,
+	                    "SELECT count(*) FROM pragma_table_info('signals') WHERE name = 'count'",
+	                    &n)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	d->has_count = n > 0;
+	if ((rc = query_i64(d->db,
+	                    "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
+	                    "name = 'coverage'",
+	                    &n)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	d->has_coverage = n > 0;
+	return 0;
+}
+
+int cli_db_close(struct cli_db *d)
+{
+	struct stat sb;
+	int r = 0;
+
+	if (d->db)
+		sqlite3_close(d->db);
+	d->db = NULL;
+	if (d->snapshot &&
+	    (stat(d->path, &sb) < 0 || sb.st_ino != d->st.st_ino || sb.st_size != d->st.st_size ||
+	     sb.st_mtim.tv_sec != d->st.st_mtim.tv_sec ||
+	     sb.st_mtim.tv_nsec != d->st.st_mtim.tv_nsec || wal_exists(d->path))) {
+		log_warn("%s changed while it was read without sigtraild's shared memory "
+		         "(sigtraild started?); the output may be inconsistent: run the "
+		         "command again",
+		         d->path);
+		r = EX_TEMPFAIL;
+	}
+	d->snapshot = false;
+	return r;
+}
+
+/* Parameter numbers are fixed per filter, so each value is bound by number. */
+enum {
+	P_SINCE = 1,
+	P_UNTIL,
+	P_SIGNAL,
+	P_SENDER_PID,
+	P_TARGET_PID,
+	P_SENDER_COMM,
+	P_SENDER_USER,
+	P_TARGET_COMM,
+	P_SYSCALL,
+	P_HOST,
+};
+
+int cli_prepare(struct cli_db *d, const struct cli_filter *f, const char *select, const char *tail,
+                sqlite3_stmt **ret)
+{
+	char *sql = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&sql, &len);
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (!m)
+		return SQLITE_NOMEM;
+	fprintf(m, "SELECT %s FROM signals WHERE 1", select);
+	if (f->since_ms != INT64_MIN)
+		fputs(" AND epoch_ms >= ?1", m);
+	if (f->until_ms != INT64_MAX)
+		fputs(" AND epoch_ms < ?2", m);
+	if (f->signal >= 0)
+		fputs(" AND signal = ?3", m);
+	if (f->sender_pid >= 0)
+		fputs(" AND sender_pid = ?4", m);
+	if (f->target_pid >= 0)
+		fputs(" AND target_pid = ?5", m);
+	if (f->sender_comm)
+		fputs(" AND sender_comm = ?6", m);
+	if (f->sender_user)
+		fputs(" AND (sender_user = ?7 OR sender_login = ?7)", m);
+	if (f->target_comm)
+		fputs(" AND target_comm = ?8", m);
+	if (f->syscall)
+		fputs(" AND syscall = ?9", m);
+	if (f->host)
+		fputs(" AND host = ?10", m);
+	if (f->failed)
+		fputs(" AND success = 0", m);
+	if (tail)
+		fprintf(m, " %s", tail);
+	if (fclose(m) != 0 || !sql) {
+		free(sql);
+		return SQLITE_NOMEM;
+	}
+	rc = sqlite3_prepare_v2(d->db, sql, -1, &s, NULL);
+	free(sql);
+	if (rc != SQLITE_OK)
+		return rc;
+	/* Binding a parameter the SQL does not use is a harmless SQLITE_RANGE. */
+	(void)sqlite3_bind_int64(s, P_SINCE, f->since_ms);
+	(void)sqlite3_bind_int64(s, P_UNTIL, f->until_ms);
+	(void)sqlite3_bind_int(s, P_SIGNAL, f->signal);
+	(void)sqlite3_bind_int64(s, P_SENDER_PID, f->sender_pid);
+	(void)sqlite3_bind_int64(s, P_TARGET_PID, f->target_pid);
+	(void)sqlite3_bind_text(s, P_SENDER_COMM, f->sender_comm, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, P_SENDER_USER, f->sender_user, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, P_TARGET_COMM, f->target_comm, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, P_SYSCALL, f->syscall, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, P_HOST, f->host, -1, SQLITE_STATIC);
+	*ret = s;
+	return SQLITE_OK;
+}
+
+void cli_row_json(FILE *out, sqlite3_stmt *stmt)
+{
+	fputc('{', out);
+	for (int i = 0; i < COL__N; i++) {
+		if (i)
+			fputc(',', out);
+		fprintf(out, "\"%s\":", cli_col_names[i]);
+		switch (sqlite3_column_type(stmt, i)) {
+		case SQLITE_NULL:
+			fputs("null", out);
+			break;
+		case SQLITE_INTEGER:
+			fprintf(out, "%lld", (long long)sqlite3_column_int64(stmt, i));
+			break;
+		default:
+			cli_json_string(out, (const char *)sqlite3_column_text(stmt, i));
+		}
+	}
+	fputc('}', out);
+}

@@ -1,0 +1,259 @@
+/* list.c: `sigtrail list`, the signals of a time window as a fixed-column
+ * table (header printed once, newest first, the command line cut to the
+ * terminal width) or as a JSON array. Filters: --signal, --sender-comm,
+ * --sender-user, --sender-pid, --target-comm, --target-pid, --failed,
+ * --syscall, --host; all bound to one prepared statement. Exercise with
+ *   sigtrail list --db /tmp/t.db --signal KILL --since 1d */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "sigtrail/cli.h"
+#include "sigtrail/cli_fmt.h"
+#include "sigtrail/decode.h"
+#include "sigtrail/log.h"
+
+enum {
+	DEFAULT_LIMIT = 50,
+	W_TIME = 23,
+	W_SIGNAL = 11,
+	W_RESULT = 6,
+	W_PID = 7,
+	W_USER = 12,
+	W_COMM = 15,
+	W_FIXED = W_TIME + W_SIGNAL + W_RESULT + 2 * W_PID + W_USER + 2 * W_COMM + 9,
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: sigtrail list [OPTIONS]\n"
+	        "The recorded signals, newest first, as a table (or --json).\n"
+	        "\n"
+	        "  -d, --db PATH          database (default /var/lib/sigtrail/sigtrail.db)\n"
+	        "      --since T          signals at or after T\n"
+	        "      --until T          signals before T\n"
+	        "      --signal SIG       KILL, SIGTERM, 9, RTMIN+3 ...\n"
+	        "      --sender-comm NAME the sender's process name (exact)\n"
+	        "      --sender-user USER the sender's user or login user\n"
+	        "      --sender-pid PID   the sender's pid\n"
+	        "      --target-comm NAME the target's process name (exact)\n"
+	        "      --target-pid PID   the target's pid\n"
+	        "      --failed           only calls that failed (refused, or no such process)\n"
+	        "      --syscall NAME     kill, tkill, tgkill, rt_sigqueueinfo,\n"
+	        "                         rt_tgsigqueueinfo or pidfd_send_signal\n"
+	        "      --host NAME        rows recorded for this host\n"
+	        "  -n, --limit N          at most N rows (default %d; 0: all)\n"
+	        "      --json             a JSON array of row objects (the export's keys)\n"
+	        "      --utc, --local     time zone of the TIME column (default: local on a\n"
+	        "                         terminal, UTC when piped; the header says which)\n"
+	        "  -h, --help             this help\n"
+	        "\n"
+	        "T is a duration back from now (30m, 2h, 7d), a local date and time\n"
+	        "(2026-11-21, '2026-11-21 10:00'; UTC with --utc), ISO-8601 with a zone,\n"
+	        "now, today, yesterday or @EPOCH.\n"
+	        "\n"
+	        "Columns: TIME, SIGNAL, RESULT (ok, or the error: EPERM refused, ESRCH no such\n"
+	        "process), sender PID, USER (login user in parentheses when different), COMM,\n"
+	        "TARGET pid (- when none), its COMM, and the sender's COMMAND line ([xN]: N\n"
+	        "identical signals coalesced).\n"
+	        "\n"
+	        "Examples:\n"
+	        "  sigtrail list --since 1h\n"
+	        "  sigtrail list --signal KILL --target-comm nginx --limit 0\n"
+	        "  sigtrail list --failed --sender-user alice --since yesterday\n"
+	        "  sigtrail list --since 2026-11-21 --until 2026-11-22 --json | jq length\n",
+	        DEFAULT_LIMIT);
+}
+
+static const char *col_text(sqlite3_stmt *s, int col)
+{
+	return (const char *)sqlite3_column_text(s, col);
+}
+
+/* Text cut to `width` characters and padded to it, then one space. */
+static void cell(FILE *out, const char *s, size_t width, bool right)
+{
+	char buf[256];
+	size_t n = cli_term_text(buf, sizeof(buf), s ? s : "-", width);
+
+	if (right)
+		fprintf(out, "%*s%s ", (int)(width - n), "", buf);
+	else
+		fprintf(out, "%s%*s ", buf, (int)(width - n), "");
+}
+
+static void header(FILE *out, const char *zone)
+{
+	char t[96];
+
+	snprintf(t, sizeof(t), "TIME (%.60s)", zone);
+	cell(out, t, W_TIME, false);
+	cell(out, "SIGNAL", W_SIGNAL, false);
+	cell(out, "RESULT", W_RESULT, false);
+	cell(out, "PID", W_PID, true);
+	cell(out, "USER", W_USER, false);
+	cell(out, "COMM", W_COMM, false);
+	cell(out, "TARGET", W_PID, true);
+	cell(out, "COMM", W_COMM, false);
+	fputs("COMMAND\n", out);
+}
+
+static void row(FILE *out, sqlite3_stmt *s, bool utc, int width)
+{
+	char buf[512], num[64];
+	const char *user = col_text(s, COL_SENDER_USER), *login = col_text(s, COL_SENDER_LOGIN);
+	const char *cmd = col_text(s, COL_SENDER_CMDLINE);
+	int64_t count = sqlite3_column_int64(s, COL_COUNT);
+
+	cli_time_fmt(sqlite3_column_int64(s, COL_EPOCH_MS), utc, buf, sizeof(buf));
+	cell(out, buf, W_TIME, false);
+	if (col_text(s, COL_SIGNAME))
+		cell(out, col_text(s, COL_SIGNAME), W_SIGNAL, false);
+	else {
+		snprintf(num, sizeof(num), "%d", sqlite3_column_int(s, COL_SIGNAL));
+		cell(out, num, W_SIGNAL, false);
+	}
+	cell(out,
+	     sqlite3_column_int(s, COL_SUCCESS) ? "ok"
+	     : col_text(s, COL_ERRNO)           ? col_text(s, COL_ERRNO)
+	                                        : "failed",
+	     W_RESULT, false);
+	snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, COL_SENDER_PID));
+	cell(out, num, W_PID, true);
+	if (!user && sqlite3_column_type(s, COL_SENDER_UID) != SQLITE_NULL) {
+		snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, COL_SENDER_UID));
+		user = num;
+	}
+	if (login && user && strcmp(login, user) != 0) {
+		snprintf(buf, sizeof(buf), "%.100s(%.100s)", user, login);
+		cell(out, buf, W_USER, false);
+	} else {
+		cell(out, user, W_USER, false);
+	}
+	cell(out, col_text(s, COL_SENDER_COMM), W_COMM, false);
+	if (sqlite3_column_type(s, COL_TARGET_PID) != SQLITE_NULL) {
+		snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, COL_TARGET_PID));
+		cell(out, num, W_PID, true);
+	} else {
+		cell(out, "-", W_PID, true);
+	}
+	cell(out, col_text(s, COL_TARGET_COMM), W_COMM, false);
+	if (!cmd)
+		cmd = col_text(s, COL_SENDER_EXE);
+	if (count > 1)
+		fprintf(out, "[x%lld] ", (long long)count);
+	size_t rest = width > W_FIXED + 10 ? (size_t)width - W_FIXED : 0;
+	char *line = malloc(4 * 8192 + 16);
+	if (line) {
+		cli_term_text(line, 4 * 8192 + 16, cmd ? cmd : "-", rest);
+		fputs(line, out);
+		free(line);
+	}
+	fputc('\n', out);
+}
+
+static int run(struct cli_db *d, struct cli_common *c, int64_t limit, bool json)
+{
+	sqlite3_stmt *s = NULL;
+	char zone[64];
+	int64_t shown = 0;
+	bool more = false;
+	int rc, width = cli_term_width(STDOUT_FILENO);
+	FILE *out = stdout;
+
+	rc = cli_prepare(d, &c->filter, cli_signal_columns(d),
+	                 "ORDER BY epoch_ms DESC, id DESC LIMIT ?20", &s);
+	if (rc != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read signals");
+	sqlite3_bind_int64(s, 20, limit > 0 ? limit + 1 : -1);
+	cli_time_zone(c->now_ms, c->utc, zone, sizeof(zone));
+	zone[strcspn(zone, ",")] = '\0';
+	if (json)
+		fputs("[", out);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (limit > 0 && shown == limit) {
+			more = true;
+			break;
+		}
+		if (json) {
+			fputs(shown ? ",\n" : "\n", out);
+			cli_row_json(out, s);
+		} else {
+			if (shown == 0)
+				header(out, zone);
+			row(out, s, c->utc, width);
+		}
+		shown++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return cli_db_fail(d, rc, "cannot read signals");
+	if (json)
+		fputs(shown ? "\n]\n" : "]\n", out);
+	fflush(out); /* keep the note below after the table on a shared terminal */
+	if (more)
+		log_info("showing the newest %lld rows; more match (--limit N, or --limit 0 for "
+		         "all)",
+		         (long long)limit);
+	else if (shown == 0 && !json)
+		log_info("no signals match");
+	return EX_OK;
+}
+
+int cli_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    CLI_COMMON_OPTIONS,
+	    CLI_FILTER_OPTIONS,
+	    {"json", no_argument, NULL, 'j'},
+	    {"limit", required_argument, NULL, 'n'},
+	    {0},
+	};
+	struct cli_common c;
+	struct cli_db d;
+	int64_t limit = DEFAULT_LIMIT;
+	bool json = false;
+	int opt, r;
+
+	cli_common_init(&c);
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, ":d:hn:", opts, NULL)) != -1) {
+		r = cli_common_option(&c, opt, optarg);
+		if (r < 0)
+			return EX_USAGE;
+		if (r > 0)
+			continue;
+		switch (opt) {
+		case CLI_OPT_HELP:
+			usage(stdout);
+			return EX_OK;
+		case 'j':
+			json = true;
+			break;
+		case 'n':
+			if (parse_i64(optarg, 10, &limit) < 0 || limit < 0) {
+				log_error("list: --limit '%s': expected a number >= 0", optarg);
+				return EX_USAGE;
+			}
+			break;
+		default:
+			return cli_bad_option("list", opt, argv);
+		}
+	}
+	if (optind != argc) {
+		log_error("list: unexpected argument '%s' (filters are options: see sigtrail list "
+		          "--help)",
+		          argv[optind]);
+		return EX_USAGE;
+	}
+	if (cli_common_finish(&c, isatty(STDOUT_FILENO)) < 0)
+		return EX_USAGE;
+	r = cli_db_open(c.db, &d);
+	if (r == 0)
+		r = run(&d, &c, limit, json);
+	int rclose = cli_db_close(&d);
+	return r ? r : rclose;
+}

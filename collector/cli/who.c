@@ -1,0 +1,473 @@
+/* who.c: `sigtrail who PID|NAME`, the 3 a.m. question. It lists, newest
+ * first, every recorded signal that reached the process (or was refused on
+ * its way there): time, signal, result, and the sender as pid, parent,
+ * user, login user, tty, comm, exe and full command line. It ends with one
+ * verdict line naming the most likely killer (the newest delivered signal
+ * whose default action terminates) and one line saying whether a collector
+ * was running over the window, because "nothing recorded" only means
+ * "nothing sent" if something was recording. Exercise with
+ *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log
+ *   sigtrail who --db /tmp/t.db 143 */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "sigtrail/cli.h"
+#include "sigtrail/cli_fmt.h"
+#include "sigtrail/decode.h"
+#include "sigtrail/log.h"
+
+enum {
+	DEFAULT_LIMIT = 20,
+	MAX_PID = 4194304,
+	TASK_COMM_LEN = 16, /* the kernel keeps 15 bytes of a process name */
+};
+
+/* Signals whose default action does not end the process: 0 (a probe),
+ * CHLD, CONT, URG and WINCH (ignored), STOP, TSTP, TTIN and TTOU (stop). */
+#define NOT_TERMINATING "(0, 17, 18, 19, 20, 21, 22, 23, 28)"
+
+enum verdict_kind { V_NOTHING, V_KILLED, V_SIGNALLED, V_REFUSED };
+static const char *const verdict_names[] = {"nothing", "killed", "signalled", "refused"};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: sigtrail who [OPTIONS] PID|NAME\n"
+	        "Who sent signals to a process? Newest first: each signal that reached it (or\n"
+	        "was refused), the sender's pid, parent, user, login user, tty, program and\n"
+	        "full command line; then a one-line verdict, and whether a collector was\n"
+	        "running over the period. PID is a number; anything else is a process name,\n"
+	        "matched exactly against the target's comm (the kernel keeps 15 bytes).\n"
+	        "\n"
+	        "  -d, --db PATH     database (default /var/lib/sigtrail/sigtrail.db)\n"
+	        "      --since T     only signals at or after T\n"
+	        "      --until T     only signals before T\n"
+	        "  -n, --limit N     show at most N signals (default %d; 0: all)\n"
+	        "      --json        the same as one JSON object\n"
+	        "      --utc         times in UTC (default: local time on a terminal, UTC when\n"
+	        "                    piped); --local forces local time\n"
+	        "  -h, --help        this help\n"
+	        "\n"
+	        "T is a duration back from now (30m, 2h, 7d, 1h30m), a date and time in local\n"
+	        "time (2026-11-21, '2026-11-21 10:00', with --utc in UTC), ISO-8601 with a zone\n"
+	        "(2026-11-21T10:00:05Z, 2026-11-21T12:00+02:00), now, today, yesterday or @EPOCH.\n"
+	        "\n"
+	        "Exit status: 0 signals found, 1 nothing recorded, 64 bad usage, 65/66/77 the\n"
+	        "database is not usable (see sigtrail --help).\n"
+	        "\n"
+	        "Examples:\n"
+	        "  sigtrail who 4242\n"
+	        "  sigtrail who nginx --since 2h\n"
+	        "  sigtrail who 4242 --since '2026-11-21 03:00' --until '2026-11-21 04:00'\n"
+	        "  sigtrail who postgres --json | jq .verdict.text\n",
+	        DEFAULT_LIMIT);
+}
+
+static const char *col_text(sqlite3_stmt *s, int col)
+{
+	return (const char *)sqlite3_column_text(s, col);
+}
+
+/* The words of one sender, for the verdict: "`sh -c kill -9 4242` (pid
+ * 1400, user deploy, login alice)". */
+static void sender_words(FILE *out, sqlite3_stmt *s)
+{
+	char buf[512];
+	const char *cmd = col_text(s, COL_SENDER_CMDLINE);
+	const char *user = col_text(s, COL_SENDER_USER), *login = col_text(s, COL_SENDER_LOGIN);
+
+	if (!cmd)
+		cmd = col_text(s, COL_SENDER_EXE);
+	if (!cmd)
+		cmd = col_text(s, COL_SENDER_COMM);
+	cli_term_text(buf, sizeof(buf), cmd ? cmd : "?", 200);
+	fprintf(out, "`%s` (pid %lld", buf, (long long)sqlite3_column_int64(s, COL_SENDER_PID));
+	if (user) {
+		cli_term_text(buf, sizeof(buf), user, 32);
+		fprintf(out, ", user %s", buf);
+	} else if (sqlite3_column_type(s, COL_SENDER_UID) != SQLITE_NULL) {
+		fprintf(out, ", uid %lld", (long long)sqlite3_column_int64(s, COL_SENDER_UID));
+	}
+	if (login && (!user || strcmp(login, user) != 0)) {
+		cli_term_text(buf, sizeof(buf), login, 32);
+		fprintf(out, ", login %s", buf);
+	}
+	fputc(')', out);
+}
+
+/* "2026-11-22 03:12:44Z" or "2026-11-22 04:12:44 CET". */
+static void short_time(FILE *out, int64_t ms, bool utc)
+{
+	char t[40], zone[48];
+
+	cli_time_fmt(ms, utc, t, sizeof(t));
+	t[19] = '\0'; /* drop the milliseconds */
+	if (utc) {
+		fprintf(out, "%sZ", t);
+	} else {
+		cli_time_zone(ms, false, zone, sizeof(zone));
+		zone[strcspn(zone, ",")] = '\0';
+		fprintf(out, "%s %s", t, zone);
+	}
+}
+
+static void signal_name(FILE *out, sqlite3_stmt *s)
+{
+	const char *name = col_text(s, COL_SIGNAME);
+
+	if (name)
+		fputs(name, out);
+	else
+		fprintf(out, "signal %lld", (long long)sqlite3_column_int64(s, COL_SIGNAL));
+}
+
+static void result_words(FILE *out, sqlite3_stmt *s)
+{
+	const char *err = col_text(s, COL_ERRNO);
+
+	if (sqlite3_column_int(s, COL_SUCCESS))
+		fputs("delivered", out);
+	else if (err && strcmp(err, "EPERM") == 0)
+		fputs("REFUSED (EPERM: not allowed)", out);
+	else
+		fprintf(out, "FAILED (%s)", err ? err : "unknown error");
+}
+
+static void print_field(FILE *out, const char *label, const char *value, size_t width)
+{
+	char buf[1024];
+
+	cli_term_text(buf, sizeof(buf), value ? value : "-", width);
+	fprintf(out, "%s%s", label, buf);
+}
+
+static void print_row(FILE *out, sqlite3_stmt *s, bool utc, size_t width)
+{
+	char t[40], num[32];
+	int64_t count = sqlite3_column_int64(s, COL_COUNT);
+
+	cli_time_fmt(sqlite3_column_int64(s, COL_EPOCH_MS), utc, t, sizeof(t));
+	fprintf(out, "%s  ", t);
+	signal_name(out, s);
+	fputs("  ", out);
+	result_words(out, s);
+	if (count > 1)
+		fprintf(out, "  (x%lld: repeated within a short time)", (long long)count);
+	fprintf(out, "\n  from  pid %lld", (long long)sqlite3_column_int64(s, COL_SENDER_PID));
+	if (sqlite3_column_type(s, COL_SENDER_PPID) != SQLITE_NULL)
+		fprintf(out, " (parent %lld)", (long long)sqlite3_column_int64(s, COL_SENDER_PPID));
+	print_field(out, "  user ", col_text(s, COL_SENDER_USER), 32);
+	if (!col_text(s, COL_SENDER_USER) && sqlite3_column_type(s, COL_SENDER_UID) != SQLITE_NULL)
+		fprintf(out, " (uid %lld)", (long long)sqlite3_column_int64(s, COL_SENDER_UID));
+	print_field(out, "  login ", col_text(s, COL_SENDER_LOGIN), 32);
+	print_field(out, "  tty ", col_text(s, COL_SENDER_TTY), 32);
+	print_field(out, "\n        comm ", col_text(s, COL_SENDER_COMM), 32);
+	print_field(out, "  exe ", col_text(s, COL_SENDER_EXE), 0);
+	print_field(out, "\n        cmdline ", col_text(s, COL_SENDER_CMDLINE),
+	            width > 20 ? width - 16 : 0);
+	if (sqlite3_column_type(s, COL_TARGET_PID) != SQLITE_NULL)
+		fprintf(out, "\n  to    pid %lld",
+		        (long long)sqlite3_column_int64(s, COL_TARGET_PID));
+	else
+		fputs("\n  to    no process", out);
+	print_field(out, "  comm ", col_text(s, COL_TARGET_COMM), 32);
+	print_field(out, "  user ", col_text(s, COL_TARGET_USER), 32);
+	snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, COL_TARGET_ARG));
+	fprintf(out, "\n  via   %s(%s), audit serial %lld", col_text(s, COL_SYSCALL) ? col_text(s, COL_SYSCALL) : "?",
+	        num, (long long)sqlite3_column_int64(s, COL_SERIAL));
+	print_field(out, ", host ", col_text(s, COL_HOST), 64);
+	fputs("\n\n", out);
+}
+
+/* The rows' totals: how many, how many delivered. */
+static int totals(struct cli_db *d, const struct cli_filter *f, int64_t *ret_rows,
+                  int64_t *ret_delivered)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = cli_prepare(d, f, "count(*), coalesce(sum(success), 0)", NULL, &s);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*ret_rows = sqlite3_column_int64(s, 0);
+		*ret_delivered = sqlite3_column_int64(s, 1);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Write the verdict sentence; returns its kind. `*ret_row` is the
+ * statement positioned on the row it names (NULL when none). */
+static int verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, const char *what,
+                   int64_t rows, int64_t delivered, bool utc, sqlite3_stmt **ret_row,
+                   enum verdict_kind *ret_kind)
+{
+	static const char *const tails[] = {
+	    "AND success = 1 AND signal NOT IN " NOT_TERMINATING
+	    " ORDER BY epoch_ms DESC, id DESC LIMIT 1",
+	    "AND success = 1 ORDER BY epoch_ms DESC, id DESC LIMIT 1",
+	    "AND success = 0 ORDER BY epoch_ms DESC, id DESC LIMIT 1",
+	};
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*ret_row = NULL;
+	*ret_kind = V_NOTHING;
+	if (rows == 0) {
+		char a[48], b[48];
+		fprintf(out, "nothing recorded: no signal reached %s", what);
+		if (f->since_ms != INT64_MIN || f->until_ms != INT64_MAX) {
+			cli_time_fmt(f->since_ms != INT64_MIN ? f->since_ms : 0, utc, a, sizeof(a));
+			cli_time_fmt(f->until_ms != INT64_MAX ? f->until_ms : cli_now_ms(), utc, b,
+			             sizeof(b));
+			fprintf(out, " between %s and %s",
+			        f->since_ms != INT64_MIN ? a : "the first record", b);
+		} else {
+			fputs(" in this database", out);
+		}
+		fputc('.', out);
+		return SQLITE_OK;
+	}
+	for (int i = 0; i < 3; i++) {
+		if ((i < 2 && delivered == 0) || (i == 2 && delivered > 0))
+			continue;
+		rc = cli_prepare(d, f, cli_signal_columns(d), tails[i], &s);
+		if (rc != SQLITE_OK)
+			return rc;
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			*ret_kind = i == 0 ? V_KILLED : i == 1 ? V_SIGNALLED : V_REFUSED;
+			break;
+		}
+		sqlite3_finalize(s);
+		s = NULL;
+		if (rc != SQLITE_DONE)
+			return rc;
+	}
+	if (!s)
+		return SQLITE_OK;
+	if (*ret_kind == V_REFUSED) {
+		fprintf(out, "no signal reached %s; %lld attempts failed, the newest ", what,
+		        (long long)rows);
+		signal_name(out, s);
+		fputs(" from ", out);
+		sender_words(out, s);
+		fputs(" at ", out);
+		short_time(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
+		fprintf(out, " (%s).", col_text(s, COL_ERRNO) ? col_text(s, COL_ERRNO) : "failed");
+	} else {
+		if (*ret_kind == V_SIGNALLED)
+			fputs("no terminating signal recorded; the newest was ", out);
+		signal_name(out, s);
+		fputs(" from ", out);
+		sender_words(out, s);
+		fputs(" at ", out);
+		short_time(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
+		if (delivered > 1)
+			fprintf(out, " (%lld signals reached %s in all).", (long long)delivered,
+			        what);
+		else
+			fputc('.', out);
+	}
+	*ret_row = s;
+	return SQLITE_OK;
+}
+
+/* `what` names the process for sentences: "pid 4242" or "processes named 'x'". */
+static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t limit,
+               bool json)
+{
+	struct cli_filter *f = &c->filter;
+	struct cli_coverage cov;
+	sqlite3_stmt *s = NULL, *vrow = NULL;
+	int64_t rows = 0, delivered = 0, shown = 0;
+	enum verdict_kind kind;
+	char *vtext = NULL, zone[64];
+	size_t vlen = 0;
+	bool more = false;
+	int rc, width = cli_term_width(STDOUT_FILENO);
+	FILE *out = stdout;
+
+	/* One read transaction: the list, the totals and the verdict agree
+	 * even while sigtraild writes. */
+	if ((rc = sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK ||
+	    (rc = totals(d, f, &rows, &delivered)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read signals");
+	rc = cli_prepare(d, f, cli_signal_columns(d), "ORDER BY epoch_ms DESC, id DESC LIMIT ?20",
+	                 &s);
+	if (rc != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read signals");
+	sqlite3_bind_int64(s, 20, limit > 0 ? limit + 1 : -1);
+
+	cli_time_zone(c->now_ms, c->utc, zone, sizeof(zone));
+	if (json)
+		fprintf(out, "{\"query\":{\"target\":");
+	else
+		fprintf(out, "Signals to %s, newest first (times in %s):\n\n", what, zone);
+	if (json) {
+		char a[40];
+		if (f->target_pid >= 0)
+			fprintf(out, "{\"pid\":%lld}", (long long)f->target_pid);
+		else {
+			fputs("{\"comm\":", out);
+			cli_json_string(out, f->target_comm);
+			fputc('}', out);
+		}
+		cli_time_iso(f->since_ms, a, sizeof(a));
+		fprintf(out, ",\"since\":");
+		f->since_ms != INT64_MIN ? fprintf(out, "\"%s\"", a) : fprintf(out, "null");
+		cli_time_iso(f->until_ms, a, sizeof(a));
+		fprintf(out, ",\"until\":");
+		f->until_ms != INT64_MAX ? fprintf(out, "\"%s\"", a) : fprintf(out, "null");
+		fprintf(out, "},\"signals\":[");
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (limit > 0 && shown == limit) {
+			more = true;
+			break;
+		}
+		if (json) {
+			if (shown)
+				fputc(',', out);
+			cli_row_json(out, s);
+		} else {
+			print_row(out, s, c->utc, (size_t)width);
+		}
+		shown++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return cli_db_fail(d, rc, "cannot read signals");
+
+	FILE *v = open_memstream(&vtext, &vlen);
+	if (!v)
+		return EX_OSERR;
+	rc = verdict(v, d, f, what, rows, delivered, c->utc, &vrow, &kind);
+	fclose(v);
+	if (rc == SQLITE_OK)
+		rc = cli_coverage_load(d, f->since_ms, f->until_ms, c->now_ms, &cov);
+	if (rc != SQLITE_OK) {
+		free(vtext);
+		sqlite3_finalize(vrow);
+		return cli_db_fail(d, rc, "cannot read signals");
+	}
+	if (json) {
+		fprintf(out, "],\"shown\":%lld,\"total\":%lld,\"more\":%s,\"verdict\":{\"kind\":\"%s\",\"text\":",
+		        (long long)shown, (long long)rows, more ? "true" : "false",
+		        verdict_names[kind]);
+		cli_json_string(out, vtext);
+		fputs(",\"signal\":", out);
+		if (vrow)
+			cli_row_json(out, vrow);
+		else
+			fputs("null", out);
+		fputs("},\"coverage\":", out);
+		rc = cli_coverage_json(out, d, &cov, 100);
+		fputs("}\n", out);
+	} else {
+		if (more)
+			fprintf(out, "... %lld more not shown (--limit 0 shows all)\n\n",
+			        (long long)(rows - shown));
+		fprintf(out, "Verdict: %s\nCoverage: ", vtext);
+		cli_coverage_text(out, &cov, c->utc);
+		fputs(".\n", out);
+	}
+	free(vtext);
+	sqlite3_finalize(vrow);
+	(void)sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read coverage");
+	return rows > 0 ? EX_OK : CLI_EXIT_NOTHING;
+}
+
+int cli_who(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    CLI_COMMON_OPTIONS,
+	    {"json", no_argument, NULL, 'j'},
+	    {"limit", required_argument, NULL, 'n'},
+	    {0},
+	};
+	struct cli_common c;
+	struct cli_db d;
+	int64_t limit = DEFAULT_LIMIT;
+	bool json = false;
+	char what[128], comm[TASK_COMM_LEN];
+	int opt, r;
+
+	cli_common_init(&c);
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, ":d:hn:", opts, NULL)) != -1) {
+		r = cli_common_option(&c, opt, optarg);
+		if (r < 0)
+			return EX_USAGE;
+		if (r > 0)
+			continue;
+		switch (opt) {
+		case CLI_OPT_HELP:
+			usage(stdout);
+			return EX_OK;
+		case 'j':
+			json = true;
+			break;
+		case 'n':
+			if (parse_i64(optarg, 10, &limit) < 0 || limit < 0) {
+				log_error("who: --limit '%s': expected a number >= 0", optarg);
+				return EX_USAGE;
+			}
+			break;
+		default:
+			return cli_bad_option("who", opt, argv);
+		}
+	}
+	if (optind != argc - 1) {
+		log_error("who: expected one PID or process NAME (see sigtrail who --help)");
+		return EX_USAGE;
+	}
+	if (cli_common_finish(&c, isatty(STDOUT_FILENO)) < 0)
+		return EX_USAGE;
+
+	const char *target = argv[optind];
+	int64_t pid;
+	if (target[0] >= '0' && target[0] <= '9') {
+		if (parse_i64(target, 10, &pid) < 0 || pid < 1 || pid > MAX_PID) {
+			log_error("who: '%s' is not a process id (1-%d); a name must not start with "
+			          "a digit",
+			          target, MAX_PID);
+			return EX_USAGE;
+		}
+		c.filter.target_pid = pid;
+		snprintf(what, sizeof(what), "pid %lld", (long long)pid);
+	} else {
+		if (!*target) {
+			log_error("who: empty process name");
+			return EX_USAGE;
+		}
+		/* The kernel truncates comm to 15 bytes; so do we, on a
+		 * character boundary, and say so. */
+		if (strlen(target) >= TASK_COMM_LEN) {
+			size_t n = TASK_COMM_LEN - 1;
+			while (n > 0 && ((unsigned char)target[n] & 0xc0) == 0x80)
+				n--;
+			memcpy(comm, target, n);
+			comm[n] = '\0';
+			log_info("who: the kernel keeps the first 15 bytes of a process name; "
+			         "matching '%s'",
+			         comm);
+			target = comm;
+		}
+		c.filter.target_comm = target;
+		char safe[64];
+		cli_term_text(safe, sizeof(safe), target, 0);
+		snprintf(what, sizeof(what), "processes named '%s'", safe);
+	}
+
+	r = cli_db_open(c.db, &d);
+	if (r == 0)
+		r = run(&d, &c, what, limit, json);
+	int rclose = cli_db_close(&d);
+	return r == EX_OK || r == CLI_EXIT_NOTHING ? (rclose ? rclose : r) : r;
+}
