@@ -85,7 +85,8 @@ int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
 			end = now_ms;
 			c->running = true;
 			const char *src = (const char *)sqlite3_column_text(s, 3);
-			snprintf(c->running_source, sizeof(c->running_source), "%s", src ? src : "?");
+			snprintf(c->running_source, sizeof(c->running_source), "%s",
+			         src ? src : "?");
 			c->running_pid = sqlite3_column_int64(s, 4);
 		}
 		if (end < lo)
@@ -123,7 +124,8 @@ static void duration(int64_t ms, char *buf, size_t size)
 	else if (s < 3600)
 		snprintf(buf, size, "%lldm %llds", (long long)(s / 60), (long long)(s % 60));
 	else if (s < 86400)
-		snprintf(buf, size, "%lldh %lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+		snprintf(buf, size, "%lldh %lldm", (long long)(s / 3600),
+		         (long long)(s % 3600 / 60));
 	else
 		snprintf(buf, size, "%lldd %lldh", (long long)(s / 86400),
 		         (long long)(s % 86400 / 3600));
@@ -163,8 +165,7 @@ void cli_coverage_text(FILE *out, const struct cli_coverage *c, bool utc)
 		fprintf(out, "a collector was running the whole time from %s to %s", a, b);
 	} else {
 		duration((c->hi - c->lo) - c->covered_ms, len, sizeof(len));
-		fprintf(out, "the collector was NOT running for %s between %s and %s: ", len, a,
-		        b);
+		fprintf(out, "the collector was NOT running for %s between %s and %s: ", len, a, b);
 		for (size_t i = 0; i < c->n_gaps && i < 3; i++) {
 			cli_time_fmt(c->gaps[i].from, utc, a, sizeof(a));
 			cli_time_fmt(c->gaps[i].to, utc, b, sizeof(b));

@@ -34,12 +34,11 @@ enum { BUSY_TIMEOUT_MS = 5000 };
 	"target_pid, target_uid, target_auid, target_ses, target_user, target_comm"
 
 const char *const cli_col_names[COL__N] = {
-    "id",          "time",        "epoch_ms",    "serial",         "host",
-    "arch",        "syscall",     "signal",      "signame",        "success",
-    "errno",       "target_arg",  "sender_pid",  "sender_ppid",    "sender_uid",
-    "sender_euid", "sender_auid", "sender_ses",  "sender_user",    "sender_login",
-    "sender_tty",  "sender_comm", "sender_exe",  "sender_cmdline", "target_pid",
-    "target_uid",  "target_auid", "target_ses",  "target_user",    "target_comm",
+    "id",          "time",         "epoch_ms",    "serial",      "host",        "arch",
+    "syscall",     "signal",       "signame",     "success",     "errno",       "target_arg",
+    "sender_pid",  "sender_ppid",  "sender_uid",  "sender_euid", "sender_auid", "sender_ses",
+    "sender_user", "sender_login", "sender_tty",  "sender_comm", "sender_exe",  "sender_cmdline",
+    "target_pid",  "target_uid",   "target_auid", "target_ses",  "target_user", "target_comm",
     "count",
 };
 
@@ -50,8 +49,7 @@ const char *cli_signal_columns(const struct cli_db *d)
 
 int cli_db_fail(struct cli_db *d, int rc, const char *what)
 {
-	log_error("%s: %s: %s", d->path, what,
-	          d->db ? sqlite3_errmsg(d->db) : sqlite3_errstr(rc));
+	log_error("%s: %s: %s", d->path, what, d->db ? sqlite3_errmsg(d->db) : sqlite3_errstr(rc));
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -180,8 +178,8 @@ static int open_sqlite(struct cli_db *d, const char *name, int flags)
 	if (d->db)
 		sqlite3_close(d->db);
 	d->db = NULL;
-	rc = sqlite3_open_v2(name, &d->db, flags | SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-	                     NULL);
+	rc =
+	    sqlite3_open_v2(name, &d->db, flags | SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_extended_result_codes(d->db, 1);
 		(void)sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
@@ -224,8 +222,8 @@ int cli_db_open(const char *path, struct cli_db *d)
 	    (rc = query_i64(d->db, "PRAGMA user_version", &version)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the database header");
 	if (app != STORE_APPLICATION_ID) {
-		log_error("%s is not a sigtrail database (application_id %#llx, expected %#x)", path,
-		          (unsigned long long)app, STORE_APPLICATION_ID);
+		log_error("%s is not a sigtrail database (application_id %#llx, expected %#x)",
+		          path, (unsigned long long)app, STORE_APPLICATION_ID);
 		return EX_DATAERR;
 	}
 	if (version > (int64_t)store_migrations_count) {
@@ -243,18 +241,19 @@ int cli_db_open(const char *path, struct cli_db *d)
 	d->version = (int)version;
 	/* Older schemas are read as they are (read-only cannot migrate): what a
 	 * version lacks is reported as such rather than refused. */
-	rc = query_i64(d->db,
-	               "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'signals'",
-	               &n);
+	rc = query_i64(
+	    d->db, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'signals'",
+	    &n);
 	if (rc != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	if (n != 1) {
-		log_error("%s has no `signals` view; it is damaged or not a sigtrail database", path);
+		log_error("%s has no `signals` view; it is damaged or not a sigtrail database",
+		          path);
 		return EX_DATAERR;
 	}
-	if ((rc = query_i64(d->db,
-	                    "SELECT count(*) FROM pragma_table_info('signals') WHERE name = 'count'",
-	                    &n)) != SQLITE_OK)
+	if ((rc = query_i64(
+	         d->db, "SELECT count(*) FROM pragma_table_info('signals') WHERE name = 'count'",
+	         &n)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	d->has_count = n > 0;
 	if ((rc = query_i64(d->db,

@@ -110,7 +110,8 @@ void cli_json_string(FILE *out, const char *s)
 			i++;
 			continue;
 		}
-		if (len == 3 && c == 0xe2 && p[i + 1] == 0x80 && (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
+		if (len == 3 && c == 0xe2 && p[i + 1] == 0x80 &&
+		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
 			fprintf(out, "\\u%04X", p[i + 2] == 0xa8 ? 0x2028 : 0x2029);
 		} else if (c == '"' || c == '\\') {
 			fputc('\\', out);

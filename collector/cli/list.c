@@ -23,7 +23,8 @@ enum {
 	W_PID = 7,
 	W_USER = 12,
 	W_COMM = 15,
-	W_FIXED = W_TIME + W_SIGNAL + W_RESULT + 2 * W_PID + W_USER + 2 * W_COMM + 9,
+	W_FIXED = W_TIME + W_SIGNAL + W_RESULT + 2 * W_PID + W_USER + 2 * W_COMM + 8, /* + spaces */
+	W_MIN_COMMAND = 20, /* the command line gets this much even on a narrow terminal */
 };
 
 static void usage(FILE *out)
@@ -124,7 +125,8 @@ static void row(FILE *out, sqlite3_stmt *s, bool utc, int width)
 	snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, COL_SENDER_PID));
 	cell(out, num, W_PID, true);
 	if (!user && sqlite3_column_type(s, COL_SENDER_UID) != SQLITE_NULL) {
-		snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, COL_SENDER_UID));
+		snprintf(num, sizeof(num), "%lld",
+		         (long long)sqlite3_column_int64(s, COL_SENDER_UID));
 		user = num;
 	}
 	if (login && user && strcmp(login, user) != 0) {
@@ -135,7 +137,8 @@ static void row(FILE *out, sqlite3_stmt *s, bool utc, int width)
 	}
 	cell(out, col_text(s, COL_SENDER_COMM), W_COMM, false);
 	if (sqlite3_column_type(s, COL_TARGET_PID) != SQLITE_NULL) {
-		snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, COL_TARGET_PID));
+		snprintf(num, sizeof(num), "%lld",
+		         (long long)sqlite3_column_int64(s, COL_TARGET_PID));
 		cell(out, num, W_PID, true);
 	} else {
 		cell(out, "-", W_PID, true);
@@ -143,9 +146,14 @@ static void row(FILE *out, sqlite3_stmt *s, bool utc, int width)
 	cell(out, col_text(s, COL_TARGET_COMM), W_COMM, false);
 	if (!cmd)
 		cmd = col_text(s, COL_SENDER_EXE);
-	if (count > 1)
-		fprintf(out, "[x%lld] ", (long long)count);
-	size_t rest = width > W_FIXED + 10 ? (size_t)width - W_FIXED : 0;
+	size_t rest = width == 0                        ? 0
+	              : width > W_FIXED + W_MIN_COMMAND ? (size_t)(width - W_FIXED)
+	                                                : W_MIN_COMMAND;
+	if (count > 1) {
+		int n = fprintf(out, "[x%lld] ", (long long)count);
+		if (rest > (size_t)n + 3)
+			rest -= (size_t)n;
+	}
 	char *line = malloc(4 * 8192 + 16);
 	if (line) {
 		cli_term_text(line, 4 * 8192 + 16, cmd ? cmd : "-", rest);

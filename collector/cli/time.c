@@ -267,7 +267,8 @@ void cli_time_zone(int64_t ms, bool utc, char *buf, size_t size)
 		return;
 	}
 	long off = tm.tm_gmtoff;
-	if (off == 0 && tm.tm_zone && (strcmp(tm.tm_zone, "UTC") == 0 || strcmp(tm.tm_zone, "GMT") == 0)) {
+	if (off == 0 && tm.tm_zone &&
+	    (strcmp(tm.tm_zone, "UTC") == 0 || strcmp(tm.tm_zone, "GMT") == 0)) {
 		snprintf(buf, size, "UTC");
 		return;
 	}

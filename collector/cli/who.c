@@ -177,8 +177,9 @@ static void print_row(FILE *out, sqlite3_stmt *s, bool utc, size_t width)
 	print_field(out, "  comm ", col_text(s, COL_TARGET_COMM), 32);
 	print_field(out, "  user ", col_text(s, COL_TARGET_USER), 32);
 	snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, COL_TARGET_ARG));
-	fprintf(out, "\n  via   %s(%s), audit serial %lld", col_text(s, COL_SYSCALL) ? col_text(s, COL_SYSCALL) : "?",
-	        num, (long long)sqlite3_column_int64(s, COL_SERIAL));
+	fprintf(out, "\n  via   %s(%s), audit serial %lld",
+	        col_text(s, COL_SYSCALL) ? col_text(s, COL_SYSCALL) : "?", num,
+	        (long long)sqlite3_column_int64(s, COL_SERIAL));
 	print_field(out, ", host ", col_text(s, COL_HOST), 64);
 	fputs("\n\n", out);
 }
@@ -277,8 +278,7 @@ static int verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, cons
 }
 
 /* `what` names the process for sentences: "pid 4242" or "processes named 'x'". */
-static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t limit,
-               bool json)
+static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t limit, bool json)
 {
 	struct cli_filter *f = &c->filter;
 	struct cli_coverage cov;
@@ -355,7 +355,9 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 		return cli_db_fail(d, rc, "cannot read signals");
 	}
 	if (json) {
-		fprintf(out, "],\"shown\":%lld,\"total\":%lld,\"more\":%s,\"verdict\":{\"kind\":\"%s\",\"text\":",
+		fprintf(out,
+		        "],\"shown\":%lld,\"total\":%lld,\"more\":%s,\"verdict\":{\"kind\":\"%s\","
+		        "\"text\":",
 		        (long long)shown, (long long)rows, more ? "true" : "false",
 		        verdict_names[kind]);
 		cli_json_string(out, vtext);
@@ -434,9 +436,10 @@ int cli_who(int argc, char **argv)
 	int64_t pid;
 	if (target[0] >= '0' && target[0] <= '9') {
 		if (parse_i64(target, 10, &pid) < 0 || pid < 1 || pid > MAX_PID) {
-			log_error("who: '%s' is not a process id (1-%d); a name must not start with "
-			          "a digit",
-			          target, MAX_PID);
+			log_error(
+			    "who: '%s' is not a process id (1-%d); a name must not start with "
+			    "a digit",
+			    target, MAX_PID);
 			return EX_USAGE;
 		}
 		c.filter.target_pid = pid;

@@ -49,7 +49,8 @@ enum {
 	{"db", required_argument, NULL, CLI_OPT_DB}, {"help", no_argument, NULL, CLI_OPT_HELP},    \
 	    {"since", required_argument, NULL, CLI_OPT_SINCE},                                     \
 	    {"until", required_argument, NULL, CLI_OPT_UNTIL},                                     \
-	    {"utc", no_argument, NULL, CLI_OPT_UTC}, {                                             \
+	    {"utc", no_argument, NULL, CLI_OPT_UTC},                                               \
+	{                                                                                          \
 		"local", no_argument, NULL, CLI_OPT_LOCAL                                          \
 	}
 
@@ -62,7 +63,8 @@ enum {
 	    {"target-comm", required_argument, NULL, CLI_OPT_TARGET_COMM},                         \
 	    {"target-pid", required_argument, NULL, CLI_OPT_TARGET_PID},                           \
 	    {"failed", no_argument, NULL, CLI_OPT_FAILED},                                         \
-	    {"syscall", required_argument, NULL, CLI_OPT_SYSCALL}, {                               \
+	    {"syscall", required_argument, NULL, CLI_OPT_SYSCALL},                                 \
+	{                                                                                          \
 		"host", required_argument, NULL, CLI_OPT_HOST                                      \
 	}
 
@@ -85,12 +87,12 @@ enum cli_zone { CLI_ZONE_AUTO, CLI_ZONE_UTC, CLI_ZONE_LOCAL };
 
 /* The options every command shares, and the moment the command started. */
 struct cli_common {
-	const char *db;          /* --db, default SIGTRAIL_DEFAULT_DB */
-	enum cli_zone zone;      /* --utc / --local; AUTO: local on a terminal */
-	bool utc;                /* resolved: print times in UTC */
-	const char *since_arg;   /* parsed by cli_common_finish(), after --utc */
-	const char *until_arg;   /* likewise */
-	int64_t now_ms;          /* fixed at start, so every "2h" means the same */
+	const char *db;           /* --db, default SIGTRAIL_DEFAULT_DB */
+	enum cli_zone zone;       /* --utc / --local; AUTO: local on a terminal */
+	bool utc;                 /* resolved: print times in UTC */
+	const char *since_arg;    /* parsed by cli_common_finish(), after --utc */
+	const char *until_arg;    /* likewise */
+	int64_t now_ms;           /* fixed at start, so every "2h" means the same */
 	struct cli_filter filter; /* --since/--until and the filter options */
 };
 
@@ -191,19 +193,19 @@ int cli_prepare(struct cli_db *d, const struct cli_filter *f, const char *select
 /* Collection coverage over a time window, from the `coverage` view. */
 enum { CLI_MAX_GAPS = 32 };
 struct cli_coverage {
-	bool recorded;       /* the database has coverage rows at all */
-	int64_t lo, hi;      /* the window actually examined (ms) */
-	int64_t covered_ms;  /* how much of it a collector was running */
-	size_t runs;         /* runs overlapping the window */
-	size_t n_gaps;       /* entries in gaps[] */
-	size_t more_gaps;    /* gaps beyond CLI_MAX_GAPS, not listed */
+	bool recorded;      /* the database has coverage rows at all */
+	int64_t lo, hi;     /* the window actually examined (ms) */
+	int64_t covered_ms; /* how much of it a collector was running */
+	size_t runs;        /* runs overlapping the window */
+	size_t n_gaps;      /* entries in gaps[] */
+	size_t more_gaps;   /* gaps beyond CLI_MAX_GAPS, not listed */
 	struct {
 		int64_t from, to;
 	} gaps[CLI_MAX_GAPS];
 	struct {
 		int64_t kernel, socket, serial_gaps, unparsable, queue, db, pruned;
-	} lost;               /* summed over the overlapping runs */
-	bool running;         /* a run is open and its heartbeat is fresh */
+	} lost;                  /* summed over the overlapping runs */
+	bool running;            /* a run is open and its heartbeat is fresh */
 	char running_source[16]; /* its source ("unicast"...) */
 	int64_t running_pid;     /* its pid */
 };

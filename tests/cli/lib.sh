@@ -1,0 +1,120 @@
+# shellcheck shell=bash
+# lib.sh: shared code of the CLI tests, sourced by every tests/cli/*.sh.
+#
+# A CLI test builds a database without privileges, by replaying recorded
+# kernel records through `sigtraild --source stdin` (fixture_db), runs the
+# `sigtrail` CLI against it and checks its output and exit status. Shape:
+#
+#   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#   fixture_db "$T/k.db"            # tests/fixtures/kernel.log, pids in kernel.env
+#   run_cli who --db "$T/k.db" 143  # sets OUT, ERR, RC
+#   is "$RC" 0 "who exits 0"
+#   like "$OUT" 'SIGKILL' "names the signal"
+#   done_testing
+#
+# Environment (meson sets it): SIGTRAIL (the CLI), SIGTRAILD (the daemon).
+# By hand: SIGTRAIL=/tmp/cli-build/collector/cli/sigtrail \
+#   SIGTRAILD=/tmp/cli-build/collector/sigtraild bash tests/cli/who.sh
+# A failing test keeps its temp dir and says where.
+set -u
+export LC_ALL=C.UTF-8 TZ=UTC
+
+CLI_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+FIXTURES=$(cd "$CLI_TESTS/../fixtures" && pwd)
+: "${SIGTRAIL:?SIGTRAIL must name the sigtrail CLI}"
+: "${SIGTRAILD:?SIGTRAILD must name the sigtraild daemon}"
+# shellcheck source=../fixtures/kernel.env
+. "$FIXTURES/kernel.env"
+
+_tap_n=0
+_tap_failed=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/sigtrail-cli.XXXXXX")
+chmod 755 "$T" # the read-only tests run a reader as another user
+_cleanup() {
+	local pid
+	for pid in $(jobs -p); do kill "$pid" 2>/dev/null; done
+	wait 2>/dev/null
+	if [ "$_tap_failed" -eq 0 ]; then rm -rf "$T"; else echo "# kept $T" >&2; fi
+}
+trap _cleanup EXIT
+
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+
+_result() {
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $_tap_n - $2"; else
+		echo "not ok $_tap_n - $2"
+		_tap_failed=$((_tap_failed + 1))
+	fi
+	return "$1"
+}
+
+# is GOT EXPECTED DESC
+is() {
+	[ "$1" = "$2" ] && _result 0 "$3" && return 0
+	_result 1 "$3"
+	diag "got:" "$1" "expected:" "$2"
+	return 1
+}
+
+# like GOT ERE DESC
+like() {
+	[[ $1 =~ $2 ]] && _result 0 "$3" && return 0
+	_result 1 "$3"
+	diag "got:" "$1" "expected to match: $2"
+	return 1
+}
+
+# unlike GOT ERE DESC
+unlike() {
+	! [[ $1 =~ $2 ]] && _result 0 "$3" && return 0
+	_result 1 "$3"
+	diag "got:" "$1" "expected not to match: $2"
+	return 1
+}
+
+# ok DESC CMD...: passes when CMD exits 0.
+ok() {
+	local desc=$1
+	shift
+	"$@" && _result 0 "$desc" && return 0
+	_result 1 "$desc"
+	diag "command failed: $*"
+	return 1
+}
+
+skip_all() { echo "1..0 # SKIP $*"; exit 77; }
+bail() { echo "Bail out! $*"; _tap_failed=1; exit 1; }
+
+done_testing() {
+	echo "1..$_tap_n"
+	[ "$_tap_failed" -eq 0 ]
+	exit $?
+}
+
+# run_cli ARGS...: run the CLI; sets OUT (stdout), ERR (stderr) and RC.
+run_cli() {
+	"$SIGTRAIL" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+}
+
+# q DB SQL: one sqlite3 query, NULL printed as NULL.
+q() { sqlite3 -batch -noheader -nullvalue NULL "$1" "$2"; }
+
+# fixture_db PATH: the database of tests/fixtures/kernel.log (no privileges).
+fixture_db() {
+	"$SIGTRAILD" --foreground --source stdin --db "$1" <"$FIXTURES/kernel.log" 2>"$T/replay.log" ||
+		bail "replaying kernel.log failed: $(cat "$T/replay.log")"
+}
+
+# add_run DB STARTED_MS UNTIL_MS STATUS [LOST_KERNEL]: a coverage row, as
+# the daemon records one per run (status running|stopped|crashed).
+add_run() {
+	local ended=NULL stopped=NULL
+	[ "$4" != running ] && ended="'$4'" && stopped=$3
+	sqlite3 "$1" "insert into collector_runs(started_ms, heartbeat_ms, stopped_ms, ended, source,
+		pid, version, events, rows, lost_kernel) values ($2, $3, $stopped, $ended, 'unicast',
+		4321, 'test', 10, 12, ${5:-0})"
+}

@@ -1,0 +1,111 @@
+#!/bin/bash
+# who.sh: `sigtrail who PID|NAME` on the database of the recorded kernel
+# events: the rows, the verdict in each of its forms, the coverage line, the
+# JSON form and the exit status.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+DB=$T/k.db
+fixture_db "$DB"
+sqlite3 "$DB" 'delete from collector_runs' # coverage is added by hand below
+
+run_cli who --db "$DB" "$SH_VICTIM"
+is "$RC" 0 "who PID: exit 0 when signals are found"
+like "$OUT" "Signals to pid $SH_VICTIM, newest first \(times in UTC\)" "header names the zone (UTC when piped)"
+like "$OUT" "cmdline sh -c kill -9 $SH_VICTIM" "full command line of the sender"
+like "$OUT" "comm sh  exe /usr/bin/dash" "sender comm and exe"
+like "$OUT" "from  pid [0-9]+ \(parent [0-9]+\)  user root  login -  tty -" "sender pid, parent, user, login, tty"
+like "$OUT" "Verdict: SIGKILL from \`sh -c kill -9 $SH_VICTIM\` \(pid [0-9]+, user root\) at 2026-11-22 04:07:33Z\." \
+	"verdict names signal, command, pid, user and time"
+like "$OUT" "Coverage: no coverage data recorded" "no coverage rows: says so"
+
+run_cli who --db "$DB" "$EPERM_VICTIM"
+like "$OUT" "REFUSED \(EPERM: not allowed\)" "a refused attempt is shown as such"
+like "$OUT" "user nobody" "with the refused sender's user"
+like "$OUT" "Verdict: SIGKILL from \`[^\`]*sigsend32 tgkill $EPERM_VICTIM 9\`" "verdict: the delivered SIGKILL, not the refused SIGTERM"
+idx_kill=$(grep -n 'SIGKILL  delivered' "$T/out" | head -1 | cut -d: -f1)
+idx_term=$(grep -n 'SIGTERM  REFUSED' "$T/out" | head -1 | cut -d: -f1)
+ok "newest first" test "$idx_kill" -lt "$idx_term"
+
+run_cli who --db "$DB" "$EPERM_VICTIM" --until 2026-11-22T04:07:36.500Z
+like "$OUT" "Verdict: no signal reached pid $EPERM_VICTIM; 1 attempts failed, the newest SIGTERM from \`/bin/kill -TERM $EPERM_VICTIM\` \(pid [0-9]+, user nobody\) at .* \(EPERM\)\." \
+	"only refused attempts: the verdict says no signal reached it"
+
+run_cli who --db "$DB" sleep
+is "$RC" 0 "who NAME: exit 0"
+like "$OUT" "Signals to processes named 'sleep'" "header names the process name"
+is "$(grep -c '^  to    pid' "$T/out")" 6 "every signal that reached a sleep (sh kill, 3 group, EPERM, SIGKILL)"
+
+run_cli who --db "$DB" 999999
+is "$RC" 1 "nothing recorded: exit 1"
+like "$OUT" "Verdict: nothing recorded: no signal reached pid 999999 in this database\." "nothing recorded: said plainly"
+
+run_cli who --db "$DB" "$SH_VICTIM" --since 2026-11-23
+is "$RC" 1 "a window with nothing: exit 1"
+like "$OUT" "no signal reached pid $SH_VICTIM between 2026-11-23 00:00:00.000 and" "the window is named"
+
+run_cli who --db "$DB" sleep --limit 2
+like "$OUT" "\.\.\. 4 more not shown \(--limit 0 shows all\)" "--limit: says how many more"
+is "$(grep -c '^  to    pid' "$T/out")" 2 "--limit 2 shows 2"
+
+# Coverage from the runs the daemon records.
+t0=$(q "$DB" 'select min(epoch_ms) from signals')
+t1=$(q "$DB" 'select max(epoch_ms) from signals')
+add_run "$DB" $((t0 - 60000)) $((t1 + 60000)) stopped
+run_cli who --db "$DB" "$SH_VICTIM" --since @$((t0 / 1000 - 10)) --until @$((t1 / 1000 + 10))
+like "$OUT" "Coverage: a collector was running the whole time from .* to .*; it lost no events\." "coverage: ran the whole window"
+sqlite3 "$DB" "update collector_runs set lost_kernel = 7, lost_queue = 2"
+run_cli who --db "$DB" "$SH_VICTIM" --since @$((t0 / 1000 - 10)) --until @$((t1 / 1000 + 10))
+like "$OUT" "it LOST 9 events \(kernel 7, socket overruns 0, serial gaps 0, unparsable 0, queue full 2, database 0\)" "coverage: losses summed and named"
+run_cli who --db "$DB" 999999 --since @$((t0 / 1000 - 3600)) --until @$((t1 / 1000 + 10))
+like "$OUT" "Coverage: the collector was NOT running for 59m [0-9]+s between .*; signals sent then were not recorded" \
+	"nothing recorded and a gap: the gap is named"
+
+# Machine output.
+run_cli who --db "$DB" "$EPERM_VICTIM" --json
+is "$RC" 0 "--json: exit 0"
+is "$(printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["verdict"]["kind"], d["verdict"]["signal"]["signame"], d["total"], len(d["signals"]),
+      d["signals"][0]["target_pid"], d["signals"][1]["errno"], d["coverage"]["recorded"],
+      d["query"]["target"]["pid"])')" "killed SIGKILL 2 2 $EPERM_VICTIM EPERM True $EPERM_VICTIM" \
+	"--json: verdict, rows and coverage parse with a real JSON parser"
+run_cli who --db "$DB" 999999 --json
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["verdict"]["kind"], d["verdict"]["signal"], d["signals"])')" \
+	"nothing None []" "--json when nothing is recorded"
+
+# A stop signal is not a kill.
+sqlite3 "$DB" "insert into signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, signal, success,
+	target_arg, sender_pid, sender_ppid, sender_uid, sender_user_s, sender_comm_s, sender_cmdline_s,
+	target_pid, target_comm_s) select epoch_ms + 1, serial + 100000, host_s, arch_s, syscall_s, 19, 1,
+	777777, sender_pid, sender_ppid, sender_uid, sender_user_s, sender_comm_s, sender_cmdline_s,
+	777777, target_comm_s from signal_rows where target_pid = $SH_VICTIM"
+run_cli who --db "$DB" 777777
+like "$OUT" "Verdict: no terminating signal recorded; the newest was SIGSTOP from" "only a stop signal: not called a kill"
+
+# Strict arguments.
+run_cli who --db "$DB"
+is "$RC" 64 "no PID: usage error"
+run_cli who --db "$DB" 12x
+is "$RC" 64 "'12x' is neither a pid nor a name"
+like "$ERR" "'12x' is not a process id" "and the error names it"
+run_cli who --db "$DB" 0
+is "$RC" 64 "pid 0 refused"
+run_cli who --db "$DB" 1 --since yesterdayish
+is "$RC" 64 "bad --since: exit 64"
+like "$ERR" "--since 'yesterdayish': not a time" "bad --since named"
+run_cli who --db "$DB" 1 --bogus
+is "$RC" 64 "unknown option: exit 64"
+like "$ERR" "unknown option '--bogus'" "unknown option named"
+run_cli who --db "$DB" 1 --limit
+is "$RC" 64 "missing value: exit 64"
+like "$ERR" "option '--limit' needs a value" "missing value named"
+run_cli who averyveryverylongprocessname --db "$DB"
+like "$ERR" "matching 'averyveryverylo'" "a long name is cut to the kernel's 15 bytes, and says so"
+run_cli who --help
+is "$RC" 0 "--help exits 0"
+like "$OUT" "Examples:" "--help has examples"
+run_cli --db "$DB" who "$SH_VICTIM"
+is "$RC" 0 "--db before the command works too"
+run_cli help who
+like "$OUT" "Usage: sigtrail who" "sigtrail help who"
+done_testing
