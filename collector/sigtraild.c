@@ -77,6 +77,7 @@ struct daemon {
 	struct store_run run;    /* this run's coverage row */
 	uint32_t start_lost;     /* the kernel's lost counter at start */
 	struct stat db_stat;     /* the database file we opened, to notice a swap */
+	ino_t wal_ino, shm_ino;  /* its -wal and -shm files, while they are ours */
 	int fatal_code;          /* set by the loop's checks: stop with this exit code */
 	bool owns_state;         /* OWNED_RULES_PATH lists our rules and status changes */
 };
@@ -229,6 +230,40 @@ static void reader_counters(struct daemon *d)
 	                         as.feed_errors + as.oom;
 }
 
+static ino_t ino_of(const char *suffix)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s%s", arg_db, suffix);
+	return stat(path, &sb) == 0 ? sb.st_ino : 0;
+}
+
+/* Remember the inodes of our -wal and -shm files while the database is ours. */
+static void note_wal(struct daemon *d)
+{
+	d->wal_ino = ino_of("-wal");
+	d->shm_ino = ino_of("-shm");
+}
+
+/* After the database was swapped, SQLite cannot checkpoint into the file it
+ * had open, and leaves its -wal beside the newcomer: the next opener would
+ * replay our pages into a file that is not ours. Remove them, if they are
+ * still the ones we wrote. */
+static void drop_orphan_wal(const struct daemon *d)
+{
+	char path[PATH_MAX];
+
+	if (d->wal_ino != 0 && ino_of("-wal") == d->wal_ino) {
+		snprintf(path, sizeof(path), "%s-wal", arg_db);
+		(void)unlink(path);
+	}
+	if (d->shm_ino != 0 && ino_of("-shm") == d->shm_ino) {
+		snprintf(path, sizeof(path), "%s-shm", arg_db);
+		(void)unlink(path);
+	}
+}
+
 /* Undo, in reverse, whatever setup() did. Safe on a partial setup. */
 static void teardown(struct daemon *d)
 {
@@ -291,6 +326,8 @@ static void teardown(struct daemon *d)
 		(void)ctl_rules_forget_owned(OWNED_RULES_PATH);
 	asm_free(d->assembler);
 	store_close(d->store);
+	if (d->fatal_code == EX_IOERR)
+		drop_orphan_wal(d);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd); /* after the database: the next collector may start */
 	ctl_rules_free(&d->rules);
@@ -458,6 +495,7 @@ static int setup(struct daemon *d)
 		fatal(d->lock_fd == -EWOULDBLOCK ? EX_TEMPFAIL : EX_CANTCREAT, "%s", err);
 	if (stat(arg_db, &d->db_stat) < 0)
 		fatal(EX_IOERR, "database %s: %s", arg_db, strerror(errno));
+	note_wal(d);
 	store_set_coalesce_ms(d->store, arg_coalesce_ms);
 	if (arg_tee) {
 		d->tee = fopen(arg_tee, "ae");
@@ -600,8 +638,10 @@ static void heartbeat(struct daemon *d)
 		d->run.lost_kernel = (uint32_t)(now.lost - d->start_lost);
 	writer_heartbeat(d->writer, &d->run);
 
-	if (stat(arg_db, &sb) < 0 || sb.st_ino != d->db_stat.st_ino ||
-	    sb.st_dev != d->db_stat.st_dev) {
+	if (stat(arg_db, &sb) == 0 && sb.st_ino == d->db_stat.st_ino &&
+	    sb.st_dev == d->db_stat.st_dev) {
+		note_wal(d);
+	} else {
 		log_error("database %s was removed or replaced while sigtraild was writing it; "
 		          "stopping (a restart creates a new one, and refuses a file that is not a "
 		          "sigtrail database)",

@@ -24,6 +24,7 @@ static const struct command {
 } commands[] = {
     {"who", cli_who, "who sent signals to a process (by pid or name), with a verdict"},
     {"list", cli_list, "signals in a time window, as a table or JSON"},
+    {"export", cli_export, "compliance export: CSV, JSON Lines or one JSON document"},
 };
 
 static void usage(FILE *out)

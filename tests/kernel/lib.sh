@@ -179,13 +179,14 @@ sigtrail_rules() { auditctl -l | grep -E -- '(-F key=|-k )sigtrail( |$)'; }
 DB=''  # database of the next start_daemon and of q
 DAEMON_WRAPPER=() # command prefix for start_daemon (valgrind.sh runs it under memcheck)
 READY_TIMEOUT=10  # seconds start_daemon waits for "ready"
+DAEMON_STDIN=/dev/null # stdin of the next start_daemon (a FIFO for --source stdin)
 LOG='' # stderr of the next start_daemon
 
 # start_daemon [ARG...]: start sigtraild in the background on $DB with its
 # stderr in $LOG, wait up to 10 s for "ready"; sets DAEMON_PID. Bails out,
 # printing the log, when the daemon dies or never gets ready.
 start_daemon() {
-	"${DAEMON_WRAPPER[@]}" "$SIGTRAILD" --foreground --db "$DB" "$@" 2>"$LOG" &
+	"${DAEMON_WRAPPER[@]}" "$SIGTRAILD" --foreground --db "$DB" "$@" 2>"$LOG" <"$DAEMON_STDIN" &
 	DAEMON_PID=$!
 	_daemons+=("$DAEMON_PID")
 	local tries=$((READY_TIMEOUT * 20))

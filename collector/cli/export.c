@@ -1,0 +1,480 @@
+/* export.c: `sigtrail export`, the compliance export of a period. It
+ * streams rows straight from one SQLite statement to the output (memory
+ * stays flat on millions of rows), all inside one read transaction so that
+ * the row count in the header, the rows and the coverage agree while
+ * sigtraild keeps writing. Formats:
+ *   csv   RFC 4180, CRLF, a header row; text fields quoted and guarded
+ *         against formula injection (fmt.c);
+ *   jsonl one JSON object per line, keys = the `signals` view's columns;
+ *   json  one document: metadata (host, range, row count, generated,
+ *         version, coverage and losses), then "rows".
+ * Times are UTC. --meta FILE writes the json metadata beside a csv/jsonl
+ * export. With -o the file appears only once complete (written to a
+ * temporary name, then renamed). Exercise with
+ *   sigtrail export --db /tmp/t.db --format csv | python3 -c 'import csv,sys;
+ * print(len(list(csv.reader(sys.stdin))))' */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "sigtrail/cli.h"
+#include "sigtrail/cli_fmt.h"
+#include "sigtrail/log.h"
+
+enum format { FMT_CSV, FMT_JSONL, FMT_JSON };
+enum {
+	OUT_BUFFER = 1 << 16,
+	PROGRESS_EVERY = 1024, /* rows between progress checks */
+	MAX_HOSTS = 100,       /* hosts listed in the metadata */
+	MAX_RUNS = 1000,       /* coverage runs listed in the metadata */
+	OUT_MODE = 0640,       /* the export holds what the database's group may read */
+};
+
+static volatile sig_atomic_t interrupted; /* SIGINT/SIGTERM: stop, remove the partial file */
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: sigtrail export [OPTIONS]\n"
+	        "Export the recorded signals of a period for an audit, streaming (flat memory\n"
+	        "on any number of rows). Times are UTC.\n"
+	        "\n"
+	        "  -d, --db PATH          database (default %s)\n"
+	        "      --since T          rows at or after T (default: the first)\n"
+	        "      --until T          rows before T (default: now)\n"
+	        "  -f, --format FMT       csv (default): RFC 4180, header row, CRLF, formula-\n"
+	        "                         injection safe (a text field that a spreadsheet\n"
+	        "                         would run, or that starts with ', gets a leading '\n"
+	        "                         which spreadsheets hide: strip one to get the value);\n"
+	        "                         jsonl: one JSON object per row;\n"
+	        "                         json: one document, metadata then \"rows\"\n"
+	        "  -o, --output FILE      write to FILE (mode 0640, replaced only once the export\n"
+	        "                         is complete); default or -: standard output\n"
+	        "      --meta FILE        also write the json metadata (range, row count, host,\n"
+	        "                         version, coverage, lost events) to FILE\n"
+	        "      --progress         progress bar on stderr even when it is not a terminal\n"
+	        "      --no-progress      no progress bar (default: shown when stderr is a\n"
+	        "                         terminal and the export does not go to it)\n"
+	        "      filters            as for sigtrail list: --signal, --sender-comm,\n"
+	        "                         --sender-user, --sender-pid, --target-comm,\n"
+	        "                         --target-pid, --failed, --syscall, --host\n"
+	        "  -h, --help             this help\n"
+	        "\n"
+	        "T: a duration back from now (2h, 7d), a local date and time (2026-11-21,\n"
+	        "'2026-11-21 10:00'; UTC with --utc), ISO-8601 with a zone, now, today,\n"
+	        "yesterday or @EPOCH. The range actually exported is in the metadata, in UTC.\n"
+	        "Columns/keys: those of the signals view (see README), in its order.\n"
+	        "\n"
+	        "Examples:\n"
+	        "  sigtrail export --since 2026-11-01 --until 2026-12-01 --utc -o nov.csv\n"
+	        "  sigtrail export --since 7d --format json -o week.json\n"
+	        "  sigtrail export --since 1d --format jsonl --signal KILL | jq .sender_cmdline\n"
+	        "  sigtrail export --since 30d --failed --format csv -o refused.csv --meta "
+	        "refused.json\n",
+	        SIGTRAIL_DEFAULT_DB);
+}
+
+/* Write one row in CSV; type decides quoting (numbers bare, text guarded). */
+static void csv_row(FILE *out, sqlite3_stmt *s)
+{
+	for (int i = 0; i < COL__N; i++) {
+		if (i)
+			fputc(',', out);
+		int type = sqlite3_column_type(s, i);
+		if (type != SQLITE_NULL)
+			cli_csv_field(out, (const char *)sqlite3_column_text(s, i),
+			              type != SQLITE_INTEGER);
+	}
+	fputs("\r\n", out);
+}
+
+struct export
+{
+	struct cli_common *c;
+	struct cli_db *d;
+	enum format format;
+	const char *format_name;
+	int64_t rows, first_ms, last_ms; /* from the count query */
+};
+
+static int count_rows(struct export *e)
+{
+	sqlite3_stmt *s = NULL;
+	int rc =
+	    cli_prepare(e->d, &e->c->filter, "count(*), min(epoch_ms), max(epoch_ms)", NULL, &s);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		e->rows = sqlite3_column_int64(s, 0);
+		e->first_ms = sqlite3_column_int64(s, 1);
+		e->last_ms = sqlite3_column_int64(s, 2);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static void json_time_or_null(FILE *out, const char *key, int64_t ms, bool present)
+{
+	char t[40];
+
+	fprintf(out, "\"%s\":", key);
+	if (present) {
+		cli_time_iso(ms, t, sizeof(t));
+		fprintf(out, "\"%s\"", t);
+	} else {
+		fputs("null", out);
+	}
+}
+
+/* One object key, with the comma that separates it from the previous one. */
+static void key(FILE *out, bool *first, const char *name)
+{
+	fprintf(out, "%s\"%s\":", *first ? "" : ",", name);
+	*first = false;
+}
+
+/* The metadata members (without braces). */
+static int write_meta(FILE *out, struct export *e)
+{
+	const struct cli_filter *f = &e->c->filter;
+	struct cli_coverage cov;
+	char host[HOST_NAME_MAX + 1] = "", t[40];
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	(void)gethostname(host, sizeof(host) - 1);
+	cli_time_iso(e->c->now_ms, t, sizeof(t));
+	fprintf(out, "\"sigtrail_version\":\"%s\",\"schema_version\":%d,\"generated\":\"%s\",",
+	        SIGTRAIL_VERSION, e->d->version, t);
+	fputs("\"host\":", out);
+	cli_json_string(out, host);
+	fputs(",\"database\":", out);
+	cli_json_string(out, e->d->path);
+	fprintf(out, ",\"format\":\"%s\",\"time_zone\":\"UTC\",\"range\":{", e->format_name);
+	json_time_or_null(out, "since", f->since_ms, f->since_ms != INT64_MIN);
+	fputc(',', out);
+	json_time_or_null(out, "until", f->until_ms, true);
+	fputs("},\"filters\":{", out);
+	bool first = true;
+	if (f->signal >= 0)
+		key(out, &first, "signal"), fprintf(out, "%d", f->signal);
+	if (f->sender_comm)
+		key(out, &first, "sender_comm"), cli_json_string(out, f->sender_comm);
+	if (f->sender_user)
+		key(out, &first, "sender_user"), cli_json_string(out, f->sender_user);
+	if (f->sender_pid >= 0)
+		key(out, &first, "sender_pid"), fprintf(out, "%lld", (long long)f->sender_pid);
+	if (f->target_comm)
+		key(out, &first, "target_comm"), cli_json_string(out, f->target_comm);
+	if (f->target_pid >= 0)
+		key(out, &first, "target_pid"), fprintf(out, "%lld", (long long)f->target_pid);
+	if (f->failed)
+		key(out, &first, "failed"), fputs("true", out);
+	if (f->syscall)
+		key(out, &first, "syscall"), cli_json_string(out, f->syscall);
+	if (f->host)
+		key(out, &first, "host"), cli_json_string(out, f->host);
+	fprintf(out, "},\"row_count\":%lld,", (long long)e->rows);
+	json_time_or_null(out, "first_row", e->first_ms, e->rows > 0);
+	fputc(',', out);
+	json_time_or_null(out, "last_row", e->last_ms, e->rows > 0);
+	fputs(",\"hosts\":[", out);
+	rc = cli_prepare(e->d, f, "DISTINCT host", "LIMIT ?20", &s);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int(s, 20, MAX_HOSTS);
+	for (int i = 0; (rc = sqlite3_step(s)) == SQLITE_ROW; i++) {
+		if (i)
+			fputc(',', out);
+		cli_json_string(out, (const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return rc;
+	fputs("],\"coverage\":", out);
+	rc = cli_coverage_load(e->d, f->since_ms, f->until_ms, e->c->now_ms, &cov);
+	if (rc == SQLITE_OK)
+		rc = cli_coverage_json(out, e->d, &cov, MAX_RUNS);
+	return rc;
+}
+
+static int write_meta_file(const char *path, struct export *e)
+{
+	FILE *m = fopen(path, "we");
+
+	if (!m) {
+		log_error("--meta %s: %m", path);
+		return EX_CANTCREAT;
+	}
+	fputc('{', m);
+	int rc = write_meta(m, e);
+	fputs("}\n", m);
+	if (rc != SQLITE_OK) {
+		fclose(m);
+		return cli_db_fail(e->d, rc, "cannot read the metadata");
+	}
+	if (fclose(m) != 0) {
+		log_error("--meta %s: %m", path);
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+static int stream(FILE *out, struct export *e, bool progress)
+{
+	struct cli_progress bar;
+	sqlite3_stmt *s = NULL;
+	int64_t n = 0;
+	int rc;
+
+	rc =
+	    cli_prepare(e->d, &e->c->filter, cli_signal_columns(e->d), "ORDER BY epoch_ms, id", &s);
+	if (rc != SQLITE_OK)
+		return cli_db_fail(e->d, rc, "cannot read signals");
+	if (e->format == FMT_CSV) {
+		for (int i = 0; i < COL__N; i++)
+			fprintf(out, "%s%s", i ? "," : "", cli_col_names[i]);
+		fputs("\r\n", out);
+	}
+	cli_progress_start(&bar, "export", "rows", e->rows, progress);
+	while (!interrupted && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		switch (e->format) {
+		case FMT_CSV:
+			csv_row(out, s);
+			break;
+		case FMT_JSONL:
+			cli_row_json(out, s);
+			fputc('\n', out);
+			break;
+		case FMT_JSON:
+			fputs(n ? ",\n" : "\n", out);
+			cli_row_json(out, s);
+			break;
+		}
+		if (++n % PROGRESS_EVERY == 0) {
+			cli_progress_update(&bar, n);
+			if (ferror(out))
+				break; /* a full disk: stop early, reported below */
+		}
+	}
+	sqlite3_finalize(s);
+	cli_progress_update(&bar, n);
+	cli_progress_end(&bar);
+	if (interrupted)
+		return 128 + interrupted;
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return cli_db_fail(e->d, rc, "cannot read signals");
+	e->rows = n;
+	return 0;
+}
+
+/* Tell whoever runs the export, on stderr, what a CSV cannot carry: was a
+ * collector running over the whole range, and did it lose events. */
+static int coverage_note(struct export *e)
+{
+	struct cli_coverage cov;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = cli_coverage_load(e->d, e->c->filter.since_ms, e->c->filter.until_ms, e->c->now_ms,
+	                           &cov);
+	FILE *m;
+
+	if (rc != SQLITE_OK)
+		return cli_db_fail(e->d, rc, "cannot read coverage");
+	if (!(m = open_memstream(&text, &len)))
+		return EX_OSERR;
+	cli_coverage_text(m, &cov, true);
+	fclose(m);
+	if (cov.recorded && cov.n_gaps == 0 && cli_coverage_lost(&cov) == 0)
+		log_info("coverage: %s", text);
+	else
+		log_warn("coverage: %s", text);
+	free(text);
+	return 0;
+}
+
+static int run(struct export *e, const char *output, const char *meta, int progress_opt)
+{
+	bool to_stdout = !output || strcmp(output, "-") == 0;
+	char *tmp = NULL;
+	FILE *out = stdout;
+	int r, fd;
+	bool progress;
+
+	/* The whole export is one snapshot of the database. */
+	r = sqlite3_exec(e->d->db, "BEGIN", NULL, NULL, NULL);
+	if (r != SQLITE_OK)
+		return cli_db_fail(e->d, r, "cannot start reading");
+	progress = progress_opt > 0 || (progress_opt < 0 && isatty(STDERR_FILENO) &&
+	                                !(to_stdout && isatty(STDOUT_FILENO)));
+	if (e->format == FMT_JSON || meta || progress) {
+		r = count_rows(e);
+		if (r != SQLITE_OK)
+			return cli_db_fail(e->d, r, "cannot count rows");
+	}
+	if (meta && (r = write_meta_file(meta, e)) != 0)
+		return r;
+	if (!to_stdout) {
+		if (asprintf(&tmp, "%s.tmp-XXXXXX", output) < 0)
+			return EX_OSERR;
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0 || fchmod(fd, OUT_MODE) < 0 || !(out = fdopen(fd, "w"))) {
+			log_error("cannot create %s: %m", output);
+			if (fd >= 0) {
+				close(fd);
+				(void)unlink(tmp);
+			}
+			free(tmp);
+			return EX_CANTCREAT;
+		}
+	}
+	setvbuf(out, NULL, _IOFBF, OUT_BUFFER);
+	if (e->format == FMT_JSON) {
+		fputc('{', out);
+		r = write_meta(out, e);
+		if (r != SQLITE_OK) {
+			r = cli_db_fail(e->d, r, "cannot read the metadata");
+			goto out;
+		}
+		fputs(",\"rows\":[", out);
+	}
+	r = stream(out, e, progress);
+	if (r != 0)
+		goto out;
+	if (e->format == FMT_JSON)
+		fputs(e->rows ? "\n]}\n" : "]}\n", out);
+	r = coverage_note(e);
+	if (r != 0)
+		goto out;
+	if (fflush(out) != 0 || ferror(out)) {
+		log_error("writing %s failed: %m", to_stdout ? "the export" : output);
+		r = EX_IOERR;
+		goto out;
+	}
+	if (!to_stdout) {
+		if (fsync(fileno(out)) < 0 || fclose(out) != 0) {
+			out = NULL;
+			log_error("writing %s failed: %m", output);
+			r = EX_IOERR;
+			goto out;
+		}
+		out = NULL;
+		if (rename(tmp, output) < 0) {
+			log_error("cannot rename %s to %s: %m", tmp, output);
+			r = EX_CANTCREAT;
+			goto out;
+		}
+	}
+	(void)sqlite3_exec(e->d->db, "COMMIT", NULL, NULL, NULL);
+out:
+	if (!to_stdout) {
+		if (out)
+			fclose(out);
+		if (r != 0)
+			(void)unlink(tmp);
+		free(tmp);
+	}
+	return r;
+}
+
+int cli_export(int argc, char **argv)
+{
+	enum { OPT_META = CLI_OPT_COMMAND, OPT_PROGRESS, OPT_NO_PROGRESS };
+	static const struct option opts[] = {
+	    CLI_COMMON_OPTIONS,
+	    CLI_FILTER_OPTIONS,
+	    {"format", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"meta", required_argument, NULL, OPT_META},
+	    {"progress", no_argument, NULL, OPT_PROGRESS},
+	    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+	    {0},
+	};
+	struct cli_common c;
+	struct cli_db d;
+	struct export e = {.c = &c, .d = &d, .format = FMT_CSV, .format_name = "csv"};
+	const char *output = NULL, *meta = NULL;
+	int opt, r, progress = -1;
+
+	cli_common_init(&c);
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, ":d:hf:o:", opts, NULL)) != -1) {
+		r = cli_common_option(&c, opt, optarg);
+		if (r < 0)
+			return EX_USAGE;
+		if (r > 0)
+			continue;
+		switch (opt) {
+		case CLI_OPT_HELP:
+			usage(stdout);
+			return EX_OK;
+		case 'f':
+			if (strcmp(optarg, "csv") == 0)
+				e.format = FMT_CSV;
+			else if (strcmp(optarg, "jsonl") == 0)
+				e.format = FMT_JSONL;
+			else if (strcmp(optarg, "json") == 0)
+				e.format = FMT_JSON;
+			else {
+				log_error("export: --format '%s': expected csv, jsonl or json",
+				          optarg);
+				return EX_USAGE;
+			}
+			e.format_name = optarg;
+			break;
+		case 'o':
+			if (!*optarg) {
+				log_error("export: --output: empty file name");
+				return EX_USAGE;
+			}
+			output = optarg;
+			break;
+		case OPT_META:
+			meta = optarg;
+			break;
+		case OPT_PROGRESS:
+			progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			progress = 0;
+			break;
+		default:
+			return cli_bad_option("export", opt, argv);
+		}
+	}
+	if (optind != argc) {
+		log_error("export: unexpected argument '%s' (see sigtrail export --help)",
+		          argv[optind]);
+		return EX_USAGE;
+	}
+	if (cli_common_finish(&c, false) < 0)
+		return EX_USAGE;
+	if (c.filter.until_ms == INT64_MAX)
+		c.filter.until_ms = c.now_ms; /* a defined range, stated in the metadata */
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+
+	r = cli_db_open(c.db, &d);
+	if (r == 0)
+		r = run(&e, output, meta, progress);
+	int rclose = cli_db_close(&d);
+	if (r == 0 && rclose == 0)
+		log_info("exported %lld rows (%s, times in UTC)%s%s", (long long)e.rows,
+		         e.format_name, output ? " to " : "", output ? output : "");
+	return r ? r : rclose;
+}
