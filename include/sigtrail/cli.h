@@ -232,6 +232,27 @@ int cli_coverage_json(FILE *out, struct cli_db *d, const struct cli_coverage *c,
  * are found by the caller's final fflush). */
 void cli_row_json(FILE *out, sqlite3_stmt *stmt);
 
+/* A progress bar on stderr (progress.c). */
+struct cli_progress {
+	bool on;           /* draw at all */
+	bool drawn;        /* a bar is on the line now */
+	const char *label; /* "export" */
+	const char *unit;  /* "rows", "bytes" */
+	int64_t total;     /* 0: unknown, show a counter */
+	int64_t done;
+	int64_t start_ms, last_ms;
+};
+
+/* Start a bar; nothing is drawn unless `on`. Can't fail. */
+void cli_progress_start(struct cli_progress *p, const char *label, const char *unit, int64_t total,
+                        bool on);
+
+/* Record progress; redraws at most every 100 ms. Cheap enough per row. */
+void cli_progress_update(struct cli_progress *p, int64_t done);
+
+/* Draw the final state and end the line. */
+void cli_progress_end(struct cli_progress *p);
+
 /* The commands. Each takes its own argv (argv[0] is the command name)
  * and returns an exit status. */
 int cli_who(int argc, char **argv);

