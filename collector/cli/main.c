@@ -25,6 +25,7 @@ static const struct command {
     {"who", cli_who, "who sent signals to a process (by pid or name), with a verdict"},
     {"list", cli_list, "signals in a time window, as a table or JSON"},
     {"export", cli_export, "compliance export: CSV, JSON Lines or one JSON document"},
+    {"import", cli_import, "add existing auditd logs to the database"},
 };
 
 static void usage(FILE *out)

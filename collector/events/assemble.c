@@ -23,7 +23,7 @@ enum { NO_STR = UINT32_MAX };
 
 /* An event under construction; strings are offsets into arena. */
 struct scratch {
-	struct st_event ev;
+	struct st_event *ev; /* the fixed part (its own allocation: targets[] follows it) */
 	uint32_t host, tty, comm, exe, cmdline;
 	bool have_syscall, bad;
 	uint32_t n_targets;
@@ -79,7 +79,7 @@ static void parse_syscall(struct scratch *s, auparse_state_t *au)
 {
 	const char *a[3] = {NULL, NULL, NULL}, *success = NULL;
 	int64_t arch = -1, nr = -1, ex = 0, x;
-	struct st_event *ev = &s->ev;
+	struct st_event *ev = s->ev;
 
 	s->have_syscall = true;
 	if (auparse_first_field(au) <= 0) {
@@ -146,7 +146,7 @@ static void parse_obj_pid(struct scratch *s, struct assembler *a, auparse_state_
 	int64_t x;
 
 	if (s->n_targets >= ST_MAX_TARGETS) {
-		s->ev.n_truncated++;
+		s->ev->n_truncated++;
 		a->stats.targets_dropped++;
 		return;
 	}
@@ -202,7 +202,7 @@ static struct st_event *pack(const struct scratch *s)
 
 	if (!ev)
 		return NULL;
-	*ev = s->ev;
+	*ev = *s->ev;
 	ev->n_targets = s->n_targets;
 	char *strs = (char *)ev + sizeof(*ev) + tsz;
 	memcpy(strs, s->arena, s->used);
@@ -226,8 +226,8 @@ static void on_event(auparse_state_t *au, auparse_cb_event_t type, void *userdat
 
 	if (type != AUPARSE_CB_EVENT_READY || auparse_first_record(au) <= 0)
 		return;
-	memset(&s->ev, 0, sizeof(s->ev));
-	s->ev.uid = s->ev.euid = s->ev.auid = s->ev.ses = ST_ID_UNSET;
+	memset(s->ev, 0, sizeof(*s->ev));
+	s->ev->uid = s->ev->euid = s->ev->auid = s->ev->ses = ST_ID_UNSET;
 	s->host = s->tty = s->comm = s->exe = s->cmdline = NO_STR;
 	s->have_syscall = s->bad = false;
 	s->n_targets = 0;
@@ -238,8 +238,8 @@ static void on_event(auparse_state_t *au, auparse_cb_event_t type, void *userdat
 		a->stats.malformed++;
 		return;
 	}
-	s->ev.epoch_ms = (int64_t)ts->sec * 1000 + ts->milli;
-	s->ev.serial = ts->serial;
+	s->ev->epoch_ms = (int64_t)ts->sec * 1000 + ts->milli;
+	s->ev->serial = ts->serial;
 	if (ts->host)
 		s->host = arena_add(s, ts->host);
 	do {
@@ -278,8 +278,10 @@ int asm_new(asm_event_fn fn, void *userdata, unsigned eoe_timeout_s, struct asse
 	if (!a)
 		return -ENOMEM;
 	a->s = malloc(sizeof(*a->s));
+	if (a->s)
+		a->s->ev = malloc(sizeof(*a->s->ev));
 	a->au = auparse_init(AUSOURCE_FEED, NULL);
-	if (!a->s || !a->au) {
+	if (!a->s || !a->s->ev || !a->au) {
 		asm_free(a);
 		return -ENOMEM;
 	}
@@ -375,6 +377,8 @@ void asm_free(struct assembler *a)
 		return;
 	if (a->au)
 		auparse_destroy(a->au);
+	if (a->s)
+		free(a->s->ev);
 	free(a->s);
 	free(a);
 }

@@ -170,6 +170,38 @@ int src_fd(const struct src *s)
 	return s->fd;
 }
 
+/* One datagram: an ack of our request, control traffic, or one record
+ * (audit records are never multipart). Returns 1 if a record was delivered. */
+static int nl_message(struct src *s, const char *buf, size_t len, src_record_fn fn, void *userdata)
+{
+	struct nlmsghdr h;
+
+	if (len < sizeof(h))
+		return 0;
+	memcpy(&h, buf, sizeof(h)); /* buf is aligned, but say so without a cast */
+	if (h.nlmsg_type == NLMSG_ERROR) {
+		struct nlmsgerr e;
+		if (len >= NLMSG_HDRLEN + sizeof(e)) {
+			memcpy(&e, buf + NLMSG_HDRLEN, sizeof(e));
+			if (e.msg.nlmsg_seq == s->seq)
+				s->ack_err = e.error;
+		}
+		return 0;
+	}
+	if (h.nlmsg_type < AUDIT_FIRST_USER_MSG || h.nlmsg_type == AUDIT_REPLACE)
+		return 0; /* control traffic, not records */
+	/* The kernel sets nlmsg_len of audit records to the payload length
+	 * alone (a historic quirk kept for ABI), so the datagram length is the
+	 * truth: one record per datagram. */
+	const char *body = buf + NLMSG_HDRLEN;
+	size_t plen = len - NLMSG_HDRLEN;
+	while (plen > 0 && body[plen - 1] == '\0')
+		plen--;
+	fn(userdata, h.nlmsg_type, body, plen, NULL, 0);
+	s->stats.records++;
+	return 1;
+}
+
 static int nl_read(struct src *s, src_record_fn fn, void *userdata)
 {
 	int delivered = 0, batches = 0;
@@ -197,32 +229,7 @@ static int nl_read(struct src *s, src_record_fn fn, void *userdata)
 				s->stats.foreign++;
 				continue;
 			}
-			for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, len);
-			     h = NLMSG_NEXT(h, len)) {
-				if (h->nlmsg_type == NLMSG_ERROR) {
-					const struct nlmsgerr *e = NLMSG_DATA(h);
-					if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) &&
-					    e->msg.nlmsg_seq == s->seq)
-						s->ack_err = e->error;
-					continue;
-				}
-				if (h->nlmsg_type < AUDIT_FIRST_USER_MSG ||
-				    h->nlmsg_type == AUDIT_REPLACE)
-					continue; /* control traffic, not records */
-				/* The kernel sets nlmsg_len of audit records to the
-				 * payload length alone (a historic quirk kept for
-				 * ABI), so the datagram length is the truth: one
-				 * record per datagram. */
-				const char *body = NLMSG_DATA(h);
-				size_t plen = (size_t)(buf + s->msgs[i].msg_len - body);
-				while (plen > 0 && body[plen - 1] == '\0')
-					plen--;
-				fn(userdata, h->nlmsg_type, body, plen, NULL, 0);
-				s->stats.records++;
-				delivered++;
-				/* Audit records are never multipart; stop at the first. */
-				break;
-			}
+			delivered += nl_message(s, buf, len, fn, userdata);
 		}
 		/* Give the loop back after a few batches even in a storm, so that
 		 * its timers (heartbeat, aging) and a stop request are served. */

@@ -1,0 +1,373 @@
+/* import.c: `sigtrail import FILE...|-`, existing auditd logs (raw or
+ * ENRICHED, /var/log/audit/audit.log*) into the database, through the very
+ * pipeline sigtraild runs on its stdin source: source.c splits lines,
+ * filter.c keeps the records of signal syscalls, assemble.c (libauparse)
+ * builds events, store.c writes rows. The store's dedupe mode skips an event
+ * whose (host, serial, time) is already stored, so importing a log twice,
+ * or a log whose events the daemon recorded live, adds nothing.
+ * The only command that writes. Events are written in small batches kept
+ * in memory until committed: when sigtraild holds the write lock the batch
+ * waits and is retried whole, and a batch is never held long enough to
+ * make the daemon's own commits wait. Exercise with
+ *   sigtrail import --db /tmp/t.db tests/fixtures/kernel.log   (twice) */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "sigtrail/assemble.h"
+#include "sigtrail/cli.h"
+#include "sigtrail/filter.h"
+#include "sigtrail/log.h"
+#include "sigtrail/sigsys.h"
+#include "sigtrail/source.h"
+#include "sigtrail/store.h"
+
+enum {
+	BATCH_EVENTS = 512,  /* events per transaction */
+	BATCH_MS = 200,      /* or this long, whichever first (the daemon's commit period) */
+	BUSY_RETRIES = 20,   /* a batch retried this often while the database is busy */
+	BUSY_WAIT_MS = 250,  /* between retries */
+	EOE_TIMEOUT_S = 2,   /* as the daemon; only matters for events missing their EOE */
+	MAX_INPUTS = 1024,
+};
+
+struct import {
+	struct store *store;
+	struct filter filter;
+	struct assembler *assembler;
+	struct st_event *batch[BATCH_EVENTS]; /* assembled, not yet committed */
+	size_t n_batch;
+	int64_t batch_started_ms;
+	int error;          /* first -errno from the store: stop */
+	uint64_t events;    /* signal events assembled */
+	uint64_t rows;      /* rows added */
+	uint64_t duplicates; /* events already in the database */
+	const char *db;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: sigtrail import [OPTIONS] FILE...|-\n"
+	        "Add the signal events of existing auditd logs (raw or ENRICHED format) to\n"
+	        "the database, so that history from before sigtrail can be queried the same\n"
+	        "way. Events already stored (same host, audit serial and time) are skipped:\n"
+	        "importing a file twice adds nothing. Non-signal events are ignored. `-`\n"
+	        "reads standard input (for compressed logs: zcat audit.log.1.gz | sigtrail\n"
+	        "import -). Needs write access to the database, which is created if missing.\n"
+	        "\n"
+	        "  -d, --db PATH        database (default %s)\n"
+	        "      --host NAME      host of records without node= (default: this host's\n"
+	        "                       name; give the source machine's for copied logs)\n"
+	        "      --include-sig0   also import kill(pid, 0) existence probes\n"
+	        "      --progress       progress bar on stderr even when it is not a terminal\n"
+	        "      --no-progress    no progress bar\n"
+	        "  -h, --help           this help\n"
+	        "\n"
+	        "Exit status: 0 imported; 64 bad usage; 65 the database is not sigtrail's or\n"
+	        "newer; 66 an input is missing; 73 the database is not writable; 74 read or\n"
+	        "write error; 75 the database stayed busy.\n"
+	        "\n"
+	        "Examples:\n"
+	        "  sudo sigtrail import /var/log/audit/audit.log*\n"
+	        "  sigtrail import --db ./old.db --host web-3 web-3-audit.log\n"
+	        "  ausearch -m SYSCALL,OBJ_PID,PROCTITLE,EOE --raw | sudo sigtrail import -\n",
+	        SIGTRAIL_DEFAULT_DB);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void free_batch(struct import *im)
+{
+	for (size_t i = 0; i < im->n_batch; i++)
+		st_event_free(im->batch[i]);
+	im->n_batch = 0;
+}
+
+/* Write and commit the batch. A busy database (sigtraild committing)
+ * rolls the batch back: it is retried whole, which dedupe makes safe. */
+static int flush_batch(struct import *im)
+{
+	int r = 0;
+
+	for (int attempt = 0; attempt <= BUSY_RETRIES; attempt++) {
+		uint64_t rows = 0, dups = 0;
+		size_t i;
+
+		if (attempt)
+			sleep_ms(BUSY_WAIT_MS);
+		for (i = 0; i < im->n_batch; i++) {
+			r = store_insert(im->store, im->batch[i]);
+			if (r < 0)
+				break;
+			rows += (uint64_t)r;
+			dups += r == 0;
+		}
+		if (r >= 0)
+			r = store_commit(im->store);
+		if (r == 0) {
+			im->rows += rows;
+			im->duplicates += dups;
+			free_batch(im);
+			return 0;
+		}
+		if (r != -EBUSY)
+			break;
+	}
+	free_batch(im);
+	return r;
+}
+
+static void on_event(void *userdata, struct st_event *ev)
+{
+	struct import *im = userdata;
+
+	im->events++;
+	if (im->error) {
+		st_event_free(ev);
+		return;
+	}
+	if (im->n_batch == 0)
+		im->batch_started_ms = cli_now_ms();
+	im->batch[im->n_batch++] = ev;
+	if (im->n_batch == BATCH_EVENTS || cli_now_ms() - im->batch_started_ms >= BATCH_MS)
+		im->error = flush_batch(im);
+}
+
+static void on_record(void *userdata, int type, const char *body, size_t len, const char *line,
+                      size_t line_len)
+{
+	struct import *im = userdata;
+
+	if (filter_record(&im->filter, type, body, len) != FILTER_KEEP)
+		return;
+	if (line)
+		(void)asm_feed_line(im->assembler, line, line_len);
+	else
+		(void)asm_feed_record(im->assembler, type, body, len);
+}
+
+/* Open an input; `-` is stdin. Returns an fd or -1 with *ret_code set. */
+static int open_input(const char *name, int *ret_code)
+{
+	unsigned char magic[2];
+	struct stat sb;
+	int fd;
+
+	if (strcmp(name, "-") == 0)
+		return STDIN_FILENO;
+	fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		log_error("import: %s: %m", name);
+		*ret_code = errno == ENOENT ? EX_NOINPUT : errno == EACCES ? EX_NOPERM : EX_IOERR;
+		return -1;
+	}
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		log_error("import: %s is a directory", name);
+		close(fd);
+		*ret_code = EX_NOINPUT;
+		return -1;
+	}
+	if (pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+		log_error("import: %s is gzip-compressed; use `zcat %s | sigtrail import -`", name,
+		          name);
+		close(fd);
+		*ret_code = EX_DATAERR;
+		return -1;
+	}
+	return fd;
+}
+
+/* Feed one input through the pipeline. Returns 0 or an exit status. */
+static int import_one(struct import *im, const char *name, int fd, struct cli_progress *bar,
+                      int64_t done_before)
+{
+	struct src *src = NULL;
+	struct src_stats ss;
+	uint64_t events = im->events, rows = im->rows, dups = im->duplicates;
+	uint64_t malformed = im->filter.malformed;
+	int r = src_open(SRC_STDIN, fd, &src);
+
+	if (r < 0) {
+		log_error("import: %s: %s", name, strerror(-r));
+		return EX_OSERR;
+	}
+	while ((r = src_read(src, on_record, im)) >= 0 && !im->error) {
+		off_t pos = lseek(fd, 0, SEEK_CUR);
+		if (pos >= 0)
+			cli_progress_update(bar, done_before + pos);
+	}
+	src_stats(src, &ss);
+	src_close(src);
+	if (r < 0 && r != -EPIPE) {
+		log_error("import: reading %s failed: %s", name, strerror(-r));
+		return EX_IOERR;
+	}
+	if (!im->error && im->n_batch)
+		im->error = flush_batch(im);
+	if (im->error)
+		return 0; /* reported by the caller */
+	/* Events still open at the end of the file (no EOE yet) complete with
+	 * the next file or at the end, and count there. */
+	printf("%s: %llu lines, %llu signal events, %llu rows added, %llu events already "
+	       "stored%s",
+	       name, (unsigned long long)(ss.records + ss.unparsable + ss.oversized),
+	       (unsigned long long)(im->events - events), (unsigned long long)(im->rows - rows),
+	       (unsigned long long)(im->duplicates - dups),
+	       ss.unparsable + ss.oversized + (im->filter.malformed - malformed) ? "" : "\n");
+	if (ss.unparsable + ss.oversized + (im->filter.malformed - malformed))
+		printf("; skipped %llu unparsable and %llu oversized lines, %llu malformed "
+		       "records\n",
+		       (unsigned long long)ss.unparsable, (unsigned long long)ss.oversized,
+		       (unsigned long long)(im->filter.malformed - malformed));
+	return 0;
+}
+
+static int store_error(const char *db, int r)
+{
+	log_error("import: writing %s failed: %s", db, strerror(-r));
+	return r == -EBUSY ? EX_TEMPFAIL : r == -EACCES ? EX_CANTCREAT : EX_IOERR;
+}
+
+int cli_import(int argc, char **argv)
+{
+	enum { OPT_HOST = CLI_OPT_COMMAND, OPT_SIG0, OPT_PROGRESS, OPT_NO_PROGRESS };
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, CLI_OPT_DB},
+	    {"help", no_argument, NULL, CLI_OPT_HELP},
+	    {"host", required_argument, NULL, OPT_HOST},
+	    {"include-sig0", no_argument, NULL, OPT_SIG0},
+	    {"progress", no_argument, NULL, OPT_PROGRESS},
+	    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+	    {0},
+	};
+	static struct import im; /* large: the batch */
+	char host[HOST_NAME_MAX + 1] = "", err[512];
+	const char *db = SIGTRAIL_DEFAULT_DB, *host_opt = NULL;
+	struct cli_progress bar;
+	int opt, r, code = 0, progress = -1, fds[MAX_INPUTS];
+	int64_t total = 0, done = 0;
+	bool sig0 = false;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case CLI_OPT_DB:
+			if (!*optarg) {
+				log_error("import: --db: empty path");
+				return EX_USAGE;
+			}
+			db = optarg;
+			break;
+		case CLI_OPT_HELP:
+			usage(stdout);
+			return EX_OK;
+		case OPT_HOST:
+			if (!*optarg || strlen(optarg) > HOST_NAME_MAX) {
+				log_error("import: --host '%s': expected a host name", optarg);
+				return EX_USAGE;
+			}
+			host_opt = optarg;
+			break;
+		case OPT_SIG0:
+			sig0 = true;
+			break;
+		case OPT_PROGRESS:
+			progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			progress = 0;
+			break;
+		default:
+			return cli_bad_option("import", opt, argv);
+		}
+	}
+	int n = argc - optind;
+	if (n < 1) {
+		log_error("import: expected FILE... or - for standard input (see sigtrail import "
+		          "--help)");
+		return EX_USAGE;
+	}
+	if (n > MAX_INPUTS) {
+		log_error("import: at most %d files at once", MAX_INPUTS);
+		return EX_USAGE;
+	}
+	/* Every input must open before anything is written. */
+	for (int i = 0; i < n; i++) {
+		fds[i] = open_input(argv[optind + i], &code);
+		if (fds[i] < 0) {
+			for (int j = 0; j < i; j++)
+				if (fds[j] != STDIN_FILENO)
+					close(fds[j]);
+			return code;
+		}
+		struct stat sb;
+		if (fds[i] != STDIN_FILENO && fstat(fds[i], &sb) == 0 && S_ISREG(sb.st_mode))
+			total += sb.st_size;
+	}
+
+	if (sigsys_init() < 0) {
+		log_error("import: libaudit knows no syscall table; cannot recognise signals");
+		code = EX_SOFTWARE;
+		goto out;
+	}
+	(void)gethostname(host, sizeof(host) - 1);
+	r = store_open(db, host_opt ? host_opt : host[0] ? host : NULL, &im.store, err, sizeof(err));
+	if (r < 0) {
+		log_error("import: %s", err);
+		code = r == -EEXIST || r == -EPROTO ? EX_DATAERR
+		       : r == -EIO || r == -ENOMEM  ? EX_IOERR
+		                                    : EX_CANTCREAT;
+		goto out;
+	}
+	store_set_dedupe(im.store, true);
+	im.db = db;
+	im.filter.include_sig0 = sig0;
+	r = asm_new(on_event, &im, EOE_TIMEOUT_S, &im.assembler);
+	if (r < 0) {
+		log_error("import: %s", strerror(-r));
+		code = EX_OSERR;
+		goto out;
+	}
+	cli_progress_start(&bar, "import", "bytes", total,
+	                   progress > 0 || (progress < 0 && total > 0 && isatty(STDERR_FILENO)));
+	for (int i = 0; i < n && !im.error && !code; i++) {
+		code = import_one(&im, argv[optind + i], fds[i], &bar, done);
+		struct stat sb;
+		if (fds[i] != STDIN_FILENO && fstat(fds[i], &sb) == 0 && S_ISREG(sb.st_mode))
+			done += sb.st_size;
+	}
+	cli_progress_end(&bar);
+	asm_flush(im.assembler); /* events whose EOE never came */
+	if (!im.error && im.n_batch)
+		im.error = flush_batch(&im);
+	if (im.error && !code)
+		code = store_error(db, im.error);
+	if (!code)
+		printf("total: %llu signal events, %llu rows added to %s, %llu events were already "
+		       "stored\n",
+		       (unsigned long long)im.events, (unsigned long long)im.rows, db,
+		       (unsigned long long)im.duplicates);
+out:
+	free_batch(&im);
+	asm_free(im.assembler);
+	store_close(im.store);
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0 && fds[i] != STDIN_FILENO)
+			close(fds[i]);
+	return code;
+}
