@@ -8,7 +8,8 @@ plan 4
 start_daemon
 auditctl -D -k sigtrail >/dev/null
 is "$(sigtrail_rules)" "" "rules deleted behind the daemon's back"
-wait_until 15 test -n "$(sigtrail_rules)"
+_rules_loaded() { [ -n "$(sigtrail_rules)" ]; }
+wait_until 15 _rules_loaded
 is "$(sigtrail_rules | wc -l)" 4 "within 15 s the daemon has loaded its 4 rules again"
 start_victim
 "$SIGSEND64" kill "$VICTIM" 15 >/dev/null
