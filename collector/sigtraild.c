@@ -226,6 +226,7 @@ static void reader_counters(struct daemon *d)
 	asm_stats(d->assembler, &as);
 	d->run.events = as.events;
 	d->run.lost_socket = ss.overruns;
+	d->run.lost_serial_gaps = d->filter.gaps.missing;
 	d->run.lost_unparsable = ss.oversized + ss.unparsable + d->filter.malformed + as.malformed +
 	                         as.feed_errors + as.oom;
 }
@@ -480,6 +481,9 @@ static int setup(struct daemon *d)
 			options_inject_status(&d->status);
 	}
 	d->kind = choose_source(&d->status);
+	/* Only the audit daemon gets every event, so only there is a serial
+	 * that never came a lost event. */
+	d->filter.track_gaps = d->kind == SRC_UNICAST;
 	if (d->kind == SRC_MULTICAST)
 		check_caps(need_read, 1, "to read the audit multicast group");
 

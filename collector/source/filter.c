@@ -123,16 +123,23 @@ enum filter_verdict filter_record(struct filter *f, int type, const char *body, 
 	int hdr;
 
 	f->records_seen++;
-	/* Only four record types can belong to a signal event; the rest are
-	 * dropped without reading their text. */
-	if (type != AUDIT_SYSCALL && type != AUDIT_OBJ_PID && type != AUDIT_PROCTITLE &&
-	    type != AUDIT_EOE)
+	bool signal_type = type == AUDIT_SYSCALL || type == AUDIT_OBJ_PID ||
+	                   type == AUDIT_PROCTITLE || type == AUDIT_EOE;
+	/* Other record types are dropped without reading their text, unless
+	 * every serial counts (unicast loss accounting). */
+	if (!signal_type && !f->track_gaps)
 		return FILTER_DROP;
 	hdr = filter_parse_header(body, len, &ms, &serial);
 	if (hdr < 0 || serial == 0) {
+		if (!signal_type)
+			return FILTER_DROP;
 		f->malformed++;
 		return FILTER_MALFORMED;
 	}
+	if (f->track_gaps)
+		gaps_see(&f->gaps, serial);
+	if (!signal_type)
+		return FILTER_DROP;
 	switch (type) {
 	case AUDIT_SYSCALL:
 		v = syscall_verdict(f, body + hdr, body + len, serial);

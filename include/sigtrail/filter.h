@@ -6,10 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sigtrail/gaps.h"
+
 enum { FILTER_RING = 64 }; /* events in flight at once (records interleave across CPUs) */
 
 struct filter {
 	bool include_sig0;          /* keep kill(pid, 0) existence probes */
+	bool track_gaps;            /* count serials never seen (unicast only) */
+	struct gaps gaps;           /* with track_gaps: serial accounting */
 	uint64_t ring[FILTER_RING]; /* serials of kept events awaiting their EOE */
 	unsigned ring_next;         /* next slot to overwrite */
 	uint64_t records_seen;      /* every record offered */
