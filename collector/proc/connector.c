@@ -1,0 +1,300 @@
+/* connector.c: subscribes to the kernel's proc connector and decodes its
+ * fork, exec, comm, coredump and exit events. The kernel multicasts one
+ * netlink message per event, synchronously from the task that forks, execs or
+ * exits, so the events reach us before any audit record the same task
+ * causes; a socket that overflows loses events (ENOBUFS), and that is
+ * counted. Exercise it by hand as root with
+ * `tests/proc-kernel/deathwatch --events` (one line per event) and, say,
+ * `sleep 100 & kill -9 $!`; the decoder is covered by
+ * `meson test -C build proc_connector`. */
+#include "sigtrail/proc_conn.h"
+
+#include <errno.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+	RCVBUF_BYTES = 8 << 20, /* ~10^4 events: a fork storm while the loop is busy */
+	ACK_WAIT_MS = 1000,
+};
+
+/* Linux >= 6.6 accepts, in place of the bare mcast op, this pair: the op
+ * and the set of events the socket wants (older headers lack it). */
+struct proc_input_v66 {
+	uint32_t mcast_op;
+	uint32_t event_type;
+};
+
+/* The events the process table and the death tracker use. */
+#define WANTED_EVENTS                                                                              \
+	(PROC_EVENT_FORK | PROC_EVENT_EXEC | PROC_EVENT_COMM | PROC_EVENT_COREDUMP | PROC_EVENT_EXIT)
+
+/* Offsets in struct proc_event: what(4) cpu(4) timestamp_ns(8) data. */
+enum { EV_HEAD = 16 };
+
+static uint32_t u32_at(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Decode one proc_event of `n` bytes. Returns 0, or -EINVAL when it is too
+ * short for its kind. */
+static int decode_event(const unsigned char *p, size_t n, struct proc_ev *ev)
+{
+	uint64_t ts;
+	uint32_t what;
+	const unsigned char *d = p + EV_HEAD;
+
+	if (n < EV_HEAD)
+		return -EINVAL;
+	memset(ev, 0, sizeof(*ev));
+	what = u32_at(p);
+	ev->cpu = u32_at(p + 4);
+	memcpy(&ts, p + 8, sizeof(ts));
+	ev->mono_ns = (int64_t)ts;
+	n -= EV_HEAD;
+
+	switch (what) {
+	case PROC_EVENT_NONE:
+		if (n < 4)
+			return -EINVAL;
+		ev->kind = PROC_EV_ACK;
+		ev->exit_code = u32_at(d);
+		return 0;
+	case PROC_EVENT_FORK:
+		if (n < 16)
+			return -EINVAL;
+		ev->kind = PROC_EV_FORK;
+		ev->parent_pid = (int32_t)u32_at(d);
+		ev->parent_tgid = (int32_t)u32_at(d + 4);
+		ev->pid = (int32_t)u32_at(d + 8);
+		ev->tgid = (int32_t)u32_at(d + 12);
+		return 0;
+	case PROC_EVENT_EXEC:
+		if (n < 8)
+			return -EINVAL;
+		ev->kind = PROC_EV_EXEC;
+		break;
+	case PROC_EVENT_COMM:
+		if (n < 8 + 16)
+			return -EINVAL;
+		ev->kind = PROC_EV_COMM;
+		memcpy(ev->comm, d + 8, 16);
+		ev->comm[16] = '\0';
+		break;
+	case PROC_EVENT_COREDUMP:
+		if (n < 8)
+			return -EINVAL;
+		ev->kind = PROC_EV_COREDUMP;
+		if (n >= 16) {
+			ev->parent_pid = (int32_t)u32_at(d + 8);
+			ev->parent_tgid = (int32_t)u32_at(d + 12);
+		}
+		break;
+	case PROC_EVENT_EXIT:
+		if (n < 16)
+			return -EINVAL;
+		ev->kind = PROC_EV_EXIT;
+		ev->exit_code = u32_at(d + 8);
+		ev->exit_signal = (int32_t)u32_at(d + 12);
+		if (n >= 24) { /* Linux >= 4.18 */
+			ev->parent_pid = (int32_t)u32_at(d + 16);
+			ev->parent_tgid = (int32_t)u32_at(d + 20);
+		}
+		break;
+	default:
+		ev->kind = PROC_EV_OTHER;
+		if (n >= 8)
+			break;
+		return 0;
+	}
+	ev->pid = (int32_t)u32_at(d);
+	ev->tgid = (int32_t)u32_at(d + 4);
+	return 0;
+}
+
+size_t conn_parse(const void *buf, size_t len, struct proc_ev *out, size_t max,
+                  uint64_t *ret_malformed)
+{
+	const unsigned char *p = buf;
+	size_t n = 0, off = 0;
+	uint64_t bad = 0;
+
+	while (off + sizeof(struct nlmsghdr) <= len && n < max) {
+		struct nlmsghdr nh;
+		struct cn_msg cn;
+
+		memcpy(&nh, p + off, sizeof(nh));
+		if (nh.nlmsg_len < sizeof(nh) || nh.nlmsg_len > len - off) {
+			bad++;
+			off = len;
+			break;
+		}
+		const unsigned char *payload = p + off + NLMSG_HDRLEN;
+		size_t plen = nh.nlmsg_len > NLMSG_HDRLEN ? nh.nlmsg_len - NLMSG_HDRLEN : 0;
+		off += NLMSG_ALIGN(nh.nlmsg_len);
+
+		if (nh.nlmsg_type == NLMSG_NOOP)
+			continue;
+		if (nh.nlmsg_type == NLMSG_ERROR || plen < sizeof(cn)) {
+			bad++;
+			continue;
+		}
+		memcpy(&cn, payload, sizeof(cn));
+		if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC ||
+		    cn.len > plen - sizeof(cn) ||
+		    decode_event(payload + sizeof(cn), cn.len, &out[n]) < 0) {
+			bad++;
+			continue;
+		}
+		n++;
+	}
+	if (n < max && off < len) /* a tail too short for a header */
+		bad++;
+	if (ret_malformed)
+		*ret_malformed += bad;
+	return n;
+}
+
+/* Send one control message to the proc connector: the bare op, or (filter)
+ * the Linux 6.6 op + event set. Returns 0 or -errno. */
+static int send_op(struct conn *c, uint32_t op, bool filter)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct cn_msg cn;
+		struct proc_input_v66 in;
+	} __attribute__((packed)) msg;
+	size_t data_len = filter ? sizeof(msg.in) : sizeof(op);
+	struct sockaddr_nl to = {.nl_family = AF_NETLINK};
+
+	memset(&msg, 0, sizeof(msg));
+	msg.nh.nlmsg_len = (uint32_t)(sizeof(msg.nh) + sizeof(msg.cn) + data_len);
+	msg.nh.nlmsg_type = NLMSG_DONE;
+	msg.cn.id.idx = CN_IDX_PROC;
+	msg.cn.id.val = CN_VAL_PROC;
+	msg.cn.seq = c->seq++;
+	msg.cn.len = (uint16_t)data_len;
+	msg.in.mcast_op = op;
+	msg.in.event_type = WANTED_EVENTS;
+	if (sendto(c->fd, &msg, msg.nh.nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for the acknowledgement of the subscription. Events that arrive
+ * first are dropped: the caller seeds its table from /proc after this. */
+static int wait_ack(struct conn *c)
+{
+	int64_t deadline = now_ms() + ACK_WAIT_MS;
+	unsigned char buf[8192];
+
+	for (int64_t left; (left = deadline - now_ms()) > 0;) {
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		struct proc_ev evs[CONN_MAX_EVENTS];
+		int r = poll(&p, 1, (int)left);
+
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r <= 0)
+			continue;
+		ssize_t len = recv(c->fd, buf, sizeof(buf), 0);
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EINTR || errno == ENOBUFS)
+				continue;
+			return -errno;
+		}
+		size_t n = conn_parse(buf, (size_t)len, evs, CONN_MAX_EVENTS, NULL);
+		for (size_t i = 0; i < n; i++)
+			if (evs[i].kind == PROC_EV_ACK)
+				return evs[i].exit_code ? -(int)evs[i].exit_code : 0;
+	}
+	return -ETIMEDOUT;
+}
+
+int conn_open(struct conn *c)
+{
+	struct sockaddr_nl addr = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
+	int size = RCVBUF_BYTES, r;
+
+	memset(c, 0, sizeof(*c));
+	c->seq = 1;
+	c->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+	if (c->fd < 0)
+		return -errno;
+	/* FORCE passes net.core.rmem_max with CAP_NET_ADMIN, which we need anyway. */
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (bind(c->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		r = -errno;
+		goto err;
+	}
+	if ((r = send_op(c, PROC_CN_MCAST_LISTEN, false)) < 0 || (r = wait_ack(c)) < 0)
+		goto err;
+	/* Linux >= 6.6 takes the event set and stops sending uid, gid, sid and
+	 * ptrace changes; older kernels ignore a message of this size without
+	 * an answer, so the bare subscription above stands. conn_close() sends
+	 * the same pair of unsubscriptions, which keeps the kernel's listener
+	 * count balanced on either kind of kernel. */
+	c->filtered = send_op(c, PROC_CN_MCAST_LISTEN, true) == 0;
+	return 0;
+err:
+	(void)close(c->fd);
+	c->fd = -1;
+	return r;
+}
+
+int conn_read(struct conn *c, int max, conn_event_fn fn, void *userdata)
+{
+	unsigned char buf[8192] __attribute__((aligned(8)));
+	int n = 0;
+
+	while (n < max) {
+		struct proc_ev evs[CONN_MAX_EVENTS];
+		ssize_t len = recv(c->fd, buf, sizeof(buf), 0);
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				c->overruns++;
+				continue;
+			}
+			if (errno == EAGAIN)
+				break;
+			return -errno;
+		}
+		n++;
+		size_t k = conn_parse(buf, (size_t)len, evs, CONN_MAX_EVENTS, &c->malformed);
+		c->events += k;
+		for (size_t i = 0; i < k; i++)
+			fn(userdata, &evs[i]);
+	}
+	return n;
+}
+
+void conn_close(struct conn *c)
+{
+	if (c->fd < 0)
+		return;
+	if (c->filtered)
+		(void)send_op(c, PROC_CN_MCAST_IGNORE, true);
+	(void)send_op(c, PROC_CN_MCAST_IGNORE, false);
+	(void)close(c->fd);
+	c->fd = -1;
+}

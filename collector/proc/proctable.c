@@ -1,0 +1,647 @@
+/* proctable.c: the process table. An open-addressing hash of pid -> process,
+ * sized to the live process count (grown and shrunk by powers of two, with a
+ * hard cap), and two time-ordered queues: processes waiting for their /proc
+ * read (refresh_delay_ns after a fork or exec) and exited processes waiting
+ * to be forgotten (linger_ns after their exit). The file is laid out as:
+ * strings, hash, queues, reading /proc, connector events, lookups, ancestry.
+ * Exercise it with `meson test -C build proc_table` (a fake /proc tree), or
+ * live as root: `tests/proc-kernel/deathwatch --table PID` and
+ * `tests/proc/forkbench` for its cost under a fork/exec storm. */
+#include "sigtrail/proc_table.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sigtrail/decode.h"
+#include "sigtrail/proc_cgroup.h"
+#include "sigtrail/proc_fs.h"
+
+enum {
+	MIN_SLOTS = 1024,
+	TRUNCATED_CMDLINE = 128, /* what audit's PROCTITLE keeps: the budget's fallback */
+	Q_NONE = 0,
+	Q_REFRESH = 1,
+	Q_LINGER = 2,
+};
+
+/* An intrusive FIFO: entries go in at the tail in due-time order. */
+struct queue {
+	struct ptab_proc *head, *tail;
+	size_t n;
+};
+
+struct ptab {
+	struct ptab_config cfg;
+	struct proc_clock clock;
+	struct ptab_proc **slots; /* open addressing, linear probing, NULL = empty */
+	size_t cap;               /* slots, a power of two */
+	size_t count;             /* entries */
+	size_t max_slots;         /* the cap's slot count: never grown past */
+	struct queue refresh;     /* waiting for a /proc read */
+	struct queue linger;      /* exited, waiting to be freed */
+	struct ptab_stats st;
+	struct procfs_info *scratch; /* one /proc read (7 KiB: not on the stack) */
+	struct ptab_proc overflow;   /* ptab_lookup()'s answer when the table is full */
+	bool no_evict;               /* ancestry in progress: keep every entry */
+};
+
+/* --- strings ---------------------------------------------------------------- */
+
+static void strings_free(struct ptab *t, struct ptab_proc *p)
+{
+	free(p->strings);
+	t->st.string_bytes -= p->strings_size;
+	p->strings = NULL;
+	p->strings_size = 0;
+	p->exe = p->cmdline = p->unit = p->container = NULL;
+}
+
+/* Give p these strings (NULL: unknown), in one allocation. The inputs may
+ * point into p's current block. On allocation failure p keeps nothing:
+ * unknown is better than wrong. */
+static void strings_set(struct ptab *t, struct ptab_proc *p, const char *exe, const char *cmdline,
+                        const char *unit, const char *container)
+{
+	const char *in[4] = {exe, cmdline, unit, container};
+	size_t len[4], total = 0;
+	char *block, *w;
+
+	for (int i = 0; i < 4; i++) {
+		len[i] = in[i] ? strlen(in[i]) : 0;
+		if (i == 1 && in[i] && len[i] > TRUNCATED_CMDLINE &&
+		    t->st.string_bytes > t->cfg.string_budget) {
+			len[i] = TRUNCATED_CMDLINE;
+			while (len[i] > 0 && ((unsigned char)in[i][len[i]] & 0xc0) == 0x80)
+				len[i]--; /* not inside a UTF-8 sequence */
+			t->st.truncated++;
+		}
+		total += in[i] ? len[i] + 1 : 0;
+	}
+	block = total ? malloc(total) : NULL;
+	w = block;
+	const char *out[4] = {NULL, NULL, NULL, NULL};
+	for (int i = 0; i < 4 && block; i++) {
+		if (!in[i])
+			continue;
+		memcpy(w, in[i], len[i]);
+		w[len[i]] = '\0';
+		out[i] = w;
+		w += len[i] + 1;
+	}
+	strings_free(t, p);
+	if (!block)
+		return;
+	p->strings = block;
+	p->strings_size = total;
+	t->st.string_bytes += total;
+	p->exe = out[0];
+	p->cmdline = out[1];
+	p->unit = out[2];
+	p->container = out[3];
+}
+
+/* --- hash --------------------------------------------------------------------- */
+
+static size_t slot_of(const struct ptab *t, int32_t pid)
+{
+	return ((uint32_t)pid * 2654435761u) & (t->cap - 1);
+}
+
+static size_t find_slot(const struct ptab *t, int32_t pid)
+{
+	size_t i = slot_of(t, pid);
+
+	while (t->slots[i] && t->slots[i]->pid != pid)
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+static int rehash(struct ptab *t, size_t cap)
+{
+	struct ptab_proc **old = t->slots;
+	size_t old_cap = t->cap;
+	struct ptab_proc **slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	t->slots = slots;
+	t->cap = cap;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i])
+			t->slots[find_slot(t, old[i]->pid)] = old[i];
+	free(old);
+	t->st.capacity = cap;
+	return 0;
+}
+
+/* Remove the entry in slot i, shifting the probe run back over the hole. */
+static void remove_slot(struct ptab *t, size_t i)
+{
+	size_t j = i;
+
+	t->slots[i] = NULL;
+	t->count--;
+	for (;;) {
+		j = (j + 1) & (t->cap - 1);
+		if (!t->slots[j])
+			return;
+		size_t home = slot_of(t, t->slots[j]->pid);
+		/* Move it back when its home is not in the cyclic range (i, j]. */
+		if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
+			t->slots[i] = t->slots[j];
+			t->slots[j] = NULL;
+			i = j;
+		}
+	}
+}
+
+/* --- queues ------------------------------------------------------------------ */
+
+static void q_remove(struct ptab *t, struct ptab_proc *p)
+{
+	struct queue *q = p->queue == Q_REFRESH ? &t->refresh : p->queue == Q_LINGER ? &t->linger
+	                                                                             : NULL;
+	if (!q)
+		return;
+	if (p->q_prev)
+		p->q_prev->q_next = p->q_next;
+	else
+		q->head = p->q_next;
+	if (p->q_next)
+		p->q_next->q_prev = p->q_prev;
+	else
+		q->tail = p->q_prev;
+	q->n--;
+	p->q_prev = p->q_next = NULL;
+	p->queue = Q_NONE;
+}
+
+/* Events come in time order, so appending keeps each queue sorted by due. */
+static void q_append(struct ptab *t, struct ptab_proc *p, uint8_t which, int64_t due)
+{
+	struct queue *q = which == Q_REFRESH ? &t->refresh : &t->linger;
+
+	q_remove(t, p);
+	p->queue = which;
+	p->due_mono_ns = due;
+	p->q_next = NULL;
+	p->q_prev = q->tail;
+	if (q->tail)
+		q->tail->q_next = p;
+	else
+		q->head = p;
+	q->tail = p;
+	q->n++;
+}
+
+/* --- entries -------------------------------------------------------------------- */
+
+static void proc_destroy(struct ptab *t, struct ptab_proc *p)
+{
+	q_remove(t, p);
+	strings_free(t, p);
+	free(p);
+}
+
+static void forget(struct ptab *t, struct ptab_proc *p)
+{
+	size_t i = find_slot(t, p->pid);
+
+	if (t->slots[i] == p)
+		remove_slot(t, i);
+	if (p->flags & PTAB_EXITED)
+		t->st.lingering--;
+	proc_destroy(t, p);
+}
+
+/* A new, empty entry for pid (replacing any old one), or NULL when the
+ * table is full and nothing may be evicted. */
+static struct ptab_proc *proc_create(struct ptab *t, int32_t pid)
+{
+	size_t i = find_slot(t, pid);
+	struct ptab_proc *p;
+
+	if (t->slots[i]) {
+		/* The pid was reused: the old process's exit event was missed
+		 * (socket overrun) or it is still lingering. */
+		t->st.reused++;
+		forget(t, t->slots[i]);
+	}
+	if (t->count >= t->cfg.max_procs) {
+		if (t->no_evict || !t->linger.head) {
+			t->st.full++;
+			return NULL;
+		}
+		forget(t, t->linger.head); /* the oldest dead first */
+	}
+	if ((t->count + 1) * 4 > t->cap * 3 && t->cap < t->max_slots &&
+	    rehash(t, t->cap * 2) < 0) {
+		t->st.full++;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		t->st.full++;
+		return NULL;
+	}
+	p->pid = pid;
+	p->uid = -1;
+	t->slots[find_slot(t, pid)] = p;
+	t->count++;
+	if (t->count > t->st.peak_procs)
+		t->st.peak_procs = t->count;
+	return p;
+}
+
+/* --- reading /proc ---------------------------------------------------------------- */
+
+/* Clock ticks after boot at a CLOCK_MONOTONIC time, as the kernel computes
+ * start_time (nsec_to_clock_t of CLOCK_BOOTTIME). */
+static uint64_t ticks_at(const struct ptab *t, int64_t mono_ns)
+{
+	int64_t boot_ns = mono_ns + (t->clock.real_minus_mono_ns - t->clock.real_minus_boot_ns);
+
+	if (boot_ns < 0)
+		return 0;
+	return (uint64_t)(boot_ns / (1000000000 / t->clock.ticks_per_s));
+}
+
+static bool same_start(uint64_t a, uint64_t b, bool guessed)
+{
+	if (guessed)
+		return a + 1 >= b && b + 1 >= a;
+	return a == b;
+}
+
+/* Copy what a read found into p. */
+static void apply_info(struct ptab *t, struct ptab_proc *p, const struct procfs_info *in,
+                       bool take_ppid)
+{
+	struct cgroup_info cg;
+	bool have_cg = false;
+
+	if (in->got & PROCFS_STAT) {
+		p->start_time = in->start_time;
+		p->flags &= ~(uint32_t)PTAB_START_GUESS;
+		memcpy(p->comm, in->comm, sizeof(p->comm));
+		if (take_ppid || p->ppid == 0)
+			p->ppid = in->ppid;
+	}
+	if (in->got & PROCFS_STATUS) {
+		p->uid = in->uid;
+		p->nspid = in->nspid;
+	}
+	if (in->got & PROCFS_PIDNS)
+		p->pidns = in->pidns;
+	if (in->got & PROCFS_CGROUP)
+		have_cg = cgroup_parse_file(in->cgroup, in->cgroup_len, &cg) >= 0;
+	strings_set(t, p, (in->got & PROCFS_EXE) ? in->exe : NULL,
+	            (in->got & PROCFS_CMDLINE) ? in->cmdline : NULL,
+	            have_cg ? (cg.unit[0] ? cg.unit : NULL) : p->unit,
+	            have_cg ? (cg.container[0] ? cg.container : NULL) : p->container);
+	if (have_cg)
+		p->runtime = cg.container[0] ? cg.runtime : NULL;
+}
+
+/* Read p from /proc now. A process that is gone keeps what it has. */
+static void refresh(struct ptab *t, struct ptab_proc *p)
+{
+	struct procfs_info *in = t->scratch;
+	int r;
+
+	if (p->queue == Q_REFRESH)
+		q_remove(t, p);
+	t->st.reads++;
+	r = procfs_read(t->cfg.proc_root, p->pid, PROCFS_ALL, in);
+	if (r == 0 && p->start_time != 0 &&
+	    !same_start(p->start_time, in->start_time, p->flags & PTAB_START_GUESS))
+		r = -ESRCH; /* another process has the pid now: ours is gone */
+	if (r < 0) {
+		t->st.reads_gone++;
+		p->flags |= PTAB_PARTIAL;
+		p->flags &= ~(uint32_t)PTAB_STALE;
+		return;
+	}
+	/* Exited between the event and the read: a zombie has no exe and
+	 * no command line any more. Keep what the fork copied, if any. */
+	if (in->state == 'Z' || in->state == 'X') {
+		in->got &= ~(unsigned)(PROCFS_EXE | PROCFS_CMDLINE);
+		if (!(p->flags & PTAB_EXEC_UNREAD) && p->exe) {
+			in->got |= PROCFS_EXE;
+			snprintf(in->exe, sizeof(in->exe), "%s", p->exe);
+		}
+		if (!(p->flags & PTAB_EXEC_UNREAD) && p->cmdline) {
+			in->got |= PROCFS_CMDLINE;
+			snprintf(in->cmdline, sizeof(in->cmdline), "%s", p->cmdline);
+		}
+		p->flags |= PTAB_PARTIAL;
+	}
+	apply_info(t, p, in, false);
+	p->flags &= ~(uint32_t)(PTAB_STALE | PTAB_EXEC_UNREAD);
+}
+
+/* Queue p for a read refresh_delay_ns after `now`, or read it now. */
+static void schedule_read(struct ptab *t, struct ptab_proc *p, int64_t now)
+{
+	p->flags |= PTAB_STALE;
+	if (t->cfg.refresh_delay_ns <= 0)
+		refresh(t, p);
+	else
+		q_append(t, p, Q_REFRESH, now + t->cfg.refresh_delay_ns);
+}
+
+/* A new entry from a /proc read (seed and lookups). */
+static struct ptab_proc *insert_read(struct ptab *t, const struct procfs_info *in)
+{
+	struct ptab_proc *p = proc_create(t, in->pid);
+
+	if (!p) {
+		/* Full: answer from a scratch entry that lives until the next call. */
+		p = &t->overflow;
+		strings_free(t, p);
+		memset(p, 0, sizeof(*p));
+		p->pid = in->pid;
+		p->uid = -1;
+	}
+	apply_info(t, p, in, true);
+	return p;
+}
+
+/* --- connector events ------------------------------------------------------------- */
+
+static void ev_fork(struct ptab *t, const struct proc_ev *ev)
+{
+	struct ptab_proc *parent, *p;
+
+	t->st.forks++;
+	p = proc_create(t, ev->tgid);
+	if (!p)
+		return;
+	parent = t->slots[find_slot(t, ev->parent_tgid)]; /* after: proc_create may evict */
+	p->ppid = ev->parent_tgid;
+	p->fork_mono_ns = ev->mono_ns;
+	p->start_time = ticks_at(t, ev->mono_ns);
+	p->flags = PTAB_START_GUESS;
+	if (parent) {
+		/* Same program, same arguments, same cgroup, until it execs or
+		 * moves; the namespace and the uid are checked by the read. */
+		p->uid = parent->uid;
+		p->pidns = parent->pidns;
+		p->runtime = parent->runtime;
+		memcpy(p->comm, parent->comm, sizeof(p->comm));
+		p->flags |= parent->flags & PTAB_EXEC_UNREAD;
+		strings_set(t, p, parent->exe, parent->cmdline, parent->unit, parent->container);
+	}
+	schedule_read(t, p, ev->mono_ns);
+}
+
+static void ev_exec(struct ptab *t, const struct proc_ev *ev)
+{
+	struct ptab_proc *p = t->slots[find_slot(t, ev->tgid)];
+
+	t->st.execs++;
+	if (!p) {
+		p = proc_create(t, ev->tgid);
+		if (!p)
+			return;
+	}
+	if (p->flags & PTAB_EXITED)
+		return; /* a late event for a pid we already buried */
+	/* The old program's name, path and arguments are wrong now. */
+	p->comm[0] = '\0';
+	strings_set(t, p, NULL, NULL, p->unit, p->container);
+	p->flags |= PTAB_EXEC_UNREAD;
+	schedule_read(t, p, ev->mono_ns);
+}
+
+static void ev_exit(struct ptab *t, const struct proc_ev *ev)
+{
+	struct ptab_proc *p = t->slots[find_slot(t, ev->tgid)];
+
+	t->st.exits++;
+	if (!p || (p->flags & PTAB_EXITED))
+		return;
+	if (p->queue == Q_REFRESH)
+		t->st.reads_skipped++;
+	p->flags |= PTAB_EXITED;
+	p->exit_mono_ns = ev->mono_ns;
+	p->exit_code = ev->exit_code;
+	t->st.lingering++;
+	q_append(t, p, Q_LINGER, ev->mono_ns + t->cfg.linger_ns);
+}
+
+void ptab_on_event(struct ptab *t, const struct proc_ev *ev)
+{
+	struct ptab_proc *p;
+
+	/* Threads share their process's entry: a new thread is no new
+	 * process, and only the leader's exit ends it. */
+	if ((ev->kind == PROC_EV_FORK || ev->kind == PROC_EV_EXIT) && ev->pid != ev->tgid)
+		return;
+	switch (ev->kind) {
+	case PROC_EV_FORK:
+		ev_fork(t, ev);
+		break;
+	case PROC_EV_EXEC:
+		ev_exec(t, ev);
+		break;
+	case PROC_EV_EXIT:
+		ev_exit(t, ev);
+		break;
+	case PROC_EV_COMM:
+		/* Only the leader's name is the process's comm (/proc/PID/comm). */
+		p = t->slots[find_slot(t, ev->tgid)];
+		if (p && ev->pid == ev->tgid)
+			decode_escape_bytes((const unsigned char *)ev->comm, strlen(ev->comm), p->comm,
+			                    sizeof(p->comm));
+		break;
+	default:
+		break;
+	}
+}
+
+int ptab_tick(struct ptab *t, int64_t now_mono_ns, int budget)
+{
+	int reads = 0;
+
+	while (t->refresh.head && t->refresh.head->due_mono_ns <= now_mono_ns && reads < budget) {
+		refresh(t, t->refresh.head);
+		reads++;
+	}
+	while (t->linger.head && t->linger.head->due_mono_ns <= now_mono_ns)
+		forget(t, t->linger.head);
+	if (t->cap > MIN_SLOTS && t->count * 8 < t->cap)
+		(void)rehash(t, t->cap / 2); /* on failure the bigger table stays */
+	return reads;
+}
+
+/* --- lookups -------------------------------------------------------------------------- */
+
+const struct ptab_proc *ptab_get(const struct ptab *t, int32_t pid)
+{
+	return pid > 0 ? t->slots[find_slot(t, pid)] : NULL;
+}
+
+const struct ptab_proc *ptab_lookup(struct ptab *t, int32_t pid)
+{
+	struct ptab_proc *p;
+
+	if (pid <= 0)
+		return NULL;
+	p = t->slots[find_slot(t, pid)];
+	if (p) {
+		if ((p->flags & PTAB_STALE) && !(p->flags & PTAB_EXITED))
+			refresh(t, p);
+		return p;
+	}
+	t->st.reads++;
+	if (procfs_read(t->cfg.proc_root, pid, PROCFS_ALL, t->scratch) < 0) {
+		t->st.reads_gone++;
+		return NULL;
+	}
+	/* A thread id (tkill/tgkill targets threads): its process answers. */
+	if (t->scratch->tgid > 0 && t->scratch->tgid != pid)
+		return ptab_lookup(t, t->scratch->tgid);
+	return insert_read(t, t->scratch);
+}
+
+int ptab_seed(struct ptab *t)
+{
+	DIR *d = opendir(t->cfg.proc_root);
+	struct dirent *de;
+	int added = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		int32_t pid = procfs_pid_of(de->d_name);
+		if (pid == 0 || t->slots[find_slot(t, pid)])
+			continue;
+		t->st.reads++;
+		if (procfs_read(t->cfg.proc_root, pid, PROCFS_ALL, t->scratch) < 0) {
+			t->st.reads_gone++;
+			continue;
+		}
+		if (insert_read(t, t->scratch) != &t->overflow)
+			added++;
+	}
+	closedir(d);
+	return added;
+}
+
+/* --- ancestry ------------------------------------------------------------------------ */
+
+size_t ptab_ancestry(struct ptab *t, int32_t pid, const struct ptab_proc **out, size_t max)
+{
+	size_t n = 0;
+	const struct ptab_proc *cur;
+
+	if (max > PTAB_MAX_DEPTH)
+		max = PTAB_MAX_DEPTH;
+	t->no_evict = true; /* earlier members must survive the later lookups */
+	cur = ptab_lookup(t, pid);
+	while (cur && n < max) {
+		out[n++] = cur;
+		if (cur->pid == 1 || cur->ppid <= 0 || cur->ppid == cur->pid || cur == &t->overflow)
+			break;
+		const struct ptab_proc *parent = ptab_lookup(t, cur->ppid);
+		/* A parent younger than its child is a reused pid. */
+		if (!parent || parent == &t->overflow ||
+		    (parent->start_time && cur->start_time &&
+		     parent->start_time > cur->start_time + 1))
+			break;
+		cur = parent;
+	}
+	t->no_evict = false;
+	return n;
+}
+
+size_t ptab_format_ancestry(const struct ptab_proc *const *chain, size_t n, char *buf,
+                            size_t size)
+{
+	static const char arrow[] = " \xe2\x86\x90 ", ellipsis[] = " \xe2\x86\x90 \xe2\x80\xa6";
+	size_t len = 0;
+
+	if (size == 0)
+		return 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char member[PROCFS_COMM_MAX + 32];
+		int m = snprintf(member, sizeof(member), "%s%s[%d]", i ? arrow : "",
+		                 chain[i]->comm[0] ? chain[i]->comm : "?", chain[i]->pid);
+		if (m < 0)
+			break;
+		if (len + (size_t)m + sizeof(ellipsis) > size && i + 1 < n) {
+			if (len + sizeof(ellipsis) <= size) {
+				memcpy(buf + len, ellipsis, sizeof(ellipsis));
+				len += sizeof(ellipsis) - 1;
+			}
+			break;
+		}
+		if (len + (size_t)m + 1 > size)
+			break;
+		memcpy(buf + len, member, (size_t)m + 1);
+		len += (size_t)m;
+	}
+	return len;
+}
+
+/* --- life cycle ------------------------------------------------------------------------ */
+
+int ptab_new(const struct ptab_config *cfg, const struct proc_clock *clock, struct ptab **ret)
+{
+	struct ptab *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->cfg = *cfg;
+	if (!t->cfg.proc_root)
+		t->cfg.proc_root = "/proc";
+	if (t->cfg.max_procs == 0)
+		t->cfg.max_procs = PTAB_DEFAULT_MAX;
+	if (t->cfg.string_budget == 0)
+		t->cfg.string_budget = PTAB_STRING_BUDGET;
+	t->clock = *clock;
+	if (t->clock.ticks_per_s <= 0)
+		t->clock.ticks_per_s = 100;
+	t->max_slots = MIN_SLOTS;
+	while (t->max_slots * 3 < t->cfg.max_procs * 4)
+		t->max_slots *= 2;
+	t->scratch = malloc(sizeof(*t->scratch));
+	if (!t->scratch || rehash(t, MIN_SLOTS) < 0) {
+		ptab_free(t);
+		return -ENOMEM;
+	}
+	*ret = t;
+	return 0;
+}
+
+void ptab_set_clock(struct ptab *t, const struct proc_clock *clock)
+{
+	t->clock = *clock;
+	if (t->clock.ticks_per_s <= 0)
+		t->clock.ticks_per_s = 100;
+}
+
+void ptab_stats(const struct ptab *t, struct ptab_stats *ret)
+{
+	*ret = t->st;
+	ret->procs = t->count;
+	ret->capacity = t->cap;
+}
+
+void ptab_free(struct ptab *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; t->slots && i < t->cap; i++)
+		if (t->slots[i])
+			proc_destroy(t, t->slots[i]);
+	strings_free(t, &t->overflow);
+	free(t->slots);
+	free(t->scratch);
+	free(t);
+}
