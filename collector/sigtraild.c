@@ -33,6 +33,7 @@
 #include "sigtrail/privs.h"
 #include "sigtrail/sigsys.h"
 #include "sigtrail/source.h"
+#include "sigtrail/stopper.h"
 #include "sigtrail/store.h"
 #include "sigtrail/writer.h"
 
@@ -68,18 +69,21 @@ struct daemon {
 	struct assembler *assembler;
 	struct store *store; /* owned by the writer while it runs */
 	struct writer *writer;
-	FILE *tee;               /* --tee: kept records, as auditd log lines */
-	int ready_fd;            /* daemonizing: tells the parent we are up */
-	int64_t last_input_ms;   /* last time the source delivered something */
-	int64_t last_loss_log_s; /* rate limit for loss warnings */
-	uint64_t logged_losses;  /* losses already reported */
-	int lock_fd;             /* flock on <db>.lock: one collector per database */
-	struct store_run run;    /* this run's coverage row */
-	uint32_t start_lost;     /* the kernel's lost counter at start */
-	struct stat db_stat;     /* the database file we opened, to notice a swap */
-	ino_t wal_ino, shm_ino;  /* its -wal and -shm files, while they are ours */
-	int fatal_code;          /* set by the loop's checks: stop with this exit code */
-	bool owns_state;         /* OWNED_RULES_PATH lists our rules and status changes */
+	FILE *tee;                /* --tee: kept records, as auditd log lines */
+	int ready_fd;             /* daemonizing: tells the parent we are up */
+	int64_t last_input_ms;    /* last time the source delivered something */
+	int64_t last_loss_log_s;  /* rate limit for loss warnings */
+	uint64_t logged_losses;   /* losses already reported */
+	int lock_fd;              /* flock on <db>.lock: one collector per database */
+	struct store_run run;     /* this run's coverage row */
+	uint32_t start_lost;      /* the kernel's lost counter at start */
+	struct stat db_stat;      /* the database file we opened, to notice a swap */
+	ino_t wal_ino, shm_ino;   /* its -wal and -shm files, while they are ours */
+	int fatal_code;           /* set by the loop's checks: stop with this exit code */
+	struct st_event *stop_ev; /* who sent the SIGTERM, when the kernel says */
+	char stopped_by[512];     /* ... in words, for the coverage row */
+	int64_t run_start_ms;     /* wall clock at the start of this run */
+	bool owns_state;          /* OWNED_RULES_PATH lists our rules and status changes */
 };
 
 static int64_t mono_ms(void)
@@ -231,6 +235,36 @@ static void reader_counters(struct daemon *d)
 	                         as.feed_errors + as.oom;
 }
 
+/* The audit daemon can ask the kernel who sent it SIGTERM. */
+static void who_stopped(struct daemon *d)
+{
+	uint32_t pid = 0, uid = 0;
+
+	if (d->kind != SRC_UNICAST || stop_signal != SIGTERM ||
+	    ctl_signal_info(d->ctl_fd, &pid, &uid) < 0 || pid == 0)
+		return;
+	d->stop_ev = stopper_event(pid, uid, SIGTERM, wall_ms());
+	if (d->stop_ev) {
+		stopper_describe(d->stop_ev, d->stopped_by, sizeof(d->stopped_by));
+		d->run.stopped_by = d->stopped_by;
+	}
+}
+
+/* After the drain: if the kill that stopped us was not recorded through the
+ * rules (no syscall: a signal from the kernel on someone's behalf, or rules
+ * already gone), record the kernel's answer as the row. */
+static void record_stopper(struct daemon *d)
+{
+	if (!d->stop_ev)
+		return;
+	int r = store_has_signal(d->store, d->stop_ev->pid, (int32_t)getpid(), SIGTERM,
+	                         d->run_start_ms);
+	if (r == 0 && store_insert(d->store, d->stop_ev) > 0)
+		(void)store_commit(d->store);
+	st_event_free(d->stop_ev);
+	d->stop_ev = NULL;
+}
+
 static ino_t ino_of(const char *suffix)
 {
 	char path[PATH_MAX];
@@ -304,6 +338,7 @@ static void teardown(struct daemon *d)
 			d->run.lost_queue = ws.dropped;
 			d->run.pruned_rows = ws.pruned;
 			reader_counters(d);
+			record_stopper(d);
 			if (d->run.id > 0 &&
 			    (r = store_run_update(d->store, &d->run, wall_ms(), "stopped")) < 0)
 				log_error(
@@ -513,6 +548,7 @@ static int setup(struct daemon *d)
 	}
 
 	/* The coverage row of this run; runs that never stopped are closed. */
+	d->run_start_ms = wall_ms();
 	r = store_run_begin(d->store, source_name(d->kind), host[0] ? host : NULL, getpid(),
 	                    wall_ms(), &d->run);
 	if (r < 0) {
@@ -707,7 +743,9 @@ static int run(struct daemon *d, const sigset_t *unblocked)
 	}
 	if (d->fatal_code)
 		return d->fatal_code;
-	log_info("stopping on %s", strsignal(stop_signal));
+	who_stopped(d);
+	log_info("stopping on %s%s%s", strsignal(stop_signal), d->stop_ev ? ": " : "",
+	         d->stop_ev ? d->stopped_by : "");
 	return 0;
 }
 

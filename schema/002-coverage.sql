@@ -24,7 +24,8 @@ CREATE TABLE collector_runs (
 	lost_unparsable  INTEGER NOT NULL DEFAULT 0, -- records or lines that could not be parsed
 	lost_queue       INTEGER NOT NULL DEFAULT 0, -- events dropped because the writer was behind
 	lost_db          INTEGER NOT NULL DEFAULT 0, -- rows SQLite refused (disk full, I/O error)
-	pruned_rows      INTEGER NOT NULL DEFAULT 0  -- rows removed by --retention / --max-db-size
+	pruned_rows      INTEGER NOT NULL DEFAULT 0, -- rows removed by --retention / --max-db-size
+	stopped_by       TEXT                -- who sent the stop signal (AUDIT_SIGNAL_INFO), if known
 );
 
 CREATE VIEW coverage AS
@@ -50,7 +51,8 @@ SELECT
 	r.lost_unparsable,
 	r.lost_queue,
 	r.lost_db,
-	r.pruned_rows
+	r.pruned_rows,
+	r.stopped_by
 FROM collector_runs AS r;
 
 -- Identical signals repeated within a short window (a storm) are one row

@@ -67,6 +67,27 @@ int ctl_status(int fd, struct audit_status *ret)
 	}
 }
 
+int ctl_signal_info(int fd, uint32_t *ret_pid, uint32_t *ret_uid)
+{
+	struct audit_reply rep;
+	int r = audit_request_signal_info(fd);
+
+	if (r < 0)
+		return r;
+	for (;;) {
+		r = get_reply(fd, &rep);
+		if (r < 0)
+			return r;
+		if (rep.type == NLMSG_ERROR && rep.error->error)
+			return rep.error->error;
+		if (rep.type == AUDIT_SIGNAL_INFO) {
+			*ret_pid = (uint32_t)rep.signal_info->pid;
+			*ret_uid = (uint32_t)rep.signal_info->uid;
+			return 0;
+		}
+	}
+}
+
 int ctl_set_enabled(int fd, uint32_t enabled)
 {
 	/* 2 would lock the audit configuration until reboot: never from here. */

@@ -54,8 +54,8 @@ struct store {
 	sqlite3_stmt *seen;     /* dedupe: is (epoch_ms, serial, host) stored? */
 	sqlite3_stmt *bump;     /* coalescing: count + 1 on a row */
 	char *default_host;
-	bool dedupe;            /* import mode, see store_set_dedupe() */
-	int64_t coalesce_ms;    /* 0: every event is its own row */
+	bool dedupe;         /* import mode, see store_set_dedupe() */
+	int64_t coalesce_ms; /* 0: every event is its own row */
 	struct coalesce_slot coalesce[COALESCE_SLOTS];
 	bool in_txn;
 	unsigned pending; /* rows in the open transaction */
@@ -326,11 +326,11 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	    sqlite3_prepare_v3(st->db, "INSERT INTO strings(value) VALUES (?1)", -1,
 	                       SQLITE_PREPARE_PERSISTENT, &st->str_add, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(st->db,
-			       "SELECT 1 FROM signal_rows WHERE epoch_ms = ?1 AND serial = ?2 AND "
-			       "host_s IS ?3 LIMIT 1",
-			       -1, SQLITE_PREPARE_PERSISTENT, &st->seen, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(st->db, "UPDATE signal_rows SET count = count + 1 WHERE id = ?1",
-			       -1, SQLITE_PREPARE_PERSISTENT, &st->bump, NULL) != SQLITE_OK) {
+	                       "SELECT 1 FROM signal_rows WHERE epoch_ms = ?1 AND serial = ?2 AND "
+	                       "host_s IS ?3 LIMIT 1",
+	                       -1, SQLITE_PREPARE_PERSISTENT, &st->seen, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(st->db, "UPDATE signal_rows SET count = count + 1 WHERE id = ?1", -1,
+	                       SQLITE_PREPARE_PERSISTENT, &st->bump, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot prepare statements: %s", path,
 		         sqlite3_errmsg(st->db));
 		r = -EIO;
@@ -362,24 +362,24 @@ static void rollback(struct store *st)
 	st->in_txn = false;
 	st->stats.rows_lost += st->pending;
 	st->pending = 0;
-	intern_clear(st); /* ids created in the transaction are gone */
+	intern_clear(st);                              /* ids created in the transaction are gone */
 	memset(st->coalesce, 0, sizeof(st->coalesce)); /* and so are its rows */
 }
 
 /* The coalescing slot of a single-target event, and whether it matches. */
 static struct coalesce_slot *coalesce_slot(struct store *st, const struct st_event *ev,
-					   bool *ret_match)
+                                           bool *ret_match)
 {
 	const struct st_target *t = &ev->targets[0];
 	uint64_t h = (uint64_t)(uint32_t)ev->pid * 2654435761u ^
-		     (uint64_t)(uint32_t)t->pid * 40503u ^ (uint64_t)(uint32_t)ev->signal * 97u ^
-		     (uint64_t)(uint32_t)ev->syscall;
+	             (uint64_t)(uint32_t)t->pid * 40503u ^ (uint64_t)(uint32_t)ev->signal * 97u ^
+	             (uint64_t)(uint32_t)ev->syscall;
 	struct coalesce_slot *c = &st->coalesce[h % COALESCE_SLOTS];
 
 	*ret_match = c->used && c->sender == ev->pid && c->target == t->pid &&
-		     c->signal == ev->signal && c->syscall == ev->syscall && c->arch == ev->arch &&
-		     c->success == ev->success && c->exit == ev->exit &&
-		     ev->epoch_ms >= c->first_ms && ev->epoch_ms - c->first_ms < st->coalesce_ms;
+	             c->signal == ev->signal && c->syscall == ev->syscall && c->arch == ev->arch &&
+	             c->success == ev->success && c->exit == ev->exit &&
+	             ev->epoch_ms >= c->first_ms && ev->epoch_ms - c->first_ms < st->coalesce_ms;
 	return c;
 }
 
@@ -502,11 +502,16 @@ int store_insert(struct store *st, const struct st_event *ev)
 	}
 	sqlite3_reset(s);
 	if (slot)
-		*slot = (struct coalesce_slot){
-			.sender = ev->pid, .target = ev->targets[0].pid, .signal = ev->signal,
-			.syscall = ev->syscall, .exit = ev->exit, .arch = ev->arch,
-			.success = ev->success, .used = true, .first_ms = ev->epoch_ms,
-			.rowid = sqlite3_last_insert_rowid(st->db)};
+		*slot = (struct coalesce_slot){.sender = ev->pid,
+		                               .target = ev->targets[0].pid,
+		                               .signal = ev->signal,
+		                               .syscall = ev->syscall,
+		                               .exit = ev->exit,
+		                               .arch = ev->arch,
+		                               .success = ev->success,
+		                               .used = true,
+		                               .first_ms = ev->epoch_ms,
+		                               .rowid = sqlite3_last_insert_rowid(st->db)};
 	return (int)rows;
 fail:
 	sqlite3_reset(st->insert);
@@ -552,6 +557,29 @@ void store_set_coalesce_ms(struct store *st, int64_t window_ms)
 {
 	st->coalesce_ms = window_ms > 0 ? window_ms : 0;
 	memset(st->coalesce, 0, sizeof(st->coalesce));
+}
+
+int store_has_signal(struct store *st, int32_t sender_pid, int32_t target_pid, int32_t signal,
+                     int64_t since_ms)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(
+	    st->db,
+	    "SELECT 1 FROM signal_rows WHERE target_pid = ?1 AND sender_pid = ?2 "
+	    "AND signal = ?3 AND epoch_ms >= ?4 LIMIT 1",
+	    -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(s, 1, target_pid);
+		sqlite3_bind_int(s, 2, sender_pid);
+		sqlite3_bind_int(s, 3, signal);
+		sqlite3_bind_int64(s, 4, since_ms);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : sqlite_to_errno(rc);
 }
 
 void store_invalidate_cache(struct store *st)

@@ -27,6 +27,12 @@ int ctl_status(int fd, struct audit_status *ret);
 int ctl_set_enabled(int fd, uint32_t enabled);
 int ctl_set_backlog_limit(int fd, uint32_t limit);
 
+/* Ask the kernel who last sent SIGTERM, SIGHUP, SIGUSR1 or SIGUSR2 to the
+ * audit daemon (AUDIT_SIGNAL_INFO; meaningful only while this process holds
+ * the audit pid). Returns 0 and sets *ret_pid and *ret_uid (pid 0: nobody), or
+ * -errno. */
+int ctl_signal_info(int fd, uint32_t *ret_pid, uint32_t *ret_uid);
+
 /* sigtrail's rules for this machine, and which of them this run added. */
 struct ctl_rules {
 	size_t n;

@@ -61,6 +61,11 @@ void store_set_dedupe(struct store *st, bool on);
  * a row. 0 turns it off. Can't fail. */
 void store_set_coalesce_ms(struct store *st, int64_t window_ms);
 
+/* Is a committed row of `signal` from sender_pid to target_pid at or after
+ * since_ms stored? Returns 1, 0, or -errno. */
+int store_has_signal(struct store *st, int32_t sender_pid, int32_t target_pid, int32_t signal,
+		     int64_t since_ms);
+
 /* Forget cached string ids and coalescing rows, after rows or strings were
  * deleted behind the store's back (prune.c). Can't fail. */
 void store_invalidate_cache(struct store *st);
@@ -85,6 +90,7 @@ struct store_run {
 	uint64_t lost_queue;       /* events dropped with the writer behind */
 	uint64_t lost_db;          /* rows SQLite refused */
 	uint64_t pruned_rows;      /* rows removed by retention or the size cap */
+	const char *stopped_by;    /* who sent the stop signal, or NULL */
 };
 
 /* Close runs that are still open (their daemon died: SIGKILL, power loss)
