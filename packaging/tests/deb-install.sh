@@ -1,0 +1,147 @@
+#!/bin/bash
+# deb-install.sh DEB: the built package, installed for real.
+#
+#   sudo bash packaging/tests/deb-install.sh /tmp/debs/sigtrail_0.1.0_amd64.deb
+#   sudo bash tests/vm/run.sh BUILD_DIR -- bash packaging/tests/deb-install.sh DEB
+#
+# Installs DEB with `dpkg -i` on this machine's filesystem, runs the
+# installed /usr/sbin/sigtraild with the installed configuration against the
+# real kernel, kills a process and finds the row in the installed database;
+# a non-root member of the group sigtrail reads it with sqlite3 (and the
+# sigtrail CLI when the package has it), a non-member cannot; then
+# `dpkg --purge` must leave the file tree as it was before the install.
+# Needs root and a kernel whose audit configuration is not locked (enabled 2:
+# use the guest, second line). Exit 77 (TAP skip) when it cannot run; refuses
+# to run if sigtrail is already installed. TAP output.
+set -u
+export LC_ALL=C
+deb=${1:?usage: deb-install.sh DEB}
+deb=$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")
+db=/var/lib/sigtrail/sigtrail.db
+T=$(mktemp -d)
+daemon='' victim='' installed=0
+n=0 failed=0
+ok() { # DESC CMD...
+	local d=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; failed=1; fi
+}
+is() { # GOT WANT DESC
+	n=$((n + 1))
+	if [ "$1" = "$2" ]; then echo "ok $n - $3"; else
+		echo "not ok $n - $3"
+		printf '#   got: %s\n#   expected: %s\n' "$1" "$2"
+		failed=1
+	fi
+}
+skip_all() { echo "1..0 # SKIP $*"; exit 77; }
+wait_for() { # SECONDS CMD...
+	local tries=$(($1 * 20))
+	shift
+	while ((tries-- > 0)); do "$@" && return 0; sleep 0.05; done
+	"$@"
+}
+cleanup() {
+	[ -n "$victim" ] && kill -9 "$victim" 2>/dev/null
+	if [ -n "$daemon" ]; then kill -TERM "$daemon" 2>/dev/null; wait "$daemon"; fi
+	[ "$installed" = 1 ] && dpkg --purge sigtrail >/dev/null 2>&1
+	[ "$tmpfs" = 1 ] && umount /var/lib/sigtrail 2>/dev/null && rmdir /var/lib/sigtrail 2>/dev/null
+	[ "$failed" = 0 ] || tail -n +1 "$T"/*.log 2>/dev/null | sed 's/^/# /'
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+[ "$(id -u)" = 0 ] || skip_all "needs root"
+[ -f "$deb" ] || { echo "Bail out! no such file: $deb"; exit 1; }
+status=$(auditctl -s 2>/dev/null) || skip_all "no audit support in this kernel"
+[ "$(awk '$1 == "enabled" { print $2 }' <<<"$status")" != 2 ] ||
+	skip_all "audit configuration locked (enabled 2): run in tests/vm/run.sh"
+dpkg -s sigtrail >/dev/null 2>&1 && { echo "Bail out! sigtrail is already installed"; exit 1; }
+[ -e /var/lib/sigtrail ] && { echo "Bail out! /var/lib/sigtrail exists"; exit 1; }
+
+# In the guest of tests/vm/run.sh the root filesystem is the host's, over 9p,
+# which has no shared mmap for SQLite's WAL: give the database directory a
+# tmpfs there, as the guest does for /tmp.
+tmpfs=0
+if [ "$(stat -f -c %T /var/lib)" = v9fs ]; then
+	mkdir /var/lib/sigtrail && mount -t tmpfs -o mode=0755 sigtrail-test /var/lib/sigtrail && tmpfs=1
+	echo "# /var/lib is 9p (guest): /var/lib/sigtrail is a tmpfs for this test"
+fi
+
+# Everything a package install or its maintainer scripts may touch. dpkg's
+# own database and the group files change by design (the group stays).
+snapshot() {
+	find /etc /lib/systemd /usr/lib/systemd /usr/lib/sysusers.d /usr/lib/tmpfiles.d \
+		/usr/sbin /usr/bin /usr/share/man /usr/share/doc /var/lib /run -xdev 2>/dev/null |
+		grep -v -e '^/var/lib/dpkg' -e '^/etc/group-$' -e '^/etc/gshadow-$' \
+			-e '^/etc/ld.so.cache$' -e '^/var/cache' -e '^/run/adduser$' \
+			-e '^/var/lib/sigtrail$' | sort
+}
+snapshot >"$T/before.list"
+echo "1..20"
+
+# --- install ------------------------------------------------------------------
+dpkg -i "$deb" >"$T/dpkg-install.log" 2>&1
+is "$?" 0 "dpkg -i installs the package"
+installed=1
+ok "the group sigtrail exists" getent group sigtrail
+is "$(stat -c '%U:%G %a' /var/lib/sigtrail 2>&1)" "root:sigtrail 2750" \
+	"/var/lib/sigtrail is root:sigtrail, mode 2750 (setgid)"
+ok "the unit is enabled (multi-user.target.wants)" \
+	test -L /etc/systemd/system/multi-user.target.wants/sigtraild.service
+ok "the auditd plugin ships inactive" \
+	grep -qx 'active = no' /etc/audit/plugins.d/sigtrail.conf
+
+# --- the installed daemon, with the installed configuration --------------------
+/usr/sbin/sigtraild --foreground 2>"$T/daemon.log" &
+daemon=$!
+ok "the installed sigtraild is ready" wait_for 20 grep -q 'ready: source' "$T/daemon.log"
+sleep 1000 &
+victim=$!
+bash -c "kill -9 $victim"
+wait "$victim" 2>/dev/null
+row() { [ "$(sqlite3 "$db" "select count(*) from signals where target_pid = $victim and signal = 9" 2>/dev/null)" = 1 ]; }
+ok "the kill lands in $db" wait_for 10 row
+is "$(sqlite3 "$db" "select sender_cmdline from signals where target_pid = $victim")" \
+	"bash -c kill -9 $victim" "with the sender's command line"
+is "$(stat -c '%U:%G %a' "$db")" "root:sigtrail 640" "the database is root:sigtrail 0640"
+
+# A reader: nobody with the group sigtrail added, no passwd change needed.
+gid=$(getent group sigtrail | cut -d: -f3)
+as_reader() { setpriv --reuid=65534 --regid=65534 --groups="$gid" -- "$@"; }
+as_other() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+is "$(as_reader sqlite3 -readonly "$db" "select signal from signals where target_pid = $victim" 2>&1)" \
+	9 "a non-root member of sigtrail reads it with sqlite3 while the daemon runs"
+ok "a non-member cannot" \
+	bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups -- sqlite3 -readonly '$db' 'select 1' >/dev/null 2>&1"
+if [ -x /usr/bin/sigtrail ]; then
+	ok "a member reads it with the sigtrail CLI" \
+		bash -c "setpriv --reuid=65534 --regid=65534 --groups=$gid -- sigtrail who $victim | grep -q SIGKILL"
+else
+	echo "ok $((n += 1)) - # SKIP the package has no sigtrail CLI yet"
+fi
+
+kill -TERM "$daemon"
+wait "$daemon"
+is "$?" 0 "SIGTERM: the daemon exits 0"
+daemon=''
+is "$(auditctl -l -k sigtrail 2>&1)" "No rules" "and removed its rules"
+is "$(as_reader sqlite3 -readonly "$db" "select count(*) from signals where target_pid = $victim" 2>&1)" \
+	1 "a member still reads it once the daemon has stopped"
+victim=''
+
+# --- remove keeps the data; purge leaves nothing ------------------------------
+dpkg --remove sigtrail >"$T/dpkg-remove.log" 2>&1
+is "$?" 0 "dpkg --remove"
+ok "remove keeps the database" test -s "$db"
+dpkg --purge sigtrail >"$T/dpkg-purge.log" 2>&1
+is "$?" 0 "dpkg --purge"
+installed=0
+[ "$tmpfs" = 1 ] && ! [ -e /var/lib/sigtrail/sigtrail.db ] && umount /var/lib/sigtrail &&
+	rmdir /var/lib/sigtrail && tmpfs=0
+ok "purge removes /var/lib/sigtrail and its database" test ! -e /var/lib/sigtrail
+snapshot >"$T/after.list"
+diff "$T/before.list" "$T/after.list" >"$T/tree.diff"
+is "$(cat "$T/tree.diff")" "" "purge leaves the file tree as it was before the install"
+exit "$failed"
