@@ -25,6 +25,7 @@ bool arg_verbose;
 int64_t arg_retention_days;
 int64_t arg_max_db_mb;
 int64_t arg_coalesce_ms = DEFAULT_COALESCE_MS;
+const char *arg_user;
 
 static void usage(FILE *out)
 {
@@ -45,6 +46,8 @@ static void usage(FILE *out)
 	        "      --coalesce MS      identical signals (same sender, target, signal,\n"
 	        "                         syscall, result) within MS ms become one row with a\n"
 	        "                         count (default %d; 0 records every one)\n"
+	        "  -u, --user NAME        after setup, run as user NAME keeping only\n"
+	        "                         CAP_AUDIT_CONTROL (the database is handed to NAME)\n"
 	        "      --tee FILE         also append the kept raw records to FILE\n"
 	        "      --inject-status K=V[,K=V]  testing: pretend the kernel reported this\n"
 	        "                         audit status (enabled, pid, backlog_limit)\n"
@@ -94,6 +97,7 @@ void options_parse(int argc, char **argv)
 	    {"retention", required_argument, NULL, OPT_RETENTION},
 	    {"max-db-size", required_argument, NULL, OPT_MAXSIZE},
 	    {"coalesce", required_argument, NULL, OPT_COALESCE},
+	    {"user", required_argument, NULL, 'u'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -101,7 +105,7 @@ void options_parse(int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:fs:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:fs:u:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			arg_db = optarg;
@@ -120,6 +124,9 @@ void options_parse(int argc, char **argv)
 			break;
 		case OPT_TEE:
 			arg_tee = optarg;
+			break;
+		case 'u':
+			arg_user = optarg;
 			break;
 		case OPT_RETENTION:
 			arg_retention_days = parse_count("--retention", optarg, 1, 36500);

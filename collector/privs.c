@@ -9,7 +9,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 int privs_check(const cap_value_t *caps, size_t n, cap_value_t *ret_missing)
 {
@@ -61,6 +64,21 @@ int privs_drop(const cap_value_t *caps, size_t n)
 out:
 	cap_free(want);
 	return r;
+}
+
+int privs_become_user(const char *name)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) != 0 || !res)
+		return -ENOENT;
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups(0, NULL) < 0 ||
+	    setresgid(pw.pw_gid, pw.pw_gid, pw.pw_gid) < 0 ||
+	    setresuid(pw.pw_uid, pw.pw_uid, pw.pw_uid) < 0)
+		return -errno;
+	/* The effective set was cleared by the uid change; privs_drop() sets it. */
+	return prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 ? -errno : 0;
 }
 
 const char *privs_name(cap_value_t cap)

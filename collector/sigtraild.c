@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <libgen.h>
+#include <pwd.h>
 #include <sys/file.h>
 #include <sysexits.h>
 #include <time.h>
@@ -468,6 +470,35 @@ static void announce_ready(struct daemon *d, int added)
 	}
 }
 
+/* --user: give the files this run writes (database, its WAL, the lock, the
+ * state under /run) to the user, then become it, keeping capabilities. */
+static int hand_over(struct daemon *d, const char *name)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm", ".lock"};
+	struct passwd pw, *res = NULL;
+	char buf[4096], path[PATH_MAX];
+
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) != 0 || !res)
+		return -ENOENT;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", arg_db, suffixes[i]);
+		if (chown(path, pw.pw_uid, pw.pw_gid) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	snprintf(path, sizeof(path), "%s", arg_db);
+	if (chown(dirname(path), pw.pw_uid, pw.pw_gid) < 0)
+		return -errno;
+	if (d->owns_state) {
+		snprintf(path, sizeof(path), "%s", OWNED_RULES_PATH);
+		if (chown(dirname(path), pw.pw_uid, pw.pw_gid) < 0 ||
+		    chown(OWNED_RULES_PATH, pw.pw_uid, pw.pw_gid) < 0)
+			return -errno;
+	}
+	if (d->tee && fchown(fileno(d->tee), pw.pw_uid, pw.pw_gid) < 0)
+		return -errno;
+	return privs_become_user(name);
+}
+
 /* List what this run must undo (rules added, status changed) where a
  * successor finds it if this process dies without its clean stop. */
 static void save_owned_state(struct daemon *d)
@@ -635,6 +666,13 @@ static int setup(struct daemon *d)
 	}
 	writer_set_limits(d->writer, arg_retention_days, arg_max_db_mb * 1024 * 1024);
 
+	if (arg_user) {
+		r = hand_over(d, arg_user);
+		if (r < 0) {
+			log_error("cannot run as user %s: %s", arg_user, strerror(-r));
+			return EX_NOUSER;
+		}
+	}
 	/* From here on only CAP_AUDIT_CONTROL is needed: at exit, to remove the
 	 * rules and restore the status. In stdin mode, nothing. */
 	r = privs_drop(need_control, d->ctl_fd >= 0 ? 1 : 0);

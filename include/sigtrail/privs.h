@@ -14,5 +14,11 @@ int privs_check(const cap_value_t *caps, size_t n, cap_value_t *ret_missing);
  * no_new_privs. Returns 0 or -errno; the caller treats failure as fatal. */
 int privs_drop(const cap_value_t *caps, size_t n);
 
+/* Switch to user `name` (its uid, primary gid, no supplementary groups)
+ * keeping the permitted capabilities (PR_SET_KEEPCAPS), so that a following
+ * privs_drop() can keep CAP_AUDIT_CONTROL. Returns 0, -ENOENT for an unknown
+ * user, or -errno. */
+int privs_become_user(const char *name);
+
 /* "CAP_AUDIT_CONTROL" for CAP_AUDIT_CONTROL, in a static buffer. */
 const char *privs_name(cap_value_t cap);

@@ -1,0 +1,22 @@
+#!/bin/bash
+# user: with --user NAME the daemon runs as that user after setup, keeping
+# only CAP_AUDIT_CONTROL, still records, and still removes its rules and
+# restores the audit state at stop.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+plan 5
+chmod 0755 "$T"
+mkdir -m 0750 "$T/db"
+DB=$T/db/sigtrail.db
+start_daemon --source unicast --user nobody
+status=$(cat "/proc/$DAEMON_PID/status")
+is "$(awk '/^Uid:/ { print $2, $3, $4 }' <<<"$status")" "65534 65534 65534" "runs as nobody"
+is "$(awk '/^CapEff:/ { print $2 }' <<<"$status")" "$(printf '%016x' $((1 << 30)))" \
+	"with CAP_AUDIT_CONTROL only"
+is "$(stat -c %U "$DB")" nobody "the database belongs to nobody"
+start_victim
+"$SIGSEND64" kill "$VICTIM" 15 >/dev/null
+wait_rows 1 "select count(*) from signals where target_pid = $VICTIM"
+stop_daemon
+is "$(q "select signame from signals where target_pid = $VICTIM")" SIGTERM "and records"
+done_testing
