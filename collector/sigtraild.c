@@ -8,7 +8,6 @@
  * and `sqlite3 ./sigtrail.db 'select * from signals'`. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -350,13 +349,15 @@ static void teardown(struct daemon *d)
 	}
 	src_close(d->src); /* unicast: gives the audit pid back */
 	d->src = NULL;
-	if (d->ctl_fd >= 0) {
-		if (d->restore.backlog &&
-		    (r = ctl_set_backlog_limit(d->ctl_fd, d->restore.old_backlog)) < 0)
-			log_error("restoring the audit backlog limit to %u failed: %s",
-			          d->restore.old_backlog, strerror(-r));
-		if (d->restore.enabled && (r = ctl_set_enabled(d->ctl_fd, 0)) < 0)
-			log_error("disabling auditing again failed: %s", strerror(-r));
+	if (d->ctl_fd >= 0 && d->restore.backlog &&
+	    (r = ctl_set_backlog_limit(d->ctl_fd, d->restore.old_backlog)) < 0) {
+		undone = r;
+		log_error("restoring the audit backlog limit to %u failed: %s",
+		          d->restore.old_backlog, strerror(-r));
+	}
+	if (d->ctl_fd >= 0 && d->restore.enabled && (r = ctl_set_enabled(d->ctl_fd, 0)) < 0) {
+		undone = r;
+		log_error("disabling auditing again failed: %s", strerror(-r));
 	}
 	/* Everything undone (with --keep-rules, the rules are the admin's now):
 	 * nothing is left for a successor to clean up. */
@@ -471,7 +472,8 @@ static void announce_ready(struct daemon *d, int added)
 }
 
 /* --user: give the files this run writes (database, its WAL, the lock, the
- * state under /run) to the user, then become it, keeping capabilities. */
+ * state under /run) to the user, then become it, keeping capabilities. All
+ * of them are open already; the user never needs to create a file. */
 static int hand_over(struct daemon *d, const char *name)
 {
 	static const char *const suffixes[] = {"", "-wal", "-shm", ".lock"};
@@ -485,9 +487,8 @@ static int hand_over(struct daemon *d, const char *name)
 		if (chown(path, pw.pw_uid, pw.pw_gid) < 0 && errno != ENOENT)
 			return -errno;
 	}
-	snprintf(path, sizeof(path), "%s", arg_db);
-	if (chown(dirname(path), pw.pw_uid, pw.pw_gid) < 0)
-		return -errno;
+	/* Not the database's directory: it may be shared (/var/lib), and the
+	 * files above are all the daemon opens. */
 	if (d->owns_state) {
 		snprintf(path, sizeof(path), "%s", OWNED_RULES_PATH);
 		if (chown(dirname(path), pw.pw_uid, pw.pw_gid) < 0 ||
