@@ -47,24 +47,31 @@ static int get_reply(int fd, struct audit_reply *rep)
 	return -ETIMEDOUT;
 }
 
+/* After a request: wait for the reply of `type`, or the kernel's error. */
+static int wait_reply(int fd, int type, struct audit_reply *rep)
+{
+	for (;;) {
+		int r = get_reply(fd, rep);
+		if (r < 0)
+			return r;
+		if (rep->type == NLMSG_ERROR && rep->error->error)
+			return rep->error->error;
+		if (rep->type == type)
+			return 0;
+	}
+}
+
 int ctl_status(int fd, struct audit_status *ret)
 {
 	struct audit_reply rep;
 	int r = audit_request_status(fd);
 
+	if (r >= 0)
+		r = wait_reply(fd, AUDIT_GET, &rep);
 	if (r < 0)
 		return r;
-	for (;;) {
-		r = get_reply(fd, &rep);
-		if (r < 0)
-			return r;
-		if (rep.type == NLMSG_ERROR && rep.error->error)
-			return rep.error->error;
-		if (rep.type == AUDIT_GET) {
-			*ret = *rep.status;
-			return 0;
-		}
-	}
+	*ret = *rep.status;
+	return 0;
 }
 
 int ctl_signal_info(int fd, uint32_t *ret_pid, uint32_t *ret_uid)
@@ -72,20 +79,13 @@ int ctl_signal_info(int fd, uint32_t *ret_pid, uint32_t *ret_uid)
 	struct audit_reply rep;
 	int r = audit_request_signal_info(fd);
 
+	if (r >= 0)
+		r = wait_reply(fd, AUDIT_SIGNAL_INFO, &rep);
 	if (r < 0)
 		return r;
-	for (;;) {
-		r = get_reply(fd, &rep);
-		if (r < 0)
-			return r;
-		if (rep.type == NLMSG_ERROR && rep.error->error)
-			return rep.error->error;
-		if (rep.type == AUDIT_SIGNAL_INFO) {
-			*ret_pid = (uint32_t)rep.signal_info->pid;
-			*ret_uid = (uint32_t)rep.signal_info->uid;
-			return 0;
-		}
-	}
+	*ret_pid = (uint32_t)rep.signal_info->pid;
+	*ret_uid = (uint32_t)rep.signal_info->uid;
+	return 0;
 }
 
 int ctl_set_enabled(int fd, uint32_t enabled)
