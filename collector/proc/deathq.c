@@ -1,0 +1,260 @@
+/* deathq.c: the death tracker. Each exit by a signal (of a thread group
+ * leader) is captured at once with what the process table knows about the
+ * process (its command line, start time, namespace, unit), because a moment
+ * later nobody knows it any more; then held for hold_ns while the evidence
+ * that arrives later is remembered in small rings: OOM kills (kernel log),
+ * ANOM_ABEND records (audit), core dump events, and the exits of pid
+ * namespace inits (the kernel reports those after the children it killed).
+ * deathq_pop() hands a death over with the evidence that concerns it.
+ * Exercise it with `meson test -C build proc_deathq`, or live as root with
+ * `tests/proc-kernel/deathwatch`. */
+#include "sigtrail/proc_deathq.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct coredump_seen {
+	int32_t pid;
+	int64_t mono_ns;
+};
+
+struct deathq {
+	struct deathq_config cfg;
+	struct deathq_ready **ring; /* held deaths, oldest first */
+	size_t head, n;
+	struct death_oom ooms[DEATHQ_RECENT];
+	struct death_abend abends[DEATHQ_RECENT];
+	struct death_init_exit inits[DEATHQ_RECENT];
+	struct coredump_seen cores[DEATHQ_RECENT];
+	unsigned n_ooms, n_abends, n_inits, n_cores; /* total seen; slot = n % DEATHQ_RECENT */
+	struct deathq_stats st;
+};
+
+int deathq_new(const struct deathq_config *cfg, struct deathq **ret)
+{
+	struct deathq *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return -ENOMEM;
+	q->cfg = *cfg;
+	if (q->cfg.hold_ns <= 0)
+		q->cfg.hold_ns = (int64_t)DEATHQ_HOLD_MS * 1000000;
+	if (q->cfg.max_pending == 0)
+		q->cfg.max_pending = DEATHQ_MAX_PENDING;
+	q->ring = calloc(q->cfg.max_pending, sizeof(*q->ring));
+	if (!q->ring) {
+		free(q);
+		return -ENOMEM;
+	}
+	*ret = q;
+	return 0;
+}
+
+/* Copy s into r's string buffer at *off; NULL stays NULL. */
+static const char *keep(struct deathq_ready *r, size_t *off, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *dst = r->strbuf + *off;
+	memcpy(dst, s, n);
+	*off += n;
+	return dst;
+}
+
+static size_t size_of(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+/* The death of p (or of an unknown pid when p is NULL), captured now. */
+static struct deathq_ready *capture(const struct ptab_proc *p, const struct proc_ev *ev,
+                                    const struct proc_clock *clk)
+{
+	const char *comm = p && p->comm[0] ? p->comm : NULL;
+	size_t need = p ? size_of(comm) + size_of(p->exe) + size_of(p->cmdline) +
+	                      size_of(p->unit) + size_of(p->container)
+	                : 0;
+	struct deathq_ready *r = calloc(1, sizeof(*r) + need);
+	struct death *d;
+	size_t off = 0;
+
+	if (!r)
+		return NULL;
+	d = &r->death;
+	r->mono_ns = ev->mono_ns;
+	r->exit_code = ev->exit_code;
+	d->pid = ev->tgid;
+	d->signal = proc_ev_death_signal(ev);
+	d->core_dumped = proc_ev_core_dumped(ev);
+	d->epoch_ms = proc_clock_mono_to_epoch_ms(clk, ev->mono_ns);
+	d->exit_parent = ev->parent_tgid;
+	d->uid = -1;
+	if (!p)
+		return r;
+	d->start_time = p->start_time;
+	d->start_guess = p->flags & PTAB_START_GUESS;
+	d->start_epoch_ms = p->start_time ? proc_clock_ticks_to_epoch_ms(clk, p->start_time) : 0;
+	d->ppid = p->ppid;
+	d->uid = p->uid;
+	d->pidns = p->pidns;
+	d->nspid = p->nspid;
+	d->comm = keep(r, &off, comm);
+	d->exe = keep(r, &off, p->exe);
+	d->cmdline = keep(r, &off, p->cmdline);
+	d->unit = keep(r, &off, p->unit);
+	d->container = keep(r, &off, p->container);
+	return r;
+}
+
+static void remember_init_exit(struct deathq *q, const struct ptab_proc *p,
+                               const struct proc_ev *ev, const struct proc_clock *clk)
+{
+	struct death_init_exit *ie = &q->inits[q->n_inits++ % DEATHQ_RECENT];
+
+	q->st.init_exits++;
+	memset(ie, 0, sizeof(*ie));
+	ie->pid = p->pid;
+	ie->pidns = p->pidns;
+	ie->epoch_ms = proc_clock_mono_to_epoch_ms(clk, ev->mono_ns);
+	ie->exit_code = ev->exit_code;
+	memcpy(ie->comm, p->comm, sizeof(ie->comm));
+}
+
+void deathq_on_event(struct deathq *q, struct ptab *t, const struct proc_ev *ev,
+                     const struct proc_clock *clk)
+{
+	const struct ptab_proc *p;
+	struct deathq_ready *r;
+
+	if (ev->kind == PROC_EV_COREDUMP) {
+		q->st.coredumps++;
+		q->cores[q->n_cores++ % DEATHQ_RECENT] =
+		    (struct coredump_seen){.pid = ev->tgid, .mono_ns = ev->mono_ns};
+		return;
+	}
+	if (ev->kind != PROC_EV_EXIT || ev->pid != ev->tgid)
+		return;
+	p = ptab_get(t, ev->tgid);
+	if (p && p->nspid == 1 && p->pid != 1)
+		remember_init_exit(q, p, ev, clk);
+	if (proc_ev_death_signal(ev) == 0)
+		return;
+
+	q->st.deaths++;
+	if (!p)
+		q->st.untracked++;
+	r = capture(p, ev, clk);
+	if (!r) {
+		q->st.dropped++;
+		return;
+	}
+	for (unsigned i = 0; i < DEATHQ_RECENT && i < q->n_cores; i++) {
+		const struct coredump_seen *c = &q->cores[i];
+		if (c->pid == ev->tgid && ev->mono_ns - c->mono_ns < q->cfg.hold_ns * 10)
+			r->death.coredump_event = true;
+	}
+	if (q->n == q->cfg.max_pending) {
+		q->st.dropped++; /* the caller stopped popping: nothing else to do */
+		deathq_ready_free(r);
+		return;
+	}
+	q->ring[(q->head + q->n) % q->cfg.max_pending] = r;
+	q->n++;
+}
+
+void deathq_on_oom(struct deathq *q, const struct oom_kill *k, const struct proc_clock *clk)
+{
+	struct death_oom *o = &q->ooms[q->n_ooms++ % DEATHQ_RECENT];
+
+	q->st.ooms++;
+	o->kill = *k;
+	o->epoch_ms = proc_clock_mono_to_epoch_ms(clk, k->ts_us * 1000);
+}
+
+void deathq_on_abend(struct deathq *q, const struct death_abend *a)
+{
+	q->st.abends++;
+	q->abends[q->n_abends++ % DEATHQ_RECENT] = *a;
+}
+
+static int64_t abs64(int64_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+/* Attach the remembered evidence that concerns r's death. */
+static void gather(struct deathq *q, struct deathq_ready *r)
+{
+	const struct death *d = &r->death;
+	unsigned n;
+
+	n = q->n_ooms < DEATHQ_RECENT ? q->n_ooms : DEATHQ_RECENT;
+	for (unsigned i = 0; i < n && r->n_ooms < DEATHQ_MAX_OOMS; i++)
+		if (q->ooms[i].kill.pid == d->pid &&
+		    abs64(q->ooms[i].epoch_ms - d->epoch_ms) <= DEATH_OOM_WINDOW_MS)
+			r->ooms[r->n_ooms++] = q->ooms[i];
+	n = q->n_abends < DEATHQ_RECENT ? q->n_abends : DEATHQ_RECENT;
+	for (unsigned i = 0; i < n && r->n_abends < DEATHQ_MAX_ABENDS; i++)
+		if (q->abends[i].pid == d->pid &&
+		    abs64(q->abends[i].epoch_ms - d->epoch_ms) <= DEATH_ABEND_WINDOW_MS)
+			r->abends[r->n_abends++] = q->abends[i];
+	/* The init of its namespace: known by the namespace inode, or, when
+	 * the namespace was never read, by being the process that forked it. */
+	n = q->n_inits < DEATHQ_RECENT ? q->n_inits : DEATHQ_RECENT;
+	for (unsigned i = 0; i < n; i++) {
+		const struct death_init_exit *ie = &q->inits[i];
+		bool mine = d->pidns ? ie->pidns == d->pidns : ie->pid == d->ppid;
+		if (!mine || ie->pid == d->pid ||
+		    abs64(ie->epoch_ms - d->epoch_ms) > DEATH_INIT_WINDOW_MS)
+			continue;
+		if (!r->have_init_exit ||
+		    abs64(ie->epoch_ms - d->epoch_ms) < abs64(r->init_exit.epoch_ms - d->epoch_ms))
+			r->init_exit = *ie;
+		r->have_init_exit = true;
+	}
+}
+
+struct deathq_ready *deathq_pop(struct deathq *q, int64_t now_mono_ns)
+{
+	struct deathq_ready *r;
+
+	if (q->n == 0)
+		return NULL;
+	r = q->ring[q->head];
+	/* Over half full (a kill storm): decide the oldest now, with the
+	 * evidence seen so far, rather than risk dropping new deaths. */
+	if (q->n > q->cfg.max_pending / 2 && r->mono_ns + q->cfg.hold_ns > now_mono_ns)
+		r->early = true;
+	if (!r->early && r->mono_ns + q->cfg.hold_ns > now_mono_ns)
+		return NULL;
+	q->ring[q->head] = NULL;
+	q->head = (q->head + 1) % q->cfg.max_pending;
+	q->n--;
+	if (r->early)
+		q->st.early++;
+	gather(q, r);
+	return r;
+}
+
+void deathq_ready_free(struct deathq_ready *r)
+{
+	free(r);
+}
+
+void deathq_stats(const struct deathq *q, struct deathq_stats *ret)
+{
+	*ret = q->st;
+	ret->pending = q->n;
+}
+
+void deathq_free(struct deathq *q)
+{
+	if (!q)
+		return;
+	for (size_t i = 0; i < q->n; i++)
+		free(q->ring[(q->head + i) % q->cfg.max_pending]);
+	free(q->ring);
+	free(q);
+}
