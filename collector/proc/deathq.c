@@ -136,7 +136,10 @@ void deathq_on_event(struct deathq *q, struct ptab *t, const struct proc_ev *ev,
 	}
 	if (ev->kind != PROC_EV_EXIT || ev->pid != ev->tgid)
 		return;
-	p = ptab_get(t, ev->tgid);
+	/* A death whose process was never read (it lived shorter than the
+	 * table's read delay): read the zombie now, while it may still be
+	 * there; it still has its comm, start time and uid. */
+	p = proc_ev_death_signal(ev) ? ptab_lookup(t, ev->tgid) : ptab_get(t, ev->tgid);
 	if (p && p->nspid == 1 && p->pid != 1)
 		remember_init_exit(q, p, ev, clk);
 	if (proc_ev_death_signal(ev) == 0)

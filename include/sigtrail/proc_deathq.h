@@ -66,7 +66,8 @@ int deathq_new(const struct deathq_config *cfg, struct deathq **ret);
 /* Feed one connector event, before ptab_on_event() applies it (the table
  * keeps an exited process for its linger time either way). An exit by a
  * signal of a thread group leader becomes a held death with what the table
- * knows of it; an exit of a pid namespace's init is remembered; a core dump
+ * knows of it (a process the table has not read yet is read now, as the
+ * zombie it is: one /proc read per such death); an exit of a pid namespace's init is remembered; a core dump
  * event marks its process. Can't fail: a death that cannot be allocated, or
  * that finds max_pending deaths held, is counted in dropped. */
 void deathq_on_event(struct deathq *q, struct ptab *t, const struct proc_ev *ev,

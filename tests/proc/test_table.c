@@ -4,6 +4,7 @@
  * ancestry chain and its formatting, and the hash table under churn. */
 #include <errno.h>
 
+#include "sigtrail/proc_extra.h"
 #include "sigtrail/proc_fs.h"
 #include "sigtrail/proc_table.h"
 #include "../unit/tap.h"
@@ -377,6 +378,45 @@ static void test_budget(void)
 	fake_del(5555);
 }
 
+static void test_extra(void)
+{
+	struct ptab *t;
+	struct proc_extra *x = NULL;
+	struct ptab_config cfg = {.proc_root = fake_root, .linger_ns = 5 * S};
+	const int32_t targets[] = {4242, 99999, 1400};
+
+	ptab_new(&cfg, &clk, &t);
+	ptab_seed(t);
+	is_int(proc_extra_build(t, 1400, targets, 3, &x), 0, "extra built");
+	ptab_free(t); /* the extra must not point into the table */
+	is_str(x->sender_ancestry,
+	       "sh[1400] \xe2\x86\x90 cleanup.sh[1390] \xe2\x86\x90 crond[812] \xe2\x86\x90 systemd[1]",
+	       "sender ancestry");
+	is_str(x->sender_unit, "cron.service", "sender unit");
+	ok(x->sender_container == NULL, "sender container none");
+	is_int(x->n_members, 4, "four members");
+	is_str(x->members[1].cmdline, "/bin/bash /opt/cleanup.sh --all", "member cmdline");
+	is_str(x->members[2].comm, "crond", "member comm");
+	is_int(x->members[3].pid, 1, "last member pid 1");
+	is_int(x->n_targets, 3, "three targets");
+	is_str(x->targets[0].cmdline, "nginx: worker process\\x1b[2J", "target cmdline");
+	is_str(x->targets[0].exe, "/usr/sbin/nginx", "target exe");
+	is_int(x->targets[0].start_time, 400, "target start time");
+	is_str(x->targets[0].container, CID, "target container");
+	ok(x->targets[1].pid == 99999 && x->targets[1].cmdline == NULL &&
+	       x->targets[1].start_time == 0,
+	   "an unknown target: pid only");
+	is_str(x->targets[2].unit, "cron.service", "a target that is also the sender");
+	proc_extra_free(x);
+
+	ptab_new(&cfg, &clk, &t);
+	is_int(proc_extra_build(t, 99999, NULL, 0, &x), 0, "unknown sender, no target (ESRCH)");
+	ok(x->sender_ancestry == NULL && x->n_members == 0 && x->n_targets == 0, "empty extra");
+	proc_extra_free(x);
+	proc_extra_free(NULL);
+	ptab_free(t);
+}
+
 int main(void)
 {
 	fake_init();
@@ -385,6 +425,7 @@ int main(void)
 	test_events();
 	test_cap_and_churn();
 	test_budget();
+	test_extra();
 	fake_cleanup();
 	return tap_done();
 }

@@ -1,0 +1,118 @@
+/* extra.c: copies, for one signal event, what the process table knows
+ * about its sender (ancestry with each member's command line, unit,
+ * container) and its targets (exe, command line, start time, unit,
+ * container) into one self-contained allocation, so the writer thread can
+ * store it without touching the table, which belongs to the main loop.
+ * Exercise it with `meson test -C build proc_table` (test_extra) or
+ * `tests/proc-kernel/deathwatch --table PID`. */
+#include "sigtrail/proc_extra.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ANCESTRY_MAX = 2048 }; /* the formatted chain: 16 members of 64-byte comms fit */
+
+/* Two passes over the same code: the first (out NULL) only measures. */
+struct packer {
+	char *out;
+	size_t used;
+};
+
+static const char *pack(struct packer *p, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	const char *at = NULL;
+	if (p->out) {
+		memcpy(p->out + p->used, s, n);
+		at = p->out + p->used;
+	}
+	p->used += n;
+	return at;
+}
+
+static void fill(struct proc_extra *x, struct packer *p, const char *ancestry,
+                 const struct ptab_proc *const *chain, size_t n_chain,
+                 const struct ptab_proc *const *targets, const int32_t *target_pids, size_t n)
+{
+	const struct ptab_proc *sender = n_chain ? chain[0] : NULL;
+
+	x->sender_ancestry = pack(p, n_chain ? ancestry : NULL);
+	x->sender_unit = pack(p, sender ? sender->unit : NULL);
+	x->sender_container = pack(p, sender ? sender->container : NULL);
+	x->n_members = (uint32_t)n_chain;
+	for (size_t i = 0; i < n_chain; i++) {
+		const struct ptab_proc *m = chain[i];
+		x->members[i] = (struct proc_member){
+		    .pid = m->pid,
+		    .start_time = m->start_time,
+		    .comm = pack(p, m->comm[0] ? m->comm : NULL),
+		    .exe = pack(p, m->exe),
+		    .cmdline = pack(p, m->cmdline),
+		};
+	}
+	x->n_targets = (uint32_t)n;
+	for (size_t i = 0; i < n; i++) {
+		const struct ptab_proc *tp = targets[i];
+		x->targets[i] = (struct proc_target_extra){.pid = target_pids[i]};
+		if (!tp)
+			continue;
+		x->targets[i].start_time = tp->start_time;
+		x->targets[i].exe = pack(p, tp->exe);
+		x->targets[i].cmdline = pack(p, tp->cmdline);
+		x->targets[i].unit = pack(p, tp->unit);
+		x->targets[i].container = pack(p, tp->container);
+	}
+}
+
+int proc_extra_build(struct ptab *t, int32_t sender_pid, const int32_t *target_pids, size_t n,
+                     struct proc_extra **ret)
+{
+	const struct ptab_proc *chain[PTAB_MAX_DEPTH];
+	const struct ptab_proc **targets = NULL;
+	char ancestry[ANCESTRY_MAX];
+	size_t n_chain, head = sizeof(struct proc_extra) + n * sizeof(struct proc_target_extra);
+	struct proc_extra *x;
+	struct packer p = {0};
+
+	if (n > 0 && !(targets = calloc(n, sizeof(*targets))))
+		return -ENOMEM;
+	/* Targets first: a lookup may read /proc and add entries, and the
+	 * ancestry below must not be invalidated by later lookups. */
+	for (size_t i = 0; i < n; i++)
+		targets[i] = ptab_lookup(t, target_pids[i]);
+	n_chain = ptab_ancestry(t, sender_pid, chain, PTAB_MAX_DEPTH);
+	ptab_format_ancestry(chain, n_chain, ancestry, sizeof(ancestry));
+	/* Re-get the targets: the ancestry's lookups may have moved the
+	 * table's answer for an unknown pid (its overflow entry). */
+	for (size_t i = 0; i < n; i++)
+		if (targets[i])
+			targets[i] = ptab_get(t, targets[i]->pid);
+
+	/* The first fill() only measures the strings (p.out is NULL). */
+	x = calloc(1, head);
+	if (!x) {
+		free(targets);
+		return -ENOMEM;
+	}
+	fill(x, &p, ancestry, chain, n_chain, targets, target_pids, n);
+	struct proc_extra *full = realloc(x, head + p.used);
+	if (!full) {
+		free(x);
+		free(targets);
+		return -ENOMEM;
+	}
+	x = full;
+	p = (struct packer){.out = (char *)x + head};
+	fill(x, &p, ancestry, chain, n_chain, targets, target_pids, n);
+	free(targets);
+	*ret = x;
+	return 0;
+}
+
+void proc_extra_free(struct proc_extra *x)
+{
+	free(x);
+}

@@ -1,0 +1,50 @@
+/* What the process table adds to one signal event: the sender's ancestry,
+ * unit and container, and for each target its executable, command line,
+ * start time, unit and container. Built on the main loop, where the table
+ * lives, right after the event is assembled; then it travels with the event
+ * to the writer thread, which owns it. One allocation, no pointers into the
+ * table. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sigtrail/proc_table.h"
+
+/* One member of the sender's ancestry (depth = its index in members[]). */
+struct proc_member {
+	int32_t pid;
+	uint64_t start_time; /* clock ticks after boot, 0 unknown */
+	const char *comm;    /* NULL when unknown, as every string here */
+	const char *exe;
+	const char *cmdline;
+};
+
+/* One target of the signal, in the event's target order. */
+struct proc_target_extra {
+	int32_t pid;          /* as asked (a thread id stays as the event had it) */
+	uint64_t start_time;  /* of its process, 0 unknown: the row's target_start_time */
+	const char *exe;
+	const char *cmdline;
+	const char *unit;
+	const char *container;
+};
+
+struct proc_extra {
+	const char *sender_ancestry; /* "sh[1400] ← cleanup.sh[1390] ← ..."; NULL unknown sender */
+	const char *sender_unit;
+	const char *sender_container;
+	uint32_t n_members;                        /* entries in members[] */
+	struct proc_member members[PTAB_MAX_DEPTH]; /* [0] the sender, [1] its parent, ... */
+	uint32_t n_targets;                        /* entries in targets[] */
+	struct proc_target_extra targets[];        /* then the strings */
+};
+
+/* Build the extra of a signal sent by sender_pid to target_pids[0..n)
+ * (n may be 0: ESRCH). Processes not in the table are read from /proc when
+ * they still exist. Returns 0 and sets *ret, or -ENOMEM. */
+int proc_extra_build(struct ptab *t, int32_t sender_pid, const int32_t *target_pids, size_t n,
+                     struct proc_extra **ret);
+
+/* Free it. Accepts NULL. */
+void proc_extra_free(struct proc_extra *x);
