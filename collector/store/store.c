@@ -59,6 +59,7 @@ struct store {
 	struct coalesce_slot coalesce[COALESCE_SLOTS];
 	bool in_txn;
 	unsigned pending; /* rows in the open transaction */
+	unsigned bumped;  /* coalesced events (count + 1) in the open transaction */
 	struct store_stats stats;
 	struct intern_slot intern[INTERN_SLOTS];
 	size_t intern_used, intern_bytes;
@@ -362,6 +363,7 @@ static void rollback(struct store *st)
 	st->in_txn = false;
 	st->stats.rows_lost += st->pending;
 	st->pending = 0;
+	st->bumped = 0;
 	intern_clear(st);                              /* ids created in the transaction are gone */
 	memset(st->coalesce, 0, sizeof(st->coalesce)); /* and so are its rows */
 }
@@ -449,6 +451,7 @@ int store_insert(struct store *st, const struct st_event *ev)
 			if (rc != SQLITE_DONE)
 				goto fail;
 			st->stats.coalesced++;
+			st->bumped++;
 			return 0;
 		}
 	}
@@ -533,6 +536,7 @@ int store_commit(struct store *st)
 	}
 	st->in_txn = false;
 	st->stats.rows_written += st->pending;
+	st->bumped = 0;
 	st->stats.commits++;
 	st->pending = 0;
 	return 0;
@@ -540,7 +544,7 @@ int store_commit(struct store *st)
 
 unsigned store_pending(const struct store *st)
 {
-	return st->pending;
+	return st->pending + st->bumped;
 }
 
 void store_stats(const struct store *st, struct store_stats *ret)

@@ -25,9 +25,10 @@ struct writer {
 	pthread_cond_t wake;
 	struct st_event **ring; /* capacity slots */
 	size_t capacity, head, len;
-	bool stopping;     /* set by writer_stop: drain and exit */	bool idle_waiting;      /* the thread sleeps on `wake` with an empty ring */
-	bool beat_pending;      /* a heartbeat waits in `beat` */
-	struct store_run beat;  /* the reader's counters of the next heartbeat */
+	bool stopping;         /* set by writer_stop: drain and exit */
+	bool idle_waiting;     /* the thread sleeps on `wake` with an empty ring */
+	bool beat_pending;     /* a heartbeat waits in `beat` */
+	struct store_run beat; /* the reader's counters of the next heartbeat */
 	int64_t retention_days, max_bytes, last_prune_ms;
 	struct writer_stats stats;
 };
@@ -47,13 +48,16 @@ static int64_t beat_and_prune(struct writer *w, struct store_run *run)
 	int64_t pruned = 0, now = now_ms();
 	struct timespec wall;
 
-	if ((w->retention_days > 0 || w->max_bytes > 0) && now - w->last_prune_ms >= PRUNE_INTERVAL_MS) {
+	if ((w->retention_days > 0 || w->max_bytes > 0) &&
+	    now - w->last_prune_ms >= PRUNE_INTERVAL_MS) {
 		w->last_prune_ms = now;
 		clock_gettime(CLOCK_REALTIME, &wall);
 		pruned = store_prune(w->st, (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000,
-				     w->retention_days, w->max_bytes);
+		                     w->retention_days, w->max_bytes);
 		if (pruned < 0) {
+			pthread_mutex_lock(&w->lock);
 			w->stats.last_error = (int)pruned;
+			pthread_mutex_unlock(&w->lock);
 			pruned = 0;
 		}
 	}
@@ -67,7 +71,7 @@ static int64_t beat_and_prune(struct writer *w, struct store_run *run)
 	pthread_mutex_unlock(&w->lock);
 	clock_gettime(CLOCK_REALTIME, &wall);
 	(void)store_run_update(w->st, run, (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000,
-			       NULL);
+	                       NULL);
 	return pruned;
 }
 
@@ -81,7 +85,8 @@ static void *writer_main(void *arg)
 		size_t n = 0;
 		bool stop;
 
-		pthread_mutex_lock(&w->lock);		while (w->len == 0 && !w->stopping && !w->beat_pending) {
+		pthread_mutex_lock(&w->lock);
+		while (w->len == 0 && !w->stopping && !w->beat_pending) {
 			if (store_pending(w->st) > 0)
 				break; /* commit below before sleeping */
 			w->idle_waiting = true;
@@ -92,7 +97,8 @@ static void *writer_main(void *arg)
 			batch[n++] = w->ring[w->head];
 			w->head = (w->head + 1) % w->capacity;
 			w->len--;
-		}		stop = w->stopping && w->len == 0;
+		}
+		stop = w->stopping && w->len == 0;
 		bool caught_up = w->len == 0;
 		struct store_run beat = w->beat;
 		bool do_beat = w->beat_pending;
@@ -113,7 +119,8 @@ static void *writer_main(void *arg)
 			int r = store_commit(w->st);
 			if (r < 0)
 				err = r;
-		}		int64_t pruned = 0;
+		}
+		int64_t pruned = 0;
 		if (do_beat)
 			pruned = beat_and_prune(w, &beat);
 

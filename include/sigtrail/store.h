@@ -36,14 +36,15 @@ int store_insert(struct store *st, const struct st_event *ev);
  * transaction are then lost and counted). */
 int store_commit(struct store *st);
 
-/* Rows in the open transaction (0 when none is open). */
+/* Changes in the open transaction, rows and coalesced counts (0 when none
+ * is open): the caller commits when this is not 0. */
 unsigned store_pending(const struct store *st);
 
 struct store_stats {
 	uint64_t rows_written; /* committed */
 	uint64_t rows_lost;    /* rolled back because SQLite refused them */
 	uint64_t commits;
-	uint64_t coalesced;      /* events added to an earlier row's count */
+	uint64_t coalesced; /* events added to an earlier row's count */
 };
 void store_stats(const struct store *st, struct store_stats *ret);
 
@@ -64,7 +65,7 @@ void store_set_coalesce_ms(struct store *st, int64_t window_ms);
 /* Is a committed row of `signal` from sender_pid to target_pid at or after
  * since_ms stored? Returns 1, 0, or -errno. */
 int store_has_signal(struct store *st, int32_t sender_pid, int32_t target_pid, int32_t signal,
-		     int64_t since_ms);
+                     int64_t since_ms);
 
 /* Forget cached string ids and coalescing rows, after rows or strings were
  * deleted behind the store's back (prune.c). Can't fail. */
@@ -97,12 +98,12 @@ struct store_run {
  * as 'crashed' at their last heartbeat, then open a new run. Returns the
  * number of crashed runs closed (>= 0) and sets ret->id, or -errno. */
 int store_run_begin(struct store *st, const char *source, const char *host, int64_t pid,
-		    int64_t now_ms, struct store_run *ret);
+                    int64_t now_ms, struct store_run *ret);
 
 /* Record the counters and a heartbeat (ended NULL) or the end of the run
  * (ended "stopped"). Returns 0 or -errno. */
 int store_run_update(struct store *st, const struct store_run *run, int64_t now_ms,
-		     const char *ended);
+                     const char *ended);
 
 /* --- pruning (prune.c) --- */
 

@@ -26,8 +26,8 @@ int writer_start(struct store *st, size_t capacity, struct writer **ret);
 int writer_push(struct writer *w, struct st_event *ev);
 
 struct writer_stats {
-	uint64_t queued;     /* events accepted */
-	uint64_t pruned;     /* rows deleted by the retention and size limits */
+	uint64_t queued;   /* events accepted */
+	uint64_t pruned;   /* rows deleted by the retention and size limits */
 	uint64_t dropped;  /* events refused because the queue was full */
 	size_t depth;      /* events waiting now */
 	size_t high_water; /* largest depth seen */

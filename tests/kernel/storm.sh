@@ -5,7 +5,7 @@
 # during the storm is recorded exactly.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-plan 4
+plan 5
 start_daemon --source unicast
 chmod 0755 "$T"
 install -d -o 65534 -g 65534 "$T/nobody" || bail "cannot create $T/nobody"
@@ -19,8 +19,11 @@ sleep 2
 start_victim
 "$SIGSEND64" kill "$VICTIM" 9 >"$T/kill"
 wait "$storm"
-stop_daemon
 sent=$(cat "$T/nobody/storm.count")
+_counted() { [ "$(q "select sum(count) from signals where sender_uid = 65534 and signal = 18")" = "$sent" ]; }
+wait_until 3 _counted
+ok "while the daemon runs, the coalesced counts are readable and complete" _counted
+stop_daemon
 stored=$(q "select count(*) || ' ' || sum(count) from signals where sender_uid = 65534 and signal = 18")
 read -r rows total <<<"$stored"
 ok "the storm: $sent kills stored as $rows rows (at most one per second, plus slack)" test "$rows" -le 10
