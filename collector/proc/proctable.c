@@ -46,6 +46,8 @@ struct ptab {
 	struct procfs_info *scratch; /* one /proc read (7 KiB: not on the stack) */
 	struct ptab_proc overflow;   /* ptab_lookup()'s answer when the table is full */
 	bool no_evict;               /* ancestry in progress: keep every entry */
+	int64_t eager_window;        /* start of the current second of eager reads */
+	uint32_t eager_used;         /* eager reads in it */
 };
 
 /* --- strings ---------------------------------------------------------------- */
@@ -343,14 +345,22 @@ static void refresh(struct ptab *t, struct ptab_proc *p)
 	p->flags &= ~(uint32_t)(PTAB_STALE | PTAB_EXEC_UNREAD);
 }
 
-/* Queue p for a read refresh_delay_ns after `now`, or read it now. */
+/* Read p now while this second's eager reads last, else queue it for
+ * refresh_delay_ns after `now`: under a fork storm most processes are gone
+ * by then and cost nothing. */
 static void schedule_read(struct ptab *t, struct ptab_proc *p, int64_t now)
 {
 	p->flags |= PTAB_STALE;
-	if (t->cfg.refresh_delay_ns <= 0)
+	if (now - t->eager_window >= 1000000000 || now < t->eager_window) {
+		t->eager_window = now;
+		t->eager_used = 0;
+	}
+	if (t->cfg.refresh_delay_ns <= 0 || t->eager_used < t->cfg.eager_reads_per_s) {
+		t->eager_used++;
 		refresh(t, p);
-	else
+	} else {
 		q_append(t, p, Q_REFRESH, now + t->cfg.refresh_delay_ns);
+	}
 }
 
 /* A new entry from a /proc read (seed and lookups). */
@@ -476,6 +486,17 @@ int ptab_tick(struct ptab *t, int64_t now_mono_ns, int budget)
 	if (t->cap > MIN_SLOTS && t->count * 8 < t->cap)
 		(void)rehash(t, t->cap / 2); /* on failure the bigger table stays */
 	return reads;
+}
+
+int64_t ptab_next_due(const struct ptab *t)
+{
+	int64_t due = INT64_MAX;
+
+	if (t->refresh.head)
+		due = t->refresh.head->due_mono_ns;
+	if (t->linger.head && t->linger.head->due_mono_ns < due)
+		due = t->linger.head->due_mono_ns;
+	return due;
 }
 
 /* --- lookups -------------------------------------------------------------------------- */

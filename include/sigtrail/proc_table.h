@@ -6,10 +6,15 @@
  *
  * Seeded from /proc at start, then kept current by the proc connector: a
  * fork copies its parent (same program, same command line), an exec is read
- * again from /proc. Reading /proc costs a few syscalls per process, so it
- * may be delayed (refresh_delay_ns): a process that exits sooner (most of a
+ * again from /proc. Reading /proc costs a few syscalls per process: up to
+ * eager_reads_per_s each second are done at once, the rest of a storm are
+ * delayed (refresh_delay_ns), so that a process that exits sooner (most of a
  * fork/exec storm) is never read at all; its start time is then estimated
  * from the fork event's timestamp (to one clock tick).
+ *
+ * Known limit: the connector reports no cgroup moves. A process moved to
+ * another cgroup after its last exec keeps its old unit and container here
+ * (systemd and the container runtimes move a process before they exec it).
  *
  * Single-threaded: the daemon's main loop owns it. The writer thread gets
  * copies (see ptab_describe() and ptab_ancestry()). */
@@ -68,8 +73,9 @@ struct ptab_config {
 	const char *proc_root;    /* "/proc", or a test tree */
 	size_t max_procs;         /* hard cap (0: PTAB_DEFAULT_MAX) */
 	int64_t linger_ns;        /* how long an exited process stays (e.g. 5 s) */
-	int64_t refresh_delay_ns; /* wait this long after fork/exec before reading /proc;
-	                             0 reads at once */
+	int64_t refresh_delay_ns; /* beyond eager_reads_per_s, wait this long after a
+	                             fork/exec before reading /proc; 0: always at once */
+	uint32_t eager_reads_per_s; /* reads done at once each second (0: none) */
 	size_t string_budget;     /* bytes of strings (0: PTAB_STRING_BUDGET) */
 };
 
@@ -112,6 +118,10 @@ void ptab_on_event(struct ptab *t, const struct proc_ev *ev);
  * linger_ns ago. At most `budget` reads, so a storm spreads over several
  * ticks. Returns the reads done. Can't fail. */
 int ptab_tick(struct ptab *t, int64_t now_mono_ns, int budget);
+
+/* When the next delayed read or expiry is due (CLOCK_MONOTONIC ns), so the
+ * caller's loop can wake for it; INT64_MAX when nothing is queued. */
+int64_t ptab_next_due(const struct ptab *t);
 
 /* The process with thread group id `pid`, or NULL. No I/O. */
 const struct ptab_proc *ptab_get(const struct ptab *t, int32_t pid);

@@ -52,6 +52,7 @@ static int arg_events;
 static int32_t arg_table_pid;
 static int64_t arg_hold_ms = DEATHQ_HOLD_MS;
 static int64_t arg_delay_ms = 20;
+static int64_t arg_eager = 2000;
 static int64_t arg_linger_ms = 5000;
 
 struct watch {
@@ -75,7 +76,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "Usage: deathwatch [--db PATH] [--events] [--table PID] [--hold MS] [--delay MS]\n"
-	        "                  [--linger MS] [--kmsg PATH] [--proc PATH]\n"
+	        "                  [--eager N] [--linger MS] [--kmsg PATH] [--proc PATH]\n"
 	        "Print every process death with its cause and the evidence for it.\n\n"
 	        "EXAMPLES\n"
 	        "  sudo deathwatch\n"
@@ -101,6 +102,7 @@ static void parse_args(int argc, char **argv)
 	    {"table", required_argument, NULL, 't'},  {"hold", required_argument, NULL, 'H'},
 	    {"delay", required_argument, NULL, 'D'},  {"linger", required_argument, NULL, 'L'},
 	    {"kmsg", required_argument, NULL, 'k'},   {"proc", required_argument, NULL, 'p'},
+	    {"eager", required_argument, NULL, 'E'},
 	    {"help", no_argument, NULL, 'h'},         {0},
 	};
 	int c;
@@ -113,6 +115,7 @@ static void parse_args(int argc, char **argv)
 		case 'H': arg_hold_ms = number("--hold", optarg, 1, 600000); break;
 		case 'D': arg_delay_ms = number("--delay", optarg, 0, 60000); break;
 		case 'L': arg_linger_ms = number("--linger", optarg, 0, 600000); break;
+		case 'E': arg_eager = number("--eager", optarg, 0, 1000000); break;
 		case 'k': arg_kmsg = optarg; break;
 		case 'p': arg_proc = optarg; break;
 		case 'h': usage(stdout); exit(0);
@@ -255,7 +258,10 @@ static int run(struct watch *w)
 		struct pollfd p[3] = {{.fd = w->conn.fd, .events = POLLIN},
 		                      {.fd = w->kmsg ? w->kmsg->fd : -1, .events = POLLIN},
 		                      {.fd = w->audit_fd, .events = POLLIN}};
-		int r = poll(p, 3, 100);
+		/* Wake for the table's next delayed read, 100 ms at most. */
+		int64_t wait_ns = ptab_next_due(w->table) - proc_clock_mono_ns();
+		int timeout = wait_ns <= 0 ? 0 : wait_ns < 100000000 ? (int)(wait_ns / 1000000) + 1 : 100;
+		int r = poll(p, 3, timeout);
 
 		if (r < 0 && errno != EINTR) {
 			perror("deathwatch: poll");
@@ -329,7 +335,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	proc_clock_sample(&w.clock);
 	pc = (struct ptab_config){.proc_root = arg_proc, .linger_ns = arg_linger_ms * 1000000,
-	                          .refresh_delay_ns = arg_delay_ms * 1000000};
+	                          .refresh_delay_ns = arg_delay_ms * 1000000,
+	                          .eager_reads_per_s = (uint32_t)arg_eager};
 	if (ptab_new(&pc, &w.clock, &w.table) < 0 ||
 	    deathq_new(&(struct deathq_config){.hold_ns = arg_hold_ms * 1000000}, &w.deaths) < 0) {
 		fprintf(stderr, "deathwatch: out of memory\n");

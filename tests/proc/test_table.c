@@ -293,6 +293,34 @@ static void test_events(void)
 	ptab_free(t);
 }
 
+static void test_eager(void)
+{
+	struct ptab *t;
+	struct ptab_stats st;
+	struct ptab_config cfg = {.proc_root = fake_root, .linger_ns = 5 * S,
+	                          .refresh_delay_ns = S / 10, .eager_reads_per_s = 2};
+	int64_t t0 = 2000 * S;
+
+	ptab_new(&cfg, &clk, &t);
+	is_int(ptab_next_due(t), INT64_MAX, "nothing due in an empty table");
+	on(t, PROC_EV_FORK, 1400, 1390, t0, 0); /* 1400 exists in the fake tree */
+	on(t, PROC_EV_FORK, 1390, 812, t0 + 1, 0);
+	on(t, PROC_EV_FORK, 812, 1, t0 + 2, 0);
+	ptab_stats(t, &st);
+	is_int(st.reads, 2, "two reads at once (eager_reads_per_s = 2)");
+	ok(!(ptab_get(t, 1400)->flags & PTAB_STALE), "the first is read");
+	ok(ptab_get(t, 812)->flags & PTAB_STALE, "the third waits");
+	is_int(ptab_next_due(t), t0 + 2 + S / 10, "due refresh_delay_ns after its fork");
+	on(t, PROC_EV_FORK, 4242, 1, t0 + S + 5, 0);
+	ptab_stats(t, &st);
+	is_int(st.reads, 3, "a new second: at once again");
+	ptab_tick(t, t0 + S, 10);
+	ok(!(ptab_get(t, 812)->flags & PTAB_STALE), "the delayed one read when due");
+	on(t, PROC_EV_EXIT, 4242, 0, t0 + S + 6, 0);
+	is_int(ptab_next_due(t), t0 + S + 6 + 5 * S, "then the expiry of the exited one");
+	ptab_free(t);
+}
+
 static void test_cap_and_churn(void)
 {
 	struct ptab *t;
@@ -423,6 +451,7 @@ int main(void)
 	test_parsers();
 	test_seed_and_ancestry();
 	test_events();
+	test_eager();
 	test_cap_and_churn();
 	test_budget();
 	test_extra();

@@ -1,0 +1,48 @@
+#!/bin/bash
+# crash: a program that dereferences NULL dies of SIGSEGV, and one that calls
+# abort() of SIGABRT. Both deaths are `crash`, with the signal and the core
+# flag (a core is allowed: ulimit -c unlimited, in this test's directory), and
+# the kernel's ANOM_ABEND record as evidence when the kernel's audit is on.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+plan 9
+start_deathwatch
+pattern=$(cat /proc/sys/kernel/core_pattern)
+audit_on=0
+if command -v auditctl >/dev/null && [ "$(auditctl -s 2>/dev/null | awk '$1 == "enabled" { print $2 }')" != 0 ]; then
+	audit_on=1
+fi
+cd "$T" || bail "cd $T"
+(ulimit -c unlimited; exec "$DEATHHELP" segv) >"$T/segv.out" 2>&1 &
+segv=$!
+(ulimit -c unlimited; exec "$DEATHHELP" abort) >"$T/abort.out" 2>&1 &
+abrt=$!
+wait "$segv" "$abrt"
+
+line=$(death_of "$segv")
+diag "$line"
+is "$(dfield cause "$line")" crash "NULL dereference: crash"
+is "$(dfield signal "$line")" SIGSEGV "with SIGSEGV"
+if [[ $pattern == /* || $pattern == core* ]]; then
+	is "$(dfield core "$line")" 1 "core dumped (core_pattern $pattern)"
+else
+	diag "core_pattern '$pattern': the core flag depends on its handler"
+	_tap_result 0 "# SKIP core flag with core_pattern '$pattern'"
+fi
+if [ "$audit_on" = 1 ]; then
+	like "$(dfield evidence "$line")" "ANOM_ABEND record [0-9]+: deathhelp\\[$segv\\] SIGSEGV" \
+		"the ANOM_ABEND record is the evidence"
+	ok "its serial is kept" test -n "$(dfield abend_serial "$line")"
+else
+	_tap_result 0 "# SKIP kernel audit is disabled: no ANOM_ABEND record"
+	_tap_result 0 "# SKIP kernel audit is disabled: no ANOM_ABEND serial"
+fi
+is "$(dfield cmdline "$line")" "$DEATHHELP segv" "its command line"
+
+line=$(death_of "$abrt")
+diag "$line"
+is "$(dfield cause "$line")" crash "abort(): crash"
+is "$(dfield signal "$line")" SIGABRT "with SIGABRT"
+stop_deathwatch
+rm -f "$T"/core*
+done_testing
