@@ -278,20 +278,29 @@ static bool same_start(uint64_t a, uint64_t b, bool guessed)
 	return a == b;
 }
 
-/* Copy what a read found into p. */
+/* What an exec changes, and what only a fork can. */
+enum {
+	EXEC_PART = PROCFS_COMM | PROCFS_CMDLINE | PROCFS_EXE | PROCFS_CGROUP,
+	ID_PART = PROCFS_STAT | PROCFS_STATUS | PROCFS_PIDNS,
+};
+
+/* Copy what a read of the parts `asked` found into p; parts not asked keep
+ * their values, parts asked and not found become unknown. */
 static void apply_info(struct ptab *t, struct ptab_proc *p, const struct procfs_info *in,
-                       bool take_ppid)
+                       unsigned asked, bool take_ppid)
 {
 	struct cgroup_info cg;
 	bool have_cg = false;
+	const char *exe = p->exe, *cmdline = p->cmdline;
 
 	if (in->got & PROCFS_STAT) {
 		p->start_time = in->start_time;
 		p->flags &= ~(uint32_t)PTAB_START_GUESS;
-		memcpy(p->comm, in->comm, sizeof(p->comm));
 		if (take_ppid || p->ppid == 0)
 			p->ppid = in->ppid;
 	}
+	if (in->got & (PROCFS_STAT | PROCFS_COMM))
+		memcpy(p->comm, in->comm, sizeof(p->comm));
 	if (in->got & PROCFS_STATUS) {
 		p->uid = in->uid;
 		p->nspid = in->nspid;
@@ -300,67 +309,91 @@ static void apply_info(struct ptab *t, struct ptab_proc *p, const struct procfs_
 		p->pidns = in->pidns;
 	if (in->got & PROCFS_CGROUP)
 		have_cg = cgroup_parse_file(in->cgroup, in->cgroup_len, &cg) >= 0;
-	strings_set(t, p, (in->got & PROCFS_EXE) ? in->exe : NULL,
-	            (in->got & PROCFS_CMDLINE) ? in->cmdline : NULL,
-	            have_cg ? (cg.unit[0] ? cg.unit : NULL) : p->unit,
+	if (asked & PROCFS_EXE)
+		exe = (in->got & PROCFS_EXE) ? in->exe : NULL;
+	if (asked & PROCFS_CMDLINE)
+		cmdline = (in->got & PROCFS_CMDLINE) ? in->cmdline : NULL;
+	strings_set(t, p, exe, cmdline, have_cg ? (cg.unit[0] ? cg.unit : NULL) : p->unit,
 	            have_cg ? (cg.container[0] ? cg.container : NULL) : p->container);
 	if (have_cg)
 		p->runtime = cg.container[0] ? cg.runtime : NULL;
 }
 
-/* Read p from /proc now. A process that is gone keeps what it has. */
-static void refresh(struct ptab *t, struct ptab_proc *p)
+/* Read the parts of p that are due (or `only` those, when not 0) from /proc
+ * now. A process that is gone keeps what it has. */
+static void refresh_parts(struct ptab *t, struct ptab_proc *p, unsigned only)
 {
 	struct procfs_info *in = t->scratch;
+	unsigned what = 0;
 	int r;
 
+	if (p->flags & PTAB_EXEC_UNREAD)
+		what |= EXEC_PART;
+	if (p->flags & PTAB_UNCONFIRMED)
+		what |= ID_PART;
+	if (only)
+		what &= only;
 	if (p->queue == Q_REFRESH)
 		q_remove(t, p);
 	t->st.reads++;
-	r = procfs_read(t->cfg.proc_root, p->pid, PROCFS_ALL, in);
-	if (r == 0 && p->start_time != 0 &&
+	r = what ? procfs_read(t->cfg.proc_root, p->pid, what, in) : -ESRCH;
+	if (r == 0 && (in->got & PROCFS_STAT) && p->start_time != 0 &&
 	    !same_start(p->start_time, in->start_time, p->flags & PTAB_START_GUESS))
 		r = -ESRCH; /* another process has the pid now: ours is gone */
 	if (r < 0) {
 		t->st.reads_gone++;
 		p->flags |= PTAB_PARTIAL;
-		p->flags &= ~(uint32_t)PTAB_STALE;
+		p->flags &= ~(uint32_t)(PTAB_STALE | PTAB_EXEC_UNREAD | PTAB_UNCONFIRMED);
 		return;
 	}
-	/* Exited between the event and the read: a zombie has no exe and
-	 * no command line any more. Keep what the fork copied, if any. */
-	if (in->state == 'Z' || in->state == 'X') {
-		in->got &= ~(unsigned)(PROCFS_EXE | PROCFS_CMDLINE);
-		if (!(p->flags & PTAB_EXEC_UNREAD) && p->exe) {
-			in->got |= PROCFS_EXE;
-			snprintf(in->exe, sizeof(in->exe), "%s", p->exe);
-		}
-		if (!(p->flags & PTAB_EXEC_UNREAD) && p->cmdline) {
-			in->got |= PROCFS_CMDLINE;
-			snprintf(in->cmdline, sizeof(in->cmdline), "%s", p->cmdline);
-		}
+	/* A zombie (it exited after the event) has no exe and no command line
+	 * any more: keep what we had, unless an exec made that wrong. */
+	if ((in->got & PROCFS_STAT) && (in->state == 'Z' || in->state == 'X')) {
+		if (!(p->flags & PTAB_EXEC_UNREAD))
+			what &= ~(unsigned)(PROCFS_EXE | PROCFS_CMDLINE);
 		p->flags |= PTAB_PARTIAL;
 	}
-	apply_info(t, p, in, false);
-	p->flags &= ~(uint32_t)(PTAB_STALE | PTAB_EXEC_UNREAD);
+	apply_info(t, p, in, what, false);
+	if (what & PROCFS_CMDLINE)
+		p->flags &= ~(uint32_t)PTAB_EXEC_UNREAD;
+	if (what & PROCFS_STAT)
+		p->flags &= ~(uint32_t)PTAB_UNCONFIRMED;
+	if (!(p->flags & (PTAB_EXEC_UNREAD | PTAB_UNCONFIRMED)))
+		p->flags &= ~(uint32_t)PTAB_STALE;
 }
 
-/* Read p now while this second's eager reads last, else queue it for
- * refresh_delay_ns after `now`: under a fork storm most processes are gone
- * by then and cost nothing. */
-static void schedule_read(struct ptab *t, struct ptab_proc *p, int64_t now)
+static void refresh(struct ptab *t, struct ptab_proc *p)
 {
-	p->flags |= PTAB_STALE;
+	refresh_parts(t, p, 0);
+}
+
+/* After an exec: read what it changed now, while this second's eager reads
+ * last, else queue it for refresh_delay_ns after `now` (under a fork storm
+ * most processes are gone by then and cost nothing). A confirmation still
+ * due from the fork waits in the queue. */
+static void schedule_exec_read(struct ptab *t, struct ptab_proc *p, int64_t now)
+{
+	p->flags |= PTAB_STALE | PTAB_EXEC_UNREAD;
 	if (now - t->eager_window >= 1000000000 || now < t->eager_window) {
 		t->eager_window = now;
 		t->eager_used = 0;
 	}
 	if (t->cfg.refresh_delay_ns <= 0 || t->eager_used < t->cfg.eager_reads_per_s) {
 		t->eager_used++;
-		refresh(t, p);
+		refresh_parts(t, p, EXEC_PART);
+		if (p->flags & PTAB_STALE)
+			q_append(t, p, Q_REFRESH, now + t->cfg.refresh_delay_ns);
 	} else {
 		q_append(t, p, Q_REFRESH, now + t->cfg.refresh_delay_ns);
 	}
+}
+
+/* After a fork: the copy of the parent is right until the child execs;
+ * confirm its start time, namespace and pid in it later, if it lives. */
+static void schedule_confirm(struct ptab *t, struct ptab_proc *p, int64_t now)
+{
+	p->flags |= PTAB_STALE | PTAB_UNCONFIRMED;
+	q_append(t, p, Q_REFRESH, now + t->cfg.refresh_delay_ns);
 }
 
 /* A new entry from a /proc read (seed and lookups). */
@@ -376,7 +409,7 @@ static struct ptab_proc *insert_read(struct ptab *t, const struct procfs_info *i
 		p->pid = in->pid;
 		p->uid = -1;
 	}
-	apply_info(t, p, in, true);
+	apply_info(t, p, in, PROCFS_ALL, true);
 	return p;
 }
 
@@ -405,7 +438,7 @@ static void ev_fork(struct ptab *t, const struct proc_ev *ev)
 		p->flags |= parent->flags & PTAB_EXEC_UNREAD;
 		strings_set(t, p, parent->exe, parent->cmdline, parent->unit, parent->container);
 	}
-	schedule_read(t, p, ev->mono_ns);
+	schedule_confirm(t, p, ev->mono_ns);
 }
 
 static void ev_exec(struct ptab *t, const struct proc_ev *ev)
@@ -417,14 +450,14 @@ static void ev_exec(struct ptab *t, const struct proc_ev *ev)
 		p = proc_create(t, ev->tgid);
 		if (!p)
 			return;
+		p->flags |= PTAB_UNCONFIRMED; /* its fork was missed: read all of it */
 	}
 	if (p->flags & PTAB_EXITED)
 		return; /* a late event for a pid we already buried */
 	/* The old program's name, path and arguments are wrong now. */
 	p->comm[0] = '\0';
 	strings_set(t, p, NULL, NULL, p->unit, p->container);
-	p->flags |= PTAB_EXEC_UNREAD;
-	schedule_read(t, p, ev->mono_ns);
+	schedule_exec_read(t, p, ev->mono_ns);
 }
 
 static void ev_exit(struct ptab *t, const struct proc_ev *ev)
@@ -460,6 +493,12 @@ void ptab_on_event(struct ptab *t, const struct proc_ev *ev)
 		break;
 	case PROC_EV_EXIT:
 		ev_exit(t, ev);
+		break;
+	case PROC_EV_UID:
+		/* setuid() in any thread changes the process's credentials. */
+		p = t->slots[find_slot(t, ev->tgid)];
+		if (p)
+			p->uid = ev->ruid;
 		break;
 	case PROC_EV_COMM:
 		/* Only the leader's name is the process's comm (/proc/PID/comm). */

@@ -9,13 +9,14 @@
 #include <stdint.h>
 
 enum proc_ev_kind {
-	PROC_EV_OTHER,    /* uid/gid/sid/ptrace changes and anything newer: ignored */
+	PROC_EV_OTHER,    /* gid/sid/ptrace changes and anything newer: ignored */
 	PROC_EV_ACK,      /* the kernel's answer to our subscription; err in exit_code */
 	PROC_EV_FORK,     /* a new task: pid/tgid the child, parent_* the parent */
 	PROC_EV_EXEC,     /* pid/tgid ran execve() */
 	PROC_EV_COMM,     /* pid/tgid changed its comm (prctl PR_SET_NAME) */
 	PROC_EV_COREDUMP, /* pid/tgid starts dumping core (before its exit) */
 	PROC_EV_EXIT,     /* pid/tgid exited; exit_code and parent_* */
+	PROC_EV_UID,      /* pid/tgid changed its uids (setuid() and friends): ruid, euid */
 };
 
 /* One decoded connector event. pid is the task (a thread id for threads),
@@ -32,6 +33,7 @@ struct proc_ev {
 	uint32_t exit_code;   /* EXIT: the kernel's exit_code (wait status); ACK: errno */
 	int32_t exit_signal;  /* EXIT: the signal the parent is sent (SIGCHLD; -1 threads) */
 	char comm[17];        /* COMM: the new name, NUL-terminated (not escaped) */
+	uint32_t ruid, euid;  /* UID: the new real and effective uid */
 };
 
 /* The signal that ended the task (1..64), 0 when it exited normally. */
@@ -53,7 +55,11 @@ static inline int proc_ev_exit_status(const struct proc_ev *ev)
 	return (int)((ev->exit_code >> 8) & 0xff);
 }
 
-enum { CONN_MAX_EVENTS = 16 }; /* events decoded from one datagram at most */
+enum {
+	CONN_MAX_EVENTS = 16, /* events decoded from one datagram at most */
+	CONN_BATCH = 64,      /* datagrams received per system call */
+	CONN_DGRAM_MAX = 1024 /* one proc connector datagram is under 100 bytes */
+};
 
 /* Decode one datagram as recv() returned it (one or more netlink messages,
  * each a cn_msg with one proc_event) into out[0..max). Messages that are not
@@ -72,6 +78,7 @@ struct conn {
 	uint64_t overruns;  /* ENOBUFS: the socket overflowed and events were lost */
 	uint64_t malformed; /* datagrams or messages that could not be decoded */
 	uint32_t seq;       /* sequence number of our next control message */
+	struct conn_batch *batch; /* receive buffers: many datagrams per recvmmsg() */
 };
 
 /* Open the socket, enlarge its receive buffer, join CN_IDX_PROC, subscribe
@@ -87,8 +94,9 @@ int conn_open(struct conn *c);
 /* Called for each event by conn_read(). */
 typedef void (*conn_event_fn)(void *userdata, const struct proc_ev *ev);
 
-/* Read the datagrams waiting now, at most `max`, and hand every decoded
- * event to `fn`. An overrun is counted and reading goes on.
+/* Read the datagrams waiting now, at most `max` (in batches of
+ * CONN_BATCH per system call), and hand every decoded event to `fn`. An
+ * overrun is counted and reading goes on.
  * Returns the number of datagrams read (0: none waiting), or -errno. */
 int conn_read(struct conn *c, int max, conn_event_fn fn, void *userdata);
 

@@ -24,7 +24,8 @@ enum {
 	PROCFS_EXE = 1 << 3,     /* needs ptrace access (CAP_SYS_PTRACE for other users) */
 	PROCFS_CGROUP = 1 << 4,  /* the raw /proc/PID/cgroup text */
 	PROCFS_PIDNS = 1 << 5,   /* inode of ns/pid; needs ptrace access too */
-	PROCFS_ALL = 0x3f,
+	PROCFS_COMM = 1 << 6,    /* the comm file alone (stat has it too, at a higher cost) */
+	PROCFS_ALL = 0x3f,       /* everything but the comm file, which stat covers */
 };
 
 /* One process as read. `got` says which parts were read; the others hold
@@ -35,7 +36,7 @@ struct procfs_info {
 	int32_t ppid;                    /* stat field 4 */
 	char state;                      /* stat field 3: R S D Z X ... */
 	uint64_t start_time;             /* stat field 22: clock ticks after boot */
-	char comm[PROCFS_COMM_MAX];      /* stat field 2, escaped */
+	char comm[PROCFS_COMM_MAX];      /* stat field 2 or the comm file, escaped */
 	int64_t uid;                     /* status Uid (real), -1 unknown */
 	int32_t tgid;                    /* status Tgid: differs from pid for a thread */
 	int32_t nspid;                   /* status NSpid, last value: 1 for a namespace's init */

@@ -7,10 +7,11 @@
  * Seeded from /proc at start, then kept current by the proc connector: a
  * fork copies its parent (same program, same command line), an exec is read
  * again from /proc. Reading /proc costs a few syscalls per process: up to
- * eager_reads_per_s each second are done at once, the rest of a storm are
- * delayed (refresh_delay_ns), so that a process that exits sooner (most of a
- * fork/exec storm) is never read at all; its start time is then estimated
- * from the fork event's timestamp (to one clock tick).
+ * eager_reads_per_s execs each second are read at once, the rest of a storm
+ * (and every fork, which only needs confirming) after refresh_delay_ns, so
+ * that a process that exits sooner (most of a fork/exec storm) is never
+ * read at all; its start time is then estimated from the fork event's
+ * timestamp (to one clock tick).
  *
  * Known limit: the connector reports no cgroup moves. A process moved to
  * another cgroup after its last exec keeps its old unit and container here
@@ -35,11 +36,12 @@ enum {
 
 /* Flags of one process (struct ptab_proc.flags). */
 enum {
-	PTAB_EXITED = 1 << 0,     /* exited; kept until exit_mono_ns + linger */
-	PTAB_STALE = 1 << 1,      /* fields copied from the parent or guessed; a read is due */
-	PTAB_START_GUESS = 1 << 2,/* start_time estimated from the fork event (+-1 tick) */
-	PTAB_PARTIAL = 1 << 3,    /* a read found the process gone: some fields unknown */
-	PTAB_EXEC_UNREAD = 1 << 4,/* exec'd and not read since: exe and cmdline unknown */
+	PTAB_EXITED = 1 << 0,      /* exited; kept until exit_mono_ns + linger */
+	PTAB_STALE = 1 << 1,       /* a read is due (one of the two below) */
+	PTAB_START_GUESS = 1 << 2, /* start_time estimated from the fork event (+-1 tick) */
+	PTAB_PARTIAL = 1 << 3,     /* a read found the process gone: some fields unknown */
+	PTAB_EXEC_UNREAD = 1 << 4, /* exec'd and not read since: comm, exe, cmdline, cgroup */
+	PTAB_UNCONFIRMED = 1 << 5, /* start time, namespace and nspid copied or guessed */
 };
 
 /* One process. Strings are NULL when unknown, else escaped UTF-8. Valid
@@ -48,7 +50,7 @@ struct ptab_proc {
 	int32_t pid;           /* thread group id */
 	int32_t ppid;          /* the parent that forked it (not the reaper it was handed to) */
 	uint64_t start_time;   /* clock ticks after boot (/proc/PID/stat field 22); 0 unknown */
-	int64_t uid;           /* real uid, -1 unknown */
+	int64_t uid;           /* real uid (kept by uid events), -1 unknown */
 	uint64_t pidns;        /* pid namespace inode, 0 unknown */
 	int32_t nspid;         /* pid inside its own pid namespace (1: that namespace's init), 0 unknown */
 	uint32_t flags;        /* PTAB_* */
@@ -73,9 +75,10 @@ struct ptab_config {
 	const char *proc_root;    /* "/proc", or a test tree */
 	size_t max_procs;         /* hard cap (0: PTAB_DEFAULT_MAX) */
 	int64_t linger_ns;        /* how long an exited process stays (e.g. 5 s) */
-	int64_t refresh_delay_ns; /* beyond eager_reads_per_s, wait this long after a
-	                             fork/exec before reading /proc; 0: always at once */
-	uint32_t eager_reads_per_s; /* reads done at once each second (0: none) */
+	int64_t refresh_delay_ns; /* wait this long after a fork (or an exec beyond
+	                             eager_reads_per_s) before reading /proc; 0: execs
+	                             at once, forks at the next ptab_tick() */
+	uint32_t eager_reads_per_s; /* exec reads done at once each second (0: none) */
 	size_t string_budget;     /* bytes of strings (0: PTAB_STRING_BUDGET) */
 };
 

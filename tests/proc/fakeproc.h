@@ -1,7 +1,7 @@
 /* A fake /proc tree for the unit tests of the process table: one directory
  * per process with the files procfs.c reads, written as the kernel writes
- * them (stat with its 52 fields, status with Uid/Tgid/NSpid, a NUL-separated
- * cmdline, exe and ns/pid symlinks, cgroup). */
+ * them (stat with its 52 fields, comm, status with Uid/Tgid/NSpid, a
+ * NUL-separated cmdline, exe and ns/pid symlinks, cgroup). */
 #pragma once
 
 #define _XOPEN_SOURCE_EXTENDED 1
@@ -53,6 +53,8 @@ static void fake_add(const struct fake_proc *p)
 	             "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
 	             p->pid, p->comm, p->state ? p->state : 'S', p->ppid, p->pid, p->pid, p->start);
 	fake_write(dir, "stat", buf, (size_t)n);
+	n = snprintf(buf, sizeof(buf), "%s\n", p->comm);
+	fake_write(dir, "comm", buf, (size_t)n);
 	n = snprintf(buf, sizeof(buf),
 	             "Name:\t%s\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t%d\nNgid:\t0\n"
 	             "Pid:\t%d\nPPid:\t%d\nUid:\t%d\t%d\t%d\t%d\nGid:\t0\t0\t0\t0\n"

@@ -112,9 +112,13 @@ int main(void)
 	one(PROC_EVENT_NONE, ack, 1, 4, &ev, &bad);
 	is_int(ev.kind, PROC_EV_ACK, "ack");
 	is_int(ev.exit_code, 0, "ack err 0");
-	const uint32_t uid[] = {11, 11, 0, 0};
+	const uint32_t uid[] = {11, 11, 1000, 0};
 	one(PROC_EVENT_UID, uid, 4, 16, &ev, &bad);
-	is_int(ev.kind, PROC_EV_OTHER, "uid change is other");
+	is_int(ev.kind, PROC_EV_UID, "uid change");
+	ok(ev.ruid == 1000 && ev.euid == 0, "real and effective uid");
+	const uint32_t gid[] = {11, 11, 5, 5};
+	one(PROC_EVENT_GID, gid, 4, 16, &ev, &bad);
+	is_int(ev.kind, PROC_EV_OTHER, "gid change is other");
 	is_int(bad, 0, "nothing malformed so far");
 
 	/* Two messages in one datagram. */

@@ -299,25 +299,44 @@ static void test_eager(void)
 	struct ptab_stats st;
 	struct ptab_config cfg = {.proc_root = fake_root, .linger_ns = 5 * S,
 	                          .refresh_delay_ns = S / 10, .eager_reads_per_s = 2};
-	int64_t t0 = 2000 * S;
+	int64_t t0 = 5001 * (S / 100); /* 1400 started at tick 5001 */
 
 	ptab_new(&cfg, &clk, &t);
 	is_int(ptab_next_due(t), INT64_MAX, "nothing due in an empty table");
-	on(t, PROC_EV_FORK, 1400, 1390, t0, 0); /* 1400 exists in the fake tree */
+	on(t, PROC_EV_FORK, 1400, 1390, t0, 0); /* these pids exist in the fake tree */
 	on(t, PROC_EV_FORK, 1390, 812, t0 + 1, 0);
 	on(t, PROC_EV_FORK, 812, 1, t0 + 2, 0);
 	ptab_stats(t, &st);
-	is_int(st.reads, 2, "two reads at once (eager_reads_per_s = 2)");
-	ok(!(ptab_get(t, 1400)->flags & PTAB_STALE), "the first is read");
-	ok(ptab_get(t, 812)->flags & PTAB_STALE, "the third waits");
-	is_int(ptab_next_due(t), t0 + 2 + S / 10, "due refresh_delay_ns after its fork");
-	on(t, PROC_EV_FORK, 4242, 1, t0 + S + 5, 0);
+	is_int(st.reads, 0, "forks are not read at once (the copy of the parent is right)");
+	is_int(ptab_next_due(t), t0 + S / 10, "the first fork's confirmation is due");
+	on(t, PROC_EV_EXEC, 1400, 0, t0 + 10, 0);
+	on(t, PROC_EV_EXEC, 1390, 0, t0 + 11, 0);
+	on(t, PROC_EV_EXEC, 812, 0, t0 + 12, 0);
+	ptab_stats(t, &st);
+	is_int(st.reads, 2, "two execs read at once (eager_reads_per_s = 2)");
+	const struct ptab_proc *p = ptab_get(t, 1400);
+	ok(!(p->flags & PTAB_EXEC_UNREAD) && p->cmdline && strcmp(p->comm, "sh") == 0,
+	   "the first exec is read (comm, cmdline)");
+	ok((p->flags & PTAB_UNCONFIRMED) && (p->flags & PTAB_START_GUESS),
+	   "its fork's confirmation (start time, namespace) still waits");
+	ok(ptab_get(t, 812)->flags & PTAB_EXEC_UNREAD, "the third exec waits");
+	is_int(ptab_next_due(t), t0 + 10 + S / 10, "the first's confirmation comes next");
+	on(t, PROC_EV_EXEC, 4242, 0, t0 + S + 20, 0);
 	ptab_stats(t, &st);
 	is_int(st.reads, 3, "a new second: at once again");
 	ptab_tick(t, t0 + S, 10);
 	ok(!(ptab_get(t, 812)->flags & PTAB_STALE), "the delayed one read when due");
-	on(t, PROC_EV_EXIT, 4242, 0, t0 + S + 6, 0);
-	is_int(ptab_next_due(t), t0 + S + 6 + 5 * S, "then the expiry of the exited one");
+	ok(!(p->flags & (PTAB_STALE | PTAB_START_GUESS)) && p->start_time == 5001,
+	   "the confirmation read the exact start time");
+
+	/* uid changes come as events */
+	struct proc_ev u = ev(PROC_EV_UID, 1400, 0, t0 + S + 25, 0);
+	u.ruid = 65534;
+	u.euid = 0;
+	ptab_on_event(t, &u);
+	is_int(p->uid, 65534, "a uid event sets the real uid");
+	on(t, PROC_EV_EXIT, 4242, 0, t0 + S + 30, 0);
+	is_int(ptab_next_due(t), t0 + S + 30 + 5 * S, "then the expiry of the exited one");
 	ptab_free(t);
 }
 
