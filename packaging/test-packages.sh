@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# test-packages.sh OUTDIR: build and test the packages, as CI would.
+#
+#   sudo apt-get install -y $(grep -hv '^#' packaging/deps-debian.txt packaging/deps-packaging.txt)
+#   sudo bash packaging/test-packages.sh /tmp/sigtrail-packages
+#
+#  1. the .deb (build-deb.sh: dpkg-buildpackage, unit suite inside) and
+#     lintian on it: any error or warning fails;
+#  2. the unit, offline: systemd-analyze verify and security (unit-verify.sh);
+#  3. the RPM from `meson dist` (build-rpm.sh: rpmbuild -bb, unit suite in
+#     %check), with its file list and requirements printed;
+#  4. as root: the .deb installed, run against the real kernel and purged
+#     (deb-install.sh), and the auditd plugin with a private auditd
+#     (auditd-plugin.sh): here when this kernel's audit is usable, else in a
+#     guest kernel (tests/vm/run.sh); then the unit under a real systemd in a
+#     guest whose PID 1 is systemd (tests/vm-systemd.sh). SIGTRAIL_PKG_VM=no
+#     skips step 4's guests (they take minutes each under emulation).
+# OUTDIR must be under /tmp (or anywhere the guests can see: see
+# tests/vm/run.sh). Exit status 0 when everything passed.
+set -eu
+src=$(cd "$(dirname "$0")/.." && pwd)
+[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 64; }
+mkdir -p "$1"
+out=$(cd "$1" && pwd)
+cd "$src"
+step() { printf '\n=== %s\n' "$*" >&2; }
+
+step "Debian package"
+rm -rf "$out/deb" && bash packaging/build-deb.sh "$out/deb"
+deb=$(ls "$out"/deb/sigtrail_*.deb)
+step "lintian"
+lintian --fail-on error,warning --pedantic --info "$out"/deb/*.changes
+
+step "systemd unit, offline"
+bash packaging/tests/unit-verify.sh "$deb"
+
+step "RPM"
+rm -rf "$out/rpm" && bash packaging/build-rpm.sh "$out/rpm"
+rpm=$(ls "$out"/rpm/sigtrail-[0-9]*.rpm)
+rpm -qlvp "$rpm"
+rpm -qp --requires "$rpm"
+
+[ "$(id -u)" = 0 ] || { echo "test-packages: the install tests need root" >&2; exit 1; }
+locked=no
+[ "$(auditctl -s 2>/dev/null | awk '$1 == "enabled" { print $2 }')" = 2 ] && locked=yes
+if [ "$locked" = no ]; then
+	step "install, run, purge; auditd plugin (this kernel)"
+	bash packaging/tests/deb-install.sh "$deb"
+	bash packaging/tests/auditd-plugin.sh "$deb"
+fi
+if [ "${SIGTRAIL_PKG_VM:-yes}" = no ]; then
+	echo "test-packages: SIGTRAIL_PKG_VM=no: guest tests skipped" >&2
+	exit 0
+fi
+# The guests mount this tree and OUTDIR; run.sh wants a build directory.
+if [ "$locked" = yes ]; then
+	step "install, run, purge; auditd plugin (guest kernel: this host's audit is locked)"
+	bash tests/vm/run.sh "$out" -- bash -c \
+		"bash packaging/tests/deb-install.sh '$deb' && bash packaging/tests/auditd-plugin.sh '$deb'"
+fi
+step "the unit under systemd (guest kernel, systemd as PID 1)"
+bash packaging/tests/vm-systemd.sh "$out" bash packaging/tests/systemd-unit.sh "$deb"
+echo "test-packages: every packaging test passed" >&2

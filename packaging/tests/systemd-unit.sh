@@ -1,0 +1,130 @@
+#!/bin/bash
+# systemd-unit.sh DEB: the packaged sigtraild.service under a real systemd.
+#
+#   sudo bash packaging/tests/vm-systemd.sh BUILD_DIR bash packaging/tests/systemd-unit.sh DEB
+#
+# Runs where systemd is PID 1 (the guest of vm-systemd.sh; neither this host
+# nor tests/vm/run.sh's guest has it). `dpkg -i DEB` must enable and start
+# the unit; systemd must see it ready (Type=notify) with its status line;
+# inside the sandbox the daemon must record a kill, hold only
+# CAP_AUDIT_CONTROL, run under seccomp with no_new_privs; `systemctl stop`
+# must end it cleanly with its rules removed; after a SIGKILL
+# (Restart=on-failure) systemd must restart it and the successor must undo
+# what the dead one left; `dpkg --purge` must stop it and remove its data.
+# A drop-in sends the daemon's stderr to a file (there is no journal to read
+# in the guest). Exit 77 (TAP skip) without systemd or root. TAP output.
+set -u
+export LC_ALL=C
+deb=${1:?usage: systemd-unit.sh DEB}
+db=/var/lib/sigtrail/sigtrail.db
+log=/run/vmtest/sigtraild.log
+T=$(mktemp -d)
+victim='' installed=0 tmpfs=0
+n=0 failed=0
+ok() {
+	local d=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; failed=1; fi
+}
+is() {
+	n=$((n + 1))
+	if [ "$1" = "$2" ]; then echo "ok $n - $3"; else
+		echo "not ok $n - $3"
+		printf '#   got: %s\n#   expected: %s\n' "$1" "$2"
+		failed=1
+	fi
+}
+skip_all() { echo "1..0 # SKIP $*"; exit 77; }
+wait_for() {
+	local tries=$(($1 * 20))
+	shift
+	while ((tries-- > 0)); do "$@" && return 0; sleep 0.05; done
+	"$@"
+}
+prop() { systemctl show -P "$1" sigtraild.service; }
+cleanup() {
+	[ -n "$victim" ] && kill -9 "$victim" 2>/dev/null
+	[ "$installed" = 1 ] && dpkg --purge sigtrail >/dev/null 2>&1
+	[ "$tmpfs" = 1 ] && umount /var/lib/sigtrail 2>/dev/null && rmdir /var/lib/sigtrail 2>/dev/null
+	rm -rf /run/systemd/system/sigtraild.service.d
+	if [ "$failed" != 0 ]; then
+		tail -n +1 "$log" "$T"/*.log 2>/dev/null | sed 's/^/# /'
+		systemctl status --no-pager sigtraild.service 2>&1 | sed 's/^/# /'
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+[ "$(id -u)" = 0 ] || skip_all "needs root"
+[ -d /run/systemd/system ] || skip_all "systemd is not PID 1 here (use vm-systemd.sh)"
+dpkg -s sigtrail >/dev/null 2>&1 && { echo "Bail out! sigtrail is already installed"; exit 1; }
+if [ "$(stat -f -c %T /var/lib)" = v9fs ]; then # no shared mmap on 9p for SQLite's WAL
+	mkdir /var/lib/sigtrail && mount -t tmpfs -o mode=0755 sigtrail-test /var/lib/sigtrail && tmpfs=1
+fi
+mkdir -p /run/systemd/system/sigtraild.service.d
+printf '[Service]\nStandardError=file:%s\n' "$log" >/run/systemd/system/sigtraild.service.d/vmtest.conf
+echo "1..24"
+
+# --- install: enabled and started where systemd runs ---------------------------
+dpkg -i "$deb" >"$T/dpkg-install.log" 2>&1
+is "$?" 0 "dpkg -i"
+installed=1
+is "$(systemctl is-enabled sigtraild.service)" enabled "the unit is enabled"
+is "$(systemctl is-active sigtraild.service)" active "and started, ready (Type=notify)"
+like_status() { [[ $(prop StatusText) == "recording: source unicast,"* ]]; }
+ok "systemd shows the daemon's STATUS line" like_status
+pid=$(prop MainPID)
+ok "the main pid is sigtraild" test "$(cat "/proc/$pid/comm" 2>/dev/null)" = sigtraild
+
+# --- inside the sandbox --------------------------------------------------------
+sleep 1000 &
+victim=$!
+bash -c "kill -9 $victim"
+wait "$victim" 2>/dev/null
+row() { [ "$(sqlite3 -readonly "$db" "select count(*) from signals where target_pid = $victim and signal = 9" 2>/dev/null)" = 1 ]; }
+ok "a kill lands in $db" wait_for 10 row
+field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
+is "$(field CapEff)" 0000000040000000 "effective capabilities: CAP_AUDIT_CONTROL only"
+is "$(field CapBnd)" 0000000040000000 "bounding set: CAP_AUDIT_CONTROL only"
+is "$(field NoNewPrivs)" 1 "no_new_privs"
+is "$(field Seccomp)" 2 "a seccomp filter"
+is "$(stat -c '%U:%G %a' /var/lib/sigtrail "$db" | tr '\n' ' ')" \
+	"root:sigtrail 2750 root:sigtrail 640 " "directory and database modes"
+gid=$(getent group sigtrail | cut -d: -f3)
+is "$(setpriv --reuid=65534 --regid=65534 --groups="$gid" -- sqlite3 -readonly "$db" \
+	"select signal from signals where target_pid = $victim" 2>&1)" 9 \
+	"a non-root member of sigtrail reads it"
+victim=''
+score=$(systemd-analyze security sigtraild.service 2>/dev/null | sed -n 's/.*Overall exposure level for sigtraild.service: //p')
+echo "# systemd-analyze security (live): $score"
+ok "exposure level OK or better" bash -c "[[ '$score' == *OK* || '$score' == *SAFE* ]]"
+
+# --- stop: clean, within TimeoutStopSec, rules removed ---------------------------
+start=$(date +%s)
+systemctl stop sigtraild.service
+is "$(prop Result):$(prop ExecMainStatus)" success:0 "systemctl stop: exit 0, result success"
+ok "stopped well within TimeoutStopSec (30 s)" test $(($(date +%s) - start)) -lt 15
+is "$(auditctl -l -k sigtrail 2>&1)" "No rules" "its audit rules are removed"
+ok "the stop was logged" grep -q 'stopping on' "$log"
+
+# --- Restart=on-failure, and the successor cleans up ---------------------------
+systemctl start sigtraild.service
+pid=$(prop MainPID)
+kill -9 "$pid"
+restarted() { [ "$(prop NRestarts)" = 1 ] && [ "$(systemctl is-active sigtraild.service)" = active ]; }
+ok "SIGKILL: systemd restarts it (Restart=on-failure, 5 s)" wait_for 20 restarted
+ok "the successor adopted the rules the dead one left (RuntimeDirectoryPreserve)" \
+	grep -q 'left loaded by a collector that did not stop cleanly' "$log"
+systemctl stop sigtraild.service
+is "$(auditctl -l -k sigtrail 2>&1)" "No rules" "after a crash and a restart, no rule is left behind"
+
+# --- purge ------------------------------------------------------------------------
+dpkg --purge sigtrail >"$T/dpkg-purge.log" 2>&1
+is "$?" 0 "dpkg --purge"
+installed=0
+ok "the unit is stopped, disabled and gone" bash -c '! systemctl is-active -q sigtraild.service &&
+	! test -e /etc/systemd/system/multi-user.target.wants/sigtraild.service &&
+	! test -e /lib/systemd/system/sigtraild.service'
+ok "the database is gone" test ! -e "$db"
+exit "$failed"
