@@ -49,7 +49,7 @@ enum {
 	EOE_TIMEOUT_S = 2,
 	TICK_MS = 250,
 	DRAIN_QUIET_MS = 200, /* at stop: input quiet this long means drained */
-	DRAIN_MAX_MS = 3000,
+	DRAIN_MAX_MS = 10000, /* systemd's TimeoutStopSec must be longer */
 	LOSS_LOG_INTERVAL_S = 60,
 	RULE_CHECK_MS = 10000, /* how often to check that our rules are still loaded */
 	HEARTBEAT_MS = 5000,   /* coverage row update; a crash is dated to the last one */
@@ -300,6 +300,14 @@ static void drop_orphan_wal(const struct daemon *d)
 	}
 }
 
+/* Records waiting in the kernel's audit queue (0 when unknown). */
+static unsigned kernel_backlog(struct daemon *d)
+{
+	struct audit_status st;
+
+	return d->ctl_fd >= 0 && ctl_status(d->ctl_fd, &st) == 0 ? st.backlog : 0;
+}
+
 /* Undo, in reverse, whatever setup() did. Safe on a partial setup. */
 static void teardown(struct daemon *d)
 {
@@ -317,14 +325,22 @@ static void teardown(struct daemon *d)
 	}
 	if (d->src && d->assembler) {
 		/* Records already queued in the kernel or the socket belong to
-		 * signals sent before the stop: read until the input is quiet. */
+		 * signals sent before the stop: read until the kernel's queue is
+		 * empty and the socket has been quiet for a moment. */
 		int64_t start = mono_ms(), quiet = start;
-		while (d->kind != SRC_STDIN && mono_ms() - quiet < DRAIN_QUIET_MS &&
-		       mono_ms() - start < DRAIN_MAX_MS) {
+		while (d->kind != SRC_STDIN && mono_ms() - start < DRAIN_MAX_MS) {
 			struct pollfd p = {.fd = src_fd(d->src), .events = POLLIN};
-			if (poll(&p, 1, 50) > 0 && src_read(d->src, on_record, d) > 0)
+			if (poll(&p, 1, 50) > 0 && src_read(d->src, on_record, d) > 0) {
 				quiet = mono_ms();
+				continue;
+			}
+			if (mono_ms() - quiet >= DRAIN_QUIET_MS && kernel_backlog(d) == 0)
+				break;
 		}
+		if (mono_ms() - start >= DRAIN_MAX_MS)
+			log_warn("stopped draining after %d s with %u records still queued in the "
+			         "kernel; they are not recorded",
+			         DRAIN_MAX_MS / 1000, kernel_backlog(d));
 		asm_flush(d->assembler);
 	}
 	if (d->writer) {
@@ -338,6 +354,8 @@ static void teardown(struct daemon *d)
 			d->run.lost_db = ws.store.rows_lost;
 			d->run.lost_queue = ws.dropped;
 			d->run.pruned_rows = ws.pruned;
+			if (d->filter.track_gaps)
+				gaps_settle(&d->filter.gaps); /* the stream has ended */
 			reader_counters(d);
 			record_stopper(d);
 			if (d->run.id > 0 &&
@@ -757,10 +775,11 @@ static int run(struct daemon *d, const sigset_t *unblocked)
 				d->last_input_ms = mono_ms();
 		}
 		int64_t now = mono_ms();
-		/* A stdin source may be a file far in the past: age its events only
-		 * when it has been quiet, or auparse would cut events in half. */
-		if (now - last_age >= 1000 &&
-		    (d->kind != SRC_STDIN || now - d->last_input_ms >= 1000)) {
+		/* libauparse ages an event by its timestamp against the clock. A
+		 * backlogged reader (or a log file from the past) sees only old
+		 * events, and aging them mid-stream would cut them in half (a
+		 * SYSCALL without its OBJ_PID). So age only when input is quiet. */
+		if (now - last_age >= 1000 && now - d->last_input_ms >= 1000) {
 			asm_age(d->assembler);
 			last_age = now;
 		}

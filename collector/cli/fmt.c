@@ -195,7 +195,7 @@ void cli_md_text(FILE *out, const char *s)
 			fputs("&gt;", out);
 		else if (c == '&')
 			fputs("&amp;", out);
-		else if (strchr("\\`*_{}[]()#+-.!|~", c))
+		else if (strchr("\\`*_[]|~", c))
 			fprintf(out, "\\%c", c);
 		else
 			fwrite(p + i, 1, len, out);

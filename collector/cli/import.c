@@ -31,11 +31,11 @@
 #include "sigtrail/store.h"
 
 enum {
-	BATCH_EVENTS = 512,  /* events per transaction */
-	BATCH_MS = 200,      /* or this long, whichever first (the daemon's commit period) */
-	BUSY_RETRIES = 20,   /* a batch retried this often while the database is busy */
-	BUSY_WAIT_MS = 250,  /* between retries */
-	EOE_TIMEOUT_S = 2,   /* as the daemon; only matters for events missing their EOE */
+	BATCH_EVENTS = 512, /* events per transaction */
+	BATCH_MS = 200,     /* or this long, whichever first (the daemon's commit period) */
+	BUSY_RETRIES = 20,  /* a batch retried this often while the database is busy */
+	BUSY_WAIT_MS = 250, /* between retries */
+	EOE_TIMEOUT_S = 2,  /* as the daemon; only matters for events missing their EOE */
 	MAX_INPUTS = 1024,
 };
 
@@ -46,9 +46,9 @@ struct import {
 	struct st_event *batch[BATCH_EVENTS]; /* assembled, not yet committed */
 	size_t n_batch;
 	int64_t batch_started_ms;
-	int error;          /* first -errno from the store: stop */
-	uint64_t events;    /* signal events assembled */
-	uint64_t rows;      /* rows added */
+	int error;           /* first -errno from the store: stop */
+	uint64_t events;     /* signal events assembled */
+	uint64_t rows;       /* rows added */
 	uint64_t duplicates; /* events already in the database */
 	const char *db;
 };
@@ -326,7 +326,11 @@ int cli_import(int argc, char **argv)
 		goto out;
 	}
 	(void)gethostname(host, sizeof(host) - 1);
-	r = store_open(db, host_opt ? host_opt : host[0] ? host : NULL, &im.store, err, sizeof(err));
+	r = store_open(db,
+	               host_opt  ? host_opt
+	               : host[0] ? host
+	                         : NULL,
+	               &im.store, err, sizeof(err));
 	if (r < 0) {
 		log_error("import: %s", err);
 		code = r == -EEXIST || r == -EPROTO ? EX_DATAERR

@@ -25,6 +25,7 @@ static const struct command {
     {"who", cli_who, "who sent signals to a process (by pid or name), with a verdict"},
     {"list", cli_list, "signals in a time window, as a table or JSON"},
     {"export", cli_export, "compliance export: CSV, JSON Lines or one JSON document"},
+    {"report", cli_report, "summary of a period: HTML (with charts) or Markdown"},
     {"import", cli_import, "add existing auditd logs to the database"},
 };
 

@@ -49,3 +49,15 @@ void gaps_see(struct gaps *g, uint64_t serial)
 	uint64_t i = serial - g->base;
 	g->seen[i / 64] |= UINT64_C(1) << (i % 64);
 }
+
+void gaps_settle(struct gaps *g)
+{
+	uint64_t top = 0;
+
+	if (!g->started)
+		return;
+	for (uint64_t i = 0; i < GAPS_WINDOW; i++)
+		if (bit(g, i))
+			top = i;
+	slide(g, g->base + top); /* everything below the highest serial seen */
+}

@@ -24,10 +24,14 @@
 #include "sigtrail/event.h"
 
 enum {
-	NL_BATCH = 32,            /* datagrams per recvmmsg() */
-	NL_MAX_BATCHES = 16,      /* recvmmsg() calls per src_read() */
-	NL_BUF = 10240,           /* > MAX_AUDIT_MESSAGE_LENGTH (8970) + header */
-	RCVBUF = 8 * 1024 * 1024, /* socket buffer: absorbs bursts while we write */
+	NL_BATCH = 32,       /* datagrams per recvmmsg() */
+	NL_MAX_BATCHES = 16, /* recvmmsg() calls per src_read() */
+	NL_BUF = 10240,      /* > MAX_AUDIT_MESSAGE_LENGTH (8970) + header */
+	/* Socket buffer (the kernel doubles it): what absorbs a burst while the
+	 * reader catches up. When it overflows in unicast mode, the kernel
+	 * retries a few times and then drops records without counting them in
+	 * its `lost`; we see ENOBUFS and the serial gaps. */
+	RCVBUF = 32 * 1024 * 1024,
 	LINE_BUF = 2 * ST_MAX_RECORD,
 	REGISTER_TIMEOUT_MS = 2000,
 };

@@ -21,3 +21,7 @@ struct gaps {
  * harmless). Serials below the window (very late, or from before a restart)
  * are ignored. Can't fail. */
 void gaps_see(struct gaps *g, uint64_t serial);
+
+/* At the end of the stream: the serials of the window below the highest one
+ * seen that never arrived, counted as settled. Can't fail. */
+void gaps_settle(struct gaps *g);

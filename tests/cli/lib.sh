@@ -146,3 +146,54 @@ from strings s, (select * from signal_rows order by id limit 1) r
 where s.value in (select v from h);
 SQL
 }
+
+# rich_db PATH: a database that looks like a month on a busy server: 3000
+# rows over 30 days ending now (KILL, TERM, HUP, USR1, INT, STOP from several
+# users and programs to several services, some refused), a hostile command
+# line, and collector runs with a gap and a crashed run that lost events.
+rich_db() {
+	local now_ms=$(($(date +%s) * 1000)) day=86400000
+	fixture_db "$1"
+	add_hostile_rows "$1"
+	sqlite3 "$1" "delete from collector_runs"
+	sqlite3 "$1" <<SQL
+insert or ignore into strings(value) values ('alice'), ('bob'), ('deploy'), ('postgres'),
+	('systemd'), ('supervisord'), ('cron'), ('python3'), ('nginx'), ('java'), ('EPERM'),
+	('/usr/lib/systemd/systemd'), ('/usr/bin/supervisord'), ('/usr/sbin/cron'),
+	('/usr/bin/python3'), ('systemctl stop nginx'), ('/usr/bin/supervisord -c /etc/supervisor.conf'),
+	('/bin/sh -c kill -9 \$(pgrep -f java)'), ('python3 /opt/cleanup.py --force'),
+	('/usr/sbin/CRON -f'), ('<script>alert("xss")</script>');
+create temp table v(k, n, value);
+insert into v select 'user', row_number() over (order by id) - 1, id from strings where value in ('alice', 'bob', 'deploy', 'postgres', 'root');
+insert into v select 'comm', row_number() over (order by id) - 1, id from strings where value in ('systemd', 'supervisord', 'cron', 'python3', 'sh');
+insert into v select 'cmd', row_number() over (order by id) - 1, id from strings where value in ('systemctl stop nginx',
+	'/usr/bin/supervisord -c /etc/supervisor.conf', '/bin/sh -c kill -9 \$(pgrep -f java)',
+	'python3 /opt/cleanup.py --force', '/usr/sbin/CRON -f', '<script>alert("xss")</script>');
+insert into v select 'target', row_number() over (order by id) - 1, id from strings where value in ('nginx', 'postgres', 'java', 'python3', 'sleep');
+with recursive n(i) as (select 0 union all select i + 1 from n where i < 2999)
+insert into signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, signal, success, errno_s,
+	target_arg, sender_pid, sender_ppid, sender_uid, sender_euid, sender_user_s, sender_login_s,
+	sender_comm_s, sender_exe_s, sender_cmdline_s, target_pid, target_uid, target_user_s, target_comm_s, count)
+select $now_ms - 30 * $day + i * (30 * $day / 3000) + (i * 7919) % 600000,
+	2000000 + i, r.host_s, r.arch_s, r.syscall_s,
+	case when i % 7 in (0, 3) then 15 when i % 11 = 0 then 1 when i % 13 = 0 then 10
+	     when i % 17 = 0 then 19 when i % 19 = 0 then 2 else 9 end,
+	case when i % 23 = 0 then 0 else 1 end,
+	case when i % 23 = 0 then (select id from strings where value = 'EPERM') end,
+	10000 + i % 500, 20000 + i % 97, 1, 1000 + i % 5, 1000 + i % 5,
+	(select value from v where k = 'user' and n = i % 5),
+	(select value from v where k = 'user' and n = (i / 3) % 5),
+	(select value from v where k = 'comm' and n = (i * i) % 5), r.sender_exe_s,
+	(select value from v where k = 'cmd' and n = (i * 3) % 6),
+	10000 + i % 500, 0, r.target_user_s,
+	(select value from v where k = 'target' and n = (i / 2) % 5),
+	case when i % 97 = 0 then 25 else 1 end
+from n, (select * from signal_rows order by id limit 1) r;
+insert into collector_runs(started_ms, heartbeat_ms, stopped_ms, ended, source, pid, version,
+	events, rows, lost_kernel, lost_queue)
+values ($now_ms - 31 * $day, $now_ms - 12 * $day, $now_ms - 12 * $day, 'stopped', 'unicast', 811, '0.1.0', 1700, 1800, 0, 0),
+	($now_ms - 10 * $day, $now_ms - 6 * $day, $now_ms - 6 * $day, 'crashed', 'multicast', 912, '0.1.0', 500, 520, 14, 3);
+insert into collector_runs(started_ms, heartbeat_ms, source, pid, version, events, rows)
+values ($now_ms - 6 * $day + 5000, $now_ms - 2000, 'unicast', 1013, '0.1.0', 800, 820);
+SQL
+}

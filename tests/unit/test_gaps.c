@@ -41,5 +41,14 @@ int main(void)
 	for (int i = 0; i < 3; i++)
 		gaps_see(&g, 100010);
 	is_int(g.missing, 100010 - GAPS_WINDOW - 10, "repeats are harmless");
+	g = (struct gaps){0};
+	for (uint64_t s = 1; s <= 500; s++)
+		if (s % 100 != 0)
+			gaps_see(&g, s);
+	gaps_see(&g, 600);
+	is_int(g.missing, 0, "within the window nothing is settled yet");
+	gaps_settle(&g);
+	is_int(g.missing, 5 + 99,
+	       "at the end, what never came below the highest serial is missing");
 	return tap_done();
 }

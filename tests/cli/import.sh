@@ -1,0 +1,93 @@
+#!/bin/bash
+# import.sh: `sigtrail import`: the rows it adds equal the daemon's replay of
+# the same log, importing twice adds nothing (dedupe on host + serial +
+# time, including against rows the daemon recorded live), stdin, errors,
+# and an import while a daemon writes the same database.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LOG=$FIXTURES/kernel.log
+cols="serial, epoch_ms, host, arch, syscall, signal, success, errno, target_arg, sender_pid,
+	sender_ppid, sender_uid, sender_user, sender_comm, sender_exe, sender_cmdline, target_pid,
+	target_uid, target_comm, count"
+
+run_cli import --db "$T/i.db" "$LOG"
+is "$RC" 0 "import: exit 0"
+like "$OUT" "kernel.log: 73 lines, 17 signal events, $((LIVE_ROWS - 1)) rows added, 0 events already stored" "per-file summary"
+like "$OUT" "total: 17 signal events, $((LIVE_ROWS - 1)) rows added to $T/i.db, 0 events were already stored" "total"
+fixture_db "$T/live.db"
+is "$(q "$T/i.db" "select $cols from signals order by serial, target_pid")" \
+	"$(q "$T/live.db" "select $cols from signals order by serial, target_pid")" \
+	"the rows equal the daemon's own replay of the log"
+
+run_cli import --db "$T/i.db" "$LOG"
+is "$RC" 0 "second import: exit 0"
+like "$OUT" "0 rows added, 17 events already stored" "second import: nothing added"
+is "$(q "$T/i.db" 'select count(*) from signals')" "$((LIVE_ROWS - 1))" "second import: row count unchanged"
+run_cli import --db "$T/i.db" "$LOG" "$LOG" - <"$LOG"
+like "$OUT" "total: 51 signal events, 0 rows added to .*, 51 events were already stored" "the same log three times in one run (file, file, stdin): nothing added"
+
+run_cli import --db "$T/live.db" "$LOG"
+like "$OUT" "0 rows added, 17 events already stored" "events the daemon recorded live are not imported again"
+
+run_cli import --db "$T/i.db" --host elsewhere "$LOG"
+like "$OUT" "$((LIVE_ROWS - 1)) rows added" "dedupe is per host: --host elsewhere adds the rows again"
+is "$(q "$T/i.db" "select count(*) from signals where host = 'elsewhere'")" "$((LIVE_ROWS - 1))" "--host names records without node="
+
+run_cli import --db "$T/s.db" - <"$LOG"
+like "$OUT" "^-: 73 lines, 17 signal events, $((LIVE_ROWS - 1)) rows added" "- reads standard input"
+
+run_cli import --db "$T/sig0.db" --include-sig0 "$LOG"
+is "$(q "$T/sig0.db" 'select count(*) from signals where signal = 0')" 1 "--include-sig0 keeps the probe"
+
+# Hostile input: garbage, an oversized line, binary noise; counted, not fatal.
+{ echo "garbage"; head -c 40000 /dev/zero | tr '\0' A; echo; cat "$LOG"; printf 'type=OBJ_PID msg=audit(\x01\xff\n'; } >"$T/hostile.log"
+run_cli import --db "$T/h.db" "$T/hostile.log"
+is "$RC" 0 "hostile input: exit 0"
+like "$OUT" "skipped 1 unparsable and 1 oversized lines, 1 malformed records" "hostile input: every skipped line counted"
+is "$(q "$T/h.db" 'select count(*) from signals')" "$((LIVE_ROWS - 1))" "hostile input: the same rows"
+
+# Errors: nothing is written when an input is missing.
+run_cli import --db "$T/e.db" "$LOG" "$T/missing.log"
+is "$RC" 66 "a missing input: exit 66"
+like "$ERR" "missing.log: No such file or directory" "a missing input: named"
+ok "a missing input: the database is not created" test ! -e "$T/e.db"
+gzip -c "$LOG" >"$T/a.log.gz"
+run_cli import --db "$T/e.db" "$T/a.log.gz"
+is "$RC" 65 "a compressed log: exit 65"
+like "$ERR" "gzip-compressed; use \`zcat .* \| sigtrail import -\`" "a compressed log: says what to do"
+run_cli import --db "$T/e.db" "$T"
+is "$RC" 66 "a directory: exit 66"
+run_cli import --db "$T/e.db"
+is "$RC" 64 "no input: exit 64"
+sqlite3 "$T/other.db" 'create table t(x)'
+run_cli import --db "$T/other.db" "$LOG"
+is "$RC" 65 "another application's database: exit 65"
+is "$(q "$T/other.db" "select group_concat(name) from sqlite_master")" t "another application's database: untouched"
+run_cli import --db /proc/sigtrail/x.db "$LOG"
+is "$RC" 73 "an unwritable database: exit 73"
+cp "$T/i.db" "$T/newer.db"
+sqlite3 "$T/newer.db" 'pragma user_version = 99'
+run_cli import --db "$T/newer.db" "$LOG"
+is "$RC" 65 "a newer schema: exit 65"
+
+# While a daemon writes: sigtraild replays one log slowly into the database
+# (every event its own row: --coalesce 0) while import adds another; then
+# the daemon's events are not imported again.
+shifted() { # the fixture with serials moved by $1, so they are new events
+	awk -v d="$1" '{ match($0, /:[0-9]+\)/); s = substr($0, RSTART + 1, RLENGTH - 2) + d;
+		print substr($0, 1, RSTART) s substr($0, RSTART + RLENGTH - 1) }' "$LOG"
+}
+for i in $(seq 1 30); do shifted $((i * 1000)); done >"$T/daemon.log"
+for i in $(seq 31 60); do shifted $((i * 1000)); done >"$T/other.log"
+(while read -r line; do printf '%s\n' "$line"; case $line in *EOE*) sleep 0.005 ;; esac; done <"$T/daemon.log") |
+	"$SIGTRAILD" --foreground --source stdin --coalesce 0 --db "$T/c.db" 2>"$T/c.log" &
+daemon=$!
+sleep 0.5
+run_cli import --db "$T/c.db" "$T/other.log"
+is "$RC" 0 "import while the daemon writes: exit 0"
+like "$OUT" "$((30 * (LIVE_ROWS - 1))) rows added" "import while the daemon writes: every row added"
+wait "$daemon"
+is "$?" 0 "the daemon was not disturbed"
+is "$(q "$T/c.db" 'select count(*) from signals')" "$((60 * (LIVE_ROWS - 1)))" "every event of both logs, once"
+run_cli import --db "$T/c.db" "$T/daemon.log"
+like "$OUT" "0 rows added, 510 events already stored" "the daemon's events are not imported again"
+done_testing
