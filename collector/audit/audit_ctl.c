@@ -234,7 +234,9 @@ int ctl_rules_install(int fd, struct ctl_rules *rs, bool immutable)
 		return r;
 	for (size_t i = 0; i < rs->n; i++) {
 		if (loaded[i]) {
-			rs->r[i].added = rs->r[i].adopted; /* a crashed collector's: ours */
+			/* Ours if we added it earlier (a periodic re-check) or a
+			 * crashed collector did; anyone else's stays theirs. */
+			rs->r[i].added |= rs->r[i].adopted;
 			continue;
 		}
 		if (immutable) {
