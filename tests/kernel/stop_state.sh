@@ -15,6 +15,9 @@ is "$(audit_status pid)" "$DAEMON_PID" "running: the daemon holds the audit pid"
 is "$(audit_status enabled)" 1 "running: audit enabled"
 ok "running: backlog_limit $(audit_status backlog_limit) >= 8192" test "$(audit_status backlog_limit)" -ge 8192
 
+# Past the daemon's periodic rule check (every 10 s): it must still know
+# which rules it added.
+sleep 11
 for _ in $(seq 20); do
 	"$SIGSEND64" kill "$SINK" 10
 done >"$T/kills"
