@@ -51,8 +51,7 @@ static bool is_container_id(const char *s, size_t n)
  * \xNN-escaped by systemd itself, so a component outside it is not a unit. */
 static bool is_unit_name(struct comp c)
 {
-	static const char *const suffixes[] = {".service", ".scope", ".socket", ".mount",
-	                                       ".swap"};
+	static const char *const suffixes[] = {".service", ".scope", ".socket", ".mount", ".swap"};
 	bool suffix = false;
 
 	if (c.n == 0 || c.n >= CGROUP_UNIT_MAX / 2)
@@ -60,8 +59,8 @@ static bool is_unit_name(struct comp c)
 	for (size_t i = 0; i < c.n; i++) {
 		char ch = c.s[i];
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == ':' || ch == '_' || ch == '.' || ch == '@' ||
-		      ch == '-' || ch == '\\'))
+		      (ch >= '0' && ch <= '9') || ch == ':' || ch == '_' || ch == '.' ||
+		      ch == '@' || ch == '-' || ch == '\\'))
 			return false;
 	}
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
@@ -91,12 +90,9 @@ static const struct {
 	const char *prefix;
 	const char *runtime; /* NULL: not a container */
 } scope_prefixes[] = {
-    {"crio-conmon-", NULL},
-    {"libpod-conmon-", NULL},
-    {"docker-", "docker"},
-    {"cri-containerd-", "containerd"},
-    {"crio-", "crio"},
-    {"libpod-", "podman"},
+    {"crio-conmon-", NULL}, {"libpod-conmon-", NULL},
+    {"docker-", "docker"},  {"cri-containerd-", "containerd"},
+    {"crio-", "crio"},      {"libpod-", "podman"},
 };
 
 /* A container id in component c, given the components before it (parent

@@ -20,10 +20,8 @@ void proc_clock_sample(struct proc_clock *ret)
 {
 	/* Read the wall clock between two reads of the other clock and take
 	 * the midpoint, so a preemption between the calls costs at most half. */
-	int64_t m0 = ns_of(CLOCK_MONOTONIC), r = ns_of(CLOCK_REALTIME),
-		m1 = ns_of(CLOCK_MONOTONIC);
-	int64_t b0 = ns_of(CLOCK_BOOTTIME), r2 = ns_of(CLOCK_REALTIME),
-		b1 = ns_of(CLOCK_BOOTTIME);
+	int64_t m0 = ns_of(CLOCK_MONOTONIC), r = ns_of(CLOCK_REALTIME), m1 = ns_of(CLOCK_MONOTONIC);
+	int64_t b0 = ns_of(CLOCK_BOOTTIME), r2 = ns_of(CLOCK_REALTIME), b1 = ns_of(CLOCK_BOOTTIME);
 	long hz = sysconf(_SC_CLK_TCK);
 
 	ret->real_minus_mono_ns = r - (m0 + (m1 - m0) / 2);

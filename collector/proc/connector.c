@@ -42,7 +42,7 @@ struct proc_input_v66 {
 
 /* The events the process table and the death tracker use. */
 #define WANTED_EVENTS                                                                              \
-	(PROC_EVENT_FORK | PROC_EVENT_EXEC | PROC_EVENT_UID | PROC_EVENT_COMM |                      \
+	(PROC_EVENT_FORK | PROC_EVENT_EXEC | PROC_EVENT_UID | PROC_EVENT_COMM |                    \
 	 PROC_EVENT_COREDUMP | PROC_EVENT_EXIT)
 
 /* Offsets in struct proc_event: what(4) cpu(4) timestamp_ns(8) data. */
@@ -293,8 +293,10 @@ int conn_read(struct conn *c, int max, conn_event_fn fn, void *userdata)
 	while (n < max) {
 		unsigned want = (unsigned)(max - n) < CONN_BATCH ? (unsigned)(max - n) : CONN_BATCH;
 		for (unsigned i = 0; i < want; i++) {
-			b->iov[i] = (struct iovec){.iov_base = b->buf[i], .iov_len = CONN_DGRAM_MAX};
-			b->msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &b->iov[i], .msg_iovlen = 1}};
+			b->iov[i] =
+			    (struct iovec){.iov_base = b->buf[i], .iov_len = CONN_DGRAM_MAX};
+			b->msgs[i] =
+			    (struct mmsghdr){.msg_hdr = {.msg_iov = &b->iov[i], .msg_iovlen = 1}};
 		}
 		int got = recvmmsg(c->fd, b->msgs, want, MSG_DONTWAIT, NULL);
 		if (got < 0) {

@@ -73,8 +73,8 @@ static struct deathq_ready *capture(const struct ptab_proc *p, const struct proc
                                     const struct proc_clock *clk)
 {
 	const char *comm = p && p->comm[0] ? p->comm : NULL;
-	size_t need = p ? size_of(comm) + size_of(p->exe) + size_of(p->cmdline) +
-	                      size_of(p->unit) + size_of(p->container)
+	size_t need = p ? size_of(comm) + size_of(p->exe) + size_of(p->cmdline) + size_of(p->unit) +
+	                      size_of(p->container)
 	                : 0;
 	struct deathq_ready *r = calloc(1, sizeof(*r) + need);
 	struct death *d;

@@ -100,8 +100,7 @@ static const char *row_mismatch(const struct death *d, const struct death_signal
 /* The newest row that can explain the death; rows ruled out for pid reuse
  * are counted in *ret_reused (the newest in *ret_reused_row). */
 static const struct death_signal_row *best_row(const struct death *d,
-                                               const struct death_candidates *c,
-                                               size_t *ret_reused,
+                                               const struct death_candidates *c, size_t *ret_reused,
                                                const struct death_signal_row **ret_reused_row,
                                                const char **ret_why)
 {
@@ -111,7 +110,8 @@ static const struct death_signal_row *best_row(const struct death *d,
 	*ret_reused_row = NULL;
 	for (size_t i = 0; i < c->n_rows; i++) {
 		const struct death_signal_row *r = &c->rows[i];
-		if (!r->success || r->signal != d->signal || r->epoch_ms > d->epoch_ms + DEATH_SKEW_MS ||
+		if (!r->success || r->signal != d->signal ||
+		    r->epoch_ms > d->epoch_ms + DEATH_SKEW_MS ||
 		    r->epoch_ms < d->epoch_ms - DEATH_SIGNAL_BEFORE_MS)
 			continue;
 		const char *why = row_mismatch(d, r);
@@ -136,8 +136,8 @@ static void say_row(struct text *t, const struct death *d, const struct death_si
 	    r->sender_comm ? r->sender_comm : "?", r->sender_pid);
 	say_delta(t, r->epoch_ms, d->epoch_ms);
 	if (r->target_start_time && d->start_time)
-		say(t, ", target start time %llu matches%s", (unsigned long long)r->target_start_time,
-		    d->start_guess ? " (+-1 tick)" : "");
+		say(t, ", target start time %llu matches%s",
+		    (unsigned long long)r->target_start_time, d->start_guess ? " (+-1 tick)" : "");
 	else if (d->start_epoch_ms)
 		say(t, ", sent after the process started");
 	else
@@ -159,10 +159,10 @@ static const struct death_oom *find_oom(const struct death *d, const struct deat
 
 	for (size_t i = 0; i < c->n_ooms; i++) {
 		const struct death_oom *o = &c->ooms[i];
-		if (o->kill.pid != d->pid ||
-		    abs64(o->epoch_ms - d->epoch_ms) > DEATH_OOM_WINDOW_MS)
+		if (o->kill.pid != d->pid || abs64(o->epoch_ms - d->epoch_ms) > DEATH_OOM_WINDOW_MS)
 			continue;
-		if (!best || abs64(o->epoch_ms - d->epoch_ms) < abs64(best->epoch_ms - d->epoch_ms)) {
+		if (!best ||
+		    abs64(o->epoch_ms - d->epoch_ms) < abs64(best->epoch_ms - d->epoch_ms)) {
 			best = o;
 			*ret_index = (int)i;
 		}
@@ -170,8 +170,8 @@ static const struct death_oom *find_oom(const struct death *d, const struct deat
 	return best;
 }
 
-static const struct death_abend *find_abend(const struct death *d,
-                                            const struct death_candidates *c, int *ret_index)
+static const struct death_abend *find_abend(const struct death *d, const struct death_candidates *c,
+                                            int *ret_index)
 {
 	for (size_t i = 0; i < c->n_abends; i++) {
 		const struct death_abend *a = &c->abends[i];
@@ -222,7 +222,8 @@ static const char *kernel_meaning(int sig)
 {
 	switch (sig) {
 	case SIGKILL:
-		return "cgroup.kill, a seccomp kill, a hard resource limit, or a sender audit missed";
+		return "cgroup.kill, a seccomp kill, a hard resource limit, or a sender audit "
+		       "missed";
 	case SIGPIPE:
 		return "it wrote to a pipe or socket whose reader had gone";
 	case SIGXCPU:

@@ -164,8 +164,9 @@ static void remove_slot(struct ptab *t, size_t i)
 
 static void q_remove(struct ptab *t, struct ptab_proc *p)
 {
-	struct queue *q = p->queue == Q_REFRESH ? &t->refresh : p->queue == Q_LINGER ? &t->linger
-	                                                                             : NULL;
+	struct queue *q = p->queue == Q_REFRESH  ? &t->refresh
+	                  : p->queue == Q_LINGER ? &t->linger
+	                                         : NULL;
 	if (!q)
 		return;
 	if (p->q_prev)
@@ -239,8 +240,7 @@ static struct ptab_proc *proc_create(struct ptab *t, int32_t pid)
 		}
 		forget(t, t->linger.head); /* the oldest dead first */
 	}
-	if ((t->count + 1) * 4 > t->cap * 3 && t->cap < t->max_slots &&
-	    rehash(t, t->cap * 2) < 0) {
+	if ((t->count + 1) * 4 > t->cap * 3 && t->cap < t->max_slots && rehash(t, t->cap * 2) < 0) {
 		t->st.full++;
 		return NULL;
 	}
@@ -504,8 +504,8 @@ void ptab_on_event(struct ptab *t, const struct proc_ev *ev)
 		/* Only the leader's name is the process's comm (/proc/PID/comm). */
 		p = t->slots[find_slot(t, ev->tgid)];
 		if (p && ev->pid == ev->tgid)
-			decode_escape_bytes((const unsigned char *)ev->comm, strlen(ev->comm), p->comm,
-			                    sizeof(p->comm));
+			decode_escape_bytes((const unsigned char *)ev->comm, strlen(ev->comm),
+			                    p->comm, sizeof(p->comm));
 		break;
 	default:
 		break;
@@ -619,8 +619,7 @@ size_t ptab_ancestry(struct ptab *t, int32_t pid, const struct ptab_proc **out, 
 	return n;
 }
 
-size_t ptab_format_ancestry(const struct ptab_proc *const *chain, size_t n, char *buf,
-                            size_t size)
+size_t ptab_format_ancestry(const struct ptab_proc *const *chain, size_t n, char *buf, size_t size)
 {
 	static const char arrow[] = " \xe2\x86\x90 ", ellipsis[] = " \xe2\x86\x90 \xe2\x80\xa6";
 	size_t len = 0;

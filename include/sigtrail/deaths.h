@@ -40,32 +40,33 @@ enum {
 /* One process that a signal ended, as known when it exited. Strings may be
  * NULL (unknown). */
 struct death {
-	int32_t pid;             /* thread group id */
-	uint64_t start_time;     /* clock ticks after boot, 0 unknown */
-	bool start_guess;        /* start_time estimated to +-1 tick (never read from /proc) */
-	int64_t start_epoch_ms;  /* start_time as wall-clock ms, 0 unknown */
-	int signal;              /* the signal that ended it, 1..64 */
-	bool core_dumped;        /* the exit status says so (WCOREDUMP) */
-	bool coredump_event;     /* the connector reported a core dump for it */
-	int64_t epoch_ms;        /* when it exited, wall-clock ms */
-	int32_t ppid;            /* the parent that forked it, 0 unknown */
-	int32_t exit_parent;     /* the parent in the exit event: 0 when the kernel reaped it
-	                            itself (a dying namespace init ignores SIGCHLD) */
-	int64_t uid;             /* real uid, -1 unknown */
-	uint64_t pidns;          /* pid namespace inode, 0 unknown */
-	int32_t nspid;           /* its pid in that namespace (1: it was the init), 0 unknown */
+	int32_t pid;            /* thread group id */
+	uint64_t start_time;    /* clock ticks after boot, 0 unknown */
+	bool start_guess;       /* start_time estimated to +-1 tick (never read from /proc) */
+	int64_t start_epoch_ms; /* start_time as wall-clock ms, 0 unknown */
+	int signal;             /* the signal that ended it, 1..64 */
+	bool core_dumped;       /* the exit status says so (WCOREDUMP) */
+	bool coredump_event;    /* the connector reported a core dump for it */
+	int64_t epoch_ms;       /* when it exited, wall-clock ms */
+	int32_t ppid;           /* the parent that forked it, 0 unknown */
+	int32_t exit_parent;    /* the parent in the exit event: 0 when the kernel reaped it
+	                           itself (a dying namespace init ignores SIGCHLD) */
+	int64_t uid;            /* real uid, -1 unknown */
+	uint64_t pidns;         /* pid namespace inode, 0 unknown */
+	int32_t nspid;          /* its pid in that namespace (1: it was the init), 0 unknown */
 	const char *comm, *exe, *cmdline, *unit, *container;
 };
 
 /* A stored signal row whose target was this pid. */
 struct death_signal_row {
-	int64_t id;                 /* signal_rows.id */
-	int64_t epoch_ms;           /* when it was sent */
+	int64_t id;       /* signal_rows.id */
+	int64_t epoch_ms; /* when it was sent */
 	int signal;
-	bool success;               /* the kernel delivered it */
+	bool success; /* the kernel delivered it */
 	int32_t sender_pid;
-	const char *sender_comm;    /* may be NULL */
-	uint64_t target_start_time; /* the target's start time when the row was written, 0 unknown */
+	const char *sender_comm; /* may be NULL */
+	uint64_t
+	    target_start_time; /* the target's start time when the row was written, 0 unknown */
 };
 
 /* An OOM kill line of the kernel log, with its time as wall-clock ms. */
@@ -78,17 +79,17 @@ struct death_oom {
 struct death_abend {
 	int32_t pid;
 	int signal;
-	int64_t epoch_ms;            /* the record's audit timestamp */
-	uint64_t serial;             /* the record's audit serial */
-	int64_t uid;                 /* -1 unknown */
-	char comm[64];               /* decoded, escaped */
-	char exe[DEATH_TEXT_MAX];    /* decoded, escaped */
+	int64_t epoch_ms;         /* the record's audit timestamp */
+	uint64_t serial;          /* the record's audit serial */
+	int64_t uid;              /* -1 unknown */
+	char comm[64];            /* decoded, escaped */
+	char exe[DEATH_TEXT_MAX]; /* decoded, escaped */
 };
 
 /* The exit of a pid namespace's init (the process with nspid 1). */
 struct death_init_exit {
-	int32_t pid;        /* its pid in the initial namespace */
-	uint64_t pidns;     /* the namespace it was init of */
+	int32_t pid;    /* its pid in the initial namespace */
+	uint64_t pidns; /* the namespace it was init of */
 	int64_t epoch_ms;
 	uint32_t exit_code; /* wait status */
 	char comm[64];
@@ -111,10 +112,10 @@ struct death_candidates {
 /* The decision. */
 struct death_verdict {
 	enum death_cause cause;
-	int64_t signal_id;  /* the deciding signal row (DEATH_SIGNAL, or a self-sent
-	                       abort/raise under DEATH_CRASH); -1 when none */
-	int oom_index;      /* the deciding ooms[] entry, -1 when none */
-	int abend_index;    /* the deciding abends[] entry, -1 when none */
+	int64_t signal_id;                 /* the deciding signal row (DEATH_SIGNAL, or a self-sent
+	                                      abort/raise under DEATH_CRASH); -1 when none */
+	int oom_index;                     /* the deciding ooms[] entry, -1 when none */
+	int abend_index;                   /* the deciding abends[] entry, -1 when none */
 	char evidence[DEATH_EVIDENCE_MAX]; /* what decided it, for the `evidence` column */
 };
 

@@ -24,16 +24,16 @@ enum proc_ev_kind {
  * pid != tgid are about threads. */
 struct proc_ev {
 	enum proc_ev_kind kind;
-	uint32_t cpu;         /* the CPU that sent it */
-	int64_t mono_ns;      /* CLOCK_MONOTONIC nanoseconds at the event (ktime_get_ns) */
-	int32_t pid, tgid;    /* the task and its thread group */
-	int32_t parent_pid;   /* FORK: the forking task; EXIT/COREDUMP: the parent, 0 when
-	                         the kernel no longer knew it (an autoreaped task) */
-	int32_t parent_tgid;  /* the parent's thread group, 0 likewise */
-	uint32_t exit_code;   /* EXIT: the kernel's exit_code (wait status); ACK: errno */
-	int32_t exit_signal;  /* EXIT: the signal the parent is sent (SIGCHLD; -1 threads) */
-	char comm[17];        /* COMM: the new name, NUL-terminated (not escaped) */
-	uint32_t ruid, euid;  /* UID: the new real and effective uid */
+	uint32_t cpu;        /* the CPU that sent it */
+	int64_t mono_ns;     /* CLOCK_MONOTONIC nanoseconds at the event (ktime_get_ns) */
+	int32_t pid, tgid;   /* the task and its thread group */
+	int32_t parent_pid;  /* FORK: the forking task; EXIT/COREDUMP: the parent, 0 when
+	                        the kernel no longer knew it (an autoreaped task) */
+	int32_t parent_tgid; /* the parent's thread group, 0 likewise */
+	uint32_t exit_code;  /* EXIT: the kernel's exit_code (wait status); ACK: errno */
+	int32_t exit_signal; /* EXIT: the signal the parent is sent (SIGCHLD; -1 threads) */
+	char comm[17];       /* COMM: the new name, NUL-terminated (not escaped) */
+	uint32_t ruid, euid; /* UID: the new real and effective uid */
 };
 
 /* The signal that ended the task (1..64), 0 when it exited normally. */
@@ -72,12 +72,12 @@ size_t conn_parse(const void *buf, size_t len, struct proc_ev *out, size_t max,
 
 /* An open subscription. */
 struct conn {
-	int fd;             /* netlink socket, non-blocking, close-on-exec */
-	bool filtered;      /* we asked for our events only (honoured by Linux >= 6.6) */
-	uint64_t events;    /* events decoded */
-	uint64_t overruns;  /* ENOBUFS: the socket overflowed and events were lost */
-	uint64_t malformed; /* datagrams or messages that could not be decoded */
-	uint32_t seq;       /* sequence number of our next control message */
+	int fd;                   /* netlink socket, non-blocking, close-on-exec */
+	bool filtered;            /* we asked for our events only (honoured by Linux >= 6.6) */
+	uint64_t events;          /* events decoded */
+	uint64_t overruns;        /* ENOBUFS: the socket overflowed and events were lost */
+	uint64_t malformed;       /* datagrams or messages that could not be decoded */
+	uint32_t seq;             /* sequence number of our next control message */
 	struct conn_batch *batch; /* receive buffers: many datagrams per recvmmsg() */
 };
 

@@ -19,11 +19,11 @@
 #include "sigtrail/proc_table.h"
 
 enum {
-	DEATHQ_HOLD_MS = 2000,  /* default hold: audit records and kernel lines lag by ms */
+	DEATHQ_HOLD_MS = 2000,     /* default hold: audit records and kernel lines lag by ms */
 	DEATHQ_MAX_PENDING = 4096, /* deaths held at once; over half, the oldest go early */
-	DEATHQ_RECENT = 64,     /* OOM kills, ANOM_ABENDs, init exits and core dumps remembered */
-	DEATHQ_MAX_OOMS = 4,    /* per death */
-	DEATHQ_MAX_ABENDS = 4,  /* per death */
+	DEATHQ_RECENT = 64,    /* OOM kills, ANOM_ABENDs, init exits and core dumps remembered */
+	DEATHQ_MAX_OOMS = 4,   /* per death */
+	DEATHQ_MAX_ABENDS = 4, /* per death */
 };
 
 struct deathq_config {
@@ -43,19 +43,19 @@ struct deathq_ready {
 	size_t n_abends;
 	struct death_init_exit init_exit; /* valid when have_init_exit */
 	bool have_init_exit;
-	bool early;             /* handed over before its hold was over (too many pending) */
-	int64_t mono_ns;        /* the exit event's CLOCK_MONOTONIC time */
-	uint32_t exit_code;     /* the exit event's wait status */
-	char strbuf[]; /* the strings of death, sized to fit */
+	bool early;         /* handed over before its hold was over (too many pending) */
+	int64_t mono_ns;    /* the exit event's CLOCK_MONOTONIC time */
+	uint32_t exit_code; /* the exit event's wait status */
+	char strbuf[];      /* the strings of death, sized to fit */
 };
 
 struct deathq_stats {
-	uint64_t deaths;   /* processes ended by a signal */
-	uint64_t pending;  /* held now */
-	uint64_t early;    /* decided before their hold was over */
-	uint64_t untracked;/* deaths of processes the table did not know (fewer facts) */
+	uint64_t deaths;    /* processes ended by a signal */
+	uint64_t pending;   /* held now */
+	uint64_t early;     /* decided before their hold was over */
+	uint64_t untracked; /* deaths of processes the table did not know (fewer facts) */
 	uint64_t init_exits, ooms, abends, coredumps; /* evidence seen */
-	uint64_t dropped;  /* deaths lost: no memory, or max_pending held (nobody popped) */
+	uint64_t dropped; /* deaths lost: no memory, or max_pending held (nobody popped) */
 };
 
 struct deathq;
@@ -67,9 +67,9 @@ int deathq_new(const struct deathq_config *cfg, struct deathq **ret);
  * keeps an exited process for its linger time either way). An exit by a
  * signal of a thread group leader becomes a held death with what the table
  * knows of it (a process the table has not read yet is read now, as the
- * zombie it is: one /proc read per such death); an exit of a pid namespace's init is remembered; a core dump
- * event marks its process. Can't fail: a death that cannot be allocated, or
- * that finds max_pending deaths held, is counted in dropped. */
+ * zombie it is: one /proc read per such death); an exit of a pid namespace's init is remembered; a
+ * core dump event marks its process. Can't fail: a death that cannot be allocated, or that finds
+ * max_pending deaths held, is counted in dropped. */
 void deathq_on_event(struct deathq *q, struct ptab *t, const struct proc_ev *ev,
                      const struct proc_clock *clk);
 
@@ -88,6 +88,7 @@ struct deathq_ready *deathq_pop(struct deathq *q, int64_t now_mono_ns);
 /* Free a popped death. Accepts NULL. */
 void deathq_ready_free(struct deathq_ready *r);
 
+/* Counters, and the deaths held now. Can't fail. */
 void deathq_stats(const struct deathq *q, struct deathq_stats *ret);
 
 /* Free the tracker and every held death. Accepts NULL. */

@@ -22,8 +22,8 @@ struct proc_member {
 
 /* One target of the signal, in the event's target order. */
 struct proc_target_extra {
-	int32_t pid;          /* as asked (a thread id stays as the event had it) */
-	uint64_t start_time;  /* of its process, 0 unknown: the row's target_start_time */
+	int32_t pid;         /* as asked (a thread id stays as the event had it) */
+	uint64_t start_time; /* of its process, 0 unknown: the row's target_start_time */
 	const char *exe;
 	const char *cmdline;
 	const char *unit;
@@ -34,10 +34,10 @@ struct proc_extra {
 	const char *sender_ancestry; /* "sh[1400] ← cleanup.sh[1390] ← ..."; NULL unknown sender */
 	const char *sender_unit;
 	const char *sender_container;
-	uint32_t n_members;                        /* entries in members[] */
+	uint32_t n_members;                         /* entries in members[] */
 	struct proc_member members[PTAB_MAX_DEPTH]; /* [0] the sender, [1] its parent, ... */
-	uint32_t n_targets;                        /* entries in targets[] */
-	struct proc_target_extra targets[];        /* then the strings */
+	uint32_t n_targets;                         /* entries in targets[] */
+	struct proc_target_extra targets[];         /* then the strings */
 };
 
 /* Build the extra of a signal sent by sender_pid to target_pids[0..n)

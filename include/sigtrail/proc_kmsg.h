@@ -20,12 +20,12 @@ enum {
 
 /* One /dev/kmsg record: "PRI,SEQ,TS_USEC,FLAGS[,...];MESSAGE\n[ KEY=VAL\n]...". */
 struct kmsg_record {
-	int facility;      /* PRI >> 3: 0 for the kernel */
-	int level;         /* PRI & 7: 3 is KERN_ERR */
-	uint64_t seq;      /* the record's sequence number */
-	int64_t ts_us;     /* the kernel's local clock, microseconds since boot */
-	const char *msg;   /* the message, not NUL-terminated; points into the input */
-	size_t msg_len;    /* its length, without the newline */
+	int facility;    /* PRI >> 3: 0 for the kernel */
+	int level;       /* PRI & 7: 3 is KERN_ERR */
+	uint64_t seq;    /* the record's sequence number */
+	int64_t ts_us;   /* the kernel's local clock, microseconds since boot */
+	const char *msg; /* the message, not NUL-terminated; points into the input */
+	size_t msg_len;  /* its length, without the newline */
 };
 
 /* Split one record as read() returns it. Returns 0, or -EINVAL for a record
@@ -38,19 +38,19 @@ int kmsg_parse_record(const char *buf, size_t len, struct kmsg_record *ret);
 /* One victim of the OOM killer, from its two kernel log lines. Numbers not
  * printed by this kernel are OOM_UNKNOWN; strings not printed are "". */
 struct oom_kill {
-	int32_t pid;                      /* the victim (a thread group id) */
-	int64_t uid;                      /* its uid */
-	char comm[OOM_COMM_MAX];          /* its comm, as escaped by the kernel */
-	char constraint[32];              /* CONSTRAINT_NONE, _MEMCG, _CPUSET, _MEMORY_POLICY */
-	char oom_memcg[OOM_TEXT_MAX];     /* the memory cgroup that hit its limit ("" global) */
-	char task_memcg[OOM_TEXT_MAX];    /* the victim's memory cgroup */
-	int64_t total_vm_kb;              /* virtual size */
+	int32_t pid;                   /* the victim (a thread group id) */
+	int64_t uid;                   /* its uid */
+	char comm[OOM_COMM_MAX];       /* its comm, as escaped by the kernel */
+	char constraint[32];           /* CONSTRAINT_NONE, _MEMCG, _CPUSET, _MEMORY_POLICY */
+	char oom_memcg[OOM_TEXT_MAX];  /* the memory cgroup that hit its limit ("" global) */
+	char task_memcg[OOM_TEXT_MAX]; /* the victim's memory cgroup */
+	int64_t total_vm_kb;           /* virtual size */
 	int64_t anon_rss_kb, file_rss_kb, shmem_rss_kb; /* resident, by kind */
-	int64_t rss_kb;                   /* the three together: what it held */
-	int64_t oom_score_adj;            /* -1000..1000 */
-	bool memcg;                       /* "Memory cgroup out of memory": a cgroup limit */
-	bool have_summary;                /* the "oom-kill:" line was seen (kernels >= 4.19) */
-	int64_t ts_us;                    /* kernel clock of the "Killed process" line */
+	int64_t rss_kb;                                 /* the three together: what it held */
+	int64_t oom_score_adj;                          /* -1000..1000 */
+	bool memcg;        /* "Memory cgroup out of memory": a cgroup limit */
+	bool have_summary; /* the "oom-kill:" line was seen (kernels >= 4.19) */
+	int64_t ts_us;     /* kernel clock of the "Killed process" line */
 };
 
 /* What one message line is. */
@@ -84,11 +84,11 @@ int oom_asm_feed(struct oom_asm *a, const char *msg, size_t len, int64_t ts_us,
 
 /* The reader of /dev/kmsg. */
 struct kmsg_reader {
-	int fd;               /* O_RDONLY|O_NONBLOCK|O_CLOEXEC, positioned at the end at open */
-	struct oom_asm oom;   /* OOM lines in flight */
-	uint64_t records;     /* records read */
-	uint64_t overruns;    /* EPIPE: records overwritten in the ring before we read them */
-	uint64_t malformed;   /* records without a valid prefix */
+	int fd;             /* O_RDONLY|O_NONBLOCK|O_CLOEXEC, positioned at the end at open */
+	struct oom_asm oom; /* OOM lines in flight */
+	uint64_t records;   /* records read */
+	uint64_t overruns;  /* EPIPE: records overwritten in the ring before we read them */
+	uint64_t malformed; /* records without a valid prefix */
 	char buf[KMSG_RECORD_MAX + 1];
 };
 

@@ -29,8 +29,8 @@
 #include "sigtrail/proc_conn.h"
 
 enum {
-	PTAB_MAX_DEPTH = 16,       /* ancestry members at most */
-	PTAB_DEFAULT_MAX = 65536,  /* processes tracked at most (live and lingering) */
+	PTAB_MAX_DEPTH = 16,           /* ancestry members at most */
+	PTAB_DEFAULT_MAX = 65536,      /* processes tracked at most (live and lingering) */
 	PTAB_STRING_BUDGET = 64 << 20, /* bytes of strings; beyond, command lines are cut to 128 */
 };
 
@@ -47,13 +47,13 @@ enum {
 /* One process. Strings are NULL when unknown, else escaped UTF-8. Valid
  * until the next call that changes the table. */
 struct ptab_proc {
-	int32_t pid;           /* thread group id */
-	int32_t ppid;          /* the parent that forked it (not the reaper it was handed to) */
-	uint64_t start_time;   /* clock ticks after boot (/proc/PID/stat field 22); 0 unknown */
-	int64_t uid;           /* real uid (kept by uid events), -1 unknown */
-	uint64_t pidns;        /* pid namespace inode, 0 unknown */
-	int32_t nspid;         /* pid inside its own pid namespace (1: that namespace's init), 0 unknown */
-	uint32_t flags;        /* PTAB_* */
+	int32_t pid;         /* thread group id */
+	int32_t ppid;        /* the parent that forked it (not the reaper it was handed to) */
+	uint64_t start_time; /* clock ticks after boot (/proc/PID/stat field 22); 0 unknown */
+	int64_t uid;         /* real uid (kept by uid events), -1 unknown */
+	uint64_t pidns;      /* pid namespace inode, 0 unknown */
+	int32_t nspid;  /* pid inside its own pid namespace (1: that namespace's init), 0 unknown */
+	uint32_t flags; /* PTAB_* */
 	int64_t fork_mono_ns;  /* fork event time (0 for seeded processes) */
 	int64_t exit_mono_ns;  /* exit event time, 0 while alive */
 	uint32_t exit_code;    /* the exit event's wait status */
@@ -72,14 +72,14 @@ struct ptab_proc {
 };
 
 struct ptab_config {
-	const char *proc_root;    /* "/proc", or a test tree */
-	size_t max_procs;         /* hard cap (0: PTAB_DEFAULT_MAX) */
-	int64_t linger_ns;        /* how long an exited process stays (e.g. 5 s) */
-	int64_t refresh_delay_ns; /* wait this long after a fork (or an exec beyond
-	                             eager_reads_per_s) before reading /proc; 0: execs
-	                             at once, forks at the next ptab_tick() */
+	const char *proc_root;      /* "/proc", or a test tree */
+	size_t max_procs;           /* hard cap (0: PTAB_DEFAULT_MAX) */
+	int64_t linger_ns;          /* how long an exited process stays (e.g. 5 s) */
+	int64_t refresh_delay_ns;   /* wait this long after a fork (or an exec beyond
+	                               eager_reads_per_s) before reading /proc; 0: execs
+	                               at once, forks at the next ptab_tick() */
 	uint32_t eager_reads_per_s; /* exec reads done at once each second (0: none) */
-	size_t string_budget;     /* bytes of strings (0: PTAB_STRING_BUDGET) */
+	size_t string_budget;       /* bytes of strings (0: PTAB_STRING_BUDGET) */
 };
 
 struct ptab_stats {
@@ -89,12 +89,12 @@ struct ptab_stats {
 	uint64_t string_bytes; /* bytes of strings held */
 	uint64_t peak_procs;
 	uint64_t forks, execs, exits; /* events applied (threads excluded) */
-	uint64_t reads;        /* /proc reads done */
-	uint64_t reads_gone;   /* reads that found the process gone */
-	uint64_t reads_skipped;/* refreshes never needed: the process exited first */
-	uint64_t full;         /* processes not tracked because the table was full */
-	uint64_t reused;       /* entries replaced because their pid was reused */
-	uint64_t truncated;    /* command lines cut because of the string budget */
+	uint64_t reads;               /* /proc reads done */
+	uint64_t reads_gone;          /* reads that found the process gone */
+	uint64_t reads_skipped;       /* refreshes never needed: the process exited first */
+	uint64_t full;                /* processes not tracked because the table was full */
+	uint64_t reused;              /* entries replaced because their pid was reused */
+	uint64_t truncated;           /* command lines cut because of the string budget */
 };
 
 struct ptab;
@@ -144,8 +144,7 @@ size_t ptab_ancestry(struct ptab *t, int32_t pid, const struct ptab_proc **out, 
 /* Format an ancestry as "sh[1400] ← cleanup.sh[1390] ← crond[812] ←
  * systemd[1]" into buf (truncated on a member boundary, with "…" when cut).
  * A member without a comm is "?[PID]". Returns the length. Can't fail. */
-size_t ptab_format_ancestry(const struct ptab_proc *const *chain, size_t n, char *buf,
-                            size_t size);
+size_t ptab_format_ancestry(const struct ptab_proc *const *chain, size_t n, char *buf, size_t size);
 
 /* Counters and sizes. Can't fail. */
 void ptab_stats(const struct ptab *t, struct ptab_stats *ret);

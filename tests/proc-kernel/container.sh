@@ -13,7 +13,9 @@ vid=$(printf '%064x' $$ | sed 's/^0/a/')
 sid=$(printf '%064x' $((RANDOM + 1)) | sed 's/^0/b/')
 vcg=$root/sigtrail-test-$$.slice/docker-$vid.scope
 scg=$root/sigtrail-test-$$.slice/kubepods-pod1.slice/crio-$sid.scope
-make_cgroup "$vcg" && make_cgroup "$scg" || skip_all "cannot create cgroups under $root"
+if ! make_cgroup "$vcg" || ! make_cgroup "$scg"; then
+	skip_all "cannot create cgroups under $root"
+fi
 
 plan 8
 start_deathwatch

@@ -98,28 +98,55 @@ static int64_t number(const char *opt, const char *s, int64_t min, int64_t max)
 static void parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},     {"events", no_argument, NULL, 'e'},
-	    {"table", required_argument, NULL, 't'},  {"hold", required_argument, NULL, 'H'},
-	    {"delay", required_argument, NULL, 'D'},  {"linger", required_argument, NULL, 'L'},
-	    {"kmsg", required_argument, NULL, 'k'},   {"proc", required_argument, NULL, 'p'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"events", no_argument, NULL, 'e'},
+	    {"table", required_argument, NULL, 't'},
+	    {"hold", required_argument, NULL, 'H'},
+	    {"delay", required_argument, NULL, 'D'},
+	    {"linger", required_argument, NULL, 'L'},
+	    {"kmsg", required_argument, NULL, 'k'},
+	    {"proc", required_argument, NULL, 'p'},
 	    {"eager", required_argument, NULL, 'E'},
-	    {"help", no_argument, NULL, 'h'},         {0},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': arg_db = optarg; break;
-		case 'e': arg_events = 1; break;
-		case 't': arg_table_pid = (int32_t)number("--table", optarg, 1, INT32_MAX); break;
-		case 'H': arg_hold_ms = number("--hold", optarg, 1, 600000); break;
-		case 'D': arg_delay_ms = number("--delay", optarg, 0, 60000); break;
-		case 'L': arg_linger_ms = number("--linger", optarg, 0, 600000); break;
-		case 'E': arg_eager = number("--eager", optarg, 0, 1000000); break;
-		case 'k': arg_kmsg = optarg; break;
-		case 'p': arg_proc = optarg; break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(EX_USAGE);
+		case 'd':
+			arg_db = optarg;
+			break;
+		case 'e':
+			arg_events = 1;
+			break;
+		case 't':
+			arg_table_pid = (int32_t)number("--table", optarg, 1, INT32_MAX);
+			break;
+		case 'H':
+			arg_hold_ms = number("--hold", optarg, 1, 600000);
+			break;
+		case 'D':
+			arg_delay_ms = number("--delay", optarg, 0, 60000);
+			break;
+		case 'L':
+			arg_linger_ms = number("--linger", optarg, 0, 600000);
+			break;
+		case 'E':
+			arg_eager = number("--eager", optarg, 0, 1000000);
+			break;
+		case 'k':
+			arg_kmsg = optarg;
+			break;
+		case 'p':
+			arg_proc = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(EX_USAGE);
 		}
 	}
 	if (optind != argc) {
@@ -147,7 +174,9 @@ static void report(struct watch *w, struct deathq_ready *r)
 {
 	struct death_signal_row rows[32];
 	char strbuf[1024];
-	struct death_candidates c = {.ooms = r->ooms, .n_ooms = r->n_ooms, .abends = r->abends,
+	struct death_candidates c = {.ooms = r->ooms,
+	                             .n_ooms = r->n_ooms,
+	                             .abends = r->abends,
 	                             .n_abends = r->n_abends,
 	                             .init_exit = r->have_init_exit ? &r->init_exit : NULL,
 	                             .signals_recorded = w->db != NULL};
@@ -155,8 +184,8 @@ static void report(struct watch *w, struct deathq_ready *r)
 	const struct death *d = &r->death;
 
 	if (w->db) {
-		int n = deaths_query_rows(w->db, d->pid, d->epoch_ms, rows, 32, strbuf,
-		                          sizeof(strbuf));
+		int n =
+		    deaths_query_rows(w->db, d->pid, d->epoch_ms, rows, 32, strbuf, sizeof(strbuf));
 		if (n < 0)
 			fprintf(stderr, "deathwatch: reading signal rows failed, ignoring\n");
 		c.rows = rows;
@@ -260,7 +289,9 @@ static int run(struct watch *w)
 		                      {.fd = w->audit_fd, .events = POLLIN}};
 		/* Wake for the table's next delayed read, 100 ms at most. */
 		int64_t wait_ns = ptab_next_due(w->table) - proc_clock_mono_ns();
-		int timeout = wait_ns <= 0 ? 0 : wait_ns < 100000000 ? (int)(wait_ns / 1000000) + 1 : 100;
+		int timeout = wait_ns <= 0          ? 0
+		              : wait_ns < 100000000 ? (int)(wait_ns / 1000000) + 1
+		                                    : 100;
 		int r = poll(p, 3, timeout);
 
 		if (r < 0 && errno != EINTR) {
@@ -334,7 +365,8 @@ int main(int argc, char **argv)
 	parse_args(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	proc_clock_sample(&w.clock);
-	pc = (struct ptab_config){.proc_root = arg_proc, .linger_ns = arg_linger_ms * 1000000,
+	pc = (struct ptab_config){.proc_root = arg_proc,
+	                          .linger_ns = arg_linger_ms * 1000000,
 	                          .refresh_delay_ns = arg_delay_ms * 1000000,
 	                          .eager_reads_per_s = (uint32_t)arg_eager};
 	if (ptab_new(&pc, &w.clock, &w.table) < 0 ||

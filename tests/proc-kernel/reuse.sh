@@ -46,6 +46,7 @@ else
 	kill -KILL "$second"
 fi
 wait "$second" 2>/dev/null
+# shellcheck disable=SC2317 # called through wait_until
 _two_deaths() { [ "$(grep -cP "^death\tpid=$first\t" "$DW_OUT")" -ge 2 ]; }
 wait_until 10 _two_deaths || diag "no second death of pid $first"
 line2=$(deaths_of "$first" | tail -n 1)

@@ -48,10 +48,11 @@ static void fake_add(const struct fake_proc *p)
 	mkdir(dir, 0755);
 	snprintf(path, sizeof(path), "%s/ns", dir);
 	mkdir(path, 0755);
-	n = snprintf(buf, sizeof(buf),
-	             "%d (%s) %c %d %d %d 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 %llu 1000 100 "
-	             "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-	             p->pid, p->comm, p->state ? p->state : 'S', p->ppid, p->pid, p->pid, p->start);
+	n = snprintf(
+	    buf, sizeof(buf),
+	    "%d (%s) %c %d %d %d 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 %llu 1000 100 "
+	    "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+	    p->pid, p->comm, p->state ? p->state : 'S', p->ppid, p->pid, p->pid, p->start);
 	fake_write(dir, "stat", buf, (size_t)n);
 	n = snprintf(buf, sizeof(buf), "%s\n", p->comm);
 	fake_write(dir, "comm", buf, (size_t)n);

@@ -81,7 +81,8 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 	if (conn_open(&conn) < 0)
 		_exit(2);
 	if (strcmp(mode, "noop") != 0) {
-		struct ptab_config pc = {.proc_root = "/proc", .linger_ns = 5000000000,
+		struct ptab_config pc = {.proc_root = "/proc",
+		                         .linger_ns = 5000000000,
 		                         .refresh_delay_ns = 20000000,
 		                         .eager_reads_per_s = (uint32_t)arg_eager};
 		if (strcmp(mode, "eager") == 0)
@@ -222,15 +223,26 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "n:j:m:e:c:h")) != -1) {
 		switch (opt) {
-		case 'e': arg_eager = strtol(optarg, NULL, 10); break;
-		case 'c': arg_coalesce_ms = strtol(optarg, NULL, 10); break;
-		case 'n': count = strtol(optarg, NULL, 10); break;
-		case 'j': jobs = (int)strtol(optarg, NULL, 10); break;
-		case 'm': snprintf(modes_buf, sizeof(modes_buf), "%s", optarg); break;
+		case 'e':
+			arg_eager = strtol(optarg, NULL, 10);
+			break;
+		case 'c':
+			arg_coalesce_ms = strtol(optarg, NULL, 10);
+			break;
+		case 'n':
+			count = strtol(optarg, NULL, 10);
+			break;
+		case 'j':
+			jobs = (int)strtol(optarg, NULL, 10);
+			break;
+		case 'm':
+			snprintf(modes_buf, sizeof(modes_buf), "%s", optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: forkbench [-n COUNT] [-j JOBS] [-m MODE,...] [-e EAGER/s]"
-			                " [-c COALESCE_MS]\n"
-			                "modes: noop, eager, default, deaths\n");
+			fprintf(stderr,
+			        "usage: forkbench [-n COUNT] [-j JOBS] [-m MODE,...] [-e EAGER/s]"
+			        " [-c COALESCE_MS]\n"
+			        "modes: noop, eager, default, deaths\n");
 			return opt == 'h' ? 0 : 64;
 		}
 	}

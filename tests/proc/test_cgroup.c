@@ -34,8 +34,7 @@ static const struct {
     {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1a2b.slice/"
      "cri-containerd-" ID ".scope",
      "cri-containerd-" ID ".scope", ID, "containerd"},
-    {"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod9.slice/crio-" ID
-     ".scope",
+    {"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod9.slice/crio-" ID ".scope",
      "crio-" ID ".scope", ID, "crio"},
     {"/kubepods.slice/kubepods-pod9.slice/crio-conmon-" ID ".scope", "crio-conmon-" ID ".scope",
      NULL, NULL},

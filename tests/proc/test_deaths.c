@@ -24,14 +24,21 @@ static int contains(const char *hay, const char *needle)
 	do {                                                                                       \
 		ok(contains(ev, needle), __VA_ARGS__);                                             \
 		if (!contains(ev, needle))                                                         \
-			printf("#   evidence: %s\n#   missing: %s\n", ev, needle);                   \
+			printf("#   evidence: %s\n#   missing: %s\n", ev, needle);                 \
 	} while (0)
 
 static struct death victim(int sig)
 {
-	return (struct death){.pid = 4242, .start_time = 50000, .start_epoch_ms = T0 - 60000,
-	                      .signal = sig, .epoch_ms = T0, .ppid = 1, .exit_parent = 1,
-	                      .uid = 0, .comm = "nginx", .cmdline = "nginx: worker"};
+	return (struct death){.pid = 4242,
+	                      .start_time = 50000,
+	                      .start_epoch_ms = T0 - 60000,
+	                      .signal = sig,
+	                      .epoch_ms = T0,
+	                      .ppid = 1,
+	                      .exit_parent = 1,
+	                      .uid = 0,
+	                      .comm = "nginx",
+	                      .cmdline = "nginx: worker"};
 }
 
 static void test_signal(void)
@@ -39,12 +46,27 @@ static void test_signal(void)
 	struct death d = victim(SIGKILL);
 	struct death_verdict v;
 	struct death_signal_row rows[] = {
-	    {.id = 7, .epoch_ms = T0 - 3, .signal = SIGKILL, .success = true, .sender_pid = 1400,
-	     .sender_comm = "sh", .target_start_time = 50000},
-	    {.id = 6, .epoch_ms = T0 - 5000, .signal = SIGTERM, .success = true, .sender_pid = 1400,
-	     .sender_comm = "sh", .target_start_time = 50000},
-	    {.id = 5, .epoch_ms = T0 - 4, .signal = SIGKILL, .success = false, .sender_pid = 99,
-	     .sender_comm = "evil", .target_start_time = 50000},
+	    {.id = 7,
+	     .epoch_ms = T0 - 3,
+	     .signal = SIGKILL,
+	     .success = true,
+	     .sender_pid = 1400,
+	     .sender_comm = "sh",
+	     .target_start_time = 50000},
+	    {.id = 6,
+	     .epoch_ms = T0 - 5000,
+	     .signal = SIGTERM,
+	     .success = true,
+	     .sender_pid = 1400,
+	     .sender_comm = "sh",
+	     .target_start_time = 50000},
+	    {.id = 5,
+	     .epoch_ms = T0 - 4,
+	     .signal = SIGKILL,
+	     .success = false,
+	     .sender_pid = 99,
+	     .sender_comm = "evil",
+	     .target_start_time = 50000},
 	};
 	struct death_candidates c = {.rows = rows, .n_rows = 3, .signals_recorded = true};
 
@@ -56,15 +78,22 @@ static void test_signal(void)
 	has(v.evidence, "target start time 50000 matches", "evidence says the start time matched");
 
 	/* The latest of several matching rows decides. */
-	rows[1] = (struct death_signal_row){.id = 8, .epoch_ms = T0 - 1, .signal = SIGKILL,
-	                                    .success = true, .sender_pid = 812,
-	                                    .sender_comm = "cron", .target_start_time = 50000};
+	rows[1] = (struct death_signal_row){.id = 8,
+	                                    .epoch_ms = T0 - 1,
+	                                    .signal = SIGKILL,
+	                                    .success = true,
+	                                    .sender_pid = 812,
+	                                    .sender_comm = "cron",
+	                                    .target_start_time = 50000};
 	death_attribute(&d, &c, &v);
 	is_int(v.signal_id, 8, "the latest row");
 
 	/* Too old, or in the future beyond the skew. */
-	struct death_signal_row old = {.id = 1, .epoch_ms = T0 - 10001, .signal = SIGKILL,
-	                               .success = true, .sender_pid = 3,
+	struct death_signal_row old = {.id = 1,
+	                               .epoch_ms = T0 - 10001,
+	                               .signal = SIGKILL,
+	                               .success = true,
+	                               .sender_pid = 3,
 	                               .target_start_time = 50000};
 	struct death_candidates c_old = {.rows = &old, .n_rows = 1, .signals_recorded = true};
 	death_attribute(&d, &c_old, &v);
@@ -85,8 +114,12 @@ static void test_signal(void)
 
 	/* A row without the target's start time: accepted if not older than
 	 * the process, and the evidence says so. */
-	struct death_signal_row nost = {.id = 9, .epoch_ms = T0 - 2, .signal = SIGKILL,
-	                                .success = true, .sender_pid = 1400, .sender_comm = "sh"};
+	struct death_signal_row nost = {.id = 9,
+	                                .epoch_ms = T0 - 2,
+	                                .signal = SIGKILL,
+	                                .success = true,
+	                                .sender_pid = 1400,
+	                                .sender_comm = "sh"};
 	struct death_candidates c_nost = {.rows = &nost, .n_rows = 1, .signals_recorded = true};
 	d = victim(SIGKILL);
 	death_attribute(&d, &c_nost, &v);
@@ -106,16 +139,22 @@ static void test_pid_reuse(void)
 	/* The earlier owner of pid 4242 (start time 40000) was killed 2 s
 	 * ago; this process (50000) dies of SIGKILL now. */
 	struct death_signal_row rows[] = {
-	    {.id = 3, .epoch_ms = T0 - 2000, .signal = SIGKILL, .success = true,
-	     .sender_pid = 1400, .sender_comm = "sh", .target_start_time = 40000},
+	    {.id = 3,
+	     .epoch_ms = T0 - 2000,
+	     .signal = SIGKILL,
+	     .success = true,
+	     .sender_pid = 1400,
+	     .sender_comm = "sh",
+	     .target_start_time = 40000},
 	};
 	struct death_candidates c = {.rows = rows, .n_rows = 1, .signals_recorded = true};
 
 	death_attribute(&d, &c, &v);
 	is_str(death_cause_name(v.cause), "kernel", "pid reuse: the old row is not the cause");
 	is_int(v.signal_id, -1, "not linked");
-	has(v.evidence, "ruled out 1 SIGKILL row for pid reuse (row 3: its target had another start "
-	                "time)",
+	has(v.evidence,
+	    "ruled out 1 SIGKILL row for pid reuse (row 3: its target had another start "
+	    "time)",
 	    "evidence names the row ruled out");
 
 	/* Without start times in the rows: the row predates the process. */
@@ -127,10 +166,20 @@ static void test_pid_reuse(void)
 
 	/* Both the old owner's row and this process's own row: this one wins. */
 	struct death_signal_row both[] = {
-	    {.id = 3, .epoch_ms = T0 - 2, .signal = SIGKILL, .success = true, .sender_pid = 1,
-	     .sender_comm = "a", .target_start_time = 40000},
-	    {.id = 4, .epoch_ms = T0 - 5, .signal = SIGKILL, .success = true, .sender_pid = 2,
-	     .sender_comm = "b", .target_start_time = 50000},
+	    {.id = 3,
+	     .epoch_ms = T0 - 2,
+	     .signal = SIGKILL,
+	     .success = true,
+	     .sender_pid = 1,
+	     .sender_comm = "a",
+	     .target_start_time = 40000},
+	    {.id = 4,
+	     .epoch_ms = T0 - 5,
+	     .signal = SIGKILL,
+	     .success = true,
+	     .sender_pid = 2,
+	     .sender_comm = "b",
+	     .target_start_time = 50000},
 	};
 	struct death_candidates c2 = {.rows = both, .n_rows = 2, .signals_recorded = true};
 	d = victim(SIGKILL);
@@ -143,9 +192,13 @@ static void test_oom(void)
 {
 	struct death d = victim(SIGKILL);
 	struct death_verdict v;
-	struct death_oom o = {.kill = {.pid = 4242, .comm = "nginx",
-	                               .constraint = "CONSTRAINT_MEMCG", .oom_memcg = "/oomtest",
-	                               .task_memcg = "/oomtest", .rss_kb = 71864, .memcg = true},
+	struct death_oom o = {.kill = {.pid = 4242,
+	                               .comm = "nginx",
+	                               .constraint = "CONSTRAINT_MEMCG",
+	                               .oom_memcg = "/oomtest",
+	                               .task_memcg = "/oomtest",
+	                               .rss_kb = 71864,
+	                               .memcg = true},
 	                      .epoch_ms = T0 - 1};
 	struct death_candidates c = {.ooms = &o, .n_ooms = 1, .signals_recorded = true};
 
@@ -158,8 +211,12 @@ static void test_oom(void)
 	has(v.evidence, "rss 71864 kB", "evidence: rss");
 
 	/* A user's SIGKILL recorded too: the OOM line still decides. */
-	struct death_signal_row r = {.id = 11, .epoch_ms = T0 - 2, .signal = SIGKILL,
-	                             .success = true, .sender_pid = 5, .sender_comm = "watchdog",
+	struct death_signal_row r = {.id = 11,
+	                             .epoch_ms = T0 - 2,
+	                             .signal = SIGKILL,
+	                             .success = true,
+	                             .sender_pid = 5,
+	                             .sender_comm = "watchdog",
 	                             .target_start_time = 50000};
 	c.rows = &r;
 	c.n_rows = 1;
@@ -184,7 +241,9 @@ static void test_oom(void)
 
 	/* Global OOM, comm mismatch noted. */
 	d = victim(SIGKILL);
-	struct death_oom g = {.kill = {.pid = 4242, .comm = "other", .constraint = "CONSTRAINT_NONE",
+	struct death_oom g = {.kill = {.pid = 4242,
+	                               .comm = "other",
+	                               .constraint = "CONSTRAINT_NONE",
 	                               .rss_kb = OOM_UNKNOWN},
 	                      .epoch_ms = T0};
 	struct death_candidates cg = {.ooms = &g, .n_ooms = 1};
@@ -198,15 +257,20 @@ static void test_crash(void)
 {
 	struct death d = victim(SIGSEGV);
 	struct death_verdict v;
-	struct death_abend a = {.pid = 4242, .signal = SIGSEGV, .epoch_ms = T0 - 1, .serial = 59,
-	                        .comm = "nginx", .exe = "/usr/sbin/nginx"};
+	struct death_abend a = {.pid = 4242,
+	                        .signal = SIGSEGV,
+	                        .epoch_ms = T0 - 1,
+	                        .serial = 59,
+	                        .comm = "nginx",
+	                        .exe = "/usr/sbin/nginx"};
 	struct death_candidates c = {.abends = &a, .n_abends = 1, .signals_recorded = true};
 
 	d.core_dumped = true;
 	death_attribute(&d, &c, &v);
 	is_str(death_cause_name(v.cause), "crash", "SIGSEGV with ANOM_ABEND: crash");
 	is_int(v.abend_index, 0, "the ANOM_ABEND record");
-	has(v.evidence, "SIGSEGV with no recorded sender; ANOM_ABEND record 59: nginx[4242] SIGSEGV",
+	has(v.evidence,
+	    "SIGSEGV with no recorded sender; ANOM_ABEND record 59: nginx[4242] SIGSEGV",
 	    "evidence: the record");
 	has(v.evidence, "core dumped", "evidence: the core");
 
@@ -221,8 +285,12 @@ static void test_crash(void)
 
 	/* abort(): the process sent itself SIGABRT through tgkill. */
 	d = victim(SIGABRT);
-	struct death_signal_row self = {.id = 20, .epoch_ms = T0 - 1, .signal = SIGABRT,
-	                                .success = true, .sender_pid = 4242, .sender_comm = "nginx",
+	struct death_signal_row self = {.id = 20,
+	                                .epoch_ms = T0 - 1,
+	                                .signal = SIGABRT,
+	                                .success = true,
+	                                .sender_pid = 4242,
+	                                .sender_comm = "nginx",
 	                                .target_start_time = 50000};
 	struct death_candidates cs = {.rows = &self, .n_rows = 1, .signals_recorded = true};
 	death_attribute(&d, &cs, &v);
@@ -249,17 +317,19 @@ static void test_pidns(void)
 {
 	struct death d = victim(SIGKILL);
 	struct death_verdict v;
-	struct death_init_exit ie = {.pid = 5929, .pidns = 4026532999ULL, .epoch_ms = T0 + 3,
-	                             .exit_code = 0, .comm = "sh"};
+	struct death_init_exit ie = {
+	    .pid = 5929, .pidns = 4026532999ULL, .epoch_ms = T0 + 3, .exit_code = 0, .comm = "sh"};
 	struct death_candidates c = {.init_exit = &ie, .signals_recorded = true};
 
 	d.exit_parent = 0;
 	d.pidns = 4026532999ULL;
 	d.nspid = 3;
 	death_attribute(&d, &c, &v);
-	is_str(death_cause_name(v.cause), "pidns-teardown", "SIGKILL and the init exited: teardown");
-	has(v.evidence, "its pid namespace 4026532999 lost its init sh[5929], which exited 3 ms "
-	                "after the death (exit status 0)",
+	is_str(death_cause_name(v.cause), "pidns-teardown",
+	       "SIGKILL and the init exited: teardown");
+	has(v.evidence,
+	    "its pid namespace 4026532999 lost its init sh[5929], which exited 3 ms "
+	    "after the death (exit status 0)",
 	    "evidence names the init");
 	has(v.evidence, "reaped by the kernel", "and the autoreap");
 	ie.exit_code = SIGKILL;
@@ -276,8 +346,12 @@ static void test_pidns(void)
 
 	/* A recorded SIGKILL to the child wins over the teardown. */
 	d = victim(SIGKILL);
-	struct death_signal_row r = {.id = 30, .epoch_ms = T0 - 1, .signal = SIGKILL,
-	                             .success = true, .sender_pid = 1, .sender_comm = "docker",
+	struct death_signal_row r = {.id = 30,
+	                             .epoch_ms = T0 - 1,
+	                             .signal = SIGKILL,
+	                             .success = true,
+	                             .sender_pid = 1,
+	                             .sender_comm = "docker",
 	                             .target_start_time = 50000};
 	c.rows = &r;
 	c.n_rows = 1;
@@ -293,11 +367,11 @@ static void test_kernel(void)
 		int sig;
 		const char *says;
 	} cases[] = {
-	    {SIGPIPE, "pipe or socket"},     {SIGXCPU, "RLIMIT_CPU"},
-	    {SIGXFSZ, "RLIMIT_FSIZE"},       {SIGSYS, "seccomp"},
-	    {SIGHUP, "terminal hung up"},    {SIGINT, "Ctrl-C"},
-	    {SIGQUIT, "Ctrl-\\"},            {SIGALRM, "timers"},
-	    {SIGKILL, "cgroup.kill"},        {SIGUSR1, "a sender audit missed"},
+	    {SIGPIPE, "pipe or socket"},  {SIGXCPU, "RLIMIT_CPU"},
+	    {SIGXFSZ, "RLIMIT_FSIZE"},    {SIGSYS, "seccomp"},
+	    {SIGHUP, "terminal hung up"}, {SIGINT, "Ctrl-C"},
+	    {SIGQUIT, "Ctrl-\\"},         {SIGALRM, "timers"},
+	    {SIGKILL, "cgroup.kill"},     {SIGUSR1, "a sender audit missed"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct death d = victim(cases[i].sig);
@@ -309,7 +383,8 @@ static void test_kernel(void)
 	struct death_candidates off = {0};
 	death_attribute(&d, &off, &v);
 	has(v.evidence, "signals were not being recorded", "says when audit was not recording");
-	has(v.evidence, "no OOM kill and no pid namespace teardown seen", "SIGKILL: what was ruled out");
+	has(v.evidence, "no OOM kill and no pid namespace teardown seen",
+	    "SIGKILL: what was ruled out");
 	is_str(death_cause_name(DEATH_PIDNS), "pidns-teardown", "cause names");
 	is_str(death_cause_name((enum death_cause)99), "kernel", "unknown cause name");
 }
@@ -317,8 +392,9 @@ static void test_kernel(void)
 static void test_abend(void)
 {
 	struct death_abend a;
-	const char *l1 = "type=ANOM_ABEND msg=audit(1795317685.572:59): auid=4294967295 uid=0 gid=0 "
-	                 "ses=4294967295 pid=4680 comm=\"bash\" exe=\"/usr/bin/bash\" sig=11 res=1";
+	const char *l1 =
+	    "type=ANOM_ABEND msg=audit(1795317685.572:59): auid=4294967295 uid=0 gid=0 "
+	    "ses=4294967295 pid=4680 comm=\"bash\" exe=\"/usr/bin/bash\" sig=11 res=1";
 	is_int(abend_parse(l1, strlen(l1), &a), 0, "log line parses");
 	is_int(a.pid, 4680, "pid");
 	is_int(a.signal, 11, "sig");
@@ -327,9 +403,10 @@ static void test_abend(void)
 	is_int(a.uid, 0, "uid");
 	is_str(a.comm, "bash", "comm");
 	is_str(a.exe, "/usr/bin/bash", "exe");
-	const char *b2 = "audit(1795317685.804:60): auid=4294967295 uid=0 gid=0 ses=4294967295 "
-	                 "pid=4681 comm=\"python3\" exe=\"/root/.pyenv/versions/3.11.7/bin/python3.11\" "
-	                 "sig=11 res=1";
+	const char *b2 =
+	    "audit(1795317685.804:60): auid=4294967295 uid=0 gid=0 ses=4294967295 "
+	    "pid=4681 comm=\"python3\" exe=\"/root/.pyenv/versions/3.11.7/bin/python3.11\" "
+	    "sig=11 res=1";
 	is_int(abend_parse(b2, strlen(b2), &a), 0, "netlink body parses");
 	is_str(a.exe, "/root/.pyenv/versions/3.11.7/bin/python3.11", "exe");
 	const char *hex = "audit(1.000:1): pid=9 comm=6D7920617070 sig=6 res=1";
@@ -337,13 +414,13 @@ static void test_abend(void)
 	is_str(a.comm, "my app", "hex comm decoded");
 	is_int(a.uid, -1, "uid absent");
 	const char *bad[] = {
-	    "pid=9 sig=6",                              /* no timestamp */
-	    "audit(1.000:1): comm=\"x\" sig=6",         /* no pid */
-	    "audit(1.000:1): pid=9",                    /* no sig */
-	    "audit(1.000:1): pid=x sig=6",              /* bad pid */
-	    "audit(1.000:1): pid=9 sig=99",             /* sig out of range */
-	    "audit(1.0:1): pid=9 sig=6",                /* ms not 3 digits */
-	    "audit(1.000): pid=9 sig=6",                /* no serial */
+	    "pid=9 sig=6",                      /* no timestamp */
+	    "audit(1.000:1): comm=\"x\" sig=6", /* no pid */
+	    "audit(1.000:1): pid=9",            /* no sig */
+	    "audit(1.000:1): pid=x sig=6",      /* bad pid */
+	    "audit(1.000:1): pid=9 sig=99",     /* sig out of range */
+	    "audit(1.0:1): pid=9 sig=6",        /* ms not 3 digits */
+	    "audit(1.000): pid=9 sig=6",        /* no serial */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		a.pid = 77;
@@ -358,11 +435,15 @@ static const struct proc_clock clk = {.real_minus_mono_ns = (T0 - 1000000) * MS,
                                       .real_minus_boot_ns = (T0 - 1000000) * MS,
                                       .ticks_per_s = 100};
 
-static struct proc_ev pev(enum proc_ev_kind k, int pid, int parent, int64_t mono,
-                          uint32_t code)
+static struct proc_ev pev(enum proc_ev_kind k, int pid, int parent, int64_t mono, uint32_t code)
 {
-	return (struct proc_ev){.kind = k, .pid = pid, .tgid = pid, .parent_pid = parent,
-	                        .parent_tgid = parent, .mono_ns = mono, .exit_code = code};
+	return (struct proc_ev){.kind = k,
+	                        .pid = pid,
+	                        .tgid = pid,
+	                        .parent_pid = parent,
+	                        .parent_tgid = parent,
+	                        .mono_ns = mono,
+	                        .exit_code = code};
 }
 
 static void feed(struct deathq *q, struct ptab *t, struct proc_ev e)
@@ -377,8 +458,8 @@ static void test_deathq(void)
 	struct deathq *q;
 	struct deathq_ready *r;
 	struct deathq_stats st;
-	struct ptab_config pc = {.proc_root = "/nonexistent", .linger_ns = 5 * S,
-	                         .refresh_delay_ns = 100 * S};
+	struct ptab_config pc = {
+	    .proc_root = "/nonexistent", .linger_ns = 5 * S, .refresh_delay_ns = 100 * S};
 	int64_t m = 1000 * S; /* mono time of the first event: epoch T0 */
 
 	ptab_new(&pc, &clk, &t);
@@ -410,7 +491,9 @@ static void test_deathq(void)
 	/* OOM: the kernel log line arrives after the exit event. */
 	feed(q, t, pev(PROC_EV_FORK, 200, 1, m + 10 * S, 0));
 	feed(q, t, pev(PROC_EV_EXIT, 200, 1, m + 11 * S, 9));
-	struct oom_kill k = {.pid = 200, .comm = "python3", .constraint = "CONSTRAINT_MEMCG",
+	struct oom_kill k = {.pid = 200,
+	                     .comm = "python3",
+	                     .constraint = "CONSTRAINT_MEMCG",
 	                     .ts_us = (m + 11 * S - MS) / 1000};
 	deathq_on_oom(q, &k, &clk);
 	r = deathq_pop(q, m + 14 * S);
@@ -425,8 +508,8 @@ static void test_deathq(void)
 	feed(q, t, pev(PROC_EV_FORK, 300, 1, m + 20 * S, 0));
 	feed(q, t, pev(PROC_EV_COREDUMP, 300, 1, m + 21 * S, 0));
 	feed(q, t, pev(PROC_EV_EXIT, 300, 1, m + 21 * S + MS, SIGSEGV | 0x80));
-	struct death_abend ab = {.pid = 300, .signal = SIGSEGV, .epoch_ms = T0 + 21000,
-	                         .serial = 61};
+	struct death_abend ab = {
+	    .pid = 300, .signal = SIGSEGV, .epoch_ms = T0 + 21000, .serial = 61};
 	deathq_on_abend(q, &ab);
 	r = deathq_pop(q, m + 24 * S);
 	ok(r && r->death.core_dumped && r->death.coredump_event && r->n_abends == 1,

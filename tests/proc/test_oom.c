@@ -117,9 +117,9 @@ static void test_variants(void)
 	oom_asm_init(&a);
 	feed(&a, "Memory cgroup out of memory: Kill process 77 (java) score 999 or sacrifice child",
 	     1, &v);
-	is_int(feed(&a, "Killed process 77 (java) total-vm:100kB, anon-rss:50kB, file-rss:2kB", 2,
-	            &v),
-	       1, "old kernel: Killed line without a prefix");
+	is_int(
+	    feed(&a, "Killed process 77 (java) total-vm:100kB, anon-rss:50kB, file-rss:2kB", 2, &v),
+	    1, "old kernel: Killed line without a prefix");
 	is_int(v.pid, 77, "old kernel: pid");
 	is_str(v.constraint, "", "old kernel: constraint unknown");
 	is_int(v.uid, OOM_UNKNOWN, "old kernel: uid unknown");
@@ -194,7 +194,8 @@ static void test_reader(void)
 		return;
 	/* A regular file returns everything in one read(); /dev/kmsg returns
 	 * one record per read(). One record per file keeps that shape. */
-	const char rec1[] = "3,10,1000," "-;" SUMMARY "\n";
+	const char rec1[] = "3,10,1000,"
+	                    "-;" SUMMARY "\n";
 	(void)!write(fd, rec1, strlen(rec1));
 	close(fd);
 	r->fd = -1;

@@ -155,8 +155,9 @@ int main(void)
 	             "s ON s.id = d.signal_id WHERE d.pid = 4242"),
 	       "NULL|sh[1400] ← cleanup.sh[1390] ← crond[812] ← systemd[1]",
 	       "one join gives the sender");
-	is_str(q(db, "SELECT cause, oom_constraint, oom_memcg, oom_rss_kb FROM deaths WHERE id = 2"),
-	       "oom|CONSTRAINT_MEMCG|/oomtest|71864", "an OOM death");
+	is_str(
+	    q(db, "SELECT cause, oom_constraint, oom_memcg, oom_rss_kb FROM deaths WHERE id = 2"),
+	    "oom|CONSTRAINT_MEMCG|/oomtest|71864", "an OOM death");
 	ok(exec(db, "INSERT INTO death_rows(epoch_ms, pid, signal, core_dumped, cause, evidence) "
 	            "VALUES (1, 1, 9, 0, 'guess', 'x')") != SQLITE_OK,
 	   "an unknown cause is refused");
@@ -178,21 +179,24 @@ int main(void)
 			if (n < 3 || strcmp(col + n - 2, "_s") != 0)
 				continue;
 			checked++;
-			snprintf(sql, sizeof(sql),
-			         "SELECT count(*) FROM (SELECT DISTINCT %s AS v FROM %s WHERE %s IS NOT "
-			         "NULL) WHERE v NOT IN (SELECT v FROM string_refs WHERE v IS NOT NULL)",
-			         col, table, col);
+			snprintf(
+			    sql, sizeof(sql),
+			    "SELECT count(*) FROM (SELECT DISTINCT %s AS v FROM %s WHERE %s IS NOT "
+			    "NULL) WHERE v NOT IN (SELECT v FROM string_refs WHERE v IS NOT NULL)",
+			    col, table, col);
 			/* Put a marker value in that column to be sure it is covered. */
 			char ins[512];
 			snprintf(ins, sizeof(ins), "UPDATE %s SET %s = 999", table, col);
 			(void)sqlite3_exec(db, "SAVEPOINT probe", NULL, NULL, NULL);
 			(void)sqlite3_exec(db, ins, NULL, NULL, NULL);
 			if (strcmp(q(db, sql), "0") != 0 ||
-			    strcmp(q(db, "SELECT count(*) FROM string_refs WHERE v = 999"), "1") != 0) {
+			    strcmp(q(db, "SELECT count(*) FROM string_refs WHERE v = 999"), "1") !=
+			        0) {
 				printf("# %s.%s is not in string_refs\n", table, col);
 				missing++;
 			}
-			(void)sqlite3_exec(db, "ROLLBACK TO probe; RELEASE probe", NULL, NULL, NULL);
+			(void)sqlite3_exec(db, "ROLLBACK TO probe; RELEASE probe", NULL, NULL,
+			                   NULL);
 		}
 		sqlite3_finalize(c);
 	}

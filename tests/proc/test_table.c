@@ -13,14 +13,12 @@
 #define S (INT64_C(1000000000))
 #define CID "3f4e1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7"
 
-static const struct proc_clock clk = {.real_minus_mono_ns = 1700000000 * S,
-                                      .real_minus_boot_ns = 1700000000 * S,
-                                      .ticks_per_s = 100};
+static const struct proc_clock clk = {
+    .real_minus_mono_ns = 1700000000 * S, .real_minus_boot_ns = 1700000000 * S, .ticks_per_s = 100};
 
 static struct proc_ev ev(enum proc_ev_kind kind, int pid, int parent, int64_t t, uint32_t code)
 {
-	struct proc_ev e = {.kind = kind, .pid = pid, .tgid = pid, .mono_ns = t,
-	                    .exit_code = code};
+	struct proc_ev e = {.kind = kind, .pid = pid, .tgid = pid, .mono_ns = t, .exit_code = code};
 	if (kind == PROC_EV_FORK)
 		e.parent_pid = e.parent_tgid = parent;
 	return e;
@@ -76,20 +74,41 @@ static void test_parsers(void)
 
 static void seed_tree(void)
 {
-	fake_add(&(struct fake_proc){.pid = 1, .ppid = 0, .comm = "systemd", .start = 1,
-	                             .cmdline = "/sbin/init|splash|", .exe = "/usr/lib/systemd/systemd",
+	fake_add(&(struct fake_proc){.pid = 1,
+	                             .ppid = 0,
+	                             .comm = "systemd",
+	                             .start = 1,
+	                             .cmdline = "/sbin/init|splash|",
+	                             .exe = "/usr/lib/systemd/systemd",
 	                             .cgroup = "0::/init.scope\n"});
-	fake_add(&(struct fake_proc){.pid = 812, .ppid = 1, .comm = "crond", .start = 300,
-	                             .cmdline = "/usr/sbin/cron|-f|", .exe = "/usr/sbin/cron",
+	fake_add(&(struct fake_proc){.pid = 812,
+	                             .ppid = 1,
+	                             .comm = "crond",
+	                             .start = 300,
+	                             .cmdline = "/usr/sbin/cron|-f|",
+	                             .exe = "/usr/sbin/cron",
 	                             .cgroup = "0::/system.slice/cron.service\n"});
-	fake_add(&(struct fake_proc){.pid = 1390, .ppid = 812, .comm = "cleanup.sh", .start = 5000,
-	                             .cmdline = "/bin/bash|/opt/cleanup.sh|--all|", .exe = "/usr/bin/bash",
+	fake_add(&(struct fake_proc){.pid = 1390,
+	                             .ppid = 812,
+	                             .comm = "cleanup.sh",
+	                             .start = 5000,
+	                             .cmdline = "/bin/bash|/opt/cleanup.sh|--all|",
+	                             .exe = "/usr/bin/bash",
 	                             .cgroup = "0::/system.slice/cron.service\n"});
-	fake_add(&(struct fake_proc){.pid = 1400, .ppid = 1390, .comm = "sh", .start = 5001, .uid = 33,
-	                             .cmdline = "sh|-c|kill -9 4242|", .exe = "/usr/bin/dash",
+	fake_add(&(struct fake_proc){.pid = 1400,
+	                             .ppid = 1390,
+	                             .comm = "sh",
+	                             .start = 5001,
+	                             .uid = 33,
+	                             .cmdline = "sh|-c|kill -9 4242|",
+	                             .exe = "/usr/bin/dash",
 	                             .cgroup = "0::/system.slice/cron.service\n"});
-	fake_add(&(struct fake_proc){.pid = 4242, .ppid = 1, .comm = "nginx", .start = 400,
-	                             .cmdline = "nginx: worker process\x1b[2J", .exe = "/usr/sbin/nginx",
+	fake_add(&(struct fake_proc){.pid = 4242,
+	                             .ppid = 1,
+	                             .comm = "nginx",
+	                             .start = 400,
+	                             .cmdline = "nginx: worker process\x1b[2J",
+	                             .exe = "/usr/sbin/nginx",
 	                             .cgroup = "0::/system.slice/docker-" CID ".scope\n"});
 	fake_add(&(struct fake_proc){.pid = 2, .ppid = 0, .comm = "kthreadd", .start = 1});
 }
@@ -99,8 +118,8 @@ static void test_seed_and_ancestry(void)
 	struct ptab *t;
 	struct ptab_stats st;
 	const struct ptab_proc *p;
-	struct ptab_config cfg = {.proc_root = fake_root, .linger_ns = 5 * S,
-	                          .refresh_delay_ns = 0};
+	struct ptab_config cfg = {
+	    .proc_root = fake_root, .linger_ns = 5 * S, .refresh_delay_ns = 0};
 
 	seed_tree();
 	is_int(ptab_new(&cfg, &clk, &t), 0, "new table");
@@ -122,7 +141,9 @@ static void test_seed_and_ancestry(void)
 	is_str(p->unit, "docker-" CID ".scope", "container scope unit");
 	p = ptab_get(t, 2);
 	ok(p->cmdline == NULL && p->exe == NULL, "kernel thread: no cmdline, no exe");
-	is_str(anc(t, 1400), "sh[1400] \xe2\x86\x90 cleanup.sh[1390] \xe2\x86\x90 crond[812] \xe2\x86\x90 systemd[1]",
+	is_str(anc(t, 1400),
+	       "sh[1400] \xe2\x86\x90 cleanup.sh[1390] \xe2\x86\x90 crond[812] \xe2\x86\x90 "
+	       "systemd[1]",
 	       "ancestry up to pid 1");
 	const struct ptab_proc *chain[PTAB_MAX_DEPTH];
 	size_t n = ptab_ancestry(t, 1400, chain, PTAB_MAX_DEPTH);
@@ -142,14 +163,14 @@ static void test_seed_and_ancestry(void)
 	is_str(tiny, "", "nothing fits");
 
 	/* A thread id maps to its process. */
-	fake_add(&(struct fake_proc){.pid = 1402, .tgid = 1400, .ppid = 1390, .comm = "sh",
-	                             .start = 5001});
+	fake_add(&(struct fake_proc){
+	    .pid = 1402, .tgid = 1400, .ppid = 1390, .comm = "sh", .start = 5001});
 	p = ptab_lookup(t, 1402);
 	ok(p && p->pid == 1400, "a thread id is answered by its thread group");
 
 	/* A process the table never saw is read on lookup. */
-	fake_add(&(struct fake_proc){.pid = 7000, .ppid = 812, .comm = "late", .start = 7000,
-	                             .cmdline = "late|"});
+	fake_add(&(struct fake_proc){
+	    .pid = 7000, .ppid = 812, .comm = "late", .start = 7000, .cmdline = "late|"});
 	p = ptab_lookup(t, 7000);
 	ok(p && strcmp(p->cmdline, "late") == 0, "lookup reads an unknown process");
 	ok(ptab_lookup(t, 7001) == NULL, "lookup of a pid that does not exist");
@@ -159,7 +180,8 @@ static void test_seed_and_ancestry(void)
 	fake_add(&(struct fake_proc){.pid = 7101, .ppid = 1, .comm = "newcomer", .start = 9000});
 	is_str(anc(t, 7100), "orphan[7100]", "ancestry stops at a reused parent pid");
 	ptab_stats(t, &st);
-	is_int(st.procs, 9, "nine entries: six seeded, three looked up (the thread is its process)");
+	is_int(st.procs, 9,
+	       "nine entries: six seeded, three looked up (the thread is its process)");
 	ptab_free(t);
 	fake_del(1402);
 	fake_del(7000);
@@ -172,8 +194,8 @@ static void test_events(void)
 	struct ptab *t;
 	struct ptab_stats st;
 	const struct ptab_proc *p;
-	struct ptab_config cfg = {.proc_root = fake_root, .linger_ns = 5 * S,
-	                          .refresh_delay_ns = S / 50};
+	struct ptab_config cfg = {
+	    .proc_root = fake_root, .linger_ns = 5 * S, .refresh_delay_ns = S / 50};
 	int64_t t0 = 100 * S;
 
 	ptab_new(&cfg, &clk, &t);
@@ -194,8 +216,12 @@ static void test_events(void)
 	is_int(ptab_tick(t, t0 + S / 100, 100), 0, "not yet due");
 
 	/* exec: the old program's strings are dropped, then read */
-	fake_add(&(struct fake_proc){.pid = 1500, .ppid = 1390, .comm = "sleep", .start = 10001,
-	                             .cmdline = "sleep|1000|", .exe = "/usr/bin/sleep",
+	fake_add(&(struct fake_proc){.pid = 1500,
+	                             .ppid = 1390,
+	                             .comm = "sleep",
+	                             .start = 10001,
+	                             .cmdline = "sleep|1000|",
+	                             .exe = "/usr/bin/sleep",
 	                             .cgroup = "0::/system.slice/cron.service\n"});
 	on(t, PROC_EV_EXEC, 1500, 0, t0 + S / 50, 0);
 	p = ptab_get(t, 1500);
@@ -207,7 +233,9 @@ static void test_events(void)
 	is_str(p->comm, "sleep", "new comm");
 	is_int(p->start_time, 10001, "exact start time");
 	ok(!(p->flags & (PTAB_START_GUESS | PTAB_STALE | PTAB_EXEC_UNREAD)), "up to date");
-	is_str(anc(t, 1500), "sleep[1500] \xe2\x86\x90 cleanup.sh[1390] \xe2\x86\x90 crond[812] \xe2\x86\x90 systemd[1]",
+	is_str(anc(t, 1500),
+	       "sleep[1500] \xe2\x86\x90 cleanup.sh[1390] \xe2\x86\x90 crond[812] \xe2\x86\x90 "
+	       "systemd[1]",
 	       "ancestry through the fork parent");
 
 	/* comm change */
@@ -257,8 +285,8 @@ static void test_events(void)
 	/* a zombie read: the exec'd strings are unknown, not the parent's */
 	on(t, PROC_EV_FORK, 1800, 1400, t0 + 13 * S, 0);
 	on(t, PROC_EV_EXEC, 1800, 0, t0 + 13 * S + 1, 0);
-	fake_add(&(struct fake_proc){.pid = 1800, .ppid = 1400, .comm = "true", .state = 'Z',
-	                             .start = 11300});
+	fake_add(&(struct fake_proc){
+	    .pid = 1800, .ppid = 1400, .comm = "true", .state = 'Z', .start = 11300});
 	ptab_tick(t, t0 + 14 * S, 100);
 	p = ptab_get(t, 1800);
 	ok(p->cmdline == NULL && (p->flags & PTAB_PARTIAL), "zombie: cmdline unknown, partial");
@@ -267,8 +295,8 @@ static void test_events(void)
 
 	/* the start time check: a read that finds another process */
 	on(t, PROC_EV_FORK, 1900, 1400, t0 + 15 * S, 0);
-	fake_add(&(struct fake_proc){.pid = 1900, .ppid = 1, .comm = "other", .start = 99999,
-	                             .cmdline = "other|"});
+	fake_add(&(struct fake_proc){
+	    .pid = 1900, .ppid = 1, .comm = "other", .start = 99999, .cmdline = "other|"});
 	ptab_tick(t, t0 + 16 * S, 100);
 	p = ptab_get(t, 1900);
 	ok(p->cmdline && strcmp(p->cmdline, "sh -c kill -9 4242") == 0,
@@ -297,8 +325,10 @@ static void test_eager(void)
 {
 	struct ptab *t;
 	struct ptab_stats st;
-	struct ptab_config cfg = {.proc_root = fake_root, .linger_ns = 5 * S,
-	                          .refresh_delay_ns = S / 10, .eager_reads_per_s = 2};
+	struct ptab_config cfg = {.proc_root = fake_root,
+	                          .linger_ns = 5 * S,
+	                          .refresh_delay_ns = S / 10,
+	                          .eager_reads_per_s = 2};
 	int64_t t0 = 5001 * (S / 100); /* 1400 started at tick 5001 */
 
 	ptab_new(&cfg, &clk, &t);
@@ -344,8 +374,8 @@ static void test_cap_and_churn(void)
 {
 	struct ptab *t;
 	struct ptab_stats st;
-	struct ptab_config cfg = {.proc_root = fake_root, .linger_ns = 5 * S,
-	                          .refresh_delay_ns = S, .max_procs = 8};
+	struct ptab_config cfg = {
+	    .proc_root = fake_root, .linger_ns = 5 * S, .refresh_delay_ns = S, .max_procs = 8};
 	int64_t t0 = 1000 * S;
 
 	ptab_new(&cfg, &clk, &t);
@@ -406,17 +436,25 @@ static void test_budget(void)
 	struct ptab_stats st;
 	struct ptab_config cfg = {.proc_root = fake_root, .linger_ns = S, .string_budget = 1};
 
-	fake_add(&(struct fake_proc){.pid = 5555, .ppid = 1, .comm = "long", .start = 5,
-	                             .cmdline = "python3|-c|xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	                                        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	                                        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"});
+	fake_add(&(struct fake_proc){.pid = 5555,
+	                             .ppid = 1,
+	                             .comm = "long",
+	                             .start = 5,
+	                             .cmdline =
+	                                 "python3|-c|xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	                                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	                                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"});
 	fake_del(5555);
 	ptab_new(&cfg, &clk, &t);
 	ptab_seed(t);
-	fake_add(&(struct fake_proc){.pid = 5555, .ppid = 1, .comm = "long", .start = 5,
-	                             .cmdline = "python3|-c|xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	                                        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	                                        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"});
+	fake_add(&(struct fake_proc){.pid = 5555,
+	                             .ppid = 1,
+	                             .comm = "long",
+	                             .start = 5,
+	                             .cmdline =
+	                                 "python3|-c|xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	                                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	                                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"});
 	const struct ptab_proc *p = ptab_lookup(t, 5555);
 	ptab_stats(t, &st);
 	ok(st.truncated >= 1, "over the string budget, long command lines are cut");
@@ -437,7 +475,8 @@ static void test_extra(void)
 	is_int(proc_extra_build(t, 1400, targets, 3, &x), 0, "extra built");
 	ptab_free(t); /* the extra must not point into the table */
 	is_str(x->sender_ancestry,
-	       "sh[1400] \xe2\x86\x90 cleanup.sh[1390] \xe2\x86\x90 crond[812] \xe2\x86\x90 systemd[1]",
+	       "sh[1400] \xe2\x86\x90 cleanup.sh[1390] \xe2\x86\x90 crond[812] \xe2\x86\x90 "
+	       "systemd[1]",
 	       "sender ancestry");
 	is_str(x->sender_unit, "cron.service", "sender unit");
 	ok(x->sender_container == NULL, "sender container none");
