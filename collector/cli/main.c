@@ -27,6 +27,7 @@ static const struct command {
     {"export", cli_export, "compliance export: CSV, JSON Lines or one JSON document"},
     {"report", cli_report, "summary of a period: HTML (with charts) or Markdown"},
     {"import", cli_import, "add existing auditd logs to the database"},
+    {"status", cli_status, "is the collector running, are its rules loaded, the database"},
 };
 
 static void usage(FILE *out)

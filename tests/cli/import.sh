@@ -72,13 +72,9 @@ is "$RC" 65 "a newer schema: exit 65"
 # While a daemon writes: sigtraild replays one log slowly into the database
 # (every event its own row: --coalesce 0) while import adds another; then
 # the daemon's events are not imported again.
-shifted() { # the fixture with serials moved by $1, so they are new events
-	awk -v d="$1" '{ match($0, /:[0-9]+\)/); s = substr($0, RSTART + 1, RLENGTH - 2) + d;
-		print substr($0, 1, RSTART) s substr($0, RSTART + RLENGTH - 1) }' "$LOG"
-}
-for i in $(seq 1 30); do shifted $((i * 1000)); done >"$T/daemon.log"
-for i in $(seq 31 60); do shifted $((i * 1000)); done >"$T/other.log"
-(while read -r line; do printf '%s\n' "$line"; case $line in *EOE*) sleep 0.005 ;; esac; done <"$T/daemon.log") |
+shifted_log $(seq 1000 1000 30000) >"$T/daemon.log"
+shifted_log $(seq 31000 1000 60000) >"$T/other.log"
+slow_feed "$T/daemon.log" 0.005 |
 	"$SIGTRAILD" --foreground --source stdin --coalesce 0 --db "$T/c.db" 2>"$T/c.log" &
 daemon=$!
 sleep 0.5

@@ -197,3 +197,30 @@ insert into collector_runs(started_ms, heartbeat_ms, source, pid, version, event
 values ($now_ms - 6 * $day + 5000, $now_ms - 2000, 'unicast', 1013, '0.1.0', 800, 820);
 SQL
 }
+
+# shifted_log OFFSET...: tests/fixtures/kernel.log once per OFFSET, its audit
+# serials moved by OFFSET, so that each copy is new events.
+shifted_log() {
+	local d
+	for d in "$@"; do
+		awk -v d="$d" '{ match($0, /:[0-9]+\)/); s = substr($0, RSTART + 1, RLENGTH - 2) + d;
+			print substr($0, 1, RSTART) s substr($0, RSTART + RLENGTH - 1) }' "$FIXTURES/kernel.log"
+	done
+}
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
+# slow_feed FILE SECONDS_PER_EVENT: print FILE, pausing after each event.
+slow_feed() {
+	local line
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case $line in *EOE*) sleep "$2" ;; esac
+	done <"$1"
+}

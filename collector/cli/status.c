@@ -1,0 +1,557 @@
+/* status.c: `sigtrail status`, the health check. Is a sigtraild running
+ * (a process, and the run it records in the database), which source does it
+ * use, are its audit rules loaded, what does the kernel's audit status say
+ * (enabled, lost, backlog), and the database: path, size, schema, rows,
+ * first and last event, coverage of the last day. The kernel answers
+ * rule and status requests only to CAP_AUDIT_CONTROL (root): without it
+ * those lines say "unknown" and why, and everything else still works.
+ * Exit status: 0 when sigtraild runs, 3 when it does not (as LSB init
+ * scripts' status). Exercise with `sigtrail status` and `sudo sigtrail status`. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libaudit.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "sigtrail/audit_ctl.h"
+#include "sigtrail/cli.h"
+#include "sigtrail/cli_fmt.h"
+#include "sigtrail/log.h"
+#include "sigtrail/sigsys.h"
+
+enum {
+	MAX_DAEMONS = 16,
+	DAY_MS = 86400000,
+	HEARTBEAT_STALE_MS = 30000,
+};
+
+/* One sigtraild process found in /proc. */
+struct daemon_proc {
+	pid_t pid;
+	char db[PATH_MAX]; /* its --db, resolved when possible */
+	char source[16];   /* its --source, or "auto" */
+	bool db_known;     /* db could be resolved to compare with ours */
+	bool ours;         /* it writes the database we look at */
+};
+
+struct status {
+	struct daemon_proc procs[MAX_DAEMONS];
+	size_t n_procs;
+	bool running;  /* a sigtraild writes our database (or one of unknown db runs) */
+	int audit_err; /* 0, or -errno reading the kernel status */
+	struct audit_status audit;
+	int rules_err;         /* 0, or -errno listing the rules */
+	size_t rules_loaded;   /* rules with key "sigtrail" */
+	size_t rules_expected; /* what sigtraild loads on this machine */
+	int db_code;           /* 0, or the exit status cli_db_open() gave */
+	int64_t db_size, wal_size;
+	int64_t rows, first_ms, last_ms;
+	int schema;
+	bool have_run; /* the newest coverage row */
+	char run_status[16], run_source[16];
+	int64_t run_pid, run_started_ms, run_until_ms;
+	struct cli_coverage day; /* the last 24 hours */
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: sigtrail status [OPTIONS]\n"
+	        "Is sigtraild running and with which source, are its audit rules loaded, what\n"
+	        "is the kernel's audit status (enabled, lost events, backlog), and the\n"
+	        "database: path, size, rows, first and last event, last day's coverage.\n"
+	        "The kernel tells the rules and its audit status only to root\n"
+	        "(CAP_AUDIT_CONTROL); as another user those lines say unknown.\n"
+	        "\n"
+	        "  -d, --db PATH   database (default %s)\n"
+	        "      --json      the same as one JSON object\n"
+	        "      --utc       times in UTC (default: local time on a terminal)\n"
+	        "  -h, --help      this help\n"
+	        "\n"
+	        "Exit status: 0 sigtraild is running; 3 it is not; 64 bad usage.\n"
+	        "\n"
+	        "Examples:\n"
+	        "  sigtrail status\n"
+	        "  sudo sigtrail status --db /var/lib/sigtrail/sigtrail.db\n"
+	        "  sigtrail status --json | jq .kernel.lost\n",
+	        SIGTRAIL_DEFAULT_DB);
+}
+
+/* Read /proc/PID/FILE into buf (NUL-terminated); returns bytes or -1. */
+static ssize_t read_proc(pid_t pid, const char *file, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* The database a sigtraild process writes, from its command line. */
+static void proc_args(struct daemon_proc *p)
+{
+	static char cmd[65536];
+	const char *db = SIGTRAIL_DEFAULT_DB;
+	ssize_t n = read_proc(p->pid, "cmdline", cmd, sizeof(cmd));
+
+	snprintf(p->source, sizeof(p->source), "auto");
+	for (ssize_t i = 0; i < n;) {
+		const char *a = cmd + i;
+		const char *next =
+		    (size_t)(i + (ssize_t)strlen(a) + 1) < (size_t)n ? a + strlen(a) + 1 : NULL;
+		if ((strcmp(a, "--db") == 0 || strcmp(a, "-d") == 0) && next)
+			db = next;
+		else if (strncmp(a, "--db=", 5) == 0)
+			db = a + 5;
+		else if ((strcmp(a, "--source") == 0 || strcmp(a, "-s") == 0) && next)
+			snprintf(p->source, sizeof(p->source), "%s", next);
+		else if (strncmp(a, "--source=", 9) == 0)
+			snprintf(p->source, sizeof(p->source), "%s", a + 9);
+		i += (ssize_t)strlen(a) + 1;
+	}
+	if (db[0] == '/') {
+		snprintf(p->db, sizeof(p->db), "%s", db);
+		p->db_known = true;
+	} else {
+		/* Relative to its working directory, which only root (or its
+		 * owner) may read. */
+		char cwd[64], dir[PATH_MAX];
+		snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", (int)p->pid);
+		ssize_t len = readlink(cwd, dir, sizeof(dir) - 1);
+		if (len > 0) {
+			dir[len] = '\0';
+			snprintf(p->db, sizeof(p->db), "%.2000s/%.2000s", dir, db);
+			p->db_known = true;
+		} else {
+			snprintf(p->db, sizeof(p->db), "%s", db);
+		}
+	}
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return strcmp(a, b) == 0;
+}
+
+static void find_daemons(struct status *st, const char *db)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char comm[32];
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) && st->n_procs < MAX_DAEMONS) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		pid_t pid = (pid_t)atoi(e->d_name);
+		if (read_proc(pid, "comm", comm, sizeof(comm)) <= 0 ||
+		    strcmp(comm, "sigtraild\n") != 0)
+			continue;
+		struct daemon_proc *p = &st->procs[st->n_procs++];
+		*p = (struct daemon_proc){.pid = pid};
+		proc_args(p);
+		p->ours = !p->db_known || same_file(p->db, db);
+		st->running |= p->ours;
+	}
+	closedir(d);
+}
+
+/* Count the loaded rules carrying the key "sigtrail". String fields are
+ * packed in buf in field order, each values[i] bytes long. */
+static bool rule_has_key(const struct audit_rule_data *r, const char *key)
+{
+	size_t off = 0, klen = strlen(key);
+
+	for (uint32_t i = 0; i < r->field_count && i < AUDIT_MAX_FIELDS; i++) {
+		uint32_t f = r->fields[i] & ~AUDIT_OPERATORS;
+		bool is_str = f == AUDIT_SUBJ_USER || f == AUDIT_SUBJ_ROLE ||
+		              f == AUDIT_SUBJ_TYPE || f == AUDIT_SUBJ_SEN || f == AUDIT_SUBJ_CLR ||
+		              f == AUDIT_OBJ_USER || f == AUDIT_OBJ_ROLE || f == AUDIT_OBJ_TYPE ||
+		              f == AUDIT_OBJ_LEV_LOW || f == AUDIT_OBJ_LEV_HIGH ||
+		              f == AUDIT_WATCH || f == AUDIT_DIR || f == AUDIT_FILTERKEY ||
+		              f == AUDIT_EXE;
+		if (!is_str)
+			continue;
+		if (off + r->values[i] > r->buflen)
+			return false;
+		if (f == AUDIT_FILTERKEY) {
+			/* Several keys are joined with \x01. */
+			const char *k = r->buf + off, *end = k + r->values[i];
+			while (k < end) {
+				const char *sep = memchr(k, '\x01', (size_t)(end - k));
+				size_t n = sep ? (size_t)(sep - k) : (size_t)(end - k);
+				if (n == klen && memcmp(k, key, n) == 0)
+					return true;
+				k += n + 1;
+			}
+		}
+		off += r->values[i];
+	}
+	return false;
+}
+
+static int list_rules(int fd, size_t *ret_n)
+{
+	struct audit_reply rep;
+	int r = audit_request_rules_list_data(fd);
+
+	*ret_n = 0;
+	if (r < 0)
+		return r;
+	for (int idle = 0; idle < 10;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		r = poll(&p, 1, 100);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r <= 0) {
+			idle++;
+			continue;
+		}
+		r = audit_get_reply(fd, &rep, GET_REPLY_NONBLOCKING, 0);
+		if (r < 0 && r != -EAGAIN)
+			return r;
+		if (r <= 0)
+			continue;
+		if (rep.type == NLMSG_DONE)
+			return 0;
+		if (rep.type == NLMSG_ERROR && rep.error->error)
+			return rep.error->error;
+		if (rep.type == AUDIT_LIST_RULES && rep.ruledata &&
+		    rule_has_key(rep.ruledata, SIGTRAIL_RULE_KEY))
+			(*ret_n)++;
+	}
+	return -ETIMEDOUT;
+}
+
+static void kernel_status(struct status *st)
+{
+	struct ctl_rules rs = {0};
+	int fd = ctl_open();
+
+	if (sigsys_init() == 0 && ctl_rules_build(&rs, false) == 0)
+		st->rules_expected = rs.n;
+	ctl_rules_free(&rs);
+	if (fd < 0) {
+		st->audit_err = st->rules_err = fd;
+		return;
+	}
+	st->audit_err = ctl_status(fd, &st->audit);
+	st->rules_err = list_rules(fd, &st->rules_loaded);
+	close(fd);
+}
+
+static int64_t file_size(const char *path, const char *suffix)
+{
+	char p[PATH_MAX + 8];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s%s", path, suffix);
+	return stat(p, &sb) == 0 ? (int64_t)sb.st_size : -1;
+}
+
+static int database(struct status *st, struct cli_common *c)
+{
+	struct cli_db d;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	st->db_size = file_size(c->db, "");
+	st->wal_size = file_size(c->db, "-wal");
+	st->db_code = cli_db_open(c->db, &d);
+	if (st->db_code) {
+		cli_db_close(&d);
+		return 0;
+	}
+	st->schema = d.version;
+	rc = sqlite3_exec(d.db, "BEGIN", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(
+		    d.db, "SELECT count(*), min(epoch_ms), max(epoch_ms) FROM signals", -1, &s,
+		    NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		st->rows = sqlite3_column_int64(s, 0);
+		st->first_ms = sqlite3_column_int64(s, 1);
+		st->last_ms = sqlite3_column_int64(s, 2);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc == SQLITE_OK && d.has_coverage) {
+		rc = sqlite3_prepare_v2(
+		    d.db,
+		    "SELECT status, source, pid, started_ms, until_ms FROM coverage "
+		    "ORDER BY started_ms DESC, run DESC LIMIT 1",
+		    -1, &s, NULL);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			st->have_run = true;
+			snprintf(st->run_status, sizeof(st->run_status), "%s",
+			         (const char *)sqlite3_column_text(s, 0));
+			snprintf(st->run_source, sizeof(st->run_source), "%s",
+			         sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1)
+			                                   : "?");
+			st->run_pid = sqlite3_column_int64(s, 2);
+			st->run_started_ms = sqlite3_column_int64(s, 3);
+			st->run_until_ms = sqlite3_column_int64(s, 4);
+		}
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		sqlite3_finalize(s);
+	}
+	if (rc == SQLITE_OK)
+		rc = cli_coverage_load(&d, c->now_ms - DAY_MS, c->now_ms, c->now_ms, &st->day);
+	if (rc != SQLITE_OK)
+		st->db_code = cli_db_fail(&d, rc, "cannot read the database");
+	int r = cli_db_close(&d);
+	if (!st->db_code)
+		st->db_code = r;
+	return 0;
+}
+
+static void human_size(int64_t n, char *buf, size_t size)
+{
+	if (n < 0)
+		snprintf(buf, size, "-");
+	else if (n < 1024 * 1024)
+		snprintf(buf, size, "%.1f KiB", (double)n / 1024);
+	else if (n < 1024LL * 1024 * 1024)
+		snprintf(buf, size, "%.1f MiB", (double)n / (1024 * 1024));
+	else
+		snprintf(buf, size, "%.2f GiB", (double)n / (1024.0 * 1024 * 1024));
+}
+
+static const char *why(int err)
+{
+	return err == -EPERM || err == -EACCES
+	           ? "unknown: the kernel tells this only to root (CAP_AUDIT_CONTROL)"
+	           : NULL;
+}
+
+static void print_text(FILE *out, const struct status *st, const struct cli_common *c)
+{
+	char a[48], b[48], size[32], wal[32], zone[64];
+
+	cli_time_zone(c->now_ms, c->utc, zone, sizeof(zone));
+	fprintf(out, "sigtrail %s (times in %s)\n", SIGTRAIL_VERSION, zone);
+	fputs("collector: ", out);
+	if (st->running) {
+		for (size_t i = 0, k = 0; i < st->n_procs; i++) {
+			const struct daemon_proc *p = &st->procs[i];
+			if (!p->ours)
+				continue;
+			fprintf(out, "%srunning: sigtraild pid %d, source %s", k++ ? "; " : "",
+			        (int)p->pid,
+			        st->have_run && st->run_pid == p->pid ? st->run_source : p->source);
+			if (!p->db_known)
+				fputs(" (its database is not visible to this user)", out);
+		}
+		fputc('\n', out);
+	} else {
+		fputs("NOT running (no sigtraild process writes this database)\n", out);
+	}
+	for (size_t i = 0; i < st->n_procs; i++)
+		if (!st->procs[i].ours)
+			fprintf(out, "           (sigtraild pid %d writes another database: %s)\n",
+			        (int)st->procs[i].pid, st->procs[i].db);
+	if (st->have_run) {
+		cli_time_fmt(st->run_started_ms, c->utc, a, sizeof(a));
+		cli_time_fmt(st->run_until_ms, c->utc, b, sizeof(b));
+		bool stale = strcmp(st->run_status, "running") == 0 &&
+		             c->now_ms - st->run_until_ms > HEARTBEAT_STALE_MS;
+		fprintf(out, "last run:  %s, source %s, pid %lld, started %s, %s %s%s\n",
+		        stale ? "running but silent" : st->run_status, st->run_source,
+		        (long long)st->run_pid, a,
+		        strcmp(st->run_status, "running") == 0 ? "last heartbeat" : "until", b,
+		        stale ? " (no heartbeat for more than 30 s: it may have died)" : "");
+	}
+	fputs("rules:     ", out);
+	if (st->rules_err)
+		fprintf(out, "%s\n",
+		        why(st->rules_err) ? why(st->rules_err) : strerror(-st->rules_err));
+	else
+		fprintf(out, "%zu of %zu sigtrail audit rules loaded (auditctl -l -k %s)%s\n",
+		        st->rules_loaded, st->rules_expected, SIGTRAIL_RULE_KEY,
+		        st->rules_loaded < st->rules_expected ? ": signals are NOT all recorded"
+		                                              : "");
+	fputs("kernel:    ", out);
+	if (st->audit_err) {
+		fprintf(out, "%s\n",
+		        why(st->audit_err) ? why(st->audit_err) : strerror(-st->audit_err));
+	} else {
+		const struct audit_status *k = &st->audit;
+		fprintf(out,
+		        "audit enabled %u%s, lost %u, backlog %u of %u, audit daemon pid %u, "
+		        "failure action %u, rate limit %u\n",
+		        k->enabled, k->enabled == 2 ? " (locked until reboot)" : "", k->lost,
+		        k->backlog, k->backlog_limit, k->pid, k->failure, k->rate_limit);
+	}
+	human_size(st->db_size, size, sizeof(size));
+	human_size(st->wal_size, wal, sizeof(wal));
+	fprintf(out, "database:  %s, %s", c->db, size);
+	if (st->wal_size >= 0)
+		fprintf(out, " (+ WAL %s)", wal);
+	if (st->db_code) {
+		fprintf(out, ": NOT readable (see the error above, exit status %d)\n", st->db_code);
+		return;
+	}
+	fprintf(out, ", schema %d, %lld rows\n", st->schema, (long long)st->rows);
+	if (st->rows > 0) {
+		cli_time_fmt(st->first_ms, c->utc, a, sizeof(a));
+		cli_time_fmt(st->last_ms, c->utc, b, sizeof(b));
+		fprintf(out, "events:    first %s, last %s\n", a, b);
+	}
+	fputs("last 24h:  ", out);
+	cli_coverage_text(out, &st->day, c->utc);
+	fputs("\n", out);
+}
+
+static void json_err(FILE *out, int err)
+{
+	fputs("\"known\":false,\"error\":", out);
+	cli_json_string(out, why(err) ? why(err) : strerror(-err));
+}
+
+static void print_json(FILE *out, const struct status *st, const struct cli_common *c)
+{
+	char a[40];
+
+	fprintf(out, "{\"version\":\"%s\",\"daemon\":{\"running\":%s,\"processes\":[",
+	        SIGTRAIL_VERSION, st->running ? "true" : "false");
+	for (size_t i = 0; i < st->n_procs; i++) {
+		const struct daemon_proc *p = &st->procs[i];
+		fprintf(out, "%s{\"pid\":%d,\"this_database\":%s,\"source\":", i ? "," : "",
+		        (int)p->pid, p->ours ? "true" : "false");
+		cli_json_string(out,
+		                st->have_run && st->run_pid == p->pid ? st->run_source : p->source);
+		fputs(",\"db\":", out);
+		cli_json_string(out, p->db);
+		fputc('}', out);
+	}
+	fputs("]},\"last_run\":", out);
+	if (st->have_run) {
+		fputs("{\"status\":", out);
+		cli_json_string(out, st->run_status);
+		fputs(",\"source\":", out);
+		cli_json_string(out, st->run_source);
+		cli_time_iso(st->run_started_ms, a, sizeof(a));
+		fprintf(out, ",\"pid\":%lld,\"started\":\"%s\",", (long long)st->run_pid, a);
+		cli_time_iso(st->run_until_ms, a, sizeof(a));
+		fprintf(out, "\"until\":\"%s\"}", a);
+	} else {
+		fputs("null", out);
+	}
+	fputs(",\"rules\":{", out);
+	if (st->rules_err)
+		json_err(out, st->rules_err);
+	else
+		fprintf(out, "\"known\":true,\"loaded\":%zu,\"expected\":%zu", st->rules_loaded,
+		        st->rules_expected);
+	fputs("},\"kernel\":{", out);
+	if (st->audit_err)
+		json_err(out, st->audit_err);
+	else
+		fprintf(out,
+		        "\"known\":true,\"enabled\":%u,\"lost\":%u,\"backlog\":%u,"
+		        "\"backlog_limit\":%u,\"pid\":%u,\"failure\":%u,\"rate_limit\":%u",
+		        st->audit.enabled, st->audit.lost, st->audit.backlog,
+		        st->audit.backlog_limit, st->audit.pid, st->audit.failure,
+		        st->audit.rate_limit);
+	fputs("},\"database\":{\"path\":", out);
+	cli_json_string(out, c->db);
+	fprintf(out, ",\"readable\":%s,\"size\":%lld,\"wal_size\":%lld",
+	        st->db_code ? "false" : "true", (long long)st->db_size, (long long)st->wal_size);
+	if (!st->db_code) {
+		fprintf(out, ",\"schema\":%d,\"rows\":%lld", st->schema, (long long)st->rows);
+		cli_time_iso(st->first_ms, a, sizeof(a));
+		fputs(",\"first\":", out);
+		st->rows ? fprintf(out, "\"%s\"", a) : fputs("null", out);
+		cli_time_iso(st->last_ms, a, sizeof(a));
+		fputs(",\"last\":", out);
+		st->rows ? fprintf(out, "\"%s\"", a) : fputs("null", out);
+	}
+	fputs("},\"coverage_24h\":", out);
+	if (st->db_code)
+		fputs("null", out);
+	else
+		fprintf(out,
+		        "{\"recorded\":%s,\"complete\":%s,\"covered_ms\":%lld,\"gaps\":%zu,"
+		        "\"lost\":%lld}",
+		        st->day.recorded ? "true" : "false",
+		        st->day.recorded && st->day.n_gaps == 0 ? "true" : "false",
+		        (long long)st->day.covered_ms, st->day.n_gaps + st->day.more_gaps,
+		        (long long)cli_coverage_lost(&st->day));
+	fputs("}\n", out);
+}
+
+int cli_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, CLI_OPT_DB},
+	    {"help", no_argument, NULL, CLI_OPT_HELP},
+	    {"utc", no_argument, NULL, CLI_OPT_UTC},
+	    {"local", no_argument, NULL, CLI_OPT_LOCAL},
+	    {"json", no_argument, NULL, 'j'},
+	    {0},
+	};
+	static struct status st;
+	struct cli_common c;
+	bool json = false;
+	int opt, r;
+
+	cli_common_init(&c);
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+		r = cli_common_option(&c, opt, optarg);
+		if (r < 0)
+			return EX_USAGE;
+		if (r > 0)
+			continue;
+		switch (opt) {
+		case CLI_OPT_HELP:
+			usage(stdout);
+			return EX_OK;
+		case 'j':
+			json = true;
+			break;
+		default:
+			return cli_bad_option("status", opt, argv);
+		}
+	}
+	if (optind != argc) {
+		log_error("status: unexpected argument '%s'", argv[optind]);
+		return EX_USAGE;
+	}
+	if (cli_common_finish(&c, isatty(STDOUT_FILENO)) < 0)
+		return EX_USAGE;
+
+	find_daemons(&st, c.db);
+	kernel_status(&st);
+	database(&st, &c);
+	if (json)
+		print_json(stdout, &st, &c);
+	else
+		print_text(stdout, &st, &c);
+	return st.running ? EX_OK : CLI_EXIT_NOT_RUNNING;
+}
