@@ -4,6 +4,7 @@
  * `sigtraild --retention 0`. */
 #include "sigtrail/options.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sysexits.h>
 
 #include "config.h"
+#include "sigtrail/config.h"
 #include "sigtrail/decode.h"
 #include "sigtrail/log.h"
 
@@ -46,6 +48,7 @@ static void usage(FILE *out)
 	        "      --coalesce MS      identical signals (same sender, target, signal,\n"
 	        "                         syscall, result) within MS ms become one row with a\n"
 	        "                         count (default %d; 0 records every one)\n"
+	        "  -c, --config PATH      configuration file (default %s; flags override it)\n"
 	        "  -u, --user NAME        after setup, run as user NAME keeping only\n"
 	        "                         CAP_AUDIT_CONTROL (the database is handed to NAME)\n"
 	        "      --tee FILE         also append the kept raw records to FILE\n"
@@ -61,7 +64,8 @@ static void usage(FILE *out)
 	        "  sigtraild --source stdin --db /tmp/t.db < /var/log/audit/audit.log\n"
 	        "  sqlite3 %s \"select time, signame, sender_cmdline, target_comm\n"
 	        "     from signals where target_pid = 4242 order by id desc\"\n",
-	        SIGTRAIL_DEFAULT_DB, DEFAULT_COALESCE_MS, SIGTRAIL_DEFAULT_DB);
+	        SIGTRAIL_DEFAULT_DB, DEFAULT_COALESCE_MS, SIGTRAIL_DEFAULT_CONFIG,
+	        SIGTRAIL_DEFAULT_DB);
 }
 
 /* A whole decimal number within [min, max], or a usage error naming it. */
@@ -75,6 +79,52 @@ static int64_t parse_count(const char *opt, const char *s, int64_t min, int64_t 
 	return v;
 }
 
+/* The configuration file: --config PATH (it must exist) or the default
+ * (which may be absent). It sets the arg_* values first, so that every flag
+ * on the command line overrides it. */
+static void load_config(int argc, char **argv)
+{
+	static struct config cfg; /* its strings back the arg_* pointers */
+	const char *path = SIGTRAIL_DEFAULT_CONFIG;
+	bool explicit = false;
+	char err[512];
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) &&
+		    i + 1 < argc) {
+			path = argv[++i];
+			explicit = true;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			path = argv[i] + 9;
+			explicit = true;
+		}
+	}
+	config_init(&cfg);
+	int r = config_load(path, &cfg, err, sizeof(err));
+	if (r == -ENOENT && !explicit)
+		return;
+	if (r < 0)
+		fatal(EX_CONFIG, "%s", err);
+	if (cfg.db)
+		arg_db = cfg.db;
+	if (cfg.source)
+		arg_source = cfg.source;
+	if (cfg.include_sig0 >= 0)
+		arg_include_sig0 = cfg.include_sig0;
+	if (cfg.keep_rules >= 0)
+		arg_keep_rules = cfg.keep_rules;
+	if (cfg.retention_days >= 0)
+		arg_retention_days = cfg.retention_days;
+	if (cfg.max_db_size_mb >= 0)
+		arg_max_db_mb = cfg.max_db_size_mb;
+	if (cfg.coalesce_ms >= 0)
+		arg_coalesce_ms = cfg.coalesce_ms;
+	if (cfg.user)
+		arg_user = cfg.user;
+}
+
 void options_parse(int argc, char **argv)
 {
 	enum {
@@ -84,7 +134,7 @@ void options_parse(int argc, char **argv)
 		OPT_INJECT,
 		OPT_RETENTION,
 		OPT_MAXSIZE,
-		OPT_COALESCE
+		OPT_COALESCE,
 	};
 	static const struct option opts[] = {
 	    {"db", required_argument, NULL, 'd'},
@@ -98,6 +148,7 @@ void options_parse(int argc, char **argv)
 	    {"max-db-size", required_argument, NULL, OPT_MAXSIZE},
 	    {"coalesce", required_argument, NULL, OPT_COALESCE},
 	    {"user", required_argument, NULL, 'u'},
+	    {"config", required_argument, NULL, 'c'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -105,7 +156,8 @@ void options_parse(int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:fs:u:vhV", opts, NULL)) != -1) {
+	load_config(argc, argv);
+	while ((c = getopt_long(argc, argv, "c:d:fs:u:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			arg_db = optarg;
@@ -140,6 +192,8 @@ void options_parse(int argc, char **argv)
 		case OPT_INJECT:
 			arg_inject = optarg;
 			break;
+		case 'c':
+			break; /* read before the flags, by load_config() */
 		case 'v':
 			arg_verbose = true;
 			break;

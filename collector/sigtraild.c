@@ -30,6 +30,7 @@
 #include "sigtrail/filter.h"
 #include "sigtrail/lock.h"
 #include "sigtrail/log.h"
+#include "sigtrail/notify.h"
 #include "sigtrail/options.h"
 #include "sigtrail/privs.h"
 #include "sigtrail/sigsys.h"
@@ -313,6 +314,7 @@ static void teardown(struct daemon *d)
 {
 	int r, undone = 0; /* <0: something this run changed is still changed */
 
+	(void)notify_send("STOPPING=1");
 	if (d->ctl_fd >= 0 && !arg_keep_rules) {
 		/* Rules first, so that the drain below ends. */
 		r = ctl_rules_remove(d->ctl_fd, &d->rules);
@@ -473,6 +475,10 @@ static void announce_ready(struct daemon *d, int added)
 {
 	log_info("ready: source %s, %d audit rules added, %zu already loaded, database %s",
 	         source_name(d->kind), added, d->rules.n - (size_t)added, arg_db);
+	/* systemd (Type=notify): ready once the rules are loaded and the
+	 * socket subscribed. Not started by systemd: nothing happens. */
+	(void)notify_sendf("READY=1\nSTATUS=recording: source %s, database %s",
+	                   source_name(d->kind), arg_db);
 	if (d->ready_fd >= 0) {
 		unsigned char ok = 0;
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);

@@ -43,7 +43,7 @@ int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
 	int64_t first = 0, n = 0;
 	int rc;
 
-	*c = (struct cli_coverage){.lo = lo, .hi = hi};
+	*c = (struct cli_coverage){.lo = lo, .hi = hi, .now_ms = now_ms};
 	if (!d->has_coverage)
 		return SQLITE_OK;
 	rc = sqlite3_prepare_v2(d->db, "SELECT count(*), min(started_ms) FROM coverage", -1, &s,
@@ -149,6 +149,18 @@ static void losses_text(FILE *out, const struct cli_coverage *c)
 		fprintf(out, "; %lld rows were pruned by retention", (long long)c->lost.pruned);
 }
 
+/* A time for coverage sentences: to the second, or "now". */
+static void when(const struct cli_coverage *c, int64_t ms, bool utc, char *buf, size_t size)
+{
+	if (ms >= c->now_ms) {
+		snprintf(buf, size, "now");
+		return;
+	}
+	cli_time_fmt(ms, utc, buf, size);
+	if (size > 19)
+		buf[19] = '\0';
+}
+
 void cli_coverage_text(FILE *out, const struct cli_coverage *c, bool utc)
 {
 	char a[40], b[40], len[32];
@@ -159,16 +171,17 @@ void cli_coverage_text(FILE *out, const struct cli_coverage *c, bool utc)
 		      out);
 		return;
 	}
-	cli_time_fmt(c->lo, utc, a, sizeof(a));
-	cli_time_fmt(c->hi, utc, b, sizeof(b));
+	when(c, c->lo, utc, a, sizeof(a));
+	when(c, c->hi, utc, b, sizeof(b));
 	if (c->n_gaps == 0) {
 		fprintf(out, "a collector was running the whole time from %s to %s", a, b);
 	} else {
 		duration((c->hi - c->lo) - c->covered_ms, len, sizeof(len));
-		fprintf(out, "the collector was NOT running for %s between %s and %s: ", len, a, b);
+		fprintf(out, "the collector was NOT running for %s between %s and %s: ", len, a,
+		        b);
 		for (size_t i = 0; i < c->n_gaps && i < 3; i++) {
-			cli_time_fmt(c->gaps[i].from, utc, a, sizeof(a));
-			cli_time_fmt(c->gaps[i].to, utc, b, sizeof(b));
+			when(c, c->gaps[i].from, utc, a, sizeof(a));
+			when(c, c->gaps[i].to, utc, b, sizeof(b));
 			fprintf(out, "%sfrom %s to %s", i ? ", " : "", a, b);
 		}
 		if (c->n_gaps + c->more_gaps > 3)

@@ -89,9 +89,16 @@ static void usage(FILE *out)
 /* Write one row in CSV; type decides quoting (numbers bare, text guarded). */
 static void csv_row(FILE *out, sqlite3_stmt *s)
 {
+	char t[40];
+
 	for (int i = 0; i < COL__N; i++) {
 		if (i)
 			fputc(',', out);
+		if (i == COL_TIME) {
+			cli_row_time(s, t, sizeof(t));
+			cli_csv_field(out, t, true);
+			continue;
+		}
 		int type = sqlite3_column_type(s, i);
 		if (type != SQLITE_NULL)
 			cli_csv_field(out, (const char *)sqlite3_column_text(s, i),

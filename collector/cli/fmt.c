@@ -63,6 +63,32 @@ static bool csv_needs_guard(const char *s)
 	return strlen((const char *)p) >= 3 && fullwidth_trigger(p);
 }
 
+/* Length of the prefix of p[0..n) that a writer may copy as it is: ASCII
+ * from 0x20 to 0x7e except the bytes in `special`, and valid UTF-8
+ * sequences (U+2028 and U+2029 too unless `stop_at_ls`). Exports are mostly
+ * such runs, written with one fwrite() rather than byte by byte. */
+static size_t plain_run(const unsigned char *p, size_t n, const char *special, bool stop_at_ls)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = p[i];
+		if (c >= 0x20 && c < 0x7f) {
+			if (strchr(special, c))
+				break;
+			i++;
+			continue;
+		}
+		size_t len = c >= 0x80 ? cli_utf8_len(p + i, n - i) : 0;
+		if (len == 0 ||
+		    (stop_at_ls && len == 3 && c == 0xe2 && p[i + 1] == 0x80 &&
+		     (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)))
+			break;
+		i += len;
+	}
+	return i;
+}
+
 void cli_csv_field(FILE *out, const char *s, bool is_text)
 {
 	if (!s)
@@ -77,6 +103,12 @@ void cli_csv_field(FILE *out, const char *s, bool is_text)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
 	for (size_t i = 0; i < n;) {
+		size_t run = plain_run(p + i, n - i, "\"", false);
+		if (run) {
+			fwrite(p + i, 1, run, out);
+			i += run;
+			continue;
+		}
 		size_t len = cli_utf8_len(p + i, n - i);
 		if (len == 0) {
 			put_hex_escape(out, p[i]);
@@ -85,7 +117,7 @@ void cli_csv_field(FILE *out, const char *s, bool is_text)
 		}
 		if (p[i] == '"')
 			fputc('"', out);
-		fwrite(p + i, 1, len, out);
+		fwrite(p + i, 1, len, out); /* a quote, or a control byte (kept in quotes) */
 		i += len;
 	}
 	fputc('"', out);
@@ -102,6 +134,12 @@ void cli_json_string(FILE *out, const char *s)
 
 	fputc('"', out);
 	for (size_t i = 0; i < n;) {
+		size_t run = plain_run(p + i, n - i, "\"\\", true);
+		if (run) {
+			fwrite(p + i, 1, run, out);
+			i += run;
+			continue;
+		}
 		unsigned char c = p[i];
 		size_t len = cli_utf8_len(p + i, n - i);
 
