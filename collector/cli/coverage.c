@@ -177,8 +177,7 @@ void cli_coverage_text(FILE *out, const struct cli_coverage *c, bool utc)
 		fprintf(out, "a collector was running the whole time from %s to %s", a, b);
 	} else {
 		duration((c->hi - c->lo) - c->covered_ms, len, sizeof(len));
-		fprintf(out, "the collector was NOT running for %s between %s and %s: ", len, a,
-		        b);
+		fprintf(out, "the collector was NOT running for %s between %s and %s: ", len, a, b);
 		for (size_t i = 0; i < c->n_gaps && i < 3; i++) {
 			when(c, c->gaps[i].from, utc, a, sizeof(a));
 			when(c, c->gaps[i].to, utc, b, sizeof(b));

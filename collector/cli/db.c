@@ -225,6 +225,13 @@ int cli_db_open(const char *path, struct cli_db *d)
 	if (rc != SQLITE_OK ||
 	    (rc = query_i64(d->db, "PRAGMA user_version", &version)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the database header");
+	if (app == 0 && version == 0 &&
+	    query_i64(d->db, "SELECT count(*) FROM sqlite_master", &n) == SQLITE_OK && n == 0) {
+		log_error("%s is empty: not a sigtrail database (yet: sigtraild creates its schema "
+		          "when it first starts)",
+		          path);
+		return EX_DATAERR;
+	}
 	if (app != STORE_APPLICATION_ID) {
 		log_error("%s is not a sigtrail database (application_id %#llx, expected %#x)",
 		          path, (unsigned long long)app, STORE_APPLICATION_ID);

@@ -80,9 +80,8 @@ static size_t plain_run(const unsigned char *p, size_t n, const char *special, b
 			continue;
 		}
 		size_t len = c >= 0x80 ? cli_utf8_len(p + i, n - i) : 0;
-		if (len == 0 ||
-		    (stop_at_ls && len == 3 && c == 0xe2 && p[i + 1] == 0x80 &&
-		     (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)))
+		if (len == 0 || (stop_at_ls && len == 3 && c == 0xe2 && p[i + 1] == 0x80 &&
+		                 (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)))
 			break;
 		i += len;
 	}

@@ -349,6 +349,17 @@ static const char *why(int err)
 	           : NULL;
 }
 
+/* The running daemon reads auditd's stream (plugin mode), not its own rules. */
+static bool stdin_source(const struct status *st)
+{
+	for (size_t i = 0; i < st->n_procs; i++)
+		if (st->procs[i].ours && (strcmp(st->procs[i].source, "stdin") == 0 ||
+		                          (st->have_run && st->run_pid == st->procs[i].pid &&
+		                           strcmp(st->run_source, "stdin") == 0)))
+			return true;
+	return false;
+}
+
 static void print_text(FILE *out, const struct status *st, const struct cli_common *c)
 {
 	char a[48], b[48], size[32], wal[32], zone[64];
@@ -393,8 +404,10 @@ static void print_text(FILE *out, const struct status *st, const struct cli_comm
 	else
 		fprintf(out, "%zu of %zu sigtrail audit rules loaded (auditctl -l -k %s)%s\n",
 		        st->rules_loaded, st->rules_expected, SIGTRAIL_RULE_KEY,
-		        st->rules_loaded < st->rules_expected ? ": signals are NOT all recorded"
-		                                              : "");
+		        st->rules_loaded >= st->rules_expected ? ""
+		        : stdin_source(st)
+		            ? "; with the stdin source, auditd's own rules decide what is recorded"
+		            : ": signals are NOT all recorded");
 	fputs("kernel:    ", out);
 	if (st->audit_err) {
 		fprintf(out, "%s\n",

@@ -21,6 +21,18 @@ enum {
 	MAX_YEAR = 9999,
 };
 
+/* Times the formatters accept: years 0 to 9999. Outside, they print a
+ * marker instead of overflowing. */
+static const int64_t max_abs_ms = INT64_C(253402300800000);
+
+static bool printable(int64_t ms, char *buf, size_t size)
+{
+	if (ms >= -max_abs_ms && ms <= max_abs_ms)
+		return true;
+	snprintf(buf, size, "(invalid time)");
+	return false;
+}
+
 /* floor(a / b) for b > 0, so that times before 1970 format correctly. */
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -235,6 +247,8 @@ void cli_time_fmt(int64_t ms, bool utc, char *buf, size_t size)
 	struct tm tm;
 	char day[32];
 
+	if (!printable(ms, buf, size))
+		return;
 	if (!(utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm))) {
 		snprintf(buf, size, "@%lld.%03d", (long long)t, (int)(ms - (int64_t)t * MS_PER_S));
 		return;
@@ -249,6 +263,8 @@ void cli_time_iso(int64_t ms, char *buf, size_t size)
 	struct tm tm;
 	char day[32];
 
+	if (!printable(ms, buf, size))
+		return;
 	if (!gmtime_r(&t, &tm)) {
 		snprintf(buf, size, "@%lld", (long long)t);
 		return;
@@ -262,6 +278,8 @@ void cli_time_zone(int64_t ms, bool utc, char *buf, size_t size)
 	time_t t = (time_t)floor_div(ms, MS_PER_S);
 	struct tm tm;
 
+	if (!printable(ms, buf, size))
+		return;
 	if (utc || !localtime_r(&t, &tm)) {
 		snprintf(buf, size, "UTC");
 		return;

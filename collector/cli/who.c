@@ -316,12 +316,20 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 			cli_json_string(out, f->target_comm);
 			fputc('}', out);
 		}
-		cli_time_iso(f->since_ms, a, sizeof(a));
-		fprintf(out, ",\"since\":");
-		f->since_ms != INT64_MIN ? fprintf(out, "\"%s\"", a) : fprintf(out, "null");
-		cli_time_iso(f->until_ms, a, sizeof(a));
-		fprintf(out, ",\"until\":");
-		f->until_ms != INT64_MAX ? fprintf(out, "\"%s\"", a) : fprintf(out, "null");
+		fputs(",\"since\":", out);
+		if (f->since_ms != INT64_MIN) {
+			cli_time_iso(f->since_ms, a, sizeof(a));
+			fprintf(out, "\"%s\"", a);
+		} else {
+			fputs("null", out);
+		}
+		fputs(",\"until\":", out);
+		if (f->until_ms != INT64_MAX) {
+			cli_time_iso(f->until_ms, a, sizeof(a));
+			fprintf(out, "\"%s\"", a);
+		} else {
+			fputs("null", out);
+		}
 		fprintf(out, "},\"signals\":[");
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

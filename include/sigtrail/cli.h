@@ -181,7 +181,8 @@ enum cli_col {
 extern const char *const cli_col_names[COL__N];
 
 /* The select list for every column of enum cli_col (a schema-1 database
- * has no `count` column: it reads as 1). Can't fail. */
+ * has no `count` column: it reads as 1). COL_TIME reads as NULL: get it
+ * from cli_row_time(). Can't fail. */
 const char *cli_signal_columns(const struct cli_db *d);
 
 /* Prepare "SELECT <select> FROM signals WHERE <filter> <tail>" with every
@@ -195,6 +196,7 @@ enum { CLI_MAX_GAPS = 32 };
 struct cli_coverage {
 	bool recorded;      /* the database has coverage rows at all */
 	int64_t lo, hi;     /* the window actually examined (ms) */
+	int64_t now_ms;     /* when it was examined: a time >= now_ms reads "now" */
 	int64_t covered_ms; /* how much of it a collector was running */
 	size_t runs;        /* runs overlapping the window */
 	size_t n_gaps;      /* entries in gaps[] */
@@ -226,6 +228,10 @@ void cli_coverage_text(FILE *out, const struct cli_coverage *c, bool utc);
 /* The coverage as a JSON object, runs listed from the database (at most
  * `max_runs`). Returns SQLITE_OK or an SQLite code. */
 int cli_coverage_json(FILE *out, struct cli_db *d, const struct cli_coverage *c, size_t max_runs);
+
+/* The `time` column of a row selected with cli_signal_columns():
+ * "2026-11-22T04:07:33.532Z", as the view writes it. Can't fail. */
+void cli_row_time(sqlite3_stmt *stmt, char *buf, size_t size);
 
 /* Write one row of `stmt` (selected with cli_signal_columns()) as a JSON
  * object with the view's column names as keys. Can't fail (stdio errors

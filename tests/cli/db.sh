@@ -26,6 +26,7 @@ is "$(q "$T/other.db" 'select count(*) from sqlite_master')" 1 "foreign SQLite: 
 : >"$T/empty.db"
 run_cli list --db "$T/empty.db"
 is "$RC" 65 "an empty file: exit 65"
+like "$ERR" "is empty: not a sigtrail database \(yet: sigtraild creates its schema" "an empty file: said so"
 is "$(stat -c %s "$T/empty.db")" 0 "an empty file: still empty"
 
 mkdir "$T/dir.db"

@@ -25,7 +25,7 @@ DB=$DIR/sigtrail.db
 shifted_log $(seq 1000 1000 25000) >"$T/feed.log"
 slow_feed "$T/feed.log" 0.01 | "$SIGTRAILD" --foreground --source stdin --coalesce 0 --db "$DB" 2>"$T/daemon.log" &
 daemon=$!
-for _ in $(seq 100); do [ -e "$DB-shm" ] && break; sleep 0.05; done
+for _ in $(seq 100); do grep -q ready "$T/daemon.log" && break; sleep 0.05; done
 ok "the daemon created its database" test -e "$DB"
 is "$(stat -c '%U:%g %a' "$DB" "$DB-wal" "$DB-shm" | sort -u | tr '\n' ' ')" "root:$GID 640 " \
 	"database, -wal and -shm are root:GROUP 0640 (setgid directory, umask 027)"

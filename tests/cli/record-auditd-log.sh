@@ -8,8 +8,7 @@
 #
 # It runs the real auditd twice, once with log_format = RAW and once with
 # ENRICHED (and node= names), each with its own temporary configuration and
-# log file (auditd -n reports configuration errors only to syslog, so a
-# failure to start names what to check), loads signal rules for both ABIs (signal 0 included) plus some
+# log file, loads signal rules for both ABIs (signal 0 included) plus some
 # non-signal noise, sends every kind of signal sigtrail must understand, and
 # writes OUT_PREFIX-raw.log and OUT_PREFIX-enriched.log. It leaves the audit
 # state as it found it: auditd turns auditing off again when it stops, and
@@ -81,7 +80,7 @@ $([ "$2" = USER ] && echo "name = sigtrail-rec")
 max_log_file_action = ignore
 space_left = 2
 space_left_action = ignore
-admin_space_left = 2
+admin_space_left = 1
 admin_space_left_action = ignore
 disk_full_action = ignore
 disk_error_action = ignore
@@ -96,7 +95,8 @@ CONF
 		sleep 0.1
 	done
 	if [ "$(auditctl -s | awk '$1 == "pid" { print $2 }')" != "$auditd_pid" ]; then
-		echo "record-auditd-log.sh: auditd did not start ($(kill -0 "$auditd_pid" 2>/dev/null && echo running || echo exited)): $(cat "$conf/auditd.err"); $(auditctl -s | tr "\n" " ")" >&2
+		# auditd -n tells configuration errors to syslog only: `auditd -f` shows them.
+		echo "record-auditd-log.sh: auditd did not start ($(kill -0 "$auditd_pid" 2>/dev/null && echo running || echo exited; cat "$conf/auditd.err")); try auditd -f -c $conf" >&2
 		exit 1
 	fi
 	for arch in b64 b32; do

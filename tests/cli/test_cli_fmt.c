@@ -2,6 +2,7 @@
  * HTML, Markdown, terminal) and its time parsing and printing. Pure
  * functions, no database. Run: meson test -C /tmp/cli-build cli_fmt */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -171,6 +172,10 @@ static void test_time(void)
 	is_str(buf, "UTC", "UTC named");
 	cli_time_iso(-1, buf, sizeof(buf));
 	is_str(buf, "1969-12-31T23:59:59.999Z", "negative times floor correctly");
+	cli_time_iso(INT64_MIN, buf, sizeof(buf));
+	is_str(buf, "(invalid time)", "an open bound prints a marker, not an overflow");
+	cli_time_fmt(INT64_MAX, false, buf, sizeof(buf));
+	is_str(buf, "(invalid time)", "likewise at the other end");
 }
 
 int main(void)
