@@ -741,9 +741,12 @@ static void heartbeat(struct daemon *d)
 		d->run.lost_kernel = (uint32_t)(now.lost - d->start_lost);
 	writer_heartbeat(d->writer, &d->run);
 
-	if (stat(arg_db, &sb) == 0 && sb.st_ino == d->db_stat.st_ino &&
-	    sb.st_dev == d->db_stat.st_dev) {
+	int r = stat(arg_db, &sb) == 0 ? 0 : -errno;
+	if (r == 0 && sb.st_ino == d->db_stat.st_ino && sb.st_dev == d->db_stat.st_dev) {
 		note_wal(d);
+	} else if (r == -EACCES) {
+		/* --user without search permission on the directory: the file
+		 * cannot be looked up, so a swap cannot be told; keep writing. */
 	} else {
 		log_error("database %s was removed or replaced while sigtraild was writing it; "
 		          "stopping (a restart creates a new one, and refuses a file that is not a "

@@ -14,6 +14,7 @@ is "$(awk '/^Uid:/ { print $2, $3, $4 }' <<<"$status")" "65534 65534 65534" "run
 is "$(awk '/^CapEff:/ { print $2 }' <<<"$status")" "$(printf '%016x' $((1 << 30)))" \
 	"with CAP_AUDIT_CONTROL only"
 is "$(stat -c %U "$DB")" nobody "the database belongs to nobody"
+sleep 6 # past a heartbeat, which looks the database up as nobody
 start_victim
 "$SIGSEND64" kill "$VICTIM" 15 >/dev/null
 wait_rows 1 "select count(*) from signals where target_pid = $VICTIM"
