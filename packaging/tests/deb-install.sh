@@ -44,8 +44,8 @@ wait_for() { # SECONDS CMD...
 }
 cleanup() {
 	[ -n "$victim" ] && kill -9 "$victim" 2>/dev/null
-	if [ -n "$daemon" ]; then kill -TERM "$daemon" 2>/dev/null; wait "$daemon"; fi
-	[ "$installed" = 1 ] && dpkg --purge sigtrail >/dev/null 2>&1
+	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null
+	[ "$installed" = 1 ] && timeout 300 dpkg --purge sigtrail >/dev/null 2>&1
 	[ "$tmpfs" = 1 ] && umount /var/lib/sigtrail 2>/dev/null && rmdir /var/lib/sigtrail 2>/dev/null
 	[ "$failed" = 0 ] || tail -n +1 "$T"/*.log 2>/dev/null | sed 's/^/# /'
 	rm -rf "$T"
@@ -64,7 +64,7 @@ dpkg -s sigtrail >/dev/null 2>&1 && { echo "Bail out! sigtrail is already instal
 # which has no shared mmap for SQLite's WAL: give the database directory a
 # tmpfs there, as the guest does for /tmp.
 tmpfs=0
-if [ "$(stat -f -c %T /var/lib)" = v9fs ]; then
+if [ "$(findmnt -n -o FSTYPE -T /var/lib)" = 9p ]; then
 	mkdir /var/lib/sigtrail && mount -t tmpfs -o mode=0755 sigtrail-test /var/lib/sigtrail && tmpfs=1
 	echo "# /var/lib is 9p (guest): /var/lib/sigtrail is a tmpfs for this test"
 fi
@@ -82,7 +82,7 @@ snapshot >"$T/before.list"
 echo "1..20"
 
 # --- install ------------------------------------------------------------------
-dpkg -i "$deb" >"$T/dpkg-install.log" 2>&1
+timeout 300 dpkg -i "$deb" >"$T/dpkg-install.log" 2>&1
 is "$?" 0 "dpkg -i installs the package"
 installed=1
 ok "the group sigtrail exists" getent group sigtrail
@@ -123,6 +123,7 @@ else
 fi
 
 kill -TERM "$daemon"
+wait_for 30 bash -c "! kill -0 $daemon 2>/dev/null" || kill -9 "$daemon"
 wait "$daemon"
 is "$?" 0 "SIGTERM: the daemon exits 0"
 daemon=''
@@ -132,10 +133,10 @@ is "$(as_reader sqlite3 -readonly "$db" "select count(*) from signals where targ
 victim=''
 
 # --- remove keeps the data; purge leaves nothing ------------------------------
-dpkg --remove sigtrail >"$T/dpkg-remove.log" 2>&1
+timeout 300 dpkg --remove sigtrail >"$T/dpkg-remove.log" 2>&1
 is "$?" 0 "dpkg --remove"
 ok "remove keeps the database" test -s "$db"
-dpkg --purge sigtrail >"$T/dpkg-purge.log" 2>&1
+timeout 300 dpkg --purge sigtrail >"$T/dpkg-purge.log" 2>&1
 is "$?" 0 "dpkg --purge"
 installed=0
 [ "$tmpfs" = 1 ] && ! [ -e /var/lib/sigtrail/sigtrail.db ] && umount /var/lib/sigtrail &&

@@ -45,7 +45,7 @@ wait_for() {
 prop() { systemctl show -P "$1" sigtraild.service; }
 cleanup() {
 	[ -n "$victim" ] && kill -9 "$victim" 2>/dev/null
-	[ "$installed" = 1 ] && dpkg --purge sigtrail >/dev/null 2>&1
+	[ "$installed" = 1 ] && timeout 300 dpkg --purge sigtrail >/dev/null 2>&1
 	[ "$tmpfs" = 1 ] && umount /var/lib/sigtrail 2>/dev/null && rmdir /var/lib/sigtrail 2>/dev/null
 	rm -rf /run/systemd/system/sigtraild.service.d
 	if [ "$failed" != 0 ]; then
@@ -59,7 +59,7 @@ trap cleanup EXIT
 [ "$(id -u)" = 0 ] || skip_all "needs root"
 [ -d /run/systemd/system ] || skip_all "systemd is not PID 1 here (use vm-systemd.sh)"
 dpkg -s sigtrail >/dev/null 2>&1 && { echo "Bail out! sigtrail is already installed"; exit 1; }
-if [ "$(stat -f -c %T /var/lib)" = v9fs ]; then # no shared mmap on 9p for SQLite's WAL
+if [ "$(findmnt -n -o FSTYPE -T /var/lib)" = 9p ]; then # no shared mmap on 9p for SQLite's WAL
 	mkdir /var/lib/sigtrail && mount -t tmpfs -o mode=0755 sigtrail-test /var/lib/sigtrail && tmpfs=1
 fi
 mkdir -p /run/systemd/system/sigtraild.service.d
@@ -67,7 +67,7 @@ printf '[Service]\nStandardError=file:%s\n' "$log" >/run/systemd/system/sigtrail
 echo "1..24"
 
 # --- install: enabled and started where systemd runs ---------------------------
-dpkg -i "$deb" >"$T/dpkg-install.log" 2>&1
+timeout 300 dpkg -i "$deb" >"$T/dpkg-install.log" 2>&1
 is "$?" 0 "dpkg -i"
 installed=1
 is "$(systemctl is-enabled sigtraild.service)" enabled "the unit is enabled"
@@ -120,7 +120,7 @@ systemctl stop sigtraild.service
 is "$(auditctl -l -k sigtrail 2>&1)" "No rules" "after a crash and a restart, no rule is left behind"
 
 # --- purge ------------------------------------------------------------------------
-dpkg --purge sigtrail >"$T/dpkg-purge.log" 2>&1
+timeout 300 dpkg --purge sigtrail >"$T/dpkg-purge.log" 2>&1
 is "$?" 0 "dpkg --purge"
 installed=0
 ok "the unit is stopped, disabled and gone" bash -c '! systemctl is-active -q sigtraild.service &&
