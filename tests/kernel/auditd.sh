@@ -41,7 +41,7 @@ stop_auditd() {
 start_auditd
 touch "$T/watched"
 auditctl -w "$T/watched" -p w -k auditd-own >/dev/null || bail "cannot add auditd's rule"
-trap 'auditctl -W "$T/watched" -p w -k auditd-own >/dev/null 2>&1; _cleanup' EXIT
+trap 'st=$?; auditctl -W "$T/watched" -p w -k auditd-own >/dev/null 2>&1; (exit $st); _cleanup' EXIT
 
 start_daemon
 like "$(cat "$LOG")" 'source: multicast, because audit pid [0-9]+ \(auditd\)' "beside auditd, auto picks multicast"

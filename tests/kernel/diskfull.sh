@@ -9,7 +9,7 @@ gen=$(dirname "${BASH_SOURCE[0]}")/gen-events.sh
 plan 7
 mkdir "$T/small" && mount -t tmpfs -o size=384k,mode=0700 sigtrail-small "$T/small" ||
 	bail "cannot mount a tmpfs"
-trap 'umount -l "$T/small" 2>/dev/null; _cleanup' EXIT
+trap 'st=$?; umount -l "$T/small" 2>/dev/null; (exit $st); _cleanup' EXIT
 DB=$T/small/sigtrail.db
 mkfifo "$T/feed"
 exec 9<>"$T/feed" # keep the FIFO open between writers
