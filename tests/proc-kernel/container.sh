@@ -6,7 +6,8 @@
 # sender_container will (cgroup v2 or the v1 name=systemd hierarchy).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-root=$(cgroup2_root)
+root=''
+use_cgroup2 && root=$CG2
 [ -n "$root" ] || root=$(cgroup_v1_root systemd)
 [ -n "$root" ] || skip_all "no cgroup v2 and no name=systemd v1 hierarchy"
 vid=$(printf '%064x' $$ | sed 's/^0/a/')

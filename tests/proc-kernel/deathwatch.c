@@ -427,7 +427,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);
 	fprintf(stderr, "deathwatch: ready: %d processes seeded%s\n", r,
-	        w.conn.filtered ? ", connector filtered" : "");
+	        w.conn.filtered ? ", connector event filter requested (Linux >= 6.6)" : "");
 
 	code = run(&w);
 	print_stats(&w);

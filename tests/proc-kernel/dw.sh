@@ -82,6 +82,34 @@ cgroup_v1_root() {
 		if (o[i] == c || o[i] == "name=" c) { print $2; exit } }' /proc/self/mounts
 }
 
+_cgroups=()  # cgroup directories created, removed by cleanup_cgroups (deepest last)
+_mounted=()  # cgroup2 mounts made by use_cgroup2, unmounted by cleanup_cgroups
+
+# use_cgroup2: set CG2 to the unified hierarchy's mount point, mounting one
+# under $T when the machine has none (a bare guest kernel). Fails when
+# cgroup2 cannot be mounted.
+use_cgroup2() {
+	CG2=$(cgroup2_root)
+	[ -n "$CG2" ] && return 0
+	mkdir -p "$T/cgroup2" && mount -t cgroup2 none "$T/cgroup2" 2>/dev/null || return 1
+	_mounted+=("$T/cgroup2")
+	CG2=$T/cgroup2
+}
+
+# cleanup_cgroups: remove the cgroups made by make_cgroup (their processes
+# must be gone) and unmount what use_cgroup2 mounted.
+cleanup_cgroups() {
+	local i
+	for ((i = ${#_cgroups[@]} - 1; i >= 0; i--)); do
+		rmdir "${_cgroups[i]}" 2>/dev/null || diag "could not remove cgroup ${_cgroups[i]}"
+	done
+	_cgroups=()
+	for i in "${_mounted[@]}"; do
+		umount "$i" || diag "could not unmount $i"
+	done
+	_mounted=()
+}
+
 # make_cgroup DIR: mkdir -p DIR, remembering every level created for removal.
 make_cgroup() {
 	local d=$1 missing=()

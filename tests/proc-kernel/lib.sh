@@ -30,7 +30,6 @@ _tap_n=0
 _tap_failed=0
 _tap_planned=''
 _children=()  # processes to kill at exit
-_cgroups=()   # cgroup directories to remove at exit (deepest last added)
 T=''
 
 diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
@@ -96,16 +95,14 @@ wait_until() {
 done_testing() { exit 0; }
 
 _cleanup() {
-	local status=$? pid failed=0 i
+	local status=$? pid failed=0
 	trap - EXIT
 	for pid in "${_children[@]}"; do
 		kill -KILL "$pid" 2>/dev/null
 	done
 	[ -n "${DW_PID:-}" ] && kill -TERM "$DW_PID" 2>/dev/null
 	wait 2>/dev/null
-	for ((i = ${#_cgroups[@]} - 1; i >= 0; i--)); do
-		rmdir "${_cgroups[i]}" 2>/dev/null || diag "could not remove cgroup ${_cgroups[i]}"
-	done
+	cleanup_cgroups
 	if [ "$_skipped" = 1 ]; then
 		rm -rf "$T"
 		exit 77

@@ -6,7 +6,8 @@
 # else v1.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-root=$(cgroup2_root)
+root=''
+use_cgroup2 && root=$CG2
 if [ -n "$root" ] && grep -qw memory "$root/cgroup.controllers" 2>/dev/null; then
 	grep -qw memory "$root/cgroup.subtree_control" ||
 		echo +memory >"$root/cgroup.subtree_control" ||

@@ -7,7 +7,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ -w /proc/sys/kernel/ns_last_pid ] || skip_all "cannot write /proc/sys/kernel/ns_last_pid"
-root=$(cgroup2_root)
+root=''
+use_cgroup2 && root=$CG2
 
 plan 9
 start_deathwatch

@@ -10,7 +10,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../kernel/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/dw.sh"
 
-root=$(cgroup2_root)
+root=''
+use_cgroup2 && root=$CG2
 plan 11
 start_daemon --source unicast
 start_deathwatch --db "$DB"
@@ -78,4 +79,5 @@ else
 fi
 stop_deathwatch
 stop_daemon
+cleanup_cgroups
 done_testing
