@@ -182,27 +182,25 @@ size_t conn_parse(const void *buf, size_t len, struct proc_ev *out, size_t max,
 }
 
 /* Send one control message to the proc connector: the bare op, or (filter)
- * the Linux 6.6 op + event set. Returns 0 or -errno. */
+ * the Linux 6.6 op + event set. Built byte by byte: cn_msg ends in a
+ * flexible array, so it cannot sit inside a struct. Returns 0 or -errno. */
 static int send_op(struct conn *c, uint32_t op, bool filter)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct cn_msg cn;
-		struct proc_input_v66 in;
-	} __attribute__((packed)) msg;
-	size_t data_len = filter ? sizeof(msg.in) : sizeof(op);
+	unsigned char msg[NLMSG_HDRLEN + sizeof(struct cn_msg) + sizeof(struct proc_input_v66)];
+	struct proc_input_v66 in = {.mcast_op = op, .event_type = WANTED_EVENTS};
+	size_t data_len = filter ? sizeof(in) : sizeof(op);
+	struct nlmsghdr nh = {.nlmsg_type = NLMSG_DONE};
+	struct cn_msg cn = {.id = {.idx = CN_IDX_PROC, .val = CN_VAL_PROC}};
 	struct sockaddr_nl to = {.nl_family = AF_NETLINK};
 
-	memset(&msg, 0, sizeof(msg));
-	msg.nh.nlmsg_len = (uint32_t)(sizeof(msg.nh) + sizeof(msg.cn) + data_len);
-	msg.nh.nlmsg_type = NLMSG_DONE;
-	msg.cn.id.idx = CN_IDX_PROC;
-	msg.cn.id.val = CN_VAL_PROC;
-	msg.cn.seq = c->seq++;
-	msg.cn.len = (uint16_t)data_len;
-	msg.in.mcast_op = op;
-	msg.in.event_type = WANTED_EVENTS;
-	if (sendto(c->fd, &msg, msg.nh.nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+	nh.nlmsg_len = (uint32_t)(NLMSG_HDRLEN + sizeof(cn) + data_len);
+	cn.seq = c->seq++;
+	cn.len = (uint16_t)data_len;
+	memset(msg, 0, sizeof(msg));
+	memcpy(msg, &nh, sizeof(nh));
+	memcpy(msg + NLMSG_HDRLEN, &cn, sizeof(cn));
+	memcpy(msg + NLMSG_HDRLEN + sizeof(cn), &in, data_len);
+	if (sendto(c->fd, msg, nh.nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		return -errno;
 	return 0;
 }

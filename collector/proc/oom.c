@@ -109,6 +109,18 @@ static int parse_summary(const char *s, size_t n, struct oom_kill *ret)
 	return 0;
 }
 
+/* Does s[0..n) contain needle? (memmem(), without GCC 12's false -Wnonnull
+ * under the sanitizers.) */
+static bool has_text(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(s + i, needle, k) == 0)
+			return true;
+	return false;
+}
+
 /* "NUMBERkB" or "NUMBER" into *ret. */
 static int parse_kb(const char *s, size_t n, int64_t *ret)
 {
@@ -133,8 +145,8 @@ static int parse_killed(const char *s, size_t n, struct oom_kill *ret)
 	if (k != s) {
 		/* Only the OOM killer's own prefixes: "...out of memory...: ". */
 		size_t pn = (size_t)(k - s);
-		if (pn < 2 || memcmp(k - 2, ": ", 2) != 0 ||
-		    (!memmem(s, pn, "out of memory", 13) && !memmem(s, pn, "Out of memory", 13)))
+		if (pn < 2 || k[-2] != ':' || k[-1] != ' ' ||
+		    (!has_text(s, pn, "out of memory") && !has_text(s, pn, "Out of memory")))
 			return -EINVAL;
 	}
 	const char *p = k + sizeof(kp) - 1, *end = s + n;
@@ -151,7 +163,7 @@ static int parse_killed(const char *s, size_t n, struct oom_kill *ret)
 	}
 
 	ret->pid = (int32_t)pid;
-	ret->memcg = memmem(s, (size_t)(k - s), "Memory cgroup", 13) != NULL;
+	ret->memcg = has_text(s, (size_t)(k - s), "Memory cgroup");
 	set_text(ret->comm, sizeof(ret->comm), open + 2, (size_t)(close - open - 2));
 	ret->total_vm_kb = ret->anon_rss_kb = ret->file_rss_kb = ret->shmem_rss_kb = OOM_UNKNOWN;
 	ret->oom_score_adj = OOM_UNKNOWN;
