@@ -44,7 +44,9 @@ cleanup() {
 	[ -n "$victim" ] && kill -9 "$victim" 2>/dev/null
 	[ "$rule" = 1 ] && auditctl -d always,exit -F arch=b64 -S kill -F key=$key >/dev/null 2>&1
 	if [ -n "$auditd_pid" ]; then kill -TERM "$auditd_pid" 2>/dev/null; wait "$auditd_pid"; fi
-	[ "$failed" = 0 ] || tail -n +1 "$T"/*.log 2>/dev/null | sed 's/^/# /'
+	if [ "$failed" != 0 ]; then
+		for f in "$T"/*.log; do echo "==> $f" && cat "$f"; done 2>/dev/null | sed 's/^/# /'
+	fi
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -79,7 +81,7 @@ freq = 50
 max_log_file = 8
 num_logs = 1
 max_log_file_action = IGNORE
-space_left = 1
+space_left = 2
 space_left_action = IGNORE
 admin_space_left = 1
 admin_space_left_action = IGNORE
@@ -100,7 +102,7 @@ chmod 0640 "$T/plugins.d/sigtrail.conf"
 sed "s|^#db = .*|db = $T/db/plugin.db|" "$root/etc/sigtrail/sigtraild.conf" >"$T/sigtraild.conf"
 chmod 0644 "$T/sigtraild.conf"
 
-auditd -n -c "$T/etc" >"$T/auditd.log" 2>&1 &
+auditd -f -c "$T/etc" >"$T/auditd.log" 2>&1 & # -f: its messages on stderr
 auditd_pid=$!
 registered() { [ "$(auditctl -s | awk '$1 == "pid" { print $2 }')" = "$auditd_pid" ]; }
 ok "auditd starts and registers with the kernel" wait_for 20 registered

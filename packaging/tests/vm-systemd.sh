@@ -100,7 +100,9 @@ for u in systemd-journal-flush.service systemd-tmpfiles-setup.service \
 	ln -sf /dev/null "/newroot/run/systemd/system/$u"
 done
 umount /proc /sys /dev 2>/dev/null
-exec switch_root /newroot /lib/systemd/systemd
+# On its command line, not the kernel's: the host's root has /.dockerenv, so
+# systemd believes it runs in a container and reads only its own arguments.
+exec switch_root /newroot /lib/systemd/systemd --unit=sigtrail-vmtest.target --show-status=no --log-level=warning
 INIT
 printf '%s\n' "$src" "$build" >"$work/initrd/paths"
 chmod +x "$work/initrd/init" "$work/initrd/units/inner.sh"
@@ -108,7 +110,7 @@ chmod +x "$work/initrd/init" "$work/initrd/units/inner.sh"
 
 qemu-system-x86_64 $accel -m 2048 -smp 2 -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 panic=-1 rdinit=/init quiet systemd.unit=sigtrail-vmtest.target systemd.show_status=0 systemd.log_level=warning" \
+	-append "console=ttyS0 panic=-1 rdinit=/init quiet" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,multidevs=remap,id=hostroot \
 	</dev/null | sed -u 's/\r$//' | grep -v -e '^\[ *[0-9.]*\]' || true
 
