@@ -3,9 +3,9 @@
  * per line, blank lines and lines whose first non-blank character is `#`
  * ignored, no quoting, no inline comments (a path may contain `#`), each key
  * at most once. Every key is a daemon option (db, source, include_sig0,
- * keep_rules, retention_days, max_db_size_mb, coalesce_ms) or reserved for
- * one that is coming (user); anything else is an error that names the file
- * and line, so a typo never silently falls back to a default. The daemon applies
+ * keep_rules, retention_days, max_db_size_mb, coalesce_ms, user); anything
+ * else is an error that names the file and line, so a typo never silently
+ * falls back to a default. The daemon applies
  * the result first and its command-line flags after, so a flag wins. Try it:
  * `sigtraild --config ./my.conf --foreground --source stdin </dev/null`, or
  * `meson test -C build config`. */

@@ -1,6 +1,5 @@
 /* The daemon's configuration file, /etc/sigtrail/sigtraild.conf: one
- * `key = value` per line, `#` comment lines, one key per daemon option
- * (and `user`, reserved for an option to come).
+ * `key = value` per line, `#` comment lines, one key per daemon option.
  * Parsing only: the daemon applies the result before its command-line flags,
  * so a flag always wins. Covered by tests/unit/test_config.c. */
 #pragma once
@@ -27,7 +26,7 @@ struct config {
 	int64_t retention_days; /* --retention; 0 = keep everything; -1: unset */
 	int64_t max_db_size_mb; /* --max-db-size; 0 = no cap; -1: unset */
 	int64_t coalesce_ms;    /* --coalesce; 0 = a row per signal; -1: unset */
-	char *user;             /* reserved: user to run as after setup; NULL: unset */
+	char *user;             /* --user: run as this user after setup; NULL: unset */
 };
 
 /* A config with every key unset. Can't fail. */
