@@ -154,12 +154,9 @@ static void row(FILE *out, sqlite3_stmt *s, bool utc, int width)
 		if (rest > (size_t)n + 3)
 			rest -= (size_t)n;
 	}
-	char *line = malloc(4 * 8192 + 16);
-	if (line) {
-		cli_term_text(line, 4 * 8192 + 16, cmd ? cmd : "-", rest);
-		fputs(line, out);
-		free(line);
-	}
+	static char line[4 * 8192 + 16]; /* a command line, every byte escaped */
+	cli_term_text(line, sizeof(line), cmd ? cmd : "-", rest);
+	fputs(line, out);
 	fputc('\n', out);
 }
 

@@ -99,6 +99,13 @@ static void sender_words(FILE *out, sqlite3_stmt *s)
 	fputc(')', out);
 }
 
+/* Asked by name, several processes may match: say which one. */
+static void target_words(FILE *out, const struct cli_filter *f, sqlite3_stmt *s)
+{
+	if (f->target_pid < 0 && sqlite3_column_type(s, COL_TARGET_PID) != SQLITE_NULL)
+		fprintf(out, " to pid %lld", (long long)sqlite3_column_int64(s, COL_TARGET_PID));
+}
+
 /* "2026-11-22 03:12:44Z" or "2026-11-22 04:12:44 CET". */
 static void short_time(FILE *out, int64_t ms, bool utc)
 {
@@ -254,6 +261,7 @@ static int verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, cons
 		fprintf(out, "no signal reached %s; %lld attempts failed, the newest ", what,
 		        (long long)rows);
 		signal_name(out, s);
+		target_words(out, f, s);
 		fputs(" from ", out);
 		sender_words(out, s);
 		fputs(" at ", out);
@@ -263,6 +271,7 @@ static int verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, cons
 		if (*ret_kind == V_SIGNALLED)
 			fputs("no terminating signal recorded; the newest was ", out);
 		signal_name(out, s);
+		target_words(out, f, s);
 		fputs(" from ", out);
 		sender_words(out, s);
 		fputs(" at ", out);
