@@ -34,7 +34,6 @@ static void draw(struct cli_progress *p, int64_t now)
 	}
 	fflush(stderr);
 	p->last_ms = now;
-	p->drawn = true;
 }
 
 void cli_progress_update(struct cli_progress *p, int64_t done)
@@ -53,5 +52,4 @@ void cli_progress_end(struct cli_progress *p)
 		return;
 	draw(p, cli_now_ms());
 	fputc('\n', stderr);
-	p->drawn = false;
 }

@@ -241,7 +241,6 @@ void cli_row_json(FILE *out, sqlite3_stmt *stmt);
 /* A progress bar on stderr (progress.c). */
 struct cli_progress {
 	bool on;           /* draw at all */
-	bool drawn;        /* a bar is on the line now */
 	const char *label; /* "export" */
 	const char *unit;  /* "rows", "bytes" */
 	int64_t total;     /* 0: unknown, show a counter */
