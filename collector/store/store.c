@@ -308,6 +308,14 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 		r = sqlite_to_errno(rc);
 		goto err;
 	}
+	/* Keep the -wal and -shm files when the daemon closes the database, so
+	 * that a reader who may not create files in its directory (a member of
+	 * the reader group: the directory is not group-writable) can still open
+	 * it, read-only, after the daemon stopped. The WAL is cut back to 4 MiB
+	 * at each checkpoint rather than deleted. */
+	int persist = 1;
+	(void)sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	(void)exec(st->db, "PRAGMA journal_size_limit = 4194304");
 	r = migrate(st, path, err, errlen);
 	if (r < 0)
 		goto err;
@@ -413,7 +421,10 @@ int store_insert(struct store *st, const struct st_event *ev)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!st->in_txn) {
-		rc = exec(st->db, "BEGIN");
+		/* IMMEDIATE: take the write lock now. A deferred BEGIN would fail
+		 * with BUSY_SNAPSHOT at the first insert when another writer (a
+		 * `sigtrail import`) committed in between, without waiting. */
+		rc = exec(st->db, "BEGIN IMMEDIATE");
 		if (rc != SQLITE_OK) {
 			st->stats.rows_lost += rows;
 			return sqlite_to_errno(rc);
