@@ -74,30 +74,23 @@ FROM death_rows AS d;
 -- The sender's ancestry of each signal row: depth 0 is the sender itself,
 -- 1 the process that forked it, and so on up to pid 1 (16 at most). Kept as
 -- it was when the signal was sent: the script that sent it may be long gone.
+-- Stored once per distinct chain (a storm from one script is one chain):
+-- chain_s is the strings.id of the chain's key, "PID@START/PID@START/...",
+-- which with start times names the same processes across pid reuse.
 CREATE TABLE ancestry_rows (
-	signal_id  INTEGER NOT NULL,  -- signal_rows.id
+	chain_s    INTEGER NOT NULL,  -- strings.id of the chain key; signal_rows.sender_chain_s
 	depth      INTEGER NOT NULL,
 	pid        INTEGER NOT NULL,
 	start_time INTEGER,           -- clock ticks after boot
 	comm_s     INTEGER,
 	exe_s      INTEGER,
 	cmdline_s  INTEGER,
-	PRIMARY KEY (signal_id, depth)
+	PRIMARY KEY (chain_s, depth)
 ) WITHOUT ROWID;
-
-CREATE VIEW ancestry AS
-SELECT
-	a.signal_id,
-	a.depth,
-	a.pid,
-	a.start_time,
-	(SELECT value FROM strings WHERE id = a.comm_s) AS comm,
-	(SELECT value FROM strings WHERE id = a.exe_s) AS exe,
-	(SELECT value FROM strings WHERE id = a.cmdline_s) AS cmdline
-FROM ancestry_rows AS a;
 
 -- What the process table knew of the sender and the target.
 ALTER TABLE signal_rows ADD COLUMN sender_ancestry_s INTEGER;  -- "sh[1400] ← cron[812] ← systemd[1]"
+ALTER TABLE signal_rows ADD COLUMN sender_chain_s INTEGER;     -- ancestry_rows.chain_s
 ALTER TABLE signal_rows ADD COLUMN target_exe_s INTEGER;
 ALTER TABLE signal_rows ADD COLUMN target_cmdline_s INTEGER;
 ALTER TABLE signal_rows ADD COLUMN target_start_time INTEGER;  -- clock ticks after boot
@@ -152,6 +145,18 @@ SELECT
 	(SELECT value FROM strings WHERE id = r.target_container_s) AS target_container
 FROM signal_rows AS r;
 
+-- One row per member of each signal row's sender ancestry.
+CREATE VIEW ancestry AS
+SELECT
+	r.id AS signal_id,
+	a.depth,
+	a.pid,
+	a.start_time,
+	(SELECT value FROM strings WHERE id = a.comm_s) AS comm,
+	(SELECT value FROM strings WHERE id = a.exe_s) AS exe,
+	(SELECT value FROM strings WHERE id = a.cmdline_s) AS cmdline
+FROM signal_rows AS r JOIN ancestry_rows AS a ON a.chain_s = r.sender_chain_s;
+
 -- Every reference into `strings`, for the pruner's garbage collection of
 -- unused strings (each later migration that adds a _s column redefines it).
 -- Internal.
@@ -166,11 +171,11 @@ UNION SELECT target_user_s FROM signal_rows UNION SELECT target_comm_s FROM sign
 UNION SELECT sender_ancestry_s FROM signal_rows UNION SELECT target_exe_s FROM signal_rows
 UNION SELECT target_cmdline_s FROM signal_rows UNION SELECT sender_unit_s FROM signal_rows
 UNION SELECT target_unit_s FROM signal_rows UNION SELECT sender_container_s FROM signal_rows
-UNION SELECT target_container_s FROM signal_rows
+UNION SELECT target_container_s FROM signal_rows UNION SELECT sender_chain_s FROM signal_rows
 UNION SELECT host_s FROM death_rows UNION SELECT user_s FROM death_rows
 UNION SELECT comm_s FROM death_rows UNION SELECT exe_s FROM death_rows
 UNION SELECT cmdline_s FROM death_rows UNION SELECT oom_constraint_s FROM death_rows
 UNION SELECT oom_memcg_s FROM death_rows UNION SELECT oom_task_memcg_s FROM death_rows
 UNION SELECT unit_s FROM death_rows UNION SELECT container_s FROM death_rows
-UNION SELECT comm_s FROM ancestry_rows UNION SELECT exe_s FROM ancestry_rows
+UNION SELECT chain_s FROM ancestry_rows UNION SELECT comm_s FROM ancestry_rows UNION SELECT exe_s FROM ancestry_rows
 UNION SELECT cmdline_s FROM ancestry_rows;
