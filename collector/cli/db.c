@@ -40,15 +40,24 @@ const char *const cli_col_names[COL__N] = {
     "sender_pid",  "sender_ppid",  "sender_uid",  "sender_euid", "sender_auid", "sender_ses",
     "sender_user", "sender_login", "sender_tty",  "sender_comm", "sender_exe",  "sender_cmdline",
     "target_pid",  "target_uid",   "target_auid", "target_ses",  "target_user", "target_comm",
-    "count",
+    "count",       "sender_ancestry", "target_exe", "target_cmdline", "target_start_time",
+    "sender_unit", "target_unit", "sender_container", "target_container",
 };
 
 /* The view's `time` is epoch_ms formatted by strftime() and printf() for
  * every row, a third of an export's cost; cli_row_time() writes the same
  * text from epoch_ms instead (tests/cli/roundtrip.py checks they agree). */
+#define PROCESS_COLUMNS                                                                            \
+	"sender_ancestry, target_exe, target_cmdline, target_start_time, sender_unit, "           \
+	"target_unit, sender_container, target_container"
+#define NO_PROCESS_COLUMNS "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+
 const char *cli_signal_columns(const struct cli_db *d)
 {
-	return d->has_count ? COLUMNS_BUT_COUNT ", count" : COLUMNS_BUT_COUNT ", 1 AS count";
+	if (d->has_process)
+		return COLUMNS_BUT_COUNT ", count, " PROCESS_COLUMNS;
+	return d->has_count ? COLUMNS_BUT_COUNT ", count, " NO_PROCESS_COLUMNS
+	                    : COLUMNS_BUT_COUNT ", 1 AS count, " NO_PROCESS_COLUMNS;
 }
 
 int cli_db_fail(struct cli_db *d, int rc, const char *what)
@@ -273,6 +282,19 @@ int cli_db_open(const char *path, struct cli_db *d)
 	                    &n)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	d->has_coverage = n > 0;
+	if ((rc = query_i64(d->db,
+	                    "SELECT count(*) FROM pragma_table_info('signals') WHERE name = "
+	                    "'target_container'",
+	                    &n)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	d->has_process = n > 0;
+	d->signal_cols = d->has_process ? COL__N : COL_COUNT + 1;
+	if ((rc = query_i64(d->db,
+	                    "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
+	                    "name IN ('deaths', 'ancestry')",
+	                    &n)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	d->has_deaths = n == 2;
 	return 0;
 }
 
@@ -376,12 +398,12 @@ void cli_row_time(sqlite3_stmt *stmt, char *buf, size_t size)
 	cli_time_iso(sqlite3_column_int64(stmt, COL_EPOCH_MS), buf, size);
 }
 
-void cli_row_json(FILE *out, sqlite3_stmt *stmt)
+void cli_row_json(FILE *out, sqlite3_stmt *stmt, int ncols)
 {
 	char t[40];
 
 	fputc('{', out);
-	for (int i = 0; i < COL__N; i++) {
+	for (int i = 0; i < ncols && i < COL__N; i++) {
 		if (i)
 			fputc(',', out);
 		fputc('"', out);

@@ -87,11 +87,11 @@ static void usage(FILE *out)
 }
 
 /* Write one row in CSV; type decides quoting (numbers bare, text guarded). */
-static void csv_row(FILE *out, sqlite3_stmt *s)
+static void csv_row(FILE *out, sqlite3_stmt *s, int ncols)
 {
 	char t[40];
 
-	for (int i = 0; i < COL__N; i++) {
+	for (int i = 0; i < ncols; i++) {
 		if (i)
 			fputc(',', out);
 		if (i == COL_TIME) {
@@ -251,7 +251,7 @@ static int stream(FILE *out, struct export *e, bool progress)
 	if (rc != SQLITE_OK)
 		return cli_db_fail(e->d, rc, "cannot read signals");
 	if (e->format == FMT_CSV) {
-		for (int i = 0; i < COL__N; i++)
+		for (int i = 0; i < e->d->signal_cols; i++)
 			fprintf(out, "%s%s", i ? "," : "", cli_col_names[i]);
 		fputs("\r\n", out);
 	}
@@ -259,15 +259,15 @@ static int stream(FILE *out, struct export *e, bool progress)
 	while (!interrupted && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		switch (e->format) {
 		case FMT_CSV:
-			csv_row(out, s);
+			csv_row(out, s, e->d->signal_cols);
 			break;
 		case FMT_JSONL:
-			cli_row_json(out, s);
+			cli_row_json(out, s, e->d->signal_cols);
 			fputc('\n', out);
 			break;
 		case FMT_JSON:
 			fputs(n ? ",\n" : "\n", out);
-			cli_row_json(out, s);
+			cli_row_json(out, s, e->d->signal_cols);
 			break;
 		}
 		if (++n % PROGRESS_EVERY == 0) {

@@ -185,7 +185,7 @@ static int run(struct cli_db *d, struct cli_common *c, int64_t limit, bool json)
 		}
 		if (json) {
 			fputs(shown ? ",\n" : "\n", out);
-			cli_row_json(out, s);
+			cli_row_json(out, s, d->signal_cols);
 		} else {
 			if (shown == 0)
 				header(out, zone);

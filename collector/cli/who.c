@@ -349,7 +349,7 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 		if (json) {
 			if (shown)
 				fputc(',', out);
-			cli_row_json(out, s);
+			cli_row_json(out, s, d->signal_cols);
 		} else {
 			print_row(out, s, c->utc, (size_t)width);
 		}
@@ -380,7 +380,7 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 		cli_json_string(out, vtext);
 		fputs(",\"signal\":", out);
 		if (vrow)
-			cli_row_json(out, vrow);
+			cli_row_json(out, vrow, d->signal_cols);
 		else
 			fputs("null", out);
 		fputs("},\"coverage\":", out);

@@ -118,6 +118,9 @@ struct cli_db {
 	int version;       /* PRAGMA user_version */
 	bool has_count;    /* schema >= 2: signals.count */
 	bool has_coverage; /* schema >= 2: the coverage view */
+	bool has_process;  /* schema >= 3: signals.sender_ancestry ... target_container */
+	bool has_deaths;   /* schema >= 3: the deaths and ancestry views */
+	int signal_cols;   /* columns of enum cli_col this database's view has */
 	bool snapshot;     /* opened immutable (see cli_db_open); checked at close */
 	struct stat st;    /* the file when opened, for that check */
 };
@@ -174,6 +177,14 @@ enum cli_col {
 	COL_TARGET_USER,
 	COL_TARGET_COMM,
 	COL_COUNT,
+	COL_SENDER_ANCESTRY, /* schema 3 from here on */
+	COL_TARGET_EXE,
+	COL_TARGET_CMDLINE,
+	COL_TARGET_START_TIME,
+	COL_SENDER_UNIT,
+	COL_TARGET_UNIT,
+	COL_SENDER_CONTAINER,
+	COL_TARGET_CONTAINER,
 	COL__N,
 };
 
@@ -181,8 +192,10 @@ enum cli_col {
 extern const char *const cli_col_names[COL__N];
 
 /* The select list for every column of enum cli_col (a schema-1 database
- * has no `count` column: it reads as 1). COL_TIME reads as NULL: get it
- * from cli_row_time(). Can't fail. */
+ * has no `count` column: it reads as 1; before schema 3 the process columns
+ * read as NULL). COL_TIME reads as NULL: get it from cli_row_time(). Exports
+ * write the first d->signal_cols of them, the columns the database's own
+ * view has. Can't fail. */
 const char *cli_signal_columns(const struct cli_db *d);
 
 /* Prepare "SELECT <select> FROM signals WHERE <filter> <tail>" with every
@@ -234,9 +247,10 @@ int cli_coverage_json(FILE *out, struct cli_db *d, const struct cli_coverage *c,
 void cli_row_time(sqlite3_stmt *stmt, char *buf, size_t size);
 
 /* Write one row of `stmt` (selected with cli_signal_columns()) as a JSON
- * object with the view's column names as keys. Can't fail (stdio errors
- * are found by the caller's final fflush). */
-void cli_row_json(FILE *out, sqlite3_stmt *stmt);
+ * object with the view's column names as keys, the first `ncols` of them
+ * (d->signal_cols). Can't fail (stdio errors are found by the caller's
+ * final fflush). */
+void cli_row_json(FILE *out, sqlite3_stmt *stmt, int ncols);
 
 /* A progress bar on stderr (progress.c). */
 struct cli_progress {
