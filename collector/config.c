@@ -2,7 +2,7 @@
  * file. The format is the simplest that cannot be misread: one `key = value`
  * per line, blank lines and lines whose first non-blank character is `#`
  * ignored, no quoting, no inline comments (a path may contain `#`), each key
- * at most once. Every key is a daemon option (db, source, include_sig0,
+ * at most once. Every key is a daemon option (db, source, include_sig0, processes,
  * keep_rules, retention_days, max_db_size_mb, coalesce_ms, user); anything
  * else is an error that names the file and line, so a typo never silently
  * falls back to a default. The daemon applies
@@ -31,6 +31,7 @@ enum key {
 	KEY_MAX_DB_SIZE_MB,
 	KEY_COALESCE_MS,
 	KEY_USER,
+	KEY_PROCESSES,
 	KEY_COUNT,
 };
 
@@ -43,6 +44,7 @@ static const char *const key_names[KEY_COUNT] = {
     [KEY_MAX_DB_SIZE_MB] = "max_db_size_mb",
     [KEY_COALESCE_MS] = "coalesce_ms",
     [KEY_USER] = "user",
+    [KEY_PROCESSES] = "processes",
 };
 
 /* Where the parser is, for messages. */
@@ -70,6 +72,7 @@ void config_init(struct config *c)
 {
 	*c = (struct config){
 	    .include_sig0 = -1,
+	    .processes = -1,
 	    .keep_rules = -1,
 	    .retention_days = -1,
 	    .max_db_size_mb = -1,
@@ -188,6 +191,8 @@ static int set_key(const struct cursor *cur, enum key k, const char *v, struct c
 		return set_string(cur, &c->source, v);
 	case KEY_INCLUDE_SIG0:
 		return parse_bool(cur, key, v, &c->include_sig0);
+	case KEY_PROCESSES:
+		return parse_bool(cur, key, v, &c->processes);
 	case KEY_KEEP_RULES:
 		return parse_bool(cur, key, v, &c->keep_rules);
 	case KEY_RETENTION_DAYS:
@@ -226,7 +231,7 @@ static int unknown_key(const struct cursor *cur, const char *key)
 	}
 	return fail(cur,
 	            "unknown key '%s' (known: db, source, include_sig0, keep_rules, "
-	            "retention_days, max_db_size_mb, coalesce_ms, user)",
+	            "retention_days, max_db_size_mb, coalesce_ms, user, processes)",
 	            key);
 }
 

@@ -28,6 +28,7 @@ int64_t arg_retention_days;
 int64_t arg_max_db_mb;
 int64_t arg_coalesce_ms = DEFAULT_COALESCE_MS;
 const char *arg_user;
+bool arg_processes = true;
 
 static void usage(FILE *out)
 {
@@ -51,6 +52,8 @@ static void usage(FILE *out)
 	        "  -c, --config PATH      configuration file (default %s; flags override it)\n"
 	        "  -u, --user NAME        after setup, run as user NAME keeping only\n"
 	        "                         CAP_AUDIT_CONTROL (the database is handed to NAME)\n"
+	        "      --no-processes     no process table: no deaths, ancestry, units or\n"
+	        "                         containers (keeps only CAP_AUDIT_CONTROL)\n"
 	        "      --tee FILE         also append the kept raw records to FILE\n"
 	        "      --inject-status K=V[,K=V]  testing: pretend the kernel reported this\n"
 	        "                         audit status (enabled, pid, backlog_limit)\n"
@@ -123,6 +126,8 @@ static void load_config(int argc, char **argv)
 		arg_coalesce_ms = cfg.coalesce_ms;
 	if (cfg.user)
 		arg_user = cfg.user;
+	if (cfg.processes >= 0)
+		arg_processes = cfg.processes;
 }
 
 void options_parse(int argc, char **argv)
@@ -135,6 +140,7 @@ void options_parse(int argc, char **argv)
 		OPT_RETENTION,
 		OPT_MAXSIZE,
 		OPT_COALESCE,
+		OPT_NO_PROCESSES,
 	};
 	static const struct option opts[] = {
 	    {"db", required_argument, NULL, 'd'},
@@ -147,6 +153,7 @@ void options_parse(int argc, char **argv)
 	    {"retention", required_argument, NULL, OPT_RETENTION},
 	    {"max-db-size", required_argument, NULL, OPT_MAXSIZE},
 	    {"coalesce", required_argument, NULL, OPT_COALESCE},
+	    {"no-processes", no_argument, NULL, OPT_NO_PROCESSES},
 	    {"user", required_argument, NULL, 'u'},
 	    {"config", required_argument, NULL, 'c'},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -185,6 +192,9 @@ void options_parse(int argc, char **argv)
 			break;
 		case OPT_MAXSIZE:
 			arg_max_db_mb = parse_count("--max-db-size", optarg, 1, 1024 * 1024);
+			break;
+		case OPT_NO_PROCESSES:
+			arg_processes = false;
 			break;
 		case OPT_COALESCE:
 			arg_coalesce_ms = parse_count("--coalesce", optarg, 0, 3600 * 1000);

@@ -1,8 +1,10 @@
 /* sigtraild.c: the collector daemon. main() reads like its table of
  * contents: parse options, check privileges, open the database, take the
  * audit configuration it needs (enabled flag, rules, audit pid, backlog),
+ * subscribe to the proc connector (the process table: ancestry, deaths),
  * drop privileges, then loop: netlink or stdin -> filter -> libauparse ->
- * writer thread -> SQLite. SIGTERM/SIGINT stop it: rules removed, pending
+ * writer thread -> SQLite, with the process table's facts added to each
+ * event and each death. SIGTERM/SIGINT stop it: rules removed, pending
  * records drained and written, audit state restored, exit 0.
  * Try it: sigtraild --foreground --db ./sigtrail.db, then `kill -9` something
  * and `sqlite3 ./sigtrail.db 'select * from signals'`. */
@@ -33,6 +35,7 @@
 #include "sigtrail/notify.h"
 #include "sigtrail/options.h"
 #include "sigtrail/privs.h"
+#include "sigtrail/procwatch.h"
 #include "sigtrail/sigsys.h"
 #include "sigtrail/source.h"
 #include "sigtrail/stopper.h"
@@ -71,6 +74,7 @@ struct daemon {
 	struct assembler *assembler;
 	struct store *store; /* owned by the writer while it runs */
 	struct writer *writer;
+	struct procwatch *procs;  /* NULL: no process table (stdin, --no-processes) */
 	FILE *tee;                /* --tee: kept records, as auditd log lines */
 	int ready_fd;             /* daemonizing: tells the parent we are up */
 	int64_t last_input_ms;    /* last time the source delivered something */
@@ -162,7 +166,36 @@ static void on_event(void *userdata, struct st_event *ev)
 		st_event_free(ev);
 		return;
 	}
-	(void)writer_push(d->writer, ev); /* a full queue is counted, not waited for */
+	/* What the table knows of sender and targets, now: the sender may be
+	 * gone in a moment. A full queue is counted, not waited for. */
+	(void)writer_push_extra(d->writer, ev, d->procs ? procwatch_extra(d->procs, ev) : NULL);
+}
+
+static void on_death(void *userdata, struct deathq_ready *death)
+{
+	struct daemon *d = userdata;
+
+	if (!d->writer) {
+		deathq_ready_free(death);
+		return;
+	}
+	(void)writer_push_death(d->writer, death);
+}
+
+/* Read the proc connector (before any audit record: a signal's sender must
+ * be in the table when its event is assembled). */
+static int read_procs(struct daemon *d)
+{
+	int r = d->procs ? procwatch_read(d->procs) : 0;
+
+	if (r < 0) {
+		log_error("reading the proc connector failed: %s; deaths and ancestry are no "
+		          "longer recorded",
+		          strerror(-r));
+		procwatch_free(d->procs);
+		d->procs = NULL;
+	}
+	return r;
 }
 
 static void on_record(void *userdata, int type, const char *body, size_t len, const char *line,
@@ -170,6 +203,8 @@ static void on_record(void *userdata, int type, const char *body, size_t len, co
 {
 	struct daemon *d = userdata;
 
+	if (type == DEATH_AUDIT_ANOM_ABEND && d->procs) /* a core dump: a crash's evidence */
+		procwatch_abend(d->procs, body, len);
 	if (filter_record(&d->filter, type, body, len) != FILTER_KEEP)
 		return;
 	if (line)
@@ -219,6 +254,24 @@ static void log_losses(struct daemon *d, const struct writer_stats *ws, bool fin
 	        ws->last_error ? strerror(-ws->last_error) : "");
 	d->logged_losses = lost;
 	d->last_loss_log_s = now;
+}
+
+/* At the end: what the process table saw and what it lost. */
+static void log_procs(const struct daemon *d)
+{
+	struct procwatch_stats ps;
+
+	if (!d->procs)
+		return;
+	procwatch_stats(d->procs, &ps);
+	log_msg(ps.lost_events || ps.deaths_lost || ps.extras_lost ? LOG_LVL_WARN : LOG_LVL_INFO,
+	        "process table: %llu connector events, %llu deaths; lost: %llu connector events "
+	        "(overruns), %llu deaths, %llu events without process facts; %llu processes "
+	        "tracked at most, %llu not tracked (table full)",
+	        (unsigned long long)ps.events, (unsigned long long)ps.deaths,
+	        (unsigned long long)ps.lost_events, (unsigned long long)ps.deaths_lost,
+	        (unsigned long long)ps.extras_lost, (unsigned long long)ps.table.peak_procs,
+	        (unsigned long long)ps.table.full);
 }
 
 /* The reader's half of the coverage counters: events, socket overruns and
@@ -332,7 +385,9 @@ static void teardown(struct daemon *d)
 		int64_t start = mono_ms(), quiet = start;
 		while (d->kind != SRC_STDIN && mono_ms() - start < DRAIN_MAX_MS) {
 			struct pollfd p = {.fd = src_fd(d->src), .events = POLLIN};
-			if (poll(&p, 1, 50) > 0 && src_read(d->src, on_record, d) > 0) {
+			int ready = poll(&p, 1, 50);
+			(void)read_procs(d);
+			if (ready > 0 && src_read(d->src, on_record, d) > 0) {
 				quiet = mono_ms();
 				continue;
 			}
@@ -344,6 +399,11 @@ static void teardown(struct daemon *d)
 			         "kernel; they are not recorded",
 			         DRAIN_MAX_MS / 1000, kernel_backlog(d));
 		asm_flush(d->assembler);
+	}
+	if (d->procs) { /* every death held for its evidence goes now */
+		(void)read_procs(d);
+		if (d->procs)
+			procwatch_tick(d->procs, true, on_death, d);
 	}
 	if (d->writer) {
 		struct writer_stats ws;
@@ -383,6 +443,8 @@ static void teardown(struct daemon *d)
 	 * nothing is left for a successor to clean up. */
 	if (d->owns_state && undone == 0)
 		(void)ctl_rules_forget_owned(OWNED_RULES_PATH);
+	log_procs(d);
+	procwatch_free(d->procs);
 	asm_free(d->assembler);
 	store_close(d->store);
 	if (d->fatal_code == EX_IOERR)
@@ -540,6 +602,27 @@ static void save_owned_state(struct daemon *d)
 		         OWNED_RULES_PATH, strerror(-r));
 }
 
+/* The process table, before the rules: a signal's sender must be known
+ * when its first event arrives. Not in stdin mode, whose records may come
+ * from another time or machine. Without it signals are still recorded. */
+static void open_procs(struct daemon *d)
+{
+	char err[512];
+	int r;
+
+	if (!arg_processes || d->kind == SRC_STDIN)
+		return;
+	r = procwatch_open(&(struct procwatch_config){.proc_root = "/proc",
+	                                              .kmsg_path = "/dev/kmsg"},
+	                   &d->procs, err, sizeof(err));
+	if (r < 0) {
+		log_warn("%s: signals are recorded, but not deaths, ancestry, units or containers "
+		         "(--no-processes silences this)",
+		         err);
+		d->procs = NULL;
+	}
+}
+
 /* Acquire everything, in the order that makes failures harmless: checks and
  * the database before any change to the kernel's audit state. */
 static int setup(struct daemon *d)
@@ -616,6 +699,7 @@ static int setup(struct daemon *d)
 		         "last heartbeat in the coverage view",
 		         r);
 	d->start_lost = d->status.lost;
+	open_procs(d);
 
 	if (d->ctl_fd >= 0) {
 		bool immutable = d->status.enabled == AUDIT_LOCKED;
@@ -699,8 +783,17 @@ static int setup(struct daemon *d)
 		}
 	}
 	/* From here on only CAP_AUDIT_CONTROL is needed: at exit, to remove the
-	 * rules and restore the status. In stdin mode, nothing. */
-	r = privs_drop(need_control, d->ctl_fd >= 0 ? 1 : 0);
+	 * rules and restore the status; and with the process table
+	 * CAP_SYS_PTRACE, which reading /proc/PID/exe and ns/pid of another
+	 * user's (or a more privileged) process takes. In stdin mode, nothing. */
+	cap_value_t keep[2];
+	size_t n_keep = 0;
+	if (d->ctl_fd >= 0)
+		keep[n_keep++] = CAP_AUDIT_CONTROL;
+	if (d->procs)
+		keep[n_keep++] = CAP_SYS_PTRACE;
+	store_set_signals_recorded(d->store, d->ctl_fd >= 0);
+	r = privs_drop(keep, n_keep);
 	if (r < 0) {
 		log_error("cannot drop capabilities: %s", strerror(-r));
 		return EX_OSERR;
@@ -759,18 +852,25 @@ static void heartbeat(struct daemon *d)
 static int run(struct daemon *d, const sigset_t *unblocked)
 {
 	int64_t last_age = mono_ms(), last_rule_check = last_age, last_beat = last_age;
-	struct pollfd p = {.fd = src_fd(d->src), .events = POLLIN};
 
 	d->last_input_ms = last_age;
 	while (!stop_signal && !d->fatal_code) {
-		struct timespec tick = {.tv_sec = 0, .tv_nsec = TICK_MS * 1000000L};
-		int r = ppoll(&p, 1, &tick, unblocked);
+		/* The audit source first, then the connector and the kernel log. */
+		struct pollfd p[3] = {{.fd = src_fd(d->src), .events = POLLIN}};
+		nfds_t n = 1 + (d->procs ? procwatch_pollfds(d->procs, &p[1]) : 0);
+		int wait_ms = d->procs ? procwatch_timeout_ms(d->procs, TICK_MS) : TICK_MS;
+		struct timespec tick = {.tv_sec = 0, .tv_nsec = wait_ms * 1000000L};
+		int r = ppoll(p, n, &tick, unblocked);
 
 		if (r < 0 && errno != EINTR) {
 			log_error("ppoll: %s", strerror(errno));
 			return EX_OSERR;
 		}
-		if (r > 0) {
+		/* Whatever woke us, the connector is read before the records:
+		 * the fork of a signal's sender precedes its syscall. */
+		if (r > 0)
+			(void)read_procs(d);
+		if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			r = src_read(d->src, on_record, d);
 			if (r == -EPIPE) {
 				log_info("end of input");
@@ -783,6 +883,8 @@ static int run(struct daemon *d, const sigset_t *unblocked)
 			if (r > 0)
 				d->last_input_ms = mono_ms();
 		}
+		if (d->procs)
+			procwatch_tick(d->procs, false, on_death, d);
 		int64_t now = mono_ms();
 		/* libauparse ages an event by its timestamp against the clock. A
 		 * backlogged reader (or a log file from the past) sees only old

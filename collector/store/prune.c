@@ -5,6 +5,7 @@
  * records the count in the run's coverage row. Exercise with
  * `meson test -C build prune`. */
 #include <errno.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 #include "sigtrail/store.h"
@@ -44,6 +45,21 @@ static int64_t delete_rows(sqlite3 *db, const char *sql, int64_t arg)
 	return sqlite3_changes(db);
 }
 
+/* Deaths go with the signal rows of their time: older than the oldest
+ * signal row left (retention or size cap), and ancestry chains that no
+ * signal row uses any more. Deaths are not counted in the total, which is
+ * the `pruned_rows` of signal rows. */
+static int prune_deaths(sqlite3 *db, int64_t before_ms)
+{
+	if (delete_rows(db, "DELETE FROM death_rows WHERE epoch_ms < ?1", before_ms) < 0 ||
+	    sqlite3_exec(db,
+	                 "DELETE FROM ancestry_rows WHERE chain_s NOT IN (SELECT sender_chain_s "
+	                 "FROM signal_rows WHERE sender_chain_s IS NOT NULL)",
+	                 NULL, NULL, NULL) != SQLITE_OK)
+		return -EIO;
+	return 0;
+}
+
 int64_t store_prune(struct store *st, int64_t now_ms, int64_t retention_days, int64_t max_bytes)
 {
 	sqlite3 *db = store_sqlite(st);
@@ -52,36 +68,36 @@ int64_t store_prune(struct store *st, int64_t now_ms, int64_t retention_days, in
 	if (store_commit(st) < 0)
 		return -EIO;
 	if (retention_days > 0) {
-		n = delete_rows(db, "DELETE FROM signal_rows WHERE epoch_ms < ?1",
-		                now_ms - retention_days * 86400 * 1000);
+		int64_t cutoff = now_ms - retention_days * 86400 * 1000;
+		n = delete_rows(db, "DELETE FROM signal_rows WHERE epoch_ms < ?1", cutoff);
 		if (n < 0)
 			return n;
 		total += n;
+		if (delete_rows(db, "DELETE FROM death_rows WHERE epoch_ms < ?1", cutoff) < 0)
+			return -EIO;
 	}
 	while (max_bytes > 0 && live_bytes(db) > max_bytes) {
 		n = delete_rows(db,
 		                "DELETE FROM signal_rows WHERE id IN (SELECT id FROM signal_rows "
 		                "ORDER BY id LIMIT ?1)",
 		                PRUNE_BATCH);
+		int64_t oldest =
+		    scalar(db, "SELECT coalesce(min(epoch_ms), 9223372036854775807) FROM signal_rows");
+		if (n >= 0 && prune_deaths(db, oldest) < 0)
+			return -EIO;
 		if (n <= 0) /* nothing left to delete: the rest is schema and strings */
 			break;
 		total += n;
 	}
 	if (total > 0) {
-		/* Strings no row refers to any more are dead weight too. */
-		(void)sqlite3_exec(
-		    db,
-		    "DELETE FROM strings WHERE id NOT IN (SELECT v FROM (SELECT host_s AS v FROM "
-		    "collector_runs UNION SELECT host_s FROM signal_rows UNION SELECT arch_s FROM "
-		    "signal_rows UNION SELECT syscall_s FROM signal_rows UNION SELECT errno_s FROM "
-		    "signal_rows UNION SELECT sender_user_s FROM signal_rows UNION SELECT "
-		    "sender_login_s FROM signal_rows UNION SELECT sender_tty_s FROM signal_rows "
-		    "UNION SELECT sender_comm_s FROM signal_rows UNION SELECT sender_exe_s FROM "
-		    "signal_rows UNION SELECT sender_cmdline_s FROM signal_rows UNION SELECT "
-		    "target_user_s FROM signal_rows UNION SELECT target_comm_s FROM signal_rows) "
-		    /* NOT IN over a list holding NULL is never true: drop them */
-		    "WHERE v IS NOT NULL)",
-		    NULL, NULL, NULL);
+		(void)prune_deaths(db, INT64_MIN);
+		/* Strings no row refers to any more are dead weight too
+		 * (string_refs lists every reference; NOT IN over a list holding
+		 * NULL is never true: drop them). */
+		(void)sqlite3_exec(db,
+		                   "DELETE FROM strings WHERE id NOT IN (SELECT v FROM string_refs "
+		                   "WHERE v IS NOT NULL)",
+		                   NULL, NULL, NULL);
 		store_invalidate_cache(st);
 		(void)sqlite3_exec(db, "PRAGMA incremental_vacuum", NULL, NULL, NULL);
 		(void)sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);

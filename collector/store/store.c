@@ -20,53 +20,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store_internal.h"
 #include "sigtrail/ids.h"
 #include "sigtrail/names.h"
 #include "sigtrail/schema.h"
 #include "sigtrail/sigsys.h"
 
-enum {
-	INTERN_SLOTS = 4096,            /* power of two */
-	INTERN_MAX_BYTES = 1024 * 1024, /* cache memory bound; emptied when exceeded */
-	COALESCE_SLOTS = 1024,          /* recent (sender, target, signal...) keys */
-};
-
-/* The row that the next identical event may add to (storm coalescing). */
-struct coalesce_slot {
-	int32_t sender, target, signal, syscall, exit;
-	uint32_t arch;
-	bool success, used;
-	int64_t first_ms; /* epoch_ms of the row's first event: the window start */
-	int64_t rowid;
-};
-
-struct intern_slot {
-	uint64_t hash;
-	char *value; /* NULL: empty */
-	int64_t id;
-};
-
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *insert;   /* one signal_rows row */
-	sqlite3_stmt *str_find; /* id of a string */
-	sqlite3_stmt *str_add;  /* new string */
-	sqlite3_stmt *seen;     /* dedupe: is (epoch_ms, serial, host) stored? */
-	sqlite3_stmt *bump;     /* coalescing: count + 1 on a row */
-	char *default_host;
-	bool dedupe;         /* import mode, see store_set_dedupe() */
-	int64_t coalesce_ms; /* 0: every event is its own row */
-	struct coalesce_slot coalesce[COALESCE_SLOTS];
-	bool in_txn;
-	unsigned pending; /* rows in the open transaction */
-	unsigned bumped;  /* coalesced events (count + 1) in the open transaction */
-	struct store_stats stats;
-	struct intern_slot intern[INTERN_SLOTS];
-	size_t intern_used, intern_bytes;
-	struct ids_cache ids;
-};
-
-static int sqlite_to_errno(int rc)
+int store_sqlite_errno(int rc)
 {
 	switch (rc & 0xff) {
 	case SQLITE_FULL:
@@ -109,13 +69,15 @@ static uint64_t fnv1a(const char *s)
 
 /* The strings.id of `value`, inserting it if new; 0 with *ret_id NULL-ish
  * (-1) for a NULL value. Returns 0 or an SQLite error code. */
-static int intern(struct store *st, const char *value, int64_t *ret_id)
+int store_intern(struct store *st, const char *value, int64_t *ret_id, bool *ret_new)
 {
 	uint64_t h;
 	size_t i;
 	int rc;
 
 	*ret_id = -1;
+	if (ret_new)
+		*ret_new = false;
 	if (!value)
 		return SQLITE_OK;
 	h = fnv1a(value);
@@ -137,6 +99,8 @@ static int intern(struct store *st, const char *value, int64_t *ret_id)
 		if (rc != SQLITE_DONE)
 			return rc;
 		*ret_id = sqlite3_last_insert_rowid(st->db);
+		if (ret_new)
+			*ret_new = true;
 	} else {
 		return rc;
 	}
@@ -154,6 +118,11 @@ static int intern(struct store *st, const char *value, int64_t *ret_id)
 		st->intern_bytes += len;
 	}
 	return SQLITE_OK;
+}
+
+static int intern(struct store *st, const char *value, int64_t *ret_id)
+{
+	return store_intern(st, value, ret_id, NULL);
 }
 
 static int exec(sqlite3 *db, const char *sql)
@@ -221,7 +190,7 @@ static int migrate(struct store *st, const char *path, char *err, size_t errlen)
 	        SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot read database header: %s", path,
 		         sqlite3_errmsg(st->db));
-		return sqlite_to_errno(rc);
+		return store_sqlite_errno(rc);
 	}
 	if (app != STORE_APPLICATION_ID && (objects > 0 || version != 0)) {
 		snprintf(err, errlen,
@@ -254,7 +223,7 @@ static int migrate(struct store *st, const char *path, char *err, size_t errlen)
 fail:
 	snprintf(err, errlen, "%s: cannot create the schema: %s", path, sqlite3_errmsg(st->db));
 	(void)exec(st->db, "ROLLBACK");
-	return sqlite_to_errno(rc);
+	return store_sqlite_errno(rc);
 }
 
 int store_open(const char *path, const char *default_host, struct store **ret, char *err,
@@ -287,7 +256,7 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open database %s: %s (%s)", path,
 		         st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc), strerror(errno));
-		r = errno ? -errno : sqlite_to_errno(rc);
+		r = errno ? -errno : store_sqlite_errno(rc);
 		goto err;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
@@ -305,7 +274,7 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	                  "PRAGMA foreign_keys = OFF");
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "cannot use database %s: %s", path, sqlite3_errmsg(st->db));
-		r = sqlite_to_errno(rc);
+		r = store_sqlite_errno(rc);
 		goto err;
 	}
 	/* Keep the -wal and -shm files when the daemon closes the database, so
@@ -326,9 +295,12 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	        "sender_uid, sender_euid, sender_auid, sender_ses, sender_user_s, "
 	        "sender_login_s, sender_tty_s, sender_comm_s, sender_exe_s, "
 	        "sender_cmdline_s, target_pid, target_uid, target_auid, target_ses, "
-	        "target_user_s, target_comm_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	        "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
-	        "?23, ?24, ?25, ?26, ?27)",
+	        "target_user_s, target_comm_s, sender_ancestry_s, sender_chain_s, "
+	        "target_exe_s, target_cmdline_s, target_start_time, sender_unit_s, "
+	        "target_unit_s, sender_container_s, target_container_s) VALUES (?1, ?2, ?3, "
+	        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+	        "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, "
+	        "?35, ?36)",
 	        -1, SQLITE_PREPARE_PERSISTENT, &st->insert, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(st->db, "SELECT id FROM strings WHERE value = ?1", -1,
 	                       SQLITE_PREPARE_PERSISTENT, &st->str_find, NULL) != SQLITE_OK ||
@@ -339,7 +311,12 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	                       "host_s IS ?3 LIMIT 1",
 	                       -1, SQLITE_PREPARE_PERSISTENT, &st->seen, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(st->db, "UPDATE signal_rows SET count = count + 1 WHERE id = ?1", -1,
-	                       SQLITE_PREPARE_PERSISTENT, &st->bump, NULL) != SQLITE_OK) {
+	                       SQLITE_PREPARE_PERSISTENT, &st->bump, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(st->db,
+	                       "INSERT OR IGNORE INTO ancestry_rows(chain_s, depth, pid, start_time, "
+	                       "comm_s, exe_s, cmdline_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	                       -1, SQLITE_PREPARE_PERSISTENT, &st->ancestor, NULL) != SQLITE_OK ||
+	    store_deaths_prepare(st) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot prepare statements: %s", path,
 		         sqlite3_errmsg(st->db));
 		r = -EIO;
@@ -372,6 +349,8 @@ static void rollback(struct store *st)
 	st->stats.rows_lost += st->pending;
 	st->pending = 0;
 	st->bumped = 0;
+	st->stats.deaths_lost += st->pending_deaths;
+	st->pending_deaths = 0;
 	intern_clear(st);                              /* ids created in the transaction are gone */
 	memset(st->coalesce, 0, sizeof(st->coalesce)); /* and so are its rows */
 }
@@ -410,7 +389,72 @@ static int already_stored(struct store *st, const struct st_event *ev, int64_t h
 	return SQLITE_OK;
 }
 
+int store_begin(struct store *st)
+{
+	int rc;
+
+	if (st->in_txn)
+		return SQLITE_OK;
+	/* IMMEDIATE: take the write lock now. A deferred BEGIN would fail with
+	 * BUSY_SNAPSHOT at the first insert when another writer (a `sigtrail
+	 * import`) committed in between, without waiting. */
+	rc = exec(st->db, "BEGIN IMMEDIATE");
+	if (rc == SQLITE_OK)
+		st->in_txn = true;
+	return rc;
+}
+
+/* The chain key of an ancestry, "PID@START/PID@START/..." (interned as
+ * ancestry_rows.chain_s), and its members' rows the first time it is seen. */
+static int insert_chain(struct store *st, const struct proc_extra *x, int64_t *ret_chain)
+{
+	char key[PTAB_MAX_DEPTH * 32];
+	size_t len = 0;
+	bool is_new = false;
+	int rc;
+
+	*ret_chain = -1;
+	if (x->n_members == 0)
+		return SQLITE_OK;
+	for (uint32_t i = 0; i < x->n_members && len < sizeof(key); i++)
+		len += (size_t)snprintf(key + len, sizeof(key) - len, "%s%d@%llu", i ? "/" : "",
+		                        x->members[i].pid,
+		                        (unsigned long long)x->members[i].start_time);
+	if ((rc = store_intern(st, key, ret_chain, &is_new)) != SQLITE_OK || !is_new)
+		return rc; /* a chain seen before has its rows (same transaction or committed) */
+	for (uint32_t i = 0; i < x->n_members; i++) {
+		const struct proc_member *m = &x->members[i];
+		int64_t comm, exe, cmd;
+		if ((rc = intern(st, m->comm, &comm)) != SQLITE_OK ||
+		    (rc = intern(st, m->exe, &exe)) != SQLITE_OK ||
+		    (rc = intern(st, m->cmdline, &cmd)) != SQLITE_OK)
+			return rc;
+		sqlite3_stmt *a = st->ancestor;
+		sqlite3_reset(a);
+		sqlite3_bind_int64(a, 1, *ret_chain);
+		sqlite3_bind_int(a, 2, (int)i);
+		sqlite3_bind_int(a, 3, m->pid);
+		if (m->start_time)
+			sqlite3_bind_int64(a, 4, (int64_t)m->start_time);
+		else
+			sqlite3_bind_null(a, 4);
+		bind_str(a, 5, comm);
+		bind_str(a, 6, exe);
+		bind_str(a, 7, cmd);
+		rc = sqlite3_step(a);
+		sqlite3_reset(a);
+		if (rc != SQLITE_DONE)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
 int store_insert(struct store *st, const struct st_event *ev)
+{
+	return store_insert_extra(st, ev, NULL);
+}
+
+int store_insert_extra(struct store *st, const struct st_event *ev, const struct proc_extra *x)
 {
 	struct timespec now;
 	int64_t host, arch, sc, err, user, login, tty, comm, exe, cmd;
@@ -420,16 +464,9 @@ int store_insert(struct store *st, const struct st_event *ev)
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!st->in_txn) {
-		/* IMMEDIATE: take the write lock now. A deferred BEGIN would fail
-		 * with BUSY_SNAPSHOT at the first insert when another writer (a
-		 * `sigtrail import`) committed in between, without waiting. */
-		rc = exec(st->db, "BEGIN IMMEDIATE");
-		if (rc != SQLITE_OK) {
-			st->stats.rows_lost += rows;
-			return sqlite_to_errno(rc);
-		}
-		st->in_txn = true;
+	if ((rc = store_begin(st)) != SQLITE_OK) {
+		st->stats.rows_lost += rows;
+		return store_sqlite_errno(rc);
 	}
 	if ((rc = intern(st, ev->host ? ev->host : st->default_host, &host)) != SQLITE_OK ||
 	    (rc = intern(st, sigsys_arch_name(ev->arch), &arch)) != SQLITE_OK ||
@@ -441,6 +478,11 @@ int store_insert(struct store *st, const struct st_event *ev)
 	    (rc = intern(st, ev->comm, &comm)) != SQLITE_OK ||
 	    (rc = intern(st, ev->exe, &exe)) != SQLITE_OK ||
 	    (rc = intern(st, ev->cmdline, &cmd)) != SQLITE_OK)
+		goto fail;
+	int64_t ancestry = -1, chain = -1, sunit = -1, scont = -1;
+	if (x && ((rc = intern(st, x->sender_ancestry, &ancestry)) != SQLITE_OK ||
+	          (rc = intern(st, x->sender_unit, &sunit)) != SQLITE_OK ||
+	          (rc = intern(st, x->sender_container, &scont)) != SQLITE_OK))
 		goto fail;
 
 	if (st->dedupe) {
@@ -467,14 +509,22 @@ int store_insert(struct store *st, const struct st_event *ev)
 		}
 	}
 
+	if (x && (rc = insert_chain(st, x, &chain)) != SQLITE_OK)
+		goto fail;
 	sqlite3_stmt *s = st->insert;
 	for (unsigned i = 0; i < rows; i++, done++) {
 		const struct st_target *t = ev->n_targets > 0 ? &ev->targets[i] : NULL;
-		int64_t tuser = -1, tcomm = -1;
+		const struct proc_target_extra *tx = x && i < x->n_targets ? &x->targets[i] : NULL;
+		int64_t tuser = -1, tcomm = -1, texe = -1, tcmd = -1, tunit = -1, tcont = -1;
 
 		if (t && ((rc = intern(st, ids_user(&st->ids, t->uid, now.tv_sec), &tuser)) !=
 		              SQLITE_OK ||
 		          (rc = intern(st, t->comm, &tcomm)) != SQLITE_OK))
+			goto fail;
+		if (tx && ((rc = intern(st, tx->exe, &texe)) != SQLITE_OK ||
+		           (rc = intern(st, tx->cmdline, &tcmd)) != SQLITE_OK ||
+		           (rc = intern(st, tx->unit, &tunit)) != SQLITE_OK ||
+		           (rc = intern(st, tx->container, &tcont)) != SQLITE_OK))
 			goto fail;
 		sqlite3_reset(s);
 		sqlite3_bind_int64(s, 1, ev->epoch_ms);
@@ -509,6 +559,18 @@ int store_insert(struct store *st, const struct st_event *ev)
 		}
 		bind_str(s, 26, tuser);
 		bind_str(s, 27, tcomm);
+		bind_str(s, 28, ancestry);
+		bind_str(s, 29, chain);
+		bind_str(s, 30, texe);
+		bind_str(s, 31, tcmd);
+		if (tx && tx->start_time)
+			sqlite3_bind_int64(s, 32, (int64_t)tx->start_time);
+		else
+			sqlite3_bind_null(s, 32);
+		bind_str(s, 33, sunit);
+		bind_str(s, 34, tunit);
+		bind_str(s, 35, scont);
+		bind_str(s, 36, tcont);
 		rc = sqlite3_step(s);
 		if (rc != SQLITE_DONE)
 			goto fail;
@@ -531,7 +593,7 @@ fail:
 	sqlite3_reset(st->insert);
 	st->stats.rows_lost += rows - done; /* rollback() counts the ones in the transaction */
 	rollback(st);
-	return sqlite_to_errno(rc);
+	return store_sqlite_errno(rc);
 }
 
 int store_commit(struct store *st)
@@ -543,10 +605,12 @@ int store_commit(struct store *st)
 	rc = exec(st->db, "COMMIT");
 	if (rc != SQLITE_OK) {
 		rollback(st);
-		return sqlite_to_errno(rc);
+		return store_sqlite_errno(rc);
 	}
 	st->in_txn = false;
 	st->stats.rows_written += st->pending;
+	st->stats.deaths_written += st->pending_deaths;
+	st->pending_deaths = 0;
 	st->bumped = 0;
 	st->stats.commits++;
 	st->pending = 0;
@@ -555,12 +619,17 @@ int store_commit(struct store *st)
 
 unsigned store_pending(const struct store *st)
 {
-	return st->pending + st->bumped;
+	return st->pending + st->bumped + st->pending_deaths;
 }
 
 void store_stats(const struct store *st, struct store_stats *ret)
 {
 	*ret = st->stats;
+}
+
+void store_set_signals_recorded(struct store *st, bool on)
+{
+	st->signals_recorded = on;
 }
 
 void store_set_dedupe(struct store *st, bool on)
@@ -594,7 +663,7 @@ int store_has_signal(struct store *st, int32_t sender_pid, int32_t target_pid, i
 	sqlite3_finalize(s);
 	if (rc == SQLITE_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : sqlite_to_errno(rc);
+	return rc == SQLITE_DONE ? 0 : store_sqlite_errno(rc);
 }
 
 void store_invalidate_cache(struct store *st)
@@ -624,6 +693,8 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->str_add);
 	sqlite3_finalize(st->seen);
 	sqlite3_finalize(st->bump);
+	sqlite3_finalize(st->ancestor);
+	sqlite3_finalize(st->death);
 	intern_clear(st);
 	if (st->db)
 		sqlite3_close(st->db);

@@ -18,12 +18,20 @@ enum {
 	PRUNE_INTERVAL_MS = 60000,
 };
 
+/* One queued item: a signal event (with what the process table added), or
+ * a death. */
+struct item {
+	struct st_event *ev;
+	struct proc_extra *extra;
+	struct deathq_ready *death;
+};
+
 struct writer {
 	struct store *st;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct st_event **ring; /* capacity slots */
+	struct item *ring; /* capacity slots */
 	size_t capacity, head, len;
 	bool stopping;         /* set by writer_stop: drain and exit */
 	bool idle_waiting;     /* the thread sleeps on `wake` with an empty ring */
@@ -78,7 +86,7 @@ static int64_t beat_and_prune(struct writer *w, struct store_run *run)
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
-	struct st_event *batch[BATCH];
+	struct item batch[BATCH];
 	int64_t txn_start = 0;
 
 	for (;;) {
@@ -109,10 +117,14 @@ static void *writer_main(void *arg)
 		for (size_t i = 0; i < n; i++) {
 			if (store_pending(w->st) == 0)
 				txn_start = now_ms();
-			int r = store_insert(w->st, batch[i]);
+			int r = batch[i].death
+			            ? store_insert_death(w->st, batch[i].death)
+			            : store_insert_extra(w->st, batch[i].ev, batch[i].extra);
 			if (r < 0)
 				err = r;
-			st_event_free(batch[i]);
+			st_event_free(batch[i].ev);
+			proc_extra_free(batch[i].extra);
+			deathq_ready_free(batch[i].death);
 		}
 		if (store_pending(w->st) > 0 &&
 		    (caught_up || now_ms() - txn_start >= WRITER_COMMIT_MS)) {
@@ -164,16 +176,21 @@ int writer_start(struct store *st, size_t capacity, struct writer **ret)
 	return 0;
 }
 
-int writer_push(struct writer *w, struct st_event *ev)
+static int push(struct writer *w, struct item it)
 {
 	pthread_mutex_lock(&w->lock);
 	if (w->len == w->capacity) {
-		w->stats.dropped++;
+		if (it.death)
+			w->stats.deaths_dropped++;
+		else
+			w->stats.dropped++;
 		pthread_mutex_unlock(&w->lock);
-		st_event_free(ev);
+		st_event_free(it.ev);
+		proc_extra_free(it.extra);
+		deathq_ready_free(it.death);
 		return -ENOBUFS;
 	}
-	w->ring[(w->head + w->len) % w->capacity] = ev;
+	w->ring[(w->head + w->len) % w->capacity] = it;
 	w->len++;
 	w->stats.queued++;
 	if (w->len > w->stats.high_water)
@@ -182,6 +199,21 @@ int writer_push(struct writer *w, struct st_event *ev)
 		pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	return 0;
+}
+
+int writer_push(struct writer *w, struct st_event *ev)
+{
+	return push(w, (struct item){.ev = ev});
+}
+
+int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *extra)
+{
+	return push(w, (struct item){.ev = ev, .extra = extra});
+}
+
+int writer_push_death(struct writer *w, struct deathq_ready *death)
+{
+	return push(w, (struct item){.death = death});
 }
 
 void writer_set_limits(struct writer *w, int64_t retention_days, int64_t max_bytes)

@@ -27,6 +27,7 @@ struct config {
 	int64_t max_db_size_mb; /* --max-db-size; 0 = no cap; -1: unset */
 	int64_t coalesce_ms;    /* --coalesce; 0 = a row per signal; -1: unset */
 	char *user;             /* --user: run as this user after setup; NULL: unset */
+	int processes;          /* 0: --no-processes; 1 or -1: unset */
 };
 
 /* A config with every key unset. Can't fail. */

@@ -20,6 +20,7 @@ extern int64_t arg_retention_days; /* --retention, 0: keep everything */
 extern int64_t arg_max_db_mb;      /* --max-db-size, 0: no cap */
 extern int64_t arg_coalesce_ms;    /* --coalesce */
 extern const char *arg_user;       /* --user NAME: run as NAME after setup, or NULL */
+extern bool arg_processes;         /* the process table: deaths, ancestry (--no-processes) */
 
 /* Parse argv into the arg_* values. Prints --help/--version and exits 0;
  * exits EX_USAGE with a message naming the bad value on any error. */

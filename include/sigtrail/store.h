@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "sigtrail/event.h"
+#include "sigtrail/proc_deathq.h"
+#include "sigtrail/proc_extra.h"
 
 /* The file's PRAGMA application_id: 'SGTR'. A file without it (and with any
  * content) is not ours and is never written. */
@@ -32,6 +34,22 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
  * back and its rows are lost: store_stats() counts them. */
 int store_insert(struct store *st, const struct st_event *ev);
 
+/* The same, with what the process table knew (x, may be NULL): the
+ * sender's ancestry (its members in ancestry_rows, once per distinct chain),
+ * unit and container, and each target's executable, command line, start
+ * time, unit and container. */
+int store_insert_extra(struct store *st, const struct st_event *ev, const struct proc_extra *x);
+
+/* Decide why a process died (death_attribute(), against the signal rows
+ * written so far and the evidence in d) and write its death_rows row inside
+ * the current transaction. Returns 1, or -errno as store_insert(). */
+int store_insert_death(struct store *st, const struct deathq_ready *d);
+
+/* Whether signal rows can exist at all (the audit rules are loaded): when
+ * not, a death without a recorded sender says so in its evidence. Off by
+ * default. Can't fail. */
+void store_set_signals_recorded(struct store *st, bool on);
+
 /* Commit the open transaction, if any. Returns 0 or -errno (the rows of the
  * transaction are then lost and counted). */
 int store_commit(struct store *st);
@@ -42,6 +60,8 @@ unsigned store_pending(const struct store *st);
 
 struct store_stats {
 	uint64_t rows_written; /* committed */
+	uint64_t deaths_written; /* death rows committed */
+	uint64_t deaths_lost;    /* death rows rolled back */
 	uint64_t rows_lost;    /* rolled back because SQLite refused them */
 	uint64_t commits;
 	uint64_t coalesced; /* events added to an earlier row's count */

@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include "sigtrail/event.h"
+#include "sigtrail/proc_deathq.h"
+#include "sigtrail/proc_extra.h"
 #include "sigtrail/store.h"
 
 /* A commit happens at least this often while rows are pending, which bounds
@@ -25,10 +27,20 @@ int writer_start(struct store *st, size_t capacity, struct writer **ret);
  * counted in writer_stats().dropped). */
 int writer_push(struct writer *w, struct st_event *ev);
 
+/* The same, with what the process table adds to its rows (may be NULL),
+ * which the writer also owns. */
+int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *extra);
+
+/* Hand a death to the writer, which decides its cause against the rows
+ * written before it and owns it. Returns 0, or -ENOBUFS (freed, counted in
+ * writer_stats().deaths_dropped). */
+int writer_push_death(struct writer *w, struct deathq_ready *death);
+
 struct writer_stats {
 	uint64_t queued;   /* events accepted */
 	uint64_t pruned;   /* rows deleted by the retention and size limits */
 	uint64_t dropped;  /* events refused because the queue was full */
+	uint64_t deaths_dropped; /* deaths refused likewise */
 	size_t depth;      /* events waiting now */
 	size_t high_water; /* largest depth seen */
 	struct store_stats store;

@@ -1,0 +1,229 @@
+/* watch.c: the proc connector, the kernel log, the process table and the
+ * death tracker, put together for sigtraild's main loop (procwatch.h). The
+ * connector is read first and always before audit records, so that a
+ * signal's sender, however short-lived, is in the table when its event is
+ * assembled. Exercise it through the kernel suite (`meson test -C build
+ * --suite kernel proc_`), or by hand: run sigtraild, `kill -9` a process and
+ * `sqlite3 sigtrail.db 'select * from deaths'`. */
+#include "sigtrail/procwatch.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sigtrail/deaths.h"
+#include "sigtrail/log.h"
+#include "sigtrail/proc_clock.h"
+#include "sigtrail/proc_conn.h"
+#include "sigtrail/proc_kmsg.h"
+
+enum {
+	LINGER_MS = 5000,        /* an exited process stays in the table this long */
+	REFRESH_DELAY_MS = 20,   /* a fork is read from /proc this late (most exit first) */
+	EAGER_READS_PER_S = 1000,
+	READ_BATCH = 256,        /* connector datagrams or kernel log records per read */
+	TICK_READS = 512,        /* delayed /proc reads per tick */
+	CLOCK_SAMPLE_MS = 10000, /* the wall clock may be stepped: sample offsets again */
+};
+
+struct procwatch {
+	struct conn conn;
+	struct kmsg_reader *kmsg; /* NULL: no kernel log */
+	struct ptab *table;
+	struct deathq *deaths;
+	struct proc_clock clock;
+	int64_t last_clock_ns;
+	uint64_t abends_malformed, extras_lost;
+};
+
+static void on_conn_event(void *userdata, const struct proc_ev *ev)
+{
+	struct procwatch *pw = userdata;
+
+	/* The tracker first: it reads what the table knows of the dying
+	 * process before the table marks it exited. */
+	deathq_on_event(pw->deaths, pw->table, ev, &pw->clock);
+	ptab_on_event(pw->table, ev);
+}
+
+static void on_oom(void *userdata, const struct oom_kill *k)
+{
+	struct procwatch *pw = userdata;
+
+	deathq_on_oom(pw->deaths, k, &pw->clock);
+}
+
+int procwatch_open(const struct procwatch_config *cfg, struct procwatch **ret, char *err,
+                   size_t errlen)
+{
+	struct procwatch *pw = calloc(1, sizeof(*pw));
+	int64_t hold_ms = cfg->hold_ms > 0 ? cfg->hold_ms : DEATHQ_HOLD_MS;
+	int r;
+
+	if (!pw)
+		return -ENOMEM;
+	pw->conn.fd = -1;
+	proc_clock_sample(&pw->clock);
+	pw->last_clock_ns = proc_clock_mono_ns();
+	r = ptab_new(&(struct ptab_config){.proc_root = cfg->proc_root,
+	                                   .linger_ns = LINGER_MS * INT64_C(1000000),
+	                                   .refresh_delay_ns = REFRESH_DELAY_MS * INT64_C(1000000),
+	                                   .eager_reads_per_s = EAGER_READS_PER_S},
+	             &pw->clock, &pw->table);
+	if (r == 0)
+		r = deathq_new(&(struct deathq_config){.hold_ns = hold_ms * INT64_C(1000000)},
+		               &pw->deaths);
+	if (r < 0) {
+		snprintf(err, errlen, "process table: %s", strerror(-r));
+		goto fail;
+	}
+	/* The connector before the seed, so no process falls between the two. */
+	r = conn_open(&pw->conn);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot subscribe to the proc connector: %s%s", strerror(-r),
+		         r == -EPERM             ? " (needs CAP_NET_ADMIN)"
+		         : r == -EPROTONOSUPPORT ? " (kernel without CONFIG_PROC_EVENTS)"
+		         : r == -ETIMEDOUT ? " (no answer: not in the initial pid and user namespace?)"
+		                           : "");
+		goto fail;
+	}
+	if (cfg->kmsg_path) {
+		pw->kmsg = calloc(1, sizeof(*pw->kmsg));
+		if (!pw->kmsg || (r = kmsg_open(pw->kmsg, cfg->kmsg_path)) < 0) {
+			log_warn("cannot read the kernel log %s: %s%s; OOM kills will be recorded as "
+			         "'kernel' deaths without their cgroup and memory figures",
+			         cfg->kmsg_path, pw->kmsg ? strerror(-r) : strerror(ENOMEM),
+			         r == -EPERM || r == -EACCES ? " (needs CAP_SYSLOG)" : "");
+			free(pw->kmsg);
+			pw->kmsg = NULL;
+		}
+	}
+	r = ptab_seed(pw->table);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot list processes in %s: %s", cfg->proc_root,
+		         strerror(-r));
+		goto fail;
+	}
+	log_debug("process table seeded with %d processes%s", r,
+	          pw->conn.filtered ? "; connector event filter in place" : "");
+	*ret = pw;
+	return 0;
+fail:
+	procwatch_free(pw);
+	return r;
+}
+
+size_t procwatch_pollfds(const struct procwatch *pw, struct pollfd *out)
+{
+	size_t n = 0;
+
+	out[n++] = (struct pollfd){.fd = pw->conn.fd, .events = POLLIN};
+	if (pw->kmsg)
+		out[n++] = (struct pollfd){.fd = pw->kmsg->fd, .events = POLLIN};
+	return n;
+}
+
+int procwatch_read(struct procwatch *pw)
+{
+	int r = conn_read(&pw->conn, READ_BATCH, on_conn_event, pw);
+
+	if (r < 0 && r != -EAGAIN && r != -EINTR)
+		return r;
+	if (pw->kmsg && (r = kmsg_read(pw->kmsg, READ_BATCH, on_oom, pw)) < 0) {
+		log_warn("reading the kernel log failed: %s; OOM kills will no longer be "
+		         "recognised",
+		         strerror(-r));
+		kmsg_close(pw->kmsg);
+		free(pw->kmsg);
+		pw->kmsg = NULL;
+	}
+	return 0;
+}
+
+void procwatch_abend(struct procwatch *pw, const char *body, size_t len)
+{
+	struct death_abend a;
+
+	if (abend_parse(body, len, &a) == 0)
+		deathq_on_abend(pw->deaths, &a);
+	else
+		pw->abends_malformed++;
+}
+
+struct proc_extra *procwatch_extra(struct procwatch *pw, const struct st_event *ev)
+{
+	int32_t stack[64] = {0}, *pids = stack;
+	struct proc_extra *x = NULL;
+
+	if (ev->n_targets > sizeof(stack) / sizeof(stack[0]) &&
+	    !(pids = malloc(ev->n_targets * sizeof(*pids)))) {
+		pw->extras_lost++;
+		return NULL;
+	}
+	for (uint32_t i = 0; i < ev->n_targets; i++)
+		pids[i] = ev->targets[i].pid;
+	if (proc_extra_build(pw->table, ev->pid, pids, ev->n_targets, &x) < 0) {
+		pw->extras_lost++;
+		x = NULL;
+	}
+	if (pids != stack)
+		free(pids);
+	return x;
+}
+
+void procwatch_tick(struct procwatch *pw, bool flush, procwatch_death_fn fn, void *userdata)
+{
+	int64_t now = proc_clock_mono_ns();
+	struct deathq_ready *d;
+
+	if (now - pw->last_clock_ns >= CLOCK_SAMPLE_MS * INT64_C(1000000)) {
+		proc_clock_sample(&pw->clock);
+		ptab_set_clock(pw->table, &pw->clock);
+		pw->last_clock_ns = now;
+	}
+	ptab_tick(pw->table, now, TICK_READS);
+	while ((d = deathq_pop(pw->deaths, flush ? INT64_MAX : now)))
+		fn(userdata, d);
+}
+
+int procwatch_timeout_ms(const struct procwatch *pw, int max_ms)
+{
+	int64_t wait_ns = ptab_next_due(pw->table) - proc_clock_mono_ns();
+
+	if (wait_ns <= 0)
+		return 0;
+	if (wait_ns >= (int64_t)max_ms * 1000000)
+		return max_ms;
+	return (int)(wait_ns / 1000000) + 1;
+}
+
+void procwatch_stats(const struct procwatch *pw, struct procwatch_stats *ret)
+{
+	struct deathq_stats ds;
+
+	deathq_stats(pw->deaths, &ds);
+	*ret = (struct procwatch_stats){.events = pw->conn.events,
+	                                .lost_events = pw->conn.overruns,
+	                                .kmsg_overruns = pw->kmsg ? pw->kmsg->overruns : 0,
+	                                .deaths = ds.deaths,
+	                                .deaths_lost = ds.dropped,
+	                                .abends_malformed = pw->abends_malformed,
+	                                .extras_lost = pw->extras_lost,
+	                                .kmsg = pw->kmsg != NULL};
+	ptab_stats(pw->table, &ret->table);
+}
+
+void procwatch_free(struct procwatch *pw)
+{
+	if (!pw)
+		return;
+	conn_close(&pw->conn);
+	if (pw->kmsg) {
+		kmsg_close(pw->kmsg);
+		free(pw->kmsg);
+	}
+	deathq_free(pw->deaths);
+	ptab_free(pw->table);
+	free(pw);
+}

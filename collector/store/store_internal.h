@@ -1,0 +1,70 @@
+/* The store's own state, shared by its files (store.c: signal rows;
+ * deaths.c: death rows; runs.c, prune.c through store_sqlite()). Not a
+ * public header: nothing outside collector/store includes it. */
+#pragma once
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sigtrail/ids.h"
+#include "sigtrail/store.h"
+
+enum {
+	INTERN_SLOTS = 4096,            /* power of two */
+	INTERN_MAX_BYTES = 1024 * 1024, /* cache memory bound; emptied when exceeded */
+	COALESCE_SLOTS = 1024,          /* recent (sender, target, signal...) keys */
+};
+
+/* The row that the next identical event may add to (storm coalescing). */
+struct coalesce_slot {
+	int32_t sender, target, signal, syscall, exit;
+	uint32_t arch;
+	bool success, used;
+	int64_t first_ms; /* epoch_ms of the row's first event: the window start */
+	int64_t rowid;
+};
+
+struct intern_slot {
+	uint64_t hash;
+	char *value; /* NULL: empty */
+	int64_t id;
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *insert;   /* one signal_rows row */
+	sqlite3_stmt *str_find; /* id of a string */
+	sqlite3_stmt *str_add;  /* new string */
+	sqlite3_stmt *seen;     /* dedupe: is (epoch_ms, serial, host) stored? */
+	sqlite3_stmt *bump;     /* coalescing: count + 1 on a row */
+	sqlite3_stmt *ancestor; /* one ancestry_rows row */
+	sqlite3_stmt *death;    /* one death_rows row (deaths.c) */
+	char *default_host;
+	bool dedupe;         /* import mode, see store_set_dedupe() */
+	bool signals_recorded; /* audit rules are loaded: deaths can have signal rows */
+	int64_t coalesce_ms; /* 0: every event is its own row */
+	struct coalesce_slot coalesce[COALESCE_SLOTS];
+	bool in_txn;
+	unsigned pending; /* rows in the open transaction */
+	unsigned bumped;  /* coalesced events (count + 1) in the open transaction */
+	unsigned pending_deaths; /* death rows in the open transaction */
+	struct store_stats stats;
+	struct intern_slot intern[INTERN_SLOTS];
+	size_t intern_used, intern_bytes;
+	struct ids_cache ids;
+};
+
+/* The strings.id of `value`, inserting it if new (*ret_new, may be NULL,
+ * says so); -1 for a NULL value. Returns SQLITE_OK or an SQLite error code. */
+int store_intern(struct store *st, const char *value, int64_t *ret_id, bool *ret_new);
+
+/* Open a write transaction unless one is open. Returns SQLITE_OK or an
+ * SQLite error code. */
+int store_begin(struct store *st);
+
+/* An SQLite result code as -errno (-ENOSPC for a full disk, -EIO ...). */
+int store_sqlite_errno(int rc);
+
+/* Prepare deaths.c's statements. Returns SQLITE_OK or an error code. */
+int store_deaths_prepare(struct store *st);

@@ -1,0 +1,80 @@
+/* The daemon's view of processes: the proc connector, the process table it
+ * keeps current, the kernel log's OOM lines and the death tracker, behind
+ * one object that sigtraild's main loop polls beside the audit source.
+ *   - every signal event gets a proc_extra (the sender's ancestry, unit and
+ *     container; each target's executable, command line, start time, unit and
+ *     container), built before the event goes to the writer;
+ *   - every process a signal ended becomes a deathq_ready once its evidence
+ *     had time to arrive; the writer decides its cause (store_insert_death()).
+ * Single-threaded: the main loop owns it. */
+#pragma once
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sigtrail/event.h"
+#include "sigtrail/proc_deathq.h"
+#include "sigtrail/proc_extra.h"
+#include "sigtrail/proc_table.h"
+
+struct procwatch;
+
+struct procwatch_config {
+	const char *proc_root; /* "/proc" */
+	const char *kmsg_path; /* "/dev/kmsg"; NULL: no OOM attribution */
+	int64_t hold_ms;       /* how long a death waits for its evidence (0: default) */
+};
+
+/* Subscribe to the proc connector (CAP_NET_ADMIN), open the kernel log
+ * (CAP_SYSLOG where dmesg_restrict=1; failing that, OOM kills are not
+ * recognised and a warning says so) and seed the table from proc_root.
+ * Returns 0 and sets *ret, or -errno with a sentence in err[errlen]. */
+int procwatch_open(const struct procwatch_config *cfg, struct procwatch **ret, char *err,
+                   size_t errlen);
+
+/* The descriptors to poll for POLLIN (connector, then kernel log): writes up
+ * to 2 entries and returns how many. Can't fail. */
+size_t procwatch_pollfds(const struct procwatch *pw, struct pollfd *out);
+
+/* Read what the connector and the kernel log hold now (a bounded amount).
+ * Call before reading audit records, so the table knows their processes.
+ * Returns 0, or -errno when the connector socket failed for good. */
+int procwatch_read(struct procwatch *pw);
+
+/* An ANOM_ABEND audit record's body (the kernel's note of a core dump).
+ * Can't fail: a malformed one is counted. */
+void procwatch_abend(struct procwatch *pw, const char *body, size_t len);
+
+/* What the table adds to a signal event; NULL when out of memory (counted).
+ * The caller owns it (proc_extra_free()). */
+struct proc_extra *procwatch_extra(struct procwatch *pw, const struct st_event *ev);
+
+/* Receives each death whose hold is over, and owns it (deathq_ready_free()). */
+typedef void (*procwatch_death_fn)(void *userdata, struct deathq_ready *death);
+
+/* Timers: the table's delayed reads and expiries, the clock offsets, and the
+ * deaths whose hold is over (to fn). `flush`: hand over every held death now
+ * (at stop). Can't fail. */
+void procwatch_tick(struct procwatch *pw, bool flush, procwatch_death_fn fn, void *userdata);
+
+/* Milliseconds until procwatch_tick() has something to do (0..max_ms). */
+int procwatch_timeout_ms(const struct procwatch *pw, int max_ms);
+
+struct procwatch_stats {
+	uint64_t events;        /* connector events */
+	uint64_t lost_events;   /* connector overruns: fork/exec/exit events the kernel dropped */
+	uint64_t kmsg_overruns; /* kernel log records overwritten before we read them */
+	uint64_t deaths;        /* processes ended by a signal */
+	uint64_t deaths_lost;   /* deaths dropped (memory, or too many held) */
+	uint64_t abends_malformed;
+	uint64_t extras_lost; /* signal events that got no process facts (memory) */
+	struct ptab_stats table;
+	bool kmsg; /* OOM kills are recognised */
+};
+void procwatch_stats(const struct procwatch *pw, struct procwatch_stats *ret);
+
+/* Unsubscribe and free; held deaths are dropped (tick with flush first).
+ * Accepts NULL. */
+void procwatch_free(struct procwatch *pw);
