@@ -24,6 +24,7 @@ CREATE TABLE death_rows (
 	cmdline_s       INTEGER,           -- full command line, arguments separated by spaces
 	ppid            INTEGER,           -- the parent that forked it
 	pidns           INTEGER,           -- pid namespace inode
+	nspid           INTEGER,           -- its pid inside that namespace (1: its init)
 	cause           TEXT NOT NULL
 	                CHECK (cause IN ('signal', 'oom', 'crash', 'pidns-teardown', 'kernel')),
 	signal_id       INTEGER,           -- signal_rows.id of the deciding signal, else NULL
@@ -68,7 +69,8 @@ SELECT
 	(SELECT value FROM strings WHERE id = d.host_s) AS host,
 	d.pidns,
 	d.abend_serial,
-	(SELECT value FROM strings WHERE id = d.oom_task_memcg_s) AS oom_task_memcg
+	(SELECT value FROM strings WHERE id = d.oom_task_memcg_s) AS oom_task_memcg,
+	d.nspid
 FROM death_rows AS d;
 
 -- The sender's ancestry of each signal row: depth 0 is the sender itself,

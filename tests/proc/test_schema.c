@@ -107,7 +107,7 @@ int main(void)
 	is_str(now,
 	       "id,time,epoch_ms,pid,start_time,signal,signame,core_dumped,uid,user,comm,exe,"
 	       "cmdline,ppid,cause,signal_id,evidence,oom_constraint,oom_memcg,oom_rss_kb,unit,"
-	       "container,host,pidns,abend_serial,oom_task_memcg",
+	       "container,host,pidns,abend_serial,oom_task_memcg,nspid",
 	       "deaths view columns");
 	free(now);
 	now = columns(db, "ancestry");
