@@ -66,6 +66,15 @@ size_t decode_escape_bytes(const unsigned char *in, size_t n, char *out, size_t 
 		return 0;
 	for (size_t i = 0; i < n;) {
 		unsigned char c = in[i];
+
+		if (c >= 0x20 && c < 0x7f) { /* printable ASCII, nearly every byte */
+			if (o + 1 >= out_size)
+				break;
+			out[o++] = (char)c;
+			i++;
+			keep = o;
+			continue;
+		}
 		size_t len = utf8_seq_len(in + i, n - i);
 
 		if (c == 0) {
@@ -132,7 +141,7 @@ ssize_t decode_value(const char *raw, char *out, size_t out_size)
 int parse_i64_n(const char *s, size_t len, int base, int64_t *ret)
 {
 	bool neg = false;
-	uint64_t v = 0, limit;
+	uint64_t v = 0, limit, cutoff;
 	size_t i = 0;
 
 	if (base != 10 && base != 16)
@@ -144,11 +153,14 @@ int parse_i64_n(const char *s, size_t len, int base, int64_t *ret)
 	if (i == len)
 		return -EINVAL;
 	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	/* One division per call, not per digit: this runs on every field the
+	 * collector reads. Below cutoff, v * base + 15 cannot pass limit. */
+	cutoff = (limit - 15) / (uint64_t)base;
 	for (; i < len; i++) {
 		int d = hexval((unsigned char)s[i]);
 		if (d < 0 || d >= base)
 			return -EINVAL;
-		if (v > (limit - (uint64_t)d) / (uint64_t)base)
+		if (v > cutoff && v > (limit - (uint64_t)d) / (uint64_t)base)
 			return -ERANGE;
 		v = v * (uint64_t)base + (uint64_t)d;
 	}

@@ -24,9 +24,11 @@ struct asm_stats {
  * Returns 0 and sets *ret, or -ENOMEM. */
 int asm_new(asm_event_fn fn, void *userdata, unsigned eoe_timeout_s, struct assembler **ret);
 
-/* Feed one record given as netlink type + body (the text after "msg="): the
- * line is built the way auditd writes it. Events complete inside this call.
- * Returns 0, or -E2BIG for a record over ST_MAX_RECORD (counted, skipped). */
+/* Feed one record given as netlink type + body (the text after "msg="), as
+ * the kernel formats it; assembled without libauparse, completed at its EOE
+ * (events complete inside this call). Returns 0, -E2BIG for a record over
+ * ST_MAX_RECORD or -EINVAL for one without an audit(...) header (both counted
+ * as feed_errors and skipped), or -ENOMEM. */
 int asm_feed_record(struct assembler *a, int type, const char *body, size_t len);
 
 /* Feed one complete auditd log line (without its newline). */
