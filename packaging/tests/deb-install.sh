@@ -86,7 +86,7 @@ echo "1..25"
 timeout 300 dpkg -i "$deb" >"$T/dpkg-install.log" 2>&1
 is "$?" 0 "dpkg -i installs the package"
 installed=1
-ok "the group sigtrail exists" getent group sigtrail
+ok "the group sigtrail exists" bash -c "getent group sigtrail >/dev/null"
 is "$(stat -c '%U:%G %a' /var/lib/sigtrail 2>&1)" "root:sigtrail 2750" \
 	"/var/lib/sigtrail is root:sigtrail, mode 2750 (setgid)"
 ok "the unit is enabled (multi-user.target.wants)" \

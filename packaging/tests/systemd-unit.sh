@@ -11,6 +11,11 @@
 # must end it cleanly with its rules removed; after a SIGKILL
 # (Restart=on-failure) systemd must restart it and the successor must undo
 # what the dead one left; `dpkg --purge` must stop it and remove its data.
+# The sandbox must still give what process attribution (issue 4) reads: a
+# probe run as ExecStartPre= (same sandbox, same capabilities) reads
+# /dev/kmsg, subscribes to the proc connector and sees a fork, and reads
+# /proc/PID/{stat,status,cmdline,exe,cgroup,ns/pid} of another user's
+# process and the host's cgroup path of PID 1.
 # A drop-in sends the daemon's stderr to a file (there is no journal to read
 # in the guest). Exit 77 (TAP skip) without systemd or root. TAP output.
 set -u
@@ -19,7 +24,7 @@ deb=${1:?usage: systemd-unit.sh DEB}
 db=/var/lib/sigtrail/sigtrail.db
 log=/run/vmtest/sigtraild.log
 T=$(mktemp -d)
-victim='' installed=0 tmpfs=0 policy=0
+victim='' other='' installed=0 tmpfs=0 policy=0
 n=0 failed=0
 ok() {
 	local d=$1
@@ -45,6 +50,7 @@ wait_for() {
 prop() { systemctl show -P "$1" sigtraild.service; }
 cleanup() {
 	[ -n "$victim" ] && kill -9 "$victim" 2>/dev/null
+	[ -n "$other" ] && kill -9 "$other" 2>/dev/null
 	[ "$installed" = 1 ] && timeout 300 dpkg --purge sigtrail >/dev/null 2>&1
 	[ "$tmpfs" = 1 ] && umount /var/lib/sigtrail 2>/dev/null && rmdir /var/lib/sigtrail 2>/dev/null
 	rm -rf /run/systemd/system/sigtraild.service.d
@@ -63,8 +69,61 @@ dpkg -s sigtrail >/dev/null 2>&1 && { echo "Bail out! sigtrail is already instal
 if [ "$(findmnt -n -o FSTYPE -T /var/lib)" = 9p ]; then # no shared mmap on 9p for SQLite's WAL
 	mkdir /var/lib/sigtrail && mount -t tmpfs -o mode=0755 sigtrail-test /var/lib/sigtrail && tmpfs=1
 fi
+# Another user's process, whose /proc entries only CAP_SYS_PTRACE (exe,
+# ns/pid) and ProtectProc=default (all of it) let the daemon read.
+setpriv --reuid=65534 --regid=65534 --clear-groups -- sleep 1000 &
+other=$!
+cat >/run/vmtest/probe.py <<'PROBE'
+# What attribution needs, tried inside the unit's sandbox; one line each.
+import os, select, socket, struct, sys
+def say(what, result): print(f"probe: {what}: {result}", file=sys.stderr, flush=True)
+try:
+    fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+    say("kmsg", "ok" if os.read(fd, 8192) else "empty")
+    os.close(fd)
+except OSError as e:
+    say("kmsg", e.strerror)
+try:  # NETLINK_CONNECTOR, group CN_IDX_PROC, PROC_CN_MCAST_LISTEN
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 11)
+    s.bind((0, 1))
+    cn = struct.pack("=IIIIHHI", 1, 1, 0, 0, 4, 0, 1)
+    s.send(struct.pack("=IHHII", 16 + len(cn), 3, 0, 0, 0) + cn)
+    child = os.fork()
+    if child == 0:
+        os._exit(0)
+    os.waitpid(child, 0)
+    got = "no fork event"
+    while got != "ok" and select.select([s], [], [], 3)[0]:
+        m = s.recv(65536)  # nlmsghdr 16, cn_msg 20, proc_event: what, cpu, time
+        if len(m) >= 68 and struct.unpack_from("=I", m, 36)[0] == 1:  # PROC_EVENT_FORK
+            if struct.unpack_from("=I", m, 60)[0] == child:
+                got = "ok"
+    say("connector", got)
+except OSError as e:
+    say("connector", e.strerror)
+pid = sys.argv[1]
+for f in ("stat", "status", "cmdline", "cgroup"):
+    try:
+        with open(f"/proc/{pid}/{f}", "rb") as fh:
+            fh.read()
+        say(f"other {f}", "ok")
+    except OSError as e:
+        say(f"other {f}", e.strerror)
+for f in ("exe", "ns/pid"):
+    try:
+        os.readlink(f"/proc/{pid}/{f}")
+        say(f"other {f}", "ok")
+    except OSError as e:
+        say(f"other {f}", e.strerror)
+try:
+    with open("/proc/1/cgroup") as fh:
+        say("pid 1 cgroup", fh.read().strip())
+except OSError as e:
+    say("pid 1 cgroup", e.strerror)
+PROBE
 mkdir -p /run/systemd/system/sigtraild.service.d
-printf '[Service]\nStandardError=append:%s\n' "$log" >/run/systemd/system/sigtraild.service.d/vmtest.conf
+printf '[Service]\nStandardError=append:%s\nExecStartPre=-/usr/bin/python3 /run/vmtest/probe.py %s\n' \
+	"$log" "$other" >/run/systemd/system/sigtraild.service.d/vmtest.conf
 # A container image's policy-rc.d (exit 101) forbids starting services from
 # maintainer scripts; this guest plays a real server: lift it here only.
 policy=0
@@ -73,7 +132,7 @@ if [ -e /usr/sbin/policy-rc.d ]; then
 		mount --bind /run/vmtest/policy-rc.d /usr/sbin/policy-rc.d && policy=1
 	echo "# /usr/sbin/policy-rc.d lifted for this guest"
 fi
-echo "1..24"
+echo "1..33"
 
 # --- install: enabled and started where systemd runs ---------------------------
 timeout 300 dpkg -i "$deb" >"$T/dpkg-install.log" 2>&1
@@ -94,15 +153,27 @@ wait "$victim" 2>/dev/null
 row() { [ "$(sqlite3 -readonly "$db" "select count(*) from signals where target_pid = $victim and signal = 9" 2>/dev/null)" = 1 ]; }
 ok "a kill lands in $db" wait_for 10 row
 field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
-is "$(field CapEff)" 0000000040000000 "effective capabilities: CAP_AUDIT_CONTROL only"
-is "$(field CapPrm)" 0000000040000000 "permitted capabilities: CAP_AUDIT_CONTROL only"
+# After setup the daemon keeps CAP_AUDIT_CONTROL (0x40000000) and, once it
+# attributes processes, CAP_SYS_PTRACE (0x80000): nothing else.
+kept() { [ "$1" = 0000000040000000 ] || [ "$1" = 0000000040080000 ]; }
+ok "effective capabilities: CAP_AUDIT_CONTROL (and CAP_SYS_PTRACE) only ($(field CapEff))" kept "$(field CapEff)"
+ok "permitted capabilities: CAP_AUDIT_CONTROL (and CAP_SYS_PTRACE) only ($(field CapPrm))" kept "$(field CapPrm)"
 # The daemon cannot empty its bounding set without CAP_SETPCAP, which the unit
 # withholds: it stays the unit's, and no_new_privs keeps it out of reach.
-is "$(field CapBnd)" 0000002040000000 "bounding set: the unit's, CAP_AUDIT_CONTROL CAP_AUDIT_READ"
+is "$(field CapBnd)" 0000002440081000 \
+	"bounding set: the unit's, CAP_AUDIT_CONTROL CAP_AUDIT_READ CAP_NET_ADMIN CAP_SYSLOG CAP_SYS_PTRACE"
 is "$(field NoNewPrivs)" 1 "no_new_privs"
 is "$(field Seccomp)" 2 "a seccomp filter"
 is "$(stat -c '%U:%G %a' /var/lib/sigtrail "$db" | tr '\n' ' ')" \
 	"root:sigtrail 2750 root:sigtrail 640 " "directory and database modes"
+# What attribution reads, from inside the sandbox (the ExecStartPre= probe).
+probe() { sed -n "s/^probe: $1: //p" "$log" | head -n 1; }
+is "$(probe kmsg)" ok "sandbox: /dev/kmsg is readable (PrivateDevices= with /dev/kmsg bound in)"
+is "$(probe connector)" ok "sandbox: the proc connector reports a fork (CAP_NET_ADMIN, AF_NETLINK)"
+for f in stat status cmdline cgroup exe ns/pid; do
+	is "$(probe "other $f")" ok "sandbox: /proc/PID/$f of another user's process"
+done
+is "$(probe 'pid 1 cgroup')" 0::/init.scope "sandbox: /proc/PID/cgroup shows the host's cgroup paths"
 gid=$(getent group sigtrail | cut -d: -f3)
 is "$(setpriv --reuid=65534 --regid=65534 --groups="$gid" -- sqlite3 -readonly "$db" \
 	"select signal from signals where target_pid = $victim" 2>&1)" 9 \

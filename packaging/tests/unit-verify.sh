@@ -40,11 +40,12 @@ if [ "$rc" = 0 ]; then echo "ok 2 - exposure $score (at most 2.5)"; else
 fi
 printf '%s\n' "$security" | grep '✗' | sed 's/  */ /g; s/^/#   /'
 # What the daemon needs and nothing more.
-if grep -qx 'CapabilityBoundingSet=CAP_AUDIT_CONTROL CAP_AUDIT_READ' "$unit" &&
+caps='CAP_AUDIT_CONTROL CAP_AUDIT_READ CAP_NET_ADMIN CAP_SYSLOG CAP_SYS_PTRACE'
+if grep -qx "CapabilityBoundingSet=$caps" "$unit" &&
 	grep -qx 'Type=notify' "$unit" && grep -qx 'ExecStart=/usr/sbin/sigtraild --foreground' "$unit"; then
-	echo "ok 3 - Type=notify, foreground, bounding set CAP_AUDIT_CONTROL CAP_AUDIT_READ"
+	echo "ok 3 - Type=notify, foreground, bounding set $caps"
 else
-	echo "not ok 3 - Type=notify, foreground, bounding set CAP_AUDIT_CONTROL CAP_AUDIT_READ"
+	echo "not ok 3 - Type=notify, foreground, bounding set $caps"
 	failed=1
 fi
 exit "$failed"
