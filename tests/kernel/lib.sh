@@ -279,6 +279,8 @@ _cleanup() {
 		kill -KILL "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
+	# The proc tests' cgroups (tests/proc-kernel/deaths.sh), if any.
+	! declare -F cleanup_cgroups >/dev/null || cleanup_cgroups
 
 	if [ "$status" -ne 0 ] || [ "$_tap_failed" -ne 0 ] || [ "$_tap_n" != "$_tap_planned" ]; then
 		failed=1

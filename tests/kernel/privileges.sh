@@ -1,16 +1,24 @@
 #!/bin/bash
 # privileges: once ready, the daemon keeps only CAP_AUDIT_CONTROL (to remove
-# its rules and restore the audit state at exit), has an empty bounding set
-# otherwise and no_new_privs, and every fd it holds is close-on-exec.
+# its rules and restore the audit state at exit) and CAP_SYS_PTRACE (the
+# process table reads /proc/PID/exe of every process), has an empty bounding
+# set otherwise and no_new_privs, and every fd it holds is close-on-exec.
+# With --no-processes, CAP_AUDIT_CONTROL alone.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-plan 6
+plan 9
+cap_audit_control=$(printf "%016x" $((1 << 30))) # CAP_AUDIT_CONTROL is 30
+cap_both=$(printf "%016x" $(((1 << 30) | (1 << 19)))) # CAP_SYS_PTRACE is 19
+start_daemon --no-processes
+status=$(cat "/proc/$DAEMON_PID/status")
+is "$(awk '/^CapEff:/ { print $2 }' <<<"$status")" "$cap_audit_control" \
+	"--no-processes: effective CAP_AUDIT_CONTROL only"
+stop_daemon
 start_daemon
 status=$(cat "/proc/$DAEMON_PID/status")
-cap_audit_control=$(printf "%016x" $((1 << 30))) # CAP_AUDIT_CONTROL is 30
-is "$(awk '/^CapEff:/ { print $2 }' <<<"$status")" "$cap_audit_control" "effective: CAP_AUDIT_CONTROL only"
-is "$(awk '/^CapPrm:/ { print $2 }' <<<"$status")" "$cap_audit_control" "permitted: CAP_AUDIT_CONTROL only"
-is "$(awk '/^CapBnd:/ { print $2 }' <<<"$status")" "$cap_audit_control" "bounding set: CAP_AUDIT_CONTROL only"
+is "$(awk '/^CapEff:/ { print $2 }' <<<"$status")" "$cap_both" "effective: CAP_AUDIT_CONTROL and CAP_SYS_PTRACE only"
+is "$(awk '/^CapPrm:/ { print $2 }' <<<"$status")" "$cap_both" "permitted: the same two"
+is "$(awk '/^CapBnd:/ { print $2 }' <<<"$status")" "$cap_both" "bounding set: the same two"
 is "$(awk '/^NoNewPrivs:/ { print $2 }' <<<"$status")" 1 "no_new_privs set"
 leaky=''
 for fd in /proc/"$DAEMON_PID"/fdinfo/*; do

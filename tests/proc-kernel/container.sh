@@ -1,10 +1,11 @@
 #!/bin/bash
 # container: a victim in a fake docker container's cgroup is killed by a
 # sender in a fake CRI-O container's cgroup. The victim's death carries its
-# unit and container id from its cgroup path, and the process table names
-# the sender's unit and container, as the signal row's sender_unit and
-# sender_container will (cgroup v2 or the v1 name=systemd hierarchy).
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# unit and container id from its cgroup path, and the signal row has both
+# sides: sender_unit/sender_container and target_unit/target_container
+# (cgroup v2 or the v1 name=systemd hierarchy).
+. "$(dirname "${BASH_SOURCE[0]}")/../kernel/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/deaths.sh"
 
 root=''
 use_cgroup2 && root=$CG2
@@ -18,8 +19,8 @@ if ! make_cgroup "$vcg" || ! make_cgroup "$scg"; then
 	skip_all "cannot create cgroups under $root"
 fi
 
-plan 8
-start_deathwatch
+plan 10
+start_recording
 # The victim joins its cgroup before it execs, as runtimes and systemd do
 # (the connector reports no cgroup moves; the table reads cgroups at exec).
 bash -c 'echo $$ > "$1/cgroup.procs" && exec "$2" sleep victim' _ "$vcg" "$DEATHHELP" >"$T/victim.out" &
@@ -33,10 +34,6 @@ bash -c 'echo $$ > "$1/cgroup.procs"; exec bash -c "read -r _ < $2; kill -KILL $
 sender=$!
 _children+=("$sender")
 wait_until 5 grep -q "sigtrail-test-$$" "/proc/$sender/cgroup" || bail "sender not in its cgroup"
-table=$("$DEATHWATCH" --table "$sender" | head -n 1)
-diag "$table"
-is "$(dfield unit "$table")" "crio-$sid.scope" "the sender's unit, from its cgroup"
-is "$(dfield container "$table")" "$sid" "the sender's container id"
 echo go >"$T/go"
 
 line=$(death_of "$victim")
@@ -47,5 +44,12 @@ is "$(dfield signal "$line")" SIGKILL "killed by SIGKILL"
 is "$(dfield cmdline "$line")" "$DEATHHELP sleep victim" "the victim's command line"
 ok "its parent: this test's shell" test "$(dfield ppid "$line")" = $$
 wait "$sender" 2>/dev/null
-stop_deathwatch
+row=$(q "select id from signals where target_pid = $victim and signal = 9 order by id desc limit 1")
+is "$(dfield signal_id "$line")" "$row" "the death is linked to the signal row ($row)"
+is "$(q "select sender_unit || ' ' || sender_container from signals where id = $row")" \
+	"crio-$sid.scope $sid" "the row's sender unit and container id, from its cgroup"
+is "$(q "select target_unit || ' ' || target_container from signals where id = $row")" \
+	"docker-$vid.scope $vid" "the row's target unit and container id"
+stop_daemon
+cleanup_cgroups
 done_testing

@@ -3,10 +3,11 @@
 # abort() of SIGABRT. Both deaths are `crash`, with the signal and the core
 # flag (a core is allowed: ulimit -c unlimited, in this test's directory), and
 # the kernel's ANOM_ABEND record as evidence when the kernel's audit is on.
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../kernel/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/deaths.sh"
 
 plan 9
-start_deathwatch
+start_recording
 pattern=$(cat /proc/sys/kernel/core_pattern)
 audit_on=0
 if command -v auditctl >/dev/null && [ "$(auditctl -s 2>/dev/null | awk '$1 == "enabled" { print $2 }')" != 0 ]; then
@@ -43,6 +44,6 @@ line=$(death_of "$abrt")
 diag "$line"
 is "$(dfield cause "$line")" crash "abort(): crash"
 is "$(dfield signal "$line")" SIGABRT "with SIGABRT"
-stop_deathwatch
+stop_daemon
 rm -f "$T"/core*
 done_testing

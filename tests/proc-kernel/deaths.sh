@@ -1,64 +1,58 @@
 # shellcheck shell=bash
-# dw.sh: deathwatch and cgroup helpers for the proc kernel tests. Sourced
-# after a lib.sh (this directory's, or tests/kernel/lib.sh for the tests that
-# need recorded signals), whose TAP helpers, $T and _children it uses.
+# deaths.sh: helpers of the proc kernel tests, sourced after
+# tests/kernel/lib.sh (its TAP helpers, $T, $DB, q, start_daemon and
+# _children). The tests run the real sigtraild, make processes die and read
+# the `deaths` view; death_of prints one death as a tab-separated line of
+# KEY=VALUE fields (escaped strings never hold a tab), which dfield reads:
+#
+#   start_recording                 # sigtraild on $DB, process table active
+#   line=$(death_of "$PID")         # waits for its deaths row
+#   is "$(dfield cause "$line")" oom "..."
 
-[ -x "${DEATHWATCH:-}" ] || bail "DEATHWATCH is not an executable: '${DEATHWATCH:-}' (meson test sets it)"
 [ -x "${DEATHHELP:-}" ] || bail "DEATHHELP is not an executable: '${DEATHHELP:-}' (meson test sets it)"
 
-DW_PID=''
-DW_OUT=''
-DW_ERR=''
-
-# start_deathwatch [ARG...]: run deathwatch --hold 1000 in the background,
-# stdout in $DW_OUT, stderr in $DW_ERR; wait for "ready". Skips the test when
-# the proc connector cannot be used here (not in the initial namespaces).
-start_deathwatch() {
-	DW_OUT=$T/deathwatch.out
-	DW_ERR=$T/deathwatch.err
-	"$DEATHWATCH" --hold 1000 "$@" >"$DW_OUT" 2>"$DW_ERR" &
-	DW_PID=$!
-	local tries=200
-	while ((tries-- > 0)); do
-		grep -q 'ready' "$DW_ERR" && return 0
-		alive "$DW_PID" || break
-		sleep 0.05
-	done
-	wait "$DW_PID"
-	local status=$?
-	if [ "$status" = 69 ] || [ "$status" = 77 ]; then
-		skip_all "deathwatch cannot subscribe to the proc connector: $(cat "$DW_ERR")"
+# start_recording [ARG...]: start_daemon ARG..., then check that the process
+# table is on (its warning names why not: the test cannot pass without it).
+start_recording() {
+	start_daemon "$@"
+	if grep -q 'but not deaths' "$LOG"; then
+		diag "$(cat "$LOG")"
+		bail "sigtraild runs without its process table"
 	fi
-	diag "deathwatch did not get ready (exit $status):" "$(cat "$DW_ERR")"
-	bail "deathwatch not ready"
 }
 
-# stop_deathwatch: SIGTERM, and check it exits 0 (one check).
-stop_deathwatch() {
-	kill -TERM "$DW_PID"
-	wait "$DW_PID"
-	local status=$?
-	DW_PID=''
-	is "$status" 0 "deathwatch exited 0 on SIGTERM"
-	diag "$(cat "$DW_ERR")"
+# The deaths of PID as lines, oldest first.
+_death_lines() {
+	q "select 'death' || char(9) || 'pid=' || pid || char(9) || 'signal=' ||
+		coalesce(signame, signal) || char(9) || 'core=' || core_dumped || char(9) ||
+		'cause=' || cause || char(9) || 'signal_id=' || coalesce(signal_id, -1) || char(9) ||
+		'epoch_ms=' || epoch_ms || char(9) || 'start=' || coalesce(start_time, 0) || char(9) ||
+		'ppid=' || coalesce(ppid, 0) || char(9) || 'uid=' || coalesce(uid, -1) || char(9) ||
+		'user=' || coalesce(user, 'NULL') || char(9) || 'pidns=' || coalesce(pidns, 0) ||
+		char(9) || 'nspid=' || coalesce(nspid, 0) || char(9) || 'comm=' ||
+		coalesce(comm, 'NULL') || char(9) || 'exe=' || coalesce(exe, 'NULL') || char(9) ||
+		'unit=' || coalesce(unit, 'NULL') || char(9) || 'container=' ||
+		coalesce(container, 'NULL') || char(9) || 'oom_constraint=' ||
+		coalesce(oom_constraint, 'NULL') || char(9) || 'oom_memcg=' ||
+		coalesce(oom_memcg, 'NULL') || char(9) || 'oom_task_memcg=' ||
+		coalesce(oom_task_memcg, 'NULL') || char(9) || 'oom_rss_kb=' ||
+		coalesce(oom_rss_kb, 'NULL') || char(9) || 'abend_serial=' ||
+		coalesce(abend_serial, '') || char(9) || 'cmdline=' || coalesce(cmdline, 'NULL') ||
+		char(9) || 'evidence=' || evidence from deaths where pid = $1 order by id" 2>/dev/null
 }
+_deaths_at_least() { [ "$(_death_lines "$1" | wc -l)" -ge "$2" ]; }
 
-_death_line() { grep -P "^death\tpid=$1\t" "$DW_OUT" | tail -n 1; }
-_has_death() { [ -n "$(_death_line "$1")" ]; }
-
-# death_of PID: the (last) death line of PID, waiting up to 10 s for it.
+# death_of PID [N]: wait up to 10 s for the Nth (default 1st) death of PID
+# to be stored, then print the latest one.
 death_of() {
-	wait_until 10 _has_death "$1" || diag "no death line for pid $1 after 10 s"
-	_death_line "$1"
+	wait_until 10 _deaths_at_least "$1" "${2:-1}" || diag "no death #${2:-1} of pid $1 after 10 s"
+	_death_lines "$1" | tail -n 1
 }
 
-# deaths_of PID: every death line of PID (after waiting like death_of).
-deaths_of() {
-	wait_until 10 _has_death "$1" >/dev/null
-	grep -P "^death\tpid=$1\t" "$DW_OUT"
-}
+# deaths_of PID: every stored death of PID, oldest first.
+deaths_of() { _death_lines "$1"; }
 
-# dfield KEY LINE: the value of KEY= in a tab-separated deathwatch line.
+# dfield KEY LINE: the value of KEY= in a death_of line.
 dfield() { printf '%s\n' "$2" | tr '\t' '\n' | sed -n "s/^$1=//p" | head -n 1; }
 
 # helper_start ARG...: run deathhelp ARG... in the background; sets HELPER

@@ -2,9 +2,10 @@
 # oom: a process in a memory cgroup with a 32 MiB limit allocates until the
 # OOM killer kills it. Its death is `oom`, with the cgroup that hit its
 # limit, the constraint and the RSS from the kernel log, and its command line
-# from the process table. cgroup v2 when the memory controller is there,
+# from the process table. Recorded by sigtraild, read from the deaths view. cgroup v2 when the memory controller is there,
 # else v1.
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../kernel/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/deaths.sh"
 
 root=''
 use_cgroup2 && root=$CG2
@@ -30,7 +31,7 @@ memcg=${cg#"$root"}
 diag "memory cgroup $version at $cg"
 
 plan 10
-start_deathwatch
+start_recording
 # The hog moves itself into the cgroup before it allocates.
 bash -c 'echo $$ > "$1/cgroup.procs" && exec "$2" hog 512' _ "$cg" "$DEATHHELP" >"$T/hog.out" &
 hog=$!
@@ -48,5 +49,6 @@ is "$(dfield comm "$line")" deathhelp "its comm"
 like "$(dfield evidence "$line")" "^kernel log: the OOM killer killed $hog \\(deathhelp\\)" \
 	"the evidence names the kernel log line"
 ok "its start time is known" test "$(dfield start "$line" | tr -d '~')" -gt 0
-stop_deathwatch
+stop_daemon
+cleanup_cgroups
 done_testing

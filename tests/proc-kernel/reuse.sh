@@ -4,14 +4,15 @@
 # carries its own process's command line and start time: the table follows
 # the pid's new owner, not the old one's leftovers. With cgroup v2, the
 # second owner is killed by cgroup.kill: no sender at all, `kernel`.
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../kernel/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/deaths.sh"
 
 [ -w /proc/sys/kernel/ns_last_pid ] || skip_all "cannot write /proc/sys/kernel/ns_last_pid"
 root=''
 use_cgroup2 && root=$CG2
 
 plan 9
-start_deathwatch
+start_recording
 helper_start sleep first-owner
 first=$HELPER
 sleep 0.2
@@ -48,9 +49,7 @@ else
 fi
 wait "$second" 2>/dev/null
 # shellcheck disable=SC2317 # called through wait_until
-_two_deaths() { [ "$(grep -cP "^death\tpid=$first\t" "$DW_OUT")" -ge 2 ]; }
-wait_until 10 _two_deaths || diag "no second death of pid $first"
-line2=$(deaths_of "$first" | tail -n 1)
+line2=$(death_of "$first" 2)
 diag "$line2"
 is "$(dfield pid "$line2")" "$first" "the second owner has the same pid"
 is "$(dfield cmdline "$line2")" "$DEATHHELP sleep second-owner" \
@@ -59,8 +58,9 @@ s1=$(dfield start "$line1" | tr -d '~')
 s2=$(dfield start "$line2" | tr -d '~')
 ok "start times differ ($s1, $s2)" test "$s1" != "$s2"
 ok "the second started later" test "$s2" -ge "$s1"
-is "$(dfield cause "$line1")" kernel "first owner: kill -9 with no signal rows is kernel here"
+is "$(dfield cause "$line1")" signal "first owner: kill -9 from this test's shell"
 is "$(dfield cause "$line2")" kernel "second owner: $how, no sender: kernel"
 ok "the first owner's exit is not counted twice" test "$(deaths_of "$first" | wc -l)" = 2
-stop_deathwatch
+stop_daemon
+cleanup_cgroups
 done_testing

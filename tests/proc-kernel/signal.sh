@@ -1,20 +1,18 @@
 #!/bin/bash
-# signal: with sigtraild recording signals, a script started by a parent
-# script runs `kill -9` on a victim. The victim's death is `signal`, linked
-# (signal_id) to the row whose sender is that script, and it keeps the
-# victim's full command line although the victim is dead. Then pid reuse:
-# the victim's pid goes to a new process, killed by the kernel
-# (cgroup.kill) a moment later; the earlier row must not explain it.
-# Needs the kernel's audit: sources tests/kernel/lib.sh, which skips when the
-# audit configuration is locked (run it in tests/vm/run.sh then).
+# signal: a script started by a parent script runs `kill -9` on a victim.
+# The signal row's sender_ancestry names both scripts, the `ancestry` view
+# keeps their command lines, target_cmdline is the victim's full command line
+# although the victim is dead, and the victim's death is `signal`, linked
+# (signal_id) to that row. Then pid reuse: the victim's pid goes to a new
+# process, killed by the kernel (cgroup.kill) a moment later; the earlier row
+# must not explain it.
 . "$(dirname "${BASH_SOURCE[0]}")/../kernel/lib.sh"
-. "$(dirname "${BASH_SOURCE[0]}")/dw.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/deaths.sh"
 
 root=''
 use_cgroup2 && root=$CG2
-plan 11
-start_daemon --source unicast
-start_deathwatch --db "$DB"
+plan 16
+start_recording --source unicast
 
 "$DEATHHELP" sleep victim --with "many arguments" >"$T/victim.out" &
 victim=$!
@@ -34,7 +32,6 @@ wait "$victim" 2>/dev/null
 
 line=$(death_of "$victim")
 diag "$line"
-wait_rows 1 "select count(*) from signals where target_pid = $victim and signal = 9"
 row=$(q "select id from signals where target_pid = $victim and signal = 9 order by id desc limit 1")
 is "$(dfield cause "$line")" signal "the death is attributed to the signal"
 is "$(dfield signal_id "$line")" "$row" "linked to the signal row ($row)"
@@ -42,7 +39,20 @@ is "$(q "select sender_comm from signals where id = $row")" inner.sh "whose send
 like "$(dfield evidence "$line")" "^signal row $row: SIGKILL from inner.sh\\[[0-9]+\\]" \
 	"the evidence names the row and its sender"
 is "$(dfield cmdline "$line")" "$DEATHHELP sleep victim --with many arguments" \
-	"the victim's full command line, although it is dead"
+	"the death keeps the victim's full command line"
+like "$(q "select sender_ancestry from signals where id = $row")" \
+	"^inner\\.sh\\[[0-9]+\\] ← outer\\.sh\\[[0-9]+\\] ← .*\\[1\\]$" \
+	"sender_ancestry: inner.sh, then outer.sh, up to pid 1"
+is "$(q "select cmdline from ancestry where signal_id = $row and depth = 0")" \
+	"/bin/bash $T/inner.sh cleanup --all" "ancestry: the inner script's command line"
+is "$(q "select cmdline from ancestry where signal_id = $row and depth = 1")" \
+	"/bin/bash $T/outer.sh nightly" "ancestry: the outer script's command line"
+is "$(q "select target_cmdline from signals where id = $row")" \
+	"$DEATHHELP sleep victim --with many arguments" "target_cmdline, though the victim is dead"
+is "$(q "select target_exe from signals where id = $row")" "$(readlink -f "$DEATHHELP")" \
+	"target_exe"
+is "$(q "select target_start_time from signals where id = $row")" \
+	"$(dfield start "$line")" "target_start_time: the death's start time"
 
 # Pid reuse: the next owner of the pid, killed with no sender within 10 s.
 if [ -n "$root" ] && make_cgroup "$root/sigtrail-signal-$$" &&
@@ -64,10 +74,7 @@ if [ -n "$root" ] && make_cgroup "$root/sigtrail-signal-$$" &&
 	wait_until 5 grep -q "^ready $second\$" "$T/second.out" || bail "second owner did not start"
 	echo 1 >"$root/sigtrail-signal-$$/cgroup.kill"
 	wait "$second" 2>/dev/null
-	# shellcheck disable=SC2317 # called through wait_until
-	_two() { [ "$(grep -cP "^death\\tpid=$victim\\t" "$DW_OUT")" -ge 2 ]; }
-	wait_until 10 _two || diag "no second death of pid $victim"
-	line=$(deaths_of "$victim" | tail -n 1)
+	line=$(death_of "$victim" 2)
 	diag "$line"
 	is "$(dfield cmdline "$line")" "$DEATHHELP sleep second-owner" "pid reuse: the new owner's death"
 	is "$(dfield cause "$line")" kernel "pid reuse: cgroup.kill, no sender: kernel"
@@ -77,7 +84,6 @@ if [ -n "$root" ] && make_cgroup "$root/sigtrail-signal-$$" &&
 else
 	for _ in 1 2 3 4; do _tap_result 0 "# SKIP no cgroup v2 cgroup.kill for the pid reuse part"; done
 fi
-stop_deathwatch
 stop_daemon
 cleanup_cgroups
 done_testing
