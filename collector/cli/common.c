@@ -144,6 +144,8 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 		return 1;
 	case CLI_OPT_SYSCALL:
 		return parse_syscall(arg, &f->syscall) < 0 ? -1 : 1;
+	case CLI_OPT_CAUSE:
+		return cli_death_cause_parse(arg, &f->cause) < 0 ? -1 : 1;
 	default:
 		return 0;
 	}

@@ -1,11 +1,16 @@
-/* who.c: `sigtrail who PID|NAME`, the 3 a.m. question. It lists, newest
- * first, every recorded signal that reached the process (or was refused on
- * its way there): time, signal, result, and the sender as pid, parent,
- * user, login user, tty, comm, exe and full command line. It ends with one
- * verdict line naming the most likely killer (the newest delivered signal
- * whose default action terminates) and one line saying whether a collector
- * was running over the window, because "nothing recorded" only means
- * "nothing sent" if something was recording. Exercise with
+/* who.c: `sigtrail who PID|NAME`, the 3 a.m. question. First how the
+ * process died, when the database records deaths (schema 3; who_deaths.c):
+ * the signal, the cause and its evidence, and who sent the signal and who
+ * started the sender, or the OOM kill, the crash, the pid namespace
+ * teardown. Then, newest first, every recorded signal that reached the
+ * process (or was refused on its way there): time, signal, result, and the
+ * sender as pid, parent, user, login user, tty, comm, exe and full command
+ * line, with its ancestry, unit and container and the target's own command
+ * line when recorded. It ends with one verdict line naming the killer (the
+ * cause of the newest death, or else the newest delivered signal whose
+ * default action terminates) and one line saying whether a collector was
+ * running over the window, because "nothing recorded" only means "nothing
+ * sent" if something was recording. Exercise with
  *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log
  *   sigtrail who --db /tmp/t.db 143 */
 #include <errno.h>
@@ -37,16 +42,21 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "Usage: sigtrail who [OPTIONS] PID|NAME\n"
-	        "Who sent signals to a process? Newest first: each signal that reached it (or\n"
-	        "was refused), the sender's pid, parent, user, login user, tty, program and\n"
-	        "full command line; then a one-line verdict, and whether a collector was\n"
-	        "running over the period. PID is a number; anything else is a process name,\n"
-	        "matched exactly against the target's comm (the kernel keeps 15 bytes).\n"
+	        "How did a process die, and who sent it signals? First its deaths, newest\n"
+	        "first: the signal, the cause (signal, oom, crash, pidns-teardown, kernel) and\n"
+	        "the evidence, then the sender of the killing signal with the chain of\n"
+	        "processes that started it (each with its command line), or the OOM kill's\n"
+	        "memory cgroup and RSS, or the crash's core dump. Then each signal that\n"
+	        "reached it (or was refused): the sender's pid, parent, user, login user, tty,\n"
+	        "program and full command line. Last a one-line verdict, and whether a\n"
+	        "collector was running over the period. PID is a number; anything else is a\n"
+	        "process name, matched exactly against the target's comm (the kernel keeps\n"
+	        "15 bytes) and, for deaths, also the basename of the dead process's exe.\n"
 	        "\n"
 	        "  -d, --db PATH     database (default /var/lib/sigtrail/sigtrail.db)\n"
-	        "      --since T     only signals at or after T\n"
-	        "      --until T     only signals before T\n"
-	        "  -n, --limit N     show at most N signals (default %d; 0: all)\n"
+	        "      --since T     only deaths and signals at or after T\n"
+	        "      --until T     only deaths and signals before T\n"
+	        "  -n, --limit N     show at most N deaths and N signals (default %d; 0: all)\n"
 	        "      --json        the same as one JSON object\n"
 	        "      --utc         times in UTC (default: local time on a terminal, UTC when\n"
 	        "                    piped); --local forces local time\n"
@@ -56,14 +66,18 @@ static void usage(FILE *out)
 	        "time (2026-11-21, '2026-11-21 10:00', with --utc in UTC), ISO-8601 with a zone\n"
 	        "(2026-11-21T10:00:05Z, 2026-11-21T12:00+02:00), now, today, yesterday or @EPOCH.\n"
 	        "\n"
-	        "Exit status: 0 signals found, 1 nothing recorded, 64 bad usage, 65/66/77 the\n"
-	        "database is not usable (see sigtrail --help).\n"
+	        "Deaths are recorded from schema 3 on (sigtraild upgrades the database when it\n"
+	        "starts); an older database says so.\n"
+	        "\n"
+	        "Exit status: 0 deaths or signals found, 1 nothing recorded, 64 bad usage,\n"
+	        "65/66/77 the database is not usable (see sigtrail --help).\n"
 	        "\n"
 	        "Examples:\n"
 	        "  sigtrail who 4242\n"
 	        "  sigtrail who nginx --since 2h\n"
 	        "  sigtrail who 4242 --since '2026-11-21 03:00' --until '2026-11-21 04:00'\n"
-	        "  sigtrail who postgres --json | jq .verdict.text\n",
+	        "  sigtrail who postgres --json | jq .verdict.text\n"
+	        "  sigtrail who java --json | jq '.deaths.rows[] | {cause, evidence}'\n",
 	        DEFAULT_LIMIT);
 }
 
@@ -152,10 +166,11 @@ static void print_field(FILE *out, const char *label, const char *value, size_t 
 	fprintf(out, "%s%s", label, buf);
 }
 
-static void print_row(FILE *out, sqlite3_stmt *s, bool utc, size_t width)
+static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, bool utc, size_t width)
 {
 	char t[40], num[32];
-	int64_t count = sqlite3_column_int64(s, COL_COUNT);
+	int64_t count = sqlite3_column_int64(s, COL_COUNT), death_id = -1, death_ms = 0;
+	size_t cut = width > 20 ? width - 16 : 0;
 
 	cli_time_fmt(sqlite3_column_int64(s, COL_EPOCH_MS), utc, t, sizeof(t));
 	fprintf(out, "%s  ", t);
@@ -174,8 +189,14 @@ static void print_row(FILE *out, sqlite3_stmt *s, bool utc, size_t width)
 	print_field(out, "  tty ", col_text(s, COL_SENDER_TTY), 32);
 	print_field(out, "\n        comm ", col_text(s, COL_SENDER_COMM), 32);
 	print_field(out, "  exe ", col_text(s, COL_SENDER_EXE), 0);
-	print_field(out, "\n        cmdline ", col_text(s, COL_SENDER_CMDLINE),
-	            width > 20 ? width - 16 : 0);
+	print_field(out, "\n        cmdline ", col_text(s, COL_SENDER_CMDLINE), cut);
+	/* Schema 3: what the process table knew, printed only when known. */
+	if (col_text(s, COL_SENDER_ANCESTRY))
+		print_field(out, "\n        ancestry ", col_text(s, COL_SENDER_ANCESTRY), cut);
+	if (col_text(s, COL_SENDER_UNIT) || col_text(s, COL_SENDER_CONTAINER)) {
+		print_field(out, "\n        unit ", col_text(s, COL_SENDER_UNIT), 0);
+		print_field(out, "  container ", col_text(s, COL_SENDER_CONTAINER), 0);
+	}
 	if (sqlite3_column_type(s, COL_TARGET_PID) != SQLITE_NULL)
 		fprintf(out, "\n  to    pid %lld",
 		        (long long)sqlite3_column_int64(s, COL_TARGET_PID));
@@ -183,11 +204,28 @@ static void print_row(FILE *out, sqlite3_stmt *s, bool utc, size_t width)
 		fputs("\n  to    no process", out);
 	print_field(out, "  comm ", col_text(s, COL_TARGET_COMM), 32);
 	print_field(out, "  user ", col_text(s, COL_TARGET_USER), 32);
+	if (col_text(s, COL_TARGET_EXE) || col_text(s, COL_TARGET_CMDLINE)) {
+		print_field(out, "\n        exe ", col_text(s, COL_TARGET_EXE), 0);
+		if (sqlite3_column_type(s, COL_TARGET_START_TIME) != SQLITE_NULL)
+			fprintf(out, "  start time %lld",
+			        (long long)sqlite3_column_int64(s, COL_TARGET_START_TIME));
+		print_field(out, "\n        cmdline ", col_text(s, COL_TARGET_CMDLINE), cut);
+	}
+	if (col_text(s, COL_TARGET_UNIT) || col_text(s, COL_TARGET_CONTAINER)) {
+		print_field(out, "\n        unit ", col_text(s, COL_TARGET_UNIT), 0);
+		print_field(out, "  container ", col_text(s, COL_TARGET_CONTAINER), 0);
+	}
 	snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, COL_TARGET_ARG));
 	fprintf(out, "\n  via   %s(%s), audit serial %lld",
 	        col_text(s, COL_SYSCALL) ? col_text(s, COL_SYSCALL) : "?", num,
 	        (long long)sqlite3_column_int64(s, COL_SERIAL));
 	print_field(out, ", host ", col_text(s, COL_HOST), 64);
+	if (cli_who_death_of_signal(d, sqlite3_column_int64(s, COL_ID), &death_id, &death_ms) ==
+	        SQLITE_OK &&
+	    death_id >= 0)
+		fprintf(out, "\n  => it died of this signal %lld ms later (death %lld)",
+		        (long long)(death_ms - sqlite3_column_int64(s, COL_EPOCH_MS)),
+		        (long long)death_id);
 	fputs("\n\n", out);
 }
 
@@ -286,61 +324,136 @@ static int verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, cons
 	return SQLITE_OK;
 }
 
+static void json_time(FILE *out, int64_t ms, bool present)
+{
+	char a[40];
+
+	if (present) {
+		cli_time_iso(ms, a, sizeof(a));
+		fprintf(out, "\"%s\"", a);
+	} else {
+		fputs("null", out);
+	}
+}
+
+static void json_query(FILE *out, const struct cli_filter *f)
+{
+	fputs("{\"query\":{\"target\":", out);
+	if (f->target_pid >= 0) {
+		fprintf(out, "{\"pid\":%lld}", (long long)f->target_pid);
+	} else {
+		fputs("{\"comm\":", out);
+		cli_json_string(out, f->target_comm);
+		fputc('}', out);
+	}
+	fputs(",\"since\":", out);
+	json_time(out, f->since_ms, f->since_ms != INT64_MIN);
+	fputs(",\"until\":", out);
+	json_time(out, f->until_ms, f->until_ms != INT64_MAX);
+	fputc('}', out);
+}
+
+/* The deaths, before the signals: how it died is the first question. */
+static int deaths_part(FILE *out, struct cli_db *d, const struct cli_common *c, const char *what,
+                       const char *zone, int64_t limit, bool json, int width, int64_t total)
+{
+	int64_t shown = 0;
+	int rc;
+
+	if (json)
+		fprintf(out, ",\"deaths\":{\"recorded\":%s,\"rows\":[",
+		        d->has_deaths ? "true" : "false");
+	else if (total > 0)
+		fprintf(out, "Deaths of %s, newest first (times in %s):\n\n", what, zone);
+	rc = cli_who_deaths_list(out, d, &c->filter, limit, json, c->utc, width, &shown);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (json)
+		fprintf(out, "],\"shown\":%lld,\"total\":%lld,\"more\":%s}", (long long)shown,
+		        (long long)total, shown < total ? "true" : "false");
+	else if (shown < total)
+		fprintf(out, "... %lld more deaths not shown (--limit 0 shows all)\n\n",
+		        (long long)(total - shown));
+	return SQLITE_OK;
+}
+
+/* What an SRE must know when no death is listed. */
+static void no_death_line(FILE *out, const struct cli_db *d, const char *what)
+{
+	if (!d->has_deaths)
+		fprintf(out,
+		        "Deaths: not recorded in this database (schema %d; deaths are recorded from "
+		        "schema 3 on, which sigtraild sets up when it next starts).\n",
+		        d->version);
+	else
+		fprintf(out,
+		        "Deaths: none recorded for %s (it may still run, or it exited without "
+		        "a signal).\n",
+		        what);
+}
+
+/* One signal row by id, or *ret NULL. */
+static int signal_by_id(struct cli_db *d, int64_t id, sqlite3_stmt **ret)
+{
+	struct cli_filter none = {.since_ms = INT64_MIN,
+	                          .until_ms = INT64_MAX,
+	                          .signal = -1,
+	                          .sender_pid = -1,
+	                          .target_pid = -1};
+	sqlite3_stmt *s = NULL;
+	int rc = cli_prepare(d, &none, cli_signal_columns(d), "AND id = ?20", &s);
+
+	*ret = NULL;
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(s, 20, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*ret = s;
+		return SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* `what` names the process for sentences: "pid 4242" or "processes named 'x'". */
 static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t limit, bool json)
 {
 	struct cli_filter *f = &c->filter;
 	struct cli_coverage cov;
 	sqlite3_stmt *s = NULL, *vrow = NULL;
-	int64_t rows = 0, delivered = 0, shown = 0;
-	enum verdict_kind kind;
-	char *vtext = NULL, zone[64];
+	int64_t rows = 0, delivered = 0, shown = 0, deaths = 0, vsignal = -1;
+	enum verdict_kind kind = V_NOTHING;
+	const char *death_kind = NULL;
+	char *vtext = NULL, *vdeath = NULL, zone[64];
 	size_t vlen = 0;
 	bool more = false;
 	int rc, width = cli_term_width(STDOUT_FILENO);
-	FILE *out = stdout;
+	FILE *out = stdout, *v;
 
-	/* One read transaction: the list, the totals and the verdict agree
+	/* One read transaction: the lists, the totals and the verdict agree
 	 * even while sigtraild writes. */
 	if ((rc = sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK ||
-	    (rc = totals(d, f, &rows, &delivered)) != SQLITE_OK)
+	    (rc = totals(d, f, &rows, &delivered)) != SQLITE_OK ||
+	    (rc = cli_who_deaths_count(d, f, &deaths)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read signals");
+
+	cli_time_zone(c->now_ms, c->utc, zone, sizeof(zone));
+	if (json)
+		json_query(out, f);
+	rc = deaths_part(out, d, c, what, zone, limit, json, width, deaths);
+	if (rc != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read deaths");
+
 	rc = cli_prepare(d, f, cli_signal_columns(d), "ORDER BY epoch_ms DESC, id DESC LIMIT ?20",
 	                 &s);
 	if (rc != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read signals");
 	sqlite3_bind_int64(s, 20, limit > 0 ? limit + 1 : -1);
-
-	cli_time_zone(c->now_ms, c->utc, zone, sizeof(zone));
 	if (json)
-		fprintf(out, "{\"query\":{\"target\":");
+		fputs(",\"signals\":[", out);
 	else
 		fprintf(out, "Signals to %s, newest first (times in %s):\n\n", what, zone);
-	if (json) {
-		char a[40];
-		if (f->target_pid >= 0)
-			fprintf(out, "{\"pid\":%lld}", (long long)f->target_pid);
-		else {
-			fputs("{\"comm\":", out);
-			cli_json_string(out, f->target_comm);
-			fputc('}', out);
-		}
-		fputs(",\"since\":", out);
-		if (f->since_ms != INT64_MIN) {
-			cli_time_iso(f->since_ms, a, sizeof(a));
-			fprintf(out, "\"%s\"", a);
-		} else {
-			fputs("null", out);
-		}
-		fputs(",\"until\":", out);
-		if (f->until_ms != INT64_MAX) {
-			cli_time_iso(f->until_ms, a, sizeof(a));
-			fprintf(out, "\"%s\"", a);
-		} else {
-			fputs("null", out);
-		}
-		fprintf(out, "},\"signals\":[");
-	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (limit > 0 && shown == limit) {
 			more = true;
@@ -351,23 +464,30 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 				fputc(',', out);
 			cli_row_json(out, s, d->signal_cols);
 		} else {
-			print_row(out, s, c->utc, (size_t)width);
+			print_row(out, d, s, c->utc, (size_t)width);
 		}
 		shown++;
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return cli_db_fail(d, rc, "cannot read signals");
+	if (!json && rows == 0 && deaths > 0)
+		fputs("none recorded\n\n", out);
 
-	FILE *v = open_memstream(&vtext, &vlen);
-	if (!v)
+	/* The newest death decides; without one, the signals do. */
+	if (!(v = open_memstream(&vtext, &vlen)))
 		return EX_OSERR;
-	rc = verdict(v, d, f, what, rows, delivered, c->utc, &vrow, &kind);
+	rc = cli_who_death_verdict(v, d, f, what, deaths, c->utc, &vdeath, &death_kind, &vsignal);
+	if (rc == SQLITE_OK && !death_kind)
+		rc = verdict(v, d, f, what, rows, delivered, c->utc, &vrow, &kind);
+	else if (rc == SQLITE_OK && vsignal >= 0)
+		rc = signal_by_id(d, vsignal, &vrow);
 	fclose(v);
 	if (rc == SQLITE_OK)
 		rc = cli_coverage_load(d, f->since_ms, f->until_ms, c->now_ms, &cov);
 	if (rc != SQLITE_OK) {
 		free(vtext);
+		free(vdeath);
 		sqlite3_finalize(vrow);
 		return cli_db_fail(d, rc, "cannot read signals");
 	}
@@ -376,30 +496,34 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 		        "],\"shown\":%lld,\"total\":%lld,\"more\":%s,\"verdict\":{\"kind\":\"%s\","
 		        "\"text\":",
 		        (long long)shown, (long long)rows, more ? "true" : "false",
-		        verdict_names[kind]);
+		        death_kind ? death_kind : verdict_names[kind]);
 		cli_json_string(out, vtext);
 		fputs(",\"signal\":", out);
 		if (vrow)
 			cli_row_json(out, vrow, d->signal_cols);
 		else
 			fputs("null", out);
-		fputs("},\"coverage\":", out);
+		fprintf(out, ",\"death\":%s},\"coverage\":", vdeath ? vdeath : "null");
 		rc = cli_coverage_json(out, d, &cov, 100);
 		fputs("}\n", out);
 	} else {
 		if (more)
 			fprintf(out, "... %lld more not shown (--limit 0 shows all)\n\n",
 			        (long long)(rows - shown));
-		fprintf(out, "Verdict: %s\nCoverage: ", vtext);
+		fprintf(out, "Verdict: %s\n", vtext);
+		if (deaths == 0)
+			no_death_line(out, d, what);
+		fputs("Coverage: ", out);
 		cli_coverage_text(out, &cov, c->utc);
 		fputs(".\n", out);
 	}
 	free(vtext);
+	free(vdeath);
 	sqlite3_finalize(vrow);
 	(void)sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read coverage");
-	return rows > 0 ? EX_OK : CLI_EXIT_NOTHING;
+	return rows > 0 || deaths > 0 ? EX_OK : CLI_EXIT_NOTHING;
 }
 
 int cli_who(int argc, char **argv)
@@ -468,6 +592,7 @@ int cli_who(int argc, char **argv)
 		}
 		/* The kernel truncates comm to 15 bytes; so do we, on a
 		 * character boundary, and say so. */
+		c.filter.full_name = target;
 		if (strlen(target) >= TASK_COMM_LEN) {
 			size_t n = TASK_COMM_LEN - 1;
 			while (n > 0 && ((unsigned char)target[n] & 0xc0) == 0x80)

@@ -41,6 +41,7 @@ enum {
 	CLI_OPT_FAILED,
 	CLI_OPT_SYSCALL,
 	CLI_OPT_HOST,
+	CLI_OPT_CAUSE,
 	CLI_OPT_COMMAND = 1100,
 };
 
@@ -81,6 +82,10 @@ struct cli_filter {
 	const char *syscall;
 	const char *host;
 	bool failed; /* only calls the kernel refused or that reached nobody */
+	/* Deaths only (list/export --deaths, who): */
+	const char *cause;     /* --cause: signal, oom, crash, pidns-teardown, kernel */
+	const char *full_name; /* who NAME before its cut to 15 bytes: matches the
+	                        * dead process's exe basename (target_comm its comm) */
 };
 
 enum cli_zone { CLI_ZONE_AUTO, CLI_ZONE_UTC, CLI_ZONE_LOCAL };
@@ -251,6 +256,106 @@ void cli_row_time(sqlite3_stmt *stmt, char *buf, size_t size);
  * (d->signal_cols). Can't fail (stdio errors are found by the caller's
  * final fflush). */
 void cli_row_json(FILE *out, sqlite3_stmt *stmt, int ncols);
+
+/* Deaths (deaths.c): the `deaths` view of a schema-3 database (d->has_deaths). */
+
+/* Columns of the `deaths` view, in its order, as cli_death_columns selects them. */
+enum cli_death_col {
+	DCOL_ID,
+	DCOL_TIME,
+	DCOL_EPOCH_MS,
+	DCOL_PID,
+	DCOL_START_TIME,
+	DCOL_SIGNAL,
+	DCOL_SIGNAME,
+	DCOL_CORE_DUMPED,
+	DCOL_UID,
+	DCOL_USER,
+	DCOL_COMM,
+	DCOL_EXE,
+	DCOL_CMDLINE,
+	DCOL_PPID,
+	DCOL_CAUSE,
+	DCOL_SIGNAL_ID,
+	DCOL_EVIDENCE,
+	DCOL_OOM_CONSTRAINT,
+	DCOL_OOM_MEMCG,
+	DCOL_OOM_RSS_KB,
+	DCOL_UNIT,
+	DCOL_CONTAINER,
+	DCOL_HOST,
+	DCOL_PIDNS,
+	DCOL_ABEND_SERIAL,
+	DCOL_OOM_TASK_MEMCG,
+	DCOL_NSPID,
+	DCOL__N,
+};
+
+/* The select list for every column of enum cli_death_col. */
+extern const char cli_death_columns[];
+
+/* The causes a death can have, as the view spells them. */
+extern const char *const cli_death_causes[5];
+
+/* A --cause value: 0 and *ret set to the view's spelling, or -1 after an
+ * error naming the value. */
+int cli_death_cause_parse(const char *arg, const char **ret);
+
+/* The filters that make sense for deaths: --since, --until, --signal (the
+ * death signal), --target-pid (the dead pid), --target-comm (its comm or
+ * exe basename), --host, --cause. Returns 0, or -1 after an error naming
+ * the first sender filter given (`cmd` is the command's name). */
+int cli_death_filter_check(const struct cli_filter *f, const char *cmd);
+
+/* Prepare "SELECT <select> FROM deaths WHERE <filter> <tail>" with every
+ * filter value bound, as cli_prepare() does for signals; ?20 and above are
+ * free for the tail. Returns SQLITE_OK and sets *ret, or an SQLite code
+ * (SQLITE_ERROR on a database without deaths). */
+int cli_prepare_deaths(struct cli_db *d, const struct cli_filter *f, const char *select,
+                       const char *tail, sqlite3_stmt **ret);
+
+/* Write the current row of any statement as a JSON object keyed by its
+ * column names. Can't fail (stdio errors are the caller's fflush). */
+void cli_stmt_json(FILE *out, sqlite3_stmt *stmt);
+
+/* One death (selected with cli_death_columns) as a JSON object: the view's
+ * columns, then "signal_row" (the linked signals row, or null) and "ancestry"
+ * (its sender's chain from the ancestry view, depth 0 first; [] when none).
+ * Returns SQLITE_OK or an SQLite code. */
+int cli_death_json(FILE *out, struct cli_db *d, sqlite3_stmt *death);
+
+/* Deaths per cause over the whole database: ret_counts in the order of
+ * cli_death_causes. Returns SQLITE_OK or an SQLite code. */
+int cli_death_counts(struct cli_db *d, int64_t ret_counts[5]);
+
+/* The deaths part of `sigtrail who` (who_deaths.c). Each returns SQLITE_OK
+ * or an SQLite code; on a database without deaths they find none. */
+
+/* How many deaths match `f` (as cli_prepare_deaths filters them). */
+int cli_who_deaths_count(struct cli_db *d, const struct cli_filter *f, int64_t *ret_total);
+
+/* Each matching death, newest first, at most `limit` (0: all): its story in
+ * text for people (the death, the process, cause and evidence, the killer's
+ * signal row with its sender and the sender's ancestry, or the OOM, crash or
+ * namespace details), or with `json` a comma-separated list of
+ * cli_death_json() objects. *ret_shown says how many. */
+int cli_who_deaths_list(FILE *out, struct cli_db *d, const struct cli_filter *f, int64_t limit,
+                        bool json, bool utc, int width, int64_t *ret_shown);
+
+/* The verdict sentence of the newest matching death ("pid 4242 (java) was
+ * killed by the kernel's OOM killer at ..."), `total` being how many match.
+ * Sets *ret_kind ("killed" for a signal, else the cause; NULL and nothing
+ * written when no death matches), *ret_json (the death as cli_death_json(),
+ * malloc'd, for the caller to free) and *ret_signal_id (the signal row that
+ * killed it and is still in the database, else -1). */
+int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *f,
+                          const char *what, int64_t total, bool utc, char **ret_json,
+                          const char **ret_kind, int64_t *ret_signal_id);
+
+/* The death that signal row `signal_id` caused: *ret_death_id (-1: none)
+ * and its time *ret_ms. */
+int cli_who_death_of_signal(struct cli_db *d, int64_t signal_id, int64_t *ret_death_id,
+                            int64_t *ret_ms);
 
 /* A progress bar on stderr (progress.c). */
 struct cli_progress {

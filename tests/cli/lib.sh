@@ -224,3 +224,98 @@ slow_feed() {
 		case $line in *EOE*) sleep "$2" ;; esac
 	done <"$1"
 }
+
+# deaths_db PATH: the database of kernel.log (schema 3) plus what the daemon's
+# process table and death tracker would have added, written by hand until
+# sigtraild fills them itself: the ancestry, target and unit columns of the
+# SIGKILL that killed $SH_VICTIM (sent by `sh -c kill -9`, started by a
+# cleanup script that cron started) and one death of each cause:
+#   $SH_VICTIM    SIGKILL, signal: signal row of `sh -c kill -9`, with ancestry
+#   $EPERM_VICTIM SIGKILL, signal: the sigsend32 tgkill row, no ancestry
+#   4000 java     SIGKILL, oom in /system.slice/app.service (512 MiB)
+#   4100 segv     SIGSEGV, crash, core dumped, ANOM_ABEND serial 9100
+#   4201, 4202    SIGKILL, pidns-teardown of namespace 4026532999
+#   4300 yes      SIGPIPE, kernel
+deaths_db() {
+	fixture_db "$1"
+	local kill_id eperm_id t
+	kill_id=$(q "$1" "select id from signals where target_pid = $SH_VICTIM and signal = 9")
+	eperm_id=$(q "$1" "select id from signals where target_pid = $EPERM_VICTIM and signal = 9")
+	t=$(q "$1" "select epoch_ms from signals where id = $kill_id")
+	sqlite3 "$1" <<SQL
+insert or ignore into strings(value) values ('sh[144] ← cleanup.sh[120] ← cron[812] ← systemd[1]'),
+	('/usr/bin/sleep'), ('sleep 1000'), ('cron.service'), ('app.service'), ('cleanup.sh'),
+	('/usr/bin/bash'), ('/bin/bash /opt/cleanup.sh --all'), ('cron'), ('/usr/sbin/cron'),
+	('/usr/sbin/cron -f'), ('systemd'), ('/usr/lib/systemd/systemd'), ('/sbin/init splash'),
+	('java'), ('/usr/bin/java'), ('java -Xmx8g -jar /opt/app/app.jar'), ('CONSTRAINT_MEMCG'),
+	('/system.slice/app.service'), ('segv'), ('/opt/bin/segv'), ('/opt/bin/segv --crash'),
+	('worker'), ('/usr/bin/worker'), ('worker --id 1'), ('worker --id 2'),
+	('yes'), ('/usr/bin/yes'), ('yes'), ('app'), ('deadbeefcafe0123'), ('sleep'), ('root'),
+	('kill'), ('sigsend32'), ('144@123400/120@123000/812@2000/1@1');
+create temp table s(k text primary key, v int);
+insert into s select value, id from strings;
+update signal_rows set
+	sender_ancestry_s = (select v from s where k = 'sh[144] ← cleanup.sh[120] ← cron[812] ← systemd[1]'),
+	target_exe_s = (select v from s where k = '/usr/bin/sleep'),
+	target_cmdline_s = (select v from s where k = 'sleep 1000'),
+	target_start_time = 123456,
+	sender_unit_s = (select v from s where k = 'cron.service'),
+	target_unit_s = (select v from s where k = 'app.service'),
+	target_container_s = (select v from s where k = 'deadbeefcafe0123'),
+	sender_chain_s = (select v from s where k = '144@123400/120@123000/812@2000/1@1')
+where id = $kill_id;
+insert into ancestry_rows(chain_s, depth, pid, start_time, comm_s, exe_s, cmdline_s)
+select sender_chain_s, 0, sender_pid, 123400, sender_comm_s, sender_exe_s, sender_cmdline_s
+	from signal_rows where id = $kill_id;
+insert into ancestry_rows(chain_s, depth, pid, start_time, comm_s, exe_s, cmdline_s)
+select r.sender_chain_s, a.depth, a.pid, a.st, (select v from s where k = a.c),
+	(select v from s where k = a.e), (select v from s where k = a.m)
+from signal_rows r, (select 1 as depth, 120 as pid, 123000 as st, 'cleanup.sh' as c,
+		'/usr/bin/bash' as e, '/bin/bash /opt/cleanup.sh --all' as m
+	union all select 2, 812, 2000, 'cron', '/usr/sbin/cron', '/usr/sbin/cron -f'
+	union all select 3, 1, 1, 'systemd', '/usr/lib/systemd/systemd', '/sbin/init splash') a
+where r.id = $kill_id;
+insert into death_rows(epoch_ms, host_s, pid, start_time, signal, core_dumped, uid, user_s, comm_s,
+	exe_s, cmdline_s, ppid, pidns, nspid, cause, signal_id, evidence, abend_serial, oom_constraint_s,
+	oom_memcg_s, oom_task_memcg_s, oom_rss_kb, unit_s, container_s) values
+	($t + 6, (select host_s from signal_rows where id = $kill_id), $SH_VICTIM, 123456, 9, 0, 0,
+		(select v from s where k = 'root'), (select v from s where k = 'sleep'),
+		(select v from s where k = '/usr/bin/sleep'), (select v from s where k = 'sleep 1000'),
+		130, 4026531836, 143, 'signal', $kill_id,
+		'signal row $kill_id: SIGKILL from sh[144], 6 ms before the death, target start time 123456 matches',
+		NULL, NULL, NULL, NULL, NULL, (select v from s where k = 'app.service'),
+		(select v from s where k = 'deadbeefcafe0123')),
+	((select epoch_ms from signal_rows where id = $eperm_id) + 2, NULL, $EPERM_VICTIM, NULL, 9, 0,
+		65534, NULL, (select v from s where k = 'sleep'), NULL, NULL, 150, NULL, NULL, 'signal', $eperm_id,
+		'signal row $eperm_id: SIGKILL from sigsend32[162], 2 ms before the death, start time unknown: pid reuse not excluded',
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+	($t + 60000, NULL, 4000, 555000, 9, 0, 1001, (select v from s where k = 'app'),
+		(select v from s where k = 'java'), (select v from s where k = '/usr/bin/java'),
+		(select v from s where k = 'java -Xmx8g -jar /opt/app/app.jar'), 1, 4026531836, 4000, 'oom', NULL,
+		'kernel log: the OOM killer killed 4000 (java), 3 ms before the death, CONSTRAINT_MEMCG, memory cgroup /system.slice/app.service at its limit, rss 524288 kB',
+		NULL, (select v from s where k = 'CONSTRAINT_MEMCG'),
+		(select v from s where k = '/system.slice/app.service'),
+		(select v from s where k = '/system.slice/app.service'), 524288,
+		(select v from s where k = 'app.service'), NULL),
+	($t + 120000, NULL, 4100, 556000, 11, 1, 1000, NULL, (select v from s where k = 'segv'),
+		(select v from s where k = '/opt/bin/segv'), (select v from s where k = '/opt/bin/segv --crash'),
+		4099, 4026531836, 4100, 'crash', NULL,
+		'SIGSEGV with no recorded sender; core dumped; ANOM_ABEND audit record 9100',
+		9100, NULL, NULL, NULL, NULL, NULL, NULL),
+	($t + 180000, NULL, 4201, 557000, 9, 0, 0, (select v from s where k = 'root'),
+		(select v from s where k = 'worker'), (select v from s where k = '/usr/bin/worker'),
+		(select v from s where k = 'worker --id 1'), 4200, 4026532999, 2, 'pidns-teardown', NULL,
+		'SIGKILL with no recorded sender; its pid namespace 4026532999 lost its init sh[4200], which exited 1 ms before the death (exit status 0); reaped by the kernel, as a dying namespace does',
+		NULL, NULL, NULL, NULL, NULL, NULL, (select v from s where k = 'deadbeefcafe0123')),
+	($t + 180001, NULL, 4202, 557001, 9, 0, 0, (select v from s where k = 'root'),
+		(select v from s where k = 'worker'), (select v from s where k = '/usr/bin/worker'),
+		(select v from s where k = 'worker --id 2'), 4200, 4026532999, 3, 'pidns-teardown', NULL,
+		'SIGKILL with no recorded sender; its pid namespace 4026532999 lost its init sh[4200], which exited 2 ms before the death (exit status 0); reaped by the kernel, as a dying namespace does',
+		NULL, NULL, NULL, NULL, NULL, NULL, (select v from s where k = 'deadbeefcafe0123')),
+	($t + 240000, NULL, 4300, 558000, 13, 0, 1000, NULL, (select v from s where k = 'yes'),
+		(select v from s where k = '/usr/bin/yes'), (select v from s where k = 'yes'), 4299,
+		4026531836, 4300, 'kernel', NULL,
+		'SIGPIPE with no recorded sender: a write to a pipe nobody reads',
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+SQL
+}

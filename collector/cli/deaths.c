@@ -1,0 +1,212 @@
+/* deaths.c: the CLI's reading of the `deaths` view (schema 3): the one query
+ * shape (SELECT ... FROM deaths WHERE <filters, all bound>), a death as JSON
+ * with the signal that killed it and its sender's ancestry, and the counts
+ * per cause. `who`, `list --deaths`, `export --deaths` and `status` use it.
+ * A schema-1 or -2 database has no deaths: callers check d->has_deaths and
+ * say so. Exercise with
+ *   sigtrail list --deaths --db /tmp/t.db --cause oom
+ *   sigtrail export --deaths --db /tmp/t.db --format jsonl | jq .evidence */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sigtrail/cli.h"
+#include "sigtrail/cli_fmt.h"
+#include "sigtrail/log.h"
+
+const char cli_death_columns[] =
+    "id, time, epoch_ms, pid, start_time, signal, signame, core_dumped, uid, user, comm, exe, "
+    "cmdline, ppid, cause, signal_id, evidence, oom_constraint, oom_memcg, oom_rss_kb, unit, "
+    "container, host, pidns, abend_serial, oom_task_memcg, nspid";
+
+const char *const cli_death_causes[5] = {"signal", "oom", "crash", "pidns-teardown", "kernel"};
+
+int cli_death_cause_parse(const char *arg, const char **ret)
+{
+	for (size_t i = 0; i < sizeof(cli_death_causes) / sizeof(cli_death_causes[0]); i++) {
+		if (strcmp(arg, cli_death_causes[i]) == 0) {
+			*ret = cli_death_causes[i];
+			return 0;
+		}
+	}
+	log_error("--cause '%s': expected signal, oom, crash, pidns-teardown or kernel", arg);
+	return -1;
+}
+
+int cli_death_filter_check(const struct cli_filter *f, const char *cmd)
+{
+	const char *bad = f->sender_comm   ? "--sender-comm"
+	                  : f->sender_user ? "--sender-user"
+	                  : f->sender_pid >= 0 ? "--sender-pid"
+	                  : f->failed          ? "--failed"
+	                  : f->syscall         ? "--syscall"
+	                                       : NULL;
+
+	if (!bad)
+		return 0;
+	log_error("%s --deaths: %s filters signals, not deaths (deaths take --since, --until, "
+	          "--signal, --target-pid, --target-comm, --host, --cause)",
+	          cmd, bad);
+	return -1;
+}
+
+/* The dead process's exe basename, in SQL: what is left of exe once every
+ * character up to its last '/' is removed. */
+#define EXE_BASENAME "replace(exe, rtrim(exe, replace(exe, '/', '')), '')"
+
+/* Parameter numbers; the same as cli_prepare()'s where the filter is the same. */
+enum {
+	P_SINCE = 1,
+	P_UNTIL,
+	P_SIGNAL,
+	P_PID = 5,
+	P_COMM = 8,
+	P_HOST = 10,
+	P_FULL_NAME,
+	P_CAUSE,
+};
+
+int cli_prepare_deaths(struct cli_db *d, const struct cli_filter *f, const char *select,
+                       const char *tail, sqlite3_stmt **ret)
+{
+	char *sql = NULL;
+	size_t len = 0;
+	FILE *m;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (!d->has_deaths)
+		return SQLITE_ERROR;
+	if (!(m = open_memstream(&sql, &len)))
+		return SQLITE_NOMEM;
+	fprintf(m, "SELECT %s FROM deaths WHERE 1", select);
+	if (f->since_ms != INT64_MIN)
+		fputs(" AND epoch_ms >= ?1", m);
+	if (f->until_ms != INT64_MAX)
+		fputs(" AND epoch_ms < ?2", m);
+	if (f->signal >= 0)
+		fputs(" AND signal = ?3", m);
+	if (f->target_pid >= 0)
+		fputs(" AND pid = ?5", m);
+	if (f->target_comm)
+		fputs(" AND (comm = ?8 OR " EXE_BASENAME " = coalesce(?11, ?8))", m);
+	if (f->host)
+		fputs(" AND host = ?10", m);
+	if (f->cause)
+		fputs(" AND cause = ?12", m);
+	if (tail)
+		fprintf(m, " %s", tail);
+	if (fclose(m) != 0 || !sql) {
+		free(sql);
+		return SQLITE_NOMEM;
+	}
+	rc = sqlite3_prepare_v2(d->db, sql, -1, &s, NULL);
+	free(sql);
+	if (rc != SQLITE_OK)
+		return rc;
+	/* Binding a parameter the SQL does not use is a harmless SQLITE_RANGE. */
+	(void)sqlite3_bind_int64(s, P_SINCE, f->since_ms);
+	(void)sqlite3_bind_int64(s, P_UNTIL, f->until_ms);
+	(void)sqlite3_bind_int(s, P_SIGNAL, f->signal);
+	(void)sqlite3_bind_int64(s, P_PID, f->target_pid);
+	(void)sqlite3_bind_text(s, P_COMM, f->target_comm, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, P_HOST, f->host, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, P_FULL_NAME, f->full_name, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, P_CAUSE, f->cause, -1, SQLITE_STATIC);
+	*ret = s;
+	return SQLITE_OK;
+}
+
+/* The members of the stmt's row object, without braces. */
+static void members(FILE *out, sqlite3_stmt *stmt)
+{
+	for (int i = 0; i < sqlite3_column_count(stmt); i++) {
+		fputs(i ? ",\"" : "\"", out);
+		fputs(sqlite3_column_name(stmt, i), out);
+		fputs("\":", out);
+		switch (sqlite3_column_type(stmt, i)) {
+		case SQLITE_NULL:
+			fputs("null", out);
+			break;
+		case SQLITE_INTEGER:
+			fprintf(out, "%lld", (long long)sqlite3_column_int64(stmt, i));
+			break;
+		default:
+			cli_json_string(out, (const char *)sqlite3_column_text(stmt, i));
+		}
+	}
+}
+
+void cli_stmt_json(FILE *out, sqlite3_stmt *stmt)
+{
+	fputc('{', out);
+	members(out, stmt);
+	fputc('}', out);
+}
+
+int cli_death_json(FILE *out, struct cli_db *d, sqlite3_stmt *death)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, n = 0;
+
+	fputc('{', out);
+	members(out, death);
+	fputs(",\"signal_row\":", out);
+	if (sqlite3_column_type(death, DCOL_SIGNAL_ID) == SQLITE_NULL) {
+		fputs("null,\"ancestry\":[]}", out);
+		return SQLITE_OK;
+	}
+	struct cli_filter none = {.since_ms = INT64_MIN,
+	                          .until_ms = INT64_MAX,
+	                          .signal = -1,
+	                          .sender_pid = -1,
+	                          .target_pid = -1};
+	rc = cli_prepare(d, &none, cli_signal_columns(d), "AND id = ?20", &s);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(s, 20, sqlite3_column_int64(death, DCOL_SIGNAL_ID));
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		cli_row_json(out, s, d->signal_cols);
+	else
+		fputs("null", out); /* pruned since */
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return rc;
+	fputs(",\"ancestry\":[", out);
+	rc = sqlite3_prepare_v2(d->db,
+	                        "SELECT depth, pid, start_time, comm, exe, cmdline FROM ancestry "
+	                        "WHERE signal_id = ?1 ORDER BY depth",
+	                        -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, sqlite3_column_int64(death, DCOL_SIGNAL_ID));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n++)
+			fputc(',', out);
+		cli_stmt_json(out, s);
+	}
+	sqlite3_finalize(s);
+	fputs("]}", out);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int cli_death_counts(struct cli_db *d, int64_t ret_counts[5])
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	for (size_t i = 0; i < 5; i++)
+		ret_counts[i] = 0;
+	rc = sqlite3_prepare_v2(d->db, "SELECT cause, count(*) FROM deaths GROUP BY cause", -1, &s,
+	                        NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *cause = (const char *)sqlite3_column_text(s, 0);
+		for (size_t i = 0; i < 5; i++)
+			if (cause && strcmp(cause, cli_death_causes[i]) == 0)
+				ret_counts[i] = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}

@@ -1,0 +1,491 @@
+/* who_deaths.c: the deaths part of `sigtrail who`, read from the `deaths`
+ * view (schema 3). For each death of the process, newest first: when and of
+ * which signal it died, the dead process (command line, exe, user, unit,
+ * container), the cause and the evidence that decided it, then what the
+ * cause points to: the signal row that killed it with its sender and the
+ * sender's ancestry, each ancestor with its command line (signal); the
+ * memory cgroup and RSS (oom); the core dump and ANOM_ABEND record (crash);
+ * the pid namespace whose init exited (pidns-teardown). It also writes the
+ * verdict when a death was recorded: what killed the newest one. Exercise
+ * with `sigtrail who --db /tmp/t.db 4242` on a database with deaths (see
+ * tests/cli/deaths.sh for how the test suite makes one). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sigtrail/cli.h"
+#include "sigtrail/cli_fmt.h"
+#include "sigtrail/log.h"
+
+enum {
+	MAX_ANCESTORS = 64, /* the daemon keeps 16; more is a damaged database */
+	LABEL = 11,         /* "  evidence " */
+};
+
+static const char *text(sqlite3_stmt *s, int col)
+{
+	return (const char *)sqlite3_column_text(s, col);
+}
+
+static bool null(sqlite3_stmt *s, int col)
+{
+	return sqlite3_column_type(s, col) == SQLITE_NULL;
+}
+
+static int64_t i64(sqlite3_stmt *s, int col)
+{
+	return sqlite3_column_int64(s, col);
+}
+
+/* Room left for a value after a label on a terminal `width` wide (0: no limit). */
+static size_t room(int width, size_t used)
+{
+	if (width <= 0)
+		return 0;
+	return (size_t)width > used + 20 ? (size_t)width - used : 20;
+}
+
+/* "label value" for a value from the database, escaped and cut. */
+static void field(FILE *out, const char *label, const char *value, size_t width)
+{
+	char buf[4 * 8192 + 16];
+
+	cli_term_text(buf, sizeof(buf), value ? value : "-", width);
+	fprintf(out, "%s%s", label, buf);
+}
+
+static void signame(FILE *out, sqlite3_stmt *s, int name_col, int number_col)
+{
+	if (text(s, name_col))
+		fputs(text(s, name_col), out);
+	else
+		fprintf(out, "signal %lld", (long long)i64(s, number_col));
+}
+
+/* "2026-11-22 03:12:44Z" or "2026-11-22 04:12:44 CET". */
+static void short_time(FILE *out, int64_t ms, bool utc)
+{
+	char t[40], zone[48];
+
+	cli_time_fmt(ms, utc, t, sizeof(t));
+	t[19] = '\0';
+	if (utc) {
+		fprintf(out, "%sZ", t);
+	} else {
+		cli_time_zone(ms, false, zone, sizeof(zone));
+		zone[strcspn(zone, ",")] = '\0';
+		fprintf(out, "%s %s", t, zone);
+	}
+}
+
+/* How the cause reads in a headline. */
+static const char *cause_words(const char *cause)
+{
+	if (!cause)
+		return "cause unknown";
+	if (strcmp(cause, "signal") == 0)
+		return "killed by a signal";
+	if (strcmp(cause, "oom") == 0)
+		return "killed by the kernel's OOM killer";
+	if (strcmp(cause, "crash") == 0)
+		return "crashed";
+	if (strcmp(cause, "pidns-teardown") == 0)
+		return "killed by the kernel: its pid namespace's init exited";
+	if (strcmp(cause, "kernel") == 0)
+		return "killed by the kernel";
+	return cause;
+}
+
+/* The signal row a death links to, selected with cli_signal_columns();
+ * *ret is NULL when there is none (no link, or the row was pruned). */
+static int linked_signal(struct cli_db *d, sqlite3_stmt *death, sqlite3_stmt **ret)
+{
+	struct cli_filter none = {.since_ms = INT64_MIN,
+	                          .until_ms = INT64_MAX,
+	                          .signal = -1,
+	                          .sender_pid = -1,
+	                          .target_pid = -1};
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*ret = NULL;
+	if (null(death, DCOL_SIGNAL_ID))
+		return SQLITE_OK;
+	rc = cli_prepare(d, &none, cli_signal_columns(d), "AND id = ?20", &s);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(s, 20, i64(death, DCOL_SIGNAL_ID));
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*ret = s;
+		return SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static void process_lines(FILE *out, sqlite3_stmt *s, int width)
+{
+	fputs("  process ", out);
+	field(out, " exe ", text(s, DCOL_EXE), 0);
+	if (text(s, DCOL_USER))
+		field(out, "  user ", text(s, DCOL_USER), 32);
+	if (!null(s, DCOL_UID))
+		fprintf(out, text(s, DCOL_USER) ? " (uid %lld)" : "  uid %lld",
+		        (long long)i64(s, DCOL_UID));
+	else if (!text(s, DCOL_USER))
+		fputs("  user -", out);
+	if (!null(s, DCOL_PPID))
+		fprintf(out, "  parent %lld", (long long)i64(s, DCOL_PPID));
+	if (!null(s, DCOL_START_TIME))
+		fprintf(out, "  start time %lld", (long long)i64(s, DCOL_START_TIME));
+	field(out, "\n           cmdline ", text(s, DCOL_CMDLINE), room(width, LABEL + 8));
+	if (text(s, DCOL_UNIT) || text(s, DCOL_CONTAINER) || text(s, DCOL_HOST)) {
+		field(out, "\n           unit ", text(s, DCOL_UNIT), 0);
+		field(out, "  container ", text(s, DCOL_CONTAINER), 0);
+		if (text(s, DCOL_HOST))
+			field(out, "  host ", text(s, DCOL_HOST), 64);
+	}
+	fputc('\n', out);
+}
+
+/* The sender of the linked signal row `r`, and its ancestry from the
+ * `ancestry` view: each ancestor with its command line. */
+static int sender_lines(FILE *out, struct cli_db *d, sqlite3_stmt *r, bool utc, int width)
+{
+	sqlite3_stmt *a = NULL;
+	char t[40], member[96];
+	int rc;
+
+	fprintf(out, "  sender   pid %lld", (long long)i64(r, COL_SENDER_PID));
+	if (!null(r, COL_SENDER_PPID))
+		fprintf(out, " (parent %lld)", (long long)i64(r, COL_SENDER_PPID));
+	field(out, "  user ", text(r, COL_SENDER_USER), 32);
+	if (!text(r, COL_SENDER_USER) && !null(r, COL_SENDER_UID))
+		fprintf(out, " (uid %lld)", (long long)i64(r, COL_SENDER_UID));
+	field(out, "  login ", text(r, COL_SENDER_LOGIN), 32);
+	field(out, "  tty ", text(r, COL_SENDER_TTY), 32);
+	field(out, "\n           comm ", text(r, COL_SENDER_COMM), 32);
+	field(out, "  exe ", text(r, COL_SENDER_EXE), 0);
+	field(out, "\n           cmdline ", text(r, COL_SENDER_CMDLINE), room(width, LABEL + 8));
+	if (text(r, COL_SENDER_UNIT) || text(r, COL_SENDER_CONTAINER)) {
+		field(out, "\n           unit ", text(r, COL_SENDER_UNIT), 0);
+		field(out, "  container ", text(r, COL_SENDER_CONTAINER), 0);
+	}
+	cli_time_fmt(i64(r, COL_EPOCH_MS), utc, t, sizeof(t));
+	fprintf(out, "\n           sent %s by %s(%lld), audit serial %lld, signal row %lld", t,
+	        text(r, COL_SYSCALL) ? text(r, COL_SYSCALL) : "?",
+	        (long long)i64(r, COL_TARGET_ARG), (long long)i64(r, COL_SERIAL),
+	        (long long)i64(r, COL_ID));
+	if (i64(r, COL_COUNT) > 1)
+		fprintf(out, " (x%lld)", (long long)i64(r, COL_COUNT));
+	fputc('\n', out);
+	if (text(r, COL_SENDER_ANCESTRY))
+		field(out, "  ancestry ", text(r, COL_SENDER_ANCESTRY), room(width, LABEL));
+	else
+		fputs("  ancestry not recorded", out);
+	fputc('\n', out);
+	if (!d->has_deaths)
+		return SQLITE_OK;
+	rc = sqlite3_prepare_v2(d->db,
+	                        "SELECT pid, comm, exe, cmdline FROM ancestry WHERE signal_id = ?1 "
+	                        "ORDER BY depth LIMIT ?2",
+	                        -1, &a, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(a, 1, i64(r, COL_ID));
+	sqlite3_bind_int(a, 2, MAX_ANCESTORS);
+	while ((rc = sqlite3_step(a)) == SQLITE_ROW) {
+		const char *cmd = text(a, 3) ? text(a, 3) : text(a, 2);
+		char comm[64];
+		cli_term_text(comm, sizeof(comm), text(a, 1) ? text(a, 1) : "?", 15);
+		snprintf(member, sizeof(member), "%s[%lld]", comm, (long long)i64(a, 0));
+		fprintf(out, "           %-22s ", member);
+		field(out, "", cmd, room(width, LABEL + 23));
+		fputc('\n', out);
+	}
+	sqlite3_finalize(a);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static void oom_lines(FILE *out, sqlite3_stmt *s)
+{
+	field(out, "  oom      constraint ", text(s, DCOL_OOM_CONSTRAINT), 64);
+	field(out, "  memory cgroup ", text(s, DCOL_OOM_MEMCG), 0);
+	field(out, "\n           its own cgroup ", text(s, DCOL_OOM_TASK_MEMCG), 0);
+	if (!null(s, DCOL_OOM_RSS_KB))
+		fprintf(out, "  rss %lld kB (%.1f MiB)", (long long)i64(s, DCOL_OOM_RSS_KB),
+		        (double)i64(s, DCOL_OOM_RSS_KB) / 1024.0);
+	else
+		fputs("  rss -", out);
+	fputc('\n', out);
+}
+
+static void crash_lines(FILE *out, sqlite3_stmt *s)
+{
+	fputs("  crash    ", out);
+	signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
+	fputs(i64(s, DCOL_CORE_DUMPED) ? ", core dumped" : ", no core dump", out);
+	if (!null(s, DCOL_ABEND_SERIAL))
+		fprintf(out, ", ANOM_ABEND audit record serial %lld (ausearch -a %lld)",
+		        (long long)i64(s, DCOL_ABEND_SERIAL), (long long)i64(s, DCOL_ABEND_SERIAL));
+	else
+		fputs(", no ANOM_ABEND audit record", out);
+	fputc('\n', out);
+}
+
+static void pidns_lines(FILE *out, sqlite3_stmt *s)
+{
+	fputs("  pidns    ", out);
+	if (!null(s, DCOL_PIDNS))
+		fprintf(out, "namespace %lld: ", (long long)i64(s, DCOL_PIDNS));
+	fputs("when a pid namespace's init exits, the kernel kills every process left in it\n"
+	      "           (a container stopped while its init did not stop the others first)\n",
+	      out);
+}
+
+/* One death: the headline, the process, the evidence, then the cause's details. */
+static int story(FILE *out, struct cli_db *d, sqlite3_stmt *s, bool utc, int width)
+{
+	sqlite3_stmt *r = NULL;
+	const char *cause = text(s, DCOL_CAUSE);
+	char t[40], comm[64];
+	int rc;
+
+	cli_time_fmt(i64(s, DCOL_EPOCH_MS), utc, t, sizeof(t));
+	cli_term_text(comm, sizeof(comm), text(s, DCOL_COMM) ? text(s, DCOL_COMM) : "?", 15);
+	fprintf(out, "%s  pid %lld (%s) died of ", t, (long long)i64(s, DCOL_PID), comm);
+	signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
+	if (i64(s, DCOL_CORE_DUMPED))
+		fputs(" (core dumped)", out);
+	fprintf(out, ": %s\n", cause_words(cause));
+	process_lines(out, s, width);
+	field(out, "  evidence ", text(s, DCOL_EVIDENCE), 0);
+	fputc('\n', out);
+	if (cause && strcmp(cause, "oom") == 0)
+		oom_lines(out, s);
+	else if (cause && strcmp(cause, "crash") == 0)
+		crash_lines(out, s);
+	else if (cause && strcmp(cause, "pidns-teardown") == 0)
+		pidns_lines(out, s);
+	rc = linked_signal(d, s, &r);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (r)
+		rc = sender_lines(out, d, r, utc, width);
+	else if (!null(s, DCOL_SIGNAL_ID))
+		fprintf(out, "  sender   signal row %lld is no longer in the database (pruned)\n",
+		        (long long)i64(s, DCOL_SIGNAL_ID));
+	sqlite3_finalize(r);
+	fputc('\n', out);
+	return rc;
+}
+
+int cli_who_deaths_count(struct cli_db *d, const struct cli_filter *f, int64_t *ret_total)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*ret_total = 0;
+	if (!d->has_deaths)
+		return SQLITE_OK;
+	rc = cli_prepare_deaths(d, f, "count(*)", NULL, &s);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*ret_total = i64(s, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int cli_who_deaths_list(FILE *out, struct cli_db *d, const struct cli_filter *f, int64_t limit,
+                        bool json, bool utc, int width, int64_t *ret_shown)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t shown = 0;
+	int rc;
+
+	*ret_shown = 0;
+	if (!d->has_deaths)
+		return SQLITE_OK;
+	rc = cli_prepare_deaths(d, f, cli_death_columns,
+	                        "ORDER BY epoch_ms DESC, id DESC LIMIT ?20", &s);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(s, 20, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (json) {
+			if (shown)
+				fputc(',', out);
+			rc = cli_death_json(out, d, s);
+		} else {
+			rc = story(out, d, s, utc, width);
+		}
+		if (rc != SQLITE_OK)
+			break;
+		shown++;
+	}
+	sqlite3_finalize(s);
+	*ret_shown = shown;
+	return rc == SQLITE_DONE || rc == SQLITE_OK ? SQLITE_OK : rc;
+}
+
+/* "`sh -c kill -9 4242` (pid 1400, user deploy, login alice)", then who
+ * started the sender when its ancestry was recorded. */
+static void killer_words(FILE *out, sqlite3_stmt *r)
+{
+	static const char arrow[] = " \xe2\x86\x90 ";
+	char buf[512];
+	const char *cmd = text(r, COL_SENDER_CMDLINE), *anc = text(r, COL_SENDER_ANCESTRY);
+	const char *user = text(r, COL_SENDER_USER), *login = text(r, COL_SENDER_LOGIN);
+
+	if (!cmd)
+		cmd = text(r, COL_SENDER_EXE);
+	if (!cmd)
+		cmd = text(r, COL_SENDER_COMM);
+	cli_term_text(buf, sizeof(buf), cmd ? cmd : "?", 200);
+	fprintf(out, "`%s` (pid %lld", buf, (long long)i64(r, COL_SENDER_PID));
+	if (user) {
+		cli_term_text(buf, sizeof(buf), user, 32);
+		fprintf(out, ", user %s", buf);
+	} else if (!null(r, COL_SENDER_UID)) {
+		fprintf(out, ", uid %lld", (long long)i64(r, COL_SENDER_UID));
+	}
+	if (login && (!user || strcmp(login, user) != 0)) {
+		cli_term_text(buf, sizeof(buf), login, 32);
+		fprintf(out, ", login %s", buf);
+	}
+	fputc(')', out);
+	/* The sender is the first member; who started it is the rest. */
+	const char *rest = anc ? strstr(anc, arrow) : NULL;
+	if (rest) {
+		cli_term_text(buf, sizeof(buf), rest + strlen(arrow), 300);
+		fprintf(out, ", started by %s", buf);
+	}
+}
+
+int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *f,
+                          const char *what, int64_t total, bool utc, char **ret_json,
+                          const char **ret_kind, int64_t *ret_signal_id)
+{
+	sqlite3_stmt *s = NULL, *r = NULL;
+	const char *cause;
+	char comm[64];
+	int rc;
+
+	*ret_json = NULL;
+	*ret_kind = NULL;
+	*ret_signal_id = -1;
+	if (!d->has_deaths || total == 0)
+		return SQLITE_OK;
+	rc = cli_prepare_deaths(d, f, cli_death_columns, "ORDER BY epoch_ms DESC, id DESC LIMIT 1",
+	                        &s);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	if ((rc = linked_signal(d, s, &r)) != SQLITE_OK)
+		goto out;
+	if (r)
+		*ret_signal_id = i64(r, COL_ID);
+	cause = text(s, DCOL_CAUSE) ? text(s, DCOL_CAUSE) : "?";
+	*ret_kind = "died";
+	for (size_t i = 0; i < 5; i++)
+		if (strcmp(cause, cli_death_causes[i]) == 0)
+			*ret_kind = i == 0 ? "killed" : cli_death_causes[i];
+	cli_term_text(comm, sizeof(comm), text(s, DCOL_COMM) ? text(s, DCOL_COMM) : "?", 15);
+	fprintf(out, "pid %lld (%s) ", (long long)i64(s, DCOL_PID), comm);
+	if (strcmp(cause, "signal") == 0) {
+		fputs("was killed by ", out);
+		signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
+		if (r) {
+			fputs(" from ", out);
+			killer_words(out, r);
+		}
+		fputs(", at ", out);
+		short_time(out, i64(s, DCOL_EPOCH_MS), utc);
+		if (!r)
+			fputs(" (the signal row is no longer in the database)", out);
+	} else if (strcmp(cause, "oom") == 0) {
+		fputs("was killed by the kernel's OOM killer at ", out);
+		short_time(out, i64(s, DCOL_EPOCH_MS), utc);
+		if (text(s, DCOL_OOM_MEMCG)) {
+			field(out, ": memory cgroup ", text(s, DCOL_OOM_MEMCG), 200);
+			fputs(" hit its limit", out);
+		} else {
+			fputs(": the system ran out of memory", out);
+		}
+		if (!null(s, DCOL_OOM_RSS_KB))
+			fprintf(out, ", it used %lld kB", (long long)i64(s, DCOL_OOM_RSS_KB));
+	} else if (strcmp(cause, "crash") == 0) {
+		fputs("crashed: ", out);
+		signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
+		fputs(i64(s, DCOL_CORE_DUMPED) ? ", core dumped," : "", out);
+		fputs(" at ", out);
+		short_time(out, i64(s, DCOL_EPOCH_MS), utc);
+		if (r) {
+			fputs(", sent by itself: ", out);
+			killer_words(out, r);
+		}
+	} else {
+		fputs(strcmp(cause, "pidns-teardown") == 0
+		          ? "was killed by the kernel when its pid namespace's init exited, "
+		          : "was killed by the kernel with ",
+		      out);
+		if (strcmp(cause, "pidns-teardown") != 0) {
+			signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
+			fputc(' ', out);
+		}
+		fputs("at ", out);
+		short_time(out, i64(s, DCOL_EPOCH_MS), utc);
+		field(out, " (", text(s, DCOL_EVIDENCE), 300);
+		fputc(')', out);
+	}
+	if (total > 1)
+		fprintf(out, "; %lld deaths of %s recorded, this is the newest", (long long)total,
+		        what);
+	fputc('.', out);
+
+	char *json = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&json, &len);
+	if (!m) {
+		rc = SQLITE_NOMEM;
+		goto out;
+	}
+	rc = cli_death_json(m, d, s);
+	fclose(m);
+	if (rc == SQLITE_OK)
+		*ret_json = json;
+	else
+		free(json);
+out:
+	sqlite3_finalize(r);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int cli_who_death_of_signal(struct cli_db *d, int64_t signal_id, int64_t *ret_death_id,
+                            int64_t *ret_ms)
+{
+	static const char sql[] = "SELECT id, epoch_ms FROM deaths WHERE signal_id = ?1 LIMIT 1";
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*ret_death_id = -1;
+	if (!d->has_deaths)
+		return SQLITE_OK;
+	rc = sqlite3_prepare_v2(d->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, signal_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*ret_death_id = i64(s, 0);
+		*ret_ms = i64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}

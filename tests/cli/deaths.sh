@@ -1,0 +1,164 @@
+#!/bin/bash
+# deaths.sh: the deaths of schema 3 through the CLI: `sigtrail who` telling
+# the whole story of each cause (signal with the sender's ancestry, oom,
+# crash, pidns-teardown, kernel), its JSON form, and a schema-2 database,
+# which has no deaths and must say so. The daemon does not fill deaths and
+# ancestry yet: deaths_db (lib.sh) inserts what it would.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+DB=$T/d.db
+deaths_db "$DB"
+sqlite3 "$DB" 'delete from collector_runs'
+KILL_ID=$(q "$DB" "select id from signals where target_pid = $SH_VICTIM and signal = 9")
+
+# --- signal: the death, its killer, and who started the killer -------------
+run_cli who --db "$DB" "$SH_VICTIM"
+is "$RC" 0 "who PID with a death: exit 0"
+like "$OUT" "^Deaths of pid $SH_VICTIM, newest first \(times in UTC\):" "the deaths come first"
+like "$OUT" "2026-11-22 04:07:33.950  pid $SH_VICTIM \(sleep\) died of SIGKILL: killed by a signal" \
+	"headline: time, pid, comm, signal, cause"
+like "$OUT" "process  exe /usr/bin/sleep  user root \(uid 0\)  parent 130  start time 123456" \
+	"the dead process: exe, user, parent, start time"
+like "$OUT" "           cmdline sleep 1000
+           unit app.service  container deadbeefcafe0123  host vm" "its command line, unit, container, host"
+like "$OUT" "evidence signal row $KILL_ID: SIGKILL from sh\[144\], 6 ms before the death, target start time 123456 matches" \
+	"the evidence, as recorded"
+like "$OUT" "sender   pid 144 \(parent [0-9]+\)  user root  login -  tty -
+           comm sh  exe /usr/bin/dash
+           cmdline sh -c kill -9 $SH_VICTIM
+           unit cron.service  container -
+           sent 2026-11-22 04:07:33.944 by kill\($SH_VICTIM\), audit serial [0-9]+, signal row $KILL_ID" \
+	"the linked signal row's sender: user, comm, exe, cmdline, unit, when and how"
+like "$OUT" "ancestry sh\[144\] ← cleanup.sh\[120\] ← cron\[812\] ← systemd\[1\]
+           sh\[144\] +sh -c kill -9 $SH_VICTIM
+           cleanup.sh\[120\] +/bin/bash /opt/cleanup.sh --all
+           cron\[812\] +/usr/sbin/cron -f
+           systemd\[1\] +/sbin/init splash" "the sender's ancestry, each ancestor with its command line"
+like "$OUT" "Signals to pid $SH_VICTIM, newest first" "then the signals"
+like "$OUT" "        ancestry sh\[144\] ← cleanup.sh\[120\] ← cron\[812\] ← systemd\[1\]
+        unit cron.service  container -
+  to    pid $SH_VICTIM  comm sleep  user root
+        exe /usr/bin/sleep  start time 123456
+        cmdline sleep 1000
+        unit app.service  container deadbeefcafe0123" "a signal row shows the new sender and target columns"
+like "$OUT" "=> it died of this signal 6 ms later \(death 1\)" "the killing signal is marked"
+like "$OUT" "Verdict: pid $SH_VICTIM \(sleep\) was killed by SIGKILL from \`sh -c kill -9 $SH_VICTIM\` \(pid 144, user root\), started by cleanup.sh\[120\] ← cron\[812\] ← systemd\[1\], at 2026-11-22 04:07:33Z\." \
+	"verdict: the killer and who started it"
+unlike "$OUT" "Deaths: none" "no 'none recorded' line when a death is listed"
+
+# A signal death with no ancestry recorded, and the refused attempt beside it.
+run_cli who --db "$DB" "$EPERM_VICTIM"
+like "$OUT" "pid $EPERM_VICTIM \(sleep\) died of SIGKILL: killed by a signal
+  process  exe -  uid 65534  parent 150" "unknown user: the uid; unknown exe: -"
+like "$OUT" "ancestry not recorded" "no ancestry: said so"
+like "$OUT" "SIGTERM  REFUSED \(EPERM: not allowed\)" "signals that did not kill it are still listed"
+is "$(grep -c '=> it died of this signal' "$T/out")" 1 "only the killing signal is marked"
+
+# --- oom -----------------------------------------------------------------------
+run_cli who --db "$DB" java
+is "$RC" 0 "who NAME matching only a death: exit 0"
+like "$OUT" "pid 4000 \(java\) died of SIGKILL: killed by the kernel's OOM killer" "oom: headline"
+like "$OUT" "  oom      constraint CONSTRAINT_MEMCG  memory cgroup /system.slice/app.service
+           its own cgroup /system.slice/app.service  rss 524288 kB \(512.0 MiB\)" \
+	"oom: constraint, memory cgroup, the task's cgroup, RSS"
+like "$OUT" "Signals to processes named 'java', newest first \(times in UTC\):
+
+none recorded" "no signal: said so"
+like "$OUT" "Verdict: pid 4000 \(java\) was killed by the kernel's OOM killer at 2026-11-22 04:08:33Z: memory cgroup /system.slice/app.service hit its limit, it used 524288 kB\." \
+	"oom: verdict"
+
+# --- crash, matched by the exe's basename ------------------------------------
+sqlite3 "$DB" "update death_rows set comm_s = (select id from strings where value = 'java') where pid = 4100"
+run_cli who --db "$DB" segv
+like "$OUT" "pid 4100 \(java\) died of SIGSEGV \(core dumped\): crashed" "a name matches the exe basename too"
+like "$OUT" "  crash    SIGSEGV, core dumped, ANOM_ABEND audit record serial 9100 \(ausearch -a 9100\)" \
+	"crash: signal, core, ANOM_ABEND serial"
+like "$OUT" "Verdict: pid 4100 \(java\) crashed: SIGSEGV, core dumped, at 2026-11-22 04:09:33Z\." "crash: verdict"
+run_cli who --db "$DB" seg
+unlike "$OUT" "pid 4100" "a name is the whole basename, not a part"
+
+# --- pidns-teardown: two workers of one namespace --------------------------------
+run_cli who --db "$DB" worker
+like "$OUT" "pid 4202 \(worker\) died of SIGKILL: killed by the kernel: its pid namespace's init exited" \
+	"teardown: headline, newest first"
+is "$(grep -c 'died of SIGKILL: killed by the kernel: its pid' "$T/out")" 2 "both workers"
+like "$OUT" "evidence SIGKILL with no recorded sender; its pid namespace 4026532999 lost its init sh\[4200\], which exited 2 ms before the death" \
+	"teardown: the namespace's init exit is the evidence"
+like "$OUT" "pidns    namespace 4026532999: when a pid namespace's init exits" "teardown: the namespace"
+like "$OUT" "; 2 deaths of processes named 'worker' recorded, this is the newest\." "verdict: how many deaths"
+run_cli who --db "$DB" worker --limit 1
+like "$OUT" "\.\.\. 1 more deaths not shown \(--limit 0 shows all\)" "--limit applies to deaths"
+
+# --- kernel ------------------------------------------------------------------------
+run_cli who --db "$DB" 4300
+like "$OUT" "pid 4300 \(yes\) died of SIGPIPE: killed by the kernel" "kernel: headline"
+like "$OUT" "Verdict: pid 4300 \(yes\) was killed by the kernel with SIGPIPE at 2026-11-22 04:11:33Z \(SIGPIPE with no recorded sender: a write to a pipe nobody reads\)\." \
+	"kernel: verdict with what is known"
+
+# --- no death, time windows ------------------------------------------------------------
+run_cli who --db "$DB" "$GROUP_PGID"
+is "$RC" 0 "signals but no death: exit 0"
+like "$OUT" "Deaths: none recorded for pid $GROUP_PGID \(it may still run, or it exited without a signal\)\." \
+	"no death: said so"
+unlike "$OUT" "Deaths of" "no deaths header"
+run_cli who --db "$DB" java --until 2026-11-22T04:08:00Z
+is "$RC" 1 "a window without the death: exit 1"
+run_cli who --db "$DB" java --since 2026-11-22T04:08:00Z --until 2026-11-22T04:09:00Z
+is "$RC" 0 "a window with the death: exit 0"
+
+# --- JSON ------------------------------------------------------------------------------
+run_cli who --db "$DB" "$SH_VICTIM" --json
+is "$(printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+x = d["deaths"]["rows"][0]
+print(d["deaths"]["recorded"], d["deaths"]["total"], x["cause"], x["signal"], x["signal_id"], x["cmdline"],
+      x["signal_row"]["sender_cmdline"], x["signal_row"]["sender_ancestry"],
+      "|".join(a["cmdline"] for a in x["ancestry"]), d["verdict"]["kind"], d["verdict"]["death"]["id"],
+      d["verdict"]["signal"]["id"], d["signals"][0]["target_cmdline"])')" \
+	"True 1 signal 9 $KILL_ID sleep 1000 sh -c kill -9 $SH_VICTIM sh[144] ← cleanup.sh[120] ← cron[812] ← systemd[1] sh -c kill -9 $SH_VICTIM|/bin/bash /opt/cleanup.sh --all|/usr/sbin/cron -f|/sbin/init splash killed 1 $KILL_ID sleep 1000" \
+	"--json: the death, its signal row, the ancestry, the verdict"
+run_cli who --db "$DB" 4000 --json
+is "$(printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+x = d["verdict"]["death"]
+print(d["verdict"]["kind"], x["oom_constraint"], x["oom_memcg"], x["oom_task_memcg"], x["oom_rss_kb"],
+      x["signal_row"], x["ancestry"], d["verdict"]["signal"], d["signals"])')" \
+	"oom CONSTRAINT_MEMCG /system.slice/app.service /system.slice/app.service 524288 None [] None []" \
+	"--json: an oom death"
+run_cli who --db "$DB" 4100 --json
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["verdict"]["kind"], d["verdict"]["death"]["abend_serial"], d["verdict"]["death"]["core_dumped"])')" \
+	"crash 9100 1" "--json: a crash"
+
+# A signal row pruned since: the death still says what it knows.
+sqlite3 "$DB" "update death_rows set signal_id = 999999 where pid = $EPERM_VICTIM"
+run_cli who --db "$DB" "$EPERM_VICTIM"
+like "$OUT" "sender   signal row 999999 is no longer in the database \(pruned\)" "a pruned signal row: said so"
+like "$OUT" "Verdict: pid $EPERM_VICTIM \(sleep\) was killed by SIGKILL, at .* \(the signal row is no longer in the database\)\." \
+	"verdict without the row"
+
+# --- a schema-2 database: no deaths, and it says so -------------------------------------
+S2=$T/s2.db
+SCHEMA=$CLI_TESTS/../../schema
+{ cat "$SCHEMA/001-initial.sql" "$SCHEMA/002-coverage.sql"
+	echo "PRAGMA application_id = 1397183570; PRAGMA user_version = 2;"
+	echo "ATTACH '$DB' AS d; INSERT INTO strings SELECT * FROM d.strings;"
+	echo "INSERT INTO signal_rows SELECT id, epoch_ms, serial, host_s, arch_s, syscall_s, signal, success,
+		errno_s, target_arg, sender_pid, sender_ppid, sender_uid, sender_euid, sender_auid, sender_ses,
+		sender_user_s, sender_login_s, sender_tty_s, sender_comm_s, sender_exe_s, sender_cmdline_s,
+		target_pid, target_uid, target_auid, target_ses, target_user_s, target_comm_s, count
+		FROM d.signal_rows;"
+} | sqlite3 "$S2" || bail "cannot make a schema-2 database"
+run_cli who --db "$S2" "$SH_VICTIM"
+is "$RC" 0 "schema 2: who still answers from the signals"
+like "$OUT" "Verdict: SIGKILL from \`sh -c kill -9 $SH_VICTIM\`" "schema 2: the signal verdict"
+like "$OUT" "Deaths: not recorded in this database \(schema 2; deaths are recorded from schema 3 on, which sigtraild sets up when it next starts\)\." \
+	"schema 2: says deaths are not recorded"
+unlike "$OUT" "ancestry|=> it died" "schema 2: no schema-3 lines"
+run_cli who --db "$S2" "$SH_VICTIM" --json
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["deaths"], d["verdict"]["death"], list(d["signals"][0])[-1], len(d["signals"][0]))')" \
+	"{'recorded': False, 'rows': [], 'shown': 0, 'total': 0, 'more': False} None count 31" \
+	"schema 2 --json: deaths not recorded, signal rows with the schema-2 keys"
+run_cli who --db "$S2" java
+is "$RC" 1 "schema 2: nothing for a name only a death had"
+done_testing
