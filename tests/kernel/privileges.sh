@@ -6,7 +6,7 @@
 # With --no-processes, CAP_AUDIT_CONTROL alone.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-plan 9
+plan 8
 cap_audit_control=$(printf "%016x" $((1 << 30))) # CAP_AUDIT_CONTROL is 30
 cap_both=$(printf "%016x" $(((1 << 30) | (1 << 19)))) # CAP_SYS_PTRACE is 19
 start_daemon --no-processes

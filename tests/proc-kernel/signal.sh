@@ -79,8 +79,13 @@ if [ -n "$root" ] && make_cgroup "$root/sigtrail-signal-$$" &&
 	is "$(dfield cmdline "$line")" "$DEATHHELP sleep second-owner" "pid reuse: the new owner's death"
 	is "$(dfield cause "$line")" kernel "pid reuse: cgroup.kill, no sender: kernel"
 	is "$(dfield signal_id "$line")" -1 "pid reuse: not linked to the earlier owner's row"
-	like "$(dfield evidence "$line")" "ruled out 1 SIGKILL row for pid reuse \\(row $row" \
-		"pid reuse: the evidence names the row it ruled out"
+	gap=$(($(dfield epoch_ms "$line") - $(q "select epoch_ms from signals where id = $row")))
+	if [ "$gap" -le 10000 ]; then
+		like "$(dfield evidence "$line")" "ruled out 1 SIGKILL row for pid reuse \\(row $row" \
+			"pid reuse: the evidence names the row it ruled out"
+	else # an emulated guest can take that long to cycle the pids
+		_tap_result 0 "# SKIP the new owner died $gap ms after the row: outside the 10 s window"
+	fi
 else
 	for _ in 1 2 3 4; do _tap_result 0 "# SKIP no cgroup v2 cgroup.kill for the pid reuse part"; done
 fi
