@@ -167,7 +167,7 @@ is "$(field Seccomp)" 2 "a seccomp filter"
 is "$(stat -c '%U:%G %a' /var/lib/sigtrail "$db" | tr '\n' ' ')" \
 	"root:sigtrail 2750 root:sigtrail 640 " "directory and database modes"
 # What attribution reads, from inside the sandbox (the ExecStartPre= probe).
-probe() { sed -n "s/^probe: $1: //p" "$log" | head -n 1; }
+probe() { sed -n "s|^probe: $1: ||p" "$log" | head -n 1; }
 is "$(probe kmsg)" ok "sandbox: /dev/kmsg is readable (PrivateDevices= with /dev/kmsg bound in)"
 is "$(probe connector)" ok "sandbox: the proc connector reports a fork (CAP_NET_ADMIN, AF_NETLINK)"
 for f in stat status cmdline cgroup exe ns/pid; do
