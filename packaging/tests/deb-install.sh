@@ -12,7 +12,9 @@
 # daemon runs and after it stopped, a non-member cannot; then `dpkg --purge`
 # must leave the file tree as it was before the install.
 # Needs root and a kernel whose audit configuration is not locked (enabled 2:
-# use the guest, second line). Exit 77 (TAP skip) when it cannot run; refuses
+# use the guest, second line). Where systemd runs (a CI machine), a
+# policy-rc.d keeps the install from starting the service, so that this test
+# runs the daemon itself (packaging/tests/systemd-unit.sh tests the service). Exit 77 (TAP skip) when it cannot run; refuses
 # to run if sigtrail is already installed. TAP output.
 set -u
 export LC_ALL=C
@@ -20,7 +22,7 @@ deb=${1:?usage: deb-install.sh DEB}
 deb=$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")
 db=/var/lib/sigtrail/sigtrail.db
 T=$(mktemp -d)
-daemon='' victim='' installed=0
+daemon='' victim='' installed=0 policy=0 tmpfs=0
 n=0 failed=0
 ok() { # DESC CMD...
 	local d=$1
@@ -48,6 +50,7 @@ cleanup() {
 	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null
 	[ "$installed" = 1 ] && timeout 300 dpkg --purge sigtrail >/dev/null 2>&1
 	[ "$tmpfs" = 1 ] && umount /var/lib/sigtrail 2>/dev/null && rmdir /var/lib/sigtrail 2>/dev/null
+	[ "$policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
 	[ "$failed" = 0 ] || tail -n +1 "$T"/*.log 2>/dev/null | sed 's/^/# /'
 	rm -rf "$T"
 }
@@ -64,20 +67,31 @@ dpkg -s sigtrail >/dev/null 2>&1 && { echo "Bail out! sigtrail is already instal
 # In the guest of tests/vm/run.sh the root filesystem is the host's, over 9p,
 # which has no shared mmap for SQLite's WAL: give the database directory a
 # tmpfs there, as the guest does for /tmp.
-tmpfs=0
 if [ "$(findmnt -n -o FSTYPE -T /var/lib)" = 9p ]; then
 	mkdir /var/lib/sigtrail && mount -t tmpfs -o mode=0755 sigtrail-test /var/lib/sigtrail && tmpfs=1
 	echo "# /var/lib is 9p (guest): /var/lib/sigtrail is a tmpfs for this test"
 fi
 
+# Where systemd runs, the install would start the service: forbid it for
+# the length of the test (invoke-rc.d and deb-systemd-invoke ask policy-rc.d;
+# 101: action forbidden). A container image usually has one already.
+if [ -d /run/systemd/system ] && ! [ -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\n# sigtrail deb-install test: no service starts\nexit 101\n' >/usr/sbin/policy-rc.d &&
+		chmod 755 /usr/sbin/policy-rc.d && policy=1
+	echo "# systemd runs here: /usr/sbin/policy-rc.d keeps dpkg from starting sigtraild.service"
+fi
+
 # Everything a package install or its maintainer scripts may touch. dpkg's
-# own database and the group files change by design (the group stays).
+# own database and the group files change by design (the group stays); so
+# does what a running systemd keeps in /run and /var/lib/systemd by itself.
 snapshot() {
 	find /etc /lib/systemd /usr/lib/systemd /usr/lib/sysusers.d /usr/lib/tmpfiles.d \
 		/usr/sbin /usr/bin /usr/share/man /usr/share/doc /var/lib /run -xdev 2>/dev/null |
 		grep -v -e '^/var/lib/dpkg' -e '^/etc/group-$' -e '^/etc/gshadow-$' \
 			-e '^/etc/ld.so.cache$' -e '^/var/cache' -e '^/run/adduser$' \
-			-e '^/var/lib/sigtrail$' | sort
+			-e '^/var/lib/sigtrail$' -e '^/run/systemd/' -e '^/run/user/' -e '^/run/udev/' \
+			-e '^/run/log/' -e '^/run/vmtest/' -e '^/var/lib/systemd/\(timers\|timesync\|catalog\|coredump\|linger\|pstore\|random-seed\)' |
+		sort
 }
 snapshot >"$T/before.list"
 echo "1..25"
