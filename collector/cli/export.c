@@ -9,7 +9,8 @@
  *   json  one document: metadata (host, range, row count, generated,
  *         version, coverage and losses), then "rows".
  * Times are UTC. --meta FILE writes the json metadata beside a csv/jsonl
- * export. With -o the file appears only once complete (written to a
+ * export. --deaths exports the `deaths` view (schema 3) the same way, its
+ * columns as keys. With -o the file appears only once complete (written to a
  * temporary name, then renamed). Exercise with
  *   sigtrail export --db /tmp/t.db --format csv | python3 -c 'import csv,sys;
  * print(len(list(csv.reader(sys.stdin))))' */
@@ -70,19 +71,26 @@ static void usage(FILE *out)
 	        "      filters            as for sigtrail list: --signal, --sender-comm,\n"
 	        "                         --sender-user, --sender-pid, --target-comm,\n"
 	        "                         --target-pid, --failed, --syscall, --host\n"
+	        "      --deaths           export the deaths view instead (schema 3): every\n"
+	        "                         process a signal ended, its cause and evidence;\n"
+	        "                         filters --signal, --target-pid, --target-comm, --host\n"
+	        "      --cause CAUSE      with --deaths: signal, oom, crash, pidns-teardown or\n"
+	        "                         kernel\n"
 	        "  -h, --help             this help\n"
 	        "\n"
 	        "T: a duration back from now (2h, 7d), a local date and time (2026-11-21,\n"
 	        "'2026-11-21 10:00'; UTC with --utc), ISO-8601 with a zone, now, today,\n"
 	        "yesterday or @EPOCH. The range actually exported is in the metadata, in UTC.\n"
-	        "Columns/keys: those of the signals view (see README), in its order.\n"
+	        "Columns/keys: those of the signals view (see README), in its order; with\n"
+	        "--deaths those of the deaths view (see sigtrail-schema(5)).\n"
 	        "\n"
 	        "Examples:\n"
 	        "  sigtrail export --since 2026-11-01 --until 2026-12-01 --utc -o nov.csv\n"
 	        "  sigtrail export --since 7d --format json -o week.json\n"
 	        "  sigtrail export --since 1d --format jsonl --signal KILL | jq .sender_cmdline\n"
 	        "  sigtrail export --since 30d --failed --format csv -o refused.csv --meta "
-	        "refused.json\n",
+	        "refused.json\n"
+	        "  sigtrail export --deaths --since 2026-11-01 --until 2026-12-01 -o deaths.csv\n",
 	        SIGTRAIL_DEFAULT_DB);
 }
 
@@ -107,6 +115,20 @@ static void csv_row(FILE *out, sqlite3_stmt *s, int ncols)
 	fputs("\r\n", out);
 }
 
+/* One row of any statement in CSV, its text guarded as csv_row() does. */
+static void csv_stmt_row(FILE *out, sqlite3_stmt *s)
+{
+	for (int i = 0; i < sqlite3_column_count(s); i++) {
+		int type = sqlite3_column_type(s, i);
+		if (i)
+			fputc(',', out);
+		if (type != SQLITE_NULL)
+			cli_csv_field(out, (const char *)sqlite3_column_text(s, i),
+			              type != SQLITE_INTEGER);
+	}
+	fputs("\r\n", out);
+}
+
 struct export
 {
 	struct cli_common *c;
@@ -114,13 +136,21 @@ struct export
 	enum format format;
 	const char *format_name;
 	int64_t rows, first_ms, last_ms; /* from the count query */
+	bool deaths;                     /* --deaths: the deaths view */
 };
+
+/* The export's one query shape, on signals or on deaths. */
+static int prepare(struct export *e, const char *select, const char *tail, sqlite3_stmt **ret)
+{
+	if (e->deaths)
+		return cli_prepare_deaths(e->d, &e->c->filter, select, tail, ret);
+	return cli_prepare(e->d, &e->c->filter, select, tail, ret);
+}
 
 static int count_rows(struct export *e)
 {
 	sqlite3_stmt *s = NULL;
-	int rc =
-	    cli_prepare(e->d, &e->c->filter, "count(*), min(epoch_ms), max(epoch_ms)", NULL, &s);
+	int rc = prepare(e, "count(*), min(epoch_ms), max(epoch_ms)", NULL, &s);
 
 	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		e->rows = sqlite3_column_int64(s, 0);
@@ -169,7 +199,8 @@ static int write_meta(FILE *out, struct export *e)
 	cli_json_string(out, host);
 	fputs(",\"database\":", out);
 	cli_json_string(out, e->d->path);
-	fprintf(out, ",\"format\":\"%s\",\"time_zone\":\"UTC\",\"range\":{", e->format_name);
+	fprintf(out, ",\"view\":\"%s\",\"format\":\"%s\",\"time_zone\":\"UTC\",\"range\":{",
+	        e->deaths ? "deaths" : "signals", e->format_name);
 	json_time_or_null(out, "since", f->since_ms, f->since_ms != INT64_MIN);
 	fputc(',', out);
 	json_time_or_null(out, "until", f->until_ms, true);
@@ -193,12 +224,14 @@ static int write_meta(FILE *out, struct export *e)
 		key(out, &first, "syscall"), cli_json_string(out, f->syscall);
 	if (f->host)
 		key(out, &first, "host"), cli_json_string(out, f->host);
+	if (f->cause)
+		key(out, &first, "cause"), cli_json_string(out, f->cause);
 	fprintf(out, "},\"row_count\":%lld,", (long long)e->rows);
 	json_time_or_null(out, "first_row", e->first_ms, e->rows > 0);
 	fputc(',', out);
 	json_time_or_null(out, "last_row", e->last_ms, e->rows > 0);
 	fputs(",\"hosts\":[", out);
-	rc = cli_prepare(e->d, f, "DISTINCT host", "LIMIT ?20", &s);
+	rc = prepare(e, "DISTINCT host", "LIMIT ?20", &s);
 	if (rc != SQLITE_OK)
 		return rc;
 	sqlite3_bind_int(s, 20, MAX_HOSTS);
@@ -246,30 +279,31 @@ static int stream(FILE *out, struct export *e, bool progress)
 	int64_t n = 0;
 	int rc;
 
-	rc =
-	    cli_prepare(e->d, &e->c->filter, cli_signal_columns(e->d), "ORDER BY epoch_ms, id", &s);
+	rc = prepare(e, e->deaths ? cli_death_columns : cli_signal_columns(e->d),
+	             "ORDER BY epoch_ms, id", &s);
 	if (rc != SQLITE_OK)
-		return cli_db_fail(e->d, rc, "cannot read signals");
+		return cli_db_fail(e->d, rc, e->deaths ? "cannot read deaths" : "cannot read signals");
 	if (e->format == FMT_CSV) {
-		for (int i = 0; i < e->d->signal_cols; i++)
-			fprintf(out, "%s%s", i ? "," : "", cli_col_names[i]);
+		int ncols = e->deaths ? sqlite3_column_count(s) : e->d->signal_cols;
+		for (int i = 0; i < ncols; i++)
+			fprintf(out, "%s%s", i ? "," : "",
+			        e->deaths ? sqlite3_column_name(s, i) : cli_col_names[i]);
 		fputs("\r\n", out);
 	}
 	cli_progress_start(&bar, "export", "rows", e->rows, progress);
 	while (!interrupted && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		switch (e->format) {
-		case FMT_CSV:
-			csv_row(out, s, e->d->signal_cols);
-			break;
-		case FMT_JSONL:
-			cli_row_json(out, s, e->d->signal_cols);
-			fputc('\n', out);
-			break;
-		case FMT_JSON:
+		if (e->format == FMT_JSON)
 			fputs(n ? ",\n" : "\n", out);
+		if (e->format == FMT_CSV && e->deaths)
+			csv_stmt_row(out, s);
+		else if (e->format == FMT_CSV)
+			csv_row(out, s, e->d->signal_cols);
+		else if (e->deaths)
+			cli_stmt_json(out, s);
+		else
 			cli_row_json(out, s, e->d->signal_cols);
-			break;
-		}
+		if (e->format == FMT_JSONL)
+			fputc('\n', out);
 		if (++n % PROGRESS_EVERY == 0) {
 			cli_progress_update(&bar, n);
 			if (ferror(out))
@@ -282,7 +316,7 @@ static int stream(FILE *out, struct export *e, bool progress)
 	if (interrupted)
 		return 128 + interrupted;
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return cli_db_fail(e->d, rc, "cannot read signals");
+		return cli_db_fail(e->d, rc, e->deaths ? "cannot read deaths" : "cannot read signals");
 	e->rows = n;
 	return 0;
 }
@@ -320,6 +354,12 @@ static int run(struct export *e, const char *output, const char *meta, int progr
 	int r, fd;
 	bool progress;
 
+	if (e->deaths && !e->d->has_deaths) {
+		log_error("%s records no deaths (schema %d; deaths are recorded from schema 3 on, "
+		          "which sigtraild sets up when it next starts)",
+		          e->d->path, e->d->version);
+		return EX_DATAERR;
+	}
 	/* The whole export is one snapshot of the database. */
 	r = sqlite3_exec(e->d->db, "BEGIN", NULL, NULL, NULL);
 	if (r != SQLITE_OK)
@@ -398,7 +438,7 @@ out:
 
 int cli_export(int argc, char **argv)
 {
-	enum { OPT_META = CLI_OPT_COMMAND, OPT_PROGRESS, OPT_NO_PROGRESS };
+	enum { OPT_META = CLI_OPT_COMMAND, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_DEATHS };
 	static const struct option opts[] = {
 	    CLI_COMMON_OPTIONS,
 	    CLI_FILTER_OPTIONS,
@@ -407,6 +447,8 @@ int cli_export(int argc, char **argv)
 	    {"meta", required_argument, NULL, OPT_META},
 	    {"progress", no_argument, NULL, OPT_PROGRESS},
 	    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+	    {"deaths", no_argument, NULL, OPT_DEATHS},
+	    {"cause", required_argument, NULL, CLI_OPT_CAUSE},
 	    {0},
 	};
 	struct cli_common c;
@@ -457,6 +499,9 @@ int cli_export(int argc, char **argv)
 		case OPT_NO_PROGRESS:
 			progress = 0;
 			break;
+		case OPT_DEATHS:
+			e.deaths = true;
+			break;
 		default:
 			return cli_bad_option("export", opt, argv);
 		}
@@ -468,6 +513,12 @@ int cli_export(int argc, char **argv)
 	}
 	if (cli_common_finish(&c, false) < 0)
 		return EX_USAGE;
+	if (e.deaths && cli_death_filter_check(&c.filter, "export") < 0)
+		return EX_USAGE;
+	if (!e.deaths && c.filter.cause) {
+		log_error("export: --cause selects deaths: add --deaths");
+		return EX_USAGE;
+	}
 	if (c.filter.until_ms == INT64_MAX)
 		c.filter.until_ms = c.now_ms; /* a defined range, stated in the metadata */
 
@@ -481,7 +532,8 @@ int cli_export(int argc, char **argv)
 		r = run(&e, output, meta, progress);
 	int rclose = cli_db_close(&d);
 	if (r == 0 && rclose == 0)
-		log_info("exported %lld rows (%s, times in UTC)%s%s", (long long)e.rows,
-		         e.format_name, output ? " to " : "", output ? output : "");
+		log_info("exported %lld %s (%s, times in UTC)%s%s", (long long)e.rows,
+		         e.deaths ? "deaths" : "rows", e.format_name, output ? " to " : "",
+		         output ? output : "");
 	return r ? r : rclose;
 }

@@ -2,8 +2,12 @@
  * table (header printed once, newest first, the command line cut to the
  * terminal width) or as a JSON array. Filters: --signal, --sender-comm,
  * --sender-user, --sender-pid, --target-comm, --target-pid, --failed,
- * --syscall, --host; all bound to one prepared statement. Exercise with
- *   sigtrail list --db /tmp/t.db --signal KILL --since 1d */
+ * --syscall, --host; all bound to one prepared statement. With --deaths,
+ * the deaths view instead (schema 3): time, signal, cause, pid, user, comm
+ * and the evidence, filtered by --signal, --target-pid, --target-comm,
+ * --host and --cause. Exercise with
+ *   sigtrail list --db /tmp/t.db --signal KILL --since 1d
+ *   sigtrail list --db /tmp/t.db --deaths --cause oom */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +50,11 @@ static void usage(FILE *out)
 	        "      --syscall NAME     kill, tkill, tgkill, rt_sigqueueinfo,\n"
 	        "                         rt_tgsigqueueinfo or pidfd_send_signal\n"
 	        "      --host NAME        rows recorded for this host\n"
+	        "      --deaths           the processes that died of a signal instead (schema 3):\n"
+	        "                         --signal, --target-pid, --target-comm (comm or exe\n"
+	        "                         basename) and --host select the dead process\n"
+	        "      --cause CAUSE      with --deaths: signal, oom, crash, pidns-teardown or\n"
+	        "                         kernel\n"
 	        "  -n, --limit N          at most N rows (default %d; 0: all)\n"
 	        "      --json             a JSON array of row objects (the export's keys)\n"
 	        "      --utc, --local     time zone of the TIME column (default: local on a\n"
@@ -60,12 +69,16 @@ static void usage(FILE *out)
 	        "process), sender PID, USER (login user in parentheses when different), COMM,\n"
 	        "TARGET pid (- when none), its COMM, and the sender's COMMAND line ([xN]: N\n"
 	        "identical signals coalesced).\n"
+	        "With --deaths: TIME, SIGNAL, CAUSE, PID, USER, COMM of the dead process and\n"
+	        "the EVIDENCE that decided the cause (`sigtrail who PID` tells the whole story).\n"
 	        "\n"
 	        "Examples:\n"
 	        "  sigtrail list --since 1h\n"
 	        "  sigtrail list --signal KILL --target-comm nginx --limit 0\n"
 	        "  sigtrail list --failed --sender-user alice --since yesterday\n"
-	        "  sigtrail list --since 2026-11-21 --until 2026-11-22 --json | jq length\n",
+	        "  sigtrail list --since 2026-11-21 --until 2026-11-22 --json | jq length\n"
+	        "  sigtrail list --deaths --since 1d\n"
+	        "  sigtrail list --deaths --cause oom --json | jq '.[].oom_memcg'\n",
 	        DEFAULT_LIMIT);
 }
 
@@ -160,7 +173,51 @@ static void row(FILE *out, sqlite3_stmt *s, bool utc, int width)
 	fputc('\n', out);
 }
 
-static int run(struct cli_db *d, struct cli_common *c, int64_t limit, bool json)
+enum { W_CAUSE = 14 };
+
+static void death_header(FILE *out, const char *zone)
+{
+	char t[96];
+
+	snprintf(t, sizeof(t), "TIME (%.60s)", zone);
+	cell(out, t, W_TIME, false);
+	cell(out, "SIGNAL", W_SIGNAL, false);
+	cell(out, "CAUSE", W_CAUSE, false);
+	cell(out, "PID", W_PID, true);
+	cell(out, "USER", W_USER, false);
+	cell(out, "COMM", W_COMM, false);
+	fputs("EVIDENCE\n", out);
+}
+
+static void death_row(FILE *out, sqlite3_stmt *s, bool utc, int width)
+{
+	enum { FIXED = W_TIME + W_SIGNAL + W_CAUSE + W_PID + W_USER + W_COMM + 6 };
+	static char line[4 * 8192 + 16];
+	char buf[64], num[32];
+	const char *user = col_text(s, DCOL_USER);
+
+	cli_time_fmt(sqlite3_column_int64(s, DCOL_EPOCH_MS), utc, buf, sizeof(buf));
+	cell(out, buf, W_TIME, false);
+	snprintf(num, sizeof(num), "%d", sqlite3_column_int(s, DCOL_SIGNAL));
+	cell(out, col_text(s, DCOL_SIGNAME) ? col_text(s, DCOL_SIGNAME) : num, W_SIGNAL, false);
+	cell(out, col_text(s, DCOL_CAUSE), W_CAUSE, false);
+	snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, DCOL_PID));
+	cell(out, num, W_PID, true);
+	if (!user && sqlite3_column_type(s, DCOL_UID) != SQLITE_NULL) {
+		snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, DCOL_UID));
+		user = num;
+	}
+	cell(out, user, W_USER, false);
+	cell(out, col_text(s, DCOL_COMM), W_COMM, false);
+	cli_term_text(line, sizeof(line), col_text(s, DCOL_EVIDENCE) ? col_text(s, DCOL_EVIDENCE) : "-",
+	              width == 0                        ? 0
+	              : width > FIXED + W_MIN_COMMAND ? (size_t)(width - FIXED)
+	                                                : W_MIN_COMMAND);
+	fputs(line, out);
+	fputc('\n', out);
+}
+
+static int run(struct cli_db *d, struct cli_common *c, int64_t limit, bool json, bool deaths)
 {
 	sqlite3_stmt *s = NULL;
 	char zone[64];
@@ -169,10 +226,20 @@ static int run(struct cli_db *d, struct cli_common *c, int64_t limit, bool json)
 	int rc, width = cli_term_width(STDOUT_FILENO);
 	FILE *out = stdout;
 
-	rc = cli_prepare(d, &c->filter, cli_signal_columns(d),
-	                 "ORDER BY epoch_ms DESC, id DESC LIMIT ?20", &s);
+	if (deaths && !d->has_deaths) {
+		log_error("%s records no deaths (schema %d; deaths are recorded from schema 3 on, "
+		          "which sigtraild sets up when it next starts)",
+		          d->path, d->version);
+		return EX_DATAERR;
+	}
+	if (deaths)
+		rc = cli_prepare_deaths(d, &c->filter, cli_death_columns,
+		                        "ORDER BY epoch_ms DESC, id DESC LIMIT ?20", &s);
+	else
+		rc = cli_prepare(d, &c->filter, cli_signal_columns(d),
+		                 "ORDER BY epoch_ms DESC, id DESC LIMIT ?20", &s);
 	if (rc != SQLITE_OK)
-		return cli_db_fail(d, rc, "cannot read signals");
+		return cli_db_fail(d, rc, deaths ? "cannot read deaths" : "cannot read signals");
 	sqlite3_bind_int64(s, 20, limit > 0 ? limit + 1 : -1);
 	cli_time_zone(c->now_ms, c->utc, zone, sizeof(zone));
 	zone[strcspn(zone, ",")] = '\0';
@@ -185,7 +252,14 @@ static int run(struct cli_db *d, struct cli_common *c, int64_t limit, bool json)
 		}
 		if (json) {
 			fputs(shown ? ",\n" : "\n", out);
-			cli_row_json(out, s, d->signal_cols);
+			if (deaths)
+				cli_stmt_json(out, s);
+			else
+				cli_row_json(out, s, d->signal_cols);
+		} else if (deaths) {
+			if (shown == 0)
+				death_header(out, zone);
+			death_row(out, s, c->utc, width);
 		} else {
 			if (shown == 0)
 				header(out, zone);
@@ -195,7 +269,7 @@ static int run(struct cli_db *d, struct cli_common *c, int64_t limit, bool json)
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return cli_db_fail(d, rc, "cannot read signals");
+		return cli_db_fail(d, rc, deaths ? "cannot read deaths" : "cannot read signals");
 	if (json)
 		fputs(shown ? "\n]\n" : "]\n", out);
 	fflush(out); /* keep the note below after the table on a shared terminal */
@@ -204,7 +278,7 @@ static int run(struct cli_db *d, struct cli_common *c, int64_t limit, bool json)
 		         "all)",
 		         (long long)limit);
 	else if (shown == 0 && !json)
-		log_info("no signals match");
+		log_info(deaths ? "no deaths match" : "no signals match");
 	return EX_OK;
 }
 
@@ -215,12 +289,14 @@ int cli_list(int argc, char **argv)
 	    CLI_FILTER_OPTIONS,
 	    {"json", no_argument, NULL, 'j'},
 	    {"limit", required_argument, NULL, 'n'},
+	    {"deaths", no_argument, NULL, 'D'},
+	    {"cause", required_argument, NULL, CLI_OPT_CAUSE},
 	    {0},
 	};
 	struct cli_common c;
 	struct cli_db d;
 	int64_t limit = DEFAULT_LIMIT;
-	bool json = false;
+	bool json = false, deaths = false;
 	int opt, r;
 
 	cli_common_init(&c);
@@ -237,6 +313,9 @@ int cli_list(int argc, char **argv)
 			return EX_OK;
 		case 'j':
 			json = true;
+			break;
+		case 'D':
+			deaths = true;
 			break;
 		case 'n':
 			if (parse_i64(optarg, 10, &limit) < 0 || limit < 0) {
@@ -256,9 +335,15 @@ int cli_list(int argc, char **argv)
 	}
 	if (cli_common_finish(&c, isatty(STDOUT_FILENO)) < 0)
 		return EX_USAGE;
+	if (deaths && cli_death_filter_check(&c.filter, "list") < 0)
+		return EX_USAGE;
+	if (!deaths && c.filter.cause) {
+		log_error("list: --cause selects deaths: add --deaths");
+		return EX_USAGE;
+	}
 	r = cli_db_open(c.db, &d);
 	if (r == 0)
-		r = run(&d, &c, limit, json);
+		r = run(&d, &c, limit, json, deaths);
 	int rclose = cli_db_close(&d);
 	return r ? r : rclose;
 }

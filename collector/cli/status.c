@@ -2,7 +2,8 @@
  * (a process, and the run it records in the database), which source does it
  * use, are its audit rules loaded, what does the kernel's audit status say
  * (enabled, lost, backlog), and the database: path, size, schema, rows,
- * first and last event, coverage of the last day. The kernel answers
+ * first and last event, deaths per cause (schema 3), coverage of the last
+ * day. The kernel answers
  * rule and status requests only to CAP_AUDIT_CONTROL (root): without it
  * those lines say "unknown" and why, and everything else still works.
  * Exit status: 0 when sigtraild runs, 3 when it does not (as LSB init
@@ -56,6 +57,9 @@ struct status {
 	int64_t db_size, wal_size;
 	int64_t rows, first_ms, last_ms;
 	int schema;
+	bool has_deaths;   /* schema 3: the deaths view */
+	int64_t deaths[5]; /* per cause, in the order of cli_death_causes */
+	int64_t deaths_total;
 	bool have_run; /* the newest coverage row */
 	char run_status[16], run_source[16];
 	int64_t run_pid, run_started_ms, run_until_ms;
@@ -68,7 +72,8 @@ static void usage(FILE *out)
 	        "Usage: sigtrail status [OPTIONS]\n"
 	        "Is sigtraild running and with which source, are its audit rules loaded, what\n"
 	        "is the kernel's audit status (enabled, lost events, backlog), and the\n"
-	        "database: path, size, rows, first and last event, last day's coverage.\n"
+	        "database: path, size, rows, first and last event, deaths per cause, last\n"
+	        "day's coverage.\n"
 	        "The kernel tells the rules and its audit status only to root\n"
 	        "(CAP_AUDIT_CONTROL); as another user those lines say unknown.\n"
 	        "\n"
@@ -299,6 +304,12 @@ static int database(struct status *st, struct cli_common *c)
 	}
 	sqlite3_finalize(s);
 	s = NULL;
+	st->has_deaths = d.has_deaths;
+	if (rc == SQLITE_OK && d.has_deaths) {
+		rc = cli_death_counts(&d, st->deaths);
+		for (size_t i = 0; i < 5; i++)
+			st->deaths_total += st->deaths[i];
+	}
 	if (rc == SQLITE_OK && d.has_coverage) {
 		rc = sqlite3_prepare_v2(
 		    d.db,
@@ -435,6 +446,17 @@ static void print_text(FILE *out, const struct status *st, const struct cli_comm
 		cli_time_fmt(st->last_ms, c->utc, b, sizeof(b));
 		fprintf(out, "events:    first %s, last %s\n", a, b);
 	}
+	if (st->has_deaths) {
+		fprintf(out, "deaths:    %lld recorded", (long long)st->deaths_total);
+		for (size_t i = 0; i < 5; i++)
+			fprintf(out, "%s%s %lld", i ? ", " : ": ", cli_death_causes[i],
+			        (long long)st->deaths[i]);
+		fputc('\n', out);
+	} else {
+		fprintf(out, "deaths:    not recorded (schema %d; sigtraild records them from schema 3 "
+		        "on, set up when it next starts)\n",
+		        st->schema);
+	}
 	fputs("last 24h:  ", out);
 	cli_coverage_text(out, &st->day, c->utc);
 	fputs("\n", out);
@@ -503,6 +525,15 @@ static void print_json(FILE *out, const struct status *st, const struct cli_comm
 		cli_time_iso(st->last_ms, a, sizeof(a));
 		fputs(",\"last\":", out);
 		st->rows ? fprintf(out, "\"%s\"", a) : fputs("null", out);
+		fprintf(out, ",\"deaths\":{\"recorded\":%s", st->has_deaths ? "true" : "false");
+		if (st->has_deaths) {
+			fprintf(out, ",\"total\":%lld,\"by_cause\":{", (long long)st->deaths_total);
+			for (size_t i = 0; i < 5; i++)
+				fprintf(out, "%s\"%s\":%lld", i ? "," : "", cli_death_causes[i],
+				        (long long)st->deaths[i]);
+			fputc('}', out);
+		}
+		fputc('}', out);
 	}
 	fputs("},\"coverage_24h\":", out);
 	if (st->db_code)

@@ -137,6 +137,73 @@ like "$OUT" "sender   signal row 999999 is no longer in the database \(pruned\)"
 like "$OUT" "Verdict: pid $EPERM_VICTIM \(sleep\) was killed by SIGKILL, at .* \(the signal row is no longer in the database\)\." \
 	"verdict without the row"
 
+# --- list --deaths ---------------------------------------------------------------------
+run_cli list --db "$DB" --deaths
+is "$RC" 0 "list --deaths: exit 0"
+is "$(head -1 "$T/out")" "TIME (UTC)              SIGNAL      CAUSE              PID USER         COMM            EVIDENCE" \
+	"list --deaths: the header"
+is "$(sed -n 2p "$T/out")" "2026-11-22 04:11:33.944 SIGPIPE     kernel            4300 1000         yes             SIGPIPE with no recorded sender: a write to a pipe nobody reads" \
+	"list --deaths: newest first, the uid when no user name"
+like "$OUT" "2026-11-22 04:07:33.950 SIGKILL     signal             $SH_VICTIM root         sleep           signal row $KILL_ID: SIGKILL from sh\[144\]" \
+	"list --deaths: a signal death"
+is "$(($(wc -l <"$T/out") - 1))" 7 "list --deaths: every death"
+run_cli list --db "$DB" --deaths --cause pidns-teardown
+is "$(sed 1d "$T/out" | awk '{ printf "%s %s %s;", $5, $6, $7 }')" "4202 root worker;4201 root worker;" "--cause pidns-teardown: the two workers"
+run_cli list --db "$DB" --deaths --signal SEGV --json
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(len(r), r[0]["pid"], r[0]["cause"], r[0]["core_dumped"], r[0]["abend_serial"], ",".join(r[0]))')" \
+	"1 4100 crash 1 9100 $(sqlite3 "$DB" "select group_concat(name, ',') from pragma_table_info('deaths')")" \
+	"list --deaths --json: the deaths view's columns, in order"
+run_cli list --db "$DB" --deaths --target-comm worker --target-pid 4201
+is "$(sed 1d "$T/out" | awk '{ print $5 }')" "4201" "--target-pid and --target-comm select the dead process"
+run_cli list --db "$DB" --deaths --host nowhere
+is "$RC/$OUT" "0/" "--host: nothing matches, no table"
+like "$ERR" "no deaths match" "and a note on stderr"
+run_cli list --db "$DB" --deaths --sender-user root
+is "$RC" 64 "list --deaths --sender-user: usage error"
+like "$ERR" "--sender-user filters signals, not deaths" "and says why"
+run_cli list --db "$DB" --cause oom
+is "$RC" 64 "--cause without --deaths: usage error"
+run_cli list --db "$DB" --deaths --cause killed
+is "$RC/$ERR" "64/sigtrail: error: --cause 'killed': expected signal, oom, crash, pidns-teardown or kernel" "a bad --cause is named"
+
+# --- export --deaths: the same safety as signals ----------------------------------------------
+sqlite3 "$DB" "insert or ignore into strings(value) values ('=HYPERLINK(\"http://evil.example\",\"x\")'), ('@SUM(1+1)');
+insert into death_rows(epoch_ms, pid, signal, core_dumped, comm_s, cmdline_s, cause, evidence)
+select max(epoch_ms) + 1000, 4400, 15, 0, (select id from strings where value = '@SUM(1+1)'),
+	(select id from strings where value like '=HYPERLINK%'), 'kernel', '-evidence, \"quoted\"' from death_rows"
+for fmt in csv jsonl json; do
+	run_cli export --db "$DB" --deaths --format "$fmt" -o "$T/deaths.$fmt"
+	is "$RC" 0 "export --deaths --format $fmt: exit 0"
+	like "$ERR" "exported 8 deaths \($fmt, times in UTC\)" "export --deaths $fmt: says how many deaths"
+	is "$(python3 "$CLI_TESTS/roundtrip.py" "$fmt" "$T/deaths.$fmt" "$DB" deaths)" "ok 8" \
+		"export --deaths $fmt: a real parser reads back exactly the deaths view (hostile strings included)"
+done
+like "$(cat "$T/deaths.csv")" "\"'=HYPERLINK\(\"\"http://evil.example\"\",\"\"x\"\"\)\"" "csv: a formula in a command line is guarded"
+is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["view"], d["schema_version"], d["row_count"], d["filters"])' "$T/deaths.json")" \
+	"deaths 3 8 {}" "json: metadata names the view"
+run_cli export --db "$DB" --deaths --format json --cause oom --signal KILL
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["filters"], d["row_count"], d["rows"][0]["oom_memcg"], d["first_row"])')" \
+	"{'signal': 9, 'cause': 'oom'} 1 /system.slice/app.service 2026-11-22T04:08:33.944Z" "json: --cause and --signal filters, stated in the metadata"
+run_cli export --db "$DB" --deaths --format csv --meta "$T/meta.json" -o "$T/m.csv"
+is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["view"], d["row_count"])' "$T/meta.json")" \
+	"deaths 8" "--meta beside a deaths csv"
+run_cli export --db "$DB" --deaths --failed
+is "$RC" 64 "export --deaths --failed: usage error"
+run_cli export --db "$DB" --format csv -o "$T/signals.csv"
+is "$(head -1 "$T/signals.csv" | tr -d '\r')" \
+	"$(sqlite3 "$DB" "select group_concat(name, ',') from pragma_table_info('signals')")" \
+	"a signals export carries the schema-3 columns"
+like "$(grep "^$KILL_ID," "$T/signals.csv")" ",\"sh\[144\] ← cleanup.sh\[120\] ← cron\[812\] ← systemd\[1\]\",\"/usr/bin/sleep\",\"sleep 1000\",123456,\"cron.service\",\"app.service\",,\"deadbeefcafe0123\"" \
+	"with their values"
+
+# --- status: deaths per cause -------------------------------------------------------------
+run_cli status --db "$DB"
+like "$OUT" "deaths:    8 recorded: signal 2, oom 1, crash 1, pidns-teardown 2, kernel 2" "status: deaths per cause"
+run_cli status --db "$DB" --json
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["database"]["deaths"])')" \
+	"{'recorded': True, 'total': 8, 'by_cause': {'signal': 2, 'oom': 1, 'crash': 1, 'pidns-teardown': 2, 'kernel': 2}}" \
+	"status --json: deaths per cause"
+
 # --- a schema-2 database: no deaths, and it says so -------------------------------------
 S2=$T/s2.db
 SCHEMA=$CLI_TESTS/../../schema
@@ -161,4 +228,15 @@ is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); 
 	"schema 2 --json: deaths not recorded, signal rows with the schema-2 keys"
 run_cli who --db "$S2" java
 is "$RC" 1 "schema 2: nothing for a name only a death had"
+run_cli list --db "$S2" --deaths
+is "$RC" 65 "schema 2: list --deaths fails"
+like "$ERR" "records no deaths \(schema 2; deaths are recorded from schema 3 on" "and says why"
+run_cli export --db "$S2" --deaths -o "$T/none.csv"
+is "$RC/$(ls "$T/none.csv" 2>/dev/null)" "65/" "schema 2: export --deaths fails, no file"
+run_cli export --db "$S2" --format jsonl -o "$T/s2.jsonl"
+is "$(python3 "$CLI_TESTS/roundtrip.py" jsonl "$T/s2.jsonl" "$S2")" "ok $(q "$S2" 'select count(*) from signals')" "schema 2: a signals export has the schema-2 columns"
+run_cli status --db "$S2"
+like "$OUT" "deaths:    not recorded \(schema 2; sigtraild records them from schema 3 on" "schema 2: status says deaths are not recorded"
+run_cli status --db "$S2" --json
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["database"]["deaths"])')" "{'recorded': False}" "schema 2: status --json"
 done_testing

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""roundtrip.py FORMAT EXPORT_FILE DB: read a `sigtrail export` with a real
-parser (python's csv or json module) and check that it holds exactly the
-rows of the database's `signals` view, in (epoch_ms, id) order.
+"""roundtrip.py FORMAT EXPORT_FILE DB [VIEW]: read a `sigtrail export` with a
+real parser (python's csv or json module) and check that it holds exactly
+the rows of the database's `signals` view (or VIEW: `deaths` for
+`export --deaths`), in (epoch_ms, id) order.
 
 Text the database holds as invalid UTF-8 must appear as the four characters
 \\xNN (sigtrail's convention), so it is never dropped. CSV text fields must be
@@ -21,10 +22,10 @@ codecs.register_error(
 TRIGGERS = "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20"
 
 
-def expected_rows(db):
+def expected_rows(db, view):
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     con.text_factory = bytes
-    cur = con.execute("select * from signals order by epoch_ms, id")
+    cur = con.execute("select * from %s order by epoch_ms, id" % view)
     cols = [d[0] for d in cur.description]
     rows = []
     for r in cur:
@@ -73,7 +74,10 @@ def compare_objects(objs, cols, rows):
 
 def main():
     fmt, path, db = sys.argv[1:4]
-    cols, rows = expected_rows(db)
+    view = sys.argv[4] if len(sys.argv) > 4 else "signals"
+    if view not in ("signals", "deaths"):
+        fail("unknown view %r" % view)
+    cols, rows = expected_rows(db, view)
     if fmt == "csv":
         check_csv(path, cols, rows)
     elif fmt == "jsonl":
