@@ -75,6 +75,7 @@ struct daemon {
 	struct store *store; /* owned by the writer while it runs */
 	struct writer *writer;
 	struct procwatch *procs;  /* NULL: no process table (stdin, --no-processes) */
+	char processes[640];      /* "on" or "off: why", for the coverage row */
 	FILE *tee;                /* --tee: kept records, as auditd log lines */
 	int ready_fd;             /* daemonizing: tells the parent we are up */
 	int64_t last_input_ms;    /* last time the source delivered something */
@@ -194,6 +195,8 @@ static int read_procs(struct daemon *d)
 		          strerror(-r));
 		procwatch_free(d->procs);
 		d->procs = NULL;
+		snprintf(d->processes, sizeof(d->processes), "off: the proc connector failed: %s",
+		         strerror(-r));
 	}
 	return r;
 }
@@ -288,6 +291,12 @@ static void reader_counters(struct daemon *d)
 	d->run.lost_serial_gaps = d->filter.gaps.missing;
 	d->run.lost_unparsable = ss.oversized + ss.unparsable + d->filter.malformed + as.malformed +
 	                         as.feed_errors + as.oom;
+	if (d->procs) { /* the writer adds the deaths it dropped or could not store */
+		struct procwatch_stats ps;
+		procwatch_stats(d->procs, &ps);
+		d->run.lost_process_events = ps.lost_events;
+		d->run.lost_deaths = ps.deaths_lost;
+	}
 }
 
 /* The audit daemon can ask the kernel who sent it SIGTERM. */
@@ -416,9 +425,11 @@ static void teardown(struct daemon *d)
 			d->run.lost_db = ws.store.rows_lost;
 			d->run.lost_queue = ws.dropped;
 			d->run.pruned_rows = ws.pruned;
+			d->run.deaths = ws.store.deaths_written;
 			if (d->filter.track_gaps)
 				gaps_settle(&d->filter.gaps); /* the stream has ended */
 			reader_counters(d);
+			d->run.lost_deaths += ws.deaths_dropped + ws.store.deaths_lost;
 			record_stopper(d);
 			if (d->run.id > 0 &&
 			    (r = store_run_update(d->store, &d->run, wall_ms(), "stopped")) < 0)
@@ -610,8 +621,12 @@ static void open_procs(struct daemon *d)
 	char err[512];
 	int r;
 
-	if (!arg_processes || d->kind == SRC_STDIN)
+	d->run.processes = d->processes;
+	if (!arg_processes || d->kind == SRC_STDIN) {
+		snprintf(d->processes, sizeof(d->processes), "off: %s",
+		         arg_processes ? "stdin source" : "--no-processes");
 		return;
+	}
 	r = procwatch_open(&(struct procwatch_config){.proc_root = "/proc",
 	                                              .kmsg_path = "/dev/kmsg"},
 	                   &d->procs, err, sizeof(err));
@@ -619,8 +634,11 @@ static void open_procs(struct daemon *d)
 		log_warn("%s: signals are recorded, but not deaths, ancestry, units or containers "
 		         "(--no-processes silences this)",
 		         err);
+		snprintf(d->processes, sizeof(d->processes), "off: %s", err);
 		d->procs = NULL;
+		return;
 	}
+	snprintf(d->processes, sizeof(d->processes), "on");
 }
 
 /* Acquire everything, in the order that makes failures harmless: checks and

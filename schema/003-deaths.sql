@@ -147,6 +147,46 @@ SELECT
 	(SELECT value FROM strings WHERE id = r.target_container_s) AS target_container
 FROM signal_rows AS r;
 
+-- Coverage of the process table, per run: whether deaths and ancestry were
+-- recorded at all, and what was lost.
+ALTER TABLE collector_runs ADD COLUMN processes TEXT;  -- 'on', or 'off: why'; NULL before schema 3
+ALTER TABLE collector_runs ADD COLUMN deaths INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE collector_runs ADD COLUMN lost_process_events INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE collector_runs ADD COLUMN lost_deaths INTEGER NOT NULL DEFAULT 0;
+
+-- Every column of schema 2's view, in the same order, then the new ones.
+DROP VIEW coverage;
+CREATE VIEW coverage AS
+SELECT
+	r.id AS run,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_ms / 1000, 'unixepoch')
+		|| printf('.%03dZ', r.started_ms % 1000) AS started,
+	CASE WHEN r.stopped_ms IS NULL THEN NULL ELSE
+		strftime('%Y-%m-%dT%H:%M:%S', r.stopped_ms / 1000, 'unixepoch')
+		|| printf('.%03dZ', r.stopped_ms % 1000) END AS stopped,
+	coalesce(r.ended, 'running') AS status,
+	r.started_ms,
+	coalesce(r.stopped_ms, r.heartbeat_ms) AS until_ms,
+	r.source,
+	(SELECT value FROM strings WHERE id = r.host_s) AS host,
+	r.pid,
+	r.version,
+	r.events,
+	r.rows,
+	r.lost_kernel,
+	r.lost_socket,
+	r.lost_serial_gaps,
+	r.lost_unparsable,
+	r.lost_queue,
+	r.lost_db,
+	r.pruned_rows,
+	r.stopped_by,
+	r.processes,
+	r.deaths,
+	r.lost_process_events,
+	r.lost_deaths
+FROM collector_runs AS r;
+
 -- One row per member of each signal row's sender ancestry.
 CREATE VIEW ancestry AS
 SELECT

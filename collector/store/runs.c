@@ -73,7 +73,9 @@ int store_run_update(struct store *st, const struct store_run *run, int64_t now_
 				"CASE WHEN ?3 IS NULL THEN NULL ELSE ?2 END, ended = ?3, events = ?4, "
 				"rows = ?5, lost_kernel = ?6, lost_socket = ?7, lost_serial_gaps = ?8, "
 				"lost_unparsable = ?9, lost_queue = ?10, lost_db = ?11, "
-				"pruned_rows = ?12, stopped_by = coalesce(?13, stopped_by) "
+				"pruned_rows = ?12, stopped_by = coalesce(?13, stopped_by), "
+				"processes = coalesce(?14, processes), deaths = ?15, "
+				"lost_process_events = ?16, lost_deaths = ?17 "
 				"WHERE id = ?1",
 				-1, &s, NULL);
 	if (rc == SQLITE_OK) {
@@ -92,6 +94,11 @@ int store_run_update(struct store *st, const struct store_run *run, int64_t now_
 		sqlite3_bind_int64(s, 12, (int64_t)run->pruned_rows);
 		if (run->stopped_by)
 			sqlite3_bind_text(s, 13, run->stopped_by, -1, SQLITE_STATIC);
+		if (run->processes)
+			sqlite3_bind_text(s, 14, run->processes, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 15, (int64_t)run->deaths);
+		sqlite3_bind_int64(s, 16, (int64_t)run->lost_process_events);
+		sqlite3_bind_int64(s, 17, (int64_t)run->lost_deaths);
 		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
 	}
 	sqlite3_finalize(s);

@@ -76,6 +76,8 @@ static int64_t beat_and_prune(struct writer *w, struct store_run *run)
 	run->lost_db = ss.rows_lost;
 	run->lost_queue = w->stats.dropped;
 	run->pruned_rows = w->stats.pruned + (uint64_t)pruned;
+	run->deaths = ss.deaths_written;
+	run->lost_deaths += w->stats.deaths_dropped + ss.deaths_lost;
 	pthread_mutex_unlock(&w->lock);
 	clock_gettime(CLOCK_REALTIME, &wall);
 	(void)store_run_update(w->st, run, (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000,

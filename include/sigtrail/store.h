@@ -112,6 +112,10 @@ struct store_run {
 	uint64_t lost_db;          /* rows SQLite refused */
 	uint64_t pruned_rows;      /* rows removed by retention or the size cap */
 	const char *stopped_by;    /* who sent the stop signal, or NULL */
+	const char *processes;     /* "on", or "off: why" (the process table); NULL keeps it */
+	uint64_t deaths;           /* death rows committed */
+	uint64_t lost_process_events; /* proc connector overruns */
+	uint64_t lost_deaths;      /* deaths dropped (tracker full, queue full, database) */
 };
 
 /* Close runs that are still open (their daemon died: SIGKILL, power loss)

@@ -6,7 +6,7 @@
 # With --no-processes, CAP_AUDIT_CONTROL alone.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-plan 8
+plan 9
 cap_audit_control=$(printf "%016x" $((1 << 30))) # CAP_AUDIT_CONTROL is 30
 cap_both=$(printf "%016x" $(((1 << 30) | (1 << 19)))) # CAP_SYS_PTRACE is 19
 start_daemon --no-processes
@@ -14,6 +14,8 @@ status=$(cat "/proc/$DAEMON_PID/status")
 is "$(awk '/^CapEff:/ { print $2 }' <<<"$status")" "$cap_audit_control" \
 	"--no-processes: effective CAP_AUDIT_CONTROL only"
 stop_daemon
+is "$(q "select processes from coverage order by run desc limit 1")" "off: --no-processes" \
+	"coverage: the process table was off, and why"
 start_daemon
 status=$(cat "/proc/$DAEMON_PID/status")
 is "$(awk '/^CapEff:/ { print $2 }' <<<"$status")" "$cap_both" "effective: CAP_AUDIT_CONTROL and CAP_SYS_PTRACE only"

@@ -11,7 +11,7 @@
 
 root=''
 use_cgroup2 && root=$CG2
-plan 16
+plan 17
 start_recording --source unicast
 
 "$DEATHHELP" sleep victim --with "many arguments" >"$T/victim.out" &
@@ -90,5 +90,7 @@ else
 	for _ in 1 2 3 4; do _tap_result 0 "# SKIP no cgroup v2 cgroup.kill for the pid reuse part"; done
 fi
 stop_daemon
+is "$(q "select processes, deaths >= 1, lost_process_events, lost_deaths from coverage")" \
+	"on|1|0|0" "coverage: process table on, deaths recorded, none lost"
 cleanup_cgroups
 done_testing
