@@ -50,6 +50,7 @@ static void test_full_file(void)
 	              "retention_days = 90\n"
 	              "max_db_size_mb = 0\n"
 	              "coalesce_ms = 250\n"
+	              "processes = no\n"
 	              "user = _sigtrail",
 	              &c);
 
@@ -61,6 +62,7 @@ static void test_full_file(void)
 	is_int(c.retention_days, 90, "retention_days");
 	is_int(c.max_db_size_mb, 0, "max_db_size_mb = 0 (no limit)");
 	is_int(c.coalesce_ms, 250, "coalesce_ms");
+	is_int(c.processes, 0, "processes = no");
 	is_str(c.user, "_sigtrail", "user, last line without a newline");
 	config_free(&c);
 	ok(c.db == NULL && c.include_sig0 == -1, "config_free resets to unset");
@@ -75,7 +77,7 @@ static void test_unset(void)
 	is_int(parse("# only comments\n\n   \n", &c), 0, "an empty file parses");
 	ok(!c.db && !c.source && !c.user, "strings unset");
 	ok(c.include_sig0 == -1 && c.keep_rules == -1 && c.retention_days == -1 &&
-	       c.max_db_size_mb == -1 && c.coalesce_ms == -1,
+	       c.max_db_size_mb == -1 && c.coalesce_ms == -1 && c.processes == -1,
 	   "numbers and booleans unset");
 	config_free(&c);
 	is_int(parse("", &c), 0, "a zero-byte file parses");
