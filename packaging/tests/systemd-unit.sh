@@ -132,7 +132,7 @@ if [ -e /usr/sbin/policy-rc.d ]; then
 		mount --bind /run/vmtest/policy-rc.d /usr/sbin/policy-rc.d && policy=1
 	echo "# /usr/sbin/policy-rc.d lifted for this guest"
 fi
-echo "1..33"
+echo "1..36"
 
 # --- install: enabled and started where systemd runs ---------------------------
 timeout 300 dpkg -i "$deb" >"$T/dpkg-install.log" 2>&1
@@ -146,12 +146,20 @@ pid=$(prop MainPID)
 ok "the main pid is sigtraild" test "$(cat "/proc/$pid/comm" 2>/dev/null)" = sigtraild
 
 # --- inside the sandbox --------------------------------------------------------
-sleep 1000 &
+# The victim is another user's: only CAP_SYS_PTRACE lets the daemon read its exe.
+setpriv --reuid=65534 --regid=65534 --clear-groups -- sleep 1000 &
 victim=$!
+sleep 0.5 # the exec reaches the process table
 bash -c "kill -9 $victim"
 wait "$victim" 2>/dev/null
-row() { [ "$(sqlite3 -readonly "$db" "select count(*) from signals where target_pid = $victim and signal = 9" 2>/dev/null)" = 1 ]; }
+q() { sqlite3 -readonly "$db" "$1" 2>&1; }
+row() { [ "$(q "select count(*) from signals where target_pid = $victim and signal = 9")" = 1 ]; }
 ok "a kill lands in $db" wait_for 10 row
+is "$(q "select target_exe || '|' || target_cmdline from signals where target_pid = $victim")" \
+	"/usr/bin/sleep|sleep 1000" "the process table works in the sandbox: another user's target, exe and command line"
+ok "and the sender's ancestry" test -n "$(q "select sender_ancestry from signals where target_pid = $victim")"
+death() { [ "$(q "select count(*) from deaths where pid = $victim and signal = 9")" = 1 ]; }
+ok "and its death (the deaths view)" wait_for 20 death
 field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
 # After setup the daemon keeps CAP_AUDIT_CONTROL (0x40000000) and, once it
 # attributes processes, CAP_SYS_PTRACE (0x80000): nothing else.
