@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # run.sh BUILD_DIR [SENDERS SIGNALS_EACH ROUNDS]: the collector benchmark.
-# Alternates, in one run, the configurations below and prints one table of
-# medians, with ratios against auditd measured in the same run:
+# Alternates, in one run, the configurations below (the order rotates from
+# round to round) and prints one table of medians, with ratios against auditd
+# and the no-reader ceiling measured in the same run:
 #   ceiling     audit rules loaded, no reader (the kernel's own ceiling)
 #   auditd      the real auditd (private config and log), unicast
 #   unicast     sigtraild --source unicast
 #   multicast   sigtraild --source multicast (no audit daemon registered)
 #   coexist     auditd (unicast) plus sigtraild (multicast beside it)
-# Root, a usable audit subsystem (tests/vm/run.sh BUILD -- bash tests/bench/run.sh BUILD
-# when this host's audit is locked). Never touches rules other than its own.
+# BENCH_CONFIGS="..." picks others; `unicast-noproc` is unicast with
+# --no-processes (the process table's share of the cost).
+# Every sigtraild runs with --coalesce 0: one row per signal, the worst case
+# (the default coalesces a storm into a few rows).
+# Root and a usable audit subsystem: on a host whose audit is locked use
+#   tests/vm/run.sh BUILD -- bash tests/bench/run.sh BUILD
+# Never touches rules other than its own (key sigtrail-bench), and restores
+# the enabled flag and backlog limit it found. BENCH_RAW=FILE keeps the
+# per-run lines. See tests/bench/README.md.
 set -eu
 build=$(cd "${1:?usage: run.sh BUILD_DIR [SENDERS SIGNALS_EACH ROUNDS]}" && pwd)
 senders=${2:-2} each=${3:-20000} rounds=${4:-3}
@@ -18,9 +26,12 @@ T=$(mktemp -d)
 orig_enabled=$(auditctl -s | awk '$1 == "enabled" { print $2 }')
 orig_backlog=$(auditctl -s | awk '$1 == "backlog_limit" { print $2 }')
 [ "$orig_enabled" != 2 ] || { echo "run.sh: audit is immutable here; use tests/vm/run.sh" >&2; exit 1; }
+[ "$(auditctl -s | awk '$1 == "pid" { print $2 }')" = 0 ] ||
+	{ echo "run.sh: an audit daemon is running; stop it first" >&2; exit 1; }
+AUDITD='' SIGTRAILD=''
 cleanup() {
-	pkill -TERM -f "$T/" 2>/dev/null || true
-	sleep 1
+	for p in $SIGTRAILD $AUDITD; do kill -TERM "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
 	auditctl -D -k sigtrail-bench >/dev/null 2>&1 || true
 	auditctl -e "$orig_enabled" >/dev/null
 	auditctl -b "$orig_backlog" >/dev/null
@@ -29,6 +40,7 @@ cleanup() {
 trap cleanup EXIT
 
 status() { auditctl -s | awk -v k="$1" '$1 == k { print $2 }'; }
+# The rules sigtraild loads, under the benchmark's own key.
 bench_rules() { # add|delete
 	local op=-a
 	[ "$1" = delete ] && op=-d
@@ -39,8 +51,9 @@ bench_rules() { # add|delete
 			-k sigtrail-bench >/dev/null
 	done
 }
+# auditd at its fastest: RAW log, no flushing, no plugins.
 start_auditd() {
-	mkdir -p "$T/auditd/plugins.d"
+	rm -rf "$T/auditd" && mkdir -p "$T/auditd/plugins.d"
 	printf '%s\n' "log_file = $T/audit.log" "log_format = RAW" "flush = NONE" "freq = 0" \
 		"write_logs = yes" "max_log_file_action = IGNORE" "space_left = 2" \
 		"space_left_action = IGNORE" "admin_space_left = 1" "admin_space_left_action = IGNORE" \
@@ -50,18 +63,34 @@ start_auditd() {
 	: >"$T/audit.log"
 	auditd -n -c "$T/auditd" 2>/dev/null &
 	AUDITD=$!
-	for _ in $(seq 100); do [ "$(status pid)" = "$AUDITD" ] && break; sleep 0.1; done
+	for _ in $(seq 300); do [ "$(status pid)" = "$AUDITD" ] && break; sleep 0.1; done
+	[ "$(status pid)" = "$AUDITD" ] || { echo "run.sh: auditd did not register" >&2; exit 1; }
 	auditctl -b 8192 >/dev/null
 }
 stop_pid() { kill -TERM "$1"; wait "$1" 2>/dev/null || true; }
-start_sigtraild() { # source
+start_sigtraild() { # source [option...]
+	local src=$1
+	shift
 	rm -f "$T/b.db"*
-	"$daemon" --foreground --db "$T/b.db" --source "$1" --coalesce 0 2>"$T/d.log" &
+	"$daemon" --foreground --db "$T/b.db" --source "$src" --coalesce 0 "$@" 2>"$T/d.log" &
 	SIGTRAILD=$!
-	for _ in $(seq 100); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+	for _ in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+	grep -q ready "$T/d.log" || { cat "$T/d.log" >&2; exit 1; }
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+# Wait until a collector has caught up: its CPU time still for a second
+# (two 0.5 s samples), at most 120 s.
+settle() {
+	local a b=-1
+	for _ in $(seq 240); do
+		a=$(cpu_ticks "$1")
+		[ "$a" = "$b" ] && return 0
+		b=$a
+		sleep 0.5
+	done
+}
+size() { local t=0 f; for f in "$@"; do [ -e "$f" ] && t=$((t + $(stat -c %s "$f"))); done; echo "$t"; }
 
 # one CONFIG: prints "config rate lost rows cpu_s_per_100k rss_kb bytes_per_event"
 one() {
@@ -70,30 +99,37 @@ one() {
 	ceiling) auditctl -e 1 >/dev/null; bench_rules add ;;
 	auditd) start_auditd; bench_rules add; pid=$AUDITD ;;
 	unicast) start_sigtraild unicast; pid=$SIGTRAILD ;;
+	unicast-noproc) start_sigtraild unicast --no-processes; pid=$SIGTRAILD ;;
 	multicast) auditctl -e 1 >/dev/null; start_sigtraild multicast; pid=$SIGTRAILD ;;
 	coexist) start_auditd; start_sigtraild auto; pid=$SIGTRAILD ;;
+	*) echo "run.sh: unknown configuration $config" >&2; exit 64 ;;
 	esac
+	sleep 1 # the collector's start-up is not the storm's cost
 	[ -n "$pid" ] && c0=$(cpu_ticks "$pid")
 	lost0=$(status lost)
 	out=$("$storm" "$senders" "$each")
 	rate=$(awk '{ print $6 }' <<<"$out")
-	sleep 1
-	local lost=$(($(status lost) - lost0))
 	if [ -n "$pid" ]; then
+		settle "$pid"
 		cpu=$(awk -v t=$(($(cpu_ticks "$pid") - c0)) -v hz="$(getconf CLK_TCK)" -v n=$((senders * each)) \
 			'BEGIN { printf "%.3f", t / hz * 100000 / n }')
 		rss=$(hwm_kb "$pid")
+	else
+		sleep 1
 	fi
+	local lost=$(($(status lost) - lost0))
 	case $config in
 	ceiling) bench_rules delete ;;
-	auditd) stop_pid "$AUDITD"; bench_rules delete
-		rows=$(grep -c 'syscall=62' "$T/audit.log")
-		bytes=$(($(stat -c %s "$T/audit.log") / (rows > 0 ? rows : 1))) ;;
-	unicast | multicast | coexist)
-		stop_pid "$SIGTRAILD"
+	auditd) stop_pid "$AUDITD"; AUDITD=''; bench_rules delete
+		rows=$(grep -c '^type=SYSCALL.* syscall=62 .* a1=a ' "$T/audit.log" || true)
+		bytes=$(($(size "$T/audit.log") / (rows > 0 ? rows : 1))) ;;
+	unicast | unicast-noproc | multicast | coexist)
+		# The files as the running daemon left them: database and WAL.
+		bytes=$(size "$T/b.db" "$T/b.db-wal")
+		stop_pid "$SIGTRAILD"; SIGTRAILD=''
 		rows=$(sqlite3 "$T/b.db" "select coalesce(sum(count), 0) from signals where signal = 10")
-		bytes=$(($(stat -c %s "$T/b.db") / (rows > 0 ? rows : 1)))
-		[ "$config" = coexist ] && stop_pid "$AUDITD" ;;
+		bytes=$((bytes / (rows > 0 ? rows : 1)))
+		if [ "$config" = coexist ]; then stop_pid "$AUDITD"; AUDITD=''; fi ;;
 	esac
 	auditctl -e "$orig_enabled" >/dev/null
 	auditctl -b "$orig_backlog" >/dev/null
@@ -101,19 +137,30 @@ one() {
 }
 
 configs=${BENCH_CONFIGS:-ceiling auditd unicast multicast coexist}
+set -- $configs
 for r in $(seq "$rounds"); do
-	for c in $configs; do one "$c"; done
-done >"$T/results"
+	for c in "$@"; do one "$c" | tee -a "$T/results" >&2; done
+	set -- "${@:2}" "$1" # rotate: no configuration always runs first
+done
+[ -n "${BENCH_RAW:-}" ] && cp "$T/results" "$BENCH_RAW"
 sent=$((senders * each))
-echo "sigtrail benchmark: $senders senders x $each signals = $sent per run, $rounds rounds, $(nproc) CPUs, $(uname -r)"
-printf '%-10s %12s %8s %10s %10s %12s %10s %10s %10s\n' config 'signals/s' lost rows 'cpu/100k' 'peak RSS kB' 'B/event' 'rate/auditd' 'cpu/auditd'
+echo "sigtrail benchmark: $senders senders x $each signals = $sent per run, medians of $rounds rounds, $(nproc) CPUs, $(uname -r)"
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "-") }'; }
 for c in $configs; do
 	col() { awk -v c="$c" -v i="$1" '$1 == c { print $i }' "$T/results" | median; }
-	printf '%s %s %s %s %s %s %s\n' "$c" "$(col 2)" "$(col 3)" "$(col 4)" "$(col 5)" "$(col 6)" "$(col 7)"
+	# rows: the smallest of the runs, so that one short run shows
+	printf '%s %s %s %s %s %s %s\n' "$c" "$(col 2)" \
+		"$(awk -v c="$c" '$1 == c { print $3 }' "$T/results" | sort -n | tail -1)" \
+		"$(awk -v c="$c" '$1 == c { print $4 }' "$T/results" | sort -n | head -1)" \
+		"$(col 5)" "$(col 6)" "$(col 7)"
 done >"$T/table"
 ar=$(awk '$1 == "auditd" { print $2 }' "$T/table")
 ac=$(awk '$1 == "auditd" { print $5 }' "$T/table")
-awk -v ar="$ar" -v ac="$ac" '{ rr = ar > 0 ? sprintf("%.2f", $2 / ar) : "-"
-	cr = ($5 != "-" && ac > 0) ? sprintf("%.2f", $5 / ac) : "-"
-	printf "%-10s %12s %8s %10s %10s %12s %10s %10s %10s\n", $1, $2, $3, $4, $5, $6, $7, rr, cr }' "$T/table"
+cr=$(awk '$1 == "ceiling" { print $2 }' "$T/table")
+printf '%-14s %10s %9s %10s %10s %9s %8s %8s %8s %8s\n' config 'signals/s' 'max lost' 'min rows' \
+	'cpu s/100k' 'RSS kB' 'B/event' 'rate/ad' 'rate/ceil' 'cpu/ad'
+awk -v ar="${ar:-0}" -v ac="${ac:-0}" -v cr="${cr:-0}" '
+	function ratio(a, b) { return (a != "-" && b > 0) ? sprintf("%.2f", a / b) : "-" }
+	{ printf "%-14s %10s %9s %10s %10s %9s %8s %8s %8s %8s\n", $1, $2, $3, $4, $5, $6, $7,
+		ratio($2, ar), ratio($2, cr), ratio($5, ac) }' "$T/table"
+echo "(rows: signals stored, $sent expected; auditd: SYSCALL records logged. B/event: sigtraild database + WAL, auditd log.)"

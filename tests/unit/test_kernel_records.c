@@ -6,6 +6,7 @@
  * Usage: test_kernel_records FIXTURE_LOG */
 #include <libaudit.h>
 #include <linux/audit.h>
+#include <stdarg.h>
 #include <stdlib.h>
 
 #include "sigtrail/assemble.h"
@@ -197,6 +198,74 @@ static void clear(void)
 	n_lines = 0;
 }
 
+/* The netlink path alone on what the kernel never sends: more events in
+ * flight than slots, more targets than kept, fields cut anywhere, no header.
+ * Nothing may crash (the sanitizer build runs this too) and every event
+ * must come out once. */
+static void hostile(void)
+{
+	struct got g = {0};
+	struct assembler *a = NULL;
+	struct asm_stats st;
+	char body[600];
+	static const char sys[] =
+	    "arch=c000003e syscall=62 success=yes exit=0 a0=2a a1=9 a2=0 a3=0 items=0 ppid=1 "
+	    "pid=7 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) "
+	    "ses=1 comm=\"k\" exe=\"/k\" key=(null)";
+
+	if (asm_new(on_event, &g, 2, &a) < 0) {
+		ok(0, "hostile: assembler");
+		return;
+	}
+	/* 40 events open at once, then their EOEs in reverse. */
+	for (int i = 0; i < 40; i++) {
+		snprintf(body, sizeof(body), "audit(1795317700.000:%d): %s", 100 + i, sys);
+		(void)asm_feed_record(a, AUDIT_SYSCALL, body, strlen(body));
+	}
+	for (int i = 39; i >= 0; i--) {
+		snprintf(body, sizeof(body), "audit(1795317700.000:%d): ", 100 + i);
+		(void)asm_feed_record(a, AUDIT_EOE, body, strlen(body));
+	}
+	asm_flush(a);
+	is_int(g.n, 40, "hostile: 40 events in flight at once, each out once");
+	got_free(&g);
+	/* More targets than ST_MAX_TARGETS. */
+	snprintf(body, sizeof(body), "audit(1795317701.000:200): %s", sys);
+	(void)asm_feed_record(a, AUDIT_SYSCALL, body, strlen(body));
+	for (int i = 0; i < ST_MAX_TARGETS + 10; i++) {
+		snprintf(body, sizeof(body),
+		         "audit(1795317701.000:200): opid=%d oauid=-1 ouid=0 oses=-1 ocomm=\"s\"",
+		         i + 2);
+		(void)asm_feed_record(a, AUDIT_OBJ_PID, body, strlen(body));
+	}
+	snprintf(body, sizeof(body), "audit(1795317701.000:200): ");
+	(void)asm_feed_record(a, AUDIT_EOE, body, strlen(body));
+	ok(g.n == 1 && g.ev[0]->n_targets == ST_MAX_TARGETS && g.ev[0]->n_truncated == 10,
+	   "hostile: targets beyond %d counted, not kept", ST_MAX_TARGETS);
+	got_free(&g);
+	/* Every prefix of a SYSCALL record, and junk. */
+	snprintf(body, sizeof(body), "audit(1795317702.000:300): %s", sys);
+	for (size_t cut = 0; cut <= strlen(body); cut++) {
+		(void)asm_feed_record(a, AUDIT_SYSCALL, body, cut);
+		(void)asm_feed_record(a, AUDIT_EOE, body, cut);
+	}
+	const char *junk[] = {"", "audit(", "audit(1.2:3): =", "audit(1.2:3): = = ==x x= a0",
+	                      "audit(1.2:3):    a1=     ", "audit(1.2:3): proctitle=\"",
+	                      "audit(1.2:3): proctitle=0", "audit(1.2:3): opid=99999999999999999999"};
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
+		for (int type = AUDIT_SYSCALL; type <= AUDIT_SYSCALL + 20; type++)
+			(void)asm_feed_record(a, type, junk[i], strlen(junk[i]));
+	(void)asm_feed_record(a, AUDIT_OBJ_PID, junk[7], strlen(junk[7]));
+	(void)asm_feed_record(a, AUDIT_PROCTITLE, junk[5], strlen(junk[5]));
+	asm_flush(a);
+	asm_stats(a, &st);
+	ok(st.feed_errors > 0 && st.malformed > 0, "hostile: cut records counted (%llu feed errors, "
+	   "%llu malformed), %d complete ones kept", (unsigned long long)st.feed_errors,
+	   (unsigned long long)st.malformed, g.n);
+	got_free(&g);
+	asm_free(a);
+}
+
 int main(int argc, char **argv)
 {
 	char buf[20000];
@@ -267,5 +336,6 @@ int main(int argc, char **argv)
 	    "ocomm=\"systemd\"");
 	compare("crafted", lines, n_lines, NULL);
 	clear();
+	hostile();
 	return tap_done();
 }
