@@ -35,20 +35,52 @@ enum { BUSY_TIMEOUT_MS = 5000 };
 	"target_pid, target_uid, target_auid, target_ses, target_user, target_comm"
 
 const char *const cli_col_names[COL__N] = {
-    "id",          "time",         "epoch_ms",    "serial",      "host",        "arch",
-    "syscall",     "signal",       "signame",     "success",     "errno",       "target_arg",
-    "sender_pid",  "sender_ppid",  "sender_uid",  "sender_euid", "sender_auid", "sender_ses",
-    "sender_user", "sender_login", "sender_tty",  "sender_comm", "sender_exe",  "sender_cmdline",
-    "target_pid",  "target_uid",   "target_auid", "target_ses",  "target_user", "target_comm",
-    "count",       "sender_ancestry", "target_exe", "target_cmdline", "target_start_time",
-    "sender_unit", "target_unit", "sender_container", "target_container",
+    "id",
+    "time",
+    "epoch_ms",
+    "serial",
+    "host",
+    "arch",
+    "syscall",
+    "signal",
+    "signame",
+    "success",
+    "errno",
+    "target_arg",
+    "sender_pid",
+    "sender_ppid",
+    "sender_uid",
+    "sender_euid",
+    "sender_auid",
+    "sender_ses",
+    "sender_user",
+    "sender_login",
+    "sender_tty",
+    "sender_comm",
+    "sender_exe",
+    "sender_cmdline",
+    "target_pid",
+    "target_uid",
+    "target_auid",
+    "target_ses",
+    "target_user",
+    "target_comm",
+    "count",
+    "sender_ancestry",
+    "target_exe",
+    "target_cmdline",
+    "target_start_time",
+    "sender_unit",
+    "target_unit",
+    "sender_container",
+    "target_container",
 };
 
 /* The view's `time` is epoch_ms formatted by strftime() and printf() for
  * every row, a third of an export's cost; cli_row_time() writes the same
  * text from epoch_ms instead (tests/cli/roundtrip.py checks they agree). */
 #define PROCESS_COLUMNS                                                                            \
-	"sender_ancestry, target_exe, target_cmdline, target_start_time, sender_unit, "           \
+	"sender_ancestry, target_exe, target_cmdline, target_start_time, sender_unit, "            \
 	"target_unit, sender_container, target_container"
 #define NO_PROCESS_COLUMNS "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
 

@@ -34,8 +34,8 @@ int cli_death_cause_parse(const char *arg, const char **ret)
 
 int cli_death_filter_check(const struct cli_filter *f, const char *cmd)
 {
-	const char *bad = f->sender_comm   ? "--sender-comm"
-	                  : f->sender_user ? "--sender-user"
+	const char *bad = f->sender_comm       ? "--sender-comm"
+	                  : f->sender_user     ? "--sender-user"
 	                  : f->sender_pid >= 0 ? "--sender-pid"
 	                  : f->failed          ? "--failed"
 	                  : f->syscall         ? "--syscall"

@@ -282,7 +282,8 @@ static int stream(FILE *out, struct export *e, bool progress)
 	rc = prepare(e, e->deaths ? cli_death_columns : cli_signal_columns(e->d),
 	             "ORDER BY epoch_ms, id", &s);
 	if (rc != SQLITE_OK)
-		return cli_db_fail(e->d, rc, e->deaths ? "cannot read deaths" : "cannot read signals");
+		return cli_db_fail(e->d, rc,
+		                   e->deaths ? "cannot read deaths" : "cannot read signals");
 	if (e->format == FMT_CSV) {
 		int ncols = e->deaths ? sqlite3_column_count(s) : e->d->signal_cols;
 		for (int i = 0; i < ncols; i++)
@@ -316,7 +317,8 @@ static int stream(FILE *out, struct export *e, bool progress)
 	if (interrupted)
 		return 128 + interrupted;
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return cli_db_fail(e->d, rc, e->deaths ? "cannot read deaths" : "cannot read signals");
+		return cli_db_fail(e->d, rc,
+		                   e->deaths ? "cannot read deaths" : "cannot read signals");
 	e->rows = n;
 	return 0;
 }

@@ -209,10 +209,11 @@ static void death_row(FILE *out, sqlite3_stmt *s, bool utc, int width)
 	}
 	cell(out, user, W_USER, false);
 	cell(out, col_text(s, DCOL_COMM), W_COMM, false);
-	cli_term_text(line, sizeof(line), col_text(s, DCOL_EVIDENCE) ? col_text(s, DCOL_EVIDENCE) : "-",
-	              width == 0                        ? 0
+	cli_term_text(line, sizeof(line),
+	              col_text(s, DCOL_EVIDENCE) ? col_text(s, DCOL_EVIDENCE) : "-",
+	              width == 0                      ? 0
 	              : width > FIXED + W_MIN_COMMAND ? (size_t)(width - FIXED)
-	                                                : W_MIN_COMMAND);
+	                                              : W_MIN_COMMAND);
 	fputs(line, out);
 	fputc('\n', out);
 }

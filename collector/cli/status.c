@@ -453,7 +453,8 @@ static void print_text(FILE *out, const struct status *st, const struct cli_comm
 			        (long long)st->deaths[i]);
 		fputc('\n', out);
 	} else {
-		fprintf(out, "deaths:    not recorded (schema %d; sigtraild records them from schema 3 "
+		fprintf(out,
+		        "deaths:    not recorded (schema %d; sigtraild records them from schema 3 "
 		        "on, set up when it next starts)\n",
 		        st->schema);
 	}

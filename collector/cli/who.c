@@ -166,7 +166,9 @@ static void print_field(FILE *out, const char *label, const char *value, size_t 
 	fprintf(out, "%s%s", label, buf);
 }
 
-static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, bool utc, size_t width)
+/* `death` caches the query for the death a row caused (see cli_who_death_of_signal). */
+static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt **death, bool utc,
+                      size_t width)
 {
 	char t[40], num[32];
 	int64_t count = sqlite3_column_int64(s, COL_COUNT), death_id = -1, death_ms = 0;
@@ -220,8 +222,8 @@ static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, bool utc, si
 	        col_text(s, COL_SYSCALL) ? col_text(s, COL_SYSCALL) : "?", num,
 	        (long long)sqlite3_column_int64(s, COL_SERIAL));
 	print_field(out, ", host ", col_text(s, COL_HOST), 64);
-	if (cli_who_death_of_signal(d, sqlite3_column_int64(s, COL_ID), &death_id, &death_ms) ==
-	        SQLITE_OK &&
+	if (cli_who_death_of_signal(d, sqlite3_column_int64(s, COL_ID), death, &death_id,
+	                            &death_ms) == SQLITE_OK &&
 	    death_id >= 0)
 		fprintf(out, "\n  => it died of this signal %lld ms later (death %lld)",
 		        (long long)(death_ms - sqlite3_column_int64(s, COL_EPOCH_MS)),
@@ -381,10 +383,11 @@ static int deaths_part(FILE *out, struct cli_db *d, const struct cli_common *c, 
 static void no_death_line(FILE *out, const struct cli_db *d, const char *what)
 {
 	if (!d->has_deaths)
-		fprintf(out,
-		        "Deaths: not recorded in this database (schema %d; deaths are recorded from "
-		        "schema 3 on, which sigtraild sets up when it next starts).\n",
-		        d->version);
+		fprintf(
+		    out,
+		    "Deaths: not recorded in this database (schema %d; deaths are recorded from "
+		    "schema 3 on, which sigtraild sets up when it next starts).\n",
+		    d->version);
 	else
 		fprintf(out,
 		        "Deaths: none recorded for %s (it may still run, or it exited without "
@@ -421,7 +424,7 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 {
 	struct cli_filter *f = &c->filter;
 	struct cli_coverage cov;
-	sqlite3_stmt *s = NULL, *vrow = NULL;
+	sqlite3_stmt *s = NULL, *vrow = NULL, *death = NULL;
 	int64_t rows = 0, delivered = 0, shown = 0, deaths = 0, vsignal = -1;
 	enum verdict_kind kind = V_NOTHING;
 	const char *death_kind = NULL;
@@ -464,11 +467,12 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 				fputc(',', out);
 			cli_row_json(out, s, d->signal_cols);
 		} else {
-			print_row(out, d, s, c->utc, (size_t)width);
+			print_row(out, d, s, &death, c->utc, (size_t)width);
 		}
 		shown++;
 	}
 	sqlite3_finalize(s);
+	sqlite3_finalize(death);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return cli_db_fail(d, rc, "cannot read signals");
 	if (!json && rows == 0 && deaths > 0)

@@ -363,9 +363,9 @@ static void killer_words(FILE *out, sqlite3_stmt *r)
 	}
 }
 
-int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *f,
-                          const char *what, int64_t total, bool utc, char **ret_json,
-                          const char **ret_kind, int64_t *ret_signal_id)
+int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, const char *what,
+                          int64_t total, bool utc, char **ret_json, const char **ret_kind,
+                          int64_t *ret_signal_id)
 {
 	sqlite3_stmt *s = NULL, *r = NULL;
 	const char *cause;
@@ -467,25 +467,23 @@ out:
 	return rc;
 }
 
-int cli_who_death_of_signal(struct cli_db *d, int64_t signal_id, int64_t *ret_death_id,
-                            int64_t *ret_ms)
+int cli_who_death_of_signal(struct cli_db *d, int64_t signal_id, sqlite3_stmt **cache,
+                            int64_t *ret_death_id, int64_t *ret_ms)
 {
 	static const char sql[] = "SELECT id, epoch_ms FROM deaths WHERE signal_id = ?1 LIMIT 1";
-	sqlite3_stmt *s = NULL;
 	int rc;
 
 	*ret_death_id = -1;
 	if (!d->has_deaths)
 		return SQLITE_OK;
-	rc = sqlite3_prepare_v2(d->db, sql, -1, &s, NULL);
-	if (rc != SQLITE_OK)
+	if (!*cache && (rc = sqlite3_prepare_v2(d->db, sql, -1, cache, NULL)) != SQLITE_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, signal_id);
-	rc = sqlite3_step(s);
+	sqlite3_reset(*cache);
+	sqlite3_bind_int64(*cache, 1, signal_id);
+	rc = sqlite3_step(*cache);
 	if (rc == SQLITE_ROW) {
-		*ret_death_id = i64(s, 0);
-		*ret_ms = i64(s, 1);
+		*ret_death_id = i64(*cache, 0);
+		*ret_ms = i64(*cache, 1);
 	}
-	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }

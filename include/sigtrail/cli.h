@@ -348,14 +348,15 @@ int cli_who_deaths_list(FILE *out, struct cli_db *d, const struct cli_filter *f,
  * written when no death matches), *ret_json (the death as cli_death_json(),
  * malloc'd, for the caller to free) and *ret_signal_id (the signal row that
  * killed it and is still in the database, else -1). */
-int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *f,
-                          const char *what, int64_t total, bool utc, char **ret_json,
-                          const char **ret_kind, int64_t *ret_signal_id);
+int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, const char *what,
+                          int64_t total, bool utc, char **ret_json, const char **ret_kind,
+                          int64_t *ret_signal_id);
 
 /* The death that signal row `signal_id` caused: *ret_death_id (-1: none)
- * and its time *ret_ms. */
-int cli_who_death_of_signal(struct cli_db *d, int64_t signal_id, int64_t *ret_death_id,
-                            int64_t *ret_ms);
+ * and its time *ret_ms. *cache holds the prepared statement between calls
+ * (NULL at first; the caller finalizes it). */
+int cli_who_death_of_signal(struct cli_db *d, int64_t signal_id, sqlite3_stmt **cache,
+                            int64_t *ret_death_id, int64_t *ret_ms);
 
 /* A progress bar on stderr (progress.c). */
 struct cli_progress {
