@@ -253,6 +253,9 @@ int cli_import(int argc, char **argv)
 	    {"include-sig0", no_argument, NULL, OPT_SIG0},
 	    {"progress", no_argument, NULL, OPT_PROGRESS},
 	    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+	    /* Taken by every command (sigtrail --help); import prints no times. */
+	    {"utc", no_argument, NULL, CLI_OPT_UTC},
+	    {"local", no_argument, NULL, CLI_OPT_LOCAL},
 	    {0},
 	};
 	static struct import im; /* large: the batch */
@@ -291,6 +294,9 @@ int cli_import(int argc, char **argv)
 			break;
 		case OPT_NO_PROGRESS:
 			progress = 0;
+			break;
+		case CLI_OPT_UTC:
+		case CLI_OPT_LOCAL:
 			break;
 		default:
 			return cli_bad_option("import", opt, argv);

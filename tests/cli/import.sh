@@ -27,6 +27,8 @@ like "$OUT" "total: 51 signal events, 0 rows added to .*, 51 events were already
 
 run_cli import --db "$T/live.db" "$LOG"
 like "$OUT" "0 rows added, 17 events already stored" "events the daemon recorded live are not imported again"
+run_cli --utc import --db "$T/live.db" --local "$LOG"
+is "$RC" 0 "--utc and --local, taken by every command, are accepted (import prints no times)"
 
 run_cli import --db "$T/i.db" --host elsewhere "$LOG"
 like "$OUT" "$((LIVE_ROWS - 1)) rows added" "dedupe is per host: --host elsewhere adds the rows again"
