@@ -22,12 +22,12 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-    {"who", cli_who, "who sent signals to a process (by pid or name), with a verdict"},
-    {"list", cli_list, "signals in a time window, as a table or JSON"},
-    {"export", cli_export, "compliance export: CSV, JSON Lines or one JSON document"},
+    {"who", cli_who, "how a process died and who sent it signals (by pid or name)"},
+    {"list", cli_list, "signals (or --deaths) in a time window, as a table or JSON"},
+    {"export", cli_export, "compliance export of signals or --deaths: CSV, JSON Lines, JSON"},
     {"report", cli_report, "summary of a period: HTML (with charts) or Markdown"},
     {"import", cli_import, "add existing auditd logs to the database"},
-    {"status", cli_status, "is the collector running, are its rules loaded, the database"},
+    {"status", cli_status, "is the collector running, its rules, the database, deaths per cause"},
 };
 
 static void usage(FILE *out)
@@ -54,6 +54,7 @@ static void usage(FILE *out)
 	        "  sigtrail who 4242\n"
 	        "  sigtrail who nginx --since 2h\n"
 	        "  sigtrail list --signal KILL --since 1d\n"
+	        "  sigtrail list --deaths --cause oom --since 7d\n"
 	        "  sigtrail export --since 2026-11-01 --until 2026-12-01 --format csv -o nov.csv\n"
 	        "  sigtrail report --since 7d -o week.html\n"
 	        "  sudo sigtrail import /var/log/audit/audit.log*\n"
