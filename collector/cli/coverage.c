@@ -5,7 +5,10 @@
  * a time window into covered time, gaps and summed losses, for `who`'s
  * verdict, the export metadata, the report and `status`. A database
  * without coverage rows (older daemons, schema 1) says so instead of
- * pretending. Exercise with `sigtrail who 1 --since 1h` on any database. */
+ * pretending. From schema 3 the runs also say whether the process table
+ * (deaths, ancestry) was on, and how many deaths it lost: a death missing
+ * from the `deaths` view means "it did not die of a signal" only then.
+ * Exercise with `sigtrail who 1 --since 1h` on any database. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,12 +68,20 @@ int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
 		c->hi = hi = lo;
 	c->covered_ms = hi - lo;
 
-	rc = sqlite3_prepare_v2(d->db,
-	                        "SELECT started_ms, until_ms, status, source, pid, lost_kernel, "
-	                        "lost_socket, lost_serial_gaps, lost_unparsable, lost_queue, "
-	                        "lost_db, pruned_rows FROM coverage WHERE started_ms < ?2 AND "
-	                        "(until_ms >= ?1 OR status = 'running') ORDER BY started_ms",
-	                        -1, &s, NULL);
+	c->proc_recorded = d->has_proc_coverage;
+	rc = sqlite3_prepare_v2(
+	    d->db,
+	    d->has_proc_coverage ? "SELECT started_ms, until_ms, status, source, pid, lost_kernel, "
+	                           "lost_socket, lost_serial_gaps, lost_unparsable, lost_queue, "
+	                           "lost_db, pruned_rows, processes, lost_deaths, "
+	                           "lost_process_events FROM coverage WHERE started_ms < ?2 AND "
+	                           "(until_ms >= ?1 OR status = 'running') ORDER BY started_ms"
+	                         : "SELECT started_ms, until_ms, status, source, pid, lost_kernel, "
+	                           "lost_socket, lost_serial_gaps, lost_unparsable, lost_queue, "
+	                           "lost_db, pruned_rows, NULL, 0, 0 FROM coverage WHERE "
+	                           "started_ms < ?2 AND (until_ms >= ?1 OR status = 'running') "
+	                           "ORDER BY started_ms",
+	    -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, lo);
@@ -99,6 +110,18 @@ int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
 		c->lost.queue += sqlite3_column_int64(s, 9);
 		c->lost.db += sqlite3_column_int64(s, 10);
 		c->lost.pruned += sqlite3_column_int64(s, 11);
+		const char *procs = (const char *)sqlite3_column_text(s, 12);
+		if (procs && strcmp(procs, "on") == 0) {
+			c->proc_on++;
+		} else {
+			c->proc_off++;
+			snprintf(c->proc_off_why, sizeof(c->proc_off_why), "%s",
+			         !procs                            ? "a run before schema 3"
+			         : strncmp(procs, "off: ", 5) == 0 ? procs + 5
+			                                           : procs);
+		}
+		c->lost_deaths += sqlite3_column_int64(s, 13);
+		c->lost_process_events += sqlite3_column_int64(s, 14);
 		if (start > cursor)
 			add_gap(c, cursor, start < hi ? start : hi);
 		if (end > cursor)
@@ -190,6 +213,30 @@ void cli_coverage_text(FILE *out, const struct cli_coverage *c, bool utc)
 	losses_text(out, c);
 }
 
+void cli_coverage_deaths_text(FILE *out, const struct cli_coverage *c)
+{
+	char why[256];
+
+	if (!c->proc_recorded || c->runs == 0)
+		return;
+	if (c->proc_off == 0)
+		fputs("the process table was on in every run", out);
+	else {
+		cli_term_text(why, sizeof(why), c->proc_off_why, 120);
+		fprintf(out,
+		        "the process table was OFF in %zu of %zu runs (%s): deaths then were not "
+		        "recorded",
+		        c->proc_off, c->runs, why);
+	}
+	if (c->lost_deaths == 0 && c->lost_process_events == 0)
+		fputs("; it lost no deaths", out);
+	else
+		fprintf(out,
+		        "; it LOST %lld deaths and %lld process events (deaths then may be "
+		        "missing, ancestry incomplete)",
+		        (long long)c->lost_deaths, (long long)c->lost_process_events);
+}
+
 /* One row of any statement as a JSON object keyed by its column names. */
 static void json_row(FILE *out, sqlite3_stmt *s)
 {
@@ -237,17 +284,34 @@ int cli_coverage_json(FILE *out, struct cli_db *d, const struct cli_coverage *c,
 	fprintf(out,
 	        "],\"more_gaps\":%zu,\"lost\":{\"total\":%lld,\"kernel\":%lld,\"socket\":%lld,"
 	        "\"serial_gaps\":%lld,\"unparsable\":%lld,\"queue\":%lld,\"db\":%lld},"
-	        "\"pruned_rows\":%lld,\"runs\":[",
+	        "\"pruned_rows\":%lld,",
 	        c->more_gaps, (long long)cli_coverage_lost(c), (long long)c->lost.kernel,
 	        (long long)c->lost.socket, (long long)c->lost.serial_gaps,
 	        (long long)c->lost.unparsable, (long long)c->lost.queue, (long long)c->lost.db,
 	        (long long)c->lost.pruned);
+	if (c->proc_recorded) {
+		fprintf(out, "\"processes\":{\"on_runs\":%zu,\"off_runs\":%zu,\"off_reason\":",
+		        c->proc_on, c->proc_off);
+		cli_json_string(out, c->proc_off ? c->proc_off_why : NULL);
+		fprintf(out, ",\"lost_deaths\":%lld,\"lost_process_events\":%lld},",
+		        (long long)c->lost_deaths, (long long)c->lost_process_events);
+	}
+	fputs("\"runs\":[", out);
 	rc = sqlite3_prepare_v2(d->db,
-	                        "SELECT run, started, stopped, status, source, host, pid, version, "
-	                        "events, rows, lost_kernel, lost_socket, lost_serial_gaps, "
-	                        "lost_unparsable, lost_queue, lost_db, pruned_rows FROM coverage "
-	                        "WHERE started_ms < ?2 AND (until_ms >= ?1 OR status = 'running') "
-	                        "ORDER BY started_ms LIMIT ?3",
+	                        d->has_proc_coverage
+	                            ? "SELECT run, started, stopped, status, source, host, pid, "
+	                              "version, events, rows, lost_kernel, lost_socket, "
+	                              "lost_serial_gaps, lost_unparsable, lost_queue, lost_db, "
+	                              "pruned_rows, processes, deaths, lost_process_events, "
+	                              "lost_deaths FROM coverage WHERE started_ms < ?2 AND "
+	                              "(until_ms >= ?1 OR status = 'running') ORDER BY started_ms "
+	                              "LIMIT ?3"
+	                            : "SELECT run, started, stopped, status, source, host, pid, "
+	                              "version, events, rows, lost_kernel, lost_socket, "
+	                              "lost_serial_gaps, lost_unparsable, lost_queue, lost_db, "
+	                              "pruned_rows FROM coverage WHERE started_ms < ?2 AND "
+	                              "(until_ms >= ?1 OR status = 'running') ORDER BY started_ms "
+	                              "LIMIT ?3",
 	                        -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, c->lo);

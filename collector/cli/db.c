@@ -327,6 +327,12 @@ int cli_db_open(const char *path, struct cli_db *d)
 	                    &n)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	d->has_deaths = n == 2;
+	if ((rc = query_i64(d->db,
+	                    "SELECT count(*) FROM pragma_table_info('coverage') WHERE name = "
+	                    "'processes'",
+	                    &n)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	d->has_proc_coverage = n > 0;
 	return 0;
 }
 

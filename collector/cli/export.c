@@ -339,8 +339,16 @@ static int coverage_note(struct export *e)
 	if (!(m = open_memstream(&text, &len)))
 		return EX_OSERR;
 	cli_coverage_text(m, &cov, true);
+	bool deaths_ok = true;
+	if (e->deaths && cov.proc_recorded && cov.runs > 0) {
+		/* What a deaths export must not hide: deaths not recorded or lost. */
+		fputs("; deaths: ", m);
+		cli_coverage_deaths_text(m, &cov);
+		deaths_ok =
+		    cov.proc_off == 0 && cov.lost_deaths == 0 && cov.lost_process_events == 0;
+	}
 	fclose(m);
-	if (cov.recorded && cov.n_gaps == 0 && cli_coverage_lost(&cov) == 0)
+	if (cov.recorded && cov.n_gaps == 0 && cli_coverage_lost(&cov) == 0 && deaths_ok)
 		log_info("coverage: %s", text);
 	else
 		log_warn("coverage: %s", text);

@@ -461,6 +461,11 @@ static void print_text(FILE *out, const struct status *st, const struct cli_comm
 	fputs("last 24h:  ", out);
 	cli_coverage_text(out, &st->day, c->utc);
 	fputs("\n", out);
+	if (st->day.proc_recorded && st->day.runs > 0) {
+		fputs("           deaths: ", out);
+		cli_coverage_deaths_text(out, &st->day);
+		fputs("\n", out);
+	}
 }
 
 static void json_err(FILE *out, int err)

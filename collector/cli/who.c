@@ -520,6 +520,11 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 		fputs("Coverage: ", out);
 		cli_coverage_text(out, &cov, c->utc);
 		fputs(".\n", out);
+		if (cov.proc_recorded && cov.runs > 0) {
+			fputs("Deaths coverage: ", out);
+			cli_coverage_deaths_text(out, &cov);
+			fputs(".\n", out);
+		}
 	}
 	free(vtext);
 	free(vdeath);

@@ -120,14 +120,15 @@ int cli_bad_option(const char *cmd, int opt, char **argv);
 struct cli_db {
 	sqlite3 *db;
 	const char *path;
-	int version;       /* PRAGMA user_version */
-	bool has_count;    /* schema >= 2: signals.count */
-	bool has_coverage; /* schema >= 2: the coverage view */
-	bool has_process;  /* schema >= 3: signals.sender_ancestry ... target_container */
-	bool has_deaths;   /* schema >= 3: the deaths and ancestry views */
-	int signal_cols;   /* columns of enum cli_col this database's view has */
-	bool snapshot;     /* opened immutable (see cli_db_open); checked at close */
-	struct stat st;    /* the file when opened, for that check */
+	int version;            /* PRAGMA user_version */
+	bool has_count;         /* schema >= 2: signals.count */
+	bool has_coverage;      /* schema >= 2: the coverage view */
+	bool has_process;       /* schema >= 3: signals.sender_ancestry ... target_container */
+	bool has_deaths;        /* schema >= 3: the deaths and ancestry views */
+	bool has_proc_coverage; /* schema >= 3: coverage.processes, deaths, lost_deaths... */
+	int signal_cols;        /* columns of enum cli_col this database's view has */
+	bool snapshot;          /* opened immutable (see cli_db_open); checked at close */
+	struct stat st;         /* the file when opened, for that check */
 };
 
 /* Open `path` read-only and check that it is a sigtrail database of a
@@ -224,7 +225,12 @@ struct cli_coverage {
 	} gaps[CLI_MAX_GAPS];
 	struct {
 		int64_t kernel, socket, serial_gaps, unparsable, queue, db, pruned;
-	} lost;                  /* summed over the overlapping runs */
+	} lost; /* summed over the overlapping runs */
+	/* The process table (deaths, ancestry) over the same runs (schema 3): */
+	bool proc_recorded;       /* coverage has the processes column */
+	size_t proc_on, proc_off; /* runs with it on, and off ('off: why', or NULL: older) */
+	char proc_off_why[160];   /* the newest off run's reason */
+	int64_t lost_deaths, lost_process_events;
 	bool running;            /* a run is open and its heartbeat is fresh */
 	char running_source[16]; /* its source ("unicast"...) */
 	int64_t running_pid;     /* its pid */
@@ -242,6 +248,12 @@ int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
 /* One sentence for people: "the collector ran the whole window", "no
  * coverage data recorded...", "not running from X to Y...". Can't fail. */
 void cli_coverage_text(FILE *out, const struct cli_coverage *c, bool utc);
+
+/* One sentence on deaths: was the process table on over the window, did it
+ * lose deaths ("the process table was on throughout; it lost no deaths").
+ * Writes nothing when the database does not record it (!proc_recorded) or
+ * no run overlaps. Can't fail. */
+void cli_coverage_deaths_text(FILE *out, const struct cli_coverage *c);
 
 /* The coverage as a JSON object, runs listed from the database (at most
  * `max_runs`). Returns SQLITE_OK or an SQLite code. */

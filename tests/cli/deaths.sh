@@ -204,6 +204,35 @@ is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdi
 	"{'recorded': True, 'total': 8, 'by_cause': {'signal': 2, 'oom': 1, 'crash': 1, 'pidns-teardown': 2, 'kernel': 2}}" \
 	"status --json: deaths per cause"
 
+# --- deaths coverage: was the process table on, did it lose deaths ---------------------------
+t0=$(q "$DB" 'select min(epoch_ms) from deaths')
+add_run "$DB" $((t0 - 60000)) $((t0 + 30000)) stopped
+add_run "$DB" $((t0 + 30000)) $((t0 + 600000)) stopped
+sqlite3 "$DB" "update collector_runs set processes = 'on', deaths = 7 where id = (select min(id) from collector_runs);
+	update collector_runs set processes = 'off: the proc connector failed: Operation not permitted',
+	lost_deaths = 2, lost_process_events = 5 where id = (select max(id) from collector_runs)"
+run_cli who --db "$DB" "$SH_VICTIM" --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 + 20))
+like "$OUT" "Deaths coverage: the process table was on in every run; it lost no deaths\." \
+	"deaths coverage: on, nothing lost"
+run_cli who --db "$DB" java --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 + 500))
+like "$OUT" "Deaths coverage: the process table was OFF in 1 of 2 runs \(the proc connector failed: Operation not permitted\): deaths then were not recorded; it LOST 2 deaths and 5 process events \(deaths then may be missing, ancestry incomplete\)\." \
+	"deaths coverage: off in a run and why, and the losses"
+run_cli who --db "$DB" java --json --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 + 500))
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; c=json.load(sys.stdin)["coverage"]; print(c["processes"], [(r["processes"], r["deaths"], r["lost_deaths"]) for r in c["runs"]])')" \
+	"{'on_runs': 1, 'off_runs': 1, 'off_reason': 'the proc connector failed: Operation not permitted', 'lost_deaths': 2, 'lost_process_events': 5} [('on', 7, 0), ('off: the proc connector failed: Operation not permitted', 0, 2)]" \
+	"--json: the process table's coverage and each run's"
+run_cli export --db "$DB" --deaths -o "$T/cov.csv" --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 + 500))
+like "$ERR" "warning: coverage: .*; deaths: the process table was OFF in 1 of 2 runs" "export --deaths warns when deaths were not all recorded"
+now_ms=$(($(date +%s) * 1000))
+sqlite3 "$DB" 'delete from collector_runs'
+add_run "$DB" $((now_ms - 60000)) $((now_ms - 1000)) stopped
+sqlite3 "$DB" "update collector_runs set processes = 'off: --no-processes' where id = (select max(id) from collector_runs)"
+run_cli status --db "$DB"
+like "$OUT" "
+           deaths: the process table was OFF in 1 of 1 runs \(--no-processes\): deaths then were not recorded; it lost no deaths" \
+	"status: the process table over the last day"
+sqlite3 "$DB" 'delete from collector_runs'
+
 # --- a schema-2 database: no deaths, and it says so -------------------------------------
 S2=$T/s2.db
 SCHEMA=$CLI_TESTS/../../schema
@@ -221,7 +250,7 @@ is "$RC" 0 "schema 2: who still answers from the signals"
 like "$OUT" "Verdict: SIGKILL from \`sh -c kill -9 $SH_VICTIM\`" "schema 2: the signal verdict"
 like "$OUT" "Deaths: not recorded in this database \(schema 2; deaths are recorded from schema 3 on, which sigtraild sets up when it next starts\)\." \
 	"schema 2: says deaths are not recorded"
-unlike "$OUT" "ancestry|=> it died" "schema 2: no schema-3 lines"
+unlike "$OUT" "ancestry|=> it died|Deaths coverage" "schema 2: no schema-3 lines"
 run_cli who --db "$S2" "$SH_VICTIM" --json
 is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["deaths"], d["verdict"]["death"], list(d["signals"][0])[-1], len(d["signals"][0]))')" \
 	"{'recorded': False, 'rows': [], 'shown': 0, 'total': 0, 'more': False} None count 31" \
