@@ -93,6 +93,9 @@ CREATE TABLE ancestry_rows (
 -- What the process table knew of the sender and the target.
 ALTER TABLE signal_rows ADD COLUMN sender_ancestry_s INTEGER;  -- "sh[1400] ← cron[812] ← systemd[1]"
 ALTER TABLE signal_rows ADD COLUMN sender_chain_s INTEGER;     -- ancestry_rows.chain_s
+-- The audit serial of the last event coalesced into the row (count > 1), so
+-- that an import of the same audit log recognises every one of them.
+ALTER TABLE signal_rows ADD COLUMN last_serial INTEGER;
 ALTER TABLE signal_rows ADD COLUMN target_exe_s INTEGER;
 ALTER TABLE signal_rows ADD COLUMN target_cmdline_s INTEGER;
 ALTER TABLE signal_rows ADD COLUMN target_start_time INTEGER;  -- clock ticks after boot

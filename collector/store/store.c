@@ -310,8 +310,15 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	                       "SELECT 1 FROM signal_rows WHERE epoch_ms = ?1 AND serial = ?2 AND "
 	                       "host_s IS ?3 LIMIT 1",
 	                       -1, SQLITE_PREPARE_PERSISTENT, &st->seen, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(st->db, "UPDATE signal_rows SET count = count + 1 WHERE id = ?1", -1,
-	                       SQLITE_PREPARE_PERSISTENT, &st->bump, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(st->db,
+	                       "UPDATE signal_rows SET count = count + 1, last_serial = "
+	                       "max(coalesce(last_serial, serial), ?2) WHERE id = ?1",
+	                       -1, SQLITE_PREPARE_PERSISTENT, &st->bump, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(st->db,
+	                       "SELECT 1 FROM signal_rows WHERE target_pid = ?1 AND serial < ?2 AND "
+	                       "last_serial >= ?2 AND host_s IS ?3 AND sender_pid = ?4 AND "
+	                       "signal = ?5 LIMIT 1",
+	                       -1, SQLITE_PREPARE_PERSISTENT, &st->covered, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(st->db,
 	                       "INSERT OR IGNORE INTO ancestry_rows(chain_s, depth, pid, start_time, "
 	                       "comm_s, exe_s, cmdline_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -372,7 +379,9 @@ static struct coalesce_slot *coalesce_slot(struct store *st, const struct st_eve
 	return c;
 }
 
-/* Import mode: is this event (host, serial, time) already stored? */
+/* Import mode: is this event (host, serial, time) already stored, as a row
+ * of its own or coalesced into an earlier row (between its first and last
+ * serial, same sender, target and signal)? */
 static int already_stored(struct store *st, const struct st_event *ev, int64_t host, bool *ret)
 {
 	int rc;
@@ -383,6 +392,17 @@ static int already_stored(struct store *st, const struct st_event *ev, int64_t h
 	bind_id(st->seen, 3, host);
 	rc = sqlite3_step(st->seen);
 	sqlite3_reset(st->seen);
+	if (rc == SQLITE_DONE && ev->n_targets == 1) {
+		sqlite3_stmt *c = st->covered;
+		sqlite3_reset(c);
+		sqlite3_bind_int(c, 1, ev->targets[0].pid);
+		sqlite3_bind_int64(c, 2, (int64_t)ev->serial);
+		bind_id(c, 3, host);
+		sqlite3_bind_int(c, 4, ev->pid);
+		sqlite3_bind_int(c, 5, ev->signal);
+		rc = sqlite3_step(c);
+		sqlite3_reset(c);
+	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return rc;
 	*ret = rc == SQLITE_ROW;
@@ -499,6 +519,7 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 		if (match) {
 			sqlite3_reset(st->bump);
 			sqlite3_bind_int64(st->bump, 1, slot->rowid);
+			sqlite3_bind_int64(st->bump, 2, (int64_t)ev->serial);
 			rc = sqlite3_step(st->bump);
 			sqlite3_reset(st->bump);
 			if (rc != SQLITE_DONE)
@@ -693,6 +714,7 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->str_add);
 	sqlite3_finalize(st->seen);
 	sqlite3_finalize(st->bump);
+	sqlite3_finalize(st->covered);
 	sqlite3_finalize(st->ancestor);
 	sqlite3_finalize(st->death);
 	intern_clear(st);

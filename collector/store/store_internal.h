@@ -38,6 +38,7 @@ struct store {
 	sqlite3_stmt *str_add;  /* new string */
 	sqlite3_stmt *seen;     /* dedupe: is (epoch_ms, serial, host) stored? */
 	sqlite3_stmt *bump;     /* coalescing: count + 1 on a row */
+	sqlite3_stmt *covered;  /* dedupe: is the event inside a coalesced row? */
 	sqlite3_stmt *ancestor; /* one ancestry_rows row */
 	sqlite3_stmt *death;    /* one death_rows row (deaths.c) */
 	char *default_host;

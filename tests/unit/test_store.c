@@ -176,6 +176,14 @@ int main(void)
 	e = make_event(1, 100);
 	is_int(store_insert(st, e), 0, "dedupe: an event already stored adds nothing");
 	free(e);
+	int again = 0;
+	for (int i = 1; i < 50; i++) { /* the ones the first row counts */
+		e = make_event(1, 100 + (uint64_t)i);
+		e->epoch_ms += i * 10;
+		again += store_insert(st, e);
+		free(e);
+	}
+	is_int(again, 0, "dedupe: the 49 events coalesced into the first row add nothing");
 	e = make_event(1, 999);
 	is_int(store_insert(st, e), 1, "dedupe: a new serial is stored");
 	is_int(store_insert(st, e), 0, "dedupe: and only once, even in one transaction");
