@@ -379,8 +379,10 @@ static int deaths_part(FILE *out, struct cli_db *d, const struct cli_common *c, 
 	return SQLITE_OK;
 }
 
-/* What an SRE must know when no death is listed. */
-static void no_death_line(FILE *out, const struct cli_db *d, const char *what)
+/* What an SRE must know when no death is listed: "none" means "it did not
+ * die of a signal" only if the process table was on. */
+static void no_death_line(FILE *out, const struct cli_db *d, const char *what,
+                          const struct cli_coverage *cov)
 {
 	if (!d->has_deaths)
 		fprintf(
@@ -388,6 +390,11 @@ static void no_death_line(FILE *out, const struct cli_db *d, const char *what)
 		    "Deaths: not recorded in this database (schema %d; deaths are recorded from "
 		    "schema 3 on, which sigtraild sets up when it next starts).\n",
 		    d->version);
+	else if (cov->proc_recorded && cov->runs > 0 && cov->proc_off > 0)
+		fprintf(out,
+		        "Deaths: none recorded for %s, but the process table was off for part of "
+		        "the time (see Deaths coverage).\n",
+		        what);
 	else
 		fprintf(out,
 		        "Deaths: none recorded for %s (it may still run, or it exited without "
@@ -516,7 +523,7 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 			        (long long)(rows - shown));
 		fprintf(out, "Verdict: %s\n", vtext);
 		if (deaths == 0)
-			no_death_line(out, d, what);
+			no_death_line(out, d, what, &cov);
 		fputs("Coverage: ", out);
 		cli_coverage_text(out, &cov, c->utc);
 		fputs(".\n", out);

@@ -214,6 +214,11 @@ sqlite3 "$DB" "update collector_runs set processes = 'on', deaths = 7 where id =
 run_cli who --db "$DB" "$SH_VICTIM" --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 + 20))
 like "$OUT" "Deaths coverage: the process table was on in every run; it lost no deaths\." \
 	"deaths coverage: on, nothing lost"
+run_cli who --db "$DB" "$GROUP_PGID" --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 + 20))
+like "$OUT" "Deaths: none recorded for pid $GROUP_PGID \(it may still run" "no death, the table on: it did not die of a signal"
+run_cli who --db "$DB" "$GROUP_PGID" --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 + 500))
+like "$OUT" "Deaths: none recorded for pid $GROUP_PGID, but the process table was off for part of the time \(see Deaths coverage\)\." \
+	"no death, the table off for a while: no conclusion drawn"
 run_cli who --db "$DB" java --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 + 500))
 like "$OUT" "Deaths coverage: the process table was OFF in 1 of 2 runs \(the proc connector failed: Operation not permitted\): deaths then were not recorded; it LOST 2 deaths and 5 process events \(deaths then may be missing, ancestry incomplete\)\." \
 	"deaths coverage: off in a run and why, and the losses"
