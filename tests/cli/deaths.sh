@@ -204,6 +204,19 @@ is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdi
 	"{'recorded': True, 'total': 8, 'by_cause': {'signal': 2, 'oom': 1, 'crash': 1, 'pidns-teardown': 2, 'kernel': 2}}" \
 	"status --json: deaths per cause"
 
+# --- hostile strings in a death are escaped for the terminal ------------------------------------
+sqlite3 "$DB" "insert into strings(value) values ('evil' || char(27) || '[2J'), ('rm ' || char(27) || ']0;owned' || char(7) || ' ' || cast(x'ff' as text)),
+	('oom' || char(10) || 'Verdict: forged');
+insert into death_rows(epoch_ms, pid, signal, core_dumped, comm_s, cmdline_s, cause, evidence, oom_memcg_s)
+select max(epoch_ms) + 1000, 4500, 9, 0, (select id from strings where value like 'evil%'),
+	(select id from strings where value like 'rm %'), 'oom', 'kernel log', (select id from strings where value like 'oom%')
+from death_rows"
+run_cli who --db "$DB" 4500
+like "$OUT" 'pid 4500 \(evil\\x1B\[2J\) died of SIGKILL' "a comm's escape sequence is shown as \\x1B"
+like "$OUT" 'cmdline rm \\x1B\]0;owned\\x07 \\xFF' "a command line's control bytes and invalid UTF-8 as \\xNN"
+unlike "$OUT" "$(printf '\033')" "no raw escape reaches the terminal"
+is "$(grep -c '^Verdict:' "$T/out")" 1 "a newline in a cgroup name cannot forge a verdict line"
+
 # --- deaths coverage: was the process table on, did it lose deaths ---------------------------
 t0=$(q "$DB" 'select min(epoch_ms) from deaths')
 add_run "$DB" $((t0 - 60000)) $((t0 + 30000)) stopped
