@@ -1,7 +1,8 @@
 /* report.c: `sigtrail report`, the auditor's summary of a period: totals,
  * collection coverage, signals by type, SIGKILL/SIGTERM per day, the top
  * senders by user, by program and by command line, the most-signalled
- * targets, and refused attempts. Everything is gathered in one read
+ * targets, refused attempts, and (schema 3) deaths by cause and the senders
+ * whose signals ended processes. Everything is gathered in one read
  * transaction into a bounded struct report (cli_report.h), then written as
  * Markdown (here) or HTML with inline SVG charts (report_html.c). Times are
  * UTC. Exercise with
@@ -32,8 +33,9 @@ static void usage(FILE *out)
 	    "Usage: sigtrail report [OPTIONS]\n"
 	    "Summarise a period for an audit: totals, collection coverage (was a collector\n"
 	    "running, were events lost), signals by type, SIGKILL and SIGTERM per day, top\n"
-	    "senders by user, program and command line, the most-signalled targets, and\n"
-	    "refused attempts. Times are UTC.\n"
+	    "senders by user, program and command line, the most-signalled targets,\n"
+	    "refused attempts, and deaths by cause with the senders that ended processes\n"
+	    "(schema 3). Times are UTC.\n"
 	    "\n"
 	    "  -d, --db PATH       database (default %s)\n"
 	    "      --since T       start of the period (default: the first row)\n"
@@ -60,16 +62,11 @@ static void put(char *dst, size_t size, const unsigned char *src)
 	cli_term_text(dst, size, src ? (const char *)src : "-", size > 8 ? size - 4 : 0);
 }
 
-/* One ranked-table query: columns label, detail, n, n2. */
-static int items(struct cli_db *d, const struct cli_filter *f, const char *select, const char *tail,
-                 struct report_item *out, size_t max, size_t *ret_n)
+/* Read a ranked table's rows (columns label, detail, n, n2) and finalize. */
+static int fill(sqlite3_stmt *s, struct report_item *out, size_t max, size_t *ret_n)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = cli_prepare(d, f, select, tail, &s);
+	int rc = SQLITE_DONE;
 
-	*ret_n = 0;
-	if (rc != SQLITE_OK)
-		return rc;
 	while (*ret_n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct report_item *it = &out[(*ret_n)++];
 		put(it->label, sizeof(it->label), sqlite3_column_text(s, 0));
@@ -82,6 +79,51 @@ static int items(struct cli_db *d, const struct cli_filter *f, const char *selec
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* One ranked-table query on signals. */
+static int items(struct cli_db *d, const struct cli_filter *f, const char *select, const char *tail,
+                 struct report_item *out, size_t max, size_t *ret_n)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = cli_prepare(d, f, select, tail, &s);
+
+	*ret_n = 0;
+	return rc != SQLITE_OK ? rc : fill(s, out, max, ret_n);
+}
+
+/* Deaths by cause, and the senders whose signals ended processes. */
+static int deaths(struct cli_db *d, struct report *r)
+{
+	struct cli_filter f = {.since_ms = r->filter->since_ms,
+	                       .until_ms = r->filter->until_ms,
+	                       .signal = -1,
+	                       .sender_pid = -1,
+	                       .target_pid = -1,
+	                       .host = r->filter->host};
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	r->schema = d->version;
+	r->deaths_recorded = d->has_deaths;
+	if (!d->has_deaths)
+		return SQLITE_OK;
+	rc = cli_prepare_deaths(d, &f,
+	                        "cause, group_concat(DISTINCT coalesce(comm, '?')), count(*), "
+	                        "count(DISTINCT pid)",
+	                        "GROUP BY cause ORDER BY 3 DESC, cause", &s);
+	if (rc != SQLITE_OK || (rc = fill(s, r->causes, 5, &r->n_causes)) != SQLITE_OK)
+		return rc;
+	for (size_t i = 0; i < r->n_causes; i++)
+		r->deaths += r->causes[i].n;
+	rc = cli_prepare_deaths(
+	    d, &f,
+	    "coalesce((SELECT coalesce(sender_cmdline, sender_exe, sender_comm, '?') FROM signals "
+	    "WHERE id = signal_id), '(signal row ' || signal_id || ', pruned since)'), "
+	    "(SELECT coalesce(sender_user, 'uid ' || sender_uid) FROM signals WHERE id = "
+	    "signal_id), count(*), count(DISTINCT pid)",
+	    "AND cause = 'signal' GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 10", &s);
+	return rc != SQLITE_OK ? rc : fill(s, r->killers, REPORT_TOP, &r->n_killers);
 }
 
 static int totals(struct cli_db *d, struct report *r, const char *c)
@@ -272,6 +314,7 @@ static int gather(struct cli_db *d, struct cli_common *c, struct report *r)
 	          r->refusers, REPORT_TOP, &r->n_refusers));
 	TRY(refused_rows(d, r));
 	TRY(daily(d, r, cnt));
+	TRY(deaths(d, r));
 #undef TRY
 	return SQLITE_OK;
 }
@@ -306,6 +349,52 @@ static void md_items(FILE *out, const char *title, const char *h1, const char *h
 		}
 		fputc('\n', out);
 	}
+}
+
+/* A deaths table: label, deaths, processes, detail. */
+static void md_deaths_table(FILE *out, const char *h1, const char *h4, const struct report_item *it,
+                            size_t n)
+{
+	if (n == 0) {
+		fputs("None in this period.\n", out);
+		return;
+	}
+	fprintf(out, "| %s | deaths | processes | %s |\n|---|---:|---:|---|\n", h1, h4);
+	for (size_t i = 0; i < n; i++) {
+		fputs("| ", out);
+		cli_md_text(out, it[i].label);
+		fprintf(out, " | %lld | %lld | ", (long long)it[i].n, (long long)it[i].n2);
+		cli_md_text(out, it[i].detail);
+		fputs(" |\n", out);
+	}
+}
+
+static void md_deaths(FILE *out, const struct report *r)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	fputs("\n## Deaths by cause\n\n", out);
+	if (!r->deaths_recorded) {
+		fprintf(out,
+		        "Not recorded in this database (schema %d; deaths are recorded from schema "
+		        "3 on).\n",
+		        r->schema);
+		return;
+	}
+	fprintf(out, "%lld processes died of a signal in this period", (long long)r->deaths);
+	if (r->cov.proc_recorded && r->cov.runs > 0 && (m = open_memstream(&text, &len))) {
+		cli_coverage_deaths_text(m, &r->cov);
+		fclose(m);
+		fputs("; ", out);
+		cli_md_text(out, text);
+		free(text);
+	}
+	fputs(".\n\n", out);
+	md_deaths_table(out, "cause", "commands", r->causes, r->n_causes);
+	fputs("\n## Senders whose signals ended processes\n\n", out);
+	md_deaths_table(out, "sender command line", "user", r->killers, r->n_killers);
 }
 
 static void report_md(FILE *out, const struct report *r)
@@ -369,6 +458,7 @@ static void report_md(FILE *out, const struct report *r)
 	         r->n_cmdlines);
 	md_items(out, "Most-signalled targets", "target", "pids", "signals received",
 	         r->targets_top, r->n_targets_top);
+	md_deaths(out, r);
 	md_items(out, "Refused attempts by sender", "user (login)", "targets", "command line",
 	         r->refusers, r->n_refusers);
 

@@ -302,6 +302,57 @@ static void refused_table(FILE *out, const struct report *r)
 	fputs("</table>", out);
 }
 
+static void deaths_table(FILE *out, const char *h1, const char *h4, const struct report_item *it,
+                         size_t n, bool mono)
+{
+	if (n == 0) {
+		fputs("<p class=\"none\">None in this period.</p>", out);
+		return;
+	}
+	fprintf(out,
+	        "<table><tr><th>%s</th><th class=\"n\">deaths</th><th class=\"n\">processes</th>"
+	        "<th>%s</th></tr>",
+	        h1, h4);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "<tr><td%s>", mono ? " class=\"cmd\"" : "");
+		text(out, it[i].label);
+		fprintf(out, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td>",
+		        (long long)it[i].n, (long long)it[i].n2);
+		text(out, it[i].detail);
+		fputs("</td></tr>", out);
+	}
+	fputs("</table>", out);
+}
+
+static void deaths_section(FILE *out, const struct report *r)
+{
+	char *cov = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	fputs("<section><h2>Deaths by cause</h2>", out);
+	if (!r->deaths_recorded) {
+		fprintf(out,
+		        "<p class=\"none\">Not recorded in this database (schema %d; deaths are "
+		        "recorded from schema 3 on).</p></section>\n",
+		        r->schema);
+		return;
+	}
+	fprintf(out, "<p>%lld processes died of a signal in this period", (long long)r->deaths);
+	if (r->cov.proc_recorded && r->cov.runs > 0 && (m = open_memstream(&cov, &len))) {
+		cli_coverage_deaths_text(m, &r->cov);
+		fclose(m);
+		fputs("; ", out);
+		text(out, cov);
+		free(cov);
+	}
+	fputs(".</p>", out);
+	deaths_table(out, "cause", "commands", r->causes, r->n_causes, false);
+	fputs("<h2>Senders whose signals ended processes</h2>", out);
+	deaths_table(out, "sender command line", "user", r->killers, r->n_killers, true);
+	fputs("</section>\n", out);
+}
+
 void report_html(FILE *out, const struct report *r)
 {
 	const char *who = r->hosts[0] && strcmp(r->hosts, "-") != 0 ? r->hosts : r->host;
@@ -366,7 +417,9 @@ void report_html(FILE *out, const struct report *r)
 	fputs("</section>\n<section>", out);
 	table_items(out, "Most-signalled targets", "target", "pids", "signals received",
 	            r->targets_top, r->n_targets_top, false);
-	fputs("</section>\n<section>", out);
+	fputs("</section>\n", out);
+	deaths_section(out, r);
+	fputs("<section>", out);
 	table_items(out, "Refused attempts by sender", "user (login)", "targets", "command line",
 	            r->refusers, r->n_refusers, false);
 	refused_table(out, r);

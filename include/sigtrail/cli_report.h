@@ -70,6 +70,16 @@ struct report {
 	int64_t first_bucket_ms; /* start of the first bar (UTC midnight) */
 	size_t n_buckets;
 	int64_t kill[REPORT_MAX_BUCKETS], term[REPORT_MAX_BUCKETS]; /* SIGKILL, SIGTERM per bar */
+	/* Deaths (schema 3), over the period and --host only: the other filters
+	 * are about senders and targets of signals. */
+	bool deaths_recorded;         /* the database has the deaths view */
+	int schema;                   /* its schema version, to say why not */
+	int64_t deaths;               /* processes that died of a signal */
+	struct report_item causes[5]; /* label cause, detail comms, n deaths, n2 pids */
+	size_t n_causes;
+	struct report_item killers[REPORT_TOP]; /* label sender command line, detail user,
+	                                         * n deaths, n2 pids */
+	size_t n_killers;
 };
 
 /* Write the report as one HTML document with inline CSS and SVG and no

@@ -217,6 +217,32 @@ like "$OUT" 'cmdline rm \\x1B\]0;owned\\x07 \\xFF' "a command line's control byt
 unlike "$OUT" "$(printf '\033')" "no raw escape reaches the terminal"
 is "$(grep -c '^Verdict:' "$T/out")" 1 "a newline in a cgroup name cannot forge a verdict line"
 
+# --- report: deaths by cause, and who ended processes ------------------------------------------
+run_cli report --db "$DB" --format md
+like "$OUT" "## Deaths by cause
+
+9 processes died of a signal in this period.
+
+\| cause \| deaths \| processes \| commands \|
+\|---\|---:\|---:\|---\|
+\| kernel \| 2 \| 2 \| yes,@SUM\(1\+1\) \|
+\| oom \| 2 \| 2 \| java,evil[^|]*x1B[^|]*2J \|
+\| pidns-teardown \| 2 \| 2 \| worker \|
+\| signal \| 2 \| 2 \| sleep \|
+\| crash \| 1 \| 1 \| java \|" "report md: deaths by cause equal the rows"
+like "$OUT" "## Senders whose signals ended processes
+
+\| sender command line \| deaths \| processes \| user \|
+\|---\|---:\|---:\|---\|
+\| \(signal row 999999, pruned since\) \| 1 \| 1 \|  \|
+\| sh -c kill -9 $SH_VICTIM \| 1 \| 1 \| root \|" "report md: the senders whose signals ended processes (a pruned row said so)"
+run_cli report --db "$DB" --format md --since 2026-11-22T04:08:00Z --until 2026-11-22T04:09:00Z
+like "$OUT" "1 processes died of a signal in this period\." "report md: the period applies to deaths"
+run_cli report --db "$DB" -o "$T/d.html"
+like "$(cat "$T/d.html")" "<h2>Deaths by cause</h2><p>9 processes died of a signal in this period\.</p><table>" "report html: the deaths section"
+like "$(cat "$T/d.html")" "<td class=\"cmd\">sh -c kill -9 $SH_VICTIM</td><td class=\"n\">1</td>" "report html: the sender that ended a process"
+unlike "$(cat "$T/d.html")" "$(printf '\033')" "report html: no raw escape"
+
 # --- deaths coverage: was the process table on, did it lose deaths ---------------------------
 t0=$(q "$DB" 'select min(epoch_ms) from deaths')
 add_run "$DB" $((t0 - 60000)) $((t0 + 30000)) stopped
@@ -284,6 +310,10 @@ run_cli export --db "$S2" --format jsonl -o "$T/s2.jsonl"
 is "$(python3 "$CLI_TESTS/roundtrip.py" jsonl "$T/s2.jsonl" "$S2")" "ok $(q "$S2" 'select count(*) from signals')" "schema 2: a signals export has the schema-2 columns"
 run_cli status --db "$S2"
 like "$OUT" "deaths:    not recorded \(schema 2; sigtraild records them from schema 3 on" "schema 2: status says deaths are not recorded"
+run_cli report --db "$S2" --format md
+like "$OUT" "## Deaths by cause
+
+Not recorded in this database \(schema 2; deaths are recorded from schema 3 on\)\." "schema 2: the report says deaths are not recorded"
 run_cli status --db "$S2" --json
 is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["database"]["deaths"])')" "{'recorded': False}" "schema 2: status --json"
 done_testing
