@@ -233,14 +233,114 @@ static void crash_lines(FILE *out, sqlite3_stmt *s)
 	fputc('\n', out);
 }
 
-static void pidns_lines(FILE *out, sqlite3_stmt *s)
+/* "`sh -c kill -9 4242` (pid 1400, user deploy, login alice)", then who
+ * started the sender when its ancestry was recorded. */
+static void killer_words(FILE *out, sqlite3_stmt *r)
 {
+	static const char arrow[] = " \xe2\x86\x90 ";
+	char buf[512];
+	const char *cmd = text(r, COL_SENDER_CMDLINE), *anc = text(r, COL_SENDER_ANCESTRY);
+	const char *user = text(r, COL_SENDER_USER), *login = text(r, COL_SENDER_LOGIN);
+
+	if (!cmd)
+		cmd = text(r, COL_SENDER_EXE);
+	if (!cmd)
+		cmd = text(r, COL_SENDER_COMM);
+	cli_term_text(buf, sizeof(buf), cmd ? cmd : "?", 200);
+	fprintf(out, "`%s` (pid %lld", buf, (long long)i64(r, COL_SENDER_PID));
+	if (user) {
+		cli_term_text(buf, sizeof(buf), user, 32);
+		fprintf(out, ", user %s", buf);
+	} else if (!null(r, COL_SENDER_UID)) {
+		fprintf(out, ", uid %lld", (long long)i64(r, COL_SENDER_UID));
+	}
+	if (login && (!user || strcmp(login, user) != 0)) {
+		cli_term_text(buf, sizeof(buf), login, 32);
+		fprintf(out, ", login %s", buf);
+	}
+	fputc(')', out);
+	/* The sender is the first member; who started it is the rest. */
+	const char *rest = anc ? strstr(anc, arrow) : NULL;
+	if (rest) {
+		cli_term_text(buf, sizeof(buf), rest + strlen(arrow), 300);
+		fprintf(out, ", started by %s", buf);
+	}
+}
+
+/* The death of the namespace's init (nspid 1) that took `s` with it, if it
+ * died of a signal: *ret is NULL otherwise (it exited on its own, or the
+ * database does not know the namespace). */
+static int init_death(struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt **ret)
+{
+	char sql[1024];
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*ret = NULL;
+	if (null(s, DCOL_PIDNS))
+		return SQLITE_OK;
+	snprintf(sql, sizeof(sql),
+	         "SELECT %s FROM deaths WHERE pidns = ?1 AND nspid = 1 AND epoch_ms <= ?2 AND "
+	         "epoch_ms >= ?2 - 60000 ORDER BY epoch_ms DESC, id DESC LIMIT 1",
+	         cli_death_columns);
+	if ((rc = sqlite3_prepare_v2(d->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(q, 1, i64(s, DCOL_PIDNS));
+	sqlite3_bind_int64(q, 2, i64(s, DCOL_EPOCH_MS));
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*ret = q;
+		return SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* "its init pid 4200 (sh) died of SIGTERM from `docker stop app` (pid 900,
+ * user root), started by ..., 2 ms before": the container stop that went
+ * wrong, in one line. */
+static int init_words(FILE *out, struct cli_db *d, sqlite3_stmt *init, bool its)
+{
+	sqlite3_stmt *r = NULL;
+	char comm[64];
+	int rc;
+
+	cli_term_text(comm, sizeof(comm), text(init, DCOL_COMM) ? text(init, DCOL_COMM) : "?", 15);
+	fprintf(out, "%spid %lld (%s) died of ", its ? "its init " : "",
+	        (long long)i64(init, DCOL_PID), comm);
+	signame(out, init, DCOL_SIGNAME, DCOL_SIGNAL);
+	if ((rc = linked_signal(d, init, &r)) != SQLITE_OK)
+		return rc;
+	if (r) {
+		fputs(" from ", out);
+		killer_words(out, r);
+	} else {
+		fprintf(out, " (%s)", cause_words(text(init, DCOL_CAUSE)));
+	}
+	sqlite3_finalize(r);
+	return SQLITE_OK;
+}
+
+static int pidns_lines(FILE *out, struct cli_db *d, sqlite3_stmt *s)
+{
+	sqlite3_stmt *init = NULL;
+	int rc;
+
 	fputs("  pidns    ", out);
 	if (!null(s, DCOL_PIDNS))
 		fprintf(out, "namespace %lld: ", (long long)i64(s, DCOL_PIDNS));
 	fputs("when a pid namespace's init exits, the kernel kills every process left in it\n"
 	      "           (a container stopped while its init did not stop the others first)\n",
 	      out);
+	if ((rc = init_death(d, s, &init)) != SQLITE_OK || !init)
+		return rc;
+	fputs("  init     ", out);
+	rc = init_words(out, d, init, false);
+	fprintf(out, ", %lld ms before (death %lld: sigtrail who %lld)\n",
+	        (long long)(i64(s, DCOL_EPOCH_MS) - i64(init, DCOL_EPOCH_MS)),
+	        (long long)i64(init, DCOL_ID), (long long)i64(init, DCOL_PID));
+	sqlite3_finalize(init);
+	return rc;
 }
 
 /* One death: the headline, the process, the evidence, then the cause's details. */
@@ -265,8 +365,9 @@ static int story(FILE *out, struct cli_db *d, sqlite3_stmt *s, bool utc, int wid
 		oom_lines(out, s);
 	else if (cause && strcmp(cause, "crash") == 0)
 		crash_lines(out, s);
-	else if (cause && strcmp(cause, "pidns-teardown") == 0)
-		pidns_lines(out, s);
+	else if (cause && strcmp(cause, "pidns-teardown") == 0 &&
+	         (rc = pidns_lines(out, d, s)) != SQLITE_OK)
+		return rc;
 	rc = linked_signal(d, s, &r);
 	if (rc != SQLITE_OK)
 		return rc;
@@ -327,40 +428,6 @@ int cli_who_deaths_list(FILE *out, struct cli_db *d, const struct cli_filter *f,
 	sqlite3_finalize(s);
 	*ret_shown = shown;
 	return rc == SQLITE_DONE || rc == SQLITE_OK ? SQLITE_OK : rc;
-}
-
-/* "`sh -c kill -9 4242` (pid 1400, user deploy, login alice)", then who
- * started the sender when its ancestry was recorded. */
-static void killer_words(FILE *out, sqlite3_stmt *r)
-{
-	static const char arrow[] = " \xe2\x86\x90 ";
-	char buf[512];
-	const char *cmd = text(r, COL_SENDER_CMDLINE), *anc = text(r, COL_SENDER_ANCESTRY);
-	const char *user = text(r, COL_SENDER_USER), *login = text(r, COL_SENDER_LOGIN);
-
-	if (!cmd)
-		cmd = text(r, COL_SENDER_EXE);
-	if (!cmd)
-		cmd = text(r, COL_SENDER_COMM);
-	cli_term_text(buf, sizeof(buf), cmd ? cmd : "?", 200);
-	fprintf(out, "`%s` (pid %lld", buf, (long long)i64(r, COL_SENDER_PID));
-	if (user) {
-		cli_term_text(buf, sizeof(buf), user, 32);
-		fprintf(out, ", user %s", buf);
-	} else if (!null(r, COL_SENDER_UID)) {
-		fprintf(out, ", uid %lld", (long long)i64(r, COL_SENDER_UID));
-	}
-	if (login && (!user || strcmp(login, user) != 0)) {
-		cli_term_text(buf, sizeof(buf), login, 32);
-		fprintf(out, ", login %s", buf);
-	}
-	fputc(')', out);
-	/* The sender is the first member; who started it is the rest. */
-	const char *rest = anc ? strstr(anc, arrow) : NULL;
-	if (rest) {
-		cli_term_text(buf, sizeof(buf), rest + strlen(arrow), 300);
-		fprintf(out, ", started by %s", buf);
-	}
 }
 
 int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, const char *what,
@@ -440,8 +507,20 @@ int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *
 		}
 		fputs("at ", out);
 		short_time(out, i64(s, DCOL_EPOCH_MS), utc);
-		field(out, " (", text(s, DCOL_EVIDENCE), 300);
-		fputc(')', out);
+		sqlite3_stmt *init = NULL;
+		if (strcmp(cause, "pidns-teardown") == 0 &&
+		    (rc = init_death(d, s, &init)) != SQLITE_OK)
+			goto out;
+		if (init) {
+			fputs(": ", out);
+			rc = init_words(out, d, init, true);
+			sqlite3_finalize(init);
+			if (rc != SQLITE_OK)
+				goto out;
+		} else {
+			field(out, " (", text(s, DCOL_EVIDENCE), 300);
+			fputc(')', out);
+		}
 	}
 	if (total > 1)
 		fprintf(out, "; %lld deaths of %s recorded, this is the newest", (long long)total,

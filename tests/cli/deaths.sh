@@ -277,6 +277,32 @@ like "$OUT" "
 	"status: the process table over the last day"
 sqlite3 "$DB" 'delete from collector_runs'
 
+# --- the container stop that went wrong: the init got SIGTERM, the workers SIGKILL -------------
+# The namespace's init (nspid 1) died of a SIGTERM from `docker stop app`; its workers were torn down.
+sqlite3 "$DB" "insert or ignore into strings(value) values ('docker'), ('/usr/bin/docker'), ('docker stop app'),
+	('docker[900] ← bash[850] ← sshd[700] ← systemd[1]'), ('sh');
+insert into signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, signal, success, target_arg, sender_pid,
+	sender_ppid, sender_uid, sender_euid, sender_user_s, sender_comm_s, sender_exe_s, sender_cmdline_s,
+	target_pid, target_uid, target_user_s, target_comm_s, sender_ancestry_s)
+select d.epoch_ms - 10, 990000, r.host_s, r.arch_s, r.syscall_s, 15, 1, 4200, 900, 850, 0, 0, r.sender_user_s,
+	(select id from strings where value = 'docker'), (select id from strings where value = '/usr/bin/docker'),
+	(select id from strings where value = 'docker stop app'), 4200, 0, r.target_user_s,
+	(select id from strings where value = 'sh'),
+	(select id from strings where value = 'docker[900] ← bash[850] ← sshd[700] ← systemd[1]')
+from signal_rows r, death_rows d where r.id = $KILL_ID and d.pid = 4201;
+insert into death_rows(epoch_ms, pid, signal, core_dumped, comm_s, ppid, pidns, nspid, cause, signal_id, evidence)
+select epoch_ms - 3, 4200, 15, 0, (select id from strings where value = 'sh'), 1, 4026532999, 1, 'signal',
+	(select max(id) from signal_rows), 'signal row ' || (select max(id) from signal_rows) || ': SIGTERM from docker[900], 7 ms before the death'
+from death_rows where pid = 4201"
+INIT_ROW=$(q "$DB" 'select max(id) from signal_rows')
+run_cli who --db "$DB" 4201
+like "$OUT" "  init     pid 4200 \(sh\) died of SIGTERM from .docker stop app. \(pid 900, user root\), started by bash\[850\] ← sshd\[700\] ← systemd\[1\], 3 ms before \(death [0-9]+: sigtrail who 4200\)" \
+	"teardown: the init's death and who sent it the signal"
+like "$OUT" "Verdict: pid 4201 \(worker\) was killed by the kernel when its pid namespace's init exited, at 2026-11-22 04:10:33Z: its init pid 4200 \(sh\) died of SIGTERM from .docker stop app. \(pid 900, user root\), started by bash\[850\] ← sshd\[700\] ← systemd\[1\]\." \
+	"teardown verdict: the stop that went wrong, in one line"
+run_cli who --db "$DB" 4200
+like "$OUT" "sent 2026-11-22 04:10:33.934 by kill\(4200\), audit serial 990000, signal row $INIT_ROW" "who the init: its killer's row"
+
 # --- a schema-2 database: no deaths, and it says so -------------------------------------
 S2=$T/s2.db
 SCHEMA=$CLI_TESTS/../../schema
