@@ -143,6 +143,37 @@ void cli_stmt_json(FILE *out, sqlite3_stmt *stmt)
 	fputc('}', out);
 }
 
+/* The death of the namespace's init (nspid 1) that took `s` with it, if it
+ * died of a signal: *ret is NULL otherwise (it exited on its own, or the
+ * database does not know the namespace). */
+int cli_death_init(struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt **ret)
+{
+	char sql[1024];
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*ret = NULL;
+	/* An init has no init to blame (and a damaged row must not recurse). */
+	if (sqlite3_column_type(s, DCOL_PIDNS) == SQLITE_NULL ||
+	    sqlite3_column_int64(s, DCOL_NSPID) == 1)
+		return SQLITE_OK;
+	snprintf(sql, sizeof(sql),
+	         "SELECT %s FROM deaths WHERE pidns = ?1 AND nspid = 1 AND epoch_ms <= ?2 AND "
+	         "epoch_ms >= ?2 - 60000 ORDER BY epoch_ms DESC, id DESC LIMIT 1",
+	         cli_death_columns);
+	if ((rc = sqlite3_prepare_v2(d->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(q, 1, sqlite3_column_int64(s, DCOL_PIDNS));
+	sqlite3_bind_int64(q, 2, sqlite3_column_int64(s, DCOL_EPOCH_MS));
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*ret = q;
+		return SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int cli_death_json(FILE *out, struct cli_db *d, sqlite3_stmt *death)
 {
 	sqlite3_stmt *s = NULL;
@@ -150,6 +181,20 @@ int cli_death_json(FILE *out, struct cli_db *d, sqlite3_stmt *death)
 
 	fputc('{', out);
 	members(out, death);
+	const char *cause = (const char *)sqlite3_column_text(death, DCOL_CAUSE);
+	if (cause && strcmp(cause, "pidns-teardown") == 0) {
+		sqlite3_stmt *init = NULL;
+		if ((rc = cli_death_init(d, death, &init)) != SQLITE_OK)
+			return rc;
+		fputs(",\"init_death\":", out);
+		if (init)
+			rc = cli_death_json(out, d, init);
+		else
+			fputs("null", out);
+		sqlite3_finalize(init);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
 	fputs(",\"signal_row\":", out);
 	if (sqlite3_column_type(death, DCOL_SIGNAL_ID) == SQLITE_NULL) {
 		fputs("null,\"ancestry\":[]}", out);

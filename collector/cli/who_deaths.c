@@ -267,35 +267,6 @@ static void killer_words(FILE *out, sqlite3_stmt *r)
 	}
 }
 
-/* The death of the namespace's init (nspid 1) that took `s` with it, if it
- * died of a signal: *ret is NULL otherwise (it exited on its own, or the
- * database does not know the namespace). */
-static int init_death(struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt **ret)
-{
-	char sql[1024];
-	sqlite3_stmt *q = NULL;
-	int rc;
-
-	*ret = NULL;
-	if (null(s, DCOL_PIDNS))
-		return SQLITE_OK;
-	snprintf(sql, sizeof(sql),
-	         "SELECT %s FROM deaths WHERE pidns = ?1 AND nspid = 1 AND epoch_ms <= ?2 AND "
-	         "epoch_ms >= ?2 - 60000 ORDER BY epoch_ms DESC, id DESC LIMIT 1",
-	         cli_death_columns);
-	if ((rc = sqlite3_prepare_v2(d->db, sql, -1, &q, NULL)) != SQLITE_OK)
-		return rc;
-	sqlite3_bind_int64(q, 1, i64(s, DCOL_PIDNS));
-	sqlite3_bind_int64(q, 2, i64(s, DCOL_EPOCH_MS));
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*ret = q;
-		return SQLITE_OK;
-	}
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
 /* "its init pid 4200 (sh) died of SIGTERM from `docker stop app` (pid 900,
  * user root), started by ..., 2 ms before": the container stop that went
  * wrong, in one line. */
@@ -332,7 +303,7 @@ static int pidns_lines(FILE *out, struct cli_db *d, sqlite3_stmt *s)
 	fputs("when a pid namespace's init exits, the kernel kills every process left in it\n"
 	      "           (a container stopped while its init did not stop the others first)\n",
 	      out);
-	if ((rc = init_death(d, s, &init)) != SQLITE_OK || !init)
+	if ((rc = cli_death_init(d, s, &init)) != SQLITE_OK || !init)
 		return rc;
 	fputs("  init     ", out);
 	rc = init_words(out, d, init, false);
@@ -509,7 +480,7 @@ int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *
 		short_time(out, i64(s, DCOL_EPOCH_MS), utc);
 		sqlite3_stmt *init = NULL;
 		if (strcmp(cause, "pidns-teardown") == 0 &&
-		    (rc = init_death(d, s, &init)) != SQLITE_OK)
+		    (rc = cli_death_init(d, s, &init)) != SQLITE_OK)
 			goto out;
 		if (init) {
 			fputs(": ", out);

@@ -330,8 +330,15 @@ int cli_prepare_deaths(struct cli_db *d, const struct cli_filter *f, const char 
  * column names. Can't fail (stdio errors are the caller's fflush). */
 void cli_stmt_json(FILE *out, sqlite3_stmt *stmt);
 
+/* The death of the init (nspid 1) of `death`'s pid namespace, within the
+ * minute before it, selected with cli_death_columns: *ret, or NULL when the
+ * init did not die of a signal (or the namespace is unknown). Returns
+ * SQLITE_OK or an SQLite code. */
+int cli_death_init(struct cli_db *d, sqlite3_stmt *death, sqlite3_stmt **ret);
+
 /* One death (selected with cli_death_columns) as a JSON object: the view's
- * columns, then "signal_row" (the linked signals row, or null) and "ancestry"
+ * columns, then for a pidns-teardown "init_death" (cli_death_init() as such
+ * an object, or null), then "signal_row" (the linked signals row, or null) and "ancestry"
  * (its sender's chain from the ancestry view, depth 0 first; [] when none).
  * Returns SQLITE_OK or an SQLite code. */
 int cli_death_json(FILE *out, struct cli_db *d, sqlite3_stmt *death);

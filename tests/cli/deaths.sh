@@ -300,6 +300,17 @@ like "$OUT" "  init     pid 4200 \(sh\) died of SIGTERM from .docker stop app. \
 	"teardown: the init's death and who sent it the signal"
 like "$OUT" "Verdict: pid 4201 \(worker\) was killed by the kernel when its pid namespace's init exited, at 2026-11-22 04:10:33Z: its init pid 4200 \(sh\) died of SIGTERM from .docker stop app. \(pid 900, user root\), started by bash\[850\] ← sshd\[700\] ← systemd\[1\]\." \
 	"teardown verdict: the stop that went wrong, in one line"
+run_cli who --db "$DB" 4202 --json
+is "$(printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["verdict"]["death"]
+i = d["init_death"]
+print(d["cause"], i["pid"], i["nspid"], i["signame"], i["signal_row"]["sender_cmdline"], "init_death" in i)')" \
+	"pidns-teardown 4200 1 SIGTERM docker stop app False" "--json: a teardown carries its init's death and sender"
+sqlite3 "$DB" "update death_rows set cause = 'pidns-teardown' where pid = 4200"
+run_cli who --db "$DB" 4200 --json
+is "$RC" 0 "a damaged init row (teardown of itself) does not recurse"
+sqlite3 "$DB" "update death_rows set cause = 'signal' where pid = 4200"
 run_cli who --db "$DB" 4200
 like "$OUT" "sent 2026-11-22 04:10:33.934 by kill\(4200\), audit serial 990000, signal row $INIT_ROW" "who the init: its killer's row"
 
