@@ -297,22 +297,23 @@ int cli_coverage_json(FILE *out, struct cli_db *d, const struct cli_coverage *c,
 		        (long long)c->lost_deaths, (long long)c->lost_process_events);
 	}
 	fputs("\"runs\":[", out);
-	rc = sqlite3_prepare_v2(d->db,
-	                        d->has_proc_coverage
-	                            ? "SELECT run, started, stopped, status, source, host, pid, "
-	                              "version, events, rows, lost_kernel, lost_socket, "
-	                              "lost_serial_gaps, lost_unparsable, lost_queue, lost_db, "
-	                              "pruned_rows, processes, deaths, lost_process_events, "
-	                              "lost_deaths FROM coverage WHERE started_ms < ?2 AND "
-	                              "(until_ms >= ?1 OR status = 'running') ORDER BY started_ms "
-	                              "LIMIT ?3"
-	                            : "SELECT run, started, stopped, status, source, host, pid, "
-	                              "version, events, rows, lost_kernel, lost_socket, "
-	                              "lost_serial_gaps, lost_unparsable, lost_queue, lost_db, "
-	                              "pruned_rows FROM coverage WHERE started_ms < ?2 AND "
-	                              "(until_ms >= ?1 OR status = 'running') ORDER BY started_ms "
-	                              "LIMIT ?3",
-	                        -1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+	    d->db,
+	    d->has_proc_coverage
+	        ? "SELECT run, started, stopped, status, source, host, pid, "
+	          "version, events, rows, lost_kernel, lost_socket, "
+	          "lost_serial_gaps, lost_unparsable, lost_queue, lost_db, "
+	          "pruned_rows, stopped_by, processes, deaths, "
+	          "lost_process_events, lost_deaths FROM coverage WHERE started_ms < ?2 AND "
+	          "(until_ms >= ?1 OR status = 'running') ORDER BY started_ms "
+	          "LIMIT ?3"
+	        : "SELECT run, started, stopped, status, source, host, pid, "
+	          "version, events, rows, lost_kernel, lost_socket, "
+	          "lost_serial_gaps, lost_unparsable, lost_queue, lost_db, "
+	          "pruned_rows, stopped_by FROM coverage WHERE started_ms < ?2 "
+	          "AND (until_ms >= ?1 OR status = 'running') ORDER BY "
+	          "started_ms LIMIT ?3",
+	    -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, c->lo);
 		sqlite3_bind_int64(s, 2, c->hi);

@@ -262,8 +262,8 @@ run_cli who --db "$DB" java --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 +
 like "$OUT" "Deaths coverage: the process table was OFF in 1 of 2 runs \(the proc connector failed: Operation not permitted\): deaths then were not recorded; it LOST 2 deaths and 5 process events \(deaths then may be missing, ancestry incomplete\)\." \
 	"deaths coverage: off in a run and why, and the losses"
 run_cli who --db "$DB" java --json --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 + 500))
-is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; c=json.load(sys.stdin)["coverage"]; print(c["processes"], [(r["processes"], r["deaths"], r["lost_deaths"]) for r in c["runs"]])')" \
-	"{'on_runs': 1, 'off_runs': 1, 'off_reason': 'the proc connector failed: Operation not permitted', 'lost_deaths': 2, 'lost_process_events': 5} [('on', 7, 0), ('off: the proc connector failed: Operation not permitted', 0, 2)]" \
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; c=json.load(sys.stdin)["coverage"]; print(c["processes"], [(r["processes"], r["deaths"], r["lost_deaths"], r["stopped_by"]) for r in c["runs"]])')" \
+	"{'on_runs': 1, 'off_runs': 1, 'off_reason': 'the proc connector failed: Operation not permitted', 'lost_deaths': 2, 'lost_process_events': 5} [('on', 7, 0, None), ('off: the proc connector failed: Operation not permitted', 0, 2, None)]" \
 	"--json: the process table's coverage and each run's"
 run_cli export --db "$DB" --deaths -o "$T/cov.csv" --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 + 500))
 like "$ERR" "warning: coverage: .*; deaths: the process table was OFF in 1 of 2 runs" "export --deaths warns when deaths were not all recorded"
