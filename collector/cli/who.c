@@ -167,8 +167,10 @@ static void print_field(FILE *out, const char *label, const char *value, size_t 
 }
 
 /* `death` caches the query for the death a row caused (see cli_who_death_of_signal). */
+/* `died_start`: the start time of the process whose death is listed first
+ * (a pid query), or -1; a row sent to another owner of the pid says so. */
 static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt **death, bool utc,
-                      size_t width)
+                      size_t width, int64_t died_start)
 {
 	char t[40], num[32];
 	int64_t count = sqlite3_column_int64(s, COL_COUNT), death_id = -1, death_ms = 0;
@@ -228,6 +230,14 @@ static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt
 		fprintf(out, "\n  => it died of this signal %lld ms later (death %lld)",
 		        (long long)(death_ms - sqlite3_column_int64(s, COL_EPOCH_MS)),
 		        (long long)death_id);
+	else if (died_start >= 0 && sqlite3_column_type(s, COL_TARGET_START_TIME) != SQLITE_NULL &&
+	         sqlite3_column_int64(s, COL_TARGET_START_TIME) != died_start)
+		fprintf(
+		    out,
+		    "\n  !=    sent to another process that had this pid (start time %lld; the one "
+		    "that died started at %lld)",
+		    (long long)sqlite3_column_int64(s, COL_TARGET_START_TIME),
+		    (long long)died_start);
 	fputs("\n\n", out);
 }
 
@@ -426,13 +436,30 @@ static int signal_by_id(struct cli_db *d, int64_t id, sqlite3_stmt **ret)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* The start time of the newest matching death, or -1 when unknown. */
+static int newest_death_start(struct cli_db *d, const struct cli_filter *f, int64_t *ret)
+{
+	sqlite3_stmt *s = NULL;
+	int rc =
+	    cli_prepare_deaths(d, f, "start_time", "ORDER BY epoch_ms DESC, id DESC LIMIT 1", &s);
+
+	*ret = -1;
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		*ret = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* `what` names the process for sentences: "pid 4242" or "processes named 'x'". */
 static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t limit, bool json)
 {
 	struct cli_filter *f = &c->filter;
 	struct cli_coverage cov;
 	sqlite3_stmt *s = NULL, *vrow = NULL, *death = NULL;
-	int64_t rows = 0, delivered = 0, shown = 0, deaths = 0, vsignal = -1;
+	int64_t rows = 0, delivered = 0, shown = 0, deaths = 0, vsignal = -1, died_start = -1;
 	enum verdict_kind kind = V_NOTHING;
 	const char *death_kind = NULL;
 	char *vtext = NULL, *vdeath = NULL, zone[64];
@@ -448,6 +475,10 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 	    (rc = cli_who_deaths_count(d, f, &deaths)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read signals");
 
+	/* A pid is reused: which process died, to tell the signals to others. */
+	if (f->target_pid >= 0 && deaths > 0 &&
+	    (rc = newest_death_start(d, f, &died_start)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read deaths");
 	cli_time_zone(c->now_ms, c->utc, zone, sizeof(zone));
 	if (json)
 		json_query(out, f);
@@ -474,7 +505,7 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 				fputc(',', out);
 			cli_row_json(out, s, d->signal_cols);
 		} else {
-			print_row(out, d, s, &death, c->utc, (size_t)width);
+			print_row(out, d, s, &death, c->utc, (size_t)width, died_start);
 		}
 		shown++;
 	}

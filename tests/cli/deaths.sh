@@ -314,6 +314,19 @@ sqlite3 "$DB" "update death_rows set cause = 'signal' where pid = 4200"
 run_cli who --db "$DB" 4200
 like "$OUT" "sent 2026-11-22 04:10:33.934 by kill\(4200\), audit serial 990000, signal row $INIT_ROW" "who the init: its killer's row"
 
+# --- pid reuse: a signal to an earlier owner of the pid is told apart --------------------------
+sqlite3 "$DB" "insert into signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, signal, success,
+	target_arg, sender_pid, sender_uid, sender_comm_s, sender_cmdline_s, target_pid, target_comm_s,
+	target_start_time) select epoch_ms - 60000, 995000, host_s, arch_s, syscall_s, 15, 1, target_arg,
+	sender_pid, sender_uid, sender_comm_s, sender_cmdline_s, target_pid, target_comm_s, 100
+	from signal_rows where id = $KILL_ID"
+run_cli who --db "$DB" "$SH_VICTIM"
+like "$OUT" "SIGTERM  delivered
+.*
+  !=    sent to another process that had this pid \(start time 100; the one that died started at 123456\)" \
+	"pid reuse: the signal to the pid's earlier owner says so"
+is "$(grep -c '^  !=' "$T/out")" 1 "only that one"
+
 # --- a schema-2 database: no deaths, and it says so -------------------------------------
 S2=$T/s2.db
 SCHEMA=$CLI_TESTS/../../schema
