@@ -370,6 +370,7 @@ enum {
 	P_TARGET_COMM,
 	P_SYSCALL,
 	P_HOST,
+	P_FULL_NAME, /* who NAME, uncut */
 };
 
 int cli_prepare(struct cli_db *d, const struct cli_filter *f, const char *select, const char *tail,
@@ -398,7 +399,12 @@ int cli_prepare(struct cli_db *d, const struct cli_filter *f, const char *select
 		fputs(" AND sender_comm = ?6", m);
 	if (f->sender_user)
 		fputs(" AND (sender_user = ?7 OR sender_login = ?7)", m);
-	if (f->target_comm)
+	if (f->target_comm && f->full_name && d->has_process)
+		/* who NAME: the comm, or the basename of the target's exe. */
+		fputs(" AND (target_comm = ?8 OR replace(target_exe, rtrim(target_exe, "
+		      "replace(target_exe, '/', '')), '') = ?11)",
+		      m);
+	else if (f->target_comm)
 		fputs(" AND target_comm = ?8", m);
 	if (f->syscall)
 		fputs(" AND syscall = ?9", m);
@@ -427,6 +433,7 @@ int cli_prepare(struct cli_db *d, const struct cli_filter *f, const char *select
 	(void)sqlite3_bind_text(s, P_TARGET_COMM, f->target_comm, -1, SQLITE_STATIC);
 	(void)sqlite3_bind_text(s, P_SYSCALL, f->syscall, -1, SQLITE_STATIC);
 	(void)sqlite3_bind_text(s, P_HOST, f->host, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, P_FULL_NAME, f->full_name, -1, SQLITE_STATIC);
 	*ret = s;
 	return SQLITE_OK;
 }

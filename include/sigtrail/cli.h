@@ -85,7 +85,8 @@ struct cli_filter {
 	/* Deaths only (list/export --deaths, who): */
 	const char *cause;     /* --cause: signal, oom, crash, pidns-teardown, kernel */
 	const char *full_name; /* who NAME before its cut to 15 bytes: matches the
-	                        * dead process's exe basename (target_comm its comm) */
+	                        * exe basename of a dead process or (schema 3) of a
+	                        * signal's target; target_comm matches the comm */
 };
 
 enum cli_zone { CLI_ZONE_AUTO, CLI_ZONE_UTC, CLI_ZONE_LOCAL };

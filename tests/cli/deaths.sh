@@ -314,6 +314,18 @@ sqlite3 "$DB" "update death_rows set cause = 'signal' where pid = 4200"
 run_cli who --db "$DB" 4200
 like "$OUT" "sent 2026-11-22 04:10:33.934 by kill\(4200\), audit serial 990000, signal row $INIT_ROW" "who the init: its killer's row"
 
+# --- who NAME: a signal's target matched by its exe basename too (schema 3) ---------------------
+sqlite3 "$DB" "insert or ignore into strings(value) values ('MainThread'), ('/opt/myapp/bin/myapp');
+insert into signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, signal, success, target_arg,
+	sender_pid, sender_uid, sender_comm_s, sender_cmdline_s, target_pid, target_comm_s, target_exe_s)
+select epoch_ms + 1, 996000, host_s, arch_s, syscall_s, 15, 1, 6000, sender_pid, sender_uid, sender_comm_s,
+	sender_cmdline_s, 6000, (select id from strings where value = 'MainThread'),
+	(select id from strings where value = '/opt/myapp/bin/myapp') from signal_rows where id = $KILL_ID"
+run_cli who --db "$DB" myapp
+is "$RC/$(grep -c '^  to    pid 6000  comm MainThread' "$T/out")" "0/1" "who NAME: a target whose comm differs is found by its exe"
+run_cli list --db "$DB" --target-comm myapp
+is "$RC/$OUT" "0/" "list --target-comm stays the comm alone"
+
 # --- pid reuse: a signal to an earlier owner of the pid is told apart --------------------------
 sqlite3 "$DB" "insert into signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, signal, success,
 	target_arg, sender_pid, sender_uid, sender_comm_s, sender_cmdline_s, target_pid, target_comm_s,
