@@ -292,9 +292,57 @@ static int init_words(FILE *out, struct cli_db *d, sqlite3_stmt *init, bool its)
 	return SQLITE_OK;
 }
 
+/* The newest delivered signal to the dead process's parent in the minute
+ * before its death, selected with cli_signal_columns(): when the init of a
+ * container handled a SIGTERM and exited without a death of its own, this
+ * is the `docker stop` that went wrong (the parent of a container's process
+ * is most often its init; the text says "parent", not "init"). */
+static int parent_signal(struct cli_db *d, sqlite3_stmt *death, sqlite3_stmt **ret)
+{
+	struct cli_filter f = {.since_ms = i64(death, DCOL_EPOCH_MS) - 60000,
+	                       .until_ms = i64(death, DCOL_EPOCH_MS) + 1,
+	                       .signal = -1,
+	                       .sender_pid = -1,
+	                       .target_pid = i64(death, DCOL_PPID)};
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*ret = NULL;
+	if (null(death, DCOL_PPID) || i64(death, DCOL_PPID) < 1)
+		return SQLITE_OK;
+	rc = cli_prepare(d, &f, cli_signal_columns(d),
+	                 "AND success = 1 ORDER BY epoch_ms DESC, id DESC LIMIT 1", &q);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*ret = q;
+		return SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* "its parent pid 4200 (sh) had received SIGTERM from `docker stop app` (pid
+ * 900, user root), 7 ms before" */
+static void parent_words(FILE *out, sqlite3_stmt *death, sqlite3_stmt *r, bool its)
+{
+	char comm[64];
+
+	cli_term_text(comm, sizeof(comm), text(r, COL_TARGET_COMM) ? text(r, COL_TARGET_COMM) : "?",
+	              15);
+	fprintf(out, "%spid %lld (%s) had received ", its ? "its parent " : "",
+	        (long long)i64(r, COL_TARGET_PID), comm);
+	signame(out, r, COL_SIGNAME, COL_SIGNAL);
+	fputs(" from ", out);
+	killer_words(out, r);
+	fprintf(out, ", %lld ms before the death",
+	        (long long)(i64(death, DCOL_EPOCH_MS) - i64(r, COL_EPOCH_MS)));
+}
+
 static int pidns_lines(FILE *out, struct cli_db *d, sqlite3_stmt *s)
 {
-	sqlite3_stmt *init = NULL;
+	sqlite3_stmt *init = NULL, *r = NULL;
 	int rc;
 
 	fputs("  pidns    ", out);
@@ -303,15 +351,25 @@ static int pidns_lines(FILE *out, struct cli_db *d, sqlite3_stmt *s)
 	fputs("when a pid namespace's init exits, the kernel kills every process left in it\n"
 	      "           (a container stopped while its init did not stop the others first)\n",
 	      out);
-	if ((rc = cli_death_init(d, s, &init)) != SQLITE_OK || !init)
+	if ((rc = cli_death_init(d, s, &init)) != SQLITE_OK)
 		return rc;
-	fputs("  init     ", out);
-	rc = init_words(out, d, init, false);
-	fprintf(out, ", %lld ms before (death %lld: sigtrail who %lld)\n",
-	        (long long)(i64(s, DCOL_EPOCH_MS) - i64(init, DCOL_EPOCH_MS)),
-	        (long long)i64(init, DCOL_ID), (long long)i64(init, DCOL_PID));
-	sqlite3_finalize(init);
-	return rc;
+	if (init) {
+		fputs("  init     ", out);
+		rc = init_words(out, d, init, false);
+		fprintf(out, ", %lld ms before (death %lld: sigtrail who %lld)\n",
+		        (long long)(i64(s, DCOL_EPOCH_MS) - i64(init, DCOL_EPOCH_MS)),
+		        (long long)i64(init, DCOL_ID), (long long)i64(init, DCOL_PID));
+		sqlite3_finalize(init);
+		return rc;
+	}
+	/* The init exited on its own: what made it exit may be a signal it got. */
+	if ((rc = parent_signal(d, s, &r)) != SQLITE_OK || !r)
+		return rc;
+	fputs("  parent   ", out);
+	parent_words(out, s, r, false);
+	fprintf(out, " (signal row %lld)\n", (long long)i64(r, COL_ID));
+	sqlite3_finalize(r);
+	return SQLITE_OK;
 }
 
 /* One death: the headline, the process, the evidence, then the cause's details. */
@@ -482,6 +540,10 @@ int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *
 		if (strcmp(cause, "pidns-teardown") == 0 &&
 		    (rc = cli_death_init(d, s, &init)) != SQLITE_OK)
 			goto out;
+		sqlite3_stmt *parent = NULL;
+		if (strcmp(cause, "pidns-teardown") == 0 && !init &&
+		    (rc = parent_signal(d, s, &parent)) != SQLITE_OK)
+			goto out;
 		if (init) {
 			fputs(": ", out);
 			rc = init_words(out, d, init, true);
@@ -491,6 +553,11 @@ int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *
 		} else {
 			field(out, " (", text(s, DCOL_EVIDENCE), 300);
 			fputc(')', out);
+		}
+		if (parent) {
+			fputs("; ", out);
+			parent_words(out, s, parent, true);
+			sqlite3_finalize(parent);
 		}
 	}
 	if (total > 1)

@@ -289,13 +289,20 @@ select d.epoch_ms - 10, 990000, r.host_s, r.arch_s, r.syscall_s, 15, 1, 4200, 90
 	(select id from strings where value = 'docker stop app'), 4200, 0, r.target_user_s,
 	(select id from strings where value = 'sh'),
 	(select id from strings where value = 'docker[900] ← bash[850] ← sshd[700] ← systemd[1]')
-from signal_rows r, death_rows d where r.id = $KILL_ID and d.pid = 4201;
-insert into death_rows(epoch_ms, pid, signal, core_dumped, comm_s, ppid, pidns, nspid, cause, signal_id, evidence)
+from signal_rows r, death_rows d where r.id = $KILL_ID and d.pid = 4201"
+INIT_ROW=$(q "$DB" 'select max(id) from signal_rows')
+# The init handled the SIGTERM and exited 0 (no death of its own): its SIGTERM is still named.
+run_cli who --db "$DB" 4201
+like "$OUT" "  parent   pid 4200 \(sh\) had received SIGTERM from .docker stop app. \(pid 900, user root\), started by bash\[850\] ← sshd\[700\] ← systemd\[1\], 10 ms before the death \(signal row $INIT_ROW\)" \
+	"teardown, the init exited on its own: the signal its parent (the init) received"
+like "$OUT" "Verdict: pid 4201 \(worker\) was killed by the kernel when its pid namespace's init exited, at 2026-11-22 04:10:33Z \(SIGKILL with no recorded sender; .*\); its parent pid 4200 \(sh\) had received SIGTERM from .docker stop app. \(pid 900, user root\), started by bash\[850\] ← sshd\[700\] ← systemd\[1\], 10 ms before the death\." \
+	"teardown verdict: the evidence, then the SIGTERM the init got"
+sqlite3 "$DB" "insert into death_rows(epoch_ms, pid, signal, core_dumped, comm_s, ppid, pidns, nspid, cause, signal_id, evidence)
 select epoch_ms - 3, 4200, 15, 0, (select id from strings where value = 'sh'), 1, 4026532999, 1, 'signal',
 	(select max(id) from signal_rows), 'signal row ' || (select max(id) from signal_rows) || ': SIGTERM from docker[900], 7 ms before the death'
 from death_rows where pid = 4201"
-INIT_ROW=$(q "$DB" 'select max(id) from signal_rows')
 run_cli who --db "$DB" 4201
+unlike "$OUT" "  parent   " "the init's own death replaces the parent's signal"
 like "$OUT" "  init     pid 4200 \(sh\) died of SIGTERM from .docker stop app. \(pid 900, user root\), started by bash\[850\] ← sshd\[700\] ← systemd\[1\], 3 ms before \(death [0-9]+: sigtrail who 4200\)" \
 	"teardown: the init's death and who sent it the signal"
 like "$OUT" "Verdict: pid 4201 \(worker\) was killed by the kernel when its pid namespace's init exited, at 2026-11-22 04:10:33Z: its init pid 4200 \(sh\) died of SIGTERM from .docker stop app. \(pid 900, user root\), started by bash\[850\] ← sshd\[700\] ← systemd\[1\]\." \
