@@ -544,14 +544,25 @@ static void print_json(FILE *out, const struct status *st, const struct cli_comm
 	fputs("},\"coverage_24h\":", out);
 	if (st->db_code)
 		fputs("null", out);
-	else
+	else {
 		fprintf(out,
 		        "{\"recorded\":%s,\"complete\":%s,\"covered_ms\":%lld,\"gaps\":%zu,"
-		        "\"lost\":%lld}",
+		        "\"lost\":%lld",
 		        st->day.recorded ? "true" : "false",
 		        st->day.recorded && st->day.n_gaps == 0 ? "true" : "false",
 		        (long long)st->day.covered_ms, st->day.n_gaps + st->day.more_gaps,
 		        (long long)cli_coverage_lost(&st->day));
+		if (st->day.proc_recorded) {
+			fprintf(out,
+			        ",\"processes\":{\"on_runs\":%zu,\"off_runs\":%zu,\"off_reason\":",
+			        st->day.proc_on, st->day.proc_off);
+			cli_json_string(out, st->day.proc_off ? st->day.proc_off_why : NULL);
+			fprintf(out, ",\"lost_deaths\":%lld,\"lost_process_events\":%lld}",
+			        (long long)st->day.lost_deaths,
+			        (long long)st->day.lost_process_events);
+		}
+		fputc('}', out);
+	}
 	fputs("}\n", out);
 }
 

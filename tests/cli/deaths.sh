@@ -275,6 +275,10 @@ run_cli status --db "$DB"
 like "$OUT" "
            deaths: the process table was OFF in 1 of 1 runs \(--no-processes\): deaths then were not recorded; it lost no deaths" \
 	"status: the process table over the last day"
+run_cli status --db "$DB" --json
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["coverage_24h"]["processes"])')" \
+	"{'on_runs': 0, 'off_runs': 1, 'off_reason': '--no-processes', 'lost_deaths': 0, 'lost_process_events': 0}" \
+	"status --json: the process table over the last day"
 sqlite3 "$DB" 'delete from collector_runs'
 
 # --- the container stop that went wrong: the init got SIGTERM, the workers SIGKILL -------------
