@@ -613,8 +613,8 @@ static void save_owned_state(struct daemon *d)
 		         OWNED_RULES_PATH, strerror(-r));
 }
 
-/* The process table, before the rules: a signal's sender must be known
- * when its first event arrives. Not in stdin mode, whose records may come
+/* The process table, before the audit source: a signal's sender must be
+ * known when its first event arrives. Not in stdin mode, whose records may come
  * from another time or machine. Without it signals are still recorded. */
 static void open_procs(struct daemon *d)
 {
@@ -717,7 +717,6 @@ static int setup(struct daemon *d)
 		         "last heartbeat in the coverage view",
 		         r);
 	d->start_lost = d->status.lost;
-	open_procs(d);
 
 	if (d->ctl_fd >= 0) {
 		bool immutable = d->status.enabled == AUDIT_LOCKED;
@@ -760,6 +759,9 @@ static int setup(struct daemon *d)
 			log_info("audit configuration is immutable; its sigtrail rules are loaded");
 	}
 
+	/* After the checks that may refuse to start (a quick exit), before the
+	 * source: every record it delivers comes after the table's seed. */
+	open_procs(d);
 	r = src_open(d->kind, STDIN_FILENO, &d->src);
 	if (r == -EEXIST) {
 		log_error("cannot become the audit daemon: pid %u already is (run with "
