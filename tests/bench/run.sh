@@ -82,15 +82,16 @@ start_sigtraild() { # source [option...]
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
-# Wait until a collector has caught up: its CPU time still for a second
-# (two 0.5 s samples), at most 120 s.
+# Wait until a collector has caught up: it used at most 2% of a CPU over
+# the last second (it still ticks when idle), at most 120 s.
 settle() {
-	local a b=-1
-	for _ in $(seq 240); do
+	local a b=-1000 hz
+	hz=$(getconf CLK_TCK)
+	for _ in $(seq 120); do
 		a=$(cpu_ticks "$1")
-		[ "$a" = "$b" ] && return 0
+		[ $((a - b)) -le $((hz / 50)) ] && return 0
 		b=$a
-		sleep 0.5
+		sleep 1
 	done
 }
 size() { local t=0 f; for f in "$@"; do [ -e "$f" ] && t=$((t + $(stat -c %s "$f"))); done; echo "$t"; }
