@@ -218,8 +218,9 @@ stop_daemon() {
 }
 
 # run_daemon_to_exit LOGFILE [CMD-PREFIX...] -- [ARG...]: run sigtraild in the
-# foreground for at most 5 s with stderr in LOGFILE; sets STATUS. A daemon
-# that had to be killed gives 124 or more, which no check accepts as an exit.
+# foreground with stderr in LOGFILE; sets STATUS. 15 s at most, a hang guard
+# (a sanitizer build in an emulated guest starts slowly): a daemon that had
+# to be killed gives 124 or more, which no check accepts as an exit.
 run_daemon_to_exit() {
 	local logfile=$1 prefix=()
 	shift
@@ -228,7 +229,7 @@ run_daemon_to_exit() {
 		shift
 	done
 	shift
-	timeout -k 2 5 "${prefix[@]}" "$SIGTRAILD" --foreground "$@" 2>"$logfile"
+	timeout -k 2 15 "${prefix[@]}" "$SIGTRAILD" --foreground "$@" 2>"$logfile"
 	# shellcheck disable=SC2034 # read by the tests
 	STATUS=$?
 }
