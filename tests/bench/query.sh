@@ -45,11 +45,13 @@ times() { # RUNS CMD...: the median of RUNS runs
 }
 
 if [ ! -s "$D/q.db" ]; then
+	echo "$now" >"$D/end" # the data ends here: "the last hour" is the hour before
 	echo "generating $events events into $D ..." >&2
 	"$build/tests/bench/genlog" mix "$events" "$now" $((7 * 86400)) >"$D/audit.log"
 	"$build/tests/bench/nlfeed" "$D/audit.log" "$D/q.db" $((now - 7 * 86400)) >"$D/nlfeed.out"
 	cat "$D/nlfeed.out" >&2
 fi
+now=$(cat "$D/end" 2>/dev/null || echo "$now")
 rows=$(sqlite3 "$D/q.db" "select count(*) from signals")
 log_bytes=$(stat -c %s "$D/audit.log")
 db_bytes=$(stat -c %s "$D/q.db")
@@ -57,8 +59,10 @@ db_bytes=$(stat -c %s "$D/q.db")
 # Warm the page cache the same way for both sides: read each file once.
 cat "$D/q.db" >/dev/null
 who=$(times "$runs" "$sigtrail" --db "$D/q.db" who "$probe")
-list=$(times "$runs" "$sigtrail" --db "$D/q.db" list --since 1h --signal KILL)
-listall=$(times "$runs" "$sigtrail" --db "$D/q.db" list --since 1h --signal KILL --limit 0)
+# "the last hour" of the data (= the last hour when it was just generated)
+list=$(times "$runs" "$sigtrail" --db "$D/q.db" list --since @$((now - 3600)) --signal KILL)
+listall=$(times "$runs" "$sigtrail" --db "$D/q.db" list --since @$((now - 3600)) --signal KILL --limit 0)
+n_list=$("$sigtrail" --db "$D/q.db" list --since @$((now - 3600)) --signal KILL --limit 0 2>/dev/null | tail -n +2 | wc -l)
 exp_ms=$(ms "$sigtrail" --db "$D/q.db" export --no-progress --format csv -o "$D/export.csv")
 exp_rows=$(($(wc -l <"$D/export.csv") - 1))
 rm -f "$D/export.csv"
@@ -76,7 +80,7 @@ printf '%-44s %12s %14s %10s\n' "who $probe ($n_who rows; ausearch: $a_hits reco
 	"$(awk -v a="$a_who" -v s="$who" 'BEGIN { printf "%.0fx", a / (s > 0 ? s : 1) }')"
 printf '%-44s %12s %14s %10s\n' "list --since 1h --signal KILL (50 rows)" "$list" "$a_list" \
 	"$(awk -v a="$a_list" -v s="$list" 'BEGIN { printf "%.0fx", a / (s > 0 ? s : 1) }')"
-printf '%-44s %12s %14s %10s\n' "list --since 1h --signal KILL --limit 0" "$listall" "$a_list" \
+printf '%-44s %12s %14s %10s\n' "list --since 1h --signal KILL --limit 0 ($n_list)" "$listall" "$a_list" \
 	"$(awk -v a="$a_list" -v s="$listall" 'BEGIN { printf "%.0fx", a / (s > 0 ? s : 1) }')"
 echo "export: $exp_rows rows to CSV in $exp_ms ms = $(awk -v r="$exp_rows" -v m="$exp_ms" 'BEGIN { printf "%.0f", r / (m / 1000) }') rows/s"
 echo "(sigtrail: median of $runs runs; ausearch: one run each, a lower bound: one pass finding the records, before fetching each event)"
