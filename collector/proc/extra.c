@@ -108,11 +108,20 @@ int proc_extra_build(struct ptab *t, int32_t sender_pid, const int32_t *target_p
 	p = (struct packer){.out = (char *)x + head};
 	fill(x, &p, ancestry, chain, n_chain, targets, target_pids, n);
 	free(targets);
+	atomic_init(&x->refs, 1);
 	*ret = x;
 	return 0;
 }
 
+struct proc_extra *proc_extra_ref(struct proc_extra *x)
+{
+	atomic_fetch_add_explicit(&x->refs, 1, memory_order_relaxed);
+	return x;
+}
+
 void proc_extra_free(struct proc_extra *x)
 {
-	free(x);
+	/* acq_rel: the last owner sees every write of the others before free. */
+	if (x && atomic_fetch_sub_explicit(&x->refs, 1, memory_order_acq_rel) == 1)
+		free(x);
 }

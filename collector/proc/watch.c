@@ -19,12 +19,13 @@
 #include "sigtrail/proc_kmsg.h"
 
 enum {
-	LINGER_MS = 5000,        /* an exited process stays in the table this long */
-	REFRESH_DELAY_MS = 20,   /* a fork is read from /proc this late (most exit first) */
+	LINGER_MS = 5000,      /* an exited process stays in the table this long */
+	REFRESH_DELAY_MS = 20, /* a fork is read from /proc this late (most exit first) */
 	EAGER_READS_PER_S = 1000,
 	READ_BATCH = 256,        /* connector datagrams or kernel log records per read */
 	TICK_READS = 512,        /* delayed /proc reads per tick */
 	CLOCK_SAMPLE_MS = 10000, /* the wall clock may be stepped: sample offsets again */
+	SHARE_EXTRA_MS = 100,    /* a storm's events share one extra for this long at most */
 };
 
 struct procwatch {
@@ -35,6 +36,14 @@ struct procwatch {
 	struct proc_clock clock;
 	int64_t last_clock_ns;
 	uint64_t abends_malformed, extras_lost;
+	/* The last extra built, for the next event of a storm: same sender,
+	 * same single target, nothing applied to the table since. */
+	struct proc_extra *last;
+	int32_t last_sender, last_target;
+	uint64_t last_generation;
+	int64_t last_mono_ns;
+	uint64_t generation; /* changes whenever the table may have changed */
+	uint64_t next_id;
 };
 
 static void on_conn_event(void *userdata, const struct proc_ev *ev)
@@ -45,6 +54,7 @@ static void on_conn_event(void *userdata, const struct proc_ev *ev)
 	 * process before the table marks it exited. */
 	deathq_on_event(pw->deaths, pw->table, ev, &pw->clock);
 	ptab_on_event(pw->table, ev);
+	pw->generation++;
 }
 
 static void on_oom(void *userdata, const struct oom_kill *k)
@@ -84,17 +94,19 @@ int procwatch_open(const struct procwatch_config *cfg, struct procwatch **ret, c
 		snprintf(err, errlen, "cannot subscribe to the proc connector: %s%s", strerror(-r),
 		         r == -EPERM             ? " (needs CAP_NET_ADMIN)"
 		         : r == -EPROTONOSUPPORT ? " (kernel without CONFIG_PROC_EVENTS)"
-		         : r == -ETIMEDOUT ? " (no answer: not in the initial pid and user namespace?)"
-		                           : "");
+		         : r == -ETIMEDOUT
+		             ? " (no answer: not in the initial pid and user namespace?)"
+		             : "");
 		goto fail;
 	}
 	if (cfg->kmsg_path) {
 		pw->kmsg = calloc(1, sizeof(*pw->kmsg));
 		if (!pw->kmsg || (r = kmsg_open(pw->kmsg, cfg->kmsg_path)) < 0) {
-			log_warn("cannot read the kernel log %s: %s%s; OOM kills will be recorded as "
-			         "'kernel' deaths without their cgroup and memory figures",
-			         cfg->kmsg_path, pw->kmsg ? strerror(-r) : strerror(ENOMEM),
-			         r == -EPERM || r == -EACCES ? " (needs CAP_SYSLOG)" : "");
+			log_warn(
+			    "cannot read the kernel log %s: %s%s; OOM kills will be recorded as "
+			    "'kernel' deaths without their cgroup and memory figures",
+			    cfg->kmsg_path, pw->kmsg ? strerror(-r) : strerror(ENOMEM),
+			    r == -EPERM || r == -EACCES ? " (needs CAP_SYSLOG)" : "");
 			free(pw->kmsg);
 			pw->kmsg = NULL;
 		}
@@ -155,6 +167,14 @@ struct proc_extra *procwatch_extra(struct procwatch *pw, const struct st_event *
 {
 	int32_t stack[64] = {0}, *pids = stack;
 	struct proc_extra *x = NULL;
+	int64_t now = proc_clock_mono_ns();
+
+	/* A storm (one sender, one target) shares the extra of its first event
+	 * while the table is unchanged: the same facts, built and stored once. */
+	if (pw->last && ev->n_targets == 1 && ev->pid == pw->last_sender &&
+	    ev->targets[0].pid == pw->last_target && pw->generation == pw->last_generation &&
+	    now - pw->last_mono_ns < SHARE_EXTRA_MS * INT64_C(1000000))
+		return proc_extra_ref(pw->last);
 
 	if (ev->n_targets > sizeof(stack) / sizeof(stack[0]) &&
 	    !(pids = malloc(ev->n_targets * sizeof(*pids)))) {
@@ -169,6 +189,17 @@ struct proc_extra *procwatch_extra(struct procwatch *pw, const struct st_event *
 	}
 	if (pids != stack)
 		free(pids);
+	pw->generation++; /* the build may have read /proc into the table */
+	proc_extra_free(pw->last);
+	pw->last = NULL;
+	if (x && ev->n_targets == 1) {
+		x->id = ++pw->next_id;
+		pw->last = proc_extra_ref(x);
+		pw->last_sender = ev->pid;
+		pw->last_target = ev->targets[0].pid;
+		pw->last_generation = pw->generation;
+		pw->last_mono_ns = now;
+	}
 	return x;
 }
 
@@ -182,7 +213,8 @@ void procwatch_tick(struct procwatch *pw, bool flush, procwatch_death_fn fn, voi
 		ptab_set_clock(pw->table, &pw->clock);
 		pw->last_clock_ns = now;
 	}
-	ptab_tick(pw->table, now, TICK_READS);
+	if (ptab_tick(pw->table, now, TICK_READS) > 0)
+		pw->generation++;
 	while ((d = deathq_pop(pw->deaths, flush ? INT64_MAX : now)))
 		fn(userdata, d);
 }
@@ -218,6 +250,7 @@ void procwatch_free(struct procwatch *pw)
 {
 	if (!pw)
 		return;
+	proc_extra_free(pw->last);
 	conn_close(&pw->conn);
 	if (pw->kmsg) {
 		kmsg_close(pw->kmsg);

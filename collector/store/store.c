@@ -57,6 +57,7 @@ static void intern_clear(struct store *st)
 		st->intern[i].value = NULL;
 	}
 	st->intern_used = st->intern_bytes = 0;
+	st->xcache.id = 0; /* its ids may be gone too (rollback, pruning) */
 }
 
 static uint64_t fnv1a(const char *s)
@@ -314,15 +315,17 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	                       "UPDATE signal_rows SET count = count + 1, last_serial = "
 	                       "max(coalesce(last_serial, serial), ?2) WHERE id = ?1",
 	                       -1, SQLITE_PREPARE_PERSISTENT, &st->bump, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(st->db,
-	                       "SELECT 1 FROM signal_rows WHERE target_pid = ?1 AND serial < ?2 AND "
-	                       "last_serial >= ?2 AND host_s IS ?3 AND sender_pid = ?4 AND "
-	                       "signal = ?5 LIMIT 1",
-	                       -1, SQLITE_PREPARE_PERSISTENT, &st->covered, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(st->db,
-	                       "INSERT OR IGNORE INTO ancestry_rows(chain_s, depth, pid, start_time, "
-	                       "comm_s, exe_s, cmdline_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	                       -1, SQLITE_PREPARE_PERSISTENT, &st->ancestor, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(
+	        st->db,
+	        "SELECT 1 FROM signal_rows WHERE target_pid = ?1 AND serial < ?2 AND "
+	        "last_serial >= ?2 AND host_s IS ?3 AND sender_pid = ?4 AND "
+	        "signal = ?5 LIMIT 1",
+	        -1, SQLITE_PREPARE_PERSISTENT, &st->covered, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(
+	        st->db,
+	        "INSERT OR IGNORE INTO ancestry_rows(chain_s, depth, pid, start_time, "
+	        "comm_s, exe_s, cmdline_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	        -1, SQLITE_PREPARE_PERSISTENT, &st->ancestor, NULL) != SQLITE_OK ||
 	    store_deaths_prepare(st) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot prepare statements: %s", path,
 		         sqlite3_errmsg(st->db));
@@ -500,10 +503,16 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 	    (rc = intern(st, ev->cmdline, &cmd)) != SQLITE_OK)
 		goto fail;
 	int64_t ancestry = -1, chain = -1, sunit = -1, scont = -1;
-	if (x && ((rc = intern(st, x->sender_ancestry, &ancestry)) != SQLITE_OK ||
-	          (rc = intern(st, x->sender_unit, &sunit)) != SQLITE_OK ||
-	          (rc = intern(st, x->sender_container, &scont)) != SQLITE_OK))
+	bool cached = x && x->id != 0 && x->id == st->xcache.id;
+	if (cached) {
+		ancestry = st->xcache.ancestry;
+		sunit = st->xcache.sunit;
+		scont = st->xcache.scont;
+	} else if (x && ((rc = intern(st, x->sender_ancestry, &ancestry)) != SQLITE_OK ||
+	                 (rc = intern(st, x->sender_unit, &sunit)) != SQLITE_OK ||
+	                 (rc = intern(st, x->sender_container, &scont)) != SQLITE_OK)) {
 		goto fail;
+	}
 
 	if (st->dedupe) {
 		bool seen = false;
@@ -530,7 +539,9 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 		}
 	}
 
-	if (x && (rc = insert_chain(st, x, &chain)) != SQLITE_OK)
+	if (cached)
+		chain = st->xcache.chain;
+	else if (x && (rc = insert_chain(st, x, &chain)) != SQLITE_OK)
 		goto fail;
 	sqlite3_stmt *s = st->insert;
 	for (unsigned i = 0; i < rows; i++, done++) {
@@ -542,11 +553,27 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 		              SQLITE_OK ||
 		          (rc = intern(st, t->comm, &tcomm)) != SQLITE_OK))
 			goto fail;
-		if (tx && ((rc = intern(st, tx->exe, &texe)) != SQLITE_OK ||
-		           (rc = intern(st, tx->cmdline, &tcmd)) != SQLITE_OK ||
-		           (rc = intern(st, tx->unit, &tunit)) != SQLITE_OK ||
-		           (rc = intern(st, tx->container, &tcont)) != SQLITE_OK))
+		if (tx && cached) {
+			texe = st->xcache.texe;
+			tcmd = st->xcache.tcmd;
+			tunit = st->xcache.tunit;
+			tcont = st->xcache.tcont;
+		} else if (tx && ((rc = intern(st, tx->exe, &texe)) != SQLITE_OK ||
+		                  (rc = intern(st, tx->cmdline, &tcmd)) != SQLITE_OK ||
+		                  (rc = intern(st, tx->unit, &tunit)) != SQLITE_OK ||
+		                  (rc = intern(st, tx->container, &tcont)) != SQLITE_OK)) {
 			goto fail;
+		}
+		if (tx && x->id != 0 && rows == 1 && !cached) /* written below, or rolled back */
+			st->xcache = (struct extra_ids){.id = x->id,
+			                                .ancestry = ancestry,
+			                                .chain = chain,
+			                                .sunit = sunit,
+			                                .scont = scont,
+			                                .texe = texe,
+			                                .tcmd = tcmd,
+			                                .tunit = tunit,
+			                                .tcont = tcont};
 		sqlite3_reset(s);
 		sqlite3_bind_int64(s, 1, ev->epoch_ms);
 		sqlite3_bind_int64(s, 2, (int64_t)ev->serial);

@@ -31,6 +31,12 @@ struct intern_slot {
 	int64_t id;
 };
 
+/* The string ids of one proc_extra's columns. */
+struct extra_ids {
+	uint64_t id; /* proc_extra.id, 0: none */
+	int64_t ancestry, chain, sunit, scont, texe, tcmd, tunit, tcont;
+};
+
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *insert;   /* one signal_rows row */
@@ -42,18 +48,21 @@ struct store {
 	sqlite3_stmt *ancestor; /* one ancestry_rows row */
 	sqlite3_stmt *death;    /* one death_rows row (deaths.c) */
 	char *default_host;
-	bool dedupe;         /* import mode, see store_set_dedupe() */
+	bool dedupe;           /* import mode, see store_set_dedupe() */
 	bool signals_recorded; /* audit rules are loaded: deaths can have signal rows */
-	int64_t coalesce_ms; /* 0: every event is its own row */
+	int64_t coalesce_ms;   /* 0: every event is its own row */
 	struct coalesce_slot coalesce[COALESCE_SLOTS];
 	bool in_txn;
-	unsigned pending; /* rows in the open transaction */
-	unsigned bumped;  /* coalesced events (count + 1) in the open transaction */
+	unsigned pending;        /* rows in the open transaction */
+	unsigned bumped;         /* coalesced events (count + 1) in the open transaction */
 	unsigned pending_deaths; /* death rows in the open transaction */
 	struct store_stats stats;
 	struct intern_slot intern[INTERN_SLOTS];
 	size_t intern_used, intern_bytes;
 	struct ids_cache ids;
+	/* The string ids of the last single-target extra written (its id): a
+	 * storm shares one extra, resolved once. */
+	struct extra_ids xcache;
 };
 
 /* The strings.id of `value`, inserting it if new (*ret_new, may be NULL,

@@ -6,6 +6,7 @@
  * table. */
 #pragma once
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,8 @@ struct proc_target_extra {
 };
 
 struct proc_extra {
+	uint64_t id;      /* set by the builder's owner: equal ids, equal contents (0: none) */
+	atomic_uint refs; /* references; proc_extra_free() drops one */
 	const char *sender_ancestry; /* "sh[1400] ← cleanup.sh[1390] ← ..."; NULL unknown sender */
 	const char *sender_unit;
 	const char *sender_container;
@@ -46,5 +49,9 @@ struct proc_extra {
 int proc_extra_build(struct ptab *t, int32_t sender_pid, const int32_t *target_pids, size_t n,
                      struct proc_extra **ret);
 
-/* Free it. Accepts NULL. */
+/* Another reference to x, which may then travel to another thread: a storm
+ * of signals from one sender to one target shares one extra. Returns x. */
+struct proc_extra *proc_extra_ref(struct proc_extra *x);
+
+/* Drop a reference; the last one frees it. Thread-safe. Accepts NULL. */
 void proc_extra_free(struct proc_extra *x);
