@@ -168,8 +168,10 @@ static void on_event(void *userdata, struct st_event *ev)
 		return;
 	}
 	/* What the table knows of sender and targets, now: the sender may be
-	 * gone in a moment. A full queue is counted, not waited for. */
-	(void)writer_push_extra(d->writer, ev, d->procs ? procwatch_extra(d->procs, ev) : NULL);
+	 * gone in a moment. A full queue is counted, not waited for, unless
+	 * the input is stdin (a file, or auditd's plugin queue), which can wait. */
+	(void)writer_push_extra(d->writer, ev, d->procs ? procwatch_extra(d->procs, ev) : NULL,
+	                        d->kind == SRC_STDIN);
 }
 
 static void on_death(void *userdata, struct deathq_ready *death)

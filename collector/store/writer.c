@@ -31,6 +31,8 @@ struct writer {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	pthread_cond_t room;   /* signalled when the ring has room again */
+	size_t waiting;        /* pushers waiting for room */
 	struct item *ring; /* capacity slots */
 	size_t capacity, head, len;
 	bool stopping;         /* set by writer_stop: drain and exit */
@@ -108,6 +110,8 @@ static void *writer_main(void *arg)
 			w->head = (w->head + 1) % w->capacity;
 			w->len--;
 		}
+		if (n > 0 && w->waiting > 0)
+			pthread_cond_broadcast(&w->room);
 		stop = w->stopping && w->len == 0;
 		bool caught_up = w->len == 0;
 		struct store_run beat = w->beat;
@@ -166,10 +170,12 @@ int writer_start(struct store *st, size_t capacity, struct writer **ret)
 	w->capacity = capacity;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->room, NULL);
 	r = pthread_create(&w->thread, NULL, writer_main, w);
 	if (r != 0) {
 		pthread_mutex_destroy(&w->lock);
 		pthread_cond_destroy(&w->wake);
+		pthread_cond_destroy(&w->room);
 		free(w->ring);
 		free(w);
 		return -r;
@@ -178,9 +184,14 @@ int writer_start(struct store *st, size_t capacity, struct writer **ret)
 	return 0;
 }
 
-static int push(struct writer *w, struct item it)
+static int push(struct writer *w, struct item it, bool wait)
 {
 	pthread_mutex_lock(&w->lock);
+	while (wait && w->len == w->capacity && !w->stopping) {
+		w->waiting++;
+		pthread_cond_wait(&w->room, &w->lock);
+		w->waiting--;
+	}
 	if (w->len == w->capacity) {
 		if (it.death)
 			w->stats.deaths_dropped++;
@@ -205,17 +216,18 @@ static int push(struct writer *w, struct item it)
 
 int writer_push(struct writer *w, struct st_event *ev)
 {
-	return push(w, (struct item){.ev = ev});
+	return push(w, (struct item){.ev = ev}, false);
 }
 
-int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *extra)
+int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *extra,
+                      bool wait)
 {
-	return push(w, (struct item){.ev = ev, .extra = extra});
+	return push(w, (struct item){.ev = ev, .extra = extra}, wait);
 }
 
 int writer_push_death(struct writer *w, struct deathq_ready *death)
 {
-	return push(w, (struct item){.death = death});
+	return push(w, (struct item){.death = death}, false);
 }
 
 void writer_set_limits(struct writer *w, int64_t retention_days, int64_t max_bytes)
@@ -258,6 +270,7 @@ void writer_stop(struct writer *w, struct writer_stats *ret_final)
 		writer_stats(w, ret_final);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
+	pthread_cond_destroy(&w->room);
 	free(w->ring);
 	free(w);
 }

@@ -4,6 +4,7 @@
  * dropped and counted, never waited for. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,8 +29,11 @@ int writer_start(struct store *st, size_t capacity, struct writer **ret);
 int writer_push(struct writer *w, struct st_event *ev);
 
 /* The same, with what the process table adds to its rows (may be NULL),
- * which the writer also owns. */
-int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *extra);
+ * which the writer also owns. With `wait`, a full queue is waited for
+ * instead (stdin: a file or auditd's plugin queue can wait; the kernel's
+ * backlog, which every signal sender shares, must not). */
+int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *extra,
+                      bool wait);
 
 /* Hand a death to the writer, which decides its cause against the rows
  * written before it and owns it. Returns 0, or -ENOBUFS (freed, counted in
