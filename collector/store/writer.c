@@ -31,9 +31,9 @@ struct writer {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	pthread_cond_t room;   /* signalled when the ring has room again */
-	size_t waiting;        /* pushers waiting for room */
-	struct item *ring; /* capacity slots */
+	pthread_cond_t room; /* signalled when the ring has room again */
+	size_t waiting;      /* pushers waiting for room */
+	struct item *ring;   /* capacity slots */
 	size_t capacity, head, len;
 	bool stopping;         /* set by writer_stop: drain and exit */
 	bool idle_waiting;     /* the thread sleeps on `wake` with an empty ring */
@@ -219,8 +219,7 @@ int writer_push(struct writer *w, struct st_event *ev)
 	return push(w, (struct item){.ev = ev}, false);
 }
 
-int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *extra,
-                      bool wait)
+int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *extra, bool wait)
 {
 	return push(w, (struct item){.ev = ev, .extra = extra}, wait);
 }
