@@ -438,6 +438,29 @@ int cli_prepare(struct cli_db *d, const struct cli_filter *f, const char *select
 	return SQLITE_OK;
 }
 
+int cli_signal_by_id(struct cli_db *d, int64_t id, sqlite3_stmt **ret)
+{
+	struct cli_filter none = {.since_ms = INT64_MIN,
+	                          .until_ms = INT64_MAX,
+	                          .signal = -1,
+	                          .sender_pid = -1,
+	                          .target_pid = -1};
+	sqlite3_stmt *s = NULL;
+	int rc = cli_prepare(d, &none, cli_signal_columns(d), "AND id = ?20", &s);
+
+	*ret = NULL;
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(s, 20, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*ret = s;
+		return SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 void cli_row_time(sqlite3_stmt *stmt, char *buf, size_t size)
 {
 	cli_time_iso(sqlite3_column_int64(stmt, COL_EPOCH_MS), buf, size);

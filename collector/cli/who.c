@@ -413,30 +413,6 @@ static void no_death_line(FILE *out, const struct cli_db *d, const char *what,
 		        what);
 }
 
-/* One signal row by id, or *ret NULL. */
-static int signal_by_id(struct cli_db *d, int64_t id, sqlite3_stmt **ret)
-{
-	struct cli_filter none = {.since_ms = INT64_MIN,
-	                          .until_ms = INT64_MAX,
-	                          .signal = -1,
-	                          .sender_pid = -1,
-	                          .target_pid = -1};
-	sqlite3_stmt *s = NULL;
-	int rc = cli_prepare(d, &none, cli_signal_columns(d), "AND id = ?20", &s);
-
-	*ret = NULL;
-	if (rc != SQLITE_OK)
-		return rc;
-	sqlite3_bind_int64(s, 20, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*ret = s;
-		return SQLITE_OK;
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
 /* The start time of the newest matching death, or -1 when unknown. */
 static int newest_death_start(struct cli_db *d, const struct cli_filter *f, int64_t *ret)
 {
@@ -524,7 +500,7 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 	if (rc == SQLITE_OK && !death_kind)
 		rc = verdict(v, d, f, what, rows, delivered, c->utc, &vrow, &kind);
 	else if (rc == SQLITE_OK && vsignal >= 0)
-		rc = signal_by_id(d, vsignal, &vrow);
+		rc = cli_signal_by_id(d, vsignal, &vrow);
 	fclose(v);
 	if (rc == SQLITE_OK)
 		rc = cli_coverage_load(d, f->since_ms, f->until_ms, c->now_ms, &cov);

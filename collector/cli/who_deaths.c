@@ -99,28 +99,10 @@ static const char *cause_words(const char *cause)
  * *ret is NULL when there is none (no link, or the row was pruned). */
 static int linked_signal(struct cli_db *d, sqlite3_stmt *death, sqlite3_stmt **ret)
 {
-	struct cli_filter none = {.since_ms = INT64_MIN,
-	                          .until_ms = INT64_MAX,
-	                          .signal = -1,
-	                          .sender_pid = -1,
-	                          .target_pid = -1};
-	sqlite3_stmt *s = NULL;
-	int rc;
-
 	*ret = NULL;
 	if (null(death, DCOL_SIGNAL_ID))
 		return SQLITE_OK;
-	rc = cli_prepare(d, &none, cli_signal_columns(d), "AND id = ?20", &s);
-	if (rc != SQLITE_OK)
-		return rc;
-	sqlite3_bind_int64(s, 20, i64(death, DCOL_SIGNAL_ID));
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*ret = s;
-		return SQLITE_OK;
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	return cli_signal_by_id(d, i64(death, DCOL_SIGNAL_ID), ret);
 }
 
 static void process_lines(FILE *out, sqlite3_stmt *s, int width)

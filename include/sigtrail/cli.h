@@ -211,6 +211,11 @@ const char *cli_signal_columns(const struct cli_db *d);
 int cli_prepare(struct cli_db *d, const struct cli_filter *f, const char *select, const char *tail,
                 sqlite3_stmt **ret);
 
+/* The signal row `id`, selected with cli_signal_columns() and stepped onto
+ * its row; *ret is NULL when there is none (the row was pruned). Returns
+ * SQLITE_OK or an SQLite code. */
+int cli_signal_by_id(struct cli_db *d, int64_t id, sqlite3_stmt **ret);
+
 /* Collection coverage over a time window, from the `coverage` view. */
 enum { CLI_MAX_GAPS = 32 };
 struct cli_coverage {
