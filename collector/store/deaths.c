@@ -28,14 +28,6 @@ int store_deaths_prepare(struct store *st)
 	    -1, SQLITE_PREPARE_PERSISTENT, &st->death, NULL);
 }
 
-static void bind_opt(sqlite3_stmt *s, int col, bool known, int64_t v)
-{
-	if (known)
-		sqlite3_bind_int64(s, col, v);
-	else
-		sqlite3_bind_null(s, col);
-}
-
 /* "" (the kernel printed nothing) is unknown, as NULL. */
 static const char *text_or_null(const char *s)
 {
@@ -81,39 +73,39 @@ int store_insert_death(struct store *st, const struct deathq_ready *r)
 	    (rc = store_intern(st, d->cmdline, &cmd, NULL)) != SQLITE_OK ||
 	    (rc = store_intern(st, d->unit, &unit, NULL)) != SQLITE_OK ||
 	    (rc = store_intern(st, d->container, &cont, NULL)) != SQLITE_OK ||
-	    (k && ((rc = store_intern(st, text_or_null(k->constraint), &cons, NULL)) != SQLITE_OK ||
-	           (rc = store_intern(st, text_or_null(k->oom_memcg), &memcg, NULL)) != SQLITE_OK ||
-	           (rc = store_intern(st, text_or_null(k->task_memcg), &tmemcg, NULL)) !=
-	               SQLITE_OK)))
+	    (k &&
+	     ((rc = store_intern(st, text_or_null(k->constraint), &cons, NULL)) != SQLITE_OK ||
+	      (rc = store_intern(st, text_or_null(k->oom_memcg), &memcg, NULL)) != SQLITE_OK ||
+	      (rc = store_intern(st, text_or_null(k->task_memcg), &tmemcg, NULL)) != SQLITE_OK)))
 		goto fail;
 
 	sqlite3_stmt *s = st->death;
 	sqlite3_reset(s);
 	sqlite3_bind_int64(s, 1, d->epoch_ms);
-	bind_opt(s, 2, host >= 0, host);
+	store_bind_opt(s, 2, host >= 0, host);
 	sqlite3_bind_int(s, 3, d->pid);
-	bind_opt(s, 4, d->start_time != 0, (int64_t)d->start_time);
+	store_bind_opt(s, 4, d->start_time != 0, (int64_t)d->start_time);
 	sqlite3_bind_int(s, 5, d->signal);
 	sqlite3_bind_int(s, 6, d->core_dumped);
-	bind_opt(s, 7, d->uid >= 0, d->uid);
-	bind_opt(s, 8, user >= 0, user);
-	bind_opt(s, 9, comm >= 0, comm);
-	bind_opt(s, 10, exe >= 0, exe);
-	bind_opt(s, 11, cmd >= 0, cmd);
-	bind_opt(s, 12, d->ppid > 0, d->ppid);
-	bind_opt(s, 13, d->pidns != 0, (int64_t)d->pidns);
+	store_bind_opt(s, 7, d->uid >= 0, d->uid);
+	store_bind_opt(s, 8, user >= 0, user);
+	store_bind_opt(s, 9, comm >= 0, comm);
+	store_bind_opt(s, 10, exe >= 0, exe);
+	store_bind_opt(s, 11, cmd >= 0, cmd);
+	store_bind_opt(s, 12, d->ppid > 0, d->ppid);
+	store_bind_opt(s, 13, d->pidns != 0, (int64_t)d->pidns);
 	sqlite3_bind_text(s, 14, death_cause_name(v.cause), -1, SQLITE_STATIC);
-	bind_opt(s, 15, v.signal_id >= 0, v.signal_id);
+	store_bind_opt(s, 15, v.signal_id >= 0, v.signal_id);
 	sqlite3_bind_text(s, 16, v.evidence, -1, SQLITE_STATIC);
-	bind_opt(s, 17, v.abend_index >= 0,
-	         v.abend_index >= 0 ? (int64_t)r->abends[v.abend_index].serial : 0);
-	bind_opt(s, 18, cons >= 0, cons);
-	bind_opt(s, 19, memcg >= 0, memcg);
-	bind_opt(s, 20, tmemcg >= 0, tmemcg);
-	bind_opt(s, 21, k && k->rss_kb != OOM_UNKNOWN, k ? k->rss_kb : 0);
-	bind_opt(s, 22, unit >= 0, unit);
-	bind_opt(s, 23, cont >= 0, cont);
-	bind_opt(s, 24, d->nspid > 0, d->nspid);
+	store_bind_opt(s, 17, v.abend_index >= 0,
+	               v.abend_index >= 0 ? (int64_t)r->abends[v.abend_index].serial : 0);
+	store_bind_opt(s, 18, cons >= 0, cons);
+	store_bind_opt(s, 19, memcg >= 0, memcg);
+	store_bind_opt(s, 20, tmemcg >= 0, tmemcg);
+	store_bind_opt(s, 21, k && k->rss_kb != OOM_UNKNOWN, k ? k->rss_kb : 0);
+	store_bind_opt(s, 22, unit >= 0, unit);
+	store_bind_opt(s, 23, cont >= 0, cont);
+	store_bind_opt(s, 24, d->nspid > 0, d->nspid);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)

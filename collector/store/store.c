@@ -457,10 +457,7 @@ static int insert_chain(struct store *st, const struct proc_extra *x, int64_t *r
 		sqlite3_bind_int64(a, 1, *ret_chain);
 		sqlite3_bind_int(a, 2, (int)i);
 		sqlite3_bind_int(a, 3, m->pid);
-		if (m->start_time)
-			sqlite3_bind_int64(a, 4, (int64_t)m->start_time);
-		else
-			sqlite3_bind_null(a, 4);
+		store_bind_opt(a, 4, m->start_time != 0, (int64_t)m->start_time);
 		bind_str(a, 5, comm);
 		bind_str(a, 6, exe);
 		bind_str(a, 7, cmd);
@@ -611,10 +608,7 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 		bind_str(s, 29, chain);
 		bind_str(s, 30, texe);
 		bind_str(s, 31, tcmd);
-		if (tx && tx->start_time)
-			sqlite3_bind_int64(s, 32, (int64_t)tx->start_time);
-		else
-			sqlite3_bind_null(s, 32);
+		store_bind_opt(s, 32, tx && tx->start_time, tx ? (int64_t)tx->start_time : 0);
 		bind_str(s, 33, sunit);
 		bind_str(s, 34, tunit);
 		bind_str(s, 35, scont);

@@ -76,5 +76,14 @@ int store_begin(struct store *st);
 /* An SQLite result code as -errno (-ENOSPC for a full disk, -EIO ...). */
 int store_sqlite_errno(int rc);
 
+/* Bind v to column col, or NULL when it is not known. */
+static inline void store_bind_opt(sqlite3_stmt *s, int col, bool known, int64_t v)
+{
+	if (known)
+		sqlite3_bind_int64(s, col, v);
+	else
+		sqlite3_bind_null(s, col);
+}
+
 /* Prepare deaths.c's statements. Returns SQLITE_OK or an error code. */
 int store_deaths_prepare(struct store *st);
