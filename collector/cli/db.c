@@ -373,8 +373,23 @@ enum {
 	P_FULL_NAME, /* who NAME, uncut */
 };
 
-int cli_prepare(struct cli_db *d, const struct cli_filter *f, const char *select, const char *tail,
-                sqlite3_stmt **ret)
+/* signal_rows' string ids beside the view's columns, for cli_prepare_ids(). */
+#define STRING_IDS                                                                                 \
+	"SELECT v.*, r.host_s AS host_s, r.arch_s AS arch_s, r.syscall_s AS syscall_s, "           \
+	"r.errno_s AS errno_s, r.sender_user_s AS sender_user_s, "                                 \
+	"r.sender_login_s AS sender_login_s, r.sender_tty_s AS sender_tty_s, "                     \
+	"r.sender_comm_s AS sender_comm_s, r.sender_exe_s AS sender_exe_s, "                       \
+	"r.sender_cmdline_s AS sender_cmdline_s, r.target_user_s AS target_user_s, "               \
+	"r.target_comm_s AS target_comm_s"
+#define PROCESS_STRING_IDS                                                                         \
+	", r.sender_ancestry_s AS sender_ancestry_s, r.target_exe_s AS target_exe_s, "             \
+	"r.target_cmdline_s AS target_cmdline_s, r.sender_unit_s AS sender_unit_s, "               \
+	"r.target_unit_s AS target_unit_s, r.sender_container_s AS sender_container_s, "           \
+	"r.target_container_s AS target_container_s"
+#define IDS_FROM " FROM signals AS v JOIN signal_rows AS r ON r.id = v.id) AS signals"
+
+static int prepare_from(struct cli_db *d, const struct cli_filter *f, const char *select,
+                        const char *from, const char *tail, sqlite3_stmt **ret)
 {
 	char *sql = NULL;
 	size_t len = 0;
@@ -384,7 +399,7 @@ int cli_prepare(struct cli_db *d, const struct cli_filter *f, const char *select
 
 	if (!m)
 		return SQLITE_NOMEM;
-	fprintf(m, "SELECT %s FROM signals WHERE 1", select);
+	fprintf(m, "SELECT %s FROM %s WHERE 1", select, from);
 	if (f->since_ms != INT64_MIN)
 		fputs(" AND epoch_ms >= ?1", m);
 	if (f->until_ms != INT64_MAX)
@@ -436,6 +451,23 @@ int cli_prepare(struct cli_db *d, const struct cli_filter *f, const char *select
 	(void)sqlite3_bind_text(s, P_FULL_NAME, f->full_name, -1, SQLITE_STATIC);
 	*ret = s;
 	return SQLITE_OK;
+}
+
+int cli_prepare(struct cli_db *d, const struct cli_filter *f, const char *select, const char *tail,
+                sqlite3_stmt **ret)
+{
+	return prepare_from(d, f, select, "signals", tail, ret);
+}
+
+int cli_prepare_ids(struct cli_db *d, const struct cli_filter *f, const char *select,
+                    const char *tail, sqlite3_stmt **ret)
+{
+	/* SQLite flattens this into the view's own query plus one rowid lookup
+	 * per row; the view's string subqueries run only for the filters. */
+	return prepare_from(d, f, select,
+	                    d->has_process ? "(" STRING_IDS PROCESS_STRING_IDS IDS_FROM
+	                                   : "(" STRING_IDS IDS_FROM,
+	                    tail, ret);
 }
 
 int cli_signal_by_id(struct cli_db *d, int64_t id, sqlite3_stmt **ret)

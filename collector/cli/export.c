@@ -94,28 +94,8 @@ static void usage(FILE *out)
 	        SIGTRAIL_DEFAULT_DB);
 }
 
-/* Write one row in CSV; type decides quoting (numbers bare, text guarded). */
-static void csv_row(FILE *out, sqlite3_stmt *s, int ncols)
-{
-	char t[40];
-
-	for (int i = 0; i < ncols; i++) {
-		if (i)
-			fputc(',', out);
-		if (i == COL_TIME) {
-			cli_row_time(s, t, sizeof(t));
-			cli_csv_field(out, t, true);
-			continue;
-		}
-		int type = sqlite3_column_type(s, i);
-		if (type != SQLITE_NULL)
-			cli_csv_field(out, (const char *)sqlite3_column_text(s, i),
-			              type != SQLITE_INTEGER);
-	}
-	fputs("\r\n", out);
-}
-
-/* One row of any statement in CSV, its text guarded as csv_row() does. */
+/* One row of any statement in CSV; type decides quoting (numbers bare, text
+ * guarded). */
 static void csv_stmt_row(FILE *out, sqlite3_stmt *s)
 {
 	for (int i = 0; i < sqlite3_column_count(s); i++) {
@@ -274,16 +254,19 @@ static int write_meta_file(const char *path, struct export *e)
 
 static int stream(FILE *out, struct export *e, bool progress)
 {
+	const char *what = e->deaths ? "cannot read deaths" : "cannot read signals";
+	struct export_rows *x = NULL;
 	struct cli_progress bar;
 	sqlite3_stmt *s = NULL;
 	int64_t n = 0;
 	int rc;
 
-	rc = prepare(e, e->deaths ? cli_death_columns : cli_signal_columns(e->d),
-	             "ORDER BY epoch_ms, id", &s);
+	if (e->deaths)
+		rc = prepare(e, cli_death_columns, "ORDER BY epoch_ms, id", &s);
+	else
+		rc = export_rows_open(e->d, &e->c->filter, e->format != FMT_CSV, &x);
 	if (rc != SQLITE_OK)
-		return cli_db_fail(e->d, rc,
-		                   e->deaths ? "cannot read deaths" : "cannot read signals");
+		return cli_db_fail(e->d, rc, what);
 	if (e->format == FMT_CSV) {
 		int ncols = e->deaths ? sqlite3_column_count(s) : e->d->signal_cols;
 		for (int i = 0; i < ncols; i++)
@@ -292,17 +275,18 @@ static int stream(FILE *out, struct export *e, bool progress)
 		fputs("\r\n", out);
 	}
 	cli_progress_start(&bar, "export", "rows", e->rows, progress);
-	while (!interrupted && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (!interrupted) {
+		rc = e->deaths ? sqlite3_step(s) : export_rows_next(x);
+		if (rc != SQLITE_ROW)
+			break;
 		if (e->format == FMT_JSON)
 			fputs(n ? ",\n" : "\n", out);
-		if (e->format == FMT_CSV && e->deaths)
-			csv_stmt_row(out, s);
+		if (!e->deaths)
+			export_rows_put(x, out);
 		else if (e->format == FMT_CSV)
-			csv_row(out, s, e->d->signal_cols);
-		else if (e->deaths)
-			cli_stmt_json(out, s);
+			csv_stmt_row(out, s);
 		else
-			cli_row_json(out, s, e->d->signal_cols);
+			cli_stmt_json(out, s);
 		if (e->format == FMT_JSONL)
 			fputc('\n', out);
 		if (++n % PROGRESS_EVERY == 0) {
@@ -312,13 +296,13 @@ static int stream(FILE *out, struct export *e, bool progress)
 		}
 	}
 	sqlite3_finalize(s);
+	export_rows_close(x);
 	cli_progress_update(&bar, n);
 	cli_progress_end(&bar);
 	if (interrupted)
 		return 128 + interrupted;
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return cli_db_fail(e->d, rc,
-		                   e->deaths ? "cannot read deaths" : "cannot read signals");
+		return cli_db_fail(e->d, rc, what);
 	e->rows = n;
 	return 0;
 }
