@@ -343,9 +343,9 @@ static int coverage_note(struct export *e)
 static int run(struct export *e, const char *output, const char *meta, int progress_opt)
 {
 	bool to_stdout = !output || strcmp(output, "-") == 0;
-	char *tmp = NULL;
+	struct cli_out file = {0};
 	FILE *out = stdout;
-	int r, fd;
+	int r;
 	bool progress;
 
 	if (e->deaths && !e->d->has_deaths) {
@@ -368,18 +368,11 @@ static int run(struct export *e, const char *output, const char *meta, int progr
 	if (meta && (r = write_meta_file(meta, e)) != 0)
 		return r;
 	if (!to_stdout) {
-		if (asprintf(&tmp, "%s.tmp-XXXXXX", output) < 0)
-			return EX_OSERR;
-		fd = mkostemp(tmp, O_CLOEXEC);
-		if (fd < 0 || fchmod(fd, OUT_MODE) < 0 || !(out = fdopen(fd, "w"))) {
-			log_error("cannot create %s: %m", output);
-			if (fd >= 0) {
-				close(fd);
-				(void)unlink(tmp);
-			}
-			free(tmp);
+		if ((r = cli_out_open(&file, output, OUT_MODE)) < 0) {
+			log_error("cannot create %s: %s", output, strerror(-r));
 			return EX_CANTCREAT;
 		}
+		out = file.f;
 	}
 	setvbuf(out, NULL, _IOFBF, OUT_BUFFER);
 	if (e->format == FMT_JSON) {
@@ -404,29 +397,15 @@ static int run(struct export *e, const char *output, const char *meta, int progr
 		r = EX_IOERR;
 		goto out;
 	}
-	if (!to_stdout) {
-		if (fsync(fileno(out)) < 0 || fclose(out) != 0) {
-			out = NULL;
-			log_error("writing %s failed: %m", output);
-			r = EX_IOERR;
-			goto out;
-		}
-		out = NULL;
-		if (rename(tmp, output) < 0) {
-			log_error("cannot rename %s to %s: %m", tmp, output);
-			r = EX_CANTCREAT;
-			goto out;
-		}
+	if (!to_stdout && (r = cli_out_commit(&file)) < 0) {
+		log_error("writing %s failed: %s", output, strerror(-r));
+		r = EX_IOERR;
+		goto out;
 	}
 	(void)sqlite3_exec(e->d->db, "COMMIT", NULL, NULL, NULL);
 out:
-	if (!to_stdout) {
-		if (out)
-			fclose(out);
-		if (r != 0)
-			(void)unlink(tmp);
-		free(tmp);
-	}
+	if (!to_stdout)
+		cli_out_abort(&file);
 	return r;
 }
 

@@ -440,6 +440,23 @@ int export_rows_next(struct export_rows *x);
 void export_rows_put(struct export_rows *x, FILE *out);
 void export_rows_close(struct export_rows *x); /* accepts NULL */
 
+/* An output file (-o FILE) that appears whole or not at all (outfile.c):
+ * written under a temporary name, renamed over FILE by cli_out_commit().
+ * A FILE that exists and is not a regular file (/dev/null, a FIFO) is
+ * written in place, never replaced. */
+struct cli_out {
+	FILE *f;          /* write here */
+	const char *path; /* FILE */
+	char *tmp;        /* the temporary name; NULL when written in place */
+};
+/* Open; a new file gets `mode`. Returns 0 or a negative errno. */
+int cli_out_open(struct cli_out *o, const char *path, mode_t mode);
+/* Flush to disk, close and rename into place. Returns 0 or a negative
+ * errno, after which nothing is left behind (as cli_out_abort()). */
+int cli_out_commit(struct cli_out *o);
+/* Close and remove the temporary file. Harmless after a commit. */
+void cli_out_abort(struct cli_out *o);
+
 /* The commands. Each takes its own argv (argv[0] is the command name)
  * and returns an exit status. */
 int cli_who(int argc, char **argv);

@@ -32,6 +32,16 @@ like "$(cat "$T/all.jsonl")" '"sep \\u2028 \\u2029"' "jsonl: U+2028/9 escaped"
 is "$(wc -l <"$T/all.jsonl")" "$rows" "jsonl: one line per row"
 is "$(stat -c %a "$T/all.csv")" 640 "-o: the file is mode 0640"
 is "$(ls "$T" | grep -c tmp-)" 0 "-o: no temporary file left"
+# -o onto what is not a regular file (a FIFO here; /dev/null alike) writes
+# into it: renaming over it would replace it with a regular file.
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/from-fifo" &
+reader=$!
+run_cli export --db "$DB" --format csv -o "$T/fifo"
+wait "$reader"
+is "$RC" 0 "-o FIFO: exit 0"
+ok "-o FIFO: still a FIFO" test -p "$T/fifo"
+is "$(cmp "$T/from-fifo" "$T/all.csv" && echo same)" same "-o FIFO: the export went through it"
 
 # The json document's metadata.
 is "$(python3 - "$T/all.json" <<'PY'
