@@ -35,7 +35,7 @@ is "$(ls "$T" | grep -c tmp-)" 0 "-o: no temporary file left"
 # -o onto what is not a regular file (a FIFO here; /dev/null alike) writes
 # into it: renaming over it would replace it with a regular file.
 mkfifo "$T/fifo"
-cat "$T/fifo" >"$T/from-fifo" &
+timeout 20 cat "$T/fifo" >"$T/from-fifo" &
 reader=$!
 run_cli export --db "$DB" --format csv -o "$T/fifo"
 wait "$reader"
