@@ -87,9 +87,7 @@ static const char *col_text(sqlite3_stmt *s, int col)
 	return (const char *)sqlite3_column_text(s, col);
 }
 
-/* The words of one sender, for the verdict: "`sh -c kill -9 4242` (pid
- * 1400, user deploy, login alice)". */
-static void sender_words(FILE *out, sqlite3_stmt *s)
+void cli_sender_words(FILE *out, sqlite3_stmt *s)
 {
 	char buf[512];
 	const char *cmd = col_text(s, COL_SENDER_CMDLINE);
@@ -314,7 +312,7 @@ static int verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, cons
 		signal_name(out, s);
 		target_words(out, f, s);
 		fputs(" from ", out);
-		sender_words(out, s);
+		cli_sender_words(out, s);
 		fputs(" at ", out);
 		short_time(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
 		fprintf(out, " (%s).", col_text(s, COL_ERRNO) ? col_text(s, COL_ERRNO) : "failed");
@@ -324,7 +322,7 @@ static int verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, cons
 		signal_name(out, s);
 		target_words(out, f, s);
 		fputs(" from ", out);
-		sender_words(out, s);
+		cli_sender_words(out, s);
 		fputs(" at ", out);
 		short_time(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
 		if (delivered > 1)

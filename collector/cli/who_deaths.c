@@ -215,34 +215,17 @@ static void crash_lines(FILE *out, sqlite3_stmt *s)
 	fputc('\n', out);
 }
 
-/* "`sh -c kill -9 4242` (pid 1400, user deploy, login alice)", then who
- * started the sender when its ancestry was recorded. */
+/* The sender's words (cli_sender_words), then who started the sender when
+ * its ancestry was recorded: "..., started by cleanup.sh[120] ← cron[812]". */
 static void killer_words(FILE *out, sqlite3_stmt *r)
 {
 	static const char arrow[] = " \xe2\x86\x90 ";
-	char buf[512];
-	const char *cmd = text(r, COL_SENDER_CMDLINE), *anc = text(r, COL_SENDER_ANCESTRY);
-	const char *user = text(r, COL_SENDER_USER), *login = text(r, COL_SENDER_LOGIN);
-
-	if (!cmd)
-		cmd = text(r, COL_SENDER_EXE);
-	if (!cmd)
-		cmd = text(r, COL_SENDER_COMM);
-	cli_term_text(buf, sizeof(buf), cmd ? cmd : "?", 200);
-	fprintf(out, "`%s` (pid %lld", buf, (long long)i64(r, COL_SENDER_PID));
-	if (user) {
-		cli_term_text(buf, sizeof(buf), user, 32);
-		fprintf(out, ", user %s", buf);
-	} else if (!null(r, COL_SENDER_UID)) {
-		fprintf(out, ", uid %lld", (long long)i64(r, COL_SENDER_UID));
-	}
-	if (login && (!user || strcmp(login, user) != 0)) {
-		cli_term_text(buf, sizeof(buf), login, 32);
-		fprintf(out, ", login %s", buf);
-	}
-	fputc(')', out);
+	const char *anc = text(r, COL_SENDER_ANCESTRY);
 	/* The sender is the first member; who started it is the rest. */
 	const char *rest = anc ? strstr(anc, arrow) : NULL;
+	char buf[512];
+
+	cli_sender_words(out, r);
 	if (rest) {
 		cli_term_text(buf, sizeof(buf), rest + strlen(arrow), 300);
 		fprintf(out, ", started by %s", buf);

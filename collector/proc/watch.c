@@ -26,6 +26,14 @@ enum {
 	TICK_READS = 512,        /* delayed /proc reads per tick */
 	CLOCK_SAMPLE_MS = 10000, /* the wall clock may be stepped: sample offsets again */
 	SHARE_EXTRA_MS = 100,    /* a storm's events share one extra for this long at most */
+	RECENT_EXTRAS = 8,       /* storms sharing at once (senders interleave) */
+};
+
+/* An extra built recently, for the next events of the same storm. */
+struct recent {
+	struct proc_extra *x; /* NULL: free */
+	int32_t sender, target;
+	int64_t mono_ns; /* when it was built */
 };
 
 struct procwatch {
@@ -36,13 +44,13 @@ struct procwatch {
 	struct proc_clock clock;
 	int64_t last_clock_ns;
 	uint64_t abends_malformed, extras_lost;
-	/* The last extra built, for the next event of a storm: same sender,
-	 * same single target, nothing applied to the table since. */
-	struct proc_extra *last;
-	int32_t last_sender, last_target;
-	uint64_t last_generation;
-	int64_t last_mono_ns;
-	uint64_t generation; /* changes whenever the table may have changed */
+	/* The extras of the storms under way (one sender, one target each),
+	 * valid while nothing is applied to the table: concurrent senders'
+	 * events interleave, so one slot would be rebuilt at every event. */
+	struct recent recent[RECENT_EXTRAS];
+	unsigned recent_next;       /* the slot to reuse next */
+	uint64_t recent_generation; /* the table's generation they were built in */
+	uint64_t generation;        /* changes whenever the table may have changed */
 	uint64_t next_id;
 };
 
@@ -163,18 +171,44 @@ void procwatch_abend(struct procwatch *pw, const char *body, size_t len)
 		pw->abends_malformed++;
 }
 
+static void recent_forget(struct procwatch *pw)
+{
+	for (size_t i = 0; i < RECENT_EXTRAS; i++) {
+		proc_extra_free(pw->recent[i].x);
+		pw->recent[i].x = NULL;
+	}
+}
+
+/* The extra of a storm under way that `ev` belongs to, or NULL. */
+static struct proc_extra *recent_find(struct procwatch *pw, const struct st_event *ev, int64_t now)
+{
+	if (pw->recent_generation != pw->generation) {
+		recent_forget(pw);
+		pw->recent_generation = pw->generation;
+		return NULL;
+	}
+	if (ev->n_targets != 1)
+		return NULL;
+	for (size_t i = 0; i < RECENT_EXTRAS; i++) {
+		const struct recent *r = &pw->recent[i];
+		if (r->x && r->sender == ev->pid && r->target == ev->targets[0].pid &&
+		    now - r->mono_ns < SHARE_EXTRA_MS * INT64_C(1000000))
+			return r->x;
+	}
+	return NULL;
+}
+
 struct proc_extra *procwatch_extra(struct procwatch *pw, const struct st_event *ev)
 {
 	int32_t stack[64] = {0}, *pids = stack;
 	struct proc_extra *x = NULL;
+	struct ptab_stats before, after;
 	int64_t now = proc_clock_mono_ns();
 
 	/* A storm (one sender, one target) shares the extra of its first event
 	 * while the table is unchanged: the same facts, built and stored once. */
-	if (pw->last && ev->n_targets == 1 && ev->pid == pw->last_sender &&
-	    ev->targets[0].pid == pw->last_target && pw->generation == pw->last_generation &&
-	    now - pw->last_mono_ns < SHARE_EXTRA_MS * INT64_C(1000000))
-		return proc_extra_ref(pw->last);
+	if ((x = recent_find(pw, ev, now)))
+		return proc_extra_ref(x);
 
 	if (ev->n_targets > sizeof(stack) / sizeof(stack[0]) &&
 	    !(pids = malloc(ev->n_targets * sizeof(*pids)))) {
@@ -183,22 +217,28 @@ struct proc_extra *procwatch_extra(struct procwatch *pw, const struct st_event *
 	}
 	for (uint32_t i = 0; i < ev->n_targets; i++)
 		pids[i] = ev->targets[i].pid;
+	ptab_stats(pw->table, &before);
 	if (proc_extra_build(pw->table, ev->pid, pids, ev->n_targets, &x) < 0) {
 		pw->extras_lost++;
 		x = NULL;
 	}
 	if (pids != stack)
 		free(pids);
-	pw->generation++; /* the build may have read /proc into the table */
-	proc_extra_free(pw->last);
-	pw->last = NULL;
+	ptab_stats(pw->table, &after);
+	if (after.reads != before.reads) { /* the build read /proc into the table */
+		pw->generation++;
+		recent_forget(pw);
+		pw->recent_generation = pw->generation;
+	}
 	if (x && ev->n_targets == 1) {
+		struct recent *r = &pw->recent[pw->recent_next];
+		pw->recent_next = (pw->recent_next + 1) % RECENT_EXTRAS;
 		x->id = ++pw->next_id;
-		pw->last = proc_extra_ref(x);
-		pw->last_sender = ev->pid;
-		pw->last_target = ev->targets[0].pid;
-		pw->last_generation = pw->generation;
-		pw->last_mono_ns = now;
+		proc_extra_free(r->x);
+		*r = (struct recent){.x = proc_extra_ref(x),
+		                     .sender = ev->pid,
+		                     .target = ev->targets[0].pid,
+		                     .mono_ns = now};
 	}
 	return x;
 }
@@ -250,7 +290,7 @@ void procwatch_free(struct procwatch *pw)
 {
 	if (!pw)
 		return;
-	proc_extra_free(pw->last);
+	recent_forget(pw);
 	conn_close(&pw->conn);
 	if (pw->kmsg) {
 		kmsg_close(pw->kmsg);

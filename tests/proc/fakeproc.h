@@ -93,7 +93,7 @@ static int fake_rm_one(const char *path, const struct stat *sb, int flag, struct
 	return remove(path);
 }
 
-static void fake_del(int pid)
+__attribute__((unused)) static void fake_del(int pid)
 {
 	char dir[128];
 	snprintf(dir, sizeof(dir), "%s/%d", fake_root, pid);
