@@ -211,6 +211,12 @@ const char *cli_signal_columns(const struct cli_db *d);
 int cli_prepare(struct cli_db *d, const struct cli_filter *f, const char *select, const char *tail,
                 sqlite3_stmt **ret);
 
+/* As cli_prepare(), over the signals view extended with signal_rows'
+ * string ids (host_s, arch_s, ... target_container_s, those the schema
+ * has), for a reader that resolves strings itself (export_rows.c). */
+int cli_prepare_ids(struct cli_db *d, const struct cli_filter *f, const char *select,
+                    const char *tail, sqlite3_stmt **ret);
+
 /* The signal row `id`, selected with cli_signal_columns() and stepped onto
  * its row; *ret is NULL when there is none (the row was pruned). Returns
  * SQLITE_OK or an SQLite code. */
@@ -392,6 +398,15 @@ int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *
 int cli_who_death_of_signal(struct cli_db *d, int64_t signal_id, sqlite3_stmt **cache,
                             int64_t *ret_death_id, int64_t *ret_ms);
 
+/* The deaths sentence of `sigtrail report` (report.c), one for its Markdown
+ * and HTML renderers: "N processes died of a signal in this period", then,
+ * when the process table's coverage is known (c->proc_recorded and a run
+ * overlaps), "; " and cli_coverage_deaths_text() written through `escape`
+ * (the format's text escaper: cli_md_text, cli_html_text). No final period.
+ * Can't fail: without memory for the coverage part, that part is left out. */
+void cli_report_deaths_sentence(FILE *out, int64_t deaths, const struct cli_coverage *c,
+                                void (*escape)(FILE *, const char *));
+
 /* A progress bar on stderr (progress.c). */
 struct cli_progress {
 	bool on;           /* draw at all */
@@ -411,6 +426,36 @@ void cli_progress_update(struct cli_progress *p, int64_t done);
 
 /* Draw the final state and end the line. */
 void cli_progress_end(struct cli_progress *p);
+
+/* The signal rows of an export (export_rows.c): the query of `f` in
+ * (epoch_ms, id) order, each row written whole as CSV (the columns of the
+ * database's view, CRLF) or as a JSON object (no line end), byte for byte
+ * what the generic writers (cli_csv_field, cli_row_json) would write. */
+struct export_rows;
+int export_rows_open(struct cli_db *d, const struct cli_filter *f, bool json,
+                     struct export_rows **ret);
+/* Read and format the next row: SQLITE_ROW, SQLITE_DONE or an SQLite code. */
+int export_rows_next(struct export_rows *x);
+/* Write the row export_rows_next() formatted. */
+void export_rows_put(struct export_rows *x, FILE *out);
+void export_rows_close(struct export_rows *x); /* accepts NULL */
+
+/* An output file (-o FILE) that appears whole or not at all (outfile.c):
+ * written under a temporary name, renamed over FILE by cli_out_commit().
+ * A FILE that exists and is not a regular file (/dev/null, a FIFO) is
+ * written in place, never replaced. */
+struct cli_out {
+	FILE *f;          /* write here */
+	const char *path; /* FILE */
+	char *tmp;        /* the temporary name; NULL when written in place */
+};
+/* Open; a new file gets `mode`. Returns 0 or a negative errno. */
+int cli_out_open(struct cli_out *o, const char *path, mode_t mode);
+/* Flush to disk, close and rename into place. Returns 0 or a negative
+ * errno, after which nothing is left behind (as cli_out_abort()). */
+int cli_out_commit(struct cli_out *o);
+/* Close and remove the temporary file. Harmless after a commit. */
+void cli_out_abort(struct cli_out *o);
 
 /* The commands. Each takes its own argv (argv[0] is the command name)
  * and returns an exit status. */
