@@ -126,6 +126,23 @@ static int deaths(struct cli_db *d, struct report *r)
 	return rc != SQLITE_OK ? rc : fill(s, r->killers, REPORT_TOP, &r->n_killers);
 }
 
+void cli_report_deaths_sentence(FILE *out, int64_t deaths, const struct cli_coverage *c,
+                                void (*escape)(FILE *, const char *))
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	fprintf(out, "%lld processes died of a signal in this period", (long long)deaths);
+	if (!c->proc_recorded || c->runs == 0 || !(m = open_memstream(&text, &len)))
+		return;
+	cli_coverage_deaths_text(m, c);
+	fclose(m);
+	fputs("; ", out);
+	escape(out, text);
+	free(text);
+}
+
 static int totals(struct cli_db *d, struct report *r, const char *c)
 {
 	char sel[1024];
@@ -321,16 +338,16 @@ static int gather(struct cli_db *d, struct cli_common *c, struct report *r)
 
 /* --- Markdown ------------------------------------------------------------ */
 
-/* A ranked table: label, signals, and optionally n2 and detail columns. */
-static void md_items(FILE *out, const char *title, const char *h1, const char *h3, const char *h4,
+/* A ranked table under a title that came before it: label, `unit` (what
+ * n counts: signals, deaths), and optionally n2 and detail columns. */
+static void md_table(FILE *out, const char *h1, const char *unit, const char *h3, const char *h4,
                      const struct report_item *it, size_t n)
 {
-	fprintf(out, "\n## %s\n\n", title);
 	if (n == 0) {
 		fputs("None in this period.\n", out);
 		return;
 	}
-	fprintf(out, "| %s | signals |", h1);
+	fprintf(out, "| %s | %s |", h1, unit);
 	if (h3)
 		fprintf(out, " %s |", h3);
 	if (h4)
@@ -351,30 +368,16 @@ static void md_items(FILE *out, const char *title, const char *h1, const char *h
 	}
 }
 
-/* A deaths table: label, deaths, processes, detail. */
-static void md_deaths_table(FILE *out, const char *h1, const char *h4, const struct report_item *it,
-                            size_t n)
+/* A section that is one table of signals. */
+static void md_items(FILE *out, const char *title, const char *h1, const char *h3, const char *h4,
+                     const struct report_item *it, size_t n)
 {
-	if (n == 0) {
-		fputs("None in this period.\n", out);
-		return;
-	}
-	fprintf(out, "| %s | deaths | processes | %s |\n|---|---:|---:|---|\n", h1, h4);
-	for (size_t i = 0; i < n; i++) {
-		fputs("| ", out);
-		cli_md_text(out, it[i].label);
-		fprintf(out, " | %lld | %lld | ", (long long)it[i].n, (long long)it[i].n2);
-		cli_md_text(out, it[i].detail);
-		fputs(" |\n", out);
-	}
+	fprintf(out, "\n## %s\n\n", title);
+	md_table(out, h1, "signals", h3, h4, it, n);
 }
 
 static void md_deaths(FILE *out, const struct report *r)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m;
-
 	fputs("\n## Deaths by cause\n\n", out);
 	if (!r->deaths_recorded) {
 		fprintf(out,
@@ -383,18 +386,12 @@ static void md_deaths(FILE *out, const struct report *r)
 		        r->schema);
 		return;
 	}
-	fprintf(out, "%lld processes died of a signal in this period", (long long)r->deaths);
-	if (r->cov.proc_recorded && r->cov.runs > 0 && (m = open_memstream(&text, &len))) {
-		cli_coverage_deaths_text(m, &r->cov);
-		fclose(m);
-		fputs("; ", out);
-		cli_md_text(out, text);
-		free(text);
-	}
+	cli_report_deaths_sentence(out, r->deaths, &r->cov, cli_md_text);
 	fputs(".\n\n", out);
-	md_deaths_table(out, "cause", "commands", r->causes, r->n_causes);
+	md_table(out, "cause", "deaths", "processes", "commands", r->causes, r->n_causes);
 	fputs("\n## Senders whose signals ended processes\n\n", out);
-	md_deaths_table(out, "sender command line", "user", r->killers, r->n_killers);
+	md_table(out, "sender command line", "deaths", "processes", "user", r->killers,
+	         r->n_killers);
 }
 
 static void report_md(FILE *out, const struct report *r)

@@ -326,10 +326,6 @@ static void deaths_table(FILE *out, const char *h1, const char *h4, const struct
 
 static void deaths_section(FILE *out, const struct report *r)
 {
-	char *cov = NULL;
-	size_t len = 0;
-	FILE *m;
-
 	fputs("<section><h2>Deaths by cause</h2>", out);
 	if (!r->deaths_recorded) {
 		fprintf(out,
@@ -338,14 +334,8 @@ static void deaths_section(FILE *out, const struct report *r)
 		        r->schema);
 		return;
 	}
-	fprintf(out, "<p>%lld processes died of a signal in this period", (long long)r->deaths);
-	if (r->cov.proc_recorded && r->cov.runs > 0 && (m = open_memstream(&cov, &len))) {
-		cli_coverage_deaths_text(m, &r->cov);
-		fclose(m);
-		fputs("; ", out);
-		text(out, cov);
-		free(cov);
-	}
+	fputs("<p>", out);
+	cli_report_deaths_sentence(out, r->deaths, &r->cov, cli_html_text);
 	fputs(".</p>", out);
 	deaths_table(out, "cause", "commands", r->causes, r->n_causes, false);
 	fputs("<h2>Senders whose signals ended processes</h2>", out);
