@@ -15,7 +15,6 @@
  *   sigtrail export --db /tmp/t.db --format csv | python3 -c 'import csv,sys;
  * print(len(list(csv.reader(sys.stdin))))' */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>

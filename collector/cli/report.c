@@ -8,7 +8,6 @@
  * UTC. Exercise with
  *   sigtrail report --db /tmp/t.db --format md
  *   sigtrail report --db /tmp/t.db -o /tmp/r.html && chromium /tmp/r.html */
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -548,37 +547,21 @@ int cli_report(int argc, char **argv)
 	if (code)
 		return code;
 
-	FILE *out = stdout;
-	char *tmp = NULL;
-	if (output) {
-		int fd;
-		if (asprintf(&tmp, "%s.tmp-XXXXXX", output) < 0)
-			return EX_OSERR;
-		fd = mkostemp(tmp, O_CLOEXEC);
-		if (fd < 0 || fchmod(fd, OUT_MODE) < 0 || !(out = fdopen(fd, "w"))) {
-			log_error("report: cannot create %s: %m", output);
-			if (fd >= 0) {
-				close(fd);
-				(void)unlink(tmp);
-			}
-			free(tmp);
-			return EX_CANTCREAT;
-		}
+	struct cli_out file = {.f = stdout};
+	int rc;
+	if (output && (rc = cli_out_open(&file, output, OUT_MODE)) < 0) {
+		log_error("report: cannot create %s: %s", output, strerror(-rc));
+		return EX_CANTCREAT;
 	}
 	if (html)
-		report_html(out, &r);
+		report_html(file.f, &r);
 	else
-		report_md(out, &r);
+		report_md(file.f, &r);
 	if (output) {
-		bool failed = fflush(out) != 0 || ferror(out) || fsync(fileno(out)) < 0;
-		failed |= fclose(out) != 0;
-		if (failed || rename(tmp, output) < 0) {
-			log_error("report: writing %s failed: %m", output);
-			(void)unlink(tmp);
-			free(tmp);
+		if ((rc = cli_out_commit(&file)) < 0) {
+			log_error("report: writing %s failed: %s", output, strerror(-rc));
 			return EX_IOERR;
 		}
-		free(tmp);
 		log_info("report of %lld signals written to %s", (long long)r.signals, output);
 	}
 	return rclose;
