@@ -358,21 +358,6 @@ int cli_db_close(struct cli_db *d)
 	return r;
 }
 
-/* Parameter numbers are fixed per filter, so each value is bound by number. */
-enum {
-	P_SINCE = 1,
-	P_UNTIL,
-	P_SIGNAL,
-	P_SENDER_PID,
-	P_TARGET_PID,
-	P_SENDER_COMM,
-	P_SENDER_USER,
-	P_TARGET_COMM,
-	P_SYSCALL,
-	P_HOST,
-	P_FULL_NAME, /* who NAME, uncut */
-};
-
 /* signal_rows' string ids beside the view's columns, for cli_prepare_ids(). */
 #define STRING_IDS                                                                                 \
 	"SELECT v.*, r.host_s AS host_s, r.arch_s AS arch_s, r.syscall_s AS syscall_s, "           \
@@ -394,8 +379,6 @@ static int prepare_from(struct cli_db *d, const struct cli_filter *f, const char
 	char *sql = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&sql, &len);
-	sqlite3_stmt *s = NULL;
-	int rc;
 
 	if (!m)
 		return SQLITE_NOMEM;
@@ -429,26 +412,37 @@ static int prepare_from(struct cli_db *d, const struct cli_filter *f, const char
 		fputs(" AND success = 0", m);
 	if (tail)
 		fprintf(m, " %s", tail);
-	if (fclose(m) != 0 || !sql) {
-		free(sql);
+	return cli_prepare_sql(d, f, m, &sql, ret);
+}
+
+int cli_prepare_sql(struct cli_db *d, const struct cli_filter *f, FILE *m, char **sql,
+                    sqlite3_stmt **ret)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (fclose(m) != 0 || !*sql) {
+		free(*sql);
 		return SQLITE_NOMEM;
 	}
-	rc = sqlite3_prepare_v2(d->db, sql, -1, &s, NULL);
-	free(sql);
+	rc = sqlite3_prepare_v2(d->db, *sql, -1, &s, NULL);
+	free(*sql);
+	*sql = NULL;
 	if (rc != SQLITE_OK)
 		return rc;
 	/* Binding a parameter the SQL does not use is a harmless SQLITE_RANGE. */
-	(void)sqlite3_bind_int64(s, P_SINCE, f->since_ms);
-	(void)sqlite3_bind_int64(s, P_UNTIL, f->until_ms);
-	(void)sqlite3_bind_int(s, P_SIGNAL, f->signal);
-	(void)sqlite3_bind_int64(s, P_SENDER_PID, f->sender_pid);
-	(void)sqlite3_bind_int64(s, P_TARGET_PID, f->target_pid);
-	(void)sqlite3_bind_text(s, P_SENDER_COMM, f->sender_comm, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_text(s, P_SENDER_USER, f->sender_user, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_text(s, P_TARGET_COMM, f->target_comm, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_text(s, P_SYSCALL, f->syscall, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_text(s, P_HOST, f->host, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_text(s, P_FULL_NAME, f->full_name, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int64(s, CLI_P_SINCE, f->since_ms);
+	(void)sqlite3_bind_int64(s, CLI_P_UNTIL, f->until_ms);
+	(void)sqlite3_bind_int(s, CLI_P_SIGNAL, f->signal);
+	(void)sqlite3_bind_int64(s, CLI_P_SENDER_PID, f->sender_pid);
+	(void)sqlite3_bind_int64(s, CLI_P_TARGET_PID, f->target_pid);
+	(void)sqlite3_bind_text(s, CLI_P_SENDER_COMM, f->sender_comm, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, CLI_P_SENDER_USER, f->sender_user, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, CLI_P_TARGET_COMM, f->target_comm, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, CLI_P_SYSCALL, f->syscall, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, CLI_P_HOST, f->host, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, CLI_P_FULL_NAME, f->full_name, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, CLI_P_CAUSE, f->cause, -1, SQLITE_STATIC);
 	*ret = s;
 	return SQLITE_OK;
 }

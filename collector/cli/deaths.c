@@ -53,26 +53,12 @@ int cli_death_filter_check(const struct cli_filter *f, const char *cmd)
  * character up to its last '/' is removed. */
 #define EXE_BASENAME "replace(exe, rtrim(exe, replace(exe, '/', '')), '')"
 
-/* Parameter numbers; the same as cli_prepare()'s where the filter is the same. */
-enum {
-	P_SINCE = 1,
-	P_UNTIL,
-	P_SIGNAL,
-	P_PID = 5,
-	P_COMM = 8,
-	P_HOST = 10,
-	P_FULL_NAME,
-	P_CAUSE,
-};
-
 int cli_prepare_deaths(struct cli_db *d, const struct cli_filter *f, const char *select,
                        const char *tail, sqlite3_stmt **ret)
 {
 	char *sql = NULL;
 	size_t len = 0;
 	FILE *m;
-	sqlite3_stmt *s = NULL;
-	int rc;
 
 	if (!d->has_deaths)
 		return SQLITE_ERROR;
@@ -95,25 +81,7 @@ int cli_prepare_deaths(struct cli_db *d, const struct cli_filter *f, const char 
 		fputs(" AND cause = ?12", m);
 	if (tail)
 		fprintf(m, " %s", tail);
-	if (fclose(m) != 0 || !sql) {
-		free(sql);
-		return SQLITE_NOMEM;
-	}
-	rc = sqlite3_prepare_v2(d->db, sql, -1, &s, NULL);
-	free(sql);
-	if (rc != SQLITE_OK)
-		return rc;
-	/* Binding a parameter the SQL does not use is a harmless SQLITE_RANGE. */
-	(void)sqlite3_bind_int64(s, P_SINCE, f->since_ms);
-	(void)sqlite3_bind_int64(s, P_UNTIL, f->until_ms);
-	(void)sqlite3_bind_int(s, P_SIGNAL, f->signal);
-	(void)sqlite3_bind_int64(s, P_PID, f->target_pid);
-	(void)sqlite3_bind_text(s, P_COMM, f->target_comm, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_text(s, P_HOST, f->host, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_text(s, P_FULL_NAME, f->full_name, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_text(s, P_CAUSE, f->cause, -1, SQLITE_STATIC);
-	*ret = s;
-	return SQLITE_OK;
+	return cli_prepare_sql(d, f, m, &sql, ret);
 }
 
 /* The members of the stmt's row object, without braces. */

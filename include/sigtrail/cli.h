@@ -205,6 +205,30 @@ extern const char *const cli_col_names[COL__N];
  * view has. Can't fail. */
 const char *cli_signal_columns(const struct cli_db *d);
 
+/* The numbers of the filter's parameters in every query (?20 and above are
+ * free for a query's own). */
+enum cli_param {
+	CLI_P_SINCE = 1,
+	CLI_P_UNTIL,
+	CLI_P_SIGNAL,
+	CLI_P_SENDER_PID,
+	CLI_P_TARGET_PID,
+	CLI_P_SENDER_COMM,
+	CLI_P_SENDER_USER,
+	CLI_P_TARGET_COMM,
+	CLI_P_SYSCALL,
+	CLI_P_HOST,
+	CLI_P_FULL_NAME, /* who NAME, uncut */
+	CLI_P_CAUSE,     /* deaths */
+};
+
+/* Finish a query written into the memory stream m over *sql: close m,
+ * prepare the SQL and bind every value of f by its number above (a value
+ * the SQL does not use is skipped); frees the SQL. Returns SQLITE_OK and
+ * sets *ret, or an SQLite code. */
+int cli_prepare_sql(struct cli_db *d, const struct cli_filter *f, FILE *m, char **sql,
+                    sqlite3_stmt **ret);
+
 /* Prepare "SELECT <select> FROM signals WHERE <filter> <tail>" with every
  * filter value bound. `select` and `tail` are SQL written in this program,
  * never user input. Returns SQLITE_OK and sets *ret, or an SQLite code. */
