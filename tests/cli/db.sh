@@ -58,6 +58,9 @@ is "$RC" 0 "schema 1: who works"
 like "$OUT" "Coverage: no coverage data recorded" "schema 1: no coverage, said so"
 run_cli list --db "$T/v1.db" --json --limit 1
 is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["count"])')" 1 "schema 1: count reads as 1"
+run_cli export --db "$T/v1.db" --format jsonl
+is "$(printf '%s\n' "$OUT" | python3 -c 'import json,sys; r=[json.loads(l) for l in sys.stdin]; print(len(r), {x["count"] for x in r}, len(r[0]), r[0]["signame"] is not None)')" \
+	"$(q "$T/v1.db" 'select count(*) from signals') {1} 31 True" "schema 1: export has the view's columns and count 1"
 
 # Read-only: the file is not modified by any reading command.
 before=$(sha256sum "$DB" | cut -d' ' -f1)
