@@ -13,9 +13,10 @@
 #include "sigtrail/proc_extra.h"
 #include "sigtrail/store.h"
 
-/* A commit happens at least this often while rows are pending, which bounds
- * how long a row takes to become visible to readers. */
-#define WRITER_COMMIT_MS 200
+/* A transaction is committed this long after its first row (rows arriving
+ * meanwhile join it): how long a row takes, at most, to become visible to
+ * readers, and what a collector killed with SIGKILL loses at most. */
+#define WRITER_COMMIT_MS 50
 
 struct writer;
 
@@ -32,8 +33,7 @@ int writer_push(struct writer *w, struct st_event *ev);
  * which the writer also owns. With `wait`, a full queue is waited for
  * instead (stdin: a file or auditd's plugin queue can wait; the kernel's
  * backlog, which every signal sender shares, must not). */
-int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *extra,
-                      bool wait);
+int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *extra, bool wait);
 
 /* Hand a death to the writer, which decides its cause against the rows
  * written before it and owns it. Returns 0, or -ENOBUFS (freed, counted in
@@ -41,12 +41,12 @@ int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *
 int writer_push_death(struct writer *w, struct deathq_ready *death);
 
 struct writer_stats {
-	uint64_t queued;   /* events accepted */
-	uint64_t pruned;   /* rows deleted by the retention and size limits */
-	uint64_t dropped;  /* events refused because the queue was full */
+	uint64_t queued;         /* events accepted */
+	uint64_t pruned;         /* rows deleted by the retention and size limits */
+	uint64_t dropped;        /* events refused because the queue was full */
 	uint64_t deaths_dropped; /* deaths refused likewise */
-	size_t depth;      /* events waiting now */
-	size_t high_water; /* largest depth seen */
+	size_t depth;            /* events waiting now */
+	size_t high_water;       /* largest depth seen */
 	struct store_stats store;
 	int last_error; /* last -errno from the store, 0 if none */
 };

@@ -9,7 +9,11 @@
  * With RUN_START (epoch seconds), the database also gets a collector run from
  * then to now, as if a collector had covered the whole log (the query
  * benchmark's database: tests/bench/query.sh).
+ * NLFEED_RATE=N paces the events at N per second, as a storm arrives from the
+ * kernel (the writer then catches up between events, which is where its
+ * commits cost: compare the CPU per event paced and unpaced).
  * Usage: nlfeed LOG DB [RUN_START] */
+#include <errno.h>
 #include <libaudit.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +31,9 @@
 static struct filter flt = {.track_gaps = true};
 static struct writer *wr;
 static struct assembler *as;
+static double rate;          /* NLFEED_RATE: events per second, 0 unpaced */
+static struct timespec t0;   /* when feeding started */
+static unsigned long long n; /* events handed over */
 
 enum { QUEUE = 65536 };
 
@@ -40,6 +47,14 @@ static void on_event(void *userdata, struct st_event *ev)
 	(void)userdata;
 	for (writer_stats(wr, &ws); ws.depth > QUEUE - 64; writer_stats(wr, &ws))
 		nanosleep(&ms, NULL);
+	if (rate > 0) {
+		double at = (double)t0.tv_sec + (double)t0.tv_nsec / 1e9 + (double)n / rate;
+		struct timespec due = {.tv_sec = (time_t)at,
+		                       .tv_nsec = (long)((at - (double)(time_t)at) * 1e9)};
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR)
+			;
+	}
+	n++;
 	(void)writer_push(wr, ev);
 }
 
@@ -85,15 +100,20 @@ int main(int argc, char **argv)
 		return 66;
 	}
 	store_set_coalesce_ms(st, 0);
-	if (argc == 4 && store_run_begin(st, "stdin", NULL, getpid(), atoll(argv[3]) * 1000, &run) < 0)
+	if (argc == 4 &&
+	    store_run_begin(st, "stdin", NULL, getpid(), atoll(argv[3]) * 1000, &run) < 0)
 		return 74;
 	if (asm_new(on_event, NULL, 2, &as) < 0 || writer_start(st, QUEUE, &wr) < 0)
 		return 71;
+	if (getenv("NLFEED_RATE"))
+		rate = atof(getenv("NLFEED_RATE"));
 	clock_gettime(CLOCK_MONOTONIC, &a);
+	t0 = a;
 	while (fgets(line, sizeof(line), f)) {
 		size_t len = strcspn(line, "\n");
 		const char *sp = memchr(line, ' ', len);
-		if (len < 5 || memcmp(line, "type=", 5) != 0 || !sp || strncmp(sp + 1, "msg=", 4) != 0)
+		if (len < 5 || memcmp(line, "type=", 5) != 0 || !sp ||
+		    strncmp(sp + 1, "msg=", 4) != 0)
 			continue;
 		int type = type_of(line + 5, (size_t)(sp - line - 5));
 		const char *body = sp + 5;
@@ -103,6 +123,8 @@ int main(int argc, char **argv)
 			(void)asm_feed_record(as, type, body, blen);
 	}
 	asm_flush(as);
+	struct timespec feeder; /* this thread's CPU: reading, filter, assembly (and pacing) */
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &feeder);
 	writer_stop(wr, &ws);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	asm_stats(as, &ast);
@@ -114,14 +136,15 @@ int main(int argc, char **argv)
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	double wall = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	double cpu = secs(&ru.ru_utime) + secs(&ru.ru_stime);
+	double feed = (double)feeder.tv_sec + (double)feeder.tv_nsec / 1e9;
 	printf("records %llu events %llu rows %llu dropped %llu malformed %llu wall %.3f s "
-	       "user %.3f s sys %.3f s cpu/event %.2f us maxrss %ld kB\n",
-	       records, (unsigned long long)ast.events,
-	       (unsigned long long)ws.store.rows_written, (unsigned long long)ws.dropped,
-	       (unsigned long long)ast.malformed, wall, secs(&ru.ru_utime), secs(&ru.ru_stime),
-	       ast.events ? (secs(&ru.ru_utime) + secs(&ru.ru_stime)) * 1e6 / (double)ast.events
-	                  : 0.0,
-	       ru.ru_maxrss);
+	       "user %.3f s sys %.3f s cpu/event %.2f us writer/event %.2f us maxrss %ld kB\n",
+	       records, (unsigned long long)ast.events, (unsigned long long)ws.store.rows_written,
+	       (unsigned long long)ws.dropped, (unsigned long long)ast.malformed, wall,
+	       secs(&ru.ru_utime), secs(&ru.ru_stime),
+	       ast.events ? cpu * 1e6 / (double)ast.events : 0.0,
+	       ast.events ? (cpu - feed) * 1e6 / (double)ast.events : 0.0, ru.ru_maxrss);
 	store_close(st);
 	asm_free(as);
 	fclose(f);
