@@ -1,6 +1,6 @@
 #!/bin/bash
 # latency: a row is readable by a plain sqlite3 reader within 1 second of
-# the kill, while the daemon runs (the writer commits every 200 ms at most).
+# the kill, while the daemon runs (the writer commits 50 ms after a row at most).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 plan 3
