@@ -456,8 +456,12 @@ int cli_prepare(struct cli_db *d, const struct cli_filter *f, const char *select
 int cli_prepare_ids(struct cli_db *d, const struct cli_filter *f, const char *select,
                     const char *tail, sqlite3_stmt **ret)
 {
-	/* SQLite flattens this into the view's own query plus one rowid lookup
-	 * per row; the view's string subqueries run only for the filters. */
+	/* Without a filter on a text column, the table itself: its columns
+	 * epoch_ms, signal, sender_pid, target_pid and success are the view's. */
+	if (!f->sender_comm && !f->sender_user && !f->target_comm && !f->syscall && !f->host)
+		return prepare_from(d, f, select, "signal_rows", tail, ret);
+	/* Else SQLite flattens this into the view's own query plus one rowid
+	 * lookup per row; the view's string subqueries run for the filters. */
 	return prepare_from(d, f, select,
 	                    d->has_process ? "(" STRING_IDS PROCESS_STRING_IDS IDS_FROM
 	                                   : "(" STRING_IDS IDS_FROM,
