@@ -629,9 +629,9 @@ static void open_procs(struct daemon *d)
 		         arg_processes ? "stdin source" : "--no-processes");
 		return;
 	}
-	r = procwatch_open(&(struct procwatch_config){.proc_root = "/proc",
-	                                              .kmsg_path = "/dev/kmsg"},
-	                   &d->procs, err, sizeof(err));
+	r = procwatch_open(
+	    &(struct procwatch_config){.proc_root = "/proc", .kmsg_path = "/dev/kmsg"}, &d->procs,
+	    err, sizeof(err));
 	if (r < 0) {
 		log_warn("%s: signals are recorded, but not deaths, ancestry, units or containers "
 		         "(--no-processes silences this)",
@@ -888,9 +888,17 @@ static int run(struct daemon *d, const sigset_t *unblocked)
 			log_error("ppoll: %s", strerror(errno));
 			return EX_OSERR;
 		}
-		/* Whatever woke us, the connector is read before the records:
-		 * the fork of a signal's sender precedes its syscall. */
-		if (r > 0)
+		/* The connector is read before the records: the fork of a signal's
+		 * sender precedes its syscall. The kernel queues the fork event at
+		 * the fork and the kill's record later (kauditd), and ppoll()
+		 * looks at the audit socket first, so when it saw a record it also
+		 * saw the connector readable: reading the connector (and the
+		 * kernel log) only when ready loses nothing, and spares a storm two
+		 * empty reads per wake-up. */
+		bool procs_ready = false;
+		for (nfds_t i = 1; i < n; i++)
+			procs_ready |= p[i].revents != 0;
+		if (r > 0 && procs_ready)
 			(void)read_procs(d);
 		if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			r = src_read(d->src, on_record, d);
