@@ -35,7 +35,10 @@ reads=0 failures=0 last=0 grew=0
 while alive "$daemon"; do
 	n=$(as_reader "$SIGTRAIL" list --db "$DB" --limit 0 --json 2>>"$T/reader.err" |
 		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') || failures=$((failures + 1))
-	as_reader "$SIGTRAIL" who --db "$DB" "$SH_VICTIM" >/dev/null 2>>"$T/reader.err" || failures=$((failures + 1))
+	# who exits 1 when it finds nothing yet (the victim's first row may not
+	# be committed when the first round runs): an answer, not a failure.
+	as_reader "$SIGTRAIL" who --db "$DB" "$SH_VICTIM" >/dev/null 2>>"$T/reader.err"
+	[ $? -le 1 ] || failures=$((failures + 1))
 	as_reader "$SIGTRAIL" export --db "$DB" --format csv >/dev/null 2>>"$T/reader.err" || failures=$((failures + 1))
 	reads=$((reads + 1))
 	[ "${n:-0}" -gt "$last" ] && grew=$((grew + 1))
