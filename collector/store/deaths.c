@@ -70,7 +70,7 @@ int store_insert_death(struct store *st, const struct deathq_ready *r)
 	                       &user, NULL)) != SQLITE_OK ||
 	    (rc = store_intern(st, d->comm, &comm, NULL)) != SQLITE_OK ||
 	    (rc = store_intern(st, d->exe, &exe, NULL)) != SQLITE_OK ||
-	    (rc = store_intern(st, d->cmdline, &cmd, NULL)) != SQLITE_OK ||
+	    (rc = store_intern_text(st, d->cmdline, &cmd, NULL)) != SQLITE_OK ||
 	    (rc = store_intern(st, d->unit, &unit, NULL)) != SQLITE_OK ||
 	    (rc = store_intern(st, d->container, &cont, NULL)) != SQLITE_OK ||
 	    (k &&

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "sigtrail/store.h"
+#include "store_internal.h"
 
 static int rc_to_errno(int rc)
 {
@@ -17,39 +18,33 @@ static int rc_to_errno(int rc)
 }
 
 int store_run_begin(struct store *st, const char *source, const char *host, int64_t pid,
-		    int64_t now_ms, struct store_run *ret)
+                    int64_t now_ms, struct store_run *ret)
 {
 	sqlite3 *db = store_sqlite(st);
 	sqlite3_stmt *s = NULL;
 	int rc, crashed;
 
 	rc = sqlite3_exec(db,
-			  "UPDATE collector_runs SET ended = 'crashed', stopped_ms = heartbeat_ms "
-			  "WHERE ended IS NULL",
-			  NULL, NULL, NULL);
+	                  "UPDATE collector_runs SET ended = 'crashed', stopped_ms = heartbeat_ms "
+	                  "WHERE ended IS NULL",
+	                  NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return rc_to_errno(rc);
 	crashed = sqlite3_changes(db);
 
 	/* The host string goes through the strings table like every other. */
-	rc = sqlite3_prepare_v2(db,
-				"INSERT INTO collector_runs(started_ms, heartbeat_ms, source, host_s, "
-				"pid, version) VALUES (?1, ?1, ?2, (SELECT id FROM strings WHERE "
-				"value = ?3), ?4, ?5)",
-				-1, &s, NULL);
-	if (rc == SQLITE_OK && host) {
-		sqlite3_stmt *h = NULL;
-		if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO strings(value) VALUES (?1)", -1,
-				       &h, NULL) == SQLITE_OK) {
-			sqlite3_bind_text(h, 1, host, -1, SQLITE_STATIC);
-			rc = sqlite3_step(h) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
-		}
-		sqlite3_finalize(h);
-	}
+	int64_t host_s = -1;
+	rc = store_intern(st, host, &host_s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(
+		    db,
+		    "INSERT INTO collector_runs(started_ms, heartbeat_ms, source, "
+		    "host_s, pid, version) VALUES (?1, ?1, ?2, ?3, ?4, ?5)",
+		    -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, now_ms);
 		sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, host, -1, SQLITE_STATIC);
+		store_bind_opt(s, 3, host_s >= 0, host_s);
 		sqlite3_bind_int64(s, 4, pid);
 		sqlite3_bind_text(s, 5, SIGTRAIL_VERSION, -1, SQLITE_STATIC);
 		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
@@ -62,22 +57,23 @@ int store_run_begin(struct store *st, const char *source, const char *host, int6
 }
 
 int store_run_update(struct store *st, const struct store_run *run, int64_t now_ms,
-		     const char *ended)
+                     const char *ended)
 {
 	sqlite3 *db = store_sqlite(st);
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db,
-				"UPDATE collector_runs SET heartbeat_ms = ?2, stopped_ms = "
-				"CASE WHEN ?3 IS NULL THEN NULL ELSE ?2 END, ended = ?3, events = ?4, "
-				"rows = ?5, lost_kernel = ?6, lost_socket = ?7, lost_serial_gaps = ?8, "
-				"lost_unparsable = ?9, lost_queue = ?10, lost_db = ?11, "
-				"pruned_rows = ?12, stopped_by = coalesce(?13, stopped_by), "
-				"processes = coalesce(?14, processes), deaths = ?15, "
-				"lost_process_events = ?16, lost_deaths = ?17 "
-				"WHERE id = ?1",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+	    db,
+	    "UPDATE collector_runs SET heartbeat_ms = ?2, stopped_ms = "
+	    "CASE WHEN ?3 IS NULL THEN NULL ELSE ?2 END, ended = ?3, events = ?4, "
+	    "rows = ?5, lost_kernel = ?6, lost_socket = ?7, lost_serial_gaps = ?8, "
+	    "lost_unparsable = ?9, lost_queue = ?10, lost_db = ?11, "
+	    "pruned_rows = ?12, stopped_by = coalesce(?13, stopped_by), "
+	    "processes = coalesce(?14, processes), deaths = ?15, "
+	    "lost_process_events = ?16, lost_deaths = ?17 "
+	    "WHERE id = ?1",
+	    -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, run->id);
 		sqlite3_bind_int64(s, 2, now_ms);

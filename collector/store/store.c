@@ -2,8 +2,12 @@
  * at build time and applied as numbered migrations (PRAGMA user_version);
  * the file is marked with PRAGMA application_id so that sigtrail never
  * writes into a database that is not its own. Strings are interned in the
- * `strings` table through a bounded in-memory cache; rows are written with
- * one prepared statement inside transactions that the caller commits.
+ * `strings` table through a bounded in-memory cache: names (hosts, users,
+ * comms...) unique in the table, texts (command lines, ancestries: mostly
+ * new) unique among the newest strings only, so that storing one costs the
+ * same in a database of any size (schema/004-strings-recent.sql says why).
+ * Rows are written with one prepared statement inside transactions that the
+ * caller commits.
  * Exercise with `meson test -C build store` or by hand:
  *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log
  *   sqlite3 /tmp/t.db 'select * from signals' */
@@ -68,10 +72,13 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
-/* The strings.id of `value`, inserting it if new; 0 with *ret_id NULL-ish
- * (-1) for a NULL value. Returns 0 or an SQLite error code. */
-int store_intern(struct store *st, const char *value, int64_t *ret_id, bool *ret_new)
+/* The strings.id of `value` as a name (text false: unique in the table) or
+ * a text (unique in the newest generation), inserting it if new; *ret_id -1
+ * for a NULL value. Returns SQLITE_OK or an SQLite error code. */
+static int intern_as(struct store *st, const char *value, bool text, int64_t *ret_id, bool *ret_new)
 {
+	sqlite3_stmt *find = text ? st->text_find : st->str_find;
+	sqlite3_stmt *add = text ? st->text_add : st->str_add;
 	uint64_t h;
 	size_t i;
 	int rc;
@@ -81,22 +88,23 @@ int store_intern(struct store *st, const char *value, int64_t *ret_id, bool *ret
 		*ret_new = false;
 	if (!value)
 		return SQLITE_OK;
-	h = fnv1a(value);
+	h = fnv1a(value) ^ text; /* the same value as a name and as a text: two ids */
 	for (i = h & (INTERN_SLOTS - 1); st->intern[i].value; i = (i + 1) & (INTERN_SLOTS - 1)) {
-		if (st->intern[i].hash == h && strcmp(st->intern[i].value, value) == 0) {
+		if (st->intern[i].hash == h && st->intern[i].text == text &&
+		    strcmp(st->intern[i].value, value) == 0) {
 			*ret_id = st->intern[i].id;
 			return SQLITE_OK;
 		}
 	}
-	sqlite3_reset(st->str_find);
-	sqlite3_bind_text(st->str_find, 1, value, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st->str_find);
+	sqlite3_reset(find);
+	sqlite3_bind_text(find, 1, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(find);
 	if (rc == SQLITE_ROW) {
-		*ret_id = sqlite3_column_int64(st->str_find, 0);
+		*ret_id = sqlite3_column_int64(find, 0);
 	} else if (rc == SQLITE_DONE) {
-		sqlite3_reset(st->str_add);
-		sqlite3_bind_text(st->str_add, 1, value, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st->str_add);
+		sqlite3_reset(add);
+		sqlite3_bind_text(add, 1, value, -1, SQLITE_STATIC);
+		rc = sqlite3_step(add);
 		if (rc != SQLITE_DONE)
 			return rc;
 		*ret_id = sqlite3_last_insert_rowid(st->db);
@@ -105,7 +113,7 @@ int store_intern(struct store *st, const char *value, int64_t *ret_id, bool *ret
 	} else {
 		return rc;
 	}
-	sqlite3_reset(st->str_find);
+	sqlite3_reset(find);
 
 	size_t len = strlen(value);
 	if (st->intern_used >= INTERN_SLOTS * 3 / 4 || st->intern_bytes + len > INTERN_MAX_BYTES) {
@@ -114,16 +122,32 @@ int store_intern(struct store *st, const char *value, int64_t *ret_id, bool *ret
 	}
 	char *copy = strdup(value);
 	if (copy) { /* a failed copy only costs a lookup next time */
-		st->intern[i] = (struct intern_slot){.hash = h, .value = copy, .id = *ret_id};
+		st->intern[i] =
+		    (struct intern_slot){.hash = h, .value = copy, .id = *ret_id, .text = text};
 		st->intern_used++;
 		st->intern_bytes += len;
 	}
 	return SQLITE_OK;
 }
 
+int store_intern(struct store *st, const char *value, int64_t *ret_id, bool *ret_new)
+{
+	return intern_as(st, value, false, ret_id, ret_new);
+}
+
+int store_intern_text(struct store *st, const char *value, int64_t *ret_id, bool *ret_new)
+{
+	return intern_as(st, value, true, ret_id, ret_new);
+}
+
 static int intern(struct store *st, const char *value, int64_t *ret_id)
 {
 	return store_intern(st, value, ret_id, NULL);
+}
+
+static int intern_text(struct store *st, const char *value, int64_t *ret_id)
+{
+	return store_intern_text(st, value, ret_id, NULL);
 }
 
 static int exec(sqlite3 *db, const char *sql)
@@ -303,10 +327,20 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	        "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, "
 	        "?35, ?36)",
 	        -1, SQLITE_PREPARE_PERSISTENT, &st->insert, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(st->db, "SELECT id FROM strings WHERE value = ?1", -1,
-	                       SQLITE_PREPARE_PERSISTENT, &st->str_find, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(st->db, "SELECT id FROM strings WHERE value = ?1 AND gen IS NULL",
+	                       -1, SQLITE_PREPARE_PERSISTENT, &st->str_find, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(st->db, "INSERT INTO strings(value) VALUES (?1)", -1,
 	                       SQLITE_PREPARE_PERSISTENT, &st->str_add, NULL) != SQLITE_OK ||
+	    /* A text's generation is the block of 65,536 ids it was stored in
+	     * (schema 4); only the newest is searched. */
+	    sqlite3_prepare_v3(st->db,
+	                       "SELECT id FROM strings WHERE gen = (SELECT max(id) FROM strings) "
+	                       ">> 16 AND value = ?1",
+	                       -1, SQLITE_PREPARE_PERSISTENT, &st->text_find, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(st->db,
+	                       "INSERT INTO strings(value, gen) VALUES (?1, (coalesce((SELECT "
+	                       "max(id) FROM strings), 0) + 1) >> 16)",
+	                       -1, SQLITE_PREPARE_PERSISTENT, &st->text_add, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(st->db,
 	                       "SELECT 1 FROM signal_rows WHERE epoch_ms = ?1 AND serial = ?2 AND "
 	                       "host_s IS ?3 LIMIT 1",
@@ -443,14 +477,14 @@ static int insert_chain(struct store *st, const struct proc_extra *x, int64_t *r
 		len += (size_t)snprintf(key + len, sizeof(key) - len, "%s%d@%llu", i ? "/" : "",
 		                        x->members[i].pid,
 		                        (unsigned long long)x->members[i].start_time);
-	if ((rc = store_intern(st, key, ret_chain, &is_new)) != SQLITE_OK || !is_new)
+	if ((rc = store_intern_text(st, key, ret_chain, &is_new)) != SQLITE_OK || !is_new)
 		return rc; /* a chain seen before has its rows (same transaction or committed) */
 	for (uint32_t i = 0; i < x->n_members; i++) {
 		const struct proc_member *m = &x->members[i];
 		int64_t comm, exe, cmd;
 		if ((rc = intern(st, m->comm, &comm)) != SQLITE_OK ||
 		    (rc = intern(st, m->exe, &exe)) != SQLITE_OK ||
-		    (rc = intern(st, m->cmdline, &cmd)) != SQLITE_OK)
+		    (rc = intern_text(st, m->cmdline, &cmd)) != SQLITE_OK)
 			return rc;
 		sqlite3_stmt *a = st->ancestor;
 		sqlite3_reset(a);
@@ -497,7 +531,7 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 	    (rc = intern(st, ev->tty, &tty)) != SQLITE_OK ||
 	    (rc = intern(st, ev->comm, &comm)) != SQLITE_OK ||
 	    (rc = intern(st, ev->exe, &exe)) != SQLITE_OK ||
-	    (rc = intern(st, ev->cmdline, &cmd)) != SQLITE_OK)
+	    (rc = intern_text(st, ev->cmdline, &cmd)) != SQLITE_OK)
 		goto fail;
 	int64_t ancestry = -1, chain = -1, sunit = -1, scont = -1;
 	bool cached = x && x->id != 0 && x->id == st->xcache.id;
@@ -505,7 +539,7 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 		ancestry = st->xcache.ancestry;
 		sunit = st->xcache.sunit;
 		scont = st->xcache.scont;
-	} else if (x && ((rc = intern(st, x->sender_ancestry, &ancestry)) != SQLITE_OK ||
+	} else if (x && ((rc = intern_text(st, x->sender_ancestry, &ancestry)) != SQLITE_OK ||
 	                 (rc = intern(st, x->sender_unit, &sunit)) != SQLITE_OK ||
 	                 (rc = intern(st, x->sender_container, &scont)) != SQLITE_OK)) {
 		goto fail;
@@ -556,7 +590,7 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 			tunit = st->xcache.tunit;
 			tcont = st->xcache.tcont;
 		} else if (tx && ((rc = intern(st, tx->exe, &texe)) != SQLITE_OK ||
-		                  (rc = intern(st, tx->cmdline, &tcmd)) != SQLITE_OK ||
+		                  (rc = intern_text(st, tx->cmdline, &tcmd)) != SQLITE_OK ||
 		                  (rc = intern(st, tx->unit, &tunit)) != SQLITE_OK ||
 		                  (rc = intern(st, tx->container, &tcont)) != SQLITE_OK)) {
 			goto fail;
@@ -733,6 +767,8 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->insert);
 	sqlite3_finalize(st->str_find);
 	sqlite3_finalize(st->str_add);
+	sqlite3_finalize(st->text_find);
+	sqlite3_finalize(st->text_add);
 	sqlite3_finalize(st->seen);
 	sqlite3_finalize(st->bump);
 	sqlite3_finalize(st->covered);

@@ -29,6 +29,7 @@ struct intern_slot {
 	uint64_t hash;
 	char *value; /* NULL: empty */
 	int64_t id;
+	bool text; /* stored as a text (store_intern_text()), not as a name */
 };
 
 /* The string ids of one proc_extra's columns. */
@@ -39,14 +40,16 @@ struct extra_ids {
 
 struct store {
 	sqlite3 *db;
-	sqlite3_stmt *insert;   /* one signal_rows row */
-	sqlite3_stmt *str_find; /* id of a string */
-	sqlite3_stmt *str_add;  /* new string */
-	sqlite3_stmt *seen;     /* dedupe: is (epoch_ms, serial, host) stored? */
-	sqlite3_stmt *bump;     /* coalescing: count + 1 on a row */
-	sqlite3_stmt *covered;  /* dedupe: is the event inside a coalesced row? */
-	sqlite3_stmt *ancestor; /* one ancestry_rows row */
-	sqlite3_stmt *death;    /* one death_rows row (deaths.c) */
+	sqlite3_stmt *insert;    /* one signal_rows row */
+	sqlite3_stmt *str_find;  /* id of a name */
+	sqlite3_stmt *str_add;   /* new name */
+	sqlite3_stmt *text_find; /* id of a text in the newest generation */
+	sqlite3_stmt *text_add;  /* new text */
+	sqlite3_stmt *seen;      /* dedupe: is (epoch_ms, serial, host) stored? */
+	sqlite3_stmt *bump;      /* coalescing: count + 1 on a row */
+	sqlite3_stmt *covered;   /* dedupe: is the event inside a coalesced row? */
+	sqlite3_stmt *ancestor;  /* one ancestry_rows row */
+	sqlite3_stmt *death;     /* one death_rows row (deaths.c) */
 	char *default_host;
 	bool dedupe;           /* import mode, see store_set_dedupe() */
 	bool signals_recorded; /* audit rules are loaded: deaths can have signal rows */
@@ -65,9 +68,17 @@ struct store {
 	struct extra_ids xcache;
 };
 
-/* The strings.id of `value`, inserting it if new (*ret_new, may be NULL,
- * says so); -1 for a NULL value. Returns SQLITE_OK or an SQLite error code. */
+/* The strings.id of the name `value` (a host, user, comm, executable, unit:
+ * few distinct values, each stored once in the table), inserting it if new
+ * (*ret_new, may be NULL, says so); -1 for a NULL value. Returns SQLITE_OK or
+ * an SQLite error code. */
 int store_intern(struct store *st, const char *value, int64_t *ret_id, bool *ret_new);
+
+/* The same for a text that is mostly new (a command line, an ancestry, a
+ * chain key): it is looked up among the newest generation of strings only
+ * (schema 4), so storing it costs the same in a database of any size; one
+ * last stored in an older generation is stored again, once per generation. */
+int store_intern_text(struct store *st, const char *value, int64_t *ret_id, bool *ret_new);
 
 /* Open a write transaction unless one is open. Returns SQLITE_OK or an
  * SQLite error code. */

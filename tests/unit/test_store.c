@@ -251,6 +251,73 @@ int main(void)
 	       "its row survives, with count 1");
 	snprintf(path, sizeof(path), "%s", saved);
 
+	/* A version-3 database (every string unique in the whole table) is
+	 * migrated: ids and values kept. Names (comm...) are still found
+	 * anywhere; texts (command lines) only in the newest generation of
+	 * 65,536 ids, so the one stored before is stored once more. */
+	char v3[300];
+	snprintf(v3, sizeof(v3), "%s/v3.db", dir);
+	sqlite3_open(v3, &db);
+	for (unsigned i = 0; i < 3; i++)
+		sqlite3_exec(db, store_migrations[i], NULL, NULL, NULL);
+	sqlite3_exec(db,
+	             "PRAGMA application_id = 1397183570; PRAGMA user_version = 3;"
+	             "INSERT INTO strings(id, value) VALUES (7, 'bash'), (9, 'sleep'), "
+	             "(11, 'bash -c kill -TERM -- -3921');"
+	             "INSERT INTO signal_rows(epoch_ms, serial, signal, success, target_arg, "
+	             "sender_pid, sender_comm_s, sender_cmdline_s, target_comm_s) VALUES "
+	             "(1795317670616, 5, 15, 1, -3921, 3847, 7, 11, 9)",
+	             NULL, NULL, NULL);
+	sqlite3_close(db);
+	ok(store_open(v3, "h", &st, err, sizeof(err)) == 0, "version 3 database opens: %s", err);
+	e = make_event(1, 6);
+	is_int(store_insert(st, e), 1, "a row after the migration");
+	free(e);
+	store_close(st);
+	st = NULL;
+	snprintf(path, sizeof(path), "%s", v3);
+	is_str(q("PRAGMA user_version"), version, "version 3 migrated to the latest version");
+	is_str(q("SELECT group_concat(sender_comm || '>' || target_comm || ' ' || sender_cmdline, "
+	         "'; ') FROM (SELECT * FROM signals ORDER BY id)"),
+	       "bash>sleep bash -c kill -TERM -- -3921; bash>sleep bash -c kill -TERM -- -3921",
+	       "the view reads the same values");
+	is_str(q("SELECT group_concat(sender_comm_s || '>' || target_comm_s, ' ') FROM (SELECT * "
+	         "FROM signal_rows ORDER BY id)"),
+	       "7>9 7>9", "names stored before the migration keep their ids");
+	is_str(q("SELECT count(*) FROM strings WHERE value = 'bash -c kill -TERM -- -3921'"), "2",
+	       "a command line stored before it is stored once more, as a text");
+
+	/* Once ids reach the next generation, a text of an older one is stored
+	 * again there, once; a name never is. Another writer's INSERT OR
+	 * IGNORE of a value alone still skips a name already stored. */
+	sqlite3_open(v3, &db);
+	sqlite3_exec(db,
+	             "INSERT INTO strings(id, value) VALUES (65536, 'the next generation');"
+	             "INSERT OR IGNORE INTO strings(value) VALUES ('sleep')",
+	             NULL, NULL, NULL);
+	sqlite3_close(db);
+	is_str(q("SELECT count(*) FROM strings WHERE value = 'sleep'"), "1",
+	       "INSERT OR IGNORE skips a name already stored");
+	for (uint64_t serial = 7; serial <= 9; serial++) {
+		ok(store_open(v3, "h", &st, err, sizeof(err)) == 0, "reopen: %s", err);
+		e = make_event(1, serial); /* each time with an empty cache */
+		is_int(store_insert(st, e), 1, "a row in the next generation (serial %llu)",
+		       (unsigned long long)serial);
+		free(e);
+		store_close(st);
+		st = NULL;
+	}
+	is_str(q("SELECT count(*) FROM strings WHERE value = 'bash -c kill -TERM -- -3921'"), "3",
+	       "the command line is stored once more in the next generation");
+	is_str(q("SELECT count(DISTINCT sender_cmdline_s) || ' ' || (min(sender_cmdline_s) > "
+	         "65536) || ' ' || group_concat(DISTINCT target_comm_s) FROM signal_rows WHERE "
+	         "serial >= 7"),
+	       "1 1 9", "and then found there; the name keeps its id");
+	is_str(q("SELECT count(*) FROM signals WHERE sender_comm = 'bash' AND target_comm = "
+	         "'sleep' AND sender_cmdline = 'bash -c kill -TERM -- -3921'"),
+	       "5", "every row reads the same values");
+	snprintf(path, sizeof(path), "%s", saved);
+
 	/* A newer schema is refused, and the file is left alone. */
 	char sql[128];
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %u", store_migrations_count + 1);
