@@ -180,7 +180,7 @@ for fmt in csv jsonl json; do
 done
 like "$(cat "$T/deaths.csv")" "\"'=HYPERLINK\(\"\"http://evil.example\"\",\"\"x\"\"\)\"" "csv: a formula in a command line is guarded"
 is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["view"], d["schema_version"], d["row_count"], d["filters"])' "$T/deaths.json")" \
-	"deaths 3 8 {}" "json: metadata names the view"
+	"deaths 4 8 {}" "json: metadata names the view"
 run_cli export --db "$DB" --deaths --format json --cause oom --signal KILL
 is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["filters"], d["row_count"], d["rows"][0]["oom_memcg"], d["first_row"])')" \
 	"{'signal': 9, 'cause': 'oom'} 1 /system.slice/app.service 2026-11-22T04:08:33.944Z" "json: --cause and --signal filters, stated in the metadata"
@@ -355,7 +355,7 @@ S2=$T/s2.db
 SCHEMA=$CLI_TESTS/../../schema
 { cat "$SCHEMA/001-initial.sql" "$SCHEMA/002-coverage.sql"
 	echo "PRAGMA application_id = 1397183570; PRAGMA user_version = 2;"
-	echo "ATTACH '$DB' AS d; INSERT INTO strings SELECT * FROM d.strings;"
+	echo "ATTACH '$DB' AS d; INSERT INTO strings SELECT id, value FROM d.strings;"
 	echo "INSERT INTO signal_rows SELECT id, epoch_ms, serial, host_s, arch_s, syscall_s, signal, success,
 		errno_s, target_arg, sender_pid, sender_ppid, sender_uid, sender_euid, sender_auid, sender_ses,
 		sender_user_s, sender_login_s, sender_tty_s, sender_comm_s, sender_exe_s, sender_cmdline_s,
