@@ -1,7 +1,9 @@
 /* The writer thread: a bounded queue between the audit reader and SQLite, so
  * that a slow disk never stalls the reader (and through the kernel backlog,
- * every process that sends a signal). When the queue is full, events are
- * dropped and counted, never waited for. */
+ * every process that sends a signal). When the queue is full, events from
+ * the kernel are dropped and counted, never waited for; a stdin source (a
+ * file, auditd's plugin queue) waits instead (writer_push_extra()). Rows
+ * are committed in groups (WRITER_COMMIT_MS). */
 #pragma once
 
 #include <stdbool.h>
