@@ -232,11 +232,6 @@ static int push(struct writer *w, struct item it, bool wait)
 	return 0;
 }
 
-int writer_push(struct writer *w, struct st_event *ev)
-{
-	return push(w, (struct item){.ev = ev}, false);
-}
-
 int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *extra, bool wait)
 {
 	return push(w, (struct item){.ev = ev, .extra = extra}, wait);

@@ -26,15 +26,13 @@ struct writer;
  * bound in events. Returns 0 and sets *ret, or -errno. */
 int writer_start(struct store *st, size_t capacity, struct writer **ret);
 
-/* Hand an event to the writer, which takes ownership. Never blocks on I/O.
- * Returns 0, or -ENOBUFS when the queue is full (the event is freed and
- * counted in writer_stats().dropped). */
-int writer_push(struct writer *w, struct st_event *ev);
-
-/* The same, with what the process table adds to its rows (may be NULL),
- * which the writer also owns. With `wait`, a full queue is waited for
- * instead (stdin: a file or auditd's plugin queue can wait; the kernel's
- * backlog, which every signal sender shares, must not). */
+/* Hand an event to the writer, which takes ownership, with what the
+ * process table adds to its rows (may be NULL), which the writer also owns.
+ * Never blocks on I/O. Returns 0, or -ENOBUFS when the queue is full (the
+ * event is freed and counted in writer_stats().dropped). With `wait`, a
+ * full queue is waited for instead (stdin: a file or auditd's plugin queue
+ * can wait; the kernel's backlog, which every signal sender shares, must
+ * not). */
 int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *extra, bool wait);
 
 /* Hand a death to the writer, which decides its cause against the rows
