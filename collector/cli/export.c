@@ -11,7 +11,7 @@
  * Times are UTC. --meta FILE writes the json metadata beside a csv/jsonl
  * export. --deaths exports the `deaths` view (schema 3) the same way, its
  * columns as keys. With -o the file appears only once complete (written to a
- * temporary name, then renamed). Exercise with
+ * temporary name, then renamed: outfile.c). Exercise with
  *   sigtrail export --db /tmp/t.db --format csv | python3 -c 'import csv,sys;
  * print(len(list(csv.reader(sys.stdin))))' */
 #include <errno.h>
