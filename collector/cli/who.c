@@ -165,9 +165,10 @@ static void print_field(FILE *out, const char *label, const char *value, size_t 
 	fprintf(out, "%s%s", label, buf);
 }
 
-/* `death` caches the query for the death a row caused (see cli_who_death_of_signal). */
-/* `died_start`: the start time of the process whose death is listed first
- * (a pid query), or -1; a row sent to another owner of the pid says so. */
+/* One signal row. `death` caches the query for the death a row caused (see
+ * cli_who_death_of_signal). `died_start`: the start time of the process
+ * whose death is listed first (a pid query), or -1; a row sent to another
+ * owner of the pid says so. */
 static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt **death, bool utc,
                       size_t width, int64_t died_start)
 {
