@@ -374,8 +374,9 @@ int cli_death_init(struct cli_db *d, sqlite3_stmt *death, sqlite3_stmt **ret);
 
 /* One death (selected with cli_death_columns) as a JSON object: the view's
  * columns, then for a pidns-teardown "init_death" (cli_death_init() as such
- * an object, or null), then "signal_row" (the linked signals row, or null) and "ancestry"
- * (its sender's chain from the ancestry view, depth 0 first; [] when none).
+ * an object, or null), then "signal_row" (the linked signals row, or null)
+ * and "ancestry" (its sender's chain from the ancestry view, depth 0 first;
+ * [] when none).
  * Returns SQLITE_OK or an SQLite code. */
 int cli_death_json(FILE *out, struct cli_db *d, sqlite3_stmt *death);
 
