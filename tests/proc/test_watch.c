@@ -1,9 +1,9 @@
 /* Unit tests for watch.c's sharing of process facts within storms: two
  * senders signalling their own targets at once (their events interleave)
  * each get one extra, built once and shared, until the table changes or
- * the storm pauses. On a fake /proc tree; the proc connector subscription
- * needs CAP_NET_ADMIN (root in CI; not a package build as a user or in a
- * container without it), so without it the test skips and says why. */
+ * the storm pauses. On a fake /proc tree. procwatch subscribes to the proc
+ * connector, which some kernels allow only with CAP_NET_ADMIN (and a
+ * container may not offer): where it cannot, the test skips and says why. */
 #include <errno.h>
 #include <unistd.h>
 
@@ -52,7 +52,7 @@ int main(void)
 	                       sizeof(err));
 	if (r == -EPERM || r == -EACCES ||
 	    r == -EPROTONOSUPPORT) { /* no CAP_NET_ADMIN, or no connector */
-		printf("1..0 # SKIP the proc connector needs CAP_NET_ADMIN: %s\n", err);
+		printf("1..0 # SKIP cannot subscribe to the proc connector: %s\n", err);
 		fake_cleanup();
 		return 0;
 	}
