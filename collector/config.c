@@ -3,7 +3,8 @@
  * per line, blank lines and lines whose first non-blank character is `#`
  * ignored, no quoting, no inline comments (a path may contain `#`), each key
  * at most once. Every key is a daemon option (db, source, include_sig0, processes,
- * keep_rules, retention_days, max_db_size_mb, coalesce_ms, user); anything
+ * keep_rules, retention_days, max_db_size_mb, db_buffer_mb, coalesce_ms, user,
+ * runtime_dir); anything
  * else is an error that names the file and line, so a typo never silently
  * falls back to a default. The daemon applies
  * the result first and its command-line flags after, so a flag wins. Try it:
@@ -32,6 +33,8 @@ enum key {
 	KEY_COALESCE_MS,
 	KEY_USER,
 	KEY_PROCESSES,
+	KEY_DB_BUFFER_MB,
+	KEY_RUNTIME_DIR,
 	KEY_COUNT,
 };
 
@@ -45,6 +48,8 @@ static const char *const key_names[KEY_COUNT] = {
     [KEY_COALESCE_MS] = "coalesce_ms",
     [KEY_USER] = "user",
     [KEY_PROCESSES] = "processes",
+    [KEY_DB_BUFFER_MB] = "db_buffer_mb",
+    [KEY_RUNTIME_DIR] = "runtime_dir",
 };
 
 /* Where the parser is, for messages. */
@@ -76,6 +81,7 @@ void config_init(struct config *c)
 	    .keep_rules = -1,
 	    .retention_days = -1,
 	    .max_db_size_mb = -1,
+	    .db_buffer_mb = -1,
 	    .coalesce_ms = -1,
 	};
 }
@@ -87,6 +93,7 @@ void config_free(struct config *c)
 	free(c->db);
 	free(c->source);
 	free(c->user);
+	free(c->runtime_dir);
 	config_init(c);
 }
 
@@ -200,6 +207,21 @@ static int set_key(const struct cursor *cur, enum key k, const char *v, struct c
 		                   &c->retention_days);
 	case KEY_MAX_DB_SIZE_MB:
 		return parse_count(cur, key, v, CONFIG_DB_SIZE_MB_MAX, "MiB", &c->max_db_size_mb);
+	case KEY_DB_BUFFER_MB: {
+		int64_t mb = 0;
+		if (parse_count(cur, key, v, CONFIG_DB_BUFFER_MB_MAX, "MiB", &mb) < 0 || mb == 0)
+			return fail(cur, "%s = '%s': expected a whole number of MiB from 1 to %d",
+			            key, v, CONFIG_DB_BUFFER_MB_MAX);
+		c->db_buffer_mb = mb;
+		return 0;
+	}
+	case KEY_RUNTIME_DIR:
+		if (v[0] != '/')
+			return fail(cur, "runtime_dir = '%s': expected an absolute path", v);
+		if (strlen(v) >= CONFIG_RUNTIME_DIR_MAX)
+			return fail(cur, "runtime_dir: path longer than %d bytes",
+			            CONFIG_RUNTIME_DIR_MAX - 1);
+		return set_string(cur, &c->runtime_dir, v);
 	case KEY_COALESCE_MS:
 		return parse_count(cur, key, v, CONFIG_COALESCE_MS_MAX, "milliseconds",
 		                   &c->coalesce_ms);
@@ -231,7 +253,8 @@ static int unknown_key(const struct cursor *cur, const char *key)
 	}
 	return fail(cur,
 	            "unknown key '%s' (known: db, source, include_sig0, keep_rules, "
-	            "retention_days, max_db_size_mb, coalesce_ms, user, processes)",
+	            "retention_days, max_db_size_mb, db_buffer_mb, coalesce_ms, user, processes, "
+	            "runtime_dir)",
 	            key);
 }
 

@@ -15,6 +15,7 @@
 #include "sigtrail/config.h"
 #include "sigtrail/decode.h"
 #include "sigtrail/log.h"
+#include "sigtrail/writer.h"
 
 const char *arg_db = SIGTRAIL_DEFAULT_DB;
 const char *arg_source = "auto";
@@ -27,6 +28,8 @@ bool arg_verbose;
 int64_t arg_retention_days;
 int64_t arg_max_db_mb;
 int64_t arg_coalesce_ms = DEFAULT_COALESCE_MS;
+int64_t arg_db_buffer_mb = WRITER_HOLD_DEFAULT_MB;
+const char *arg_runtime_dir = DEFAULT_RUNTIME_DIR;
 const char *arg_user;
 bool arg_processes = true;
 
@@ -46,6 +49,9 @@ static void usage(FILE *out)
 	        "      --keep-rules       leave the audit rules loaded at exit\n"
 	        "      --retention DAYS   delete rows older than DAYS days (default: keep)\n"
 	        "      --max-db-size MB   delete the oldest rows beyond MB megabytes of data\n"
+	        "      --db-buffer MB     while the database cannot be written (disk full),\n"
+	        "                         hold up to MB MiB of rows in memory and store them\n"
+	        "                         when it can again (default %d)\n"
 	        "      --coalesce MS      identical signals (same sender, target, signal,\n"
 	        "                         syscall, result) within MS ms become one row with a\n"
 	        "                         count (default %d; 0 records every one)\n"
@@ -55,6 +61,8 @@ static void usage(FILE *out)
 	        "      --no-processes     no process table: no deaths, ancestry, units or\n"
 	        "                         containers (keeps only CAP_AUDIT_CONTROL)\n"
 	        "      --tee FILE         also append the kept raw records to FILE\n"
+	        "      --runtime-dir DIR  where the record of the audit state this collector\n"
+	        "                         changed is kept (default %s)\n"
 	        "      --inject-status K=V[,K=V]  testing: pretend the kernel reported this\n"
 	        "                         audit status (enabled, pid, backlog_limit)\n"
 	        "  -v, --verbose          debug logging\n"
@@ -67,8 +75,8 @@ static void usage(FILE *out)
 	        "  sigtraild --source stdin --db /tmp/t.db < /var/log/audit/audit.log\n"
 	        "  sqlite3 %s \"select time, signame, sender_cmdline, target_comm\n"
 	        "     from signals where target_pid = 4242 order by id desc\"\n",
-	        SIGTRAIL_DEFAULT_DB, DEFAULT_COALESCE_MS, SIGTRAIL_DEFAULT_CONFIG,
-	        SIGTRAIL_DEFAULT_DB);
+	        SIGTRAIL_DEFAULT_DB, WRITER_HOLD_DEFAULT_MB, DEFAULT_COALESCE_MS,
+	        SIGTRAIL_DEFAULT_CONFIG, DEFAULT_RUNTIME_DIR, SIGTRAIL_DEFAULT_DB);
 }
 
 /* A whole decimal number within [min, max], or a usage error naming it. */
@@ -124,6 +132,10 @@ static void load_config(int argc, char **argv)
 		arg_max_db_mb = cfg.max_db_size_mb;
 	if (cfg.coalesce_ms >= 0)
 		arg_coalesce_ms = cfg.coalesce_ms;
+	if (cfg.db_buffer_mb > 0)
+		arg_db_buffer_mb = cfg.db_buffer_mb;
+	if (cfg.runtime_dir)
+		arg_runtime_dir = cfg.runtime_dir;
 	if (cfg.user)
 		arg_user = cfg.user;
 	if (cfg.processes >= 0)
@@ -141,6 +153,8 @@ void options_parse(int argc, char **argv)
 		OPT_MAXSIZE,
 		OPT_COALESCE,
 		OPT_NO_PROCESSES,
+		OPT_DB_BUFFER,
+		OPT_RUNTIME_DIR,
 	};
 	static const struct option opts[] = {
 	    {"db", required_argument, NULL, 'd'},
@@ -154,6 +168,8 @@ void options_parse(int argc, char **argv)
 	    {"max-db-size", required_argument, NULL, OPT_MAXSIZE},
 	    {"coalesce", required_argument, NULL, OPT_COALESCE},
 	    {"no-processes", no_argument, NULL, OPT_NO_PROCESSES},
+	    {"db-buffer", required_argument, NULL, OPT_DB_BUFFER},
+	    {"runtime-dir", required_argument, NULL, OPT_RUNTIME_DIR},
 	    {"user", required_argument, NULL, 'u'},
 	    {"config", required_argument, NULL, 'c'},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -196,6 +212,13 @@ void options_parse(int argc, char **argv)
 		case OPT_NO_PROCESSES:
 			arg_processes = false;
 			break;
+		case OPT_DB_BUFFER:
+			arg_db_buffer_mb =
+			    parse_count("--db-buffer", optarg, 1, CONFIG_DB_BUFFER_MB_MAX);
+			break;
+		case OPT_RUNTIME_DIR:
+			arg_runtime_dir = optarg;
+			break;
 		case OPT_COALESCE:
 			arg_coalesce_ms = parse_count("--coalesce", optarg, 0, 3600 * 1000);
 			break;
@@ -226,6 +249,9 @@ void options_parse(int argc, char **argv)
 		      arg_source);
 	if (arg_db[0] == '\0')
 		fatal(EX_USAGE, "--db: empty path");
+	if (arg_runtime_dir[0] != '/' || strlen(arg_runtime_dir) >= CONFIG_RUNTIME_DIR_MAX)
+		fatal(EX_USAGE, "--runtime-dir '%s': expected an absolute path of at most %d bytes",
+		      arg_runtime_dir, CONFIG_RUNTIME_DIR_MAX - 1);
 }
 
 /* --inject-status enabled=2,pid=123,backlog_limit=64 overrides fields of

@@ -85,6 +85,8 @@ struct daemon {
 	int64_t last_input_ms;    /* last time the source delivered something */
 	int64_t last_loss_log_s;  /* rate limit for loss warnings */
 	uint64_t logged_losses;   /* losses already reported */
+	uint64_t logged_stalls;   /* database stalls already reported */
+	uint64_t logged_resumes;  /* ... and their ends */
 	int lock_fd;              /* flock on <db>.lock: one collector per database */
 	struct store_run run;     /* this run's coverage row */
 	uint32_t start_lost;      /* the kernel's lost counter at start */
@@ -234,7 +236,7 @@ static uint64_t losses(const struct daemon *d, const struct src_stats *ss,
                        const struct asm_stats *as, const struct writer_stats *ws)
 {
 	return ss->overruns + ss->oversized + ss->unparsable + d->filter.malformed + as->malformed +
-	       as->feed_errors + as->oom + ws->dropped + ws->store.rows_lost;
+	       as->feed_errors + as->oom + ws->dropped + ws->lost_rows;
 }
 
 /* Warn about new losses at most once a minute; at the end, always summarise. */
@@ -258,11 +260,30 @@ static void log_losses(struct daemon *d, const struct writer_stats *ws, bool fin
 	        (unsigned long long)ws->store.rows_written, (unsigned long long)ss.overruns,
 	        (unsigned long long)ss.oversized, (unsigned long long)ss.unparsable,
 	        (unsigned long long)d->filter.malformed, (unsigned long long)as.malformed,
-	        (unsigned long long)ws->dropped, (unsigned long long)ws->store.rows_lost,
+	        (unsigned long long)ws->dropped, (unsigned long long)ws->lost_rows,
 	        ws->last_error ? "; last database error: " : "",
 	        ws->last_error ? strerror(-ws->last_error) : "");
 	d->logged_losses = lost;
 	d->last_loss_log_s = now;
+}
+
+/* Say when the database stops taking rows (they are held in memory) and when
+ * it takes them again; a stall and its end between two looks are both said. */
+static void log_stalls(struct daemon *d, const struct writer_stats *ws)
+{
+	if (ws->stalls > d->logged_stalls) {
+		log_warn("database %s cannot be written (%s): holding rows in memory (up to %zu "
+		         "MiB, --db-buffer) and retrying every second; rows beyond that are lost",
+		         arg_db, ws->last_error ? strerror(-ws->last_error) : "unknown error",
+		         ws->held_max_bytes >> 20);
+		d->logged_stalls = ws->stalls;
+	}
+	if (ws->resumes > d->logged_resumes) {
+		log_info("database %s: storing resumed; the rows held meanwhile are stored (%llu "
+		         "rows lost to the database in all)",
+		         arg_db, (unsigned long long)ws->lost_rows);
+		d->logged_resumes = ws->resumes;
+	}
 }
 
 /* At the end: what the process table saw and what it lost. */
@@ -424,18 +445,19 @@ static void teardown(struct daemon *d)
 		struct writer_stats ws;
 		writer_stop(d->writer, &ws); /* writes everything queued */
 		d->writer = NULL;
+		log_stalls(d, &ws);
 		if (d->src && d->assembler) {
 			log_losses(d, &ws, true);
 			/* The writer is gone: the last update of the run is ours. */
 			d->run.rows = ws.store.rows_written;
-			d->run.lost_db = ws.store.rows_lost;
+			d->run.lost_db = ws.lost_rows;
 			d->run.lost_queue = ws.dropped;
 			d->run.pruned_rows = ws.pruned;
 			d->run.deaths = ws.store.deaths_written;
 			if (d->filter.track_gaps)
 				gaps_settle(&d->filter.gaps); /* the stream has ended */
 			reader_counters(d);
-			d->run.lost_deaths += ws.deaths_dropped + ws.store.deaths_lost;
+			d->run.lost_deaths += ws.deaths_dropped + ws.lost_deaths;
 			record_stopper(d);
 			if (d->run.id > 0 &&
 			    (r = store_run_update(d->store, &d->run, wall_ms(), "stopped")) < 0)
@@ -794,7 +816,8 @@ static int setup(struct daemon *d)
 
 	r = asm_new(on_event, d, EOE_TIMEOUT_S, &d->assembler);
 	if (r == 0)
-		r = writer_start(d->store, QUEUE_CAPACITY, &d->writer);
+		r = writer_start(d->store, QUEUE_CAPACITY, (size_t)arg_db_buffer_mb << 20,
+		                 &d->writer);
 	if (r < 0) {
 		log_error("cannot start: %s", strerror(-r));
 		return EX_OSERR;
@@ -938,6 +961,7 @@ static int run(struct daemon *d, const sigset_t *unblocked)
 		}
 		struct writer_stats ws;
 		writer_stats(d->writer, &ws);
+		log_stalls(d, &ws);
 		log_losses(d, &ws, false);
 		if (now - last_beat >= HEARTBEAT_MS) {
 			heartbeat(d);

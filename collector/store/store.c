@@ -693,6 +693,12 @@ int store_commit(struct store *st)
 	return 0;
 }
 
+void store_rollback(struct store *st)
+{
+	if (st->in_txn)
+		rollback(st);
+}
+
 unsigned store_pending(const struct store *st)
 {
 	return st->pending + st->bumped + st->pending_deaths;

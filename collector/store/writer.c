@@ -5,8 +5,16 @@
  * commit): a storm of 10,000 signals a second costs 20 commits, not 10,000,
  * and the reader does not wake the thread for each event meanwhile. A row is
  * visible to readers within WRITER_COMMIT_MS. The user-name lookups
- * (NSS, possibly LDAP) also happen here, off the reader. Exercise it through
- * the kernel suite (`meson test -C build --suite kernel`). */
+ * (NSS, possibly LDAP) also happen here, off the reader.
+ *
+ * Nothing is freed before its commit: the items of the open transaction are
+ * held (held.c). When SQLite refuses a commit (a full disk, an I/O error),
+ * they stay held, and so do the items that come after, up to a byte budget;
+ * the thread retries every WRITER_RETRY_MS in transactions small enough to
+ * store what fits, and returns to group commit once every held item is
+ * stored. Only items beyond the budget (and those still held at the stop)
+ * are lost, and counted. Exercise it through the kernel suite
+ * (`meson test -C build --suite kernel`, diskfull fills a disk). */
 #include "sigtrail/writer.h"
 
 #include <errno.h>
@@ -15,17 +23,12 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "held.h"
+
 enum {
 	BATCH = 256,
 	PRUNE_INTERVAL_MS = 60000,
-};
-
-/* One queued item: a signal event (with what the process table added), or
- * a death. */
-struct item {
-	struct st_event *ev;
-	struct proc_extra *extra;
-	struct deathq_ready *death;
+	CATCHUP_MAX = 4096, /* items per transaction while storing held items */
 };
 
 struct writer {
@@ -33,9 +36,9 @@ struct writer {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	pthread_cond_t room; /* signalled when the ring has room again */
-	size_t waiting;      /* pushers waiting for room */
-	struct item *ring;   /* capacity slots */
+	pthread_cond_t room;    /* signalled when the ring has room again */
+	size_t waiting;         /* pushers waiting for room */
+	struct held_item *ring; /* capacity slots */
 	size_t capacity, head, len;
 	bool stopping;     /* set by writer_stop: drain and exit */
 	bool idle_waiting; /* the thread sleeps on `wake` with an empty ring */
@@ -44,6 +47,13 @@ struct writer {
 	struct store_run beat; /* the reader's counters of the next heartbeat */
 	int64_t retention_days, max_bytes, last_prune_ms;
 	struct writer_stats stats;
+	/* The writer thread's own, unlocked: */
+	struct held held;  /* taken from the ring, not committed yet, oldest first */
+	size_t in_txn;     /* held items [0, in_txn) are in the open transaction */
+	bool stalled;      /* the database refused: held items wait for retry_ms */
+	int64_t retry_ms;  /* next attempt to store them */
+	size_t chunk;      /* items per transaction of the next attempt */
+	int64_t txn_start; /* when the open transaction got its first row */
 };
 
 static int64_t now_ms(void)
@@ -54,10 +64,27 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* On the writer thread: prune when due, commit, and update the run row. */
-static int64_t beat_and_prune(struct writer *w, struct store_run *run)
+/* On the writer thread: the counters of the coverage row, as the writer
+ * knows them. */
+static void fill_run(struct writer *w, struct store_run *run, int64_t pruned)
 {
 	struct store_stats ss;
+
+	store_stats(w->st, &ss);
+	pthread_mutex_lock(&w->lock);
+	run->rows = ss.rows_written;
+	run->lost_db = w->stats.lost_rows;
+	run->lost_queue = w->stats.dropped;
+	run->pruned_rows = w->stats.pruned + (uint64_t)pruned;
+	run->deaths = ss.deaths_written;
+	run->lost_deaths += w->stats.deaths_dropped + w->stats.lost_deaths;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* On the writer thread: prune when due and update the run row (while
+ * nothing is held: both write, and held rows come first). */
+static int64_t beat_and_prune(struct writer *w, struct store_run *run)
+{
 	int64_t pruned = 0, now = now_ms();
 	struct timespec wall;
 
@@ -74,52 +101,165 @@ static int64_t beat_and_prune(struct writer *w, struct store_run *run)
 			pruned = 0;
 		}
 	}
-	(void)store_commit(w->st);
-	store_stats(w->st, &ss);
-	pthread_mutex_lock(&w->lock);
-	run->rows = ss.rows_written;
-	run->lost_db = ss.rows_lost;
-	run->lost_queue = w->stats.dropped;
-	run->pruned_rows = w->stats.pruned + (uint64_t)pruned;
-	run->deaths = ss.deaths_written;
-	run->lost_deaths += w->stats.deaths_dropped + ss.deaths_lost;
-	pthread_mutex_unlock(&w->lock);
+	fill_run(w, run, pruned);
 	clock_gettime(CLOCK_REALTIME, &wall);
 	(void)store_run_update(w->st, run, (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000,
 	                       NULL);
 	return pruned;
 }
 
+/* Write one held item into the open transaction. Returns >= 0 or -errno
+ * (the transaction is then rolled back). */
+static int insert_item(struct writer *w, const struct held_item *it)
+{
+	int r = it->death ? store_insert_death(w->st, it->death)
+	                  : store_insert_extra(w->st, it->ev, it->extra);
+	if (r < 0)
+		store_rollback(w->st);
+	return r;
+}
+
+static void note_error(struct writer *w, int err)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stats.last_error = err;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* The database refused the open transaction (rolled back by now): its items
+ * stay held, and the next attempt, right away, stores what fits. */
+static void stall(struct writer *w, int err)
+{
+	w->in_txn = 0;
+	w->chunk = w->chunk ? w->chunk : BATCH;
+	w->retry_ms = now_ms();
+	note_error(w, err);
+	if (!w->stalled) {
+		w->stalled = true;
+		pthread_mutex_lock(&w->lock);
+		w->stats.stalls++;
+		pthread_mutex_unlock(&w->lock);
+	}
+}
+
+/* Count an item as lost to the database and free it. */
+static void lose(struct writer *w, struct held_item *it)
+{
+	pthread_mutex_lock(&w->lock);
+	if (it->death)
+		w->stats.lost_deaths++;
+	else
+		w->stats.lost_rows += held_item_rows(it);
+	pthread_mutex_unlock(&w->lock);
+	held_item_free(it);
+}
+
+/* Take one item from the ring: hold it, and while the database stores,
+ * write it into the open transaction. While it refuses, the item waits
+ * behind the others, unless it overflows the budget (lost). */
+static void take(struct writer *w, struct held_item it)
+{
+	bool was_stalled = w->stalled;
+	int r = held_push(&w->held, it, !w->stalled);
+
+	if (r < 0) {
+		lose(w, &it);
+		return;
+	}
+	if (was_stalled)
+		return;
+	if (w->in_txn == 0)
+		w->txn_start = now_ms();
+	r = insert_item(w, held_at(&w->held, w->held.len - 1));
+	if (r < 0)
+		stall(w, r);
+	else
+		w->in_txn++;
+}
+
+/* Commit the open transaction: its items are stored and freed, or they stay
+ * held. */
+static void commit(struct writer *w)
+{
+	int r = store_commit(w->st);
+
+	if (r < 0) {
+		stall(w, r);
+		return;
+	}
+	held_drop(&w->held, w->in_txn);
+	w->in_txn = 0;
+}
+
+/* Stalled: store the held items in transactions of w->chunk, halving it
+ * on a refusal until a single item is refused; then wait WRITER_RETRY_MS.
+ * Once every held item is stored, group commit resumes. */
+static void catch_up(struct writer *w)
+{
+	while (w->held.len > 0) {
+		size_t n = w->chunk < w->held.len ? w->chunk : w->held.len;
+		int r = 0;
+
+		for (size_t i = 0; i < n && r >= 0; i++)
+			r = insert_item(w, held_at(&w->held, i));
+		if (r >= 0 && (r = store_commit(w->st)) == 0) {
+			held_drop(&w->held, n);
+			w->chunk = w->chunk * 2 < CATCHUP_MAX ? w->chunk * 2 : CATCHUP_MAX;
+			continue;
+		}
+		note_error(w, r);
+		if (w->chunk > 1) {
+			w->chunk /= 2;
+			continue;
+		}
+		w->retry_ms = now_ms() + WRITER_RETRY_MS;
+		return;
+	}
+	w->stalled = false;
+	w->chunk = 0;
+	pthread_mutex_lock(&w->lock);
+	w->stats.resumes++;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Under the lock: sleep until there is work, a transaction is due, or a
+ * stalled writer's next attempt is. */
+static void wait_for_work(struct writer *w)
+{
+	while (w->len == 0 && !w->stopping && !w->beat_pending) {
+		int64_t due;
+		if (w->stalled)
+			due = w->retry_ms;
+		else if (w->in_txn > 0)
+			due = w->txn_start + WRITER_COMMIT_MS;
+		else {
+			w->idle_waiting = true;
+			pthread_cond_wait(&w->wake, &w->lock);
+			w->idle_waiting = false;
+			continue;
+		}
+		if (now_ms() >= due)
+			return;
+		struct timespec ts = {.tv_sec = due / 1000, .tv_nsec = due % 1000 * 1000000};
+		/* Gathering rows for a commit: wake only for a batch. */
+		w->gathering = !w->stalled;
+		int r = pthread_cond_timedwait(&w->wake, &w->lock, &ts);
+		w->gathering = false;
+		if (r == ETIMEDOUT)
+			return;
+	}
+}
+
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
-	struct item batch[BATCH];
-	int64_t txn_start = 0;
+	struct held_item batch[BATCH];
 
 	for (;;) {
 		size_t n = 0;
-		bool stop;
 
 		pthread_mutex_lock(&w->lock);
-		while (w->len == 0 && !w->stopping && !w->beat_pending) {
-			if (store_pending(w->st) == 0) {
-				w->idle_waiting = true;
-				pthread_cond_wait(&w->wake, &w->lock);
-				w->idle_waiting = false;
-				continue;
-			}
-			/* A transaction is open: let events gather until it is due. */
-			int64_t due = txn_start + WRITER_COMMIT_MS;
-			if (now_ms() >= due)
-				break; /* commit below before sleeping */
-			struct timespec ts = {.tv_sec = due / 1000,
-			                      .tv_nsec = due % 1000 * 1000000};
-			w->gathering = true;
-			int r = pthread_cond_timedwait(&w->wake, &w->lock, &ts);
-			w->gathering = false;
-			if (r == ETIMEDOUT)
-				break;
-		}
+		wait_for_work(w);
 		while (n < BATCH && w->len > 0) {
 			batch[n++] = w->ring[w->head];
 			w->head = (w->head + 1) % w->capacity;
@@ -127,48 +267,42 @@ static void *writer_main(void *arg)
 		}
 		if (n > 0 && w->waiting > 0)
 			pthread_cond_broadcast(&w->room);
-		stop = w->stopping && w->len == 0;
+		bool stop = w->stopping && w->len == 0;
 		struct store_run beat = w->beat;
 		bool do_beat = w->beat_pending;
 		w->beat_pending = false;
 		pthread_mutex_unlock(&w->lock);
 
-		int err = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (store_pending(w->st) == 0)
-				txn_start = now_ms();
-			int r = batch[i].death
-			            ? store_insert_death(w->st, batch[i].death)
-			            : store_insert_extra(w->st, batch[i].ev, batch[i].extra);
-			if (r < 0)
-				err = r;
-			st_event_free(batch[i].ev);
-			proc_extra_free(batch[i].extra);
-			deathq_ready_free(batch[i].death);
-		}
-		if (store_pending(w->st) > 0 &&
-		    (stop || do_beat || now_ms() - txn_start >= WRITER_COMMIT_MS)) {
-			int r = store_commit(w->st);
-			if (r < 0)
-				err = r;
+		for (size_t i = 0; i < n; i++)
+			take(w, batch[i]);
+		if (!w->stalled && w->in_txn > 0 &&
+		    (stop || do_beat || now_ms() - w->txn_start >= WRITER_COMMIT_MS))
+			commit(w);
+		if (w->stalled && (stop || now_ms() >= w->retry_ms))
+			catch_up(w);
+		if (stop && w->stalled) { /* no more time: what is still held is lost */
+			while (w->held.len > 0) {
+				lose(w, held_at(&w->held, 0));
+				held_drop(&w->held, 1);
+			}
 		}
 		int64_t pruned = 0;
-		if (do_beat)
+		if (do_beat && !w->stalled)
 			pruned = beat_and_prune(w, &beat);
 
 		pthread_mutex_lock(&w->lock);
-		if (err < 0)
-			w->stats.last_error = err;
 		if (pruned > 0)
 			w->stats.pruned += (uint64_t)pruned;
 		store_stats(w->st, &w->stats.store);
+		w->stats.held = w->held.len;
+		w->stats.held_bytes = w->held.bytes;
 		pthread_mutex_unlock(&w->lock);
 		if (stop)
 			return NULL;
 	}
 }
 
-int writer_start(struct store *st, size_t capacity, struct writer **ret)
+int writer_start(struct store *st, size_t capacity, size_t hold_bytes, struct writer **ret)
 {
 	struct writer *w = calloc(1, sizeof(*w));
 	int r;
@@ -182,6 +316,8 @@ int writer_start(struct store *st, size_t capacity, struct writer **ret)
 	}
 	w->st = st;
 	w->capacity = capacity;
+	held_init(&w->held, hold_bytes);
+	w->stats.held_max_bytes = hold_bytes;
 	pthread_condattr_t monotonic;
 	pthread_condattr_init(&monotonic);
 	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC); /* now_ms()'s clock */
@@ -202,7 +338,7 @@ int writer_start(struct store *st, size_t capacity, struct writer **ret)
 	return 0;
 }
 
-static int push(struct writer *w, struct item it, bool wait)
+static int push(struct writer *w, struct held_item it, bool wait)
 {
 	pthread_mutex_lock(&w->lock);
 	while (wait && w->len == w->capacity && !w->stopping) {
@@ -216,9 +352,7 @@ static int push(struct writer *w, struct item it, bool wait)
 		else
 			w->stats.dropped++;
 		pthread_mutex_unlock(&w->lock);
-		st_event_free(it.ev);
-		proc_extra_free(it.extra);
-		deathq_ready_free(it.death);
+		held_item_free(&it);
 		return -ENOBUFS;
 	}
 	w->ring[(w->head + w->len) % w->capacity] = it;
@@ -234,14 +368,13 @@ static int push(struct writer *w, struct item it, bool wait)
 
 int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *extra, bool wait)
 {
-	return push(w, (struct item){.ev = ev, .extra = extra}, wait);
+	return push(w, (struct held_item){.ev = ev, .extra = extra}, wait);
 }
 
 int writer_push_death(struct writer *w, struct deathq_ready *death)
 {
-	return push(w, (struct item){.death = death}, false);
+	return push(w, (struct held_item){.death = death}, false);
 }
-
 void writer_set_limits(struct writer *w, int64_t retention_days, int64_t max_bytes)
 {
 	pthread_mutex_lock(&w->lock);
@@ -283,6 +416,7 @@ void writer_stop(struct writer *w, struct writer_stats *ret_final)
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->room);
+	held_free(&w->held);
 	free(w->ring);
 	free(w);
 }

@@ -14,6 +14,8 @@ enum {
 	CONFIG_RETENTION_DAYS_MAX = 36500, /* a century, as --retention */
 	CONFIG_DB_SIZE_MB_MAX = 1048576,   /* 1 TiB, as --max-db-size */
 	CONFIG_COALESCE_MS_MAX = 3600000,  /* an hour, as --coalesce */
+	CONFIG_DB_BUFFER_MB_MAX = 65536,   /* 64 GiB, as --db-buffer */
+	CONFIG_RUNTIME_DIR_MAX = 256,      /* room for the files named in it */
 };
 
 /* Values as the file set them. A key the file does not set stays "unset"
@@ -28,6 +30,8 @@ struct config {
 	int64_t coalesce_ms;    /* --coalesce; 0 = a row per signal; -1: unset */
 	char *user;             /* --user: run as this user after setup; NULL: unset */
 	int processes;          /* 0: --no-processes; 1 or -1: unset */
+	int64_t db_buffer_mb;   /* --db-buffer: rows held while the disk is full; -1: unset */
+	char *runtime_dir;      /* --runtime-dir, absolute; NULL: unset */
 };
 
 /* A config with every key unset. Can't fail. */

@@ -54,6 +54,11 @@ void store_set_signals_recorded(struct store *st, bool on);
  * transaction are then lost and counted). */
 int store_commit(struct store *st);
 
+/* Roll the open transaction back, if any (its rows are counted as lost in
+ * store_stats(): a caller that keeps them to retry counts them itself).
+ * Can't fail. */
+void store_rollback(struct store *st);
+
 /* Changes in the open transaction, rows and coalesced counts (0 when none
  * is open): the caller commits when this is not 0. */
 unsigned store_pending(const struct store *st);

@@ -3,7 +3,9 @@
  * every process that sends a signal). When the queue is full, events from
  * the kernel are dropped and counted, never waited for; a stdin source (a
  * file, auditd's plugin queue) waits instead (writer_push_extra()). Rows
- * are committed in groups (WRITER_COMMIT_MS). */
+ * are committed in groups (WRITER_COMMIT_MS). When the database refuses a
+ * commit (disk full), the rows are held in memory up to a byte budget and
+ * retried every WRITER_RETRY_MS; only rows beyond the budget are lost. */
 #pragma once
 
 #include <stdbool.h>
@@ -20,11 +22,20 @@
  * readers, and what a collector killed with SIGKILL loses at most. */
 #define WRITER_COMMIT_MS 50
 
+/* While the database refuses writes, the held rows are retried this often. */
+#define WRITER_RETRY_MS 1000
+
+/* The default budget of rows held while the database refuses writes: about
+ * 200,000 signal rows (a minute of a heavy storm), and no more memory than
+ * a small cache. */
+#define WRITER_HOLD_DEFAULT_MB 64
+
 struct writer;
 
 /* Start the thread; it owns `st` until writer_stop(). `capacity` is the queue
- * bound in events. Returns 0 and sets *ret, or -errno. */
-int writer_start(struct store *st, size_t capacity, struct writer **ret);
+ * bound in events; `hold_bytes` bounds the memory of the rows held while the
+ * database refuses writes. Returns 0 and sets *ret, or -errno. */
+int writer_start(struct store *st, size_t capacity, size_t hold_bytes, struct writer **ret);
 
 /* Hand an event to the writer, which takes ownership, with what the
  * process table adds to its rows (may be NULL), which the writer also owns.
@@ -48,7 +59,15 @@ struct writer_stats {
 	size_t depth;            /* events waiting now */
 	size_t high_water;       /* largest depth seen */
 	struct store_stats store;
-	int last_error; /* last -errno from the store, 0 if none */
+	int last_error;        /* last -errno from the store, 0 if none */
+	uint64_t lost_rows;    /* signal rows lost to the database: beyond the hold
+	                          budget, or still held at the stop */
+	uint64_t lost_deaths;  /* death rows lost likewise */
+	uint64_t stalls;       /* times the database refused and rows began to be held */
+	uint64_t resumes;      /* times every held row was stored again afterwards */
+	size_t held;           /* items held now (not committed yet) */
+	size_t held_bytes;     /* their memory, as counted against the budget */
+	size_t held_max_bytes; /* the budget */
 };
 /* Bounds the writer enforces, checked about once a minute (0: none). Call
  * before events flow. Can't fail. */
