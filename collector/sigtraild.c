@@ -42,9 +42,10 @@
 #include "sigtrail/store.h"
 #include "sigtrail/writer.h"
 
-/* The rules this collector added, so that a successor can remove them if it
- * dies without its clean stop (see ctl_rules_adopt()). */
-#define OWNED_RULES_PATH "/run/sigtrail/owned-rules"
+/* In the runtime directory: the rules this collector added, so that a
+ * successor can remove them if it dies without its clean stop (see
+ * ctl_rules_adopt()). */
+#define OWNED_RULES_FILE "owned-rules"
 
 enum {
 	AUDIT_LOCKED = 2,         /* enabled=2: `auditctl -e 2`, immutable until reboot */
@@ -96,7 +97,9 @@ struct daemon {
 	struct st_event *stop_ev; /* who sent the SIGTERM, when the kernel says */
 	char stopped_by[512];     /* ... in words, for the coverage row */
 	int64_t run_start_ms;     /* wall clock at the start of this run */
-	bool owns_state;          /* OWNED_RULES_PATH lists our rules and status changes */
+	bool owns_state;          /* owned_path lists our rules and status changes */
+	bool record_consumed; /* owned_path was absent, or a gone collector's: ours to rewrite */
+	char owned_path[PATH_MAX]; /* <runtime dir>/owned-rules */
 };
 
 static int64_t mono_ms(void)
@@ -481,7 +484,7 @@ static void teardown(struct daemon *d)
 	/* Everything undone (with --keep-rules, the rules are the admin's now):
 	 * nothing is left for a successor to clean up. */
 	if (d->owns_state && undone == 0)
-		(void)ctl_rules_forget_owned(OWNED_RULES_PATH);
+		(void)ctl_rules_forget_owned(d->owned_path);
 	log_procs(d);
 	procwatch_free(d->procs);
 	asm_free(d->assembler);
@@ -615,9 +618,9 @@ static int hand_over(struct daemon *d, const char *name)
 	/* Not the database's directory: it may be shared (/var/lib), and the
 	 * files above are all the daemon opens. */
 	if (d->owns_state) {
-		snprintf(path, sizeof(path), "%s", OWNED_RULES_PATH);
+		snprintf(path, sizeof(path), "%s", d->owned_path);
 		if (chown(dirname(path), pw.pw_uid, pw.pw_gid) < 0 ||
-		    chown(OWNED_RULES_PATH, pw.pw_uid, pw.pw_gid) < 0)
+		    chown(d->owned_path, pw.pw_uid, pw.pw_gid) < 0)
 			return -errno;
 	}
 	if (d->tee && fchown(fileno(d->tee), pw.pw_uid, pw.pw_gid) < 0)
@@ -625,8 +628,41 @@ static int hand_over(struct daemon *d, const char *name)
 	return privs_become_user(name);
 }
 
+/* Adopt what a collector that died without its clean stop left to undo,
+ * if its record proves it is gone; in doubt, leave the rules alone. Not in
+ * immutable mode, where nothing can be undone: the record stays for a
+ * successor that can (none before the reboot, whose boot id voids it). */
+static void adopt_owned_state(struct daemon *d, bool immutable)
+{
+	char why[512];
+	int r;
+
+	if (immutable)
+		return;
+	r = ctl_rules_adopt(&d->rules, &d->restore, d->owned_path, why, sizeof(why));
+	d->record_consumed = r >= 0;
+	if (r > 0)
+		log_warn("%d sigtrail audit rules were left loaded by a collector that did not "
+		         "stop cleanly; this one will remove them when it stops",
+		         r);
+	else if (r == -EBUSY)
+		log_info("%s belongs to another collector: %s; leaving it and its rules alone",
+		         d->owned_path, why);
+	else if (r == -ESTALE) {
+		log_warn("%s does not prove that its collector is gone: %s. Leaving every "
+		         "sigtrail rule loaded now alone (if no collector runs, remove them with "
+		         "`auditctl -D -k %s`) and dropping the record",
+		         d->owned_path, why, SIGTRAIL_RULE_KEY);
+		(void)ctl_rules_forget_owned(d->owned_path);
+		d->record_consumed = true;
+	} else if (r < 0)
+		log_warn("cannot read %s: %s; leaving the rules it lists alone, ignoring",
+		         d->owned_path, strerror(-r));
+}
+
 /* List what this run must undo (rules added, status changed) where a
- * successor finds it if this process dies without its clean stop. */
+ * successor finds it if this process dies without its clean stop; with
+ * nothing to undo, a gone collector's record is done with. */
 static void save_owned_state(struct daemon *d)
 {
 	int r;
@@ -634,11 +670,15 @@ static void save_owned_state(struct daemon *d)
 	d->owns_state = d->restore.enabled || d->restore.backlog;
 	for (size_t i = 0; i < d->rules.n; i++)
 		d->owns_state |= d->rules.r[i].added;
-	if (d->owns_state &&
-	    (r = ctl_rules_save_owned(&d->rules, &d->restore, OWNED_RULES_PATH)) < 0)
+	if (!d->owns_state) {
+		if (d->record_consumed)
+			(void)ctl_rules_forget_owned(d->owned_path);
+		return;
+	}
+	if ((r = ctl_rules_save_owned(&d->rules, &d->restore, d->owned_path)) < 0)
 		log_warn("cannot record what this collector changed in %s: %s; after a crash its "
 		         "rules would stay loaded, ignoring",
-		         OWNED_RULES_PATH, strerror(-r));
+		         d->owned_path, strerror(-r));
 }
 
 /* The process table, before the audit source: a signal's sender must be
@@ -683,6 +723,7 @@ static int setup(struct daemon *d)
 	d->ready_fd = -1;
 	d->lock_fd = -1;
 	d->filter.include_sig0 = arg_include_sig0;
+	snprintf(d->owned_path, sizeof(d->owned_path), "%s/%s", arg_runtime_dir, OWNED_RULES_FILE);
 	if (sigsys_init() < 0)
 		fatal(EX_SOFTWARE, "libaudit knows no syscall table; cannot recognise signals");
 
@@ -763,12 +804,7 @@ static int setup(struct daemon *d)
 			log_error("cannot build audit rules for this machine: %s", strerror(-r));
 			return EX_SOFTWARE;
 		}
-		r = ctl_rules_adopt(&d->rules, &d->restore, OWNED_RULES_PATH);
-		if (r > 0)
-			log_warn(
-			    "%d sigtrail audit rules were left loaded by a collector that did not "
-			    "stop cleanly; this one will remove them when it stops",
-			    r);
+		adopt_owned_state(d, immutable);
 		added = ctl_rules_install(d->ctl_fd, &d->rules, immutable);
 		if (added == -EROFS) {
 			log_error(

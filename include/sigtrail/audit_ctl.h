@@ -59,13 +59,11 @@ int ctl_rules_install(int fd, struct ctl_rules *rs, bool immutable);
 
 /* A collector killed without its clean stop leaves its rules loaded, and a
  * restarted one would take them for the administrator's and never remove
- * them. So the rules a collector added are listed in `state_path` (under
- * /run, which like the kernel's rules does not survive a reboot):
- * ctl_rules_adopt() reads a list left by a process that no longer exists and
- * marks those rules as ours (call it before ctl_rules_install()), and merges
- * the audit-status changes it never undid into *ret_restore; the two
- * others write and remove the list. All return 0 or -errno; a missing file
- * is not an error. ctl_rules_adopt() returns the number of rules adopted. */
+ * them. So the rules a collector added are listed in `state_path` (in its
+ * runtime directory, /run/sigtrail by default: tmpfs, which like the
+ * kernel's rules does not survive a reboot), with the boot it was written in
+ * and the collector's pid and start time (owned.c). */
+
 /* What a collector changed in the audit status, to be put back at its stop
  * (or by its successor, after a crash). */
 struct ctl_restore {
@@ -73,10 +71,38 @@ struct ctl_restore {
 	bool backlog; /* it raised the backlog limit: put old_backlog back */
 	uint32_t old_backlog;
 };
-int ctl_rules_adopt(struct ctl_rules *rs, struct ctl_restore *ret_restore, const char *state_path);
+
+/* Read the record at state_path (call it before ctl_rules_install()). When
+ * it proves that its collector is gone (same boot; its pid no longer runs,
+ * or runs another process: another start time), mark the rules it lists as
+ * ours and merge the status changes it never undid into *ret_restore, and
+ * return the number of rules adopted (>= 0; 0 too when there is no record).
+ * Otherwise nothing is adopted and why[] says why: -EBUSY, its collector
+ * still runs (the record is its own: leave it); -ESTALE, the record cannot
+ * prove its ownership (another boot, an older format, damaged): leave the
+ * rules alone and drop the record. Other -errno: it cannot be read. */
+int ctl_rules_adopt(struct ctl_rules *rs, struct ctl_restore *ret_restore, const char *state_path,
+                    char *why, size_t whylen);
+
+/* Write the record of this process (the rules it added, the status changes
+ * in *restore) atomically, creating its directory (mode 0700) if needed.
+ * Returns 0 or -errno. */
 int ctl_rules_save_owned(const struct ctl_rules *rs, const struct ctl_restore *restore,
                          const char *state_path);
+
+/* Remove the record (nothing left to undo). A missing one is not an error.
+ * Returns 0 or -errno. */
 int ctl_rules_forget_owned(const char *state_path);
+
+/* This boot's id (/proc/sys/kernel/random/boot_id, 36 characters and a NUL).
+ * Returns 0 or -errno. */
+enum { CTL_BOOT_ID_LEN = 37 };
+int ctl_boot_id(char ret[CTL_BOOT_ID_LEN]);
+
+/* The start time of process pid, in clock ticks after boot (/proc/PID/stat
+ * field 22): with the pid, a process's identity. Returns 0, -ENOENT (no such
+ * process), or -errno. */
+int ctl_start_time(long pid, unsigned long long *ret);
 
 /* Remove the rules this process added. Returns 0 or the first -errno (it
  * still tries every rule). */

@@ -53,7 +53,8 @@ wait_until 5 grep -q "audit([0-9.]*:$serial): arch=c000003e syscall=62" "$T/audi
 ok "auditd logged the same kill (serial $serial)" grep -q "audit([0-9.]*:$serial): arch=c000003e syscall=62" "$T/audit.log"
 
 stop_daemon
-ok "after sigtraild stops, auditd's own rule is still loaded" auditctl -l -k auditd-own
+like "$(auditctl -l -k auditd-own)" "-w $T/watched -p w -k auditd-own" \
+	"after sigtraild stops, auditd's own rule is still loaded"
 echo x >>"$T/watched"
 wait_until 5 grep -q 'key="auditd-own"' "$T/audit.log"
 ok "and auditd still records with it" grep -q 'key="auditd-own"' "$T/audit.log"

@@ -14,6 +14,10 @@
 #   is "$(q "select ...")" "expected" "description"
 #   done_testing                # checks the audit state is as found, exits
 #
+# Every daemon a test starts keeps its runtime state (the record of the audit
+# state it changed) in the test's own $RUNTIME_DIR, never in /run/sigtrail:
+# no test sees what another test, or an installed collector, left there.
+#
 # Other processes on the machine send signals too: always select rows by the
 # pids this test created (sender or target) or by their serial.
 #
@@ -43,7 +47,7 @@ diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 
 # plan N: N is the number of checks in the script itself; done_testing adds
 # its two audit-state checks to the printed plan.
-plan() { _tap_planned=$(($1 + 2)); echo "1..$_tap_planned"; }
+plan() { _tap_planned=$(($1 + 3)); echo "1..$_tap_planned"; }
 
 _tap_result() {
 	_tap_n=$((_tap_n + 1))
@@ -79,6 +83,14 @@ like() {
 	[[ $1 =~ $2 ]] && _tap_result 0 "$3" && return 0
 	_tap_result 1 "$3"
 	diag "got:" "$1" "expected to match: $2"
+	return 1
+}
+
+# unlike GOT ERE DESC: passes when GOT does not match ERE.
+unlike() {
+	! [[ $1 =~ $2 ]] && _tap_result 0 "$3" && return 0
+	_tap_result 1 "$3"
+	diag "got:" "$1" "expected not to match: $2"
 	return 1
 }
 
@@ -183,10 +195,15 @@ DAEMON_STDIN=/dev/null # stdin of the next start_daemon (a FIFO for --source std
 LOG='' # stderr of the next start_daemon
 
 # start_daemon [ARG...]: start sigtraild in the background on $DB with its
-# stderr in $LOG, wait up to 10 s for "ready"; sets DAEMON_PID. Bails out,
-# printing the log, when the daemon dies or never gets ready.
+# stderr in $LOG and its runtime state in $RUNTIME_DIR, wait up to 10 s for
+# "ready"; sets DAEMON_PID. Bails out, printing the log, when the daemon dies
+# or never gets ready.
 start_daemon() {
-	"${DAEMON_WRAPPER[@]}" "$SIGTRAILD" --foreground --db "$DB" "$@" 2>"$LOG" <"$DAEMON_STDIN" &
+	# Emptied here, not by the redirection below: that runs in the child,
+	# and the wait for "ready" must not find an earlier daemon's line.
+	: >"$LOG"
+	"${DAEMON_WRAPPER[@]}" "$SIGTRAILD" --foreground --db "$DB" --runtime-dir "$RUNTIME_DIR" \
+		"$@" 2>"$LOG" <"$DAEMON_STDIN" &
 	DAEMON_PID=$!
 	_daemons+=("$DAEMON_PID")
 	local tries=$((READY_TIMEOUT * 20))
@@ -229,7 +246,8 @@ run_daemon_to_exit() {
 		shift
 	done
 	shift
-	timeout -k 2 15 "${prefix[@]}" "$SIGTRAILD" --foreground "$@" 2>"$logfile"
+	timeout -k 2 15 "${prefix[@]}" "$SIGTRAILD" --foreground --runtime-dir "$RUNTIME_DIR" "$@" \
+		2>"$logfile"
 	# shellcheck disable=SC2034 # read by the tests
 	STATUS=$?
 }
@@ -258,9 +276,10 @@ wait_rows() {
 # --- life cycle ---------------------------------------------------------------
 
 # done_testing: check that the audit state is as the test found it (no
-# sigtrail rule, same enabled flag and backlog limit, no audit daemon),
-# then exit through the cleanup trap.
+# sigtrail rule, same enabled flag and backlog limit, no audit daemon) and
+# that no daemon left a record behind, then exit through the cleanup trap.
 done_testing() {
+	is "$(ls -A "$RUNTIME_DIR" 2>/dev/null)" "" "nothing left in the runtime directory"
 	is "$(sigtrail_rules)" "" "no audit rule with key sigtrail left loaded"
 	is "enabled $(audit_status enabled) backlog_limit $(audit_status backlog_limit) pid $(audit_status pid)" \
 		"enabled $_orig_enabled backlog_limit $_orig_backlog pid 0" \
@@ -340,3 +359,4 @@ SQLITE3=${SQLITE3:-$(command -v sqlite3)}
 T=$(mktemp -d "${TMPDIR:-/tmp}/sigtrail-kt.XXXXXX") || bail "mktemp failed"
 DB=$T/sigtrail.db
 LOG=$T/daemon.log
+RUNTIME_DIR=$T/run # the daemons' --runtime-dir
