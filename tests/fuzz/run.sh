@@ -7,9 +7,10 @@
 set -eu
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
+# -Dwerror=true as in CI's other builds (tests/run-all): clang's warnings count.
 if [ ! -d build-fuzz ]; then
 	CC=clang meson setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined \
-		-Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link >/dev/null
+		-Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link -Dwerror=true >/dev/null
 fi
 ninja -C build-fuzz tests/fuzz/fuzz_records
 corpus=build-fuzz/corpus
