@@ -148,13 +148,23 @@ SQL
 }
 
 # rich_db PATH: a database that looks like a month on a busy server: 3000
-# rows over 30 days ending now (KILL, TERM, HUP, USR1, INT, STOP from several
-# users and programs to several services, some refused), a hostile command
-# line, and collector runs with a gap and a crashed run that lost events.
+# rows over the 30 days before the recorded events of kernel.log (KILL, TERM,
+# HUP, USR1, INT, STOP from several users and programs to several services,
+# some refused), a hostile command line, and collector runs with a gap and a
+# crashed run that lost events. Its clock is the recording's, never the
+# machine's: the month ends where kernel.log begins, so the recorded events
+# stay the newest whatever the date, and the database is a snapshot taken
+# at RICH_END (set here: epoch seconds, an hour after the recording), when
+# the last run wrote its heartbeat. Ask about it with --until @$RICH_END
+# (and --since @$((RICH_END - N * 86400)), not --since Nd): the CLI's
+# default end is now, which moves away from the data.
 rich_db() {
-	local now_ms=$(($(date +%s) * 1000)) day=86400000
+	local t0 end_ms day=86400000
 	fixture_db "$1"
 	add_hostile_rows "$1"
+	t0=$(q "$1" 'select min(epoch_ms) from signal_rows')
+	RICH_END=$((t0 / 1000 + 3600))
+	end_ms=$((RICH_END * 1000))
 	sqlite3 "$1" "delete from collector_runs"
 	sqlite3 "$1" <<SQL
 insert or ignore into strings(value) values ('alice'), ('bob'), ('deploy'), ('postgres'),
@@ -174,7 +184,7 @@ with recursive n(i) as (select 0 union all select i + 1 from n where i < 2999)
 insert into signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, signal, success, errno_s,
 	target_arg, sender_pid, sender_ppid, sender_uid, sender_euid, sender_user_s, sender_login_s,
 	sender_comm_s, sender_exe_s, sender_cmdline_s, target_pid, target_uid, target_user_s, target_comm_s, count)
-select $now_ms - 30 * $day + i * (30 * $day / 3000) + (i * 7919) % 600000,
+select $t0 - 30 * $day + i * (30 * $day / 3000) + (i * 7919) % 600000,
 	2000000 + i, r.host_s, r.arch_s, r.syscall_s,
 	case when i % 7 in (0, 3) then 15 when i % 11 = 0 then 1 when i % 13 = 0 then 10
 	     when i % 17 = 0 then 19 when i % 19 = 0 then 2 else 9 end,
@@ -191,10 +201,10 @@ select $now_ms - 30 * $day + i * (30 * $day / 3000) + (i * 7919) % 600000,
 from n, (select * from signal_rows order by id limit 1) r;
 insert into collector_runs(started_ms, heartbeat_ms, stopped_ms, ended, source, pid, version,
 	events, rows, lost_kernel, lost_queue)
-values ($now_ms - 31 * $day, $now_ms - 12 * $day, $now_ms - 12 * $day, 'stopped', 'unicast', 811, '0.1.0', 1700, 1800, 0, 0),
-	($now_ms - 10 * $day, $now_ms - 6 * $day, $now_ms - 6 * $day, 'crashed', 'multicast', 912, '0.1.0', 500, 520, 14, 3);
+values ($end_ms - 31 * $day, $end_ms - 12 * $day, $end_ms - 12 * $day, 'stopped', 'unicast', 811, '0.1.0', 1700, 1800, 0, 0),
+	($end_ms - 10 * $day, $end_ms - 6 * $day, $end_ms - 6 * $day, 'crashed', 'multicast', 912, '0.1.0', 500, 520, 14, 3);
 insert into collector_runs(started_ms, heartbeat_ms, source, pid, version, events, rows)
-values ($now_ms - 6 * $day + 5000, $now_ms - 2000, 'unicast', 1013, '0.1.0', 800, 820);
+values ($end_ms - 6 * $day + 5000, $end_ms, 'unicast', 1013, '0.1.0', 800, 820);
 SQL
 }
 

@@ -6,9 +6,11 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DB=$T/r.db
 rich_db "$DB"
+# Every question ends at the snapshot (RICH_END), never at now: see rich_db.
+until=@$RICH_END
 sum() { q "$DB" "select coalesce(sum(count), 0) from signals where $1"; }
 
-run_cli report --db "$DB" --format md
+run_cli report --db "$DB" --format md --until "$until"
 is "$RC" 0 "md: exit 0"
 like "$OUT" "^# sigtrail report: " "md: a title"
 for h in "Collection coverage" "Signals by type" "SIGKILL and SIGTERM per day \(UTC\)" \
@@ -20,15 +22,15 @@ like "$OUT" "\| $(sum 1) \| $(q "$DB" 'select count(distinct serial) from signal
 	"md: totals equal SQL (signals with storms counted, events, delivered, refused)"
 like "$OUT" "\| SIGKILL \| $(sum 'signal = 9') \| $(sum 'signal = 9 and success = 1') \|" "md: SIGKILL by type equals SQL"
 like "$OUT" "\| SIGSTOP \| $(sum 'signal = 19') \|" "md: SIGSTOP by type equals SQL"
-today=$(date -u +%F)
-like "$OUT" "\| $today \| $(sum "signal = 9 and time >= '$today'") \| $(sum "signal = 15 and time >= '$today'") \|" "md: today's SIGKILL/SIGTERM equal SQL"
+last=$(date -u -d "$until" +%F)
+like "$OUT" "\| $last \| $(sum "signal = 9 and time >= '$last'") \| $(sum "signal = 15 and time >= '$last'") \|" "md: the last day's SIGKILL/SIGTERM equal SQL"
 like "$OUT" "the collector was NOT running for 2d 0h" "md: the coverage gap"
 like "$OUT" "it LOST 17 events \(kernel 14, .*queue full 3" "md: the losses"
 like "$OUT" "\| /bin/kill -TERM $EPERM_VICTIM \|" "md: a refused attempt's command line"
 like "$OUT" '\\\|md\\\|\\`code\\`\\\*b\\\*\\_i\\_' "md: Markdown syntax in data is escaped"
 unlike "$OUT" "<script>" "md: no raw HTML from the data"
 
-run_cli report --db "$DB" -o "$T/r.html"
+run_cli report --db "$DB" --until "$until" -o "$T/r.html"
 is "$RC" 0 "html: exit 0"
 is "$(stat -c %a "$T/r.html")" 640 "html: -o file is mode 0640"
 html=$(cat "$T/r.html")
@@ -62,15 +64,15 @@ like "$html" ">$(sum 1)</b><span>signals" "html: the signals card equals SQL"
 like "$html" ">$(sum "errno = 'EPERM'")</b><span>refused \(EPERM\)" "html: the refused card equals SQL"
 
 # The period and the filters.
-run_cli report --db "$DB" --format md --since 2d --signal KILL --sender-user alice
-like "$OUT" "\| $(q "$DB" "select coalesce(sum(count), 0) from signals where signal = 9 and (sender_user = 'alice' or sender_login = 'alice') and epoch_ms >= (strftime('%s','now') - 2 * 86400) * 1000") \| " \
+run_cli report --db "$DB" --format md --since @$((RICH_END - 2 * 86400)) --until "$until" --signal KILL --sender-user alice
+like "$OUT" "\| $(q "$DB" "select coalesce(sum(count), 0) from signals where signal = 9 and (sender_user = 'alice' or sender_login = 'alice') and epoch_ms >= ($RICH_END - 2 * 86400) * 1000 and epoch_ms < $RICH_END * 1000") \| " \
 	"--since and filters apply to the totals"
 unlike "$OUT" "\| SIGTERM \| [0-9]" "--signal KILL: no SIGTERM by type"
 run_cli report --db "$DB" --format md --since 2000-01-01 --until 2000-01-02
 is "$RC" 0 "an empty period: exit 0"
 like "$OUT" "\| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \|" "an empty period: zeros"
 like "$OUT" "None in this period" "an empty period: said so"
-run_cli report --db "$DB" --format md --since 400d
+run_cli report --db "$DB" --format md --since @$((RICH_END - 400 * 86400)) --until "$until"
 like "$OUT" "SIGKILL and SIGTERM per period" "a long period: wider buckets"
 is "$(printf '%s\n' "$OUT" | grep -c '^| 20[0-9-]* | [0-9]* | [0-9]* |$')" "$(printf '%s\n' "$OUT" | sed -n '/per period/,/^## Top/p' | grep -c '^| 20')" "a long period: one row per bucket"
 ok "a long period: at most 120 buckets" test "$(printf '%s\n' "$OUT" | grep -c '^| 20[0-9-]* | [0-9]* | [0-9]* |$')" -le 120
