@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# run.sh: run the kernel suite inside a throwaway KVM guest.
+# run.sh: run the kernel suite inside a throwaway qemu guest, for a host
+# whose audit is locked.
 #
 #   sudo bash tests/vm/run.sh [BUILD_DIR] [meson test args...]
 #   sudo bash tests/vm/run.sh BUILD_DIR -- COMMAND [ARG...]   # any command, as root
 #
-# The kernel's audit configuration is global and, once someone runs
-# `auditctl -e 2` (as hardened RHEL/STIG profiles do), immutable until reboot:
-# then no test can load a rule on this host. The guest boots a stock distro
-# kernel (Debian's linux-image-amd64), mounts this machine's root filesystem
-# over 9p, and runs `meson test --suite kernel` there against its own, fresh
-# audit subsystem: the same binaries, the same tests, a real kernel.
-# .ci/run uses it only when the host's audit is locked.
+# Not the normal route: run the kernel suite natively
+# (`sudo meson test -C build --suite kernel`, as tests/run-all does). This
+# guest is for a host whose audit cannot be used: the kernel's audit
+# configuration is global and, once someone runs `auditctl -e 2` (as hardened
+# RHEL/STIG profiles do), immutable until reboot, and then no test can load a
+# rule on this host. The guest boots a stock distro kernel (Debian's
+# linux-image-amd64), mounts this machine's root filesystem over 9p, and runs
+# `meson test --suite kernel` there against its own, fresh audit subsystem:
+# the same binaries, the same tests, a real kernel, but emulated (TCG unless
+# SIGTRAIL_VM_ACCEL=kvm) and many times slower, so it hides races that native
+# speed shows. tests/run-all (hence .ci/run) uses it only when the host's
+# audit is locked (`auditctl -s`: enabled 2). packaging/tests/vm-systemd.sh
+# boots a guest of the same kind, with systemd as PID 1, for the unit test.
 #
-# Needs: qemu-system-x86, /dev/kvm, a /boot/vmlinuz-* with its modules,
-# busybox-static. Exit status: the suite's.
+# Needs: qemu-system-x86 (and /dev/kvm for SIGTRAIL_VM_ACCEL=kvm), a
+# /boot/vmlinuz-* with its modules, busybox-static. Exit status: the suite's.
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
