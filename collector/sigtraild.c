@@ -21,6 +21,7 @@
 #include <libgen.h>
 #include <pwd.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,6 +63,11 @@ enum {
 	 * this, let records gather for a moment before polling again. */
 	MODERATE_BELOW = 32, /* one recvmmsg() batch */
 	MODERATE_US = 1000,  /* the kernel queues ~40 records of a storm meanwhile */
+	/* As auditd's priority_boost (its default): the reader must run soon
+	 * after a wake-up on a busy machine, because the kernel's backlog stalls
+	 * senders, and a process that execs and exits within a millisecond can
+	 * be read only in that millisecond. */
+	PRIORITY_BOOST = 4,
 };
 
 static volatile sig_atomic_t stop_signal; /* SIGTERM/SIGINT received: stop */
@@ -978,11 +984,18 @@ static int run(struct daemon *d, const sigset_t *unblocked)
 			/* A storm arrives a record at a time: without this, each
 			 * record costs a ppoll() and a recvmmsg(). Waiting 1 ms lets
 			 * them gather (the kernel queues them meanwhile, and nothing
-			 * is lost: its backlog holds seconds of a storm). */
-			if (r > 0 && r < MODERATE_BELOW && d->kind != SRC_STDIN)
-				(void)clock_nanosleep(
-				    CLOCK_MONOTONIC, 0,
-				    &(struct timespec){.tv_nsec = MODERATE_US * 1000L}, NULL);
+			 * is lost: its backlog holds seconds of a storm). The wait
+			 * ends early when the connector has news: a process that
+			 * execs and exits within a millisecond (a crash right after
+			 * exec, a script that kills and exits) is read while it
+			 * still has its command line. */
+			if (r > 0 && r < MODERATE_BELOW && d->kind != SRC_STDIN) {
+				struct timespec moderate = {.tv_nsec = MODERATE_US * 1000L};
+				if (n > 1)
+					(void)ppoll(&p[1], n - 1, &moderate, unblocked);
+				else
+					(void)clock_nanosleep(CLOCK_MONOTONIC, 0, &moderate, NULL);
+			}
 		}
 		if (d->procs)
 			procwatch_tick(d->procs, false, on_death, d);
@@ -1031,6 +1044,9 @@ int main(int argc, char **argv)
 	options_parse(argc, argv);
 	log_init("sigtraild", arg_verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO, false);
 	umask(027);
+	if (setpriority(PRIO_PROCESS, 0, -PRIORITY_BOOST) < 0)
+		log_debug("cannot raise the priority (nice -%d): %s, ignoring", PRIORITY_BOOST,
+		          strerror(errno));
 	setup_signals(&unblocked);
 
 	code = setup(&d);
