@@ -25,9 +25,9 @@
 /* While the database refuses writes, the held rows are retried this often. */
 #define WRITER_RETRY_MS 1000
 
-/* The default budget of rows held while the database refuses writes: about
- * 200,000 signal rows (a minute of a heavy storm), and no more memory than
- * a small cache. */
+/* The default budget of rows held while the database refuses writes: some
+ * 100,000 to 300,000 signal rows (a held row costs about 230 bytes, more
+ * with long command lines and ancestry), minutes of a heavy storm. */
 #define WRITER_HOLD_DEFAULT_MB 64
 
 struct writer;
