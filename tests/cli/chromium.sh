@@ -9,7 +9,7 @@ CHROMIUM=$(command -v chromium || command -v chromium-browser || command -v goog
 [ -n "$CHROMIUM" ] || skip_all "chromium is not installed (apt-get install chromium)"
 DB=$T/r.db
 rich_db "$DB"
-run_cli report --db "$DB" --since @$((RICH_END - 30 * 86400)) --until @$RICH_END -o "$T/report.html"
+run_cli report --db "$DB" --since @$((FIXTURE_END - 30 * 86400)) --until "@$FIXTURE_END" -o "$T/report.html"
 is "$RC" 0 "report written"
 
 chrome() {

@@ -172,7 +172,7 @@ insert into death_rows(epoch_ms, pid, signal, core_dumped, comm_s, cmdline_s, ca
 select max(epoch_ms) + 1000, 4400, 15, 0, (select id from strings where value = '@SUM(1+1)'),
 	(select id from strings where value like '=HYPERLINK%'), 'kernel', '-evidence, \"quoted\"' from death_rows"
 for fmt in csv jsonl json; do
-	run_cli export --db "$DB" --deaths --format "$fmt" -o "$T/deaths.$fmt"
+	run_cli export --db "$DB" --deaths --until "@$FIXTURE_END" --format "$fmt" -o "$T/deaths.$fmt"
 	is "$RC" 0 "export --deaths --format $fmt: exit 0"
 	like "$ERR" "exported 8 deaths \($fmt, times in UTC\)" "export --deaths $fmt: says how many deaths"
 	is "$(python3 "$CLI_TESTS/roundtrip.py" "$fmt" "$T/deaths.$fmt" "$DB" deaths)" "ok 8" \
@@ -181,10 +181,10 @@ done
 like "$(cat "$T/deaths.csv")" "\"'=HYPERLINK\(\"\"http://evil.example\"\",\"\"x\"\"\)\"" "csv: a formula in a command line is guarded"
 is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["view"], d["schema_version"], d["row_count"], d["filters"])' "$T/deaths.json")" \
 	"deaths 4 8 {}" "json: metadata names the view"
-run_cli export --db "$DB" --deaths --format json --cause oom --signal KILL
+run_cli export --db "$DB" --deaths --until "@$FIXTURE_END" --format json --cause oom --signal KILL
 is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["filters"], d["row_count"], d["rows"][0]["oom_memcg"], d["first_row"])')" \
 	"{'signal': 9, 'cause': 'oom'} 1 /system.slice/app.service 2026-11-22T04:08:33.944Z" "json: --cause and --signal filters, stated in the metadata"
-run_cli export --db "$DB" --deaths --format csv --meta "$T/meta.json" -o "$T/m.csv"
+run_cli export --db "$DB" --deaths --until "@$FIXTURE_END" --format csv --meta "$T/meta.json" -o "$T/m.csv"
 is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["view"], d["row_count"])' "$T/meta.json")" \
 	"deaths 8" "--meta beside a deaths csv"
 run_cli export --db "$DB" --deaths --failed
@@ -379,7 +379,7 @@ is "$RC" 65 "schema 2: list --deaths fails"
 like "$ERR" "records no deaths \(schema 2; deaths are recorded from schema 3 on" "and says why"
 run_cli export --db "$S2" --deaths -o "$T/none.csv"
 is "$RC/$(ls "$T/none.csv" 2>/dev/null)" "65/" "schema 2: export --deaths fails, no file"
-run_cli export --db "$S2" --format jsonl -o "$T/s2.jsonl"
+run_cli export --db "$S2" --until "@$FIXTURE_END" --format jsonl -o "$T/s2.jsonl"
 is "$(python3 "$CLI_TESTS/roundtrip.py" jsonl "$T/s2.jsonl" "$S2")" "ok $(q "$S2" 'select count(*) from signals')" "schema 2: a signals export has the schema-2 columns"
 run_cli status --db "$S2"
 like "$OUT" "deaths:    not recorded \(schema 2; sigtraild records them from schema 3 on" "schema 2: status says deaths are not recorded"

@@ -6,8 +6,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DB=$T/r.db
 rich_db "$DB"
-# Every question ends at the snapshot (RICH_END), never at now: see rich_db.
-until=@$RICH_END
+# Every question ends at the snapshot (FIXTURE_END), never at now: see lib.sh.
+until=@$FIXTURE_END
 sum() { q "$DB" "select coalesce(sum(count), 0) from signals where $1"; }
 
 run_cli report --db "$DB" --format md --until "$until"
@@ -64,15 +64,15 @@ like "$html" ">$(sum 1)</b><span>signals" "html: the signals card equals SQL"
 like "$html" ">$(sum "errno = 'EPERM'")</b><span>refused \(EPERM\)" "html: the refused card equals SQL"
 
 # The period and the filters.
-run_cli report --db "$DB" --format md --since @$((RICH_END - 2 * 86400)) --until "$until" --signal KILL --sender-user alice
-like "$OUT" "\| $(q "$DB" "select coalesce(sum(count), 0) from signals where signal = 9 and (sender_user = 'alice' or sender_login = 'alice') and epoch_ms >= ($RICH_END - 2 * 86400) * 1000 and epoch_ms < $RICH_END * 1000") \| " \
+run_cli report --db "$DB" --format md --since @$((FIXTURE_END - 2 * 86400)) --until "$until" --signal KILL --sender-user alice
+like "$OUT" "\| $(q "$DB" "select coalesce(sum(count), 0) from signals where signal = 9 and (sender_user = 'alice' or sender_login = 'alice') and epoch_ms >= ($FIXTURE_END - 2 * 86400) * 1000 and epoch_ms < $FIXTURE_END * 1000") \| " \
 	"--since and filters apply to the totals"
 unlike "$OUT" "\| SIGTERM \| [0-9]" "--signal KILL: no SIGTERM by type"
 run_cli report --db "$DB" --format md --since 2000-01-01 --until 2000-01-02
 is "$RC" 0 "an empty period: exit 0"
 like "$OUT" "\| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \|" "an empty period: zeros"
 like "$OUT" "None in this period" "an empty period: said so"
-run_cli report --db "$DB" --format md --since @$((RICH_END - 400 * 86400)) --until "$until"
+run_cli report --db "$DB" --format md --since @$((FIXTURE_END - 400 * 86400)) --until "$until"
 like "$OUT" "SIGKILL and SIGTERM per period" "a long period: wider buckets"
 is "$(printf '%s\n' "$OUT" | grep -c '^| 20[0-9-]* | [0-9]* | [0-9]* |$')" "$(printf '%s\n' "$OUT" | sed -n '/per period/,/^## Top/p' | grep -c '^| 20')" "a long period: one row per bucket"
 ok "a long period: at most 120 buckets" test "$(printf '%s\n' "$OUT" | grep -c '^| 20[0-9-]* | [0-9]* | [0-9]* |$')" -le 120
