@@ -14,6 +14,7 @@ void ids_init(struct ids_cache *c)
 {
 	for (size_t i = 0; i < IDS_CACHE_SIZE; i++)
 		c->slot[i].uid = -1;
+	c->lookups = 0;
 }
 
 const char *ids_user(struct ids_cache *c, int64_t uid, int64_t now_s)
@@ -28,6 +29,7 @@ const char *ids_user(struct ids_cache *c, int64_t uid, int64_t now_s)
 		c->slot[i].uid = uid;
 		c->slot[i].expires = now_s + IDS_TTL_S;
 		c->slot[i].name[0] = '\0';
+		c->lookups++;
 		if (getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &res) == 0 && res)
 			snprintf(c->slot[i].name, sizeof(c->slot[i].name), "%s", res->pw_name);
 	}
