@@ -172,6 +172,28 @@ int procfs_read(const char *root, int32_t pid, unsigned what, struct procfs_info
 	if (dfd < 0)
 		return gone(-errno);
 
+	/* The command line and the executable first: they go when the process
+	 * exits (its memory is released before the exit event is sent), and a
+	 * process that execs and crashes lives a millisecond. The directory fd
+	 * pins this process: a pid reused meanwhile reads as gone, not as
+	 * another's. */
+	if (what & PROCFS_CMDLINE) {
+		/* Only the first bytes: argv can be megabytes. */
+		unsigned char raw[PROCFS_CMDLINE_MAX];
+		n = read_at(dfd, "cmdline", (char *)raw, sizeof(raw));
+		if (n > 0) { /* empty: a kernel thread or a zombie */
+			decode_escape_bytes(raw, (size_t)n, ret->cmdline, sizeof(ret->cmdline));
+			ret->got |= PROCFS_CMDLINE;
+		}
+	}
+	if (what & PROCFS_EXE) {
+		n = readlinkat(dfd, "exe", buf, sizeof(buf) - 1);
+		if (n > 0) {
+			decode_escape_bytes((unsigned char *)buf, (size_t)n, ret->exe,
+			                    sizeof(ret->exe));
+			ret->got |= PROCFS_EXE;
+		}
+	}
 	if (what & PROCFS_STAT) {
 		n = read_at(dfd, "stat", buf, sizeof(buf));
 		if (n < 0) {
@@ -194,23 +216,6 @@ int procfs_read(const char *root, int32_t pid, unsigned what, struct procfs_info
 	}
 	if ((what & PROCFS_STATUS) && (n = read_at(dfd, "status", buf, sizeof(buf))) > 0)
 		(void)procfs_parse_status(buf, (size_t)n, ret);
-	if (what & PROCFS_CMDLINE) {
-		/* Only the first bytes: argv can be megabytes. */
-		unsigned char raw[PROCFS_CMDLINE_MAX];
-		n = read_at(dfd, "cmdline", (char *)raw, sizeof(raw));
-		if (n > 0) { /* empty: a kernel thread or a zombie */
-			decode_escape_bytes(raw, (size_t)n, ret->cmdline, sizeof(ret->cmdline));
-			ret->got |= PROCFS_CMDLINE;
-		}
-	}
-	if (what & PROCFS_EXE) {
-		n = readlinkat(dfd, "exe", buf, sizeof(buf) - 1);
-		if (n > 0) {
-			decode_escape_bytes((unsigned char *)buf, (size_t)n, ret->exe,
-			                    sizeof(ret->exe));
-			ret->got |= PROCFS_EXE;
-		}
-	}
 	if (what & PROCFS_CGROUP) {
 		n = read_at(dfd, "cgroup", ret->cgroup, sizeof(ret->cgroup));
 		if (n > 0) {

@@ -39,6 +39,7 @@ _tap_planned='' # plan as printed (script checks + done_testing's)
 _daemons=()     # sigtraild pids not yet stopped by stop_daemon
 _children=()    # victims and other helpers to kill at exit
 T=''            # this test's temp dir
+_audit_ours=0   # 1 once the audit state was found clean: the cleanup may restore it
 
 # --- TAP ---------------------------------------------------------------------
 
@@ -308,11 +309,14 @@ _cleanup() {
 	[ "$_tap_n" = "$_tap_planned" ] || diag "planned $_tap_planned checks, ran $_tap_n"
 
 	# Only a failed test may clean up rules: on success the daemon must have.
-	if [ "$failed" -eq 1 ] && [ -n "$(sigtrail_rules)" ]; then
+	# And only a test that found the audit state clean: one that bailed out
+	# because rules were loaded or the audit pid was held (a collector
+	# running, another test) must not touch what is not its own.
+	if [ "$_audit_ours" = 1 ] && [ "$failed" -eq 1 ] && [ -n "$(sigtrail_rules)" ]; then
 		diag "removing leftover sigtrail rules"
 		auditctl -D -k sigtrail >/dev/null
 	fi
-	if [ -n "${_orig_enabled:-}" ]; then
+	if [ "$_audit_ours" = 1 ] && [ -n "${_orig_enabled:-}" ]; then
 		[ "$(audit_status enabled)" = "$_orig_enabled" ] || {
 			diag "restoring audit enabled $_orig_enabled"
 			set_enabled "$_orig_enabled"
@@ -355,6 +359,7 @@ SQLITE3=${SQLITE3:-$(command -v sqlite3)}
 	bail "sigtrail audit rules already loaded (a sigtrail running, or leaked by an earlier run)"
 [ "$(audit_status pid)" = 0 ] ||
 	bail "the audit pid is held by pid $(audit_status pid) (auditd?); the kernel tests need it free"
+_audit_ours=1
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/sigtrail-kt.XXXXXX") || bail "mktemp failed"
 DB=$T/sigtrail.db
