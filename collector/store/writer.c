@@ -142,8 +142,8 @@ static void stall(struct writer *w, int err)
 	}
 }
 
-/* Count an item as lost to the database and free it. */
-static void lose(struct writer *w, struct held_item *it)
+/* Count an item as lost to the database (the caller frees it). */
+static void count_lost(struct writer *w, const struct held_item *it)
 {
 	pthread_mutex_lock(&w->lock);
 	if (it->death)
@@ -151,7 +151,6 @@ static void lose(struct writer *w, struct held_item *it)
 	else
 		w->stats.lost_rows += held_item_rows(it);
 	pthread_mutex_unlock(&w->lock);
-	held_item_free(it);
 }
 
 /* Take one item from the ring: hold it, and while the database stores,
@@ -163,7 +162,8 @@ static void take(struct writer *w, struct held_item it)
 	int r = held_push(&w->held, it, !w->stalled);
 
 	if (r < 0) {
-		lose(w, &it);
+		count_lost(w, &it);
+		held_item_free(&it);
 		return;
 	}
 	if (was_stalled)
@@ -281,10 +281,9 @@ static void *writer_main(void *arg)
 		if (w->stalled && (stop || now_ms() >= w->retry_ms))
 			catch_up(w);
 		if (stop && w->stalled) { /* no more time: what is still held is lost */
-			while (w->held.len > 0) {
-				lose(w, held_at(&w->held, 0));
-				held_drop(&w->held, 1);
-			}
+			for (size_t i = 0; i < w->held.len; i++)
+				count_lost(w, held_at(&w->held, i));
+			held_drop(&w->held, w->held.len);
 		}
 		int64_t pruned = 0;
 		if (do_beat && !w->stalled)
