@@ -68,6 +68,8 @@ static void test_full_file(void)
 	              "retention_days = 90\n"
 	              "max_db_size_mb = 0\n"
 	              "coalesce_ms = 250\n"
+	              "db_buffer_mb = 128\n"
+	              "runtime_dir = /run/sigtrail-b\n"
 	              "processes = no\n"
 	              "user = _sigtrail",
 	              &c);
@@ -80,6 +82,8 @@ static void test_full_file(void)
 	is_int(c.retention_days, 90, "retention_days");
 	is_int(c.max_db_size_mb, 0, "max_db_size_mb = 0 (no limit)");
 	is_int(c.coalesce_ms, 250, "coalesce_ms");
+	is_int(c.db_buffer_mb, 128, "db_buffer_mb");
+	is_str(c.runtime_dir, "/run/sigtrail-b", "runtime_dir");
 	is_int(c.processes, 0, "processes = no");
 	is_str(c.user, "_sigtrail", "user, last line without a newline");
 	config_free(&c);
@@ -93,7 +97,8 @@ static void test_unset(void)
 	struct config c;
 
 	is_int(parse("# only comments\n\n   \n", &c), 0, "an empty file parses");
-	ok(!c.db && !c.source && !c.user, "strings unset");
+	ok(!c.db && !c.source && !c.user && !c.runtime_dir, "strings unset");
+	is_int(c.db_buffer_mb, -1, "db_buffer_mb unset");
 	ok(c.include_sig0 == -1 && c.keep_rules == -1 && c.retention_days == -1 &&
 	       c.max_db_size_mb == -1 && c.coalesce_ms == -1 && c.processes == -1,
 	   "numbers and booleans unset");
@@ -175,6 +180,15 @@ static void test_errors(void)
 	       "t.conf:1: max_db_size_mb = '99999999999999999999': expected a whole number of "
 	       "MiB from 0 to 1048576",
 	       "number overflowing int64");
+	is_str(error_of("db_buffer_mb = 0\n"),
+	       "t.conf:1: db_buffer_mb = '0': expected a whole number of MiB from 1 to 65536",
+	       "db_buffer_mb 0 (it would lose every row of a full disk)");
+	is_str(error_of("db_buffer_mb = 65537\n"),
+	       "t.conf:1: db_buffer_mb = '65537': expected a whole number of MiB from 1 to 65536",
+	       "db_buffer_mb over its maximum");
+	is_str(error_of("runtime_dir = run/sigtrail\n"),
+	       "t.conf:1: runtime_dir = 'run/sigtrail': expected an absolute path",
+	       "runtime_dir relative");
 	is_str(error_of("user = root;rm\n"),
 	       "t.conf:1: user = 'root;rm': expected a user name (letters, digits, '_', '-', "
 	       "'.', at most 32 bytes)",
