@@ -619,6 +619,20 @@ size_t ptab_ancestry(struct ptab *t, int32_t pid, const struct ptab_proc **out, 
 	return n;
 }
 
+void ptab_note_sender(struct ptab *t, int32_t pid, const char *comm, const char *exe,
+                      const char *cmdline)
+{
+	struct ptab_proc *p = t->slots[find_slot(t, pid)];
+
+	if (!p || (p->flags & PTAB_EXEC_UNREAD))
+		return; /* a read is still due: it knows better */
+	if (!p->comm[0] && comm)
+		snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	if (!p->exe || !p->cmdline)
+		strings_set(t, p, p->exe ? p->exe : exe, p->cmdline ? p->cmdline : cmdline, p->unit,
+		            p->container);
+}
+
 size_t ptab_format_ancestry(const struct ptab_proc *const *chain, size_t n, char *buf, size_t size)
 {
 	static const char arrow[] = " \xe2\x86\x90 ", ellipsis[] = " \xe2\x86\x90 \xe2\x80\xa6";

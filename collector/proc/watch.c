@@ -218,6 +218,8 @@ struct proc_extra *procwatch_extra(struct procwatch *pw, const struct st_event *
 	for (uint32_t i = 0; i < ev->n_targets; i++)
 		pids[i] = ev->targets[i].pid;
 	ptab_stats(pw->table, &before);
+	(void)ptab_lookup(pw->table, ev->pid); /* a read that is due happens first */
+	ptab_note_sender(pw->table, ev->pid, ev->comm, ev->exe, ev->cmdline);
 	if (proc_extra_build(pw->table, ev->pid, pids, ev->n_targets, &x) < 0) {
 		pw->extras_lost++;
 		x = NULL;

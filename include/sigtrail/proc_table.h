@@ -135,6 +135,14 @@ const struct ptab_proc *ptab_get(const struct ptab *t, int32_t pid);
  * when the process is unknown and gone. */
 const struct ptab_proc *ptab_lookup(struct ptab *t, int32_t pid);
 
+/* A signal's sender that exited before the table could read what its exec
+ * changed (a script that kills and exits within a millisecond) keeps its
+ * name, executable and command line unknown; the audit event itself names
+ * them as the kernel saw them at the call (comm, exe, PROCTITLE). Fill what
+ * the entry of pid does not know from them (any may be NULL). Can't fail. */
+void ptab_note_sender(struct ptab *t, int32_t pid, const char *comm, const char *exe,
+                      const char *cmdline);
+
 /* The process's ancestors, itself first, following the parent that forked
  * each one, up to PTAB_MAX_DEPTH members or `max`, stopping at pid 1, at an
  * unknown parent, or at a parent that started after its child (its pid was
