@@ -462,13 +462,8 @@ int store_begin(struct store *st)
 }
 
 /* The chain key of an ancestry, "PID@START/PID@START/..." (interned as
- * ancestry_rows.chain_s), and its members' rows the first time it is seen.
- * The sender (depth 0) may have exited before the process table could read
- * what its exec changed (a script that kills and exits in a millisecond):
- * the event itself names its program and command line (PROCTITLE, as the
- * kernel saw them at the call), which then stand in for what is unknown. */
-static int insert_chain(struct store *st, const struct st_event *ev, const struct proc_extra *x,
-                        int64_t *ret_chain)
+ * ancestry_rows.chain_s), and its members' rows the first time it is seen. */
+static int insert_chain(struct store *st, const struct proc_extra *x, int64_t *ret_chain)
 {
 	char key[PTAB_MAX_DEPTH * 32];
 	size_t len = 0;
@@ -486,14 +481,10 @@ static int insert_chain(struct store *st, const struct st_event *ev, const struc
 		return rc; /* a chain seen before has its rows (same transaction or committed) */
 	for (uint32_t i = 0; i < x->n_members; i++) {
 		const struct proc_member *m = &x->members[i];
-		bool sender = i == 0 && m->pid == ev->pid;
-		const char *mcomm = m->comm || !sender ? m->comm : ev->comm;
-		const char *mexe = m->exe || !sender ? m->exe : ev->exe;
-		const char *mcmd = m->cmdline || !sender ? m->cmdline : ev->cmdline;
 		int64_t comm, exe, cmd;
-		if ((rc = intern(st, mcomm, &comm)) != SQLITE_OK ||
-		    (rc = intern(st, mexe, &exe)) != SQLITE_OK ||
-		    (rc = intern_text(st, mcmd, &cmd)) != SQLITE_OK)
+		if ((rc = intern(st, m->comm, &comm)) != SQLITE_OK ||
+		    (rc = intern(st, m->exe, &exe)) != SQLITE_OK ||
+		    (rc = intern_text(st, m->cmdline, &cmd)) != SQLITE_OK)
 			return rc;
 		sqlite3_stmt *a = st->ancestor;
 		sqlite3_reset(a);
@@ -581,7 +572,7 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 
 	if (cached)
 		chain = st->xcache.chain;
-	else if (x && (rc = insert_chain(st, ev, x, &chain)) != SQLITE_OK)
+	else if (x && (rc = insert_chain(st, x, &chain)) != SQLITE_OK)
 		goto fail;
 	sqlite3_stmt *s = st->insert;
 	for (unsigned i = 0; i < rows; i++, done++) {
