@@ -106,6 +106,7 @@ struct daemon {
 	bool owns_state;          /* owned_path lists our rules and status changes */
 	bool record_consumed; /* owned_path was absent, or a gone collector's: ours to rewrite */
 	char owned_path[PATH_MAX]; /* <runtime dir>/owned-rules */
+	bool made_runtime_dir;     /* this run created the runtime directory: remove it if empty */
 };
 
 static int64_t mono_ms(void)
@@ -490,7 +491,7 @@ static void teardown(struct daemon *d)
 	/* Everything undone (with --keep-rules, the rules are the admin's now):
 	 * nothing is left for a successor to clean up. */
 	if (d->owns_state && undone == 0)
-		(void)ctl_rules_forget_owned(d->owned_path);
+		(void)ctl_rules_forget_owned(d->owned_path, d->made_runtime_dir);
 	log_procs(d);
 	procwatch_free(d->procs);
 	asm_free(d->assembler);
@@ -659,7 +660,7 @@ static void adopt_owned_state(struct daemon *d, bool immutable)
 		         "sigtrail rule loaded now alone (if no collector runs, remove them with "
 		         "`auditctl -D -k %s`) and dropping the record",
 		         d->owned_path, why, SIGTRAIL_RULE_KEY);
-		(void)ctl_rules_forget_owned(d->owned_path);
+		(void)ctl_rules_forget_owned(d->owned_path, false);
 		d->record_consumed = true;
 	} else if (r < 0)
 		log_warn("cannot read %s: %s; leaving the rules it lists alone, ignoring",
@@ -678,10 +679,11 @@ static void save_owned_state(struct daemon *d)
 		d->owns_state |= d->rules.r[i].added;
 	if (!d->owns_state) {
 		if (d->record_consumed)
-			(void)ctl_rules_forget_owned(d->owned_path);
+			(void)ctl_rules_forget_owned(d->owned_path, false);
 		return;
 	}
-	if ((r = ctl_rules_save_owned(&d->rules, &d->restore, d->owned_path)) < 0)
+	if ((r = ctl_rules_save_owned(&d->rules, &d->restore, d->owned_path,
+	                              &d->made_runtime_dir)) < 0)
 		log_warn("cannot record what this collector changed in %s: %s; after a crash its "
 		         "rules would stay loaded, ignoring",
 		         d->owned_path, strerror(-r));

@@ -168,7 +168,7 @@ out:
 }
 
 int ctl_rules_save_owned(const struct ctl_rules *rs, const struct ctl_restore *restore,
-                         const char *state_path)
+                         const char *state_path, bool *ret_made_dir)
 {
 	char tmp[4096], dir[4096], boot[CTL_BOOT_ID_LEN];
 	unsigned long long start;
@@ -181,7 +181,9 @@ int ctl_rules_save_owned(const struct ctl_rules *rs, const struct ctl_restore *r
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		if (mkdir(dir, 0700) == 0)
+			*ret_made_dir = true;
+		else if (errno != EEXIST)
 			return -errno;
 	}
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", state_path) >= sizeof(tmp))
@@ -206,7 +208,17 @@ int ctl_rules_save_owned(const struct ctl_rules *rs, const struct ctl_restore *r
 	return 0;
 }
 
-int ctl_rules_forget_owned(const char *state_path)
+int ctl_rules_forget_owned(const char *state_path, bool remove_dir)
 {
-	return unlink(state_path) < 0 && errno != ENOENT ? -errno : 0;
+	char dir[4096];
+
+	if (unlink(state_path) < 0 && errno != ENOENT)
+		return -errno;
+	snprintf(dir, sizeof(dir), "%s", state_path);
+	char *slash = strrchr(dir, '/');
+	if (remove_dir && slash && slash != dir) {
+		*slash = '\0';
+		(void)rmdir(dir); /* only when empty: another collector's record stays */
+	}
+	return 0;
 }

@@ -85,14 +85,15 @@ int ctl_rules_adopt(struct ctl_rules *rs, struct ctl_restore *ret_restore, const
                     char *why, size_t whylen);
 
 /* Write the record of this process (the rules it added, the status changes
- * in *restore) atomically, creating its directory (mode 0700) if needed.
- * Returns 0 or -errno. */
+ * in *restore) atomically, creating its directory (mode 0700) if needed, and
+ * then setting *ret_made_dir. Returns 0 or -errno. */
 int ctl_rules_save_owned(const struct ctl_rules *rs, const struct ctl_restore *restore,
-                         const char *state_path);
+                         const char *state_path, bool *ret_made_dir);
 
-/* Remove the record (nothing left to undo). A missing one is not an error.
- * Returns 0 or -errno. */
-int ctl_rules_forget_owned(const char *state_path);
+/* Remove the record (nothing left to undo), and with remove_dir its
+ * directory too when that is empty (the caller made it: nothing is left
+ * behind). A missing record is not an error. Returns 0 or -errno. */
+int ctl_rules_forget_owned(const char *state_path, bool remove_dir);
 
 /* This boot's id (/proc/sys/kernel/random/boot_id, 36 characters and a NUL).
  * Returns 0 or -errno. */

@@ -87,7 +87,8 @@ start_sigtraild() { # source [option...]
 	local src=$1
 	shift
 	rm -f "$T/b.db"*
-	"$daemon" --foreground --db "$T/b.db" --source "$src" --coalesce 0 "$@" 2>"$T/d.log" &
+	"$daemon" --foreground --db "$T/b.db" --runtime-dir "$T/run" --source "$src" --coalesce 0 \
+		"$@" 2>"$T/d.log" &
 	SIGTRAILD=$!
 	for _ in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
 	grep -q ready "$T/d.log" || { cat "$T/d.log" >&2; exit 1; }
