@@ -13,14 +13,8 @@ is "$(sigtrail_rules)" "" "no rules loaded: it added none"
 
 # What an administrator does before locking: enable audit, load the rules.
 set_enabled 1 || bail "auditctl -e 1 failed"
-for arch in b64 b32; do
-	auditctl -a always,exit -F arch=$arch -S kill,tkill,rt_sigqueueinfo,pidfd_send_signal \
-		-F 'a1!=0' -k sigtrail >/dev/null || bail "auditctl -a (arch=$arch, a1) failed"
-	auditctl -a always,exit -F arch=$arch -S tgkill,rt_tgsigqueueinfo \
-		-F 'a2!=0' -k sigtrail >/dev/null || bail "auditctl -a (arch=$arch, a2) failed"
-done
+admin_rules
 rules=$(sigtrail_rules)
-[ "$(wc -l <<<"$rules")" -eq 4 ] || bail "expected 4 sigtrail rules, have: $rules"
 backlog=$(audit_status backlog_limit)
 
 start_daemon --inject-status enabled=2

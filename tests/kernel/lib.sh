@@ -187,6 +187,19 @@ set_enabled() {
 # sigtrail_rules: the loaded audit rules carrying the key sigtrail.
 sigtrail_rules() { auditctl -l | grep -E -- '(-F key=|-k )sigtrail( |$)'; }
 
+# admin_rules: what an administrator does: load (afresh) the 4 rules sigtrail
+# would, with auditctl, so that they are not a collector's.
+admin_rules() {
+	auditctl -D -k sigtrail >/dev/null
+	for arch in b64 b32; do
+		auditctl -a always,exit -F arch=$arch -S kill,tkill,rt_sigqueueinfo,pidfd_send_signal \
+			-F 'a1!=0' -k sigtrail >/dev/null || bail "auditctl -a (arch=$arch, a1) failed"
+		auditctl -a always,exit -F arch=$arch -S tgkill,rt_tgsigqueueinfo \
+			-F 'a2!=0' -k sigtrail >/dev/null || bail "auditctl -a (arch=$arch, a2) failed"
+	done
+	[ "$(sigtrail_rules | wc -l)" -eq 4 ] || bail "expected 4 sigtrail rules: $(sigtrail_rules)"
+}
+
 # --- the daemon -------------------------------------------------------------
 
 DB=''  # database of the next start_daemon and of q

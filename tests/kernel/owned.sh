@@ -12,16 +12,6 @@ REC=$RUNTIME_DIR/owned-rules
 
 # What an administrator does: enable audit, load the rules sigtrail would.
 set_enabled 1 || bail "auditctl -e 1 failed"
-admin_rules() {
-	auditctl -D -k sigtrail >/dev/null
-	for arch in b64 b32; do
-		auditctl -a always,exit -F arch=$arch -S kill,tkill,rt_sigqueueinfo,pidfd_send_signal \
-			-F 'a1!=0' -k sigtrail >/dev/null || bail "auditctl -a (arch=$arch, a1) failed"
-		auditctl -a always,exit -F arch=$arch -S tgkill,rt_tgsigqueueinfo \
-			-F 'a2!=0' -k sigtrail >/dev/null || bail "auditctl -a (arch=$arch, a2) failed"
-	done
-	[ "$(sigtrail_rules | wc -l)" -eq 4 ] || bail "expected 4 sigtrail rules: $(sigtrail_rules)"
-}
 admin_rules
 RULES=$(sigtrail_rules)
 # The rule lines of a record, as a collector writes them: from a real one
