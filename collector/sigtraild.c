@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -312,6 +314,16 @@ static void log_procs(const struct daemon *d)
 	        (unsigned long long)ps.lost_events, (unsigned long long)ps.deaths_lost,
 	        (unsigned long long)ps.extras_lost, (unsigned long long)ps.table.peak_procs,
 	        (unsigned long long)ps.table.full);
+	if (ps.execread_on)
+		log_info("exec reader (%s): %llu execs, %llu read at once, %llu not read "
+		         "(late or over %d a second), %llu gone before the read, %llu command "
+		         "lines kept for processes gone before the table read them",
+		         ps.execread.realtime ? "real-time"
+		                              : "not real-time: no CAP_SYS_NICE or RestrictRealtime",
+		         (unsigned long long)ps.execread.execs, (unsigned long long)ps.execread.reads,
+		         (unsigned long long)ps.execread.skipped, EXECREAD_PER_S,
+		         (unsigned long long)ps.execread.gone,
+		         (unsigned long long)ps.table.late_exec_reads);
 }
 
 /* The reader's half of the coverage counters: events, socket overruns and
@@ -717,6 +729,34 @@ static void open_procs(struct daemon *d)
 	snprintf(d->processes, sizeof(d->processes), "on");
 }
 
+/* The threads, once the capabilities are dropped: a thread starts with its
+ * creator's capabilities, and privs_drop() is the calling thread's alone.
+ * The exec reader first, while this thread is at SCHED_FIFO (`realtime`),
+ * so that it inherits that; then this thread goes back to its nice level
+ * (a lower policy needs no privilege), and the writer starts there. */
+static int start_threads(struct daemon *d, bool realtime)
+{
+	int r;
+
+	if (d->procs)
+		procwatch_start(d->procs);
+	if (realtime && (r = pthread_setschedparam(pthread_self(), SCHED_OTHER,
+	                                           &(struct sched_param){0})) != 0) {
+		log_error("cannot leave real-time scheduling: %s", strerror(r));
+		return EX_OSERR;
+	}
+	r = asm_new(on_event, d, EOE_TIMEOUT_S, &d->assembler);
+	if (r == 0)
+		r = writer_start(d->store, QUEUE_CAPACITY, (size_t)arg_db_buffer_mb << 20,
+		                 &d->writer);
+	if (r < 0) {
+		log_error("cannot start: %s", strerror(-r));
+		return EX_OSERR;
+	}
+	writer_set_limits(d->writer, arg_retention_days, arg_max_db_mb * 1024 * 1024);
+	return 0;
+}
+
 /* Acquire everything, in the order that makes failures harmless: checks and
  * the database before any change to the kernel's audit state. */
 static int setup(struct daemon *d)
@@ -858,16 +898,6 @@ static int setup(struct daemon *d)
 	}
 	save_owned_state(d);
 
-	r = asm_new(on_event, d, EOE_TIMEOUT_S, &d->assembler);
-	if (r == 0)
-		r = writer_start(d->store, QUEUE_CAPACITY, (size_t)arg_db_buffer_mb << 20,
-		                 &d->writer);
-	if (r < 0) {
-		log_error("cannot start: %s", strerror(-r));
-		return EX_OSERR;
-	}
-	writer_set_limits(d->writer, arg_retention_days, arg_max_db_mb * 1024 * 1024);
-
 	if (arg_user) {
 		r = hand_over(d, arg_user);
 		if (r < 0) {
@@ -886,11 +916,18 @@ static int setup(struct daemon *d)
 	if (d->procs)
 		keep[n_keep++] = CAP_SYS_PTRACE;
 	store_set_signals_recorded(d->store, d->ctl_fd >= 0);
+	/* Real-time scheduling takes CAP_SYS_NICE, which is not kept: take it
+	 * now for the exec reader to inherit (start_threads()). */
+	bool realtime = d->procs && pthread_setschedparam(pthread_self(), SCHED_FIFO,
+	                                                  &(struct sched_param){1}) == 0;
 	r = privs_drop(keep, n_keep);
 	if (r < 0) {
 		log_error("cannot drop capabilities: %s", strerror(-r));
 		return EX_OSERR;
 	}
+	r = start_threads(d, realtime);
+	if (r != 0)
+		return r;
 	announce_ready(d, added);
 	return 0;
 }

@@ -40,10 +40,15 @@ struct proc_input_v66 {
 	uint32_t event_type;
 };
 
-/* The events the process table and the death tracker use. */
-#define WANTED_EVENTS                                                                              \
-	(PROC_EVENT_FORK | PROC_EVENT_EXEC | PROC_EVENT_UID | PROC_EVENT_COMM |                    \
-	 PROC_EVENT_COREDUMP | PROC_EVENT_EXIT)
+/* The kernel's event bits for each set a caller can ask for. */
+static uint32_t wanted_events(enum conn_events which)
+{
+	if (which == CONN_EXECS)
+		return PROC_EVENT_EXEC;
+	/* What the process table and the death tracker use. */
+	return PROC_EVENT_FORK | PROC_EVENT_EXEC | PROC_EVENT_UID | PROC_EVENT_COMM |
+	       PROC_EVENT_COREDUMP | PROC_EVENT_EXIT;
+}
 
 /* Offsets in struct proc_event: what(4) cpu(4) timestamp_ns(8) data. */
 enum { EV_HEAD = 16 };
@@ -187,7 +192,7 @@ size_t conn_parse(const void *buf, size_t len, struct proc_ev *out, size_t max,
 static int send_op(struct conn *c, uint32_t op, bool filter)
 {
 	unsigned char msg[NLMSG_HDRLEN + sizeof(struct cn_msg) + sizeof(struct proc_input_v66)];
-	struct proc_input_v66 in = {.mcast_op = op, .event_type = WANTED_EVENTS};
+	struct proc_input_v66 in = {.mcast_op = op, .event_type = wanted_events(c->which)};
 	size_t data_len = filter ? sizeof(in) : sizeof(op);
 	struct nlmsghdr nh = {.nlmsg_type = NLMSG_DONE};
 	struct cn_msg cn = {.id = {.idx = CN_IDX_PROC, .val = CN_VAL_PROC}};
@@ -242,13 +247,14 @@ static int wait_ack(struct conn *c)
 	return -ETIMEDOUT;
 }
 
-int conn_open(struct conn *c)
+int conn_open(struct conn *c, enum conn_events which)
 {
 	struct sockaddr_nl addr = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
 	int size = RCVBUF_BYTES, r;
 
 	memset(c, 0, sizeof(*c));
 	c->seq = 1;
+	c->which = which;
 	c->batch = calloc(1, sizeof(*c->batch));
 	if (!c->batch)
 		return -ENOMEM;

@@ -190,7 +190,7 @@ static int64_t abs64(int64_t v)
 /* Attach the remembered evidence that concerns r's death. */
 static void gather(struct deathq *q, struct deathq_ready *r)
 {
-	const struct death *d = &r->death;
+	struct death *d = &r->death;
 	unsigned n;
 
 	n = q->n_ooms < DEATHQ_RECENT ? q->n_ooms : DEATHQ_RECENT;
@@ -203,6 +203,18 @@ static void gather(struct deathq *q, struct deathq_ready *r)
 		if (q->abends[i].pid == d->pid &&
 		    abs64(q->abends[i].epoch_ms - d->epoch_ms) <= DEATH_ABEND_WINDOW_MS)
 			r->abends[r->n_abends++] = q->abends[i];
+	/* A crash gone before its exec was read (the table knows no name) is
+	 * named by the kernel's record of it. */
+	for (unsigned i = 0; i < r->n_abends; i++) {
+		const struct death_abend *a = &r->abends[i];
+		if (a->signal != d->signal)
+			continue;
+		if ((!d->comm || !d->comm[0]) && a->comm[0])
+			d->comm = a->comm;
+		if ((!d->exe || !d->exe[0]) && a->exe[0])
+			d->exe = a->exe;
+		break;
+	}
 	/* The init of its namespace: known by the namespace inode, or, when
 	 * the namespace was never read, by being the process that forked it. */
 	n = q->n_inits < DEATHQ_RECENT ? q->n_inits : DEATHQ_RECENT;

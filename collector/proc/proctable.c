@@ -319,6 +319,32 @@ static void apply_info(struct ptab *t, struct ptab_proc *p, const struct procfs_
 		p->runtime = cg.container[0] ? cg.runtime : NULL;
 }
 
+/* What an exec changes that only a live process shows: its name (a
+ * zombie's stat still has it), executable and command line. */
+enum { EXEC_STRINGS = PROCFS_COMM | PROCFS_EXE | PROCFS_CMDLINE };
+
+/* The read after p's exec came too late (the process is gone or a zombie):
+ * take the exec reader's snapshot into in, if it has one. Returns whether
+ * it did; in's other parts stand. */
+static bool late_exec_read(struct ptab *t, struct ptab_proc *p, unsigned what,
+                           struct procfs_info *in)
+{
+	struct procfs_info snap;
+
+	if (!t->cfg.exec_snapshot || !(p->flags & PTAB_EXEC_UNREAD) ||
+	    !(what & PROCFS_CMDLINE) || p->exec_mono_ns == 0)
+		return false;
+	snap.got = 0;
+	if (!t->cfg.exec_snapshot(t->cfg.exec_snapshot_data, p->pid, p->exec_mono_ns, &snap))
+		return false;
+	t->st.late_exec_reads++;
+	in->got = (in->got & ~(unsigned)EXEC_STRINGS) | (snap.got & EXEC_STRINGS);
+	memcpy(in->comm, snap.comm, sizeof(in->comm));
+	memcpy(in->exe, snap.exe, sizeof(in->exe));
+	memcpy(in->cmdline, snap.cmdline, sizeof(in->cmdline));
+	return true;
+}
+
 /* Read the parts of p that are due (or `only` those, when not 0) from /proc
  * now. A process that is gone keeps what it has. */
 static void refresh_parts(struct ptab *t, struct ptab_proc *p, unsigned only)
@@ -343,6 +369,10 @@ static void refresh_parts(struct ptab *t, struct ptab_proc *p, unsigned only)
 	if (r < 0) {
 		t->st.reads_gone++;
 		p->flags |= PTAB_PARTIAL;
+		if (late_exec_read(t, p, what, in)) {
+			in->got &= EXEC_STRINGS; /* the rest may be another process's */
+			apply_info(t, p, in, what & EXEC_STRINGS, false);
+		}
 		p->flags &= ~(uint32_t)(PTAB_STALE | PTAB_EXEC_UNREAD | PTAB_UNCONFIRMED);
 		return;
 	}
@@ -353,6 +383,10 @@ static void refresh_parts(struct ptab *t, struct ptab_proc *p, unsigned only)
 			what &= ~(unsigned)(PROCFS_EXE | PROCFS_CMDLINE);
 		p->flags |= PTAB_PARTIAL;
 	}
+	/* No command line after an exec: it exited before this read (a
+	 * zombie's is empty). Then what the exec reader read in time. */
+	if ((what & PROCFS_CMDLINE) && !(in->got & PROCFS_CMDLINE))
+		(void)late_exec_read(t, p, what, in);
 	apply_info(t, p, in, what, false);
 	if (what & PROCFS_CMDLINE)
 		p->flags &= ~(uint32_t)PTAB_EXEC_UNREAD;
@@ -455,6 +489,7 @@ static void ev_exec(struct ptab *t, const struct proc_ev *ev)
 	if (p->flags & PTAB_EXITED)
 		return; /* a late event for a pid we already buried */
 	/* The old program's name, path and arguments are wrong now. */
+	p->exec_mono_ns = ev->mono_ns;
 	p->comm[0] = '\0';
 	strings_set(t, p, NULL, NULL, p->unit, p->container);
 	schedule_exec_read(t, p, ev->mono_ns);

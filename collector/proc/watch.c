@@ -40,6 +40,8 @@ struct procwatch {
 	struct conn conn;
 	struct kmsg_reader *kmsg; /* NULL: no kernel log */
 	struct ptab *table;
+	struct execread *execread; /* NULL: not running */
+	bool execread_started;
 	struct deathq *deaths;
 	struct proc_clock clock;
 	int64_t last_clock_ns;
@@ -65,6 +67,15 @@ static void on_conn_event(void *userdata, const struct proc_ev *ev)
 	pw->generation++;
 }
 
+static bool take_exec_snapshot(void *userdata, int32_t pid, int64_t exec_mono_ns,
+                               struct procfs_info *in)
+{
+	struct procwatch *pw = userdata;
+
+	return pw->execread && pw->execread_started &&
+	       execread_take(pw->execread, pid, exec_mono_ns, in);
+}
+
 static void on_oom(void *userdata, const struct oom_kill *k)
 {
 	struct procwatch *pw = userdata;
@@ -87,7 +98,9 @@ int procwatch_open(const struct procwatch_config *cfg, struct procwatch **ret, c
 	r = ptab_new(&(struct ptab_config){.proc_root = cfg->proc_root,
 	                                   .linger_ns = LINGER_MS * INT64_C(1000000),
 	                                   .refresh_delay_ns = REFRESH_DELAY_MS * INT64_C(1000000),
-	                                   .eager_reads_per_s = EAGER_READS_PER_S},
+	                                   .eager_reads_per_s = EAGER_READS_PER_S,
+	                                   .exec_snapshot = take_exec_snapshot,
+	                                   .exec_snapshot_data = pw},
 	             &pw->clock, &pw->table);
 	if (r == 0)
 		r = deathq_new(&(struct deathq_config){.hold_ns = hold_ms * INT64_C(1000000)},
@@ -97,7 +110,7 @@ int procwatch_open(const struct procwatch_config *cfg, struct procwatch **ret, c
 		goto fail;
 	}
 	/* The connector before the seed, so no process falls between the two. */
-	r = conn_open(&pw->conn);
+	r = conn_open(&pw->conn, CONN_ALL);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot subscribe to the proc connector: %s%s", strerror(-r),
 		         r == -EPERM             ? " (needs CAP_NET_ADMIN)"
@@ -106,6 +119,14 @@ int procwatch_open(const struct procwatch_config *cfg, struct procwatch **ret, c
 		             ? " (no answer: not in the initial pid and user namespace?)"
 		             : "");
 		goto fail;
+	}
+	r = execread_open(cfg->proc_root, &pw->execread);
+	if (r < 0) {
+		log_warn("cannot subscribe the exec reader to the proc connector: %s; a program "
+		         "that exits within milliseconds of its exec may be recorded without "
+		         "its command line",
+		         strerror(-r));
+		pw->execread = NULL;
 	}
 	if (cfg->kmsg_path) {
 		pw->kmsg = calloc(1, sizeof(*pw->kmsg));
@@ -132,6 +153,24 @@ int procwatch_open(const struct procwatch_config *cfg, struct procwatch **ret, c
 fail:
 	procwatch_free(pw);
 	return r;
+}
+
+void procwatch_start(struct procwatch *pw)
+{
+	int r;
+
+	if (!pw->execread || pw->execread_started)
+		return;
+	r = execread_start(pw->execread);
+	if (r < 0) {
+		log_warn("cannot start the exec reader: %s; a program that exits within "
+		         "milliseconds of its exec may be recorded without its command line",
+		         strerror(-r));
+		execread_stop(pw->execread);
+		pw->execread = NULL;
+		return;
+	}
+	pw->execread_started = true;
 }
 
 size_t procwatch_pollfds(const struct procwatch *pw, struct pollfd *out)
@@ -284,8 +323,11 @@ void procwatch_stats(const struct procwatch *pw, struct procwatch_stats *ret)
 	                                .deaths_lost = ds.dropped,
 	                                .abends_malformed = pw->abends_malformed,
 	                                .extras_lost = pw->extras_lost,
-	                                .kmsg = pw->kmsg != NULL};
+	                                .kmsg = pw->kmsg != NULL,
+	                                .execread_on = pw->execread_started};
 	ptab_stats(pw->table, &ret->table);
+	if (pw->execread_started)
+		execread_stats(pw->execread, &ret->execread);
 }
 
 void procwatch_free(struct procwatch *pw)
@@ -293,6 +335,7 @@ void procwatch_free(struct procwatch *pw)
 	if (!pw)
 		return;
 	recent_forget(pw);
+	execread_stop(pw->execread);
 	conn_close(&pw->conn);
 	if (pw->kmsg) {
 		kmsg_close(pw->kmsg);

@@ -70,10 +70,18 @@ enum {
 size_t conn_parse(const void *buf, size_t len, struct proc_ev *out, size_t max,
                   uint64_t *ret_malformed);
 
+/* The events a subscription asks for. Linux >= 6.6 sends only those; an
+ * older kernel sends every event, and conn_read() hands them all over. */
+enum conn_events {
+	CONN_ALL,   /* fork, exec, uid, comm, core dump, exit: the process table's */
+	CONN_EXECS, /* exec only: the exec reader's (proc_execread.h) */
+};
+
 /* An open subscription. */
 struct conn {
 	int fd;                   /* netlink socket, non-blocking, close-on-exec */
-	bool filtered;            /* we asked for our events only (honoured by Linux >= 6.6) */
+	enum conn_events which;   /* what it asked for */
+	bool filtered;            /* the kernel took the event set (Linux >= 6.6) */
 	uint64_t events;          /* events decoded */
 	uint64_t overruns;        /* ENOBUFS: the socket overflowed and events were lost */
 	uint64_t malformed;       /* datagrams or messages that could not be decoded */
@@ -84,12 +92,12 @@ struct conn {
 /* Open the socket, enlarge its receive buffer, join CN_IDX_PROC, subscribe
  * (PROC_CN_MCAST_LISTEN) and wait up to one second for the kernel's
  * acknowledgement; then ask, where the kernel supports it, for only the
- * events the process table needs. Returns 0, or -EPERM without
+ * events `which` names. Returns 0, or -EPERM without
  * CAP_NET_ADMIN, -EPROTONOSUPPORT without CONFIG_PROC_EVENTS, -ETIMEDOUT when
  * the kernel never answered (a process outside the initial pid or user
  * namespace is refused silently), or another -errno. *c is usable only on
  * success. */
-int conn_open(struct conn *c);
+int conn_open(struct conn *c, enum conn_events which);
 
 /* Called for each event by conn_read(). */
 typedef void (*conn_event_fn)(void *userdata, const struct proc_ev *ev);

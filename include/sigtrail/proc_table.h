@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "sigtrail/proc_clock.h"
+#include "sigtrail/proc_fs.h"
 #include "sigtrail/proc_conn.h"
 
 enum {
@@ -55,6 +56,7 @@ struct ptab_proc {
 	int32_t nspid;  /* pid inside its own pid namespace (1: that namespace's init), 0 unknown */
 	uint32_t flags; /* PTAB_* */
 	int64_t fork_mono_ns;  /* fork event time (0 for seeded processes) */
+	int64_t exec_mono_ns;  /* its last exec event's time, 0 none seen */
 	int64_t exit_mono_ns;  /* exit event time, 0 while alive */
 	uint32_t exit_code;    /* the exit event's wait status */
 	char comm[64];         /* escaped comm; "" unknown */
@@ -80,6 +82,13 @@ struct ptab_config {
 	                               at once, forks at the next ptab_tick() */
 	uint32_t eager_reads_per_s; /* exec reads done at once each second (0: none) */
 	size_t string_budget;       /* bytes of strings (0: PTAB_STRING_BUDGET) */
+	/* Asked when the read after an exec found the process gone or a zombie:
+	 * fill in->got, comm, exe and cmdline from a read made at the exec
+	 * event of `exec_mono_ns` (proc_execread.h), or return false. NULL:
+	 * nothing to ask. */
+	bool (*exec_snapshot)(void *userdata, int32_t pid, int64_t exec_mono_ns,
+	                      struct procfs_info *in);
+	void *exec_snapshot_data;
 };
 
 struct ptab_stats {
@@ -92,6 +101,7 @@ struct ptab_stats {
 	uint64_t reads;               /* /proc reads done */
 	uint64_t reads_gone;          /* reads that found the process gone */
 	uint64_t reads_skipped;       /* refreshes never needed: the process exited first */
+	uint64_t late_exec_reads;     /* exec reads too late, answered by the exec reader */
 	uint64_t full;                /* processes not tracked because the table was full */
 	uint64_t reused;              /* entries replaced because their pid was reused */
 	uint64_t truncated;           /* command lines cut because of the string budget */

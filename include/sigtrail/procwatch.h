@@ -17,6 +17,7 @@
 #include "sigtrail/event.h"
 #include "sigtrail/proc_deathq.h"
 #include "sigtrail/proc_extra.h"
+#include "sigtrail/proc_execread.h"
 #include "sigtrail/proc_table.h"
 
 struct procwatch;
@@ -33,6 +34,11 @@ struct procwatch_config {
  * Returns 0 and sets *ret, or -errno with a sentence in err[errlen]. */
 int procwatch_open(const struct procwatch_config *cfg, struct procwatch **ret, char *err,
                    size_t errlen);
+
+/* Start the exec reader's thread (proc_execread.h). Call once the
+ * capabilities are dropped. Can't fail: without the thread (a warning says
+ * so) only the main loop reads execs. */
+void procwatch_start(struct procwatch *pw);
 
 /* The descriptors to poll for POLLIN (connector, then kernel log): writes up
  * to 2 entries and returns how many. Can't fail. */
@@ -71,7 +77,9 @@ struct procwatch_stats {
 	uint64_t abends_malformed;
 	uint64_t extras_lost; /* signal events that got no process facts (memory) */
 	struct ptab_stats table;
-	bool kmsg; /* OOM kills are recognised */
+	struct execread_stats execread;
+	bool kmsg;        /* OOM kills are recognised */
+	bool execread_on; /* the exec reader runs */
 };
 void procwatch_stats(const struct procwatch *pw, struct procwatch_stats *ret);
 

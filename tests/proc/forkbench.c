@@ -78,7 +78,7 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 
 	signal(SIGUSR1, on_usr1);
 	proc_clock_sample(&c.clock);
-	if (conn_open(&conn) < 0)
+	if (conn_open(&conn, CONN_ALL) < 0)
 		_exit(2);
 	if (strcmp(mode, "noop") != 0) {
 		struct ptab_config pc = {.proc_root = "/proc",

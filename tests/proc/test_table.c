@@ -503,6 +503,80 @@ static void test_extra(void)
 	ptab_free(t);
 }
 
+/* What an exec reader read in time, for the table whose own read came too
+ * late (ptab_config.exec_snapshot). */
+struct snap_calls {
+	int calls;
+	int32_t pid;
+	int64_t mono_ns;
+	bool have;
+};
+
+static bool fake_snapshot(void *userdata, int32_t pid, int64_t exec_mono_ns, struct procfs_info *in)
+{
+	struct snap_calls *c = userdata;
+
+	c->calls++;
+	c->pid = pid;
+	c->mono_ns = exec_mono_ns;
+	if (!c->have)
+		return false;
+	in->got = PROCFS_COMM | PROCFS_EXE | PROCFS_CMDLINE;
+	snprintf(in->comm, sizeof(in->comm), "crasher");
+	snprintf(in->exe, sizeof(in->exe), "/opt/bin/crasher");
+	snprintf(in->cmdline, sizeof(in->cmdline), "/opt/bin/crasher --now");
+	return true;
+}
+
+static void test_late_exec_read(void)
+{
+	struct snap_calls calls = {.have = true};
+	struct ptab_config cfg = {.proc_root = fake_root,
+	                          .linger_ns = 5 * S,
+	                          .refresh_delay_ns = S / 10,
+	                          .eager_reads_per_s = 100,
+	                          .exec_snapshot = fake_snapshot,
+	                          .exec_snapshot_data = &calls};
+	struct ptab *t;
+	struct ptab_stats st;
+	int64_t t0 = 100 * S;
+
+	ptab_new(&cfg, &clk, &t);
+	/* A zombie by the time the table reads it: stat and comm, no command
+	 * line, no exe. */
+	fake_add(&(struct fake_proc){.pid = 6100, .ppid = 1400, .comm = "crasher", .state = 'Z',
+	                             .start = 9990, .cmdline = ""});
+	on(t, PROC_EV_FORK, 6100, 1400, t0, 0);
+	on(t, PROC_EV_EXEC, 6100, 0, t0 + 7, 0);
+	const struct ptab_proc *p = ptab_get(t, 6100);
+	is_int(calls.calls, 1, "a zombie after its exec: the exec reader is asked");
+	ok(calls.pid == 6100 && calls.mono_ns == t0 + 7, "for that pid and that exec's event time");
+	is_str(p->cmdline, "/opt/bin/crasher --now", "its command line is the exec reader's");
+	is_str(p->exe, "/opt/bin/crasher", "and its executable");
+	ptab_stats(t, &st);
+	is_int(st.late_exec_reads, 1, "counted as a late exec read");
+
+	/* Gone altogether: the snapshot is all there is. */
+	on(t, PROC_EV_FORK, 6101, 1400, t0 + 10, 0);
+	on(t, PROC_EV_EXEC, 6101, 0, t0 + 11, 0);
+	p = ptab_get(t, 6101);
+	is_str(p->cmdline, "/opt/bin/crasher --now", "a process gone before the read keeps it too");
+	is_str(p->comm, "crasher", "with its name");
+
+	/* No snapshot: unknown, not the parent's. */
+	calls.have = false;
+	on(t, PROC_EV_FORK, 6102, 1400, t0 + 20, 0);
+	on(t, PROC_EV_EXEC, 6102, 0, t0 + 21, 0);
+	p = ptab_get(t, 6102);
+	ok(p->cmdline == NULL && p->exe == NULL, "without one, the command line stays unknown");
+
+	/* A live process read in time: the reader is not asked. */
+	calls.calls = 0;
+	on(t, PROC_EV_EXEC, 1400, 0, t0 + 30, 0);
+	is_int(calls.calls, 0, "a read in time asks nobody");
+	ptab_free(t);
+}
+
 int main(void)
 {
 	fake_init();
@@ -513,6 +587,7 @@ int main(void)
 	test_cap_and_churn();
 	test_budget();
 	test_extra();
+	test_late_exec_read();
 	fake_cleanup();
 	return tap_done();
 }
