@@ -166,6 +166,7 @@ int execread_start(struct execread *x)
 
 	if (r != 0)
 		return -r;
+	(void)pthread_setname_np(x->thread, "sigtrail-exec"); /* top -H, ps -L */
 	x->started = true;
 	return 0;
 }

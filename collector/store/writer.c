@@ -333,6 +333,7 @@ int writer_start(struct store *st, size_t capacity, size_t hold_bytes, struct wr
 		free(w);
 		return -r;
 	}
+	(void)pthread_setname_np(w->thread, "sigtrail-writer"); /* top -H, ps -L */
 	*ret = w;
 	return 0;
 }
