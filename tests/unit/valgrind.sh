@@ -1,5 +1,5 @@
 #!/bin/bash
-# valgrind: the daemon's whole lifecycle (options, database open and schema,
+# valgrind_replay: the daemon's whole lifecycle (options, database open and schema,
 # writer thread, libauparse, every recorded event, flush, teardown) under
 # memcheck: no leak of any kind and no memory error, and exactly the rows
 # the same replay gives without valgrind (which replay.sh checks against the
