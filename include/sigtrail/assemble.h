@@ -1,5 +1,7 @@
-/* Event assembly: audit records in (as text lines), st_event out, with
- * libauparse in feed mode doing the grouping by serial and the EOE handling. */
+/* Event assembly: the records of one audit event in, one st_event out.
+ * Netlink records (the live path) are grouped by serial here; log lines
+ * (stdin, imports, auditd plugin mode) go through libauparse in feed mode,
+ * which groups them. See assemble.c for why the two paths differ. */
 #pragma once
 
 #include <stddef.h>

@@ -10,7 +10,7 @@
  * (auid/ses 4294967295, oauid/oses -1) or that was absent. Stored as NULL. */
 #define ST_ID_UNSET INT64_C(-1)
 
-/* Bounds on externally controlled sizes (rule 11). The kernel itself caps a
+/* Bounds on sizes that other processes control. The kernel itself caps a
  * record at 8970 bytes (MAX_AUDIT_MESSAGE_LENGTH) and a proctitle at 128. */
 enum {
 	ST_MAX_RECORD = 16384,    /* one audit text line, including its prefix */

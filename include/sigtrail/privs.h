@@ -1,5 +1,5 @@
 /* Capabilities: check what the daemon needs up front, and once every
- * resource is acquired, keep only what it still needs (rule 12). */
+ * resource is acquired, keep only what it still needs. */
 #pragma once
 
 #include <stddef.h>
