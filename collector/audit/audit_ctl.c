@@ -197,8 +197,7 @@ static bool rule_equal(const struct audit_rule_data *a, const struct audit_rule_
 	return true;
 }
 
-/* Mark in `loaded[]` which of our rules the kernel already has. */
-static int rules_loaded(int fd, const struct ctl_rules *rs, bool *loaded)
+int ctl_rules_each(int fd, ctl_rule_fn fn, void *userdata)
 {
 	struct audit_reply rep;
 	int r = audit_request_rules_list_data(fd);
@@ -216,12 +215,84 @@ static int rules_loaded(int fd, const struct ctl_rules *rs, bool *loaded)
 				return rep.error->error;
 			continue;
 		}
-		if (rep.type != AUDIT_LIST_RULES || !rep.ruledata)
-			continue;
-		for (size_t i = 0; i < rs->n; i++)
-			if (!loaded[i] && rule_equal(rs->r[i].rule, rep.ruledata))
-				loaded[i] = true;
+		if (rep.type == AUDIT_LIST_RULES && rep.ruledata)
+			fn(userdata, rep.ruledata);
 	}
+}
+
+/* Does rule r carry `key`? String fields are packed in buf in field order,
+ * each values[i] bytes long; several keys are joined with \x01. */
+static bool rule_has_key(const struct audit_rule_data *r, const char *key)
+{
+	size_t off = 0, klen = strlen(key);
+
+	for (uint32_t i = 0; i < r->field_count && i < AUDIT_MAX_FIELDS; i++) {
+		uint32_t f = r->fields[i] & ~AUDIT_OPERATORS;
+		bool is_str = f == AUDIT_SUBJ_USER || f == AUDIT_SUBJ_ROLE ||
+		              f == AUDIT_SUBJ_TYPE || f == AUDIT_SUBJ_SEN || f == AUDIT_SUBJ_CLR ||
+		              f == AUDIT_OBJ_USER || f == AUDIT_OBJ_ROLE || f == AUDIT_OBJ_TYPE ||
+		              f == AUDIT_OBJ_LEV_LOW || f == AUDIT_OBJ_LEV_HIGH ||
+		              f == AUDIT_WATCH || f == AUDIT_DIR || f == AUDIT_FILTERKEY ||
+		              f == AUDIT_EXE;
+		if (!is_str)
+			continue;
+		if (off + r->values[i] > r->buflen)
+			return false;
+		if (f == AUDIT_FILTERKEY) {
+			const char *k = r->buf + off, *end = k + r->values[i];
+			while (k < end) {
+				const char *sep = memchr(k, '\x01', (size_t)(end - k));
+				size_t n = sep ? (size_t)(sep - k) : (size_t)(end - k);
+				if (n == klen && memcmp(k, key, n) == 0)
+					return true;
+				k += n + 1;
+			}
+		}
+		off += r->values[i];
+	}
+	return false;
+}
+
+struct key_count {
+	const char *key;
+	size_t n;
+};
+
+static void count_key(void *userdata, const struct audit_rule_data *r)
+{
+	struct key_count *c = userdata;
+
+	if (rule_has_key(r, c->key))
+		c->n++;
+}
+
+int ctl_rules_count_key(int fd, const char *key, size_t *ret_n)
+{
+	struct key_count c = {.key = key};
+	int r = ctl_rules_each(fd, count_key, &c);
+
+	*ret_n = c.n;
+	return r;
+}
+
+/* Which of our rules the kernel already has: loaded[i] for rs->r[i]. */
+struct loaded_marks {
+	const struct ctl_rules *rs;
+	bool *loaded;
+};
+
+static void mark_loaded(void *userdata, const struct audit_rule_data *r)
+{
+	struct loaded_marks *m = userdata;
+
+	for (size_t i = 0; i < m->rs->n; i++)
+		if (!m->loaded[i] && rule_equal(m->rs->r[i].rule, r))
+			m->loaded[i] = true;
+}
+
+static int rules_loaded(int fd, const struct ctl_rules *rs, bool *loaded)
+{
+	return ctl_rules_each(fd, mark_loaded, &(struct loaded_marks){.rs = rs, .loaded = loaded});
 }
 
 int ctl_rules_install(int fd, struct ctl_rules *rs, bool immutable)

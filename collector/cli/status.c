@@ -15,7 +15,6 @@
 #include <getopt.h>
 #include <libaudit.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -184,73 +183,6 @@ static void find_daemons(struct status *st, const char *db)
 	closedir(d);
 }
 
-/* Count the loaded rules carrying the key "sigtrail". String fields are
- * packed in buf in field order, each values[i] bytes long. */
-static bool rule_has_key(const struct audit_rule_data *r, const char *key)
-{
-	size_t off = 0, klen = strlen(key);
-
-	for (uint32_t i = 0; i < r->field_count && i < AUDIT_MAX_FIELDS; i++) {
-		uint32_t f = r->fields[i] & ~AUDIT_OPERATORS;
-		bool is_str = f == AUDIT_SUBJ_USER || f == AUDIT_SUBJ_ROLE ||
-		              f == AUDIT_SUBJ_TYPE || f == AUDIT_SUBJ_SEN || f == AUDIT_SUBJ_CLR ||
-		              f == AUDIT_OBJ_USER || f == AUDIT_OBJ_ROLE || f == AUDIT_OBJ_TYPE ||
-		              f == AUDIT_OBJ_LEV_LOW || f == AUDIT_OBJ_LEV_HIGH ||
-		              f == AUDIT_WATCH || f == AUDIT_DIR || f == AUDIT_FILTERKEY ||
-		              f == AUDIT_EXE;
-		if (!is_str)
-			continue;
-		if (off + r->values[i] > r->buflen)
-			return false;
-		if (f == AUDIT_FILTERKEY) {
-			/* Several keys are joined with \x01. */
-			const char *k = r->buf + off, *end = k + r->values[i];
-			while (k < end) {
-				const char *sep = memchr(k, '\x01', (size_t)(end - k));
-				size_t n = sep ? (size_t)(sep - k) : (size_t)(end - k);
-				if (n == klen && memcmp(k, key, n) == 0)
-					return true;
-				k += n + 1;
-			}
-		}
-		off += r->values[i];
-	}
-	return false;
-}
-
-static int list_rules(int fd, size_t *ret_n)
-{
-	struct audit_reply rep;
-	int r = audit_request_rules_list_data(fd);
-
-	*ret_n = 0;
-	if (r < 0)
-		return r;
-	for (int idle = 0; idle < 10;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		r = poll(&p, 1, 100);
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		if (r <= 0) {
-			idle++;
-			continue;
-		}
-		r = audit_get_reply(fd, &rep, GET_REPLY_NONBLOCKING, 0);
-		if (r < 0 && r != -EAGAIN)
-			return r;
-		if (r <= 0)
-			continue;
-		if (rep.type == NLMSG_DONE)
-			return 0;
-		if (rep.type == NLMSG_ERROR && rep.error->error)
-			return rep.error->error;
-		if (rep.type == AUDIT_LIST_RULES && rep.ruledata &&
-		    rule_has_key(rep.ruledata, SIGTRAIL_RULE_KEY))
-			(*ret_n)++;
-	}
-	return -ETIMEDOUT;
-}
-
 static void kernel_status(struct status *st)
 {
 	struct ctl_rules rs = {0};
@@ -264,7 +196,7 @@ static void kernel_status(struct status *st)
 		return;
 	}
 	st->audit_err = ctl_status(fd, &st->audit);
-	st->rules_err = list_rules(fd, &st->rules_loaded);
+	st->rules_err = ctl_rules_count_key(fd, SIGTRAIL_RULE_KEY, &st->rules_loaded);
 	close(fd);
 }
 

@@ -50,6 +50,17 @@ struct ctl_rules {
  * machine libaudit does not know). */
 int ctl_rules_build(struct ctl_rules *rs, bool include_sig0);
 
+/* Called by ctl_rules_each() for each loaded rule. */
+typedef void (*ctl_rule_fn)(void *userdata, const struct audit_rule_data *rule);
+
+/* List the kernel's rules (AUDIT_LIST_RULES) and hand each to fn. Returns 0
+ * at the end of the list, -ETIMEDOUT when the kernel stops answering for a
+ * second, or the kernel's -errno. */
+int ctl_rules_each(int fd, ctl_rule_fn fn, void *userdata);
+
+/* How many loaded rules carry `key` (-k KEY). Returns 0 or as above. */
+int ctl_rules_count_key(int fd, const char *key, size_t *ret_n);
+
 /* Load the rules that are not loaded yet; rules already present (from an
  * earlier run with --keep-rules, or from the administrator) are left alone
  * and will not be removed. With `immutable`, nothing can be loaded: returns
