@@ -157,7 +157,8 @@ const struct opt_desc opt_table[] = {
         .metavar = "PATH",
         .to.s = &arg_config,
         .def.s = SIGTRAIL_DEFAULT_CONFIG,
-        .help = "configuration file (default {default}; flags override it)",
+        .help = "configuration file (default {default};\n"
+                "flags override it)",
     },
     {
         .flag = "user",
