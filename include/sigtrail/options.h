@@ -1,19 +1,17 @@
-/* The daemon's command-line options (arg_* values, rule 9), parsed once in
- * main() before anything else. */
+/* The daemon's options (arg_* values, rule 9), set once in main() before
+ * anything else: defaults, then the configuration file, then the command
+ * line. Each is described in the option table (optable.h), which also
+ * defines them. */
 #pragma once
 
 #include <libaudit.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-
-enum { DEFAULT_COALESCE_MS = 1000 };
-
-/* Where a collector records the audit state it changed (rules added, the
- * enabled flag, the backlog limit), so that a successor can undo it after a
- * crash: tmpfs, gone at reboot like the kernel's rules. */
-#define DEFAULT_RUNTIME_DIR "/run/sigtrail"
+#include <stdio.h>
 
 extern const char *arg_db;          /* --db */
+extern const char *arg_config;      /* --config: the configuration file */
 extern const char *arg_source;      /* --source: auto, unicast, multicast, stdin */
 extern const char *arg_tee;         /* --tee FILE, or NULL */
 extern const char *arg_inject;      /* --inject-status spec (tests), or NULL */
@@ -29,8 +27,30 @@ extern bool arg_processes;          /* the process table: deaths, ancestry (--no
 extern int64_t arg_db_buffer_mb;    /* --db-buffer: rows held while the database refuses */
 extern const char *arg_runtime_dir; /* --runtime-dir: the owned-state record's directory */
 
-/* Parse argv into the arg_* values. Prints --help/--version and exits 0;
- * exits EX_USAGE with a message naming the bad value on any error. */
+/* What options_parse_args() found. */
+enum options_verdict {
+	OPTIONS_RUN,        /* the arg_* values are set: start */
+	OPTIONS_HELP,       /* --help: print options_usage() */
+	OPTIONS_VERSION,    /* --version */
+	OPTIONS_USAGE,      /* getopt said what is wrong on stderr: a usage error */
+	OPTIONS_BAD_FLAG,   /* err names the flag, its value and what it accepts */
+	OPTIONS_BAD_CONFIG, /* err names the file, the line and what is wrong */
+};
+
+/* Set the arg_* values: every option's default, then what the
+ * configuration file (--config, else the default file if it exists) sets,
+ * then every flag of argv, so that a flag wins. It stops at the first
+ * --help or --version, and at the first bad flag (whose message it writes
+ * into err) before it reads the file. Can be called again (tests): it starts
+ * over. */
+enum options_verdict options_parse_args(int argc, char **argv, char *err, size_t errlen);
+
+/* Print `sigtraild --help`: the option table's lines, then examples. */
+void options_usage(FILE *out);
+
+/* options_parse_args() for main(): prints --help/--version and exits 0;
+ * exits EX_USAGE on a bad flag and EX_CONFIG on a bad configuration file,
+ * with a message that names it. */
 void options_parse(int argc, char **argv);
 
 /* Apply --inject-status to a status read from the kernel, so that tests can

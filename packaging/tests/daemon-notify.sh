@@ -5,7 +5,9 @@
 # A python3 listener bound on a unix datagram socket plays systemd: the
 # daemon must send READY=1 once set up, STOPPING=1 when SIGTERM arrives, and
 # exit 0. Then the configuration file: its values apply, a flag overrides
-# them, a bad line stops the daemon with exit 78 and FILE:LINE. TAP output.
+# them, a bad line stops the daemon with exit 78 and FILE:LINE; a flag and
+# its key take the same values and refuse a bad one with the same words.
+# TAP output.
 set -u
 export LC_ALL=C
 : "${SIGTRAILD:?set SIGTRAILD to the sigtraild binary}"
@@ -39,7 +41,7 @@ wait_for() { # SECONDS CMD...: poll every 50 ms
 	"$@"
 }
 has_line() { grep -qx "$1" "$2" 2>/dev/null; }
-echo "1..12"
+echo "1..18"
 
 # 1. The readiness protocol, on an abstract socket name as systemd uses.
 sock="@sigtrail-notify-test-$$"
@@ -92,6 +94,26 @@ check "the message names file and line" \
 	</dev/null 2>"$T/missing.log"
 is "$?" 78 "an explicit --config that does not exist: exit 78"
 check "a missing file is named" grep -q "$T/missing.conf: No such file" "$T/missing.log"
+
+# 3. A flag and its key take the same values (one option table).
+"$SIGTRAILD" --config /dev/null --foreground --source stdin --retention 0 --db "$T/r0.db" \
+	</dev/null 2>"$T/r0.log"
+is "$?" 0 "--retention 0 runs (0: keep everything)"
+printf 'source = stdin\nretention_days = 0\n' >"$T/r0.conf"
+chmod 644 "$T/r0.conf"
+"$SIGTRAILD" --config "$T/r0.conf" --foreground --db "$T/r0f.db" </dev/null 2>>"$T/r0.log"
+is "$?" 0 "retention_days = 0 runs"
+"$SIGTRAILD" --config /dev/null --foreground --source stdin --retention 36501 --db "$T/x.db" \
+	</dev/null 2>"$T/r1.log"
+is "$?" 64 "--retention 36501: exit 64 (EX_USAGE)"
+printf 'source = stdin\nretention_days = 36501\n' >"$T/r1.conf"
+chmod 644 "$T/r1.conf"
+"$SIGTRAILD" --config "$T/r1.conf" --foreground --db "$T/x.db" </dev/null 2>"$T/r2.log"
+is "$?" 78 "retention_days = 36501: exit 78 (EX_CONFIG)"
+flag_words=$(sed -n "s/^sigtraild: error: --retention '36501'//p" "$T/r1.log")
+key_words=$(sed -n "s|^sigtraild: error: $T/r1.conf:2: retention_days = '36501'||p" "$T/r2.log")
+is "$flag_words" ": expected a whole number of days from 0 to 36500" "the flag names its range"
+is "$key_words" "$flag_words" "the key says the same words"
 
 [ "$failed" = 0 ] || tail -n +1 "$T"/*.log | sed "s/^/# /"
 exit "$failed"

@@ -12,6 +12,28 @@
 
 static char err[1024];
 
+/* A key's value as the file set it: -1 or NULL when unset. */
+static int64_t num(const struct config *c, const char *key)
+{
+	const union opt_value *v = config_get(c, key);
+
+	return v ? v->i : -1;
+}
+
+static int boolean(const struct config *c, const char *key)
+{
+	const union opt_value *v = config_get(c, key);
+
+	return v ? v->b : -1;
+}
+
+static const char *str(const struct config *c, const char *key)
+{
+	const union opt_value *v = config_get(c, key);
+
+	return v ? v->s : NULL;
+}
+
 /* Parse `text` as the file "t.conf". */
 static int parse(const char *text, struct config *c)
 {
@@ -75,19 +97,21 @@ static void test_full_file(void)
 	              &c);
 
 	is_int(r, 0, "a full file parses");
-	is_str(c.db, "/var/lib/sigtrail/x#1.db", "db, '#' inside a value is not a comment");
-	is_str(c.source, "multicast", "source, blanks around key and value trimmed");
-	is_int(c.include_sig0, 1, "include_sig0 = yes, CRLF line end");
-	is_int(c.keep_rules, 0, "keep_rules = Off (case-insensitive)");
-	is_int(c.retention_days, 90, "retention_days");
-	is_int(c.max_db_size_mb, 0, "max_db_size_mb = 0 (no limit)");
-	is_int(c.coalesce_ms, 250, "coalesce_ms");
-	is_int(c.db_buffer_mb, 128, "db_buffer_mb");
-	is_str(c.runtime_dir, "/run/sigtrail-b", "runtime_dir");
-	is_int(c.processes, 0, "processes = no");
-	is_str(c.user, "_sigtrail", "user, last line without a newline");
+	is_str(str(&c, "db"), "/var/lib/sigtrail/x#1.db",
+	       "db, '#' inside a value is not a comment");
+	is_str(str(&c, "source"), "multicast", "source, blanks around key and value trimmed");
+	is_int(boolean(&c, "include_sig0"), 1, "include_sig0 = yes, CRLF line end");
+	is_int(boolean(&c, "keep_rules"), 0, "keep_rules = Off (case-insensitive)");
+	is_int(num(&c, "retention_days"), 90, "retention_days");
+	is_int(num(&c, "max_db_size_mb"), 0, "max_db_size_mb = 0 (no limit)");
+	is_int(num(&c, "coalesce_ms"), 250, "coalesce_ms");
+	is_int(num(&c, "db_buffer_mb"), 128, "db_buffer_mb");
+	is_str(str(&c, "runtime_dir"), "/run/sigtrail-b", "runtime_dir");
+	is_int(boolean(&c, "processes"), 0, "processes = no");
+	is_str(str(&c, "user"), "_sigtrail", "user, last line without a newline");
 	config_free(&c);
-	ok(c.db == NULL && c.include_sig0 == -1, "config_free resets to unset");
+	ok(c.set == NULL && !str(&c, "db") && boolean(&c, "include_sig0") == -1,
+	   "config_free resets to unset");
 	ok(config_free_returns(NULL), "config_free(NULL) returns");
 	ok(config_free_returns(&c), "config_free of a freed config returns (nothing freed twice)");
 }
@@ -97,10 +121,12 @@ static void test_unset(void)
 	struct config c;
 
 	is_int(parse("# only comments\n\n   \n", &c), 0, "an empty file parses");
-	ok(!c.db && !c.source && !c.user && !c.runtime_dir, "strings unset");
-	is_int(c.db_buffer_mb, -1, "db_buffer_mb unset");
-	ok(c.include_sig0 == -1 && c.keep_rules == -1 && c.retention_days == -1 &&
-	       c.max_db_size_mb == -1 && c.coalesce_ms == -1 && c.processes == -1,
+	ok(!str(&c, "db") && !str(&c, "source") && !str(&c, "user") && !str(&c, "runtime_dir"),
+	   "strings unset");
+	is_int(num(&c, "db_buffer_mb"), -1, "db_buffer_mb unset");
+	ok(boolean(&c, "include_sig0") == -1 && boolean(&c, "keep_rules") == -1 &&
+	       num(&c, "retention_days") == -1 && num(&c, "max_db_size_mb") == -1 &&
+	       num(&c, "coalesce_ms") == -1 && boolean(&c, "processes") == -1,
 	   "numbers and booleans unset");
 	config_free(&c);
 	is_int(parse("", &c), 0, "a zero-byte file parses");
@@ -117,19 +143,21 @@ static void test_values(void)
 
 	for (size_t i = 0; i < 5; i++) {
 		snprintf(line, sizeof(line), "include_sig0 = %s\nkeep_rules = %s\n", yes[i], no[i]);
-		ok(parse(line, &c) == 0 && c.include_sig0 == 1 && c.keep_rules == 0,
+		ok(parse(line, &c) == 0 && boolean(&c, "include_sig0") == 1 &&
+		       boolean(&c, "keep_rules") == 0,
 		   "booleans %s and %s", yes[i], no[i]);
 		config_free(&c);
 	}
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(line, sizeof(line), "source = %s\n", sources[i]);
-		ok(parse(line, &c) == 0 && strcmp(c.source, sources[i]) == 0, "source = %s",
-		   sources[i]);
+		ok(parse(line, &c) == 0 && strcmp(str(&c, "source"), sources[i]) == 0,
+		   "source = %s", sources[i]);
 		config_free(&c);
 	}
 	ok(parse("retention_days = 36500\nmax_db_size_mb = 1048576\ncoalesce_ms = 3600000\n", &c) ==
 	           0 &&
-	       c.retention_days == 36500 && c.max_db_size_mb == 1048576 && c.coalesce_ms == 3600000,
+	       num(&c, "retention_days") == 36500 && num(&c, "max_db_size_mb") == 1048576 &&
+	       num(&c, "coalesce_ms") == 3600000,
 	   "numbers at their maximum");
 	config_free(&c);
 }
@@ -222,11 +250,11 @@ static void test_errors(void)
 	is_str(error_of(big), "t.conf:1: line longer than 4095 bytes", "over-long line refused");
 
 	/* Failure leaves *ret untouched. */
-	c.db = (char *)"sentinel";
-	c.include_sig0 = 7;
+	struct config_entry sentinel = {0};
+	c.set = &sentinel;
 	is_int(parse("source = auto\ndb = /x.db\nbogus = 1\n", &c), -EINVAL,
 	       "a late error fails the whole file");
-	ok(strcmp(c.db, "sentinel") == 0 && c.include_sig0 == 7, "*ret untouched on failure");
+	ok(c.set == &sentinel, "*ret untouched on failure");
 }
 
 static void test_load(void)
@@ -250,7 +278,7 @@ static void test_load(void)
 	fclose(f);
 	chmod(path, 0644);
 	is_int(config_load(path, &c, err, sizeof(err)), 0, "config_load reads a file");
-	is_str(c.db, "/var/tmp/s.db", "with its values");
+	is_str(str(&c, "db"), "/var/tmp/s.db", "with its values");
 	config_free(&c);
 
 	f = fopen(path, "a");
@@ -265,7 +293,7 @@ static void test_load(void)
 	is_int(config_load(path, &c, err, sizeof(err)), -EPERM, "world-writable file refused");
 	is_int(config_load(dir, &c, err, sizeof(err)), -EISDIR, "a directory refused");
 	is_int(config_load("/dev/null", &c, err, sizeof(err)), 0, "/dev/null is an empty config");
-	ok(c.db == NULL, "with nothing set");
+	ok(!str(&c, "db") && c.set != NULL, "with nothing set");
 	config_free(&c);
 
 	unlink(path);
