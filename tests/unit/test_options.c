@@ -61,7 +61,7 @@ static enum options_verdict run_flag(const struct opt_desc *o, const char *v)
 /* The option's key set to `v` in the file, no flag. */
 static enum options_verdict run_key(const struct opt_desc *o, const char *v)
 {
-	char line[VALUE_LEN + 64];
+	char line[4096 + 128]; /* a value may be a path at its length limit */
 
 	snprintf(line, sizeof(line), "%s = %s\n", o->key, v);
 	write_conf(line);
