@@ -1,12 +1,13 @@
 /* Deaths: every process that a signal ended, and why.
- *   deaths.c:   the decision. A pure function from one death and the
- *               evidence around it (signal rows that targeted its pid, OOM
- *               kills, ANOM_ABEND crash records, the exit of its pid
- *               namespace's init) to a cause and a sentence saying what
- *               decided it;
- *   abend.c:    the ANOM_ABEND audit record (the kernel's note of a core
- *               dump), parsed;
- *   deathsql.c: the candidate signal rows of a death, read from the store.
+ *   deaths/attribute.c:  the decision. A pure function from one death and
+ *                        the evidence around it (signal rows that targeted
+ *                        its pid, OOM kills, ANOM_ABEND crash records, the
+ *                        exit of its pid namespace's init) to a cause and a
+ *                        sentence saying what decided it;
+ *   proc/abend.c:        the ANOM_ABEND audit record (the kernel's note of a
+ *                        core dump), parsed;
+ *   deaths/candidates.c: the candidate signal rows of a death, read from the
+ *                        store.
  * The tracker that collects the evidence over time is proc_deathq.h. */
 #pragma once
 

@@ -1,12 +1,13 @@
-/* deaths.c: decides why a process died. It weighs the evidence gathered
+/* attribute.c: decides why a process died. It weighs the evidence gathered
  * around one death (signal rows that targeted its pid, OOM kill lines, crash
  * records, its pid namespace's init exiting) and names the cause with a
  * sentence that says which piece of evidence decided, what was ruled out and
  * why (a row that targeted an earlier owner of the pid). It never fills a gap
  * with a guess: when nothing explains a death, the cause is `kernel` and the
  * evidence says what was looked for. Pure: no I/O, no clock. Exercise it with
- * `meson test -C build proc_deaths`, or live with
- * `tests/proc-kernel/deathwatch` (one line per death, with its evidence). */
+ * `meson test -C build proc_deaths` (every rule, with its sentence) and
+ * `proc_decide` (through the store); live, as root, with the kernel suite's
+ * `proc_*` tests (tests/proc-kernel/: kill, OOM, crash, pid namespace). */
 #include "sigtrail/deaths.h"
 
 #include <signal.h>
