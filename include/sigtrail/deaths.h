@@ -162,3 +162,13 @@ struct sqlite3;
  * nothing written. For the writer thread, which owns the connection. */
 int deaths_query_rows(struct sqlite3 *db, int32_t pid, int64_t epoch_ms,
                       struct death_signal_row *out, size_t max, char *strbuf, size_t strbuf_size);
+
+struct deathq_ready;
+struct store;
+
+/* Decide why the process of `r` died (death_attribute(), against the signal
+ * rows written so far on st's connection, committed or not, and the
+ * evidence in r) and write its death_rows row inside st's current
+ * transaction (store_insert_death()). For the writer thread, which owns st.
+ * Returns 1, or -errno as store_insert(). */
+int deaths_write(struct store *st, const struct deathq_ready *r);

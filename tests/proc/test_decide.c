@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "sigtrail/deaths.h"
 #include "sigtrail/proc_deathq.h"
 #include "sigtrail/proc_extra.h"
 #include "sigtrail/sigsys.h"
@@ -116,7 +117,7 @@ static struct deathq_ready *ready(int32_t pid, int sig)
 /* Decide and write r's death as the writer thread does; frees r. */
 static int put(struct store *st, struct deathq_ready *r)
 {
-	int n = store_insert_death(st, r);
+	int n = deaths_write(st, r);
 
 	deathq_ready_free(r);
 	return n;
