@@ -8,7 +8,7 @@
  * `meson test -C build proc_deaths` (every rule, with its sentence) and
  * `proc_decide` (through the store); live, as root, with the kernel suite's
  * `proc_*` tests (tests/proc-kernel/: kill, OOM, crash, pid namespace). */
-#include "sigtrail/deaths.h"
+#include "deaths_internal.h"
 
 #include <signal.h>
 #include <stdarg.h>

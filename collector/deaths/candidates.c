@@ -7,7 +7,7 @@
  *   sqlite3 sigtrail.db "select id, epoch_ms, signal, target_start_time
  *     from signal_rows where target_pid = PID order by epoch_ms desc"
  * Covered by `meson test -C build proc_schema`. */
-#include "sigtrail/deaths.h"
+#include "deaths_internal.h"
 
 #include <errno.h>
 #include <sqlite3.h>

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "deaths_internal.h"
 #include "sigtrail/proc_deathq.h"
 #include "sigtrail/store.h"
 

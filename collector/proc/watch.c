@@ -12,11 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sigtrail/deaths.h"
 #include "sigtrail/log.h"
 #include "sigtrail/proc_clock.h"
 #include "sigtrail/proc_conn.h"
 #include "sigtrail/proc_kmsg.h"
+
+#include "abend.h"
 
 enum {
 	LINGER_MS = 5000,      /* an exited process stays in the table this long */

@@ -7,13 +7,13 @@
 #include <stdint.h>
 
 #include "sigtrail/event.h"
-#include "sigtrail/proc_extra.h"
 
 /* The file's PRAGMA application_id: 'SGTR'. A file without it (and with any
  * content) is not ours and is never written. */
 #define STORE_APPLICATION_ID 0x53475452
 
 struct store;
+struct proc_extra; /* sigtrail/proc_extra.h: what the process table adds to an event */
 
 /* Open (creating if needed) the database at `path`, check that its directory
  * is not writable by others (sticky directories such as /tmp excepted) and

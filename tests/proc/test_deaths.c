@@ -7,9 +7,10 @@
 #include <errno.h>
 #include <signal.h>
 
-#include "sigtrail/deaths.h"
 #include "sigtrail/proc_deathq.h"
 #include "sigtrail/proc_table.h"
+#include "../../collector/deaths/deaths_internal.h"
+#include "../../collector/proc/abend.h"
 #include "../unit/tap.h"
 
 #define MS (INT64_C(1000000))

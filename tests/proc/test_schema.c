@@ -8,8 +8,8 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
-#include "sigtrail/deaths.h"
 #include "sigtrail/schema.h"
+#include "../../collector/deaths/deaths_internal.h"
 #include "../unit/tap.h"
 
 static int exec(sqlite3 *db, const char *sql)
