@@ -3,10 +3,11 @@
  * netlink message per event, synchronously from the task that forks, execs or
  * exits, so the events reach us before any audit record the same task
  * causes; a socket that overflows loses events (ENOBUFS), and that is
- * counted. Exercise it by hand as root with
- * `tests/proc-kernel/deathwatch --events` (one line per event) and, say,
- * `sleep 100 & kill -9 $!`; the decoder is covered by
- * `meson test -C build proc_connector`. */
+ * counted. The decoder is covered by `meson test -C build proc_connector`,
+ * the subscription by proc_watch (which skips where the kernel refuses it);
+ * live, as root, by the kernel suite's proc_* tests; by hand, with sigtraild
+ * running, `sleep 100 & kill -9 $!` and
+ * `sqlite3 sigtrail.db 'select pid, signame, cause from deaths'`. */
 #include "sigtrail/proc_conn.h"
 
 #include <errno.h>
