@@ -14,10 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sigtrail/proc_clock.h"
-#include "sigtrail/proc_conn.h"
 #include "sigtrail/proc_kmsg.h"
-#include "sigtrail/proc_table.h"
+
+/* The tracker's inputs (proc_clock.h, proc_conn.h, proc_table.h), named
+ * only: who takes the evidence needs none of them. */
+struct proc_clock;
+struct proc_ev;
+struct ptab;
 
 /* Evidence this close to a death concerns it: the tracker gathers it, and
  * the decision weighs it, within these windows. */
