@@ -8,7 +8,7 @@
  * deaths carry its id); by hand, with sigtraild running, kill a process and
  * compare `cat /proc/PID/cgroup` (read before) with
  * `sqlite3 sigtrail.db 'select unit, container from deaths'`. */
-#include "sigtrail/proc_cgroup.h"
+#include "cgroup.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -16,8 +16,9 @@
 #include <string.h>
 
 #include "sigtrail/decode.h"
-#include "sigtrail/proc_cgroup.h"
 #include "sigtrail/proc_fs.h"
+
+#include "cgroup.h"
 
 enum {
 	MIN_SLOTS = 1024,

@@ -62,7 +62,7 @@ struct ptab_proc {
 	char comm[64];         /* escaped comm; "" unknown */
 	const char *exe;       /* executable path */
 	const char *cmdline;   /* arguments separated by spaces */
-	const char *unit;      /* systemd unit (proc_cgroup.h) */
+	const char *unit;      /* systemd unit (collector/proc/cgroup.h) */
 	const char *container; /* container id */
 	const char *runtime;   /* container runtime, static string */
 	/* The table's own bookkeeping. */
