@@ -6,7 +6,7 @@
  * start time estimated from its fork); by hand, with sigtraild running,
  * `date +%T.%3N; kill -9 PID` and compare with
  * `sqlite3 sigtrail.db 'select time from deaths order by id desc limit 1'`. */
-#include "sigtrail/proc_clock.h"
+#include "clock.h"
 
 #include <time.h>
 #include <unistd.h>

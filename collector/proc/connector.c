@@ -8,7 +8,7 @@
  * live, as root, by the kernel suite's proc_* tests; by hand, with sigtraild
  * running, `sleep 100 & kill -9 $!` and
  * `sqlite3 sigtrail.db 'select pid, signame, cause from deaths'`. */
-#include "sigtrail/proc_conn.h"
+#include "connector.h"
 
 #include <errno.h>
 #include <linux/cn_proc.h>

@@ -15,9 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sigtrail/proc_clock.h"
-#include "sigtrail/proc_conn.h"
 #include "sigtrail/proc_table.h"
+
+#include "clock.h"
+#include "connector.h"
 
 struct coredump_seen {
 	int32_t pid;

@@ -12,7 +12,7 @@
  * and signal summaries for them), 25 us for cgroup on a v1 hybrid with ten
  * hierarchies, a few us for comm, cmdline, exe and ns/pid; hence the
  * process table's split into an exec read and a later, rarer confirmation. */
-#include "sigtrail/proc_fs.h"
+#include "procfs.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -16,9 +16,11 @@
 #include <string.h>
 
 #include "sigtrail/decode.h"
-#include "sigtrail/proc_fs.h"
 
 #include "cgroup.h"
+#include "clock.h"
+#include "connector.h"
+#include "procfs.h"
 
 enum {
 	MIN_SLOTS = 1024,

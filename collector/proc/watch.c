@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "sigtrail/log.h"
-#include "sigtrail/proc_clock.h"
-#include "sigtrail/proc_conn.h"
 #include "sigtrail/proc_kmsg.h"
 
 #include "abend.h"
+#include "clock.h"
+#include "connector.h"
 
 enum {
 	LINGER_MS = 5000,      /* an exited process stays in the table this long */

@@ -16,8 +16,8 @@
 
 #include "sigtrail/proc_kmsg.h"
 
-/* The tracker's inputs (proc_clock.h, proc_conn.h, proc_table.h), named
- * only: who takes the evidence needs none of them. */
+/* The tracker's inputs (collector/proc/clock.h and connector.h,
+ * proc_table.h), named only: who takes the evidence needs none of them. */
 struct proc_clock;
 struct proc_ev;
 struct ptab;

@@ -25,9 +25,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sigtrail/proc_clock.h"
-#include "sigtrail/proc_fs.h"
-#include "sigtrail/proc_conn.h"
+/* Private to collector/proc (clock.h, connector.h, procfs.h), named only. */
+struct proc_clock;
+struct proc_ev;
+struct procfs_info;
 
 enum {
 	PTAB_MAX_DEPTH = 16,           /* ancestry members at most */

@@ -11,6 +11,8 @@
 #include "sigtrail/proc_table.h"
 #include "../../collector/deaths/deaths_internal.h"
 #include "../../collector/proc/abend.h"
+#include "../../collector/proc/clock.h"
+#include "../../collector/proc/connector.h"
 #include "../unit/tap.h"
 
 #define MS (INT64_C(1000000))
