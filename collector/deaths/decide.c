@@ -74,6 +74,9 @@ int deaths_write(struct store *st, const struct deathq_ready *r)
 	struct store_death rec;
 	int n;
 
+	/* Read before store_insert_death() opens a transaction if none is
+	 * open: the rows are the same, this connection's uncommitted ones and
+	 * every committed one. */
 	n = deaths_query_rows(store_sqlite(st), d->pid, d->epoch_ms, rows, CANDIDATE_ROWS, strbuf,
 	                      sizeof(strbuf));
 	struct death_candidates c = {.rows = rows,
