@@ -6,7 +6,7 @@
  * Exercise it with `meson test -C build proc_deaths`; by hand, run a program
  * that dereferences NULL and look for `type=1701` in `dmesg` (no audit
  * daemon) or `ausearch -m ANOM_ABEND`. */
-#include "sigtrail/deaths.h"
+#include "abend.h"
 
 #include <errno.h>
 #include <string.h>

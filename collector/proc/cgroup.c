@@ -3,10 +3,12 @@
  * "session-3.scope", "user@1000.service/pipewire.service") and the container
  * id (docker, containerd, CRI-O, podman, kubepods paths, with systemd or
  * cgroupfs drivers, cgroup v1, v2 or hybrid). Pure string work: nothing is
- * read from disk here. Exercise it with `meson test -C build cgroup`, or by
- * hand on a process: `cat /proc/PID/cgroup` and compare with what
- * `tests/proc-kernel/deathwatch --table PID` prints. */
-#include "sigtrail/proc_cgroup.h"
+ * read from disk here. Exercise it with `meson test -C build proc_cgroup`;
+ * live, as root, with the kernel suite's proc_container (a container's
+ * deaths carry its id); by hand, with sigtraild running, kill a process and
+ * compare `cat /proc/PID/cgroup` (read before) with
+ * `sqlite3 sigtrail.db 'select unit, container from deaths'`. */
+#include "cgroup.h"
 
 #include <errno.h>
 #include <stdbool.h>

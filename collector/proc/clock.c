@@ -1,9 +1,12 @@
 /* clock.c: converts the kernel's three process clocks (monotonic for the
  * proc connector and the kernel log, boot-time ticks for /proc/PID/stat)
  * into epoch milliseconds by sampling their offsets from the wall clock.
- * Exercise it with `meson test -C build proc_clock`, or compare
- * `tests/proc-kernel/deathwatch --table $$` start times with `ps -o lstart`. */
-#include "sigtrail/proc_clock.h"
+ * Exercise it with `meson test -C build proc_deaths` (the tracker's deaths
+ * are stamped through it: a death's epoch ms from the connector's clock, a
+ * start time estimated from its fork); by hand, with sigtraild running,
+ * `date +%T.%3N; kill -9 PID` and compare with
+ * `sqlite3 sigtrail.db 'select time from deaths order by id desc limit 1'`. */
+#include "clock.h"
 
 #include <time.h>
 #include <unistd.h>

@@ -3,11 +3,12 @@
  * netlink message per event, synchronously from the task that forks, execs or
  * exits, so the events reach us before any audit record the same task
  * causes; a socket that overflows loses events (ENOBUFS), and that is
- * counted. Exercise it by hand as root with
- * `tests/proc-kernel/deathwatch --events` (one line per event) and, say,
- * `sleep 100 & kill -9 $!`; the decoder is covered by
- * `meson test -C build proc_connector`. */
-#include "sigtrail/proc_conn.h"
+ * counted. The decoder is covered by `meson test -C build proc_connector`,
+ * the subscription by proc_watch (which skips where the kernel refuses it);
+ * live, as root, by the kernel suite's proc_* tests; by hand, with sigtraild
+ * running, `sleep 100 & kill -9 $!` and
+ * `sqlite3 sigtrail.db 'select pid, signame, cause from deaths'`. */
+#include "connector.h"
 
 #include <errno.h>
 #include <linux/cn_proc.h>

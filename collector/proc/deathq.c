@@ -6,13 +6,19 @@
  * ANOM_ABEND records (audit), core dump events, and the exits of pid
  * namespace inits (the kernel reports those after the children it killed).
  * deathq_pop() hands a death over with the evidence that concerns it.
- * Exercise it with `meson test -C build proc_deathq`, or live as root with
- * `tests/proc-kernel/deathwatch`. */
+ * Exercise it with `meson test -C build proc_deaths` (test_deathq: holding,
+ * gathering, a kill storm) and `proc_decide` (what it hands over, decided
+ * and stored); live, as root, with the kernel suite's proc_* tests. */
 #include "sigtrail/proc_deathq.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "sigtrail/proc_table.h"
+
+#include "clock.h"
+#include "connector.h"
 
 struct coredump_seen {
 	int32_t pid;

@@ -22,7 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sigtrail/proc_conn.h"
+#include "connector.h"
+#include "procfs.h"
 
 enum { READ_BATCH = 64 };
 

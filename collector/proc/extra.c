@@ -3,8 +3,11 @@
  * container) and its targets (exe, command line, start time, unit,
  * container) into one self-contained allocation, so the writer thread can
  * store it without touching the table, which belongs to the main loop.
- * Exercise it with `meson test -C build proc_table` (test_extra) or
- * `tests/proc-kernel/deathwatch --table PID`. */
+ * Exercise it with `meson test -C build proc_table` (test_extra) and
+ * proc_watch (extras shared within a storm); by hand, with sigtraild
+ * running, `kill -TERM PID` and `sqlite3 sigtrail.db 'select sender_ancestry,
+ * target_exe, target_cmdline, target_unit from signals order by id desc
+ * limit 1'`. */
 #include "sigtrail/proc_extra.h"
 
 #include <errno.h>

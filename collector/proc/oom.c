@@ -4,10 +4,11 @@
  * summary (kernels >= 4.19) and "Out of memory: Killed process N (comm)
  * total-vm:..kB, anon-rss:..kB, ..." (or "Memory cgroup out of memory: ...").
  * It merges the two into one victim with its constraint, memory cgroup and
- * RSS. Pure string work. Exercise it with `meson test -C build proc_oom`, or
- * by hand: put a shell in a memory cgroup with a small limit, allocate until
- * it dies, and compare `dmesg | grep -i 'killed process'` with what
- * `tests/proc-kernel/deathwatch` prints. */
+ * RSS. Pure string work. Exercise it with `meson test -C build proc_oom`;
+ * the kernel suite's proc_oom (as root) does live what one would by hand:
+ * put a shell in a memory cgroup with a small limit, allocate until it
+ * dies, and compare `dmesg | grep -i 'killed process'` with
+ * `sqlite3 sigtrail.db 'select oom_constraint, oom_memcg, oom_rss_kb from deaths'`. */
 #include "sigtrail/proc_kmsg.h"
 
 #include <errno.h>

@@ -3,14 +3,16 @@
  * descriptor of the /proc/PID directory so that a pid reused between two
  * reads cannot mix two processes. Every string is escaped like audit fields
  * (decode_escape_bytes()), since a process chooses its own argv and name.
- * The root is a parameter, so tests read a fake tree. By hand:
- * `tests/proc-kernel/deathwatch --table PID` prints what is read for PID.
+ * The root is a parameter, so tests read a fake tree: `meson test -C build
+ * proc_table`. By hand, with sigtraild running, kill a process and compare
+ * `cat /proc/PID/cmdline` (read before) with the `target_cmdline` and
+ * `target_start_time` of its row in the `signals` view.
  * Costs, measured on the development VM (tests/proc/forkbench): about 6 us
  * for the directory, 20 us for stat or status (the kernel computes memory
  * and signal summaries for them), 25 us for cgroup on a v1 hybrid with ten
  * hierarchies, a few us for comm, cmdline, exe and ns/pid; hence the
  * process table's split into an exec read and a later, rarer confirmation. */
-#include "sigtrail/proc_fs.h"
+#include "procfs.h"
 
 #include <errno.h>
 #include <fcntl.h>

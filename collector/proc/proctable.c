@@ -5,8 +5,8 @@
  * to be forgotten (linger_ns after their exit). The file is laid out as:
  * strings, hash, queues, reading /proc, connector events, lookups, ancestry.
  * Exercise it with `meson test -C build proc_table` (a fake /proc tree), or
- * live as root: `tests/proc-kernel/deathwatch --table PID` and
- * `tests/proc/forkbench` for its cost under a fork/exec storm. */
+ * live as root: the kernel suite's proc_* tests, and
+ * `build/tests/proc/forkbench` for its cost under a fork/exec storm. */
 #include "sigtrail/proc_table.h"
 
 #include <dirent.h>
@@ -16,8 +16,11 @@
 #include <string.h>
 
 #include "sigtrail/decode.h"
-#include "sigtrail/proc_cgroup.h"
-#include "sigtrail/proc_fs.h"
+
+#include "cgroup.h"
+#include "clock.h"
+#include "connector.h"
+#include "procfs.h"
 
 enum {
 	MIN_SLOTS = 1024,

@@ -2,9 +2,10 @@
  * death tracker, put together for sigtraild's main loop (procwatch.h). The
  * connector is read first and always before audit records, so that a
  * signal's sender, however short-lived, is in the table when its event is
- * assembled. Exercise it through the kernel suite (`meson test -C build
- * --suite kernel proc_`), or by hand: run sigtraild, `kill -9` a process and
- * `sqlite3 sigtrail.db 'select * from deaths'`. */
+ * assembled. Exercise it with `meson test -C build proc_watch` (extras
+ * shared within storms), through the kernel suite as root (`meson test -C
+ * build --suite kernel proc_`), or by hand: run sigtraild, `kill -9` a
+ * process and `sqlite3 sigtrail.db 'select * from deaths'`. */
 #include "sigtrail/procwatch.h"
 
 #include <errno.h>
@@ -12,11 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sigtrail/deaths.h"
 #include "sigtrail/log.h"
-#include "sigtrail/proc_clock.h"
-#include "sigtrail/proc_conn.h"
 #include "sigtrail/proc_kmsg.h"
+
+#include "abend.h"
+#include "clock.h"
+#include "connector.h"
 
 enum {
 	LINGER_MS = 5000,      /* an exited process stays in the table this long */

@@ -1,20 +1,14 @@
-/* deaths.c: a death becomes a death_rows row. The cause is decided here, on
- * the writer thread, because the deciding evidence includes the signal rows
- * this connection has written (committed or not): every signal event read
- * before the death was handed over is already inserted, since the writer
- * takes its queue in order. By hand:
+/* deaths.c: a decided death (struct store_death, from collector/deaths/)
+ * becomes a death_rows row inside the open transaction. The cause and its
+ * evidence come decided; the store adds only what it owns: the host, the
+ * user name of the uid (its ids cache) and the string ids. By hand:
  *   sqlite3 sigtrail.db 'select pid, signame, cause, evidence from deaths'
- * Covered by the kernel suite (proc_*). */
+ * Covered by `meson test -C build proc_decide`, and live by the kernel
+ * suite's proc_* tests. */
 #include <errno.h>
-#include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include "store_internal.h"
-
-#include "sigtrail/deaths.h"
-
-enum { CANDIDATE_ROWS = 32 };
 
 int store_deaths_prepare(struct store *st)
 {
@@ -28,42 +22,21 @@ int store_deaths_prepare(struct store *st)
 	    -1, SQLITE_PREPARE_PERSISTENT, &st->death, NULL);
 }
 
-/* "" (the kernel printed nothing) is unknown, as NULL. */
-static const char *text_or_null(const char *s)
+bool store_signals_recorded(const struct store *st)
 {
-	return s && s[0] ? s : NULL;
+	return st->signals_recorded;
 }
 
-int store_insert_death(struct store *st, const struct deathq_ready *r)
+int store_insert_death(struct store *st, const struct store_death *d)
 {
-	const struct death *d = &r->death;
-	struct death_signal_row rows[CANDIDATE_ROWS];
-	char strbuf[2048];
-	struct death_verdict v;
+	int64_t host, user, comm, exe, cmd, cons, memcg, tmemcg, unit, cont;
 	struct timespec now;
-	int rc, n;
+	int rc;
 
 	if ((rc = store_begin(st)) != SQLITE_OK) {
 		st->stats.deaths_lost++;
 		return store_sqlite_errno(rc);
 	}
-	n = deaths_query_rows(st->db, d->pid, d->epoch_ms, rows, CANDIDATE_ROWS, strbuf,
-	                      sizeof(strbuf));
-	struct death_candidates c = {.rows = rows,
-	                             .n_rows = n > 0 ? (size_t)n : 0,
-	                             .ooms = r->ooms,
-	                             .n_ooms = r->n_ooms,
-	                             .abends = r->abends,
-	                             .n_abends = r->n_abends,
-	                             .init_exit = r->have_init_exit ? &r->init_exit : NULL,
-	                             .signals_recorded = st->signals_recorded};
-	death_attribute(d, &c, &v);
-	if (n < 0) /* the cause stands on the other evidence; say what is missing */
-		snprintf(v.evidence + strlen(v.evidence), sizeof(v.evidence) - strlen(v.evidence),
-		         "; the signal rows could not be read");
-
-	const struct oom_kill *k = v.oom_index >= 0 ? &r->ooms[v.oom_index].kill : NULL;
-	int64_t host, user, comm, exe, cmd, cons = -1, memcg = -1, tmemcg = -1, unit, cont;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if ((rc = store_intern(st, st->default_host, &host, NULL)) != SQLITE_OK ||
 	    (rc = store_intern(st, d->uid >= 0 ? ids_user(&st->ids, d->uid, now.tv_sec) : NULL,
@@ -73,10 +46,9 @@ int store_insert_death(struct store *st, const struct deathq_ready *r)
 	    (rc = store_intern_text(st, d->cmdline, &cmd, NULL)) != SQLITE_OK ||
 	    (rc = store_intern(st, d->unit, &unit, NULL)) != SQLITE_OK ||
 	    (rc = store_intern(st, d->container, &cont, NULL)) != SQLITE_OK ||
-	    (k &&
-	     ((rc = store_intern(st, text_or_null(k->constraint), &cons, NULL)) != SQLITE_OK ||
-	      (rc = store_intern(st, text_or_null(k->oom_memcg), &memcg, NULL)) != SQLITE_OK ||
-	      (rc = store_intern(st, text_or_null(k->task_memcg), &tmemcg, NULL)) != SQLITE_OK)))
+	    (rc = store_intern(st, d->oom_constraint, &cons, NULL)) != SQLITE_OK ||
+	    (rc = store_intern(st, d->oom_memcg, &memcg, NULL)) != SQLITE_OK ||
+	    (rc = store_intern(st, d->oom_task_memcg, &tmemcg, NULL)) != SQLITE_OK)
 		goto fail;
 
 	sqlite3_stmt *s = st->death;
@@ -94,15 +66,14 @@ int store_insert_death(struct store *st, const struct deathq_ready *r)
 	store_bind_opt(s, 11, cmd >= 0, cmd);
 	store_bind_opt(s, 12, d->ppid > 0, d->ppid);
 	store_bind_opt(s, 13, d->pidns != 0, (int64_t)d->pidns);
-	sqlite3_bind_text(s, 14, death_cause_name(v.cause), -1, SQLITE_STATIC);
-	store_bind_opt(s, 15, v.signal_id >= 0, v.signal_id);
-	sqlite3_bind_text(s, 16, v.evidence, -1, SQLITE_STATIC);
-	store_bind_opt(s, 17, v.abend_index >= 0,
-	               v.abend_index >= 0 ? (int64_t)r->abends[v.abend_index].serial : 0);
+	sqlite3_bind_text(s, 14, d->cause, -1, SQLITE_STATIC);
+	store_bind_opt(s, 15, d->signal_id >= 0, d->signal_id);
+	sqlite3_bind_text(s, 16, d->evidence, -1, SQLITE_STATIC);
+	store_bind_opt(s, 17, d->have_abend, (int64_t)d->abend_serial);
 	store_bind_opt(s, 18, cons >= 0, cons);
 	store_bind_opt(s, 19, memcg >= 0, memcg);
 	store_bind_opt(s, 20, tmemcg >= 0, tmemcg);
-	store_bind_opt(s, 21, k && k->rss_kb != OOM_UNKNOWN, k ? k->rss_kb : 0);
+	store_bind_opt(s, 21, d->have_oom_rss, d->oom_rss_kb);
 	store_bind_opt(s, 22, unit >= 0, unit);
 	store_bind_opt(s, 23, cont >= 0, cont);
 	store_bind_opt(s, 24, d->nspid > 0, d->nspid);

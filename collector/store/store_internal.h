@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "sigtrail/ids.h"
+#include "sigtrail/proc_extra.h"
 #include "sigtrail/store.h"
 
 enum {

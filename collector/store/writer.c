@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "held.h"
+#include "sigtrail/deaths.h"
 
 enum {
 	BATCH = 256,
@@ -112,7 +113,7 @@ static int64_t beat_and_prune(struct writer *w, struct store_run *run)
  * (the transaction is then rolled back). */
 static int insert_item(struct writer *w, const struct held_item *it)
 {
-	int r = it->death ? store_insert_death(w->st, it->death)
+	int r = it->death ? deaths_write(w->st, it->death)
 	                  : store_insert_extra(w->st, it->ev, it->extra);
 	if (r < 0)
 		store_rollback(w->st);

@@ -1,22 +1,85 @@
-/* The death tracker: turns the proc connector's exit events into deaths and
- * holds each one for a moment (hold_ns) while the rest of its evidence
- * arrives from other sources: the kernel log's OOM line, the ANOM_ABEND
- * audit record, and the exit of its pid namespace's init (which the kernel
- * reports after the children it killed). A held death is then handed over
- * with that evidence; the store adds the signal rows it has written by then
- * (deaths_query_rows()) and decides with death_attribute().
+/* The death tracker and the evidence it gathers: turns the proc connector's
+ * exit events into deaths and holds each one for a moment (hold_ns) while
+ * the rest of its evidence arrives from other sources: the kernel log's OOM
+ * line, the ANOM_ABEND audit record, and the exit of its pid namespace's
+ * init (which the kernel reports after the children it killed). A held death
+ * is then handed over with that evidence, as plain records (struct death and
+ * the others below), to collector/deaths/, which adds the signal rows the
+ * store has written by then and decides (deaths_write(), sigtrail/deaths.h).
  *
  * Single-threaded, on the daemon's main loop, beside the process table. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sigtrail/deaths.h"
-#include "sigtrail/proc_clock.h"
-#include "sigtrail/proc_conn.h"
 #include "sigtrail/proc_kmsg.h"
-#include "sigtrail/proc_table.h"
+
+/* The tracker's inputs (collector/proc/clock.h and connector.h,
+ * proc_table.h), named only: who takes the evidence needs none of them. */
+struct proc_clock;
+struct proc_ev;
+struct ptab;
+
+/* Evidence this close to a death concerns it: the tracker gathers it, and
+ * the decision weighs it, within these windows. */
+enum {
+	DEATH_OOM_WINDOW_MS = 5000,   /* an OOM kill line this close to the death */
+	DEATH_ABEND_WINDOW_MS = 5000, /* an ANOM_ABEND record this close */
+	DEATH_INIT_WINDOW_MS = 5000,  /* a namespace init exit this close (it exits last) */
+	DEATH_TEXT_MAX = 256,         /* an ANOM_ABEND record's exe */
+};
+
+/* The audit record type of ANOM_ABEND (AUDIT_ANOM_ABEND in linux/audit.h):
+ * the records to hand to procwatch_abend(). */
+#define DEATH_AUDIT_ANOM_ABEND 1701
+
+/* One process that a signal ended, as known when it exited. Strings may be
+ * NULL (unknown). */
+struct death {
+	int32_t pid;            /* thread group id */
+	uint64_t start_time;    /* clock ticks after boot, 0 unknown */
+	bool start_guess;       /* start_time estimated to +-1 tick (never read from /proc) */
+	int64_t start_epoch_ms; /* start_time as wall-clock ms, 0 unknown */
+	int signal;             /* the signal that ended it, 1..64 */
+	bool core_dumped;       /* the exit status says so (WCOREDUMP) */
+	bool coredump_event;    /* the connector reported a core dump for it */
+	int64_t epoch_ms;       /* when it exited, wall-clock ms */
+	int32_t ppid;           /* the parent that forked it, 0 unknown */
+	int32_t exit_parent;    /* the parent in the exit event: 0 when the kernel reaped it
+	                           itself (a dying namespace init ignores SIGCHLD) */
+	int64_t uid;            /* real uid, -1 unknown */
+	uint64_t pidns;         /* pid namespace inode, 0 unknown */
+	int32_t nspid;          /* its pid in that namespace (1: it was the init), 0 unknown */
+	const char *comm, *exe, *cmdline, *unit, *container;
+};
+
+/* An OOM kill line of the kernel log, with its time as wall-clock ms. */
+struct death_oom {
+	struct oom_kill kill;
+	int64_t epoch_ms;
+};
+
+/* An ANOM_ABEND audit record: the kernel began a core dump. */
+struct death_abend {
+	int32_t pid;
+	int signal;
+	int64_t epoch_ms;         /* the record's audit timestamp */
+	uint64_t serial;          /* the record's audit serial */
+	int64_t uid;              /* -1 unknown */
+	char comm[64];            /* decoded, escaped */
+	char exe[DEATH_TEXT_MAX]; /* decoded, escaped */
+};
+
+/* The exit of a pid namespace's init (the process with nspid 1). */
+struct death_init_exit {
+	int32_t pid;    /* its pid in the initial namespace */
+	uint64_t pidns; /* the namespace it was init of */
+	int64_t epoch_ms;
+	uint32_t exit_code; /* wait status */
+	char comm[64];
+};
 
 enum {
 	DEATHQ_HOLD_MS = 2000,     /* default hold: audit records and kernel lines lag by ms */

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sigtrail/proc_fs.h"
+struct procfs_info; /* collector/proc/procfs.h */
 
 enum {
 	EXECREAD_SLOTS = 64,    /* snapshots kept: the table takes them within milliseconds */

@@ -25,9 +25,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sigtrail/proc_clock.h"
-#include "sigtrail/proc_fs.h"
-#include "sigtrail/proc_conn.h"
+/* Private to collector/proc (clock.h, connector.h, procfs.h), named only. */
+struct proc_clock;
+struct proc_ev;
+struct procfs_info;
 
 enum {
 	PTAB_MAX_DEPTH = 16,           /* ancestry members at most */
@@ -62,7 +63,7 @@ struct ptab_proc {
 	char comm[64];         /* escaped comm; "" unknown */
 	const char *exe;       /* executable path */
 	const char *cmdline;   /* arguments separated by spaces */
-	const char *unit;      /* systemd unit (proc_cgroup.h) */
+	const char *unit;      /* systemd unit (collector/proc/cgroup.h) */
 	const char *container; /* container id */
 	const char *runtime;   /* container runtime, static string */
 	/* The table's own bookkeeping. */

@@ -5,7 +5,8 @@
  *     container; each target's executable, command line, start time, unit and
  *     container), built before the event goes to the writer;
  *   - every process a signal ended becomes a deathq_ready once its evidence
- *     had time to arrive; the writer decides its cause (store_insert_death()).
+ *     had time to arrive; the writer has its cause decided and stored
+ *     (deaths_write(), collector/deaths/).
  * Single-threaded: the main loop owns it. */
 #pragma once
 

@@ -7,14 +7,13 @@
 #include <stdint.h>
 
 #include "sigtrail/event.h"
-#include "sigtrail/proc_deathq.h"
-#include "sigtrail/proc_extra.h"
 
 /* The file's PRAGMA application_id: 'SGTR'. A file without it (and with any
  * content) is not ours and is never written. */
 #define STORE_APPLICATION_ID 0x53475452
 
 struct store;
+struct proc_extra; /* sigtrail/proc_extra.h: what the process table adds to an event */
 
 /* Open (creating if needed) the database at `path`, check that its directory
  * is not writable by others (sticky directories such as /tmp excepted) and
@@ -40,15 +39,50 @@ int store_insert(struct store *st, const struct st_event *ev);
  * time, unit and container. */
 int store_insert_extra(struct store *st, const struct st_event *ev, const struct proc_extra *x);
 
-/* Decide why a process died (death_attribute(), against the signal rows
- * written so far and the evidence in d) and write its death_rows row inside
- * the current transaction. Returns 1, or -errno as store_insert(). */
-int store_insert_death(struct store *st, const struct deathq_ready *d);
+/* --- deaths (deaths.c) --- */
+
+/* One death whose cause is decided (collector/deaths/): its death_rows row.
+ * Strings may be NULL (unknown); they are read only during the call that
+ * takes the record. */
+struct store_death {
+	int64_t epoch_ms;      /* when it exited, wall-clock ms */
+	int32_t pid;           /* thread group id */
+	uint64_t start_time;   /* clock ticks after boot, 0 unknown */
+	int signal;            /* the signal that ended it */
+	bool core_dumped;      /* the exit status says so */
+	int64_t uid;           /* real uid, -1 unknown; the store names its user */
+	const char *comm;      /* its name (the process table's, else the ANOM_ABEND record's) */
+	const char *exe;       /* its executable, likewise */
+	const char *cmdline;   /* full command line, arguments separated by spaces */
+	const char *unit;      /* systemd unit */
+	const char *container; /* container id */
+	int32_t ppid;          /* the parent that forked it, 0 unknown */
+	uint64_t pidns;        /* pid namespace inode, 0 unknown */
+	int32_t nspid;         /* its pid in that namespace, 0 unknown */
+	const char *cause;     /* "signal", "oom", "crash", "pidns-teardown" or "kernel" */
+	int64_t signal_id;     /* signal_rows.id of the deciding signal, -1 none */
+	const char *evidence;  /* what decided the cause, in words; never NULL */
+	bool have_abend;       /* the crash has its ANOM_ABEND record (abend_serial) */
+	uint64_t abend_serial; /* its audit serial */
+	const char *oom_constraint; /* the deciding OOM kill's, NULL none or not printed */
+	const char *oom_memcg;      /* the memory cgroup that hit its limit */
+	const char *oom_task_memcg; /* the victim's memory cgroup */
+	bool have_oom_rss;          /* the deciding OOM kill printed its RSS */
+	int64_t oom_rss_kb;         /* anon + file + shmem RSS when killed */
+};
+
+/* Write one decided death as a death_rows row inside the current
+ * transaction, opening one if needed; the host is the store's default host.
+ * Returns 1, or -errno as store_insert(). */
+int store_insert_death(struct store *st, const struct store_death *d);
 
 /* Whether signal rows can exist at all (the audit rules are loaded): when
  * not, a death without a recorded sender says so in its evidence. Off by
  * default. Can't fail. */
 void store_set_signals_recorded(struct store *st, bool on);
+
+/* The flag above, for the deaths decided against this store. Can't fail. */
+bool store_signals_recorded(const struct store *st);
 
 /* Commit the open transaction, if any. Returns 0 or -errno (the rows of the
  * transaction are then lost and counted). */
@@ -96,7 +130,8 @@ int store_has_signal(struct store *st, int32_t sender_pid, int32_t target_pid, i
  * deleted behind the store's back (prune.c). Can't fail. */
 void store_invalidate_cache(struct store *st);
 
-/* The connection, for the store's own modules (runs.c, prune.c). */
+/* The connection, for the store's own modules (runs.c, prune.c) and for
+ * collector/deaths/, which reads a death's candidate signal rows on it. */
 struct sqlite3 *store_sqlite(struct store *st);
 
 /* Commit and close. Accepts NULL. */

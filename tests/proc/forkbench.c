@@ -26,10 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sigtrail/proc_clock.h"
-#include "sigtrail/proc_conn.h"
 #include "sigtrail/proc_deathq.h"
 #include "sigtrail/proc_table.h"
+#include "../../collector/proc/clock.h"
+#include "../../collector/proc/connector.h"
 
 extern char **environ;
 

@@ -3,7 +3,7 @@
  * write, on cgroup v1, v2 and hybrid hosts. */
 #include <errno.h>
 
-#include "sigtrail/proc_cgroup.h"
+#include "../../collector/proc/cgroup.h"
 #include "../unit/tap.h"
 
 #define ID "3f4e1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7"

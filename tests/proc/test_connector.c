@@ -9,7 +9,7 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "sigtrail/proc_conn.h"
+#include "../../collector/proc/connector.h"
 #include "../unit/tap.h"
 
 /* Append one connector message carrying a proc_event to buf at *off. */

@@ -1,14 +1,18 @@
-/* Unit tests for deaths.c (every cause, pid reuse, the evidence sentence),
- * abend.c (the captured ANOM_ABEND records of
- * /work/shared/audit-samples/crash-anom-abend.txt and malformed ones) and
- * deathq.c (holding deaths, gathering OOM, ANOM_ABEND, core dump and
- * namespace-init evidence, decisions under a kill storm). */
+/* Unit tests for collector/deaths/attribute.c (every cause, pid reuse, the
+ * evidence sentence), collector/proc/abend.c (the captured ANOM_ABEND
+ * records of /work/shared/audit-samples/crash-anom-abend.txt and malformed
+ * ones) and collector/proc/deathq.c (holding deaths, gathering OOM,
+ * ANOM_ABEND, core dump and namespace-init evidence, decisions under a kill
+ * storm). */
 #include <errno.h>
 #include <signal.h>
 
-#include "sigtrail/deaths.h"
 #include "sigtrail/proc_deathq.h"
 #include "sigtrail/proc_table.h"
+#include "../../collector/deaths/deaths_internal.h"
+#include "../../collector/proc/abend.h"
+#include "../../collector/proc/clock.h"
+#include "../../collector/proc/connector.h"
 #include "../unit/tap.h"
 
 #define MS (INT64_C(1000000))

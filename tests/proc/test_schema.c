@@ -1,14 +1,15 @@
-/* Unit tests for schema/003-deaths.sql and deathsql.c: the migration over a
- * schema 2 database that already has rows, the `signals` view keeping every
- * earlier column in order, the `deaths` and `ancestry` views, string_refs
- * naming every strings reference of every table, and the candidate rows a
- * death reads back (with and without target start times). */
+/* Unit tests for schema/003-deaths.sql and collector/deaths/candidates.c:
+ * the migration over a schema 2 database that already has rows, the
+ * `signals` view keeping every earlier column in order, the `deaths` and
+ * `ancestry` views, string_refs naming every strings reference of every
+ * table, and the candidate rows a death reads back (with and without target
+ * start times). */
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 
-#include "sigtrail/deaths.h"
 #include "sigtrail/schema.h"
+#include "../../collector/deaths/deaths_internal.h"
 #include "../unit/tap.h"
 
 static int exec(sqlite3 *db, const char *sql)

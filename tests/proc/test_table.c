@@ -5,8 +5,10 @@
 #include <errno.h>
 
 #include "sigtrail/proc_extra.h"
-#include "sigtrail/proc_fs.h"
 #include "sigtrail/proc_table.h"
+#include "../../collector/proc/clock.h"
+#include "../../collector/proc/connector.h"
+#include "../../collector/proc/procfs.h"
 #include "../unit/tap.h"
 #include "fakeproc.h"
 

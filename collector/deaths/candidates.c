@@ -1,13 +1,13 @@
-/* deathsql.c: reads from the store the signal rows that may explain one
- * death (rows targeting its pid shortly before it), with the target start
- * time that schema 3 records, so death_attribute() can rule out rows aimed
- * at an earlier owner of the pid. It runs on the thread that owns the
+/* candidates.c: reads from the database the signal rows that may explain
+ * one death (rows targeting its pid shortly before it), with the target
+ * start time that schema 3 records, so death_attribute() can rule out rows
+ * aimed at an earlier owner of the pid. It runs on the thread that owns the
  * connection (the store's writer), after the rows of every event read
  * before the death was handed over have been inserted. By hand:
  *   sqlite3 sigtrail.db "select id, epoch_ms, signal, target_start_time
  *     from signal_rows where target_pid = PID order by epoch_ms desc"
  * Covered by `meson test -C build proc_schema`. */
-#include "sigtrail/deaths.h"
+#include "deaths_internal.h"
 
 #include <errno.h>
 #include <sqlite3.h>

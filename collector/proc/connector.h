@@ -1,7 +1,8 @@
 /* The proc connector (NETLINK_CONNECTOR, CN_IDX_PROC): the kernel's
  * multicast of every fork, exec, comm change, core dump and exit, with the
  * exit code that says whether a signal ended the process. Subscribing needs
- * CAP_NET_ADMIN (once, at open); reading does not. */
+ * CAP_NET_ADMIN (once, at open); reading does not. Not a public header: only
+ * collector/proc and its tests include it. */
 #pragma once
 
 #include <stdbool.h>

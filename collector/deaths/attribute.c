@@ -1,13 +1,14 @@
-/* deaths.c: decides why a process died. It weighs the evidence gathered
+/* attribute.c: decides why a process died. It weighs the evidence gathered
  * around one death (signal rows that targeted its pid, OOM kill lines, crash
  * records, its pid namespace's init exiting) and names the cause with a
  * sentence that says which piece of evidence decided, what was ruled out and
  * why (a row that targeted an earlier owner of the pid). It never fills a gap
  * with a guess: when nothing explains a death, the cause is `kernel` and the
  * evidence says what was looked for. Pure: no I/O, no clock. Exercise it with
- * `meson test -C build proc_deaths`, or live with
- * `tests/proc-kernel/deathwatch` (one line per death, with its evidence). */
-#include "sigtrail/deaths.h"
+ * `meson test -C build proc_deaths` (every rule, with its sentence) and
+ * `proc_decide` (through the store); live, as root, with the kernel suite's
+ * `proc_*` tests (tests/proc-kernel/: kill, OOM, crash, pid namespace). */
+#include "deaths_internal.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -217,6 +218,24 @@ static void say_crash_facts(struct text *t, const struct death *d, const struct 
 		say(t, "; no core dump");
 }
 
+/* A pid namespace teardown: which init exited, when and how. */
+static void say_teardown(struct text *t, const struct death *d, const struct death_init_exit *ie)
+{
+	int isig = (int)(ie->exit_code & 0x7f);
+
+	say(t, "SIGKILL with no recorded sender; its pid namespace");
+	if (ie->pidns)
+		say(t, " %llu", (unsigned long long)ie->pidns);
+	say(t, " lost its init %s[%d], which exited ", ie->comm[0] ? ie->comm : "?", ie->pid);
+	say_delta(t, ie->epoch_ms, d->epoch_ms);
+	if (isig && isig != 0x7f)
+		say(t, " (killed by %s)", sig_name(isig));
+	else
+		say(t, " (exit status %d)", (int)((ie->exit_code >> 8) & 0xff));
+	if (d->exit_parent == 0)
+		say(t, "; reaped by the kernel, as a dying namespace does");
+}
+
 /* What a signal nobody recorded usually means. */
 static const char *kernel_meaning(int sig)
 {
@@ -306,21 +325,8 @@ void death_attribute(const struct death *d, const struct death_candidates *c,
 		return;
 	}
 	if (d->signal == SIGKILL && c->init_exit && c->init_exit->pid != d->pid && d->nspid != 1) {
-		const struct death_init_exit *ie = c->init_exit;
-		int isig = (int)(ie->exit_code & 0x7f);
 		ret->cause = DEATH_PIDNS;
-		say(&t, "SIGKILL with no recorded sender; its pid namespace");
-		if (ie->pidns)
-			say(&t, " %llu", (unsigned long long)ie->pidns);
-		say(&t, " lost its init %s[%d], which exited ", ie->comm[0] ? ie->comm : "?",
-		    ie->pid);
-		say_delta(&t, ie->epoch_ms, d->epoch_ms);
-		if (isig && isig != 0x7f)
-			say(&t, " (killed by %s)", sig_name(isig));
-		else
-			say(&t, " (exit status %d)", (int)((ie->exit_code >> 8) & 0xff));
-		if (d->exit_parent == 0)
-			say(&t, "; reaped by the kernel, as a dying namespace does");
+		say_teardown(&t, d, c->init_exit);
 		say_reused(&t, reused, reused_row, reused_why);
 		return;
 	}

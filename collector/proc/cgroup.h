@@ -1,6 +1,7 @@
 /* cgroup path -> systemd unit and container id, for the unit and container
  * columns of signal rows and deaths. Pure functions, no allocation, covered
- * by tests/proc/test_cgroup.c. */
+ * by tests/proc/test_cgroup.c. Not a public header: the process table
+ * (proctable.c) is its only user, and what it finds travels as strings. */
 #pragma once
 
 #include <stddef.h>

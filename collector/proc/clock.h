@@ -4,7 +4,8 @@
  * CLOCK_MONOTONIC, stops during suspend), /proc/PID/stat gives a process's
  * start in clock ticks of CLOCK_BOOTTIME, and audit records carry wall-clock
  * time. Offsets are sampled, not fixed: NTP steps the wall clock, so the
- * daemon samples again every few seconds (proc_clock_sample()). */
+ * daemon samples again every few seconds (proc_clock_sample()). Not a
+ * public header: only collector/proc and its tests include it. */
 #pragma once
 
 #include <stdint.h>

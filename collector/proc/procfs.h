@@ -3,7 +3,8 @@
  * the /proc/PID directory, so if the process dies and its pid is reused
  * between two reads, the later reads fail (ESRCH/ENOENT) instead of
  * describing the newcomer. Processes vanish at any moment: a file that is
- * gone leaves its fields unknown and the rest stands. */
+ * gone leaves its fields unknown and the rest stands. Not a public header:
+ * only collector/proc and its tests include it. */
 #pragma once
 
 #include <stdbool.h>
