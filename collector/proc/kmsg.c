@@ -3,7 +3,7 @@
  * is not this run's business), and hands the OOM killer's victims to the
  * caller. When the kernel's ring wraps past an unread record, read() fails
  * once with EPIPE: that is counted as an overrun and reading goes on.
- * Exercise it with `meson test -C build proc_oom` (the reader on a file of
+ * Exercise it with `meson test -C build proc_oom_lines` (the reader on a file of
  * records) and, as root, the kernel suite's proc_oom (a real OOM kill in a
  * memory cgroup); by hand, `echo hello > /dev/kmsg` shows that records
  * flow. */

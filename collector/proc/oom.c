@@ -4,7 +4,7 @@
  * summary (kernels >= 4.19) and "Out of memory: Killed process N (comm)
  * total-vm:..kB, anon-rss:..kB, ..." (or "Memory cgroup out of memory: ...").
  * It merges the two into one victim with its constraint, memory cgroup and
- * RSS. Pure string work. Exercise it with `meson test -C build proc_oom`;
+ * RSS. Pure string work. Exercise it with `meson test -C build proc_oom_lines`;
  * the kernel suite's proc_oom (as root) does live what one would by hand:
  * put a shell in a memory cgroup with a small limit, allocate until it
  * dies, and compare `dmesg | grep -i 'killed process'` with
