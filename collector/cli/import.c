@@ -339,9 +339,9 @@ int cli_import(int argc, char **argv)
 	               &im.store, err, sizeof(err));
 	if (r < 0) {
 		log_error("import: %s", err);
-		code = r == -EEXIST || r == -EPROTO ? EX_DATAERR
-		       : r == -EIO || r == -ENOMEM  ? EX_IOERR
-		                                    : EX_CANTCREAT;
+		code = r == -EEXIST || r == -EBADMSG || r == -EPROTO ? EX_DATAERR
+		       : r == -EIO || r == -ENOMEM                   ? EX_IOERR
+		                                                     : EX_CANTCREAT;
 		goto out;
 	}
 	store_set_dedupe(im.store, true);

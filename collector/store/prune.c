@@ -4,11 +4,11 @@
  * incremental auto-vacuum (set when the file was created). The caller
  * records the count in the run's coverage row. Exercise with
  * `meson test -C build prune`. */
-#include <errno.h>
 #include <stdint.h>
 #include <sqlite3.h>
 
 #include "sigtrail/store.h"
+#include "store_internal.h"
 
 enum { PRUNE_BATCH = 5000 }; /* rows deleted per step while over the size cap */
 
@@ -41,7 +41,7 @@ static int64_t delete_rows(sqlite3 *db, const char *sql, int64_t arg)
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
+		return store_sqlite_errno(rc);
 	return sqlite3_changes(db);
 }
 
@@ -51,40 +51,45 @@ static int64_t delete_rows(sqlite3 *db, const char *sql, int64_t arg)
  * the `pruned_rows` of signal rows. */
 static int prune_deaths(sqlite3 *db, int64_t before_ms)
 {
-	if (delete_rows(db, "DELETE FROM death_rows WHERE epoch_ms < ?1", before_ms) < 0 ||
-	    sqlite3_exec(db,
-	                 "DELETE FROM ancestry_rows WHERE chain_s NOT IN (SELECT sender_chain_s "
-	                 "FROM signal_rows WHERE sender_chain_s IS NOT NULL)",
-	                 NULL, NULL, NULL) != SQLITE_OK)
-		return -EIO;
-	return 0;
+	int64_t n = delete_rows(db, "DELETE FROM death_rows WHERE epoch_ms < ?1", before_ms);
+	int rc;
+
+	if (n < 0)
+		return (int)n;
+	rc = sqlite3_exec(db,
+	                  "DELETE FROM ancestry_rows WHERE chain_s NOT IN (SELECT sender_chain_s "
+	                  "FROM signal_rows WHERE sender_chain_s IS NOT NULL)",
+	                  NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : store_sqlite_errno(rc);
 }
 
 int64_t store_prune(struct store *st, int64_t now_ms, int64_t retention_days, int64_t max_bytes)
 {
 	sqlite3 *db = store_sqlite(st);
 	int64_t total = 0, n;
+	int r;
 
-	if (store_commit(st) < 0)
-		return -EIO;
+	if ((r = store_commit(st)) < 0)
+		return r;
 	if (retention_days > 0) {
 		int64_t cutoff = now_ms - retention_days * 86400 * 1000;
 		n = delete_rows(db, "DELETE FROM signal_rows WHERE epoch_ms < ?1", cutoff);
 		if (n < 0)
 			return n;
 		total += n;
-		if (delete_rows(db, "DELETE FROM death_rows WHERE epoch_ms < ?1", cutoff) < 0)
-			return -EIO;
+		n = delete_rows(db, "DELETE FROM death_rows WHERE epoch_ms < ?1", cutoff);
+		if (n < 0)
+			return n;
 	}
 	while (max_bytes > 0 && live_bytes(db) > max_bytes) {
 		n = delete_rows(db,
 		                "DELETE FROM signal_rows WHERE id IN (SELECT id FROM signal_rows "
 		                "ORDER BY id LIMIT ?1)",
 		                PRUNE_BATCH);
-		int64_t oldest =
-		    scalar(db, "SELECT coalesce(min(epoch_ms), 9223372036854775807) FROM signal_rows");
-		if (n >= 0 && prune_deaths(db, oldest) < 0)
-			return -EIO;
+		int64_t oldest = scalar(
+		    db, "SELECT coalesce(min(epoch_ms), 9223372036854775807) FROM signal_rows");
+		if (n >= 0 && (r = prune_deaths(db, oldest)) < 0)
+			return r;
 		if (n <= 0) /* nothing left to delete: the rest is schema and strings */
 			break;
 		total += n;

@@ -5,17 +5,11 @@
  * stopping (SIGKILL, OOM, power loss) and is closed 'crashed' at its last
  * heartbeat, so the gap between that and the new start is visible.
  * Exercise: sigtraild ... then `sqlite3 DB 'select * from coverage'`. */
-#include <errno.h>
 #include <sqlite3.h>
 
 #include "config.h"
 #include "sigtrail/store.h"
 #include "store_internal.h"
-
-static int rc_to_errno(int rc)
-{
-	return (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
-}
 
 int store_run_begin(struct store *st, const char *source, const char *host, int64_t pid,
                     int64_t now_ms, struct store_run *ret)
@@ -29,7 +23,7 @@ int store_run_begin(struct store *st, const char *source, const char *host, int6
 	                  "WHERE ended IS NULL",
 	                  NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
-		return rc_to_errno(rc);
+		return store_sqlite_errno(rc);
 	crashed = sqlite3_changes(db);
 
 	/* The host string goes through the strings table like every other. */
@@ -51,7 +45,7 @@ int store_run_begin(struct store *st, const char *source, const char *host, int6
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_OK)
-		return rc_to_errno(rc);
+		return store_sqlite_errno(rc);
 	*ret = (struct store_run){.id = sqlite3_last_insert_rowid(db)};
 	return crashed;
 }
@@ -98,5 +92,5 @@ int store_run_update(struct store *st, const struct store_run *run, int64_t now_
 		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_OK ? 0 : rc_to_errno(rc);
+	return rc == SQLITE_OK ? 0 : store_sqlite_errno(rc);
 }

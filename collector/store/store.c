@@ -47,8 +47,9 @@ int store_sqlite_errno(int rc)
 	case SQLITE_LOCKED:
 		return -EBUSY;
 	case SQLITE_NOTADB:
+		return -EEXIST; /* not a database, so not ours: as store_open() says */
 	case SQLITE_CORRUPT:
-		return -EEXIST;
+		return -EBADMSG; /* ours, damaged */
 	default:
 		return -EIO;
 	}
@@ -757,11 +758,6 @@ void store_invalidate_cache(struct store *st)
 struct sqlite3 *store_sqlite(struct store *st)
 {
 	return st->db;
-}
-
-const char *store_errmsg(const struct store *st)
-{
-	return st->db ? sqlite3_errmsg(st->db) : "no database";
 }
 
 void store_close(struct store *st)

@@ -1,6 +1,18 @@
 /* The store's own state, shared by its files (store.c: signal rows;
  * deaths.c: death rows; runs.c, prune.c through store_sqlite()). Not a
- * public header: nothing outside collector/store includes it. */
+ * public header: nothing outside collector/store includes it.
+ *
+ * Errors follow one convention in the whole folder. The functions of
+ * include/sigtrail/store.h return 0 (or a count) or -errno, as every other
+ * module of the daemon does. Beneath them, a helper that only wraps SQLite
+ * calls (those declared here, intern_as(), already_stored()...) returns
+ * SQLITE_OK or an SQLite result code, as the calls it wraps do, so that an
+ * intern inside an insert fails the way its statement would. Its SQLite
+ * code becomes -errno once, on the way out of the store.h function, through
+ * store_sqlite_errno(): the only mapping from one to the other. A helper
+ * that also fails for other reasons (check_dir(), migrate(): a directory,
+ * a foreign file, malloc) returns -errno, converting SQLite's codes there
+ * with the same function. */
 #pragma once
 
 #include <sqlite3.h>
@@ -85,7 +97,10 @@ int store_intern_text(struct store *st, const char *value, int64_t *ret_id, bool
  * SQLite error code. */
 int store_begin(struct store *st);
 
-/* An SQLite result code as -errno (-ENOSPC for a full disk, -EIO ...). */
+/* An SQLite result code (extended or primary) as -errno: SQLITE_FULL
+ * -ENOSPC, SQLITE_PERM/READONLY/AUTH -EACCES, SQLITE_CANTOPEN -ENOENT,
+ * SQLITE_NOMEM -ENOMEM, SQLITE_BUSY/LOCKED -EBUSY, SQLITE_NOTADB -EEXIST
+ * (not ours), SQLITE_CORRUPT -EBADMSG (ours, damaged), anything else -EIO. */
 int store_sqlite_errno(int rc);
 
 /* Bind v to column col, or NULL when it is not known. */

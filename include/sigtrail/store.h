@@ -1,5 +1,7 @@
 /* The SQLite store: schema creation and migration, and rows from events.
- * One connection, used by one thread at a time (the writer thread). */
+ * One connection, used by one thread at a time (the writer thread).
+ * Every function here returns 0 (or a count) or -errno, never an SQLite
+ * result code: collector/store/store_internal.h says where the two meet. */
 #pragma once
 
 #include <stdbool.h>
@@ -21,7 +23,8 @@ struct proc_extra; /* sigtrail/proc_extra.h: what the process table adds to an e
  * `default_host` names rows whose records carry no node= field.
  * Returns 0 and sets *ret, or -errno with a sentence in err[errlen]:
  * -EACCES/-EPERM (cannot create or open), -ENOTDIR, -EEXIST (a file that is
- * not a sigtrail database), -EPROTO (schema newer than this build), -EIO. */
+ * not a sigtrail database), -EBADMSG (a damaged one), -EPROTO (schema newer
+ * than this build), -EBUSY (locked by another writer), -EIO. */
 int store_open(const char *path, const char *default_host, struct store **ret, char *err,
                size_t errlen);
 
@@ -98,17 +101,14 @@ void store_rollback(struct store *st);
 unsigned store_pending(const struct store *st);
 
 struct store_stats {
-	uint64_t rows_written; /* committed */
+	uint64_t rows_written;   /* committed */
 	uint64_t deaths_written; /* death rows committed */
 	uint64_t deaths_lost;    /* death rows rolled back */
-	uint64_t rows_lost;    /* rolled back because SQLite refused them */
+	uint64_t rows_lost;      /* rolled back because SQLite refused them */
 	uint64_t commits;
 	uint64_t coalesced; /* events added to an earlier row's count */
 };
 void store_stats(const struct store *st, struct store_stats *ret);
-
-/* The last SQLite error message, for logs. Never NULL. */
-const char *store_errmsg(const struct store *st);
 
 /* Import mode: store_insert() skips an event whose (host, serial, epoch_ms)
  * is already stored and returns 0 for it, so a log imported twice adds
@@ -141,21 +141,21 @@ void store_close(struct store *st);
 
 /* Counters of one run, as of its last heartbeat. */
 struct store_run {
-	int64_t id;                /* collector_runs.id */
-	uint64_t events;           /* signal events assembled */
-	uint64_t rows;             /* rows committed */
-	uint64_t lost_kernel;      /* kernel `lost` counter delta */
-	uint64_t lost_socket;      /* socket overruns (ENOBUFS) */
-	uint64_t lost_serial_gaps; /* audit serials never seen */
-	uint64_t lost_unparsable;  /* records or lines that could not be parsed */
-	uint64_t lost_queue;       /* events dropped with the writer behind */
-	uint64_t lost_db;          /* rows SQLite refused */
-	uint64_t pruned_rows;      /* rows removed by retention or the size cap */
-	const char *stopped_by;    /* who sent the stop signal, or NULL */
-	const char *processes;     /* "on", or "off: why" (the process table); NULL keeps it */
-	uint64_t deaths;           /* death rows committed */
+	int64_t id;                   /* collector_runs.id */
+	uint64_t events;              /* signal events assembled */
+	uint64_t rows;                /* rows committed */
+	uint64_t lost_kernel;         /* kernel `lost` counter delta */
+	uint64_t lost_socket;         /* socket overruns (ENOBUFS) */
+	uint64_t lost_serial_gaps;    /* audit serials never seen */
+	uint64_t lost_unparsable;     /* records or lines that could not be parsed */
+	uint64_t lost_queue;          /* events dropped with the writer behind */
+	uint64_t lost_db;             /* rows SQLite refused */
+	uint64_t pruned_rows;         /* rows removed by retention or the size cap */
+	const char *stopped_by;       /* who sent the stop signal, or NULL */
+	const char *processes;        /* "on", or "off: why" (the process table); NULL keeps it */
+	uint64_t deaths;              /* death rows committed */
 	uint64_t lost_process_events; /* proc connector overruns */
-	uint64_t lost_deaths;      /* deaths dropped (tracker full, queue full, database) */
+	uint64_t lost_deaths;         /* deaths dropped (tracker full, queue full, database) */
 };
 
 /* Close runs that are still open (their daemon died: SIGKILL, power loss)
