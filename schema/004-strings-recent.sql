@@ -15,7 +15,7 @@
 -- whole table, as before: gen is NULL. A text (command line, ancestry,
 -- chain key) is unique within its generation, the block of 65,536 ids it
 -- was stored in (gen = id >> 16), and the store looks it up in the newest
--- generation only (collector/store/store.c, store_intern_text()): the
+-- generation only (collector/store/intern.c, store_intern_text()): the
 -- index is ordered by generation first, so those lookups and inserts stay
 -- in its newest, cached end however large the database grows. A text last
 -- stored in an older generation is stored again, under a new id, the first

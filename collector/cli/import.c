@@ -2,8 +2,8 @@
  * ENRICHED, /var/log/audit/audit.log*) into the database, through the very
  * pipeline sigtraild runs on its stdin source: source.c splits lines,
  * filter.c keeps the records of signal syscalls, assemble.c (libauparse)
- * builds events, store.c writes rows. The store's dedupe mode skips an event
- * whose (host, serial, time) is already stored, so importing a log twice,
+ * builds events, the store's signals.c writes rows. Its dedupe mode skips an
+ * event whose (host, serial, time) is already stored, so importing a log twice,
  * or a log whose events the daemon recorded live, adds nothing.
  * The only command that writes. Events are written in small batches kept
  * in memory until committed: when sigtraild holds the write lock the batch

@@ -1,4 +1,5 @@
-/* The store's own state, shared by its files (store.c: signal rows;
+/* The store's own state, shared by its files (store.c: the connection and
+ * its transactions; intern.c: the strings table; signals.c: signal rows;
  * deaths.c: death rows; runs.c, prune.c through store_sqlite()). Not a
  * public header: nothing outside collector/store includes it.
  *
@@ -93,9 +94,16 @@ int store_intern(struct store *st, const char *value, int64_t *ret_id, bool *ret
  * last stored in an older generation is stored again, once per generation. */
 int store_intern_text(struct store *st, const char *value, int64_t *ret_id, bool *ret_new);
 
+/* Forget every cached string id (intern.c). Can't fail. */
+void store_intern_clear(struct store *st);
+
 /* Open a write transaction unless one is open. Returns SQLITE_OK or an
  * SQLite error code. */
 int store_begin(struct store *st);
+
+/* Prepare a statement that lives as long as the connection. Returns
+ * SQLITE_OK and sets *ret, or an SQLite error code. */
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **ret);
 
 /* An SQLite result code (extended or primary) as -errno: SQLITE_FULL
  * -ENOSPC, SQLITE_PERM/READONLY/AUTH -EACCES, SQLITE_CANTOPEN -ENOENT,
@@ -112,5 +120,8 @@ static inline void store_bind_opt(sqlite3_stmt *s, int col, bool known, int64_t 
 		sqlite3_bind_null(s, col);
 }
 
-/* Prepare deaths.c's statements. Returns SQLITE_OK or an error code. */
+/* Prepare the statements of intern.c, signals.c and deaths.c. Each returns
+ * SQLITE_OK or an SQLite error code. */
+int store_intern_prepare(struct store *st);
+int store_signals_prepare(struct store *st);
 int store_deaths_prepare(struct store *st);

@@ -1,5 +1,6 @@
-/* Unit tests for store.c: schema creation, reopening, refusal of foreign
- * or newer files, and the rows an event becomes in the `signals` view. */
+/* Unit tests for the store (store.c, intern.c, signals.c): schema creation,
+ * reopening, refusal of foreign or newer files, and the rows an event
+ * becomes in the `signals` view. */
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdlib.h>

@@ -1,0 +1,124 @@
+/* intern.c: the `strings` table, through a bounded in-memory cache. Every
+ * repeated string of a row (host, user, comm, executable, command line...)
+ * is stored once and referenced by its id. Names (few distinct values) are
+ * unique in the whole table; texts (command lines, ancestries, chain keys:
+ * mostly new) are unique among the newest generation of strings only, so
+ * that storing one costs the same in a database of any size
+ * (schema/004-strings-recent.sql says why). The cache is emptied when it
+ * holds INTERN_SLOTS * 3 / 4 strings or INTERN_MAX_BYTES, and after a
+ * rollback or a prune, whose ids may be gone.
+ * Exercise with `meson test -C build store`, or by hand:
+ *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log
+ *   sqlite3 /tmp/t.db 'select gen, count(*) from strings group by gen' */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+
+void store_intern_clear(struct store *st)
+{
+	for (size_t i = 0; i < INTERN_SLOTS; i++) {
+		free(st->intern[i].value);
+		st->intern[i].value = NULL;
+	}
+	st->intern_used = st->intern_bytes = 0;
+	st->xcache.id = 0; /* its ids may be gone too (rollback, pruning) */
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* The strings.id of `value` as a name (text false: unique in the table) or
+ * a text (unique in the newest generation), inserting it if new; *ret_id -1
+ * for a NULL value. Returns SQLITE_OK or an SQLite error code. */
+static int intern_as(struct store *st, const char *value, bool text, int64_t *ret_id, bool *ret_new)
+{
+	sqlite3_stmt *find = text ? st->text_find : st->str_find;
+	sqlite3_stmt *add = text ? st->text_add : st->str_add;
+	uint64_t h;
+	size_t i;
+	int rc;
+
+	*ret_id = -1;
+	if (ret_new)
+		*ret_new = false;
+	if (!value)
+		return SQLITE_OK;
+	h = fnv1a(value) ^ text; /* the same value as a name and as a text: two ids */
+	for (i = h & (INTERN_SLOTS - 1); st->intern[i].value; i = (i + 1) & (INTERN_SLOTS - 1)) {
+		if (st->intern[i].hash == h && st->intern[i].text == text &&
+		    strcmp(st->intern[i].value, value) == 0) {
+			*ret_id = st->intern[i].id;
+			return SQLITE_OK;
+		}
+	}
+	sqlite3_reset(find);
+	sqlite3_bind_text(find, 1, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(find);
+	if (rc == SQLITE_ROW) {
+		*ret_id = sqlite3_column_int64(find, 0);
+	} else if (rc == SQLITE_DONE) {
+		sqlite3_reset(add);
+		sqlite3_bind_text(add, 1, value, -1, SQLITE_STATIC);
+		rc = sqlite3_step(add);
+		if (rc != SQLITE_DONE)
+			return rc;
+		*ret_id = sqlite3_last_insert_rowid(st->db);
+		if (ret_new)
+			*ret_new = true;
+	} else {
+		return rc;
+	}
+	sqlite3_reset(find);
+
+	size_t len = strlen(value);
+	if (st->intern_used >= INTERN_SLOTS * 3 / 4 || st->intern_bytes + len > INTERN_MAX_BYTES) {
+		store_intern_clear(st);
+		i = h & (INTERN_SLOTS - 1);
+	}
+	char *copy = strdup(value);
+	if (copy) { /* a failed copy only costs a lookup next time */
+		st->intern[i] =
+		    (struct intern_slot){.hash = h, .value = copy, .id = *ret_id, .text = text};
+		st->intern_used++;
+		st->intern_bytes += len;
+	}
+	return SQLITE_OK;
+}
+
+int store_intern(struct store *st, const char *value, int64_t *ret_id, bool *ret_new)
+{
+	return intern_as(st, value, false, ret_id, ret_new);
+}
+
+int store_intern_text(struct store *st, const char *value, int64_t *ret_id, bool *ret_new)
+{
+	return intern_as(st, value, true, ret_id, ret_new);
+}
+
+int store_intern_prepare(struct store *st)
+{
+	int rc;
+
+	if ((rc = store_prepare(st, "SELECT id FROM strings WHERE value = ?1 AND gen IS NULL",
+	                        &st->str_find)) != SQLITE_OK ||
+	    (rc = store_prepare(st, "INSERT INTO strings(value) VALUES (?1)", &st->str_add)) !=
+	        SQLITE_OK)
+		return rc;
+	/* A text's generation is the block of 65,536 ids it was stored in
+	 * (schema 4); only the newest is searched. */
+	if ((rc = store_prepare(st,
+	                        "SELECT id FROM strings WHERE gen = (SELECT max(id) FROM strings) "
+	                        ">> 16 AND value = ?1",
+	                        &st->text_find)) != SQLITE_OK)
+		return rc;
+	return store_prepare(st,
+	                     "INSERT INTO strings(value, gen) VALUES (?1, (coalesce((SELECT "
+	                     "max(id) FROM strings), 0) + 1) >> 16)",
+	                     &st->text_add);
+}
