@@ -149,22 +149,6 @@ static bool wal_exists(const char *path)
 	return stat(wal, &sb) == 0;
 }
 
-static int query_i64(sqlite3 *db, const char *sql, int64_t *ret)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			*ret = sqlite3_column_int64(s, 0);
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(s);
-	return rc;
-}
-
 /* Explain an open(2) failure the way an operator needs it. */
 static int open_error(const char *path, int err)
 {
@@ -244,7 +228,7 @@ int cli_db_open(const char *path, struct cli_db *d)
 	rc = open_sqlite(d, path, 0);
 	if (rc != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot open database");
-	rc = query_i64(d->db, "PRAGMA application_id", &app);
+	rc = schema_query_int(d->db, "PRAGMA application_id", &app);
 	if (rc != SQLITE_OK && !wal_exists(path) &&
 	    ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY)) {
 		/* sigtraild is stopped and we may not create the -wal/-shm
@@ -257,17 +241,18 @@ int cli_db_open(const char *path, struct cli_db *d)
 		if (rc != SQLITE_OK)
 			return cli_db_fail(d, rc, "cannot open database");
 		d->snapshot = true;
-		rc = query_i64(d->db, "PRAGMA application_id", &app);
+		rc = schema_query_int(d->db, "PRAGMA application_id", &app);
 	}
 	if ((rc & 0xff) == SQLITE_NOTADB) {
 		log_error("%s is not a sigtrail database (not an SQLite file)", path);
 		return EX_DATAERR;
 	}
 	if (rc != SQLITE_OK ||
-	    (rc = query_i64(d->db, "PRAGMA user_version", &version)) != SQLITE_OK)
+	    (rc = schema_query_int(d->db, "PRAGMA user_version", &version)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the database header");
 	if (app == 0 && version == 0 &&
-	    query_i64(d->db, "SELECT count(*) FROM sqlite_master", &n) == SQLITE_OK && n == 0) {
+	    schema_query_int(d->db, "SELECT count(*) FROM sqlite_master", &n) == SQLITE_OK &&
+	    n == 0) {
 		log_error("%s is empty: not a sigtrail database (yet: sigtraild creates its schema "
 		          "when it first starts)",
 		          path);
@@ -293,7 +278,7 @@ int cli_db_open(const char *path, struct cli_db *d)
 	d->version = (int)version;
 	/* Older schemas are read as they are (read-only cannot migrate): what a
 	 * version lacks is reported as such rather than refused. */
-	rc = query_i64(
+	rc = schema_query_int(
 	    d->db, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'signals'",
 	    &n);
 	if (rc != SQLITE_OK)
@@ -303,34 +288,35 @@ int cli_db_open(const char *path, struct cli_db *d)
 		          path);
 		return EX_DATAERR;
 	}
-	if ((rc = query_i64(
+	if ((rc = schema_query_int(
 	         d->db, "SELECT count(*) FROM pragma_table_info('signals') WHERE name = 'count'",
 	         &n)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	d->has_count = n > 0;
-	if ((rc = query_i64(d->db,
-	                    "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
-	                    "name = 'coverage'",
-	                    &n)) != SQLITE_OK)
+	if ((rc = schema_query_int(d->db,
+	                           "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
+	                           "name = 'coverage'",
+	                           &n)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	d->has_coverage = n > 0;
-	if ((rc = query_i64(d->db,
-	                    "SELECT count(*) FROM pragma_table_info('signals') WHERE name = "
-	                    "'target_container'",
-	                    &n)) != SQLITE_OK)
+	if ((rc = schema_query_int(d->db,
+	                           "SELECT count(*) FROM pragma_table_info('signals') WHERE name = "
+	                           "'target_container'",
+	                           &n)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	d->has_process = n > 0;
 	d->signal_cols = d->has_process ? COL__N : COL_COUNT + 1;
-	if ((rc = query_i64(d->db,
-	                    "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
-	                    "name IN ('deaths', 'ancestry')",
-	                    &n)) != SQLITE_OK)
+	if ((rc = schema_query_int(d->db,
+	                           "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
+	                           "name IN ('deaths', 'ancestry')",
+	                           &n)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	d->has_deaths = n == 2;
-	if ((rc = query_i64(d->db,
-	                    "SELECT count(*) FROM pragma_table_info('coverage') WHERE name = "
-	                    "'processes'",
-	                    &n)) != SQLITE_OK)
+	if ((rc =
+	         schema_query_int(d->db,
+	                          "SELECT count(*) FROM pragma_table_info('coverage') WHERE name = "
+	                          "'processes'",
+	                          &n)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	d->has_proc_coverage = n > 0;
 	return 0;

@@ -7,19 +7,18 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#include "sigtrail/schema.h"
 #include "sigtrail/store.h"
 #include "store_internal.h"
 
 enum { PRUNE_BATCH = 5000 }; /* rows deleted per step while over the size cap */
 
+/* One integer, -1 when the query fails. */
 static int64_t scalar(sqlite3 *db, const char *sql)
 {
-	sqlite3_stmt *s = NULL;
 	int64_t v = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	(void)schema_query_int(db, sql, &v);
 	return v;
 }
 

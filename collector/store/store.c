@@ -57,22 +57,6 @@ int store_prepare(struct store *st, const char *sql, sqlite3_stmt **ret)
 	return sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, ret, NULL);
 }
 
-static int pragma_int(sqlite3 *db, const char *sql, int64_t *ret)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			*ret = sqlite3_column_int64(s, 0);
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(s);
-	return rc;
-}
-
 /* Refuse a directory that others can write into (they could swap the file),
  * unless it is sticky like /tmp. Create the last component if missing. */
 static int check_dir(const char *path, char *err, size_t errlen)
@@ -111,9 +95,9 @@ static int migrate(struct store *st, const char *path, char *err, size_t errlen)
 	int64_t version = 0, app = 0, objects = 0;
 	int rc;
 
-	if ((rc = pragma_int(st->db, "PRAGMA application_id", &app)) != SQLITE_OK ||
-	    (rc = pragma_int(st->db, "PRAGMA user_version", &version)) != SQLITE_OK ||
-	    (rc = pragma_int(st->db, "SELECT count(*) FROM sqlite_master", &objects)) !=
+	if ((rc = schema_query_int(st->db, "PRAGMA application_id", &app)) != SQLITE_OK ||
+	    (rc = schema_query_int(st->db, "PRAGMA user_version", &version)) != SQLITE_OK ||
+	    (rc = schema_query_int(st->db, "SELECT count(*) FROM sqlite_master", &objects)) !=
 	        SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot read database header: %s", path,
 		         sqlite3_errmsg(st->db));
@@ -194,7 +178,7 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	/* A new file frees pages incrementally, so that pruning (prune.c) can
 	 * give space back to the filesystem; this must precede the first table. */
 	int64_t objects = -1;
-	if (pragma_int(st->db, "SELECT count(*) FROM sqlite_master", &objects) == SQLITE_OK &&
+	if (schema_query_int(st->db, "SELECT count(*) FROM sqlite_master", &objects) == SQLITE_OK &&
 	    objects == 0)
 		(void)exec(st->db, "PRAGMA auto_vacuum = INCREMENTAL");
 	rc = exec(st->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"

@@ -1,0 +1,25 @@
+/* layout.c: what C knows of the database layout beyond the migrations
+ * themselves (include/sigtrail/schema.h), for the store and for the CLI's
+ * read-only reader alike: one-integer queries of the schema's header
+ * (PRAGMA user_version, application_id, counts in sqlite_master).
+ * Exercise with `meson test -C build store db`. */
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "sigtrail/schema.h"
+
+int schema_query_int(sqlite3 *db, const char *sql, int64_t *ret)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			*ret = sqlite3_column_int64(s, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
