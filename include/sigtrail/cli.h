@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "sigtrail/schema.h"
+
 /* Exit statuses, shared by every command (README-cli.md, "Exit status").
  * Where sysexits.h has a code for the situation it is used: EX_USAGE 64 (bad
  * option, filter or time), EX_DATAERR 65 (not a sigtrail database, newer
@@ -127,7 +129,7 @@ struct cli_db {
 	bool has_process;       /* schema >= 3: signals.sender_ancestry ... target_container */
 	bool has_deaths;        /* schema >= 3: the deaths and ancestry views */
 	bool has_proc_coverage; /* schema >= 3: coverage.processes, deaths, lost_deaths... */
-	int signal_cols;        /* columns of enum cli_col this database's view has */
+	int signal_cols;        /* columns of COL_* this database's view has */
 	bool snapshot;          /* opened immutable (see cli_db_open); checked at close */
 	struct stat st;         /* the file when opened, for that check */
 };
@@ -151,54 +153,13 @@ int cli_db_close(struct cli_db *d);
  * status for SQLite result code `rc` (EX_TEMPFAIL, EX_DATAERR, EX_IOERR). */
 int cli_db_fail(struct cli_db *d, int rc, const char *what);
 
-/* Columns of the `signals` view, in the order cli_signal_columns() selects them. */
-enum cli_col {
-	COL_ID,
-	COL_TIME,
-	COL_EPOCH_MS,
-	COL_SERIAL,
-	COL_HOST,
-	COL_ARCH,
-	COL_SYSCALL,
-	COL_SIGNAL,
-	COL_SIGNAME,
-	COL_SUCCESS,
-	COL_ERRNO,
-	COL_TARGET_ARG,
-	COL_SENDER_PID,
-	COL_SENDER_PPID,
-	COL_SENDER_UID,
-	COL_SENDER_EUID,
-	COL_SENDER_AUID,
-	COL_SENDER_SES,
-	COL_SENDER_USER,
-	COL_SENDER_LOGIN,
-	COL_SENDER_TTY,
-	COL_SENDER_COMM,
-	COL_SENDER_EXE,
-	COL_SENDER_CMDLINE,
-	COL_TARGET_PID,
-	COL_TARGET_UID,
-	COL_TARGET_AUID,
-	COL_TARGET_SES,
-	COL_TARGET_USER,
-	COL_TARGET_COMM,
-	COL_COUNT,
-	COL_SENDER_ANCESTRY, /* schema 3 from here on */
-	COL_TARGET_EXE,
-	COL_TARGET_CMDLINE,
-	COL_TARGET_START_TIME,
-	COL_SENDER_UNIT,
-	COL_TARGET_UNIT,
-	COL_SENDER_CONTAINER,
-	COL_TARGET_CONTAINER,
-	COL__N,
-};
+/* Columns of the `signals` view: enum schema_signals_col (COL_*, in the
+ * view's order, as cli_signal_columns() selects them), from schema.h. */
 
 /* Column names as exported (the view's names). */
 extern const char *const cli_col_names[COL__N];
 
-/* The select list for every column of enum cli_col (a schema-1 database
+/* The select list for every column, COL_* order (a schema-1 database
  * has no `count` column: it reads as 1; before schema 3 the process columns
  * read as NULL). COL_TIME reads as NULL: get it from cli_row_time(). Exports
  * write the first d->signal_cols of them, the columns the database's own

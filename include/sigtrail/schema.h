@@ -1,7 +1,11 @@
 /* The database layout as C knows it: the embedded schema migrations
- * (generated from schema/NNN-*.sql by schema/embed.py), and helpers over it
- * for the store and the CLI (collector/store/layout.c). These speak SQLite:
- * they return SQLITE_OK or an SQLite result code. */
+ * (generated from schema/NNN-*.sql by schema/embed.py), the columns of the
+ * public `signals` view, and helpers for the store and the CLI
+ * (collector/store/layout.c), which speak SQLite: they return SQLITE_OK or
+ * an SQLite result code. schema/NNN-*.sql is the source of truth for the layout;
+ * every list of the view's columns in C (the store's INSERT, the CLI's
+ * select lists, names and exports) derives from SCHEMA_SIGNALS below, and
+ * tests/unit/test_columns.c fails when the two disagree. */
 #pragma once
 
 #include <stdint.h>
@@ -13,6 +17,106 @@ struct sqlite3;
 extern const char *const store_migrations[];
 /* Number of migrations, which is also the schema version this build writes. */
 extern const unsigned store_migrations_count;
+
+/* SCHEMA_SIGNALS(X): the columns of the `signals` view, in its order. A new
+ * column is one line here and its migration (schema/NNN-*.sql: the
+ * signal_rows column, the view redefined with every earlier column in order
+ * and then the new one, and string_refs redefined for a string). A line is
+ *   X(ENUM, name, kind, since, absent, source)
+ * ENUM    its index: COL_<ENUM>
+ * name    the view's column: the public contract, never renamed
+ * kind    INT      an integer, signal_rows.<name>
+ *         STRING   a string, signal_rows.<name>_s (a strings.id)
+ *         TIME     the view's text of signal_rows.epoch_ms
+ *         SIGNAME  the view's name (signal_names) of signal_rows.signal
+ * since   the schema version whose migration added it
+ * absent  the SQL a reader puts in its place in an older database, whose
+ *         view lacks it
+ * source  where the store takes a new row's value from (the macros are
+ *         collector/store/signals.c's):
+ *         NONE          nothing: the database (id, count) or the view
+ *                       (time, signame) makes it
+ *         EV(f)         the integer f of the event (struct st_event)
+ *         EV_ID(f)      the same, NULL when ST_ID_UNSET
+ *         EV_NAME(f)    the string f of the event, stored as a name
+ *         EV_TEXT(f)    the same, stored as a text (mostly new: command lines)
+ *         EV_USER(f)    the user name of the event's uid f
+ *         EV_CALL(fn)   the name signals.c's fn() gives the event
+ *         T(f), T_ID(f), T_NAME(f), T_USER(f)
+ *                       the same of the row's target (struct st_target),
+ *                       NULL when the call reached nobody
+ *         X_NAME(f), X_TEXT(f)
+ *                       the string f the process table knew of the sender
+ *                       (struct proc_extra), NULL without one
+ *         TX_NAME(f), TX_TEXT(f), TX_TICKS(f)
+ *                       the same of the row's target (struct
+ *                       proc_target_extra); TX_TICKS: a start time, NULL
+ *                       when 0 (unknown) */
+#define SCHEMA_SIGNALS(X)                                                                          \
+	X(ID, id, INT, 1, NULL, NONE)                                                              \
+	X(TIME, time, TIME, 1, NULL, NONE)                                                         \
+	X(EPOCH_MS, epoch_ms, INT, 1, NULL, EV(epoch_ms))                                          \
+	X(SERIAL, serial, INT, 1, NULL, EV(serial))                                                \
+	X(HOST, host, STRING, 1, NULL, EV_CALL(host_name))                                         \
+	X(ARCH, arch, STRING, 1, NULL, EV_CALL(arch_name))                                         \
+	X(SYSCALL, syscall, STRING, 1, NULL, EV_CALL(syscall_name))                                \
+	X(SIGNAL, signal, INT, 1, NULL, EV(signal))                                                \
+	X(SIGNAME, signame, SIGNAME, 1, NULL, NONE)                                                \
+	X(SUCCESS, success, INT, 1, NULL, EV(success))                                             \
+	X(ERRNO, errno, STRING, 1, NULL, EV_CALL(errno_name))                                      \
+	X(TARGET_ARG, target_arg, INT, 1, NULL, EV(target_arg))                                    \
+	X(SENDER_PID, sender_pid, INT, 1, NULL, EV(pid))                                           \
+	X(SENDER_PPID, sender_ppid, INT, 1, NULL, EV(ppid))                                        \
+	X(SENDER_UID, sender_uid, INT, 1, NULL, EV_ID(uid))                                        \
+	X(SENDER_EUID, sender_euid, INT, 1, NULL, EV_ID(euid))                                     \
+	X(SENDER_AUID, sender_auid, INT, 1, NULL, EV_ID(auid))                                     \
+	X(SENDER_SES, sender_ses, INT, 1, NULL, EV_ID(ses))                                        \
+	X(SENDER_USER, sender_user, STRING, 1, NULL, EV_USER(uid))                                 \
+	X(SENDER_LOGIN, sender_login, STRING, 1, NULL, EV_USER(auid))                              \
+	X(SENDER_TTY, sender_tty, STRING, 1, NULL, EV_NAME(tty))                                   \
+	X(SENDER_COMM, sender_comm, STRING, 1, NULL, EV_NAME(comm))                                \
+	X(SENDER_EXE, sender_exe, STRING, 1, NULL, EV_NAME(exe))                                   \
+	X(SENDER_CMDLINE, sender_cmdline, STRING, 1, NULL, EV_TEXT(cmdline))                       \
+	X(TARGET_PID, target_pid, INT, 1, NULL, T(pid))                                            \
+	X(TARGET_UID, target_uid, INT, 1, NULL, T_ID(uid))                                         \
+	X(TARGET_AUID, target_auid, INT, 1, NULL, T_ID(auid))                                      \
+	X(TARGET_SES, target_ses, INT, 1, NULL, T_ID(ses))                                         \
+	X(TARGET_USER, target_user, STRING, 1, NULL, T_USER(uid))                                  \
+	X(TARGET_COMM, target_comm, STRING, 1, NULL, T_NAME(comm))                                 \
+	X(COUNT, count, INT, 2, 1, NONE)                                                           \
+	X(SENDER_ANCESTRY, sender_ancestry, STRING, 3, NULL, X_TEXT(sender_ancestry))              \
+	X(TARGET_EXE, target_exe, STRING, 3, NULL, TX_NAME(exe))                                   \
+	X(TARGET_CMDLINE, target_cmdline, STRING, 3, NULL, TX_TEXT(cmdline))                       \
+	X(TARGET_START_TIME, target_start_time, INT, 3, NULL, TX_TICKS(start_time))                \
+	X(SENDER_UNIT, sender_unit, STRING, 3, NULL, X_NAME(sender_unit))                          \
+	X(TARGET_UNIT, target_unit, STRING, 3, NULL, TX_NAME(unit))                                \
+	X(SENDER_CONTAINER, sender_container, STRING, 3, NULL, X_NAME(sender_container))           \
+	X(TARGET_CONTAINER, target_container, STRING, 3, NULL, TX_NAME(container))
+
+/* The columns' indices, in the view's order. */
+enum schema_signals_col {
+#define SCHEMA_COL_ENUM(E, name, kind, since, absent, source) COL_##E,
+	SCHEMA_SIGNALS(SCHEMA_COL_ENUM) COL__N
+#undef SCHEMA_COL_ENUM
+};
+
+enum schema_kind { SCHEMA_INT, SCHEMA_STRING, SCHEMA_TIME, SCHEMA_SIGNAME };
+
+/* One line of SCHEMA_SIGNALS, as data. */
+struct schema_column {
+	/* the view's column */
+	const char *name;
+	enum schema_kind kind;
+	/* the schema version that added it */
+	unsigned since;
+	/* the SQL in its place where an older view lacks it: "NULL", "1" */
+	const char *absent;
+	/* its signal_rows column: name or name_s; epoch_ms (TIME), signal (SIGNAME) */
+	const char *row_col;
+};
+
+/* SCHEMA_SIGNALS as data, indexed by COL_*. */
+extern const struct schema_column schema_signals[COL__N];
 
 /* Run `sql` (PRAGMA user_version, SELECT count(*) FROM sqlite_master...) and
  * set *ret to the first column of its first row. Returns SQLITE_OK,
