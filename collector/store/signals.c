@@ -1,10 +1,13 @@
 /* signals.c: a signal event becomes signal_rows rows, one per target (one
  * with NULL target columns when the call reached nobody), inside the
- * transaction the caller commits. Storms of identical events within the
- * coalescing window become one row with a count; in import mode an event
- * already stored (its host, serial and time, or inside a coalesced row) is
- * skipped. The sender's ancestry is stored once per distinct chain, in
- * ancestry_rows. Exercise with `meson test -C build store`, or by hand:
+ * transaction the caller commits. The columns written, their order in the
+ * INSERT and where each value comes from are those of the column table
+ * (SCHEMA_SIGNALS in include/sigtrail/schema.h), whose sources are defined
+ * here. Storms of identical events within the coalescing window become one
+ * row with a count; in import mode an event already stored (its host,
+ * serial and time, or inside a coalesced row) is skipped. The sender's
+ * ancestry is stored once per distinct chain, in ancestry_rows.
+ * Exercise with `meson test -C build store columns`, or by hand:
  *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log
  *   sqlite3 /tmp/t.db 'select * from signals' */
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include "store_internal.h"
 #include "sigtrail/ids.h"
 #include "sigtrail/names.h"
+#include "sigtrail/schema.h"
 #include "sigtrail/sigsys.h"
 
 static int intern(struct store *st, const char *value, int64_t *ret_id)
@@ -26,17 +30,202 @@ static int intern_text(struct store *st, const char *value, int64_t *ret_id)
 	return store_intern_text(st, value, ret_id, NULL);
 }
 
-static void bind_id(sqlite3_stmt *s, int col, int64_t v)
+/* Where a column's value comes from (the source in SCHEMA_SIGNALS), which
+ * is also when its string is interned: once per event (the event, what the
+ * process table knew of the sender), or per row (its target, what the table
+ * knew of it), in this order and in column order within each. String ids
+ * follow from that order. */
+enum scope { SCOPE_NONE, SCOPE_EVENT, SCOPE_EXTRA, SCOPE_TARGET, SCOPE_TARGET_EXTRA };
+
+/* What the columns of one row are made from. */
+struct row_src {
+	struct store *st;
+	const struct st_event *ev;
+	const struct sigsys *sys;           /* the event's syscall; NULL unknown */
+	const struct proc_extra *x;         /* NULL: no process table */
+	const struct st_target *t;          /* NULL: the call reached nobody */
+	const struct proc_target_extra *tx; /* NULL: the table knew nothing of t */
+	int64_t now_s;                      /* monotonic, for the user name cache */
+};
+
+/* One column's value in one row: an integer (NULL unless known), or a
+ * string to intern (NULL: NULL) as a name or as a text. */
+struct cell {
+	bool known;
+	int64_t v;
+	const char *s;
+	bool text;
+};
+
+static struct cell num(bool known, int64_t v)
 {
-	if (v == ST_ID_UNSET)
-		sqlite3_bind_null(s, col);
-	else
-		sqlite3_bind_int64(s, col, v);
+	return (struct cell){.known = known, .v = v};
 }
 
-static void bind_str(sqlite3_stmt *s, int col, int64_t id)
+static struct cell str(const char *s, bool text)
 {
-	bind_id(s, col, id); /* -1 from intern() means NULL */
+	return (struct cell){.s = s, .text = text};
+}
+
+/* The names EV_CALL() sources make of an event. */
+static const char *host_name(const struct row_src *r)
+{
+	return r->ev->host ? r->ev->host : r->st->default_host;
+}
+
+static const char *arch_name(const struct row_src *r)
+{
+	return sigsys_arch_name(r->ev->arch);
+}
+
+static const char *syscall_name(const struct row_src *r)
+{
+	return r->sys ? r->sys->name : NULL;
+}
+
+static const char *errno_name(const struct row_src *r)
+{
+	return r->ev->success ? NULL : names_errno(-r->ev->exit);
+}
+
+/* The sources of SCHEMA_SIGNALS (schema.h lists them): each is (scope,
+ * whether it is a string, its value in row r). */
+#define NONE (SCOPE_NONE, 0, num(false, 0))
+#define EV(f) (SCOPE_EVENT, 0, num(true, (int64_t)r->ev->f))
+#define EV_ID(f) (SCOPE_EVENT, 0, num(r->ev->f != ST_ID_UNSET, r->ev->f))
+#define EV_NAME(f) (SCOPE_EVENT, 1, str(r->ev->f, false))
+#define EV_TEXT(f) (SCOPE_EVENT, 1, str(r->ev->f, true))
+#define EV_USER(f) (SCOPE_EVENT, 1, str(ids_user(&r->st->ids, r->ev->f, r->now_s), false))
+#define EV_CALL(fn) (SCOPE_EVENT, 1, str(fn(r), false))
+#define T(f) (SCOPE_TARGET, 0, num(r->t != NULL, r->t ? (int64_t)r->t->f : 0))
+#define T_ID(f) (SCOPE_TARGET, 0, num(r->t && r->t->f != ST_ID_UNSET, r->t ? r->t->f : 0))
+#define T_NAME(f) (SCOPE_TARGET, 1, str(r->t ? r->t->f : NULL, false))
+#define T_USER(f)                                                                                  \
+	(SCOPE_TARGET, 1, str(r->t ? ids_user(&r->st->ids, r->t->f, r->now_s) : NULL, false))
+#define X_NAME(f) (SCOPE_EXTRA, 1, str(r->x ? r->x->f : NULL, false))
+#define X_TEXT(f) (SCOPE_EXTRA, 1, str(r->x ? r->x->f : NULL, true))
+#define TX_NAME(f) (SCOPE_TARGET_EXTRA, 1, str(r->tx ? r->tx->f : NULL, false))
+#define TX_TEXT(f) (SCOPE_TARGET_EXTRA, 1, str(r->tx ? r->tx->f : NULL, true))
+#define TX_TICKS(f) (SCOPE_TARGET_EXTRA, 0, num(r->tx && r->tx->f, r->tx ? (int64_t)r->tx->f : 0))
+#define SCOPE_(scope, is_string, value) scope
+#define IS_STRING_(scope, is_string, value) is_string
+#define VALUE_(scope, is_string, value) value
+#define SCOPE(source) SCOPE_ source
+#define IS_STRING(source) IS_STRING_ source
+#define VALUE(source) VALUE_ source
+
+/* Every line of the table is checked here, when it is compiled: a string
+ * column takes a string, the view's own columns take nothing. */
+#define CHECK(E, name, kind, since, absent, source)                                                \
+	_Static_assert((SCHEMA_##kind == SCHEMA_STRING) == IS_STRING(source),                      \
+	               #name ": a string column takes a string source, an integer an integer");    \
+	_Static_assert(SCHEMA_##kind == SCHEMA_INT || SCHEMA_##kind == SCHEMA_STRING ||            \
+	                   SCOPE(source) == SCOPE_NONE,                                            \
+	               #name ": the view makes it, the store writes nothing");
+SCHEMA_SIGNALS(CHECK)
+#undef CHECK
+
+static const enum scope scope_of[COL__N] = {
+#define COLUMN(E, name, kind, since, absent, source) [COL_##E] = SCOPE(source),
+    SCHEMA_SIGNALS(COLUMN)
+#undef COLUMN
+};
+
+/* Column c's value in row r. */
+static struct cell cell_of(const struct row_src *r, int c)
+{
+	switch (c) {
+#define COLUMN(E, name, kind, since, absent, source)                                               \
+	case COL_##E:                                                                              \
+		return VALUE(source);
+		SCHEMA_SIGNALS(COLUMN)
+#undef COLUMN
+	}
+	return num(false, 0);
+}
+
+#undef NONE
+#undef EV
+#undef EV_ID
+#undef EV_NAME
+#undef EV_TEXT
+#undef EV_USER
+#undef EV_CALL
+#undef T
+#undef T_ID
+#undef T_NAME
+#undef T_USER
+#undef X_NAME
+#undef X_TEXT
+#undef TX_NAME
+#undef TX_TEXT
+#undef TX_TICKS
+
+/* Intern the strings of the columns of `scope` into ids[], in column order.
+ * Returns SQLITE_OK or an SQLite error code. */
+static int intern_scope(const struct row_src *r, enum scope scope, int64_t ids[COL__N])
+{
+	for (int c = 0; c < COL__N; c++) {
+		if (scope_of[c] != scope || schema_signals[c].kind != SCHEMA_STRING)
+			continue;
+		struct cell v = cell_of(r, c);
+		int rc = v.text ? store_intern_text(r->st, v.s, &ids[c], NULL)
+		                : store_intern(r->st, v.s, &ids[c], NULL);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* ids[] of the columns of `scope` from the last extra's (st->xcache). */
+static void cached_scope(const struct store *st, enum scope scope, int64_t ids[COL__N])
+{
+	for (int c = 0; c < COL__N; c++)
+		if (scope_of[c] == scope)
+			ids[c] = st->xcache.ids[c];
+}
+
+/* Bind row r to the insert statement, in the order of its columns: those
+ * the store writes (scope_of), then sender_chain_s. Can't fail. */
+static void bind_row(sqlite3_stmt *s, const struct row_src *r, const int64_t ids[COL__N],
+                     int64_t chain)
+{
+	int p = 0;
+
+	for (int c = 0; c < COL__N; c++) {
+		if (scope_of[c] == SCOPE_NONE)
+			continue;
+		if (schema_signals[c].kind == SCHEMA_STRING) {
+			store_bind_opt(s, ++p, ids[c] >= 0, ids[c]);
+		} else {
+			struct cell v = cell_of(r, c);
+			store_bind_opt(s, ++p, v.known, v.v);
+		}
+	}
+	store_bind_opt(s, ++p, chain >= 0, chain);
+}
+
+/* "INSERT INTO signal_rows(<the columns bind_row() binds>) VALUES (?1...)". */
+static int prepare_insert(struct store *st)
+{
+	char sql[4096];
+	size_t len = 0;
+	int n = 0;
+
+	len += (size_t)snprintf(sql, sizeof(sql), "INSERT INTO signal_rows(");
+	for (int c = 0; c < COL__N && len < sizeof(sql); c++)
+		if (scope_of[c] != SCOPE_NONE && ++n)
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s, ",
+			                        schema_signals[c].row_col);
+	n++;
+	if (len < sizeof(sql))
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "sender_chain_s) VALUES (");
+	for (int i = 1; i <= n && len < sizeof(sql); i++)
+		len +=
+		    (size_t)snprintf(sql + len, sizeof(sql) - len, "?%d%s", i, i < n ? ", " : ")");
+	if (len >= sizeof(sql))
+		return SQLITE_TOOBIG;
+	return store_prepare(st, sql, &st->insert);
 }
 
 /* The coalescing slot of a single-target event, and whether it matches. */
@@ -66,7 +255,7 @@ static int already_stored(struct store *st, const struct st_event *ev, int64_t h
 	sqlite3_reset(st->seen);
 	sqlite3_bind_int64(st->seen, 1, ev->epoch_ms);
 	sqlite3_bind_int64(st->seen, 2, (int64_t)ev->serial);
-	bind_id(st->seen, 3, host);
+	store_bind_opt(st->seen, 3, host >= 0, host);
 	rc = sqlite3_step(st->seen);
 	sqlite3_reset(st->seen);
 	if (rc == SQLITE_DONE && ev->n_targets == 1) {
@@ -74,7 +263,7 @@ static int already_stored(struct store *st, const struct st_event *ev, int64_t h
 		sqlite3_reset(c);
 		sqlite3_bind_int(c, 1, ev->targets[0].pid);
 		sqlite3_bind_int64(c, 2, (int64_t)ev->serial);
-		bind_id(c, 3, host);
+		store_bind_opt(c, 3, host >= 0, host);
 		sqlite3_bind_int(c, 4, ev->pid);
 		sqlite3_bind_int(c, 5, ev->signal);
 		rc = sqlite3_step(c);
@@ -117,9 +306,9 @@ static int insert_chain(struct store *st, const struct proc_extra *x, int64_t *r
 		sqlite3_bind_int(a, 2, (int)i);
 		sqlite3_bind_int(a, 3, m->pid);
 		store_bind_opt(a, 4, m->start_time != 0, (int64_t)m->start_time);
-		bind_str(a, 5, comm);
-		bind_str(a, 6, exe);
-		bind_str(a, 7, cmd);
+		store_bind_opt(a, 5, comm >= 0, comm);
+		store_bind_opt(a, 6, exe >= 0, exe);
+		store_bind_opt(a, 7, cmd >= 0, cmd);
 		rc = sqlite3_step(a);
 		sqlite3_reset(a);
 		if (rc != SQLITE_DONE)
@@ -133,13 +322,67 @@ int store_insert(struct store *st, const struct st_event *ev)
 	return store_insert_extra(st, ev, NULL);
 }
 
+/* One more event in the count of the row in slot. Returns SQLITE_OK or an
+ * SQLite error code. */
+static int bump(struct store *st, const struct coalesce_slot *slot, const struct st_event *ev)
+{
+	int rc;
+
+	sqlite3_reset(st->bump);
+	sqlite3_bind_int64(st->bump, 1, slot->rowid);
+	sqlite3_bind_int64(st->bump, 2, (int64_t)ev->serial);
+	rc = sqlite3_step(st->bump);
+	sqlite3_reset(st->bump);
+	if (rc != SQLITE_DONE)
+		return rc;
+	st->stats.coalesced++;
+	st->bumped++;
+	return SQLITE_OK;
+}
+
+/* Write the rows of ev from its first target on, with the event's string
+ * ids[] (its SCOPE_EVENT and SCOPE_EXTRA columns) and sender chain; each
+ * row interns its own. *done counts the rows written. Returns SQLITE_OK or
+ * an SQLite error code. */
+static int insert_rows(struct store *st, struct row_src *r, int64_t ids[COL__N], int64_t chain,
+                       bool cached, unsigned *done)
+{
+	const struct st_event *ev = r->ev;
+	const struct proc_extra *x = r->x;
+	unsigned rows = ev->n_targets > 0 ? ev->n_targets : 1;
+	int rc;
+
+	for (unsigned i = 0; i < rows; i++, (*done)++) {
+		r->t = ev->n_targets > 0 ? &ev->targets[i] : NULL;
+		r->tx = x && i < x->n_targets ? &x->targets[i] : NULL;
+		if ((rc = intern_scope(r, SCOPE_TARGET, ids)) != SQLITE_OK)
+			return rc;
+		if (r->tx && cached)
+			cached_scope(st, SCOPE_TARGET_EXTRA, ids);
+		else if ((rc = intern_scope(r, SCOPE_TARGET_EXTRA, ids)) != SQLITE_OK)
+			return rc;
+		if (r->tx && x->id != 0 && rows == 1 &&
+		    !cached) { /* written below, or rolled back */
+			st->xcache.id = x->id;
+			st->xcache.chain = chain;
+			memcpy(st->xcache.ids, ids, sizeof(st->xcache.ids));
+		}
+		sqlite3_reset(st->insert);
+		bind_row(st->insert, r, ids, chain);
+		if ((rc = sqlite3_step(st->insert)) != SQLITE_DONE)
+			return rc;
+		st->pending++;
+	}
+	sqlite3_reset(st->insert);
+	return SQLITE_OK;
+}
+
 int store_insert_extra(struct store *st, const struct st_event *ev, const struct proc_extra *x)
 {
 	struct timespec now;
-	int64_t host, arch, sc, err, user, login, tty, comm, exe, cmd;
-	const struct sigsys *sys = sigsys_lookup(ev->arch, ev->syscall);
 	unsigned rows = ev->n_targets > 0 ? ev->n_targets : 1;
 	unsigned done = 0; /* rows of this event already in the transaction */
+	int64_t ids[COL__N], chain = -1;
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -147,32 +390,24 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 		st->stats.rows_lost += rows;
 		return store_sqlite_errno(rc);
 	}
-	if ((rc = intern(st, ev->host ? ev->host : st->default_host, &host)) != SQLITE_OK ||
-	    (rc = intern(st, sigsys_arch_name(ev->arch), &arch)) != SQLITE_OK ||
-	    (rc = intern(st, sys ? sys->name : NULL, &sc)) != SQLITE_OK ||
-	    (rc = intern(st, ev->success ? NULL : names_errno(-ev->exit), &err)) != SQLITE_OK ||
-	    (rc = intern(st, ids_user(&st->ids, ev->uid, now.tv_sec), &user)) != SQLITE_OK ||
-	    (rc = intern(st, ids_user(&st->ids, ev->auid, now.tv_sec), &login)) != SQLITE_OK ||
-	    (rc = intern(st, ev->tty, &tty)) != SQLITE_OK ||
-	    (rc = intern(st, ev->comm, &comm)) != SQLITE_OK ||
-	    (rc = intern(st, ev->exe, &exe)) != SQLITE_OK ||
-	    (rc = intern_text(st, ev->cmdline, &cmd)) != SQLITE_OK)
-		goto fail;
-	int64_t ancestry = -1, chain = -1, sunit = -1, scont = -1;
+	struct row_src r = {.st = st,
+	                    .ev = ev,
+	                    .sys = sigsys_lookup(ev->arch, ev->syscall),
+	                    .x = x,
+	                    .now_s = now.tv_sec};
 	bool cached = x && x->id != 0 && x->id == st->xcache.id;
-	if (cached) {
-		ancestry = st->xcache.ancestry;
-		sunit = st->xcache.sunit;
-		scont = st->xcache.scont;
-	} else if (x && ((rc = intern_text(st, x->sender_ancestry, &ancestry)) != SQLITE_OK ||
-	                 (rc = intern(st, x->sender_unit, &sunit)) != SQLITE_OK ||
-	                 (rc = intern(st, x->sender_container, &scont)) != SQLITE_OK)) {
+	for (int c = 0; c < COL__N; c++)
+		ids[c] = ST_ID_UNSET;
+	if ((rc = intern_scope(&r, SCOPE_EVENT, ids)) != SQLITE_OK)
 		goto fail;
-	}
+	if (cached)
+		cached_scope(st, SCOPE_EXTRA, ids);
+	else if ((rc = intern_scope(&r, SCOPE_EXTRA, ids)) != SQLITE_OK)
+		goto fail;
 
 	if (st->dedupe) {
 		bool seen = false;
-		if ((rc = already_stored(st, ev, host, &seen)) != SQLITE_OK)
+		if ((rc = already_stored(st, ev, ids[COL_HOST], &seen)) != SQLITE_OK)
 			goto fail;
 		if (seen)
 			return 0;
@@ -182,15 +417,8 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 		bool match;
 		slot = coalesce_slot(st, ev, &match);
 		if (match) {
-			sqlite3_reset(st->bump);
-			sqlite3_bind_int64(st->bump, 1, slot->rowid);
-			sqlite3_bind_int64(st->bump, 2, (int64_t)ev->serial);
-			rc = sqlite3_step(st->bump);
-			sqlite3_reset(st->bump);
-			if (rc != SQLITE_DONE)
+			if ((rc = bump(st, slot, ev)) != SQLITE_OK)
 				goto fail;
-			st->stats.coalesced++;
-			st->bumped++;
 			return 0;
 		}
 	}
@@ -199,85 +427,8 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 		chain = st->xcache.chain;
 	else if (x && (rc = insert_chain(st, x, &chain)) != SQLITE_OK)
 		goto fail;
-	sqlite3_stmt *s = st->insert;
-	for (unsigned i = 0; i < rows; i++, done++) {
-		const struct st_target *t = ev->n_targets > 0 ? &ev->targets[i] : NULL;
-		const struct proc_target_extra *tx = x && i < x->n_targets ? &x->targets[i] : NULL;
-		int64_t tuser = -1, tcomm = -1, texe = -1, tcmd = -1, tunit = -1, tcont = -1;
-
-		if (t && ((rc = intern(st, ids_user(&st->ids, t->uid, now.tv_sec), &tuser)) !=
-		              SQLITE_OK ||
-		          (rc = intern(st, t->comm, &tcomm)) != SQLITE_OK))
-			goto fail;
-		if (tx && cached) {
-			texe = st->xcache.texe;
-			tcmd = st->xcache.tcmd;
-			tunit = st->xcache.tunit;
-			tcont = st->xcache.tcont;
-		} else if (tx && ((rc = intern(st, tx->exe, &texe)) != SQLITE_OK ||
-		                  (rc = intern_text(st, tx->cmdline, &tcmd)) != SQLITE_OK ||
-		                  (rc = intern(st, tx->unit, &tunit)) != SQLITE_OK ||
-		                  (rc = intern(st, tx->container, &tcont)) != SQLITE_OK)) {
-			goto fail;
-		}
-		if (tx && x->id != 0 && rows == 1 && !cached) /* written below, or rolled back */
-			st->xcache = (struct extra_ids){.id = x->id,
-			                                .ancestry = ancestry,
-			                                .chain = chain,
-			                                .sunit = sunit,
-			                                .scont = scont,
-			                                .texe = texe,
-			                                .tcmd = tcmd,
-			                                .tunit = tunit,
-			                                .tcont = tcont};
-		sqlite3_reset(s);
-		sqlite3_bind_int64(s, 1, ev->epoch_ms);
-		sqlite3_bind_int64(s, 2, (int64_t)ev->serial);
-		bind_str(s, 3, host);
-		bind_str(s, 4, arch);
-		bind_str(s, 5, sc);
-		sqlite3_bind_int(s, 6, ev->signal);
-		sqlite3_bind_int(s, 7, ev->success);
-		bind_str(s, 8, err);
-		sqlite3_bind_int(s, 9, ev->target_arg);
-		sqlite3_bind_int(s, 10, ev->pid);
-		sqlite3_bind_int(s, 11, ev->ppid);
-		bind_id(s, 12, ev->uid);
-		bind_id(s, 13, ev->euid);
-		bind_id(s, 14, ev->auid);
-		bind_id(s, 15, ev->ses);
-		bind_str(s, 16, user);
-		bind_str(s, 17, login);
-		bind_str(s, 18, tty);
-		bind_str(s, 19, comm);
-		bind_str(s, 20, exe);
-		bind_str(s, 21, cmd);
-		if (t) {
-			sqlite3_bind_int(s, 22, t->pid);
-			bind_id(s, 23, t->uid);
-			bind_id(s, 24, t->auid);
-			bind_id(s, 25, t->ses);
-		} else {
-			for (int c = 22; c <= 25; c++)
-				sqlite3_bind_null(s, c);
-		}
-		bind_str(s, 26, tuser);
-		bind_str(s, 27, tcomm);
-		bind_str(s, 28, ancestry);
-		bind_str(s, 29, chain);
-		bind_str(s, 30, texe);
-		bind_str(s, 31, tcmd);
-		store_bind_opt(s, 32, tx && tx->start_time, tx ? (int64_t)tx->start_time : 0);
-		bind_str(s, 33, sunit);
-		bind_str(s, 34, tunit);
-		bind_str(s, 35, scont);
-		bind_str(s, 36, tcont);
-		rc = sqlite3_step(s);
-		if (rc != SQLITE_DONE)
-			goto fail;
-		st->pending++;
-	}
-	sqlite3_reset(s);
+	if ((rc = insert_rows(st, &r, ids, chain, cached, &done)) != SQLITE_OK)
+		goto fail;
 	if (slot)
 		*slot = (struct coalesce_slot){.sender = ev->pid,
 		                               .target = ev->targets[0].pid,
@@ -335,20 +486,7 @@ int store_signals_prepare(struct store *st)
 {
 	int rc;
 
-	if ((rc = store_prepare(
-	         st,
-	         "INSERT INTO signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, "
-	         "signal, success, errno_s, target_arg, sender_pid, sender_ppid, "
-	         "sender_uid, sender_euid, sender_auid, sender_ses, sender_user_s, "
-	         "sender_login_s, sender_tty_s, sender_comm_s, sender_exe_s, "
-	         "sender_cmdline_s, target_pid, target_uid, target_auid, target_ses, "
-	         "target_user_s, target_comm_s, sender_ancestry_s, sender_chain_s, "
-	         "target_exe_s, target_cmdline_s, target_start_time, sender_unit_s, "
-	         "target_unit_s, sender_container_s, target_container_s) VALUES (?1, ?2, ?3, "
-	         "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-	         "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, "
-	         "?35, ?36)",
-	         &st->insert)) != SQLITE_OK)
+	if ((rc = prepare_insert(st)) != SQLITE_OK)
 		return rc;
 	if ((rc = store_prepare(st,
 	                        "SELECT 1 FROM signal_rows WHERE epoch_ms = ?1 AND serial = ?2 AND "

@@ -22,6 +22,7 @@
 
 #include "sigtrail/ids.h"
 #include "sigtrail/proc_extra.h"
+#include "sigtrail/schema.h"
 #include "sigtrail/store.h"
 
 enum {
@@ -48,8 +49,9 @@ struct intern_slot {
 
 /* The string ids of one proc_extra's columns. */
 struct extra_ids {
-	uint64_t id; /* proc_extra.id, 0: none */
-	int64_t ancestry, chain, sunit, scont, texe, tcmd, tunit, tcont;
+	uint64_t id;         /* proc_extra.id, 0: none */
+	int64_t chain;       /* sender_chain_s */
+	int64_t ids[COL__N]; /* by column; those of the extra's (signals.c, SCOPE_*EXTRA) */
 };
 
 struct store {
