@@ -1,7 +1,9 @@
 /* db.c: the CLI's read-only view of a sigtrail database. It opens the file
  * with SQLITE_OPEN_READONLY (never creating it), checks the application_id
  * and schema version, and prepares the one query shape every command uses:
- * SELECT ... FROM signals WHERE <filters, all bound> <tail>.
+ * SELECT ... FROM signals WHERE <filters, all bound> <tail>, whose list of
+ * the view's columns is made, at open, from the column table
+ * (include/sigtrail/schema.h) and the columns this database's view has.
  *
  * Readers that may not write the directory (a member of the `sigtrail`
  * group) can read a WAL database while sigtraild has it open: SQLite then
@@ -27,69 +29,9 @@
 
 enum { BUSY_TIMEOUT_MS = 5000 };
 
-#define COLUMNS_BUT_COUNT                                                                          \
-	"id, NULL AS time, epoch_ms, serial, host, arch, syscall, signal, signame, success, "      \
-	"errno, "                                                                                  \
-	"target_arg, sender_pid, sender_ppid, sender_uid, sender_euid, sender_auid, sender_ses, "  \
-	"sender_user, sender_login, sender_tty, sender_comm, sender_exe, sender_cmdline, "         \
-	"target_pid, target_uid, target_auid, target_ses, target_user, target_comm"
-
-const char *const cli_col_names[COL__N] = {
-    "id",
-    "time",
-    "epoch_ms",
-    "serial",
-    "host",
-    "arch",
-    "syscall",
-    "signal",
-    "signame",
-    "success",
-    "errno",
-    "target_arg",
-    "sender_pid",
-    "sender_ppid",
-    "sender_uid",
-    "sender_euid",
-    "sender_auid",
-    "sender_ses",
-    "sender_user",
-    "sender_login",
-    "sender_tty",
-    "sender_comm",
-    "sender_exe",
-    "sender_cmdline",
-    "target_pid",
-    "target_uid",
-    "target_auid",
-    "target_ses",
-    "target_user",
-    "target_comm",
-    "count",
-    "sender_ancestry",
-    "target_exe",
-    "target_cmdline",
-    "target_start_time",
-    "sender_unit",
-    "target_unit",
-    "sender_container",
-    "target_container",
-};
-
-/* The view's `time` is epoch_ms formatted by strftime() and printf() for
- * every row, a third of an export's cost; cli_row_time() writes the same
- * text from epoch_ms instead (tests/cli/roundtrip.py checks they agree). */
-#define PROCESS_COLUMNS                                                                            \
-	"sender_ancestry, target_exe, target_cmdline, target_start_time, sender_unit, "            \
-	"target_unit, sender_container, target_container"
-#define NO_PROCESS_COLUMNS "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
-
 const char *cli_signal_columns(const struct cli_db *d)
 {
-	if (d->has_process)
-		return COLUMNS_BUT_COUNT ", count, " PROCESS_COLUMNS;
-	return d->has_count ? COLUMNS_BUT_COUNT ", count, " NO_PROCESS_COLUMNS
-	                    : COLUMNS_BUT_COUNT ", 1 AS count, " NO_PROCESS_COLUMNS;
+	return d->select;
 }
 
 int cli_db_fail(struct cli_db *d, int rc, const char *what)
@@ -216,6 +158,116 @@ static int open_sqlite(struct cli_db *d, const char *name, int flags)
 	return rc;
 }
 
+/* SQL from the column table and d->has_col, malloc'd: the select list of
+ * every column, or with string_ids the FROM of cli_prepare_ids() (the view
+ * and the string ids of the columns it has). NULL out of memory. */
+static char *columns_sql(const struct cli_db *d, bool string_ids)
+{
+	char *sql = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&sql, &len);
+
+	if (!m)
+		return NULL;
+	if (string_ids)
+		fputs("(SELECT v.*", m);
+	for (int i = 0; i < COL__N; i++) {
+		const struct schema_column *c = &schema_signals[i];
+		if (string_ids && c->kind == SCHEMA_STRING && d->has_col[i])
+			fprintf(m, ", r.%s AS %s", c->row_col, c->row_col);
+		else if (!string_ids && (i == COL_TIME || !d->has_col[i]))
+			fprintf(m, "%s%s AS %s", i ? ", " : "", c->absent, c->name);
+		else if (!string_ids)
+			fprintf(m, "%s%s", i ? ", " : "", c->name);
+	}
+	if (string_ids)
+		fputs(" FROM signals AS v JOIN signal_rows AS r ON r.id = v.id) AS signals", m);
+	if (fclose(m) != 0) {
+		free(sql);
+		return NULL;
+	}
+	return sql;
+}
+
+/* Which columns of the table this database's `signals` view has, and the
+ * SQL that reads them: the select list of cli_signal_columns(), where the
+ * view's `time` reads as NULL (epoch_ms formatted by strftime() and
+ * printf() for every row is a third of an export's cost; cli_row_time()
+ * writes the same text from epoch_ms instead, and tests/cli/roundtrip.py
+ * checks they agree) and a column the view lacks as its stand-in; and the
+ * view with signal_rows' string ids beside it, for cli_prepare_ids().
+ * Returns SQLITE_OK or an SQLite code. */
+static int describe_columns(struct cli_db *d)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(d->db, "SELECT name FROM pragma_table_info('signals')", -1, &s,
+	                            NULL);
+	int last = -1;
+
+	if (rc != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		for (int i = 0; name && i < COL__N; i++)
+			if (strcmp(name, schema_signals[i].name) == 0)
+				d->has_col[i] = true;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return rc;
+	for (int i = 0; i < COL__N; i++)
+		if (d->has_col[i])
+			last = i;
+	d->has_count = d->has_col[COL_COUNT];
+	d->has_process = d->has_col[COL_TARGET_CONTAINER];
+	/* A row of a schema-1 database is one signal: its count is exported too. */
+	d->signal_cols = last >= COL_COUNT ? last + 1 : COL_COUNT + 1;
+	if (!(d->select = columns_sql(d, false)) || !(d->ids_from = columns_sql(d, true)))
+		return SQLITE_NOMEM;
+	return SQLITE_OK;
+}
+
+/* What a database of an older schema has, which is read as it is
+ * (read-only cannot migrate): what a version lacks is reported as such
+ * rather than refused. Returns 0, or an exit status after an error. */
+static int describe_schema(struct cli_db *d)
+{
+	int64_t n = 0;
+	int rc;
+
+	rc = schema_query_int(
+	    d->db, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'signals'",
+	    &n);
+	if (rc != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	if (n != 1) {
+		log_error("%s has no `signals` view; it is damaged or not a sigtrail database",
+		          d->path);
+		return EX_DATAERR;
+	}
+	if ((rc = describe_columns(d)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	if ((rc = schema_query_int(d->db,
+	                           "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
+	                           "name = 'coverage'",
+	                           &n)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	d->has_coverage = n > 0;
+	if ((rc = schema_query_int(d->db,
+	                           "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
+	                           "name IN ('deaths', 'ancestry')",
+	                           &n)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	d->has_deaths = n == 2;
+	if ((rc =
+	         schema_query_int(d->db,
+	                          "SELECT count(*) FROM pragma_table_info('coverage') WHERE name = "
+	                          "'processes'",
+	                          &n)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	d->has_proc_coverage = n > 0;
+	return 0;
+}
 int cli_db_open(const char *path, struct cli_db *d)
 {
 	int64_t app = 0, version = 0, n = 0;
@@ -276,50 +328,7 @@ int cli_db_open(const char *path, struct cli_db *d)
 		return EX_DATAERR;
 	}
 	d->version = (int)version;
-	/* Older schemas are read as they are (read-only cannot migrate): what a
-	 * version lacks is reported as such rather than refused. */
-	rc = schema_query_int(
-	    d->db, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'signals'",
-	    &n);
-	if (rc != SQLITE_OK)
-		return cli_db_fail(d, rc, "cannot read the schema");
-	if (n != 1) {
-		log_error("%s has no `signals` view; it is damaged or not a sigtrail database",
-		          path);
-		return EX_DATAERR;
-	}
-	if ((rc = schema_query_int(
-	         d->db, "SELECT count(*) FROM pragma_table_info('signals') WHERE name = 'count'",
-	         &n)) != SQLITE_OK)
-		return cli_db_fail(d, rc, "cannot read the schema");
-	d->has_count = n > 0;
-	if ((rc = schema_query_int(d->db,
-	                           "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
-	                           "name = 'coverage'",
-	                           &n)) != SQLITE_OK)
-		return cli_db_fail(d, rc, "cannot read the schema");
-	d->has_coverage = n > 0;
-	if ((rc = schema_query_int(d->db,
-	                           "SELECT count(*) FROM pragma_table_info('signals') WHERE name = "
-	                           "'target_container'",
-	                           &n)) != SQLITE_OK)
-		return cli_db_fail(d, rc, "cannot read the schema");
-	d->has_process = n > 0;
-	d->signal_cols = d->has_process ? COL__N : COL_COUNT + 1;
-	if ((rc = schema_query_int(d->db,
-	                           "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
-	                           "name IN ('deaths', 'ancestry')",
-	                           &n)) != SQLITE_OK)
-		return cli_db_fail(d, rc, "cannot read the schema");
-	d->has_deaths = n == 2;
-	if ((rc =
-	         schema_query_int(d->db,
-	                          "SELECT count(*) FROM pragma_table_info('coverage') WHERE name = "
-	                          "'processes'",
-	                          &n)) != SQLITE_OK)
-		return cli_db_fail(d, rc, "cannot read the schema");
-	d->has_proc_coverage = n > 0;
-	return 0;
+	return describe_schema(d);
 }
 
 int cli_db_close(struct cli_db *d)
@@ -330,6 +339,9 @@ int cli_db_close(struct cli_db *d)
 	if (d->db)
 		sqlite3_close(d->db);
 	d->db = NULL;
+	free(d->select);
+	free(d->ids_from);
+	d->select = d->ids_from = NULL;
 	if (d->snapshot &&
 	    (stat(d->path, &sb) < 0 || sb.st_ino != d->st.st_ino || sb.st_size != d->st.st_size ||
 	     sb.st_mtim.tv_sec != d->st.st_mtim.tv_sec ||
@@ -343,21 +355,6 @@ int cli_db_close(struct cli_db *d)
 	d->snapshot = false;
 	return r;
 }
-
-/* signal_rows' string ids beside the view's columns, for cli_prepare_ids(). */
-#define STRING_IDS                                                                                 \
-	"SELECT v.*, r.host_s AS host_s, r.arch_s AS arch_s, r.syscall_s AS syscall_s, "           \
-	"r.errno_s AS errno_s, r.sender_user_s AS sender_user_s, "                                 \
-	"r.sender_login_s AS sender_login_s, r.sender_tty_s AS sender_tty_s, "                     \
-	"r.sender_comm_s AS sender_comm_s, r.sender_exe_s AS sender_exe_s, "                       \
-	"r.sender_cmdline_s AS sender_cmdline_s, r.target_user_s AS target_user_s, "               \
-	"r.target_comm_s AS target_comm_s"
-#define PROCESS_STRING_IDS                                                                         \
-	", r.sender_ancestry_s AS sender_ancestry_s, r.target_exe_s AS target_exe_s, "             \
-	"r.target_cmdline_s AS target_cmdline_s, r.sender_unit_s AS sender_unit_s, "               \
-	"r.target_unit_s AS target_unit_s, r.sender_container_s AS sender_container_s, "           \
-	"r.target_container_s AS target_container_s"
-#define IDS_FROM " FROM signals AS v JOIN signal_rows AS r ON r.id = v.id) AS signals"
 
 static int prepare_from(struct cli_db *d, const struct cli_filter *f, const char *select,
                         const char *from, const char *tail, sqlite3_stmt **ret)
@@ -448,10 +445,7 @@ int cli_prepare_ids(struct cli_db *d, const struct cli_filter *f, const char *se
 		return prepare_from(d, f, select, "signal_rows", tail, ret);
 	/* Else SQLite flattens this into the view's own query plus one rowid
 	 * lookup per row; the view's string subqueries run for the filters. */
-	return prepare_from(d, f, select,
-	                    d->has_process ? "(" STRING_IDS PROCESS_STRING_IDS IDS_FROM
-	                                   : "(" STRING_IDS IDS_FROM,
-	                    tail, ret);
+	return prepare_from(d, f, select, d->ids_from, tail, ret);
 }
 
 int cli_signal_by_id(struct cli_db *d, int64_t id, sqlite3_stmt **ret)
@@ -491,7 +485,7 @@ void cli_row_json(FILE *out, sqlite3_stmt *stmt, int ncols)
 		if (i)
 			fputc(',', out);
 		fputc('"', out);
-		fputs(cli_col_names[i], out);
+		fputs(schema_signals[i].name, out);
 		fputs("\":", out);
 		if (i == COL_TIME) {
 			cli_row_time(stmt, t, sizeof(t));

@@ -270,7 +270,7 @@ static int stream(FILE *out, struct export *e, bool progress)
 		int ncols = e->deaths ? sqlite3_column_count(s) : e->d->signal_cols;
 		for (int i = 0; i < ncols; i++)
 			fprintf(out, "%s%s", i ? "," : "",
-			        e->deaths ? sqlite3_column_name(s, i) : cli_col_names[i]);
+			        e->deaths ? sqlite3_column_name(s, i) : schema_signals[i].name);
 		fputs("\r\n", out);
 	}
 	cli_progress_start(&bar, "export", "rows", e->rows, progress);

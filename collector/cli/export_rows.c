@@ -5,9 +5,11 @@
  * (cli_prepare_ids()), and each id is resolved once through a bounded cache
  * that holds the string already encoded for the output format (CSV field or
  * JSON literal, by fmt.c's own writers, so the bytes are those of the
- * generic path). Integers and times are formatted by hand into one row
- * buffer, written with one fwrite() per row. Memory stays flat: the cache is
- * emptied whenever it holds CACHE_BYTES or CACHE_SLOTS / 2 strings.
+ * generic path). Each column is read and written by its kind in the column
+ * table (include/sigtrail/schema.h). Integers and times are formatted by
+ * hand into one row buffer, written with one fwrite() per row. Memory stays
+ * flat: the cache is emptied whenever it holds CACHE_BYTES or
+ * CACHE_SLOTS / 2 strings.
  * tests/cli/export.sh compares every row with the view (roundtrip.py). */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -24,54 +26,6 @@ enum {
 	TIME_LEN = 40,              /* "2026-11-15T10:01:04.000Z" and then some */
 	ROW_START = 4096,           /* the row buffer's first size */
 	SLOT_EMPTY_LEN = UINT32_MAX /* a slot with no string */
-};
-
-/* What a column of enum cli_col holds, and so how it is written. */
-enum kind { K_INT, K_TIME, K_STRING, K_SIGNAME };
-
-static const struct column {
-	enum kind kind;
-	const char *sql; /* its select expression over cli_prepare_ids()'s FROM */
-} columns[COL__N] = {
-    [COL_ID] = {K_INT, "id"},
-    [COL_TIME] = {K_TIME, "epoch_ms"},
-    [COL_EPOCH_MS] = {K_INT, "epoch_ms"},
-    [COL_SERIAL] = {K_INT, "serial"},
-    [COL_HOST] = {K_STRING, "host_s"},
-    [COL_ARCH] = {K_STRING, "arch_s"},
-    [COL_SYSCALL] = {K_STRING, "syscall_s"},
-    [COL_SIGNAL] = {K_INT, "signal"},
-    [COL_SIGNAME] = {K_SIGNAME, "signal"},
-    [COL_SUCCESS] = {K_INT, "success"},
-    [COL_ERRNO] = {K_STRING, "errno_s"},
-    [COL_TARGET_ARG] = {K_INT, "target_arg"},
-    [COL_SENDER_PID] = {K_INT, "sender_pid"},
-    [COL_SENDER_PPID] = {K_INT, "sender_ppid"},
-    [COL_SENDER_UID] = {K_INT, "sender_uid"},
-    [COL_SENDER_EUID] = {K_INT, "sender_euid"},
-    [COL_SENDER_AUID] = {K_INT, "sender_auid"},
-    [COL_SENDER_SES] = {K_INT, "sender_ses"},
-    [COL_SENDER_USER] = {K_STRING, "sender_user_s"},
-    [COL_SENDER_LOGIN] = {K_STRING, "sender_login_s"},
-    [COL_SENDER_TTY] = {K_STRING, "sender_tty_s"},
-    [COL_SENDER_COMM] = {K_STRING, "sender_comm_s"},
-    [COL_SENDER_EXE] = {K_STRING, "sender_exe_s"},
-    [COL_SENDER_CMDLINE] = {K_STRING, "sender_cmdline_s"},
-    [COL_TARGET_PID] = {K_INT, "target_pid"},
-    [COL_TARGET_UID] = {K_INT, "target_uid"},
-    [COL_TARGET_AUID] = {K_INT, "target_auid"},
-    [COL_TARGET_SES] = {K_INT, "target_ses"},
-    [COL_TARGET_USER] = {K_STRING, "target_user_s"},
-    [COL_TARGET_COMM] = {K_STRING, "target_comm_s"},
-    [COL_COUNT] = {K_INT, "count"},
-    [COL_SENDER_ANCESTRY] = {K_STRING, "sender_ancestry_s"},
-    [COL_TARGET_EXE] = {K_STRING, "target_exe_s"},
-    [COL_TARGET_CMDLINE] = {K_STRING, "target_cmdline_s"},
-    [COL_TARGET_START_TIME] = {K_INT, "target_start_time"},
-    [COL_SENDER_UNIT] = {K_STRING, "sender_unit_s"},
-    [COL_TARGET_UNIT] = {K_STRING, "target_unit_s"},
-    [COL_SENDER_CONTAINER] = {K_STRING, "sender_container_s"},
-    [COL_TARGET_CONTAINER] = {K_STRING, "target_container_s"},
 };
 
 /* A growable byte buffer. */
@@ -294,7 +248,7 @@ static int add_column(struct export_rows *x, int i)
 		buf_add(&x->row, x->keys[i], x->key_len[i]);
 	else if (i)
 		buf_add(&x->row, ",", 1);
-	if (columns[i].kind == K_TIME) {
+	if (schema_signals[i].kind == SCHEMA_TIME) {
 		add_time(x, sqlite3_value_int64(v));
 		return SQLITE_OK;
 	}
@@ -303,10 +257,10 @@ static int add_column(struct export_rows *x, int i)
 			buf_add(&x->row, "null", 4);
 		return SQLITE_OK;
 	}
-	switch (columns[i].kind) {
-	case K_STRING:
+	switch (schema_signals[i].kind) {
+	case SCHEMA_STRING:
 		return add_string(x, sqlite3_value_int64(v));
-	case K_SIGNAME:
+	case SCHEMA_SIGNAME:
 		return add_signame(x, sqlite3_value_int64(v));
 	default:
 		if (type == SQLITE_INTEGER)
@@ -339,7 +293,9 @@ void export_rows_put(struct export_rows *x, FILE *out)
 	fwrite(x->row.p, 1, x->row.len, out);
 }
 
-/* The select list: each column's expression, in enum cli_col order. */
+/* The select list over cli_prepare_ids()'s FROM: each column's signal_rows
+ * column (a string's id, the epoch_ms of the time, the number of the
+ * signal's name), or its stand-in where the database's view lacks it. */
 static char *select_list(const struct cli_db *d, int ncols)
 {
 	char *sql = NULL;
@@ -350,7 +306,7 @@ static char *select_list(const struct cli_db *d, int ncols)
 		return NULL;
 	for (int i = 0; i < ncols; i++)
 		fprintf(m, "%s%s", i ? ", " : "",
-		        i == COL_COUNT && !d->has_count ? "1" : columns[i].sql);
+		        d->has_col[i] ? schema_signals[i].row_col : schema_signals[i].absent);
 	if (fclose(m) != 0) {
 		free(sql);
 		return NULL;
@@ -366,11 +322,12 @@ static int preload(struct export_rows *x, sqlite3 *db)
 
 	if (x->json)
 		for (int i = 0; i < x->ncols; i++) {
-			size_t n = strlen(cli_col_names[i]) + 4;
+			const char *name = schema_signals[i].name;
+			size_t n = strlen(name) + 4;
 			if (!(x->keys[i] = malloc(n + 1)))
 				return SQLITE_NOMEM;
-			x->key_len[i] = (size_t)snprintf(
-			    x->keys[i], n + 1, "%s\"%s\":", i ? "," : "", cli_col_names[i]);
+			x->key_len[i] =
+			    (size_t)snprintf(x->keys[i], n + 1, "%s\"%s\":", i ? "," : "", name);
 		}
 	rc = sqlite3_prepare_v2(
 	    db, "SELECT number, name FROM signal_names WHERE number >= 0 AND number < ?1", -1, &s,

@@ -124,12 +124,15 @@ struct cli_db {
 	sqlite3 *db;
 	const char *path;
 	int version;            /* PRAGMA user_version */
+	bool has_col[COL__N];   /* the column is in this database's `signals` view */
 	bool has_count;         /* schema >= 2: signals.count */
 	bool has_coverage;      /* schema >= 2: the coverage view */
 	bool has_process;       /* schema >= 3: signals.sender_ancestry ... target_container */
 	bool has_deaths;        /* schema >= 3: the deaths and ancestry views */
 	bool has_proc_coverage; /* schema >= 3: coverage.processes, deaths, lost_deaths... */
-	int signal_cols;        /* columns of COL_* this database's view has */
+	int signal_cols;        /* columns (COL_*) that exports write: the view's, and count */
+	char *select;           /* cli_signal_columns() of this database */
+	char *ids_from;         /* cli_prepare_ids()'s FROM: the view with string ids */
 	bool snapshot;          /* opened immutable (see cli_db_open); checked at close */
 	struct stat st;         /* the file when opened, for that check */
 };
@@ -153,17 +156,13 @@ int cli_db_close(struct cli_db *d);
  * status for SQLite result code `rc` (EX_TEMPFAIL, EX_DATAERR, EX_IOERR). */
 int cli_db_fail(struct cli_db *d, int rc, const char *what);
 
-/* Columns of the `signals` view: enum schema_signals_col (COL_*, in the
- * view's order, as cli_signal_columns() selects them), from schema.h. */
-
-/* Column names as exported (the view's names). */
-extern const char *const cli_col_names[COL__N];
-
-/* The select list for every column, COL_* order (a schema-1 database
- * has no `count` column: it reads as 1; before schema 3 the process columns
- * read as NULL). COL_TIME reads as NULL: get it from cli_row_time(). Exports
- * write the first d->signal_cols of them, the columns the database's own
- * view has. Can't fail. */
+/* The select list for every column of the `signals` view, in the order of
+ * schema.h's column table (COL_*; their names, as exported, are
+ * schema_signals[i].name). A column the database's view lacks reads as its
+ * stand-in (a schema-1 database has no `count`: it reads as 1; before
+ * schema 3 the process columns read as NULL). COL_TIME reads as NULL: get
+ * it from cli_row_time(). Exports write the first d->signal_cols of them.
+ * Can't fail. */
 const char *cli_signal_columns(const struct cli_db *d);
 
 /* The numbers of the filter's parameters in every query (?20 and above are
