@@ -180,7 +180,7 @@ for fmt in csv jsonl json; do
 done
 like "$(cat "$T/deaths.csv")" "\"'=HYPERLINK\(\"\"http://evil.example\"\",\"\"x\"\"\)\"" "csv: a formula in a command line is guarded"
 is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["view"], d["schema_version"], d["row_count"], d["filters"])' "$T/deaths.json")" \
-	"deaths 4 8 {}" "json: metadata names the view"
+	"deaths $SCHEMA_VERSION 8 {}" "json: metadata names the view"
 run_cli export --db "$DB" --deaths --until "@$FIXTURE_END" --format json --cause oom --signal KILL
 is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["filters"], d["row_count"], d["rows"][0]["oom_memcg"], d["first_row"])')" \
 	"{'signal': 9, 'cause': 'oom'} 1 /system.slice/app.service 2026-11-22T04:08:33.944Z" "json: --cause and --signal filters, stated in the metadata"

@@ -52,7 +52,7 @@ print(d["sigtrail_version"] != "", d["schema_version"], d["time_zone"], d["range
       d["range"]["until"], d["row_count"] == len(d["rows"]), d["hosts"],
       d["first_row"], d["coverage"]["recorded"], d["format"], sorted(d)[:4])
 PY
-)" "True 4 UTC None $(date -u -d "$until" +%FT%T.000Z) True ['vm'] 2026-11-22T04:07:33.532Z True json ['coverage', 'database', 'filters', 'first_row']" \
+)" "True $SCHEMA_VERSION UTC None $(date -u -d "$until" +%FT%T.000Z) True ['vm'] 2026-11-22T04:07:33.532Z True json ['coverage', 'database', 'filters', 'first_row']" \
 	"json: header has version, schema, zone, range, row count, hosts, coverage"
 
 sqlite3 "$DB" 'delete from collector_runs'

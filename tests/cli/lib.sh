@@ -25,6 +25,8 @@ FIXTURES=$(cd "$CLI_TESTS/../fixtures" && pwd)
 : "${SIGTRAILD:?SIGTRAILD must name the sigtraild daemon}"
 # shellcheck source=../fixtures/kernel.env
 . "$FIXTURES/kernel.env"
+# The schema version this build writes: one migration per schema/NNN-*.sql.
+SCHEMA_VERSION=$(find "$CLI_TESTS/../../schema" -name '[0-9][0-9][0-9]-*.sql' | wc -l)
 # FIXTURE_END: epoch seconds, 15 minutes after kernel.log's first record.
 # The rows, deaths and runs that the tests add lie between the recording and
 # it, so a test that wants all of them asks for --until @$FIXTURE_END: the

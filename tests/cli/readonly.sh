@@ -65,7 +65,8 @@ is "$RC" 0 "after the daemon stopped: nobody still reads it"
 is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "$total" "after the daemon stopped: every row"
 ok "and left nothing behind in the directory it may not write" test ! -e "$DB-journal"
 run_as_reader status --db "$DB"
-like "$OUT" "database:  $DB, .* schema 4, $total rows" "status as nobody reads the database"
+like "$OUT" "database:  $DB, .* schema $SCHEMA_VERSION, $total rows" \
+	"status as nobody reads the database"
 like "$OUT" "kernel:    unknown: the kernel tells this only to root" "status as nobody: kernel status unknown, and why"
 
 as_stranger "$SIGTRAIL" list --db "$DB" >/dev/null 2>"$T/err"

@@ -10,7 +10,8 @@ run_cli status --db "$DB"
 is "$RC" 3 "no daemon: exit 3"
 like "$OUT" "collector: NOT running \(no sigtraild process writes this database\)" "no daemon: said so"
 like "$OUT" "last run:  stopped, source stdin" "the last run recorded in the database"
-like "$OUT" "database:  $DB, [0-9.]+ KiB.*, schema 4, $((LIVE_ROWS - 1)) rows" "database: path, size, schema, rows"
+like "$OUT" "database:  $DB, [0-9.]+ KiB.*, schema $SCHEMA_VERSION, $((LIVE_ROWS - 1)) rows" \
+	"database: path, size, schema, rows"
 like "$OUT" "events:    first 2026-11-22 04:07:33.532, last 2026-11-22 04:07:36.976" "first and last event"
 like "$OUT" "last 24h:  " "the last day's coverage"
 if [ "$(id -u)" = 0 ]; then
