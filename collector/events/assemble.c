@@ -189,10 +189,10 @@ static void syscall_begin(struct scratch *s)
 static void syscall_end(struct scratch *s)
 {
 	struct st_event *ev = s->ev;
-	const struct sigsys *sc = s->arch >= 0 && s->arch <= UINT32_MAX && s->nr >= 0 &&
-	                                  s->nr <= INT32_MAX
-	                              ? sigsys_lookup((uint32_t)s->arch, (int)s->nr)
-	                              : NULL;
+	const struct sigsys *sc =
+	    s->arch >= 0 && s->arch <= UINT32_MAX && s->nr >= 0 && s->nr <= INT32_MAX
+	        ? sigsys_lookup((uint32_t)s->arch, (int)s->nr)
+	        : NULL;
 	int64_t a0, sig;
 
 	if (!sc || !s->success || !num(s->a[0], 16, &a0) || !num(s->a[sc->sig_arg], 16, &sig) ||

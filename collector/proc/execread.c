@@ -86,8 +86,8 @@ static void on_event(void *userdata, const struct proc_ev *ev)
 		return; /* an older kernel sends every event */
 	bool worth = worth_reading(x, ev, mono_ns());
 	if (worth)
-		read = procfs_read(x->proc_root, ev->tgid, PROCFS_COMM | PROCFS_EXE | PROCFS_CMDLINE,
-		                   in) == 0 &&
+		read = procfs_read(x->proc_root, ev->tgid,
+		                   PROCFS_COMM | PROCFS_EXE | PROCFS_CMDLINE, in) == 0 &&
 		       (in->got & PROCFS_CMDLINE);
 	pthread_mutex_lock(&x->lock);
 	x->st.execs++;

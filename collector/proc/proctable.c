@@ -334,8 +334,8 @@ static bool late_exec_read(struct ptab *t, struct ptab_proc *p, unsigned what,
 {
 	struct procfs_info snap;
 
-	if (!t->cfg.exec_snapshot || !(p->flags & PTAB_EXEC_UNREAD) ||
-	    !(what & PROCFS_CMDLINE) || p->exec_mono_ns == 0)
+	if (!t->cfg.exec_snapshot || !(p->flags & PTAB_EXEC_UNREAD) || !(what & PROCFS_CMDLINE) ||
+	    p->exec_mono_ns == 0)
 		return false;
 	snap.got = 0;
 	if (!t->cfg.exec_snapshot(t->cfg.exec_snapshot_data, p->pid, p->exec_mono_ns, &snap))

@@ -30,11 +30,12 @@ static void slide(struct gaps *g, uint64_t new_base)
 		for (unsigned w = 0; w < q; w++)
 			g->missing += 64 - (uint64_t)__builtin_popcountll(g->seen[w]);
 		if (r > 0)
-			g->missing +=
-			    r - (uint64_t)__builtin_popcountll(g->seen[q] & ((UINT64_C(1) << r) - 1));
+			g->missing += r - (uint64_t)__builtin_popcountll(g->seen[q] &
+			                                                 ((UINT64_C(1) << r) - 1));
 		for (unsigned w = 0; w < WORDS; w++) { /* reads only at or after w */
 			uint64_t lo = w + q < WORDS ? g->seen[w + q] >> r : 0;
-			uint64_t hi = r > 0 && w + q + 1 < WORDS ? g->seen[w + q + 1] << (64 - r) : 0;
+			uint64_t hi =
+			    r > 0 && w + q + 1 < WORDS ? g->seen[w + q + 1] << (64 - r) : 0;
 			g->seen[w] = lo | hi;
 		}
 	}

@@ -33,10 +33,11 @@ int lock_database(const char *db_path, char *err, size_t errlen)
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
 		if (r == -EWOULDBLOCK)
-			snprintf(err, errlen,
-				 "database %s is in use by another sigtraild (pid %s); one collector "
-				 "per database",
-				 db_path, pid[0] ? pid : "?");
+			snprintf(
+			    err, errlen,
+			    "database %s is in use by another sigtraild (pid %s); one collector "
+			    "per database",
+			    db_path, pid[0] ? pid : "?");
 		else
 			snprintf(err, errlen, "cannot lock %s: %s", path, strerror(-r));
 		close(fd);

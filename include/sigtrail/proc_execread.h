@@ -24,13 +24,13 @@ enum {
 struct execread;
 
 struct execread_stats {
-	uint64_t execs;       /* exec events received */
-	uint64_t reads;       /* processes read, with their command line */
-	uint64_t skipped;     /* events not read: over the budget or too late */
-	uint64_t gone;        /* read too late all the same: no command line any more */
-	uint64_t taken;       /* snapshots the table used */
-	uint64_t overruns;    /* its connector socket overflowed */
-	bool realtime;        /* it runs at SCHED_FIFO */
+	uint64_t execs;    /* exec events received */
+	uint64_t reads;    /* processes read, with their command line */
+	uint64_t skipped;  /* events not read: over the budget or too late */
+	uint64_t gone;     /* read too late all the same: no command line any more */
+	uint64_t taken;    /* snapshots the table used */
+	uint64_t overruns; /* its connector socket overflowed */
+	bool realtime;     /* it runs at SCHED_FIFO */
 };
 
 /* Subscribe to exec events: this takes CAP_NET_ADMIN. Returns 0, or

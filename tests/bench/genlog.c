@@ -67,17 +67,23 @@ static const struct program {
     {"bash", "/usr/bin/bash", "-bash"},
     {"sh", "/usr/bin/dash", "sh|-c|kill -9 $(pgrep -f worker-%u)"},
     {"python3", "/usr/bin/python3.11", "python3|/opt/cleanup.py|--force|--older-than|%u"},
-    {"python3", "/usr/bin/python3.11", "/usr/bin/python3|/usr/bin/supervisord|-c|/etc/supervisor/supervisord.conf"},
-    {"containerd-shim", "/usr/bin/containerd-shim-runc-v2", "/usr/bin/containerd-shim-runc-v2|-namespace|moby|-id|%u|-address|/run/containerd/containerd.sock"},
+    {"python3", "/usr/bin/python3.11",
+     "/usr/bin/python3|/usr/bin/supervisord|-c|/etc/supervisor/supervisord.conf"},
+    {"containerd-shim", "/usr/bin/containerd-shim-runc-v2",
+     "/usr/bin/containerd-shim-runc-v2|-namespace|moby|-id|%u|-address|/run/containerd/"
+     "containerd.sock"},
     {"runc", "/usr/bin/runc", "runc|--root|/var/run/docker/runtime-runc/moby|kill|%u|9"},
-    {"dockerd", "/usr/sbin/dockerd", "/usr/bin/dockerd|-H|fd://|--containerd=/run/containerd/containerd.sock"},
-    {"java", "/usr/lib/jvm/java-17-openjdk-amd64/bin/java", "java|-Xmx2g|-jar|/srv/batch/batch-%u.jar"},
+    {"dockerd", "/usr/sbin/dockerd",
+     "/usr/bin/dockerd|-H|fd://|--containerd=/run/containerd/containerd.sock"},
+    {"java", "/usr/lib/jvm/java-17-openjdk-amd64/bin/java",
+     "java|-Xmx2g|-jar|/srv/batch/batch-%u.jar"},
     {"node", "/usr/bin/node", "node|/srv/app/server.js|--port|%u"},
     {"top", "/usr/bin/top", "top"},
     {"htop", "/usr/bin/htop", "htop"},
     {"pkill", "/usr/bin/pkill", "pkill|-HUP|-f|gunicorn: master"},
     {"logrotate", "/usr/sbin/logrotate", "/usr/sbin/logrotate|/etc/logrotate.conf"},
-    {"nginx", "/usr/sbin/nginx", "nginx: master process /usr/sbin/nginx -g daemon on; master_process on;"},
+    {"nginx", "/usr/sbin/nginx",
+     "nginx: master process /usr/sbin/nginx -g daemon on; master_process on;"},
     {"sshd", "/usr/sbin/sshd", "sshd: deploy@pts/%u"},
     {"timeout", "/usr/bin/timeout", "timeout|30|/usr/local/bin/healthcheck|--id|%u"},
     {"cron", "/usr/sbin/cron", "/usr/sbin/cron|-f"},
@@ -86,8 +92,9 @@ static const struct program {
 };
 
 static const char *const target_comms[] = {
-    "nginx", "gunicorn", "python3", "java", "node", "postgres", "redis-server", "sleep",
-    "bash", "worker", "php-fpm8.2", "containerd-shim", "sidekiq", "celery", "ruby", "mysqld",
+    "nginx",        "gunicorn", "python3", "java",   "node",       "postgres",
+    "redis-server", "sleep",    "bash",    "worker", "php-fpm8.2", "containerd-shim",
+    "sidekiq",      "celery",   "ruby",    "mysqld",
 };
 
 /* Hex form of a string, as the kernel writes a PROCTITLE or an untrusted
@@ -121,12 +128,12 @@ struct ev {
 	int b32;             /* i386 ABI */
 	const char *syscall; /* name */
 	int sig;
-	int err;             /* 0, 1 (EPERM) or 3 (ESRCH) */
-	long a0;             /* as passed: pid, -pgid, or a pidfd */
+	int err; /* 0, 1 (EPERM) or 3 (ESRCH) */
+	long a0; /* as passed: pid, -pgid, or a pidfd */
 	unsigned pid, ppid, uid, auid, ses;
 	const char *tty;
 	const struct program *prog;
-	unsigned argn;       /* the number in the command line */
+	unsigned argn; /* the number in the command line */
 	unsigned n_targets;
 	unsigned tpid[5], tuid[5];
 	const char *tcomm[5];
@@ -137,9 +144,12 @@ static int syscall_nr(const char *name, int b32)
 	static const struct {
 		const char *name;
 		int b64, b32;
-	} nrs[] = {{"kill", 62, 37},       {"tkill", 200, 238},
-	           {"tgkill", 234, 270},   {"rt_sigqueueinfo", 129, 178},
-	           {"rt_tgsigqueueinfo", 297, 335}, {"pidfd_send_signal", 424, 424}};
+	} nrs[] = {{"kill", 62, 37},
+	           {"tkill", 200, 238},
+	           {"tgkill", 234, 270},
+	           {"rt_sigqueueinfo", 129, 178},
+	           {"rt_tgsigqueueinfo", 297, 335},
+	           {"pidfd_send_signal", 424, 424}};
 	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
 		if (strcmp(nrs[i].name, name) == 0)
 			return b32 ? nrs[i].b32 : nrs[i].b64;
@@ -189,14 +199,19 @@ static unsigned pick_pid(void)
 
 static void mix_event(struct ev *e, int probe)
 {
-	static const int sigs[] = {15, 15, 15, 15, 15, 15, 9, 9, 9, 9, 1, 1, 10, 10, 2, 18, 19, 12, 3, 6};
+	static const int sigs[] = {15, 15, 15, 15, 15, 15, 9,  9,  9, 9,
+	                           1,  1,  10, 10, 2,  18, 19, 12, 3, 6};
 	static const unsigned uids[] = {0, 0, 0, 0, 33, 1000, 1000, 65534, 0, 110};
 	unsigned r = below(100);
 
 	e->prog = &programs[below(N_PROGRAMS)];
 	e->b32 = below(100) < 4;
-	e->syscall = r < 80 ? "kill" : r < 90 ? "tgkill" : r < 94 ? "tkill" : r < 97 ? "pidfd_send_signal"
-	           : r < 99 ? "rt_sigqueueinfo" : "rt_tgsigqueueinfo";
+	e->syscall = r < 80   ? "kill"
+	             : r < 90 ? "tgkill"
+	             : r < 94 ? "tkill"
+	             : r < 97 ? "pidfd_send_signal"
+	             : r < 99 ? "rt_sigqueueinfo"
+	                      : "rt_tgsigqueueinfo";
 	if (e->b32 && strcmp(e->syscall, "pidfd_send_signal") == 0)
 		e->syscall = "kill";
 	e->sig = sigs[below(sizeof(sigs) / sizeof(sigs[0]))];
@@ -254,7 +269,8 @@ int main(int argc, char **argv)
 	int64_t end_ms;
 	int storm;
 
-	if (argc < 3 || argc > 5 || (strcmp(argv[1], "storm") != 0 && strcmp(argv[1], "mix") != 0)) {
+	if (argc < 3 || argc > 5 ||
+	    (strcmp(argv[1], "storm") != 0 && strcmp(argv[1], "mix") != 0)) {
 		fprintf(stderr, "usage: genlog storm|mix EVENTS [END_EPOCH [SPAN_S]]\n");
 		return 64;
 	}
@@ -265,14 +281,16 @@ int main(int argc, char **argv)
 	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 	for (long i = 0; i < n; i++) {
 		memset(&e, 0, sizeof(e));
-		e.ms = end_ms - span * 1000LL + (n > 1 ? (int64_t)((double)span * 1000.0 * i / (n - 1)) : 0);
+		e.ms = end_ms - span * 1000LL +
+		       (n > 1 ? (int64_t)((double)span * 1000.0 * i / (n - 1)) : 0);
 		if (e.ms > end_ms - 1)
 			e.ms = end_ms - 1;
 		e.serial = 1000 + (uint64_t)i;
 		if (storm)
 			storm_event(&e);
 		else
-			mix_event(&e, n >= PROBE_EVENTS && i % (n / PROBE_EVENTS) == n / PROBE_EVENTS / 2);
+			mix_event(&e, n >= PROBE_EVENTS &&
+			                  i % (n / PROBE_EVENTS) == n / PROBE_EVENTS / 2);
 		emit(stdout, &e);
 	}
 	if (fflush(stdout) != 0) {

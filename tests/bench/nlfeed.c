@@ -99,7 +99,8 @@ int main(int argc, char **argv)
 	if (argc == 4 &&
 	    store_run_begin(st, "stdin", NULL, getpid(), atoll(argv[3]) * 1000, &run) < 0)
 		return 74;
-	if (asm_new(on_event, NULL, 2, &as) < 0 || writer_start(st, QUEUE, (size_t)WRITER_HOLD_DEFAULT_MB << 20, &wr) < 0)
+	if (asm_new(on_event, NULL, 2, &as) < 0 ||
+	    writer_start(st, QUEUE, (size_t)WRITER_HOLD_DEFAULT_MB << 20, &wr) < 0)
 		return 71;
 	if (getenv("NLFEED_RATE"))
 		rate = atof(getenv("NLFEED_RATE"));

@@ -28,7 +28,7 @@ static void on_event(void *userdata, struct st_event *ev)
 }
 
 static void on_record(void *userdata, int type, const char *body, size_t len, const char *line,
-		      size_t line_len)
+                      size_t line_len)
 {
 	(void)userdata;
 	if (filter_record(&flt, type, body, len) == FILTER_KEEP)

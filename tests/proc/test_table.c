@@ -546,8 +546,12 @@ static void test_late_exec_read(void)
 	ptab_new(&cfg, &clk, &t);
 	/* A zombie by the time the table reads it: stat and comm, no command
 	 * line, no exe. */
-	fake_add(&(struct fake_proc){.pid = 6100, .ppid = 1400, .comm = "crasher", .state = 'Z',
-	                             .start = 9990, .cmdline = ""});
+	fake_add(&(struct fake_proc){.pid = 6100,
+	                             .ppid = 1400,
+	                             .comm = "crasher",
+	                             .state = 'Z',
+	                             .start = 9990,
+	                             .cmdline = ""});
 	on(t, PROC_EV_FORK, 6100, 1400, t0, 0);
 	on(t, PROC_EV_EXEC, 6100, 0, t0 + 7, 0);
 	const struct ptab_proc *p = ptab_get(t, 6100);

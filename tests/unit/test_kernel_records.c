@@ -249,9 +249,14 @@ static void hostile(void)
 		(void)asm_feed_record(a, AUDIT_SYSCALL, body, cut);
 		(void)asm_feed_record(a, AUDIT_EOE, body, cut);
 	}
-	const char *junk[] = {"", "audit(", "audit(1.2:3): =", "audit(1.2:3): = = ==x x= a0",
-	                      "audit(1.2:3):    a1=     ", "audit(1.2:3): proctitle=\"",
-	                      "audit(1.2:3): proctitle=0", "audit(1.2:3): opid=99999999999999999999"};
+	const char *junk[] = {"",
+	                      "audit(",
+	                      "audit(1.2:3): =",
+	                      "audit(1.2:3): = = ==x x= a0",
+	                      "audit(1.2:3):    a1=     ",
+	                      "audit(1.2:3): proctitle=\"",
+	                      "audit(1.2:3): proctitle=0",
+	                      "audit(1.2:3): opid=99999999999999999999"};
 	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
 		for (int type = AUDIT_SYSCALL; type <= AUDIT_SYSCALL + 20; type++)
 			(void)asm_feed_record(a, type, junk[i], strlen(junk[i]));
@@ -259,9 +264,10 @@ static void hostile(void)
 	(void)asm_feed_record(a, AUDIT_PROCTITLE, junk[5], strlen(junk[5]));
 	asm_flush(a);
 	asm_stats(a, &st);
-	ok(st.feed_errors > 0 && st.malformed > 0, "hostile: cut records counted (%llu feed errors, "
-	   "%llu malformed), %d complete ones kept", (unsigned long long)st.feed_errors,
-	   (unsigned long long)st.malformed, g.n);
+	ok(st.feed_errors > 0 && st.malformed > 0,
+	   "hostile: cut records counted (%llu feed errors, "
+	   "%llu malformed), %d complete ones kept",
+	   (unsigned long long)st.feed_errors, (unsigned long long)st.malformed, g.n);
 	got_free(&g);
 	asm_free(a);
 }
@@ -300,7 +306,8 @@ int main(int argc, char **argv)
 	    "exe=\"/usr/bin/dash\" key=\"sigtrail\"");
 	add("type=OBJ_PID msg=audit(1795317671.120:18): opid=3988 oauid=-1 ouid=0 oses=-1 "
 	    "obj=unconfined ocomm=6D7920011B5B33316DFF");
-	add("type=PROCTITLE msg=audit(1795317671.120:18): proctitle=7368002D63006B696C6C202D3920333938380000");
+	add("type=PROCTITLE msg=audit(1795317671.120:18): "
+	    "proctitle=7368002D63006B696C6C202D3920333938380000");
 	add("type=EOE msg=audit(1795317671.120:18): ");
 	add("type=SYSCALL msg=audit(1795317672.256:22): arch=40000003 syscall=270 success=no "
 	    "exit=-3 a0=f423f a1=f423f a2=f a3=0 items=0 ppid=1 pid=3847 auid=4294967295 uid=0 "
