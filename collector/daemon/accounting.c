@@ -18,7 +18,7 @@ static uint64_t losses(const struct daemon *d, const struct src_stats *ss,
                        const struct asm_stats *as, const struct writer_stats *ws)
 {
 	return ss->overruns + ss->oversized + ss->unparsable + d->filter.malformed + as->malformed +
-	       as->feed_errors + as->oom + ws->dropped + ws->lost_rows;
+	       as->feed_errors + as->oom + as->targets_dropped + ws->dropped + ws->lost_rows;
 }
 
 /* Warn about new losses at most once a minute; at the end, always summarise. */
@@ -36,12 +36,13 @@ void log_losses(struct daemon *d, const struct writer_stats *ws, bool final)
 	log_msg(lost != d->logged_losses ? LOG_LVL_WARN : LOG_LVL_INFO,
 	        "%s: %llu events recorded as %llu rows; lost: %llu socket overruns, "
 	        "%llu oversized and %llu unparsable lines, %llu malformed records, "
-	        "%llu malformed events, %llu queue-full drops, %llu rows refused by the "
-	        "database%s%s",
+	        "%llu malformed events, %llu targets beyond %d per event, %llu queue-full drops, "
+	        "%llu rows refused by the database%s%s",
 	        final ? "stopped" : "losses", (unsigned long long)as.events,
 	        (unsigned long long)ws->store.rows_written, (unsigned long long)ss.overruns,
 	        (unsigned long long)ss.oversized, (unsigned long long)ss.unparsable,
 	        (unsigned long long)d->filter.malformed, (unsigned long long)as.malformed,
+	        (unsigned long long)as.targets_dropped, ST_MAX_TARGETS,
 	        (unsigned long long)ws->dropped, (unsigned long long)ws->lost_rows,
 	        ws->last_error ? "; last database error: " : "",
 	        ws->last_error ? strerror(-ws->last_error) : "");
@@ -76,13 +77,17 @@ void log_procs(const struct daemon *d)
 	if (!d->procs)
 		return;
 	procwatch_stats(d->procs, &ps);
-	log_msg(ps.lost_events || ps.deaths_lost || ps.extras_lost ? LOG_LVL_WARN : LOG_LVL_INFO,
+	bool lost = ps.lost_events || ps.deaths_lost || ps.extras_lost || ps.kmsg_overruns ||
+	            ps.abends_malformed || ps.table.full;
+	log_msg(lost ? LOG_LVL_WARN : LOG_LVL_INFO,
 	        "process table: %llu connector events, %llu deaths; lost: %llu connector events "
-	        "(overruns), %llu deaths, %llu events without process facts; %llu processes "
-	        "tracked at most, %llu not tracked (table full)",
+	        "(overruns), %llu deaths, %llu events without process facts, %llu kernel log "
+	        "records (overwritten: OOM kills among them read as 'kernel'), %llu unparsable "
+	        "ANOM_ABEND records; %llu processes tracked at most, %llu not tracked (table full)",
 	        (unsigned long long)ps.events, (unsigned long long)ps.deaths,
 	        (unsigned long long)ps.lost_events, (unsigned long long)ps.deaths_lost,
-	        (unsigned long long)ps.extras_lost, (unsigned long long)ps.table.peak_procs,
+	        (unsigned long long)ps.extras_lost, (unsigned long long)ps.kmsg_overruns,
+	        (unsigned long long)ps.abends_malformed, (unsigned long long)ps.table.peak_procs,
 	        (unsigned long long)ps.table.full);
 	if (ps.execread_on)
 		log_info(
@@ -111,11 +116,16 @@ static void reader_counters(struct daemon *d)
 	d->run.lost_serial_gaps = d->filter.gaps.missing;
 	d->run.lost_unparsable = ss.oversized + ss.unparsable + d->filter.malformed + as.malformed +
 	                         as.feed_errors + as.oom;
+	d->run.lost_targets = as.targets_dropped;
 	if (d->procs) { /* the writer adds the deaths it dropped or could not store */
 		struct procwatch_stats ps;
 		procwatch_stats(d->procs, &ps);
 		d->run.lost_process_events = ps.lost_events;
 		d->run.lost_deaths = ps.deaths_lost;
+		d->run.lost_kernel_log = ps.kmsg_overruns;
+		d->run.lost_abends = ps.abends_malformed;
+		d->run.lost_process_facts = ps.extras_lost;
+		d->run.untracked_processes = ps.table.full;
 	}
 }
 

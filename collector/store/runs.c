@@ -65,8 +65,9 @@ int store_run_update(struct store *st, const struct store_run *run, int64_t now_
 	    "lost_unparsable = ?9, lost_queue = ?10, lost_db = ?11, "
 	    "pruned_rows = ?12, stopped_by = coalesce(?13, stopped_by), "
 	    "processes = coalesce(?14, processes), deaths = ?15, "
-	    "lost_process_events = ?16, lost_deaths = ?17 "
-	    "WHERE id = ?1",
+	    "lost_process_events = ?16, lost_deaths = ?17, lost_targets = ?18, "
+	    "lost_kernel_log = ?19, lost_abends = ?20, lost_process_facts = ?21, "
+	    "untracked_processes = ?22 WHERE id = ?1",
 	    -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, run->id);
@@ -89,6 +90,11 @@ int store_run_update(struct store *st, const struct store_run *run, int64_t now_
 		sqlite3_bind_int64(s, 15, (int64_t)run->deaths);
 		sqlite3_bind_int64(s, 16, (int64_t)run->lost_process_events);
 		sqlite3_bind_int64(s, 17, (int64_t)run->lost_deaths);
+		sqlite3_bind_int64(s, 18, (int64_t)run->lost_targets);
+		sqlite3_bind_int64(s, 19, (int64_t)run->lost_kernel_log);
+		sqlite3_bind_int64(s, 20, (int64_t)run->lost_abends);
+		sqlite3_bind_int64(s, 21, (int64_t)run->lost_process_facts);
+		sqlite3_bind_int64(s, 22, (int64_t)run->untracked_processes);
 		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
 	}
 	sqlite3_finalize(s);

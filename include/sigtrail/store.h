@@ -156,6 +156,11 @@ struct store_run {
 	uint64_t deaths;              /* death rows committed */
 	uint64_t lost_process_events; /* proc connector overruns */
 	uint64_t lost_deaths;         /* deaths dropped (tracker full, queue full, database) */
+	uint64_t lost_targets;        /* OBJ_PID records beyond ST_MAX_TARGETS (schema 5) */
+	uint64_t lost_kernel_log;     /* kernel log records overwritten before they were read */
+	uint64_t lost_abends;         /* ANOM_ABEND records that could not be parsed */
+	uint64_t lost_process_facts;  /* signal events stored without the table's facts */
+	uint64_t untracked_processes; /* processes the full table could not hold */
 };
 
 /* Close runs that are still open (their daemon died: SIGKILL, power loss)

@@ -95,5 +95,23 @@ is "$(q "$T/c.db" "select count(*) from signals")" "$((LIVE_ROWS - 1))" "hostile
 is "$(grep -c '1 oversized and 1 unparsable lines, 2 malformed records, 0 malformed events' "$T/c.log")" 1 \
 	"hostile input: every loss counted in the stop summary"
 
+# A group kill (kill(0, SIGTERM): its own group) of more processes than one event keeps (ST_MAX_TARGETS, 4096
+# OBJ_PID records): the targets beyond it are not named, and the run's
+# coverage row says how many.
+{
+	echo 'type=SYSCALL msg=audit(1795320999.000:777): arch=c000003e syscall=62 success=yes exit=0 a0=0 a1=f a2=0 a3=0 items=0 ppid=1 pid=4000 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm="killer" exe="/usr/bin/kill" subj=unconfined key="sigtrail"'
+	for ((i = 0; i < 4100; i++)); do
+		echo "type=OBJ_PID msg=audit(1795320999.000:777): opid=$((10000 + i)) oauid=-1 ouid=0 oses=-1 obj=unconfined ocomm=\"worker\""
+	done
+	echo 'type=EOE msg=audit(1795320999.000:777): '
+} >"$T/group.log"
+"$SIGTRAILD" --foreground --source stdin --db "$T/g.db" <"$T/group.log" 2>"$T/g.log"
+is "$(q "$T/g.db" "select count(*) from signals where serial = 777")" 4096 \
+	"a group kill of 4100: the 4096 targets one event keeps are rows"
+is "$(q "$T/g.db" "select lost_targets from coverage")" 4 \
+	"coverage: the 4 targets beyond them counted as lost_targets"
+is "$(q "$T/c.db" "select lost_targets, lost_kernel_log, lost_abends, lost_process_facts,
+	untracked_processes from coverage")" "0|0|0|0|0" "coverage: no other loss counted where none happened"
+
 echo "1..$n"
 exit $failed
