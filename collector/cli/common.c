@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "sigtrail/cli.h"
-#include "sigtrail/cli_fmt.h"
+#include "cli.h"
+#include "cli_fmt.h"
 #include "sigtrail/decode.h"
 #include "sigtrail/log.h"
 #include "sigtrail/names.h"

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sigtrail/cli.h"
-#include "sigtrail/cli_fmt.h"
+#include "cli.h"
+#include "cli_fmt.h"
 
 /* sigtraild updates a running row at least every 10 s; older than this,
  * the run has probably died and will be closed as 'crashed' at next start. */

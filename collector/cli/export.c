@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "sigtrail/cli.h"
-#include "sigtrail/cli_fmt.h"
+#include "cli.h"
+#include "cli_fmt.h"
 #include "sigtrail/log.h"
 
 enum format { FMT_CSV, FMT_JSONL, FMT_JSON };

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sigtrail/cli.h"
-#include "sigtrail/cli_fmt.h"
+#include "cli.h"
+#include "cli_fmt.h"
 
 enum {
 	CACHE_SLOTS = 1 << 16, /* hash slots for string ids (a power of two) */

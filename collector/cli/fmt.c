@@ -5,7 +5,7 @@
  * defuses spreadsheet formulas (a command line such as `=HYPERLINK(...)` or
  * `-2+3+cmd|' /C calc'!A0` is data, not code). Exercise with
  * `meson test -C /tmp/cli-build cli_fmt` or `sigtrail export --format csv`. */
-#include "sigtrail/cli_fmt.h"
+#include "cli_fmt.h"
 
 #include <string.h>
 

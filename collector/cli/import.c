@@ -23,7 +23,7 @@
 
 #include "config.h"
 #include "sigtrail/assemble.h"
-#include "sigtrail/cli.h"
+#include "cli.h"
 #include "sigtrail/filter.h"
 #include "sigtrail/log.h"
 #include "sigtrail/sigsys.h"

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "sigtrail/cli.h"
+#include "cli.h"
 #include "sigtrail/log.h"
 
 enum { MAX_ARGS = 4096 };

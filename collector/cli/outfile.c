@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sigtrail/cli.h"
+#include "cli.h"
 
 int cli_out_open(struct cli_out *o, const char *path, mode_t mode)
 {

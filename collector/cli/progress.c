@@ -5,7 +5,7 @@
  * a large database, or `--progress` to force it. */
 #include <stdio.h>
 
-#include "sigtrail/cli.h"
+#include "cli.h"
 
 enum { REDRAW_MS = 100, BAR = 30 };
 

@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "sigtrail/cli.h"
-#include "sigtrail/cli_fmt.h"
-#include "sigtrail/cli_report.h"
+#include "cli.h"
+#include "cli_fmt.h"
+#include "cli_report.h"
 #include "sigtrail/decode.h"
 #include "sigtrail/log.h"
 

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "config.h"
-#include "sigtrail/cli_fmt.h"
-#include "sigtrail/cli_report.h"
+#include "cli_fmt.h"
+#include "cli_report.h"
 
 enum {
 	DAY_MS = 86400000,

@@ -23,8 +23,8 @@
 
 #include "config.h"
 #include "sigtrail/audit_ctl.h"
-#include "sigtrail/cli.h"
-#include "sigtrail/cli_fmt.h"
+#include "cli.h"
+#include "cli_fmt.h"
 #include "sigtrail/log.h"
 #include "sigtrail/sigsys.h"
 

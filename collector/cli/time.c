@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sigtrail/cli_fmt.h"
+#include "cli_fmt.h"
 
 enum {
 	MS_PER_S = 1000,

@@ -20,8 +20,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "sigtrail/cli.h"
-#include "sigtrail/cli_fmt.h"
+#include "cli.h"
+#include "cli_fmt.h"
 #include "sigtrail/decode.h"
 #include "sigtrail/log.h"
 

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "../unit/tap.h"
-#include "sigtrail/cli_fmt.h"
+#include "cli_fmt.h"
 
 /* Run one writer into a memory buffer and return what it wrote (static). */
 static const char *capture(void (*fn)(FILE *, const char *), const char *in)

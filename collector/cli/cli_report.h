@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sigtrail/cli.h"
+#include "cli.h"
 
 enum {
 	REPORT_TOP = 10,          /* rows of each "top" table */

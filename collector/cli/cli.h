@@ -12,7 +12,7 @@
 
 #include "sigtrail/schema.h"
 
-/* Exit statuses, shared by every command (README-cli.md, "Exit status").
+/* Exit statuses, shared by every command (README.md, "Exit status").
  * Where sysexits.h has a code for the situation it is used: EX_USAGE 64 (bad
  * option, filter or time), EX_DATAERR 65 (not a sigtrail database, newer
  * schema, corrupt), EX_NOINPUT 66 (database or input file missing),
