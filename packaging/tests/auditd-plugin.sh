@@ -17,7 +17,7 @@ export LC_ALL=C
 deb=${1:?usage: auditd-plugin.sh DEB}
 key=sigtrail-plugin-test
 T=$(mktemp -d)
-auditd_pid='' victim='' rule=0
+auditd_pid='' victim='' rule=0 orig_enabled=''
 n=0 failed=0
 ok() {
 	local d=$1
@@ -44,6 +44,9 @@ cleanup() {
 	[ -n "$victim" ] && kill -9 "$victim" 2>/dev/null
 	[ "$rule" = 1 ] && auditctl -d always,exit -F arch=b64 -S kill -F key=$key >/dev/null 2>&1
 	if [ -n "$auditd_pid" ]; then kill -TERM "$auditd_pid" 2>/dev/null; wait "$auditd_pid"; fi
+	# auditd enables auditing when it starts and leaves it on when it stops:
+	# give the next test the flag this one found (never 2: skipped then).
+	[ -n "$orig_enabled" ] && auditctl -e "$orig_enabled" >/dev/null
 	if [ "$failed" != 0 ]; then
 		for f in "$T"/*.log; do echo "==> $f" && cat "$f"; done 2>/dev/null | sed 's/^/# /'
 	fi
@@ -56,6 +59,7 @@ command -v auditd >/dev/null || skip_all "auditd is not installed"
 status=$(auditctl -s 2>/dev/null) || skip_all "no audit support in this kernel"
 [ "$(awk '$1 == "enabled" { print $2 }' <<<"$status")" != 2 ] ||
 	skip_all "audit configuration locked (enabled 2): run in tests/vm/run.sh"
+orig_enabled=$(awk '$1 == "enabled" { print $2 }' <<<"$status")
 [ "$(awk '$1 == "pid" { print $2 }' <<<"$status")" = 0 ] ||
 	skip_all "an audit daemon is already registered"
 echo "1..9"
