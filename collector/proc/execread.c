@@ -109,10 +109,30 @@ static void on_event(void *userdata, const struct proc_ev *ev)
 	pthread_mutex_unlock(&x->lock);
 }
 
+/* Touch every page the thread writes (its ring, its scratch read, the
+ * stack procfs_read() uses) before the first event: a page fault takes the
+ * process's mmap lock, which another thread's mmap or munmap (SQLite's WAL
+ * index, the allocator) can hold for milliseconds, and a late read is a
+ * lost command line. */
+static void prefault(struct execread *x)
+{
+	volatile unsigned char stack[64 * 1024];
+
+	for (size_t i = 0; i < sizeof(stack); i += 4096)
+		stack[i] = 0;
+	/* Only the thread's own parts: the rest is shared under the lock. */
+	memset(&x->scratch, 0, sizeof(x->scratch));
+	pthread_mutex_lock(&x->lock);
+	memset(x->slots, 0, sizeof(x->slots));
+	pthread_mutex_unlock(&x->lock);
+}
+
 static void *run(void *arg)
 {
 	struct execread *x = arg;
 	bool rt = sched_getscheduler(0) == SCHED_FIFO; /* inherited from its starter */
+
+	prefault(x);
 
 	pthread_mutex_lock(&x->lock);
 	x->st.realtime = rt;

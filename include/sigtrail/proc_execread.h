@@ -16,9 +16,9 @@
 struct procfs_info; /* collector/proc/procfs.h */
 
 enum {
-	EXECREAD_SLOTS = 64,    /* snapshots kept: the table takes them within milliseconds */
-	EXECREAD_PER_S = 2000,  /* reads a second at most: real-time time stays bounded */
-	EXECREAD_FRESH_MS = 20, /* an event older than this when read is skipped */
+	EXECREAD_SLOTS = 64,     /* snapshots kept: the table takes them within milliseconds */
+	EXECREAD_PER_S = 2000,   /* reads a second at most: real-time time stays bounded */
+	EXECREAD_FRESH_MS = 250, /* an event older than this when read is skipped */
 };
 
 struct execread;
