@@ -18,28 +18,8 @@ deb=${1:?usage: auditd-plugin.sh DEB}
 key=sigtrail-plugin-test
 T=$(mktemp -d)
 auditd_pid='' victim='' rule=0 orig_enabled=''
-n=0 failed=0
-ok() {
-	local d=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; failed=1; fi
-}
-is() {
-	n=$((n + 1))
-	if [ "$1" = "$2" ]; then echo "ok $n - $3"; else
-		echo "not ok $n - $3"
-		printf '#   got: %s\n#   expected: %s\n' "$1" "$2"
-		failed=1
-	fi
-}
-skip_all() { echo "1..0 # SKIP $*"; exit 77; }
-wait_for() {
-	local tries=$(($1 * 20))
-	shift
-	while ((tries-- > 0)); do "$@" && return 0; sleep 0.05; done
-	"$@"
-}
+# shellcheck source=../../tests/lib/tap.sh
+. "$(dirname "$0")/../../tests/lib/tap.sh"
 cleanup() {
 	[ -n "$victim" ] && kill -9 "$victim" 2>/dev/null
 	[ "$rule" = 1 ] && auditctl -d always,exit -F arch=b64 -S kill -F key=$key >/dev/null 2>&1
@@ -47,7 +27,7 @@ cleanup() {
 	# auditd enables auditing when it starts and leaves it on when it stops:
 	# give the next test the flag this one found (never 2: skipped then).
 	[ -n "$orig_enabled" ] && auditctl -e "$orig_enabled" >/dev/null
-	if [ "$failed" != 0 ]; then
+	if [ "$_tap_failed" != 0 ]; then
 		for f in "$T"/*.log; do echo "==> $f" && cat "$f"; done 2>/dev/null | sed 's/^/# /'
 	fi
 	rm -rf "$T"
@@ -62,7 +42,7 @@ status=$(auditctl -s 2>/dev/null) || skip_all "no audit support in this kernel"
 orig_enabled=$(awk '$1 == "enabled" { print $2 }' <<<"$status")
 [ "$(awk '$1 == "pid" { print $2 }' <<<"$status")" = 0 ] ||
 	skip_all "an audit daemon is already registered"
-echo "1..9"
+plan 9
 
 root=$T/root
 dpkg -x "$deb" "$root"
@@ -109,16 +89,16 @@ chmod 0644 "$T/sigtraild.conf"
 auditd -f -c "$T/etc" >"$T/auditd.log" 2>&1 & # -f: its messages on stderr
 auditd_pid=$!
 registered() { [ "$(auditctl -s | awk '$1 == "pid" { print $2 }')" = "$auditd_pid" ]; }
-ok "auditd starts and registers with the kernel" wait_for 20 registered
+ok "auditd starts and registers with the kernel" wait_until 20 registered
 plugin_running() { pgrep -f "^$root/usr/sbin/sigtraild" >/dev/null; }
-ok "auditd starts the sigtrail plugin" wait_for 20 plugin_running
+ok "auditd starts the sigtrail plugin" wait_until 20 plugin_running
 auditctl -a always,exit -F arch=b64 -S kill -F key=$key >/dev/null && rule=1
 sleep 1000 &
 victim=$!
 bash -c "kill -9 $victim"
 wait "$victim" 2>/dev/null
 row() { [ "$(sqlite3 -readonly "$T/db/plugin.db" "select count(*) from signals where target_pid = $victim and signal = 9" 2>/dev/null)" = 1 ]; }
-ok "the kill reaches sigtrail's database through auditd" wait_for 20 row
+ok "the kill reaches sigtrail's database through auditd" wait_until 20 row
 is "$(sqlite3 -readonly "$T/db/plugin.db" "select sender_cmdline from signals where target_pid = $victim")" \
 	"bash -c kill -9 $victim" "with the sender's command line"
 is "$(sqlite3 -readonly "$T/db/plugin.db" "select source from coverage order by run desc limit 1")" \
@@ -128,7 +108,7 @@ auditctl -d always,exit -F arch=b64 -S kill -F key=$key >/dev/null && rule=0
 kill -TERM "$auditd_pid"
 wait "$auditd_pid"
 auditd_pid=''
-ok "stopping auditd stops the plugin" wait_for 10 bash -c "! pgrep -f '^$root/usr/sbin/sigtraild' >/dev/null"
+ok "stopping auditd stops the plugin" wait_until 10 bash -c "! pgrep -f '^$root/usr/sbin/sigtraild' >/dev/null"
 is "$(auditctl -s | awk '$1 == "pid" { print $2 }')" 0 "the audit pid is released"
 victim=''
-exit "$failed"
+tap_done

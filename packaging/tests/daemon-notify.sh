@@ -19,29 +19,10 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-n=0 failed=0
-check() { # DESC CMD...
-	local d=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; failed=1; fi
-}
-is() { # GOT WANT DESC
-	n=$((n + 1))
-	if [ "$1" = "$2" ]; then echo "ok $n - $3"; else
-		echo "not ok $n - $3"
-		printf '#   got: %s\n#   expected: %s\n' "$1" "$2"
-		failed=1
-	fi
-}
-wait_for() { # SECONDS CMD...: poll every 50 ms
-	local tries=$(($1 * 20))
-	shift
-	while ((tries-- > 0)); do "$@" && return 0; sleep 0.05; done
-	"$@"
-}
+# shellcheck source=../../tests/lib/tap.sh
+. "$(dirname "$0")/../../tests/lib/tap.sh"
 has_line() { grep -qx "$1" "$2" 2>/dev/null; }
-echo "1..18"
+plan 18
 
 # 1. The readiness protocol, on an abstract socket name as systemd uses.
 sock="@sigtrail-notify-test-$$"
@@ -58,19 +39,19 @@ while True:
         f.write(msg + "\n--\n")
 PY
 listener_pid=$!
-wait_for 5 test -e "$T/notify.log" || echo "Bail out! the python3 listener did not start"
+wait_until 5 test -e "$T/notify.log" || bail "the python3 listener did not start"
 mkfifo "$T/in"
 NOTIFY_SOCKET=$sock "$SIGTRAILD" --config /dev/null --foreground --source stdin \
 	--db "$T/a.db" <"$T/in" 2>"$T/daemon.log" &
 daemon=$!
 exec 3>"$T/in" # keep stdin open: the daemon runs until SIGTERM
-check "READY=1 once set up" wait_for 10 has_line READY=1 "$T/notify.log"
-check "a STATUS line with READY" wait_for 1 grep -q '^STATUS=recording: source stdin' "$T/notify.log"
-check "no STOPPING before the stop" bash -c "! grep -q STOPPING=1 '$T/notify.log'"
+ok "READY=1 once set up" wait_until 10 has_line READY=1 "$T/notify.log"
+ok "a STATUS line with READY" wait_until 1 grep -q '^STATUS=recording: source stdin' "$T/notify.log"
+ok "no STOPPING before the stop" bash -c "! grep -q STOPPING=1 '$T/notify.log'"
 kill -TERM "$daemon"
 wait "$daemon"
 is "$?" 0 "SIGTERM: exit 0"
-check "STOPPING=1 at the stop" wait_for 5 has_line STOPPING=1 "$T/notify.log"
+ok "STOPPING=1 at the stop" wait_until 5 has_line STOPPING=1 "$T/notify.log"
 exec 3>&-
 
 # 2. The configuration file: values apply; a flag wins; errors name the line.
@@ -82,18 +63,18 @@ CONF
 chmod 644 "$T/c.conf"
 "$SIGTRAILD" --config "$T/c.conf" --foreground </dev/null 2>"$T/c.log"
 is "$?" 0 "runs with source and db from the file"
-check "the database is where the file says" test -s "$T/from-config.db"
+ok "the database is where the file says" test -s "$T/from-config.db"
 "$SIGTRAILD" --config "$T/c.conf" --foreground --db "$T/from-flag.db" </dev/null 2>>"$T/c.log"
-check "--db overrides the file's db" test -s "$T/from-flag.db"
+ok "--db overrides the file's db" test -s "$T/from-flag.db"
 printf 'source = stdin\nretention_days = forever\n' >"$T/bad.conf"
 "$SIGTRAILD" --config "$T/bad.conf" --foreground --db "$T/x.db" </dev/null 2>"$T/bad.log"
 is "$?" 78 "a bad value: exit 78 (EX_CONFIG)"
-check "the message names file and line" \
+ok "the message names file and line" \
 	grep -q "$T/bad.conf:2: retention_days = 'forever'" "$T/bad.log"
 "$SIGTRAILD" --config "$T/missing.conf" --foreground --source stdin --db "$T/x.db" \
 	</dev/null 2>"$T/missing.log"
 is "$?" 78 "an explicit --config that does not exist: exit 78"
-check "a missing file is named" grep -q "$T/missing.conf: No such file" "$T/missing.log"
+ok "a missing file is named" grep -q "$T/missing.conf: No such file" "$T/missing.log"
 
 # 3. A flag and its key take the same values (one option table).
 "$SIGTRAILD" --config /dev/null --foreground --source stdin --retention 0 --db "$T/r0.db" \
@@ -115,5 +96,5 @@ key_words=$(sed -n "s|^sigtraild: error: $T/r1.conf:2: retention_days = '36501'|
 is "$flag_words" ": expected a whole number of days from 0 to 36500" "the flag names its range"
 is "$key_words" "$flag_words" "the key says the same words"
 
-[ "$failed" = 0 ] || tail -n +1 "$T"/*.log | sed "s/^/# /"
-exit "$failed"
+[ "$_tap_failed" = 0 ] || tail -n +1 "$T"/*.log | sed "s/^/# /"
+tap_done

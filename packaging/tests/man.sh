@@ -4,18 +4,12 @@
 # TAP output; exit 77 (skip) when man-db is not installed.
 set -u
 export LC_ALL=C.UTF-8 MANWIDTH=80
-command -v man >/dev/null || { echo "1..0 # SKIP man-db not installed"; exit 77; }
-echo "1..$#"
-n=0 failed=0
+# shellcheck source=../../tests/lib/tap.sh
+. "$(dirname "$0")/../../tests/lib/tap.sh"
+command -v man >/dev/null || skip_all "man-db not installed"
+plan $#
 for page in "$@"; do
-	n=$((n + 1))
 	warnings=$(man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)
-	if [ -z "$warnings" ]; then
-		echo "ok $n - $(basename "$page") renders without warnings"
-	else
-		echo "not ok $n - $(basename "$page") renders without warnings"
-		printf '%s\n' "$warnings" | sed 's/^/#   /'
-		failed=1
-	fi
+	is "$warnings" "" "$(basename "$page") renders without warnings"
 done
-exit "$failed"
+tap_done

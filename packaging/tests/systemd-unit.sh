@@ -27,28 +27,8 @@ db=/var/lib/sigtrail/sigtrail.db
 log=/run/vmtest/sigtraild.log
 T=$(mktemp -d)
 victim='' other='' installed=0 tmpfs=0 policy=0
-n=0 failed=0
-ok() {
-	local d=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; failed=1; fi
-}
-is() {
-	n=$((n + 1))
-	if [ "$1" = "$2" ]; then echo "ok $n - $3"; else
-		echo "not ok $n - $3"
-		printf '#   got: %s\n#   expected: %s\n' "$1" "$2"
-		failed=1
-	fi
-}
-skip_all() { echo "1..0 # SKIP $*"; exit 77; }
-wait_for() {
-	local tries=$(($1 * 20))
-	shift
-	while ((tries-- > 0)); do "$@" && return 0; sleep 0.05; done
-	"$@"
-}
+# shellcheck source=../../tests/lib/tap.sh
+. "$(dirname "$0")/../../tests/lib/tap.sh"
 prop() { systemctl show -P "$1" sigtraild.service; }
 cleanup() {
 	[ -n "$victim" ] && kill -9 "$victim" 2>/dev/null
@@ -57,7 +37,7 @@ cleanup() {
 	[ "$tmpfs" = 1 ] && umount /var/lib/sigtrail 2>/dev/null && rmdir /var/lib/sigtrail 2>/dev/null
 	rm -rf /run/systemd/system/sigtraild.service.d
 	[ "$policy" = 1 ] && umount /usr/sbin/policy-rc.d
-	if [ "$failed" != 0 ]; then
+	if [ "$_tap_failed" != 0 ]; then
 		tail -n +1 "$log" "$T"/*.log 2>/dev/null | sed 's/^/# /'
 		systemctl status --no-pager sigtraild.service 2>&1 | sed 's/^/# /'
 	fi
@@ -67,7 +47,7 @@ trap cleanup EXIT
 
 [ "$(id -u)" = 0 ] || skip_all "needs root"
 [ -d /run/systemd/system ] || skip_all "systemd is not PID 1 here (use vm-systemd.sh)"
-dpkg -s sigtrail >/dev/null 2>&1 && { echo "Bail out! sigtrail is already installed"; exit 1; }
+dpkg -s sigtrail >/dev/null 2>&1 && bail "sigtrail is already installed"
 if [ "$(findmnt -n -o FSTYPE -T /var/lib)" = 9p ]; then # no shared mmap on 9p for SQLite's WAL
 	mkdir /var/lib/sigtrail && mount -t tmpfs -o mode=0755 sigtrail-test /var/lib/sigtrail && tmpfs=1
 fi
@@ -134,7 +114,7 @@ if [ -e /usr/sbin/policy-rc.d ]; then
 		mount --bind /run/vmtest/policy-rc.d /usr/sbin/policy-rc.d && policy=1
 	echo "# /usr/sbin/policy-rc.d lifted for this guest"
 fi
-echo "1..36"
+plan 36
 
 # --- install: enabled and started where systemd runs ---------------------------
 timeout 300 dpkg -i "$deb" >"$T/dpkg-install.log" 2>&1
@@ -156,12 +136,12 @@ bash -c "kill -9 $victim"
 wait "$victim" 2>/dev/null
 q() { sqlite3 -readonly "$db" "$1" 2>&1; }
 row() { [ "$(q "select count(*) from signals where target_pid = $victim and signal = 9")" = 1 ]; }
-ok "a kill lands in $db" wait_for 10 row
+ok "a kill lands in $db" wait_until 10 row
 is "$(q "select target_exe || '|' || target_cmdline from signals where target_pid = $victim")" \
 	"/usr/bin/sleep|sleep 1000" "the process table works in the sandbox: another user's target, exe and command line"
 ok "and the sender's ancestry" test -n "$(q "select sender_ancestry from signals where target_pid = $victim")"
 death() { [ "$(q "select count(*) from deaths where pid = $victim and signal = 9")" = 1 ]; }
-ok "and its death (the deaths view)" wait_for 20 death
+ok "and its death (the deaths view)" wait_until 20 death
 field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
 # After setup the daemon keeps CAP_AUDIT_CONTROL (0x40000000) and, for the
 # process table, CAP_SYS_PTRACE (0x80000): nothing else.
@@ -208,7 +188,7 @@ systemctl start sigtraild.service
 pid=$(prop MainPID)
 kill -9 "$pid"
 restarted() { [ "$(prop NRestarts)" = 1 ] && [ "$(systemctl is-active sigtraild.service)" = active ]; }
-ok "SIGKILL: systemd restarts it (Restart=on-failure, 5 s)" wait_for 20 restarted
+ok "SIGKILL: systemd restarts it (Restart=on-failure, 5 s)" wait_until 20 restarted
 ok "the successor adopted the rules the dead one left (RuntimeDirectoryPreserve)" \
 	grep -q 'left loaded by a collector that did not stop cleanly' "$log"
 systemctl stop sigtraild.service
@@ -227,4 +207,4 @@ ok "the unit is stopped, disabled and gone" bash -c '! systemctl is-active -q si
 	! test -e /etc/systemd/system/multi-user.target.wants/sigtraild.service &&
 	! test -e /lib/systemd/system/sigtraild.service'
 ok "the database is gone" test ! -e "$db"
-exit "$failed"
+tap_done

@@ -9,7 +9,9 @@
 # MANPATH set to its man pages. Exit 77 (TAP skip) without systemd-analyze.
 set -u
 export LC_ALL=C.UTF-8
-command -v systemd-analyze >/dev/null || { echo "1..0 # SKIP no systemd-analyze"; exit 77; }
+# shellcheck source=../../tests/lib/tap.sh
+. "$(dirname "$0")/../../tests/lib/tap.sh"
+command -v systemd-analyze >/dev/null || skip_all "no systemd-analyze"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 if [ -f "${1:?usage: unit-verify.sh PACKAGE_ROOT|DEB}" ]; then
@@ -19,33 +21,19 @@ else
 	root=$(cd "$1" && pwd)
 fi
 unit=$(find "$root/lib/systemd/system" "$root/usr/lib/systemd/system" -name sigtraild.service 2>/dev/null | head -n 1)
-echo "1..3"
-if [ -z "$unit" ]; then echo "Bail out! no sigtraild.service under $root"; exit 1; fi
+plan 3
+if [ -z "$unit" ]; then bail "no sigtraild.service under $root"; fi
 sed "s|^ExecStart=/usr/sbin/sigtraild|ExecStart=$root/usr/sbin/sigtraild|" "$unit" >"$T/sigtraild.service"
-failed=0
-if out=$(cd "$T" && MANPATH=$root/usr/share/man systemd-analyze verify --man=yes ./sigtraild.service 2>&1) &&
-	[ -z "$out" ]; then
-	echo "ok 1 - systemd-analyze verify: no complaint"
-else
-	echo "not ok 1 - systemd-analyze verify: no complaint"
-	printf '%s\n' "$out" | sed 's/^/#   /'
-	failed=1
-fi
+out=$(cd "$T" && MANPATH=$root/usr/share/man systemd-analyze verify --man=yes ./sigtraild.service 2>&1)
+is "$?:$out" "0:" "systemd-analyze verify: no complaint"
 security=$(cd "$T" && systemd-analyze security --offline=true --threshold=25 ./sigtraild.service 2>&1)
 rc=$?
 score=$(printf '%s\n' "$security" | sed -n 's/.*Overall exposure level for sigtraild.service: //p')
-if [ "$rc" = 0 ]; then echo "ok 2 - exposure $score (at most 2.5)"; else
-	echo "not ok 2 - exposure $score (at most 2.5)"
-	failed=1
-fi
+is "$rc" 0 "exposure $score (at most 2.5)"
 printf '%s\n' "$security" | grep '✗' | sed 's/  */ /g; s/^/#   /'
 # What the daemon needs and nothing more.
 caps='CAP_AUDIT_CONTROL CAP_AUDIT_READ CAP_NET_ADMIN CAP_SYSLOG CAP_SYS_PTRACE'
-if grep -qx "CapabilityBoundingSet=$caps" "$unit" &&
-	grep -qx 'Type=notify' "$unit" && grep -qx 'ExecStart=/usr/sbin/sigtraild --foreground' "$unit"; then
-	echo "ok 3 - Type=notify, foreground, bounding set $caps"
-else
-	echo "not ok 3 - Type=notify, foreground, bounding set $caps"
-	failed=1
-fi
-exit "$failed"
+ok "Type=notify, foreground, bounding set $caps" \
+	bash -c "grep -qx 'CapabilityBoundingSet=$caps' '$unit' && grep -qx 'Type=notify' '$unit' &&
+		grep -qx 'ExecStart=/usr/sbin/sigtraild --foreground' '$unit'"
+tap_done

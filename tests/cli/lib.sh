@@ -35,8 +35,8 @@ SCHEMA_VERSION=$(find "$CLI_TESTS/../../schema" -name '[0-9][0-9][0-9]-*.sql' | 
 # clock must have passed FIXTURE_END: after a fresh recording, wait.
 FIXTURE_END=$(($(sed -n '1s/.*msg=audit(\([0-9]*\)\..*/\1/p' "$FIXTURES/kernel.log") + 900))
 
-_tap_n=0
-_tap_failed=0
+# shellcheck source=../lib/tap.sh
+. "$CLI_TESTS/../lib/tap.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/sigtrail-cli.XXXXXX")
 chmod 755 "$T" # the read-only tests run a reader as another user
 _cleanup() {
@@ -47,62 +47,11 @@ _cleanup() {
 }
 trap _cleanup EXIT
 
-diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
-
-_result() {
-	_tap_n=$((_tap_n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $_tap_n - $2"; else
-		echo "not ok $_tap_n - $2"
-		_tap_failed=$((_tap_failed + 1))
-	fi
-	return "$1"
-}
-
-# is GOT EXPECTED DESC
-is() {
-	[ "$1" = "$2" ] && _result 0 "$3" && return 0
-	_result 1 "$3"
-	diag "got:" "$1" "expected:" "$2"
-	return 1
-}
-
-# like GOT ERE DESC
-like() {
-	[[ $1 =~ $2 ]] && _result 0 "$3" && return 0
-	_result 1 "$3"
-	diag "got:" "$1" "expected to match: $2"
-	return 1
-}
-
-# unlike GOT ERE DESC
-unlike() {
-	! [[ $1 =~ $2 ]] && _result 0 "$3" && return 0
-	_result 1 "$3"
-	diag "got:" "$1" "expected not to match: $2"
-	return 1
-}
-
-# ok DESC CMD...: passes when CMD exits 0.
-ok() {
-	local desc=$1
-	shift
-	"$@" && _result 0 "$desc" && return 0
-	_result 1 "$desc"
-	diag "command failed: $*"
-	return 1
-}
-
-skip_all() { echo "1..0 # SKIP $*"; exit 77; }
-bail() { echo "Bail out! $*"; _tap_failed=1; exit 1; }
 # FIXTURE_END's precondition, said once rather than as a dozen failures.
 [ "$(date +%s)" -ge "$FIXTURE_END" ] ||
 	bail "the clock is before $(date -u -d "@$FIXTURE_END" +%FT%TZ), 15 minutes after kernel.log was recorded: the rows the tests add then are still in the future, which the CLI does not report"
 
-done_testing() {
-	echo "1..$_tap_n"
-	[ "$_tap_failed" -eq 0 ]
-	exit $?
-}
+done_testing() { tap_done; }
 
 # run_cli ARGS...: run the CLI; sets OUT (stdout), ERR (stderr) and RC.
 run_cli() {

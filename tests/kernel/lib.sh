@@ -33,73 +33,18 @@
 set -u
 export LC_ALL=C
 
-_tap_n=0        # checks run so far
-_tap_failed=0   # checks that failed
-_tap_planned='' # plan as printed (script checks + done_testing's)
+# shellcheck source=../lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 _daemons=()     # sigtraild pids not yet stopped by stop_daemon
 _children=()    # victims and other helpers to kill at exit
 T=''            # this test's temp dir
 _audit_ours=0   # 1 once the audit state was found clean: the cleanup may restore it
 
-# --- TAP ---------------------------------------------------------------------
-
-# diag LINE...: TAP comment lines (stdout, so they stay in order with results).
-diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+# --- TAP (tests/lib/tap.sh) -------------------------------------------------
 
 # plan N: N is the number of checks in the script itself; done_testing adds
-# its two audit-state checks to the printed plan.
+# its three audit-state checks to the printed plan.
 plan() { _tap_planned=$(($1 + 3)); echo "1..$_tap_planned"; }
-
-_tap_result() {
-	_tap_n=$((_tap_n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $_tap_n - $2"
-	else
-		echo "not ok $_tap_n - $2"
-		_tap_failed=$((_tap_failed + 1))
-	fi
-	return "$1"
-}
-
-# ok DESC CMD [ARG...]: passes when CMD exits 0.
-ok() {
-	local desc=$1
-	shift
-	"$@" && _tap_result 0 "$desc" && return 0
-	_tap_result 1 "$desc"
-	diag "command failed: $*"
-	return 1
-}
-
-# is GOT EXPECTED DESC: passes when the strings are equal.
-is() {
-	[ "$1" = "$2" ] && _tap_result 0 "$3" && return 0
-	_tap_result 1 "$3"
-	diag "got:" "$1" "expected:" "$2"
-	return 1
-}
-
-# like GOT ERE DESC: passes when GOT matches the extended regex ERE.
-like() {
-	[[ $1 =~ $2 ]] && _tap_result 0 "$3" && return 0
-	_tap_result 1 "$3"
-	diag "got:" "$1" "expected to match: $2"
-	return 1
-}
-
-# unlike GOT ERE DESC: passes when GOT does not match ERE.
-unlike() {
-	! [[ $1 =~ $2 ]] && _tap_result 0 "$3" && return 0
-	_tap_result 1 "$3"
-	diag "got:" "$1" "expected not to match: $2"
-	return 1
-}
-
-# bail MSG: the test cannot go on; the EXIT trap cleans up.
-bail() { echo "Bail out! $*"; exit 1; }
-
-# skip_all REASON: only for "not root" and "no audit support".
-skip_all() { echo "1..0 # SKIP $*"; exit 77; }
 
 # --- processes -----------------------------------------------------------------
 
@@ -110,17 +55,6 @@ alive() {
 	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
 	stat=${stat##*) }
 	[ "${stat%% *}" != Z ]
-}
-
-# wait_until SECONDS CMD [ARG...]: poll CMD every 50 ms until it succeeds.
-wait_until() {
-	local tries=$(($1 * 20))
-	shift
-	while ((tries-- > 0)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	"$@"
 }
 
 _dead() { ! alive "$1"; }

@@ -10,13 +10,8 @@ fixtures=$(cd "$(dirname "$0")/../fixtures" && pwd)
 . "$fixtures/kernel.env"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-is() {
-	n=$((n + 1))
-	if [ "$1" = "$2" ]; then echo "ok $n - $3"; else
-		echo "not ok $n - $3"; printf '#   got: %s\n#   expected: %s\n' "$1" "$2"; failed=1
-	fi
-}
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 q() { sqlite3 -batch -noheader -nullvalue NULL "$1" "$2"; }
 
 "$SIGTRAILD" --foreground --source stdin --db "$T/a.db" <"$fixtures/kernel.log" 2>"$T/a.log"
@@ -113,5 +108,4 @@ is "$(q "$T/g.db" "select lost_targets from coverage")" 4 \
 is "$(q "$T/c.db" "select lost_targets, lost_kernel_log, lost_abends, lost_process_facts,
 	untracked_processes from coverage")" "0|0|0|0|0" "coverage: no other loss counted where none happened"
 
-echo "1..$n"
-exit $failed
+tap_done

@@ -11,13 +11,13 @@ trap 'rm -rf "$T"' EXIT
 fixtures=$(cd "$(dirname "$0")/../fixtures" && pwd)
 # shellcheck source=../fixtures/kernel.env
 . "$fixtures/kernel.env"
-echo "1..3"
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+plan 3
 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
 	--error-exitcode=99 --log-file="$T/vg.log" \
 	"$SIGTRAILD" --foreground --source stdin --db "$T/a.db" <"$fixtures/kernel.log" 2>"$T/d.log"
-status=$?
-if [ "$status" = 0 ]; then echo "ok 1 - clean exit under valgrind, no leak, no error"; else
-	echo "not ok 1 - exit status $status under valgrind"; sed 's/^/# /' "$T/vg.log" "$T/d.log"; fi
+is "$?" 0 "clean exit under valgrind, no leak, no error" || sed 's/^/# /' "$T/vg.log" "$T/d.log"
 # The rows kernel.env names (target|signal|success), one per target: every
 # syscall of both ABIs, sh's kill, the group's three, the refused SIGTERM and
 # the i386 SIGKILL of the same sleep, and the ESRCH call that reached nobody;
@@ -31,19 +31,11 @@ expected=$(
 )
 got=$(sqlite3 -batch -noheader -nullvalue NULL "$T/a.db" \
 	"select coalesce(target_pid, 'NULL') || '|' || signal || '|' || success from signals")
-if [ "$(sort <<<"$got")" = "$(sort <<<"$expected")" ] && [ "$(wc -l <<<"$got")" = $((LIVE_ROWS - 1)) ]; then
-	echo "ok 2 - it recorded exactly the $((LIVE_ROWS - 1)) rows of the recording"
-else
-	echo "not ok 2 - the rows are not the recording's (target|signal|success)"
-	diff <(sort <<<"$expected") <(sort <<<"$got") | sed 's/^/# /'; status=1
-fi
+is "$(sort <<<"$got")" "$(sort <<<"$expected")" \
+	"it recorded exactly the $((LIVE_ROWS - 1)) rows of the recording (target|signal|success)"
 "$SIGTRAILD" --foreground --source stdin --db "$T/b.db" <"$fixtures/kernel.log" 2>"$T/b.log" ||
 	echo "# the replay without valgrind failed: $(cat "$T/b.log")"
 dump() { sqlite3 -batch -noheader -nullvalue NULL "$1" 'select * from signals order by id'; }
-if [ "$(dump "$T/a.db")" = "$(dump "$T/b.db")" ]; then
-	echo "ok 3 - every row, every column, as the replay without valgrind records it"
-else
-	echo "not ok 3 - the rows differ from the replay without valgrind"
-	diff <(dump "$T/b.db") <(dump "$T/a.db") | head -20 | sed 's/^/# /'; status=1
-fi
-[ "$status" = 0 ]
+ok "every row, every column, as the replay without valgrind records it" \
+	cmp -s <(dump "$T/a.db") <(dump "$T/b.db") || diff <(dump "$T/b.db") <(dump "$T/a.db") | head -20 | sed 's/^/# /'
+tap_done
