@@ -16,6 +16,7 @@
 #include "config.h"
 #include "cli.h"
 #include "cli_fmt.h"
+#include "sigtrail/clock.h"
 #include "sigtrail/decode.h"
 #include "sigtrail/log.h"
 #include "sigtrail/names.h"
@@ -25,10 +26,7 @@ enum { MAX_PID = 4194304 /* PID_MAX_LIMIT on 64-bit */, MAX_FILTER_TEXT = 4096 }
 
 int64_t cli_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return now_wall_ms();
 }
 
 int cli_term_width(int fd)

@@ -26,7 +26,7 @@ void log_losses(struct daemon *d, const struct writer_stats *ws, bool final)
 {
 	struct src_stats ss;
 	struct asm_stats as;
-	int64_t now = mono_ms() / 1000;
+	int64_t now = now_mono_ms() / 1000;
 
 	src_stats(d->src, &ss);
 	asm_stats(d->assembler, &as);
@@ -135,8 +135,8 @@ int coverage_begin(struct daemon *d, const char *host)
 {
 	int r;
 
-	d->run_start_ms = wall_ms();
-	r = store_run_begin(d->store, source_name(d->kind), host, getpid(), wall_ms(), &d->run);
+	d->run_start_ms = now_wall_ms();
+	r = store_run_begin(d->store, source_name(d->kind), host, getpid(), now_wall_ms(), &d->run);
 	if (r < 0) {
 		log_error("database %s: cannot record the collector run: %s", arg_db, strerror(-r));
 		return EX_IOERR;
@@ -178,7 +178,8 @@ void coverage_end(struct daemon *d, const struct writer_stats *ws)
 	reader_counters(d);
 	d->run.lost_deaths += ws->deaths_dropped + ws->lost_deaths;
 	record_stopper(d);
-	if (d->run.id > 0 && (r = store_run_update(d->store, &d->run, wall_ms(), "stopped")) < 0)
+	if (d->run.id > 0 &&
+	    (r = store_run_update(d->store, &d->run, now_wall_ms(), "stopped")) < 0)
 		log_error("database %s: cannot close the coverage row of this run: %s", arg_db,
 		          strerror(-r));
 }

@@ -282,7 +282,7 @@ void who_stopped(struct daemon *d)
 	if (d->kind != SRC_UNICAST || stop_signal != SIGTERM ||
 	    ctl_signal_info(d->ctl_fd, &pid, &uid) < 0 || pid == 0)
 		return;
-	d->stop_ev = stopper_event(pid, uid, SIGTERM, wall_ms());
+	d->stop_ev = stopper_event(pid, uid, SIGTERM, now_wall_ms());
 	if (d->stop_ev) {
 		stopper_describe(d->stop_ev, d->stopped_by, sizeof(d->stopped_by));
 		d->run.stopped_by = d->stopped_by;

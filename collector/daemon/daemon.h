@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "sigtrail/clock.h"
 #include "sigtrail/assemble.h"
 #include "sigtrail/audit_ctl.h"
 #include "sigtrail/filter.h"
@@ -90,22 +91,6 @@ struct daemon {
  * inside the loop's ppoll(). */
 extern volatile sig_atomic_t stop_signal; /* SIGTERM/SIGINT received: stop */
 extern volatile sig_atomic_t hup_seen;    /* SIGHUP received: auditd asks plugins to reload */
-
-static inline int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static inline int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static inline const char *source_name(enum src_kind kind)
 {

@@ -112,7 +112,7 @@ static int read_input(struct daemon *d, struct pollfd *p, nfds_t n, const sigset
 		return EX_IOERR;
 	}
 	if (r > 0)
-		d->last_input_ms = mono_ms();
+		d->last_input_ms = now_mono_ms();
 	/* A storm arrives a record at a time: without this, each record costs
 	 * a ppoll() and a recvmmsg(). Waiting 1 ms lets them gather (the kernel
 	 * queues them meanwhile, and nothing is lost: its backlog holds seconds
@@ -134,7 +134,7 @@ struct timers {
 
 static void periodic(struct daemon *d, struct timers *t)
 {
-	int64_t now = mono_ms();
+	int64_t now = now_mono_ms();
 	struct writer_stats ws;
 
 	if (d->procs)
@@ -166,7 +166,7 @@ static void periodic(struct daemon *d, struct timers *t)
 
 int run(struct daemon *d, const sigset_t *unblocked)
 {
-	int64_t start = mono_ms();
+	int64_t start = now_mono_ms();
 	struct timers t = {.age = start, .rule_check = start, .beat = start};
 
 	d->last_input_ms = start;
@@ -205,19 +205,19 @@ int run(struct daemon *d, const sigset_t *unblocked)
 void drain(struct daemon *d)
 {
 	if (d->src && d->assembler) {
-		int64_t start = mono_ms(), quiet = start;
-		while (d->kind != SRC_STDIN && mono_ms() - start < DRAIN_MAX_MS) {
+		int64_t start = now_mono_ms(), quiet = start;
+		while (d->kind != SRC_STDIN && now_mono_ms() - start < DRAIN_MAX_MS) {
 			struct pollfd p = {.fd = src_fd(d->src), .events = POLLIN};
 			int ready = poll(&p, 1, 50);
 			(void)read_procs(d);
 			if (ready > 0 && src_read(d->src, on_record, d) > 0) {
-				quiet = mono_ms();
+				quiet = now_mono_ms();
 				continue;
 			}
-			if (mono_ms() - quiet >= DRAIN_QUIET_MS && kernel_backlog(d) == 0)
+			if (now_mono_ms() - quiet >= DRAIN_QUIET_MS && kernel_backlog(d) == 0)
 				break;
 		}
-		if (mono_ms() - start >= DRAIN_MAX_MS)
+		if (now_mono_ms() - start >= DRAIN_MAX_MS)
 			log_warn("stopped draining after %d s with %u records still queued in the "
 			         "kernel; they are not recorded",
 			         DRAIN_MAX_MS / 1000, kernel_backlog(d));

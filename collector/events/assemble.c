@@ -15,6 +15,7 @@
  * paths give the same events (tests/unit/test_kernel_records.c checks that on
  * records recorded from the kernel). Exercise it with
  *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log */
+#include "sigtrail/clock.h"
 #include "sigtrail/assemble.h"
 
 #include <auparse.h>
@@ -413,16 +414,6 @@ int asm_new(asm_event_fn fn, void *userdata, unsigned eoe_timeout_s, struct asse
 	return 0;
 }
 
-/* Coarse: read once per event, and aging needs no better than a tick; the
- * coarse clock never leaves the vDSO (the fine one may, in a guest). */
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Complete a netlink event and free its slot. */
 static void kslot_complete(struct assembler *a, struct kslot *k)
 {
@@ -468,7 +459,7 @@ static struct kslot *kslot_open(struct assembler *a, uint64_t serial, int64_t ms
 	k->s->ev->serial = serial;
 	k->used = true;
 	k->serial = serial;
-	k->born_ms = mono_ms();
+	k->born_ms = now_coarse_ms();
 	k->order = a->next_order++;
 	return k;
 }
@@ -574,7 +565,7 @@ int asm_feed_line(struct assembler *a, const char *line, size_t len)
  * EOE timeout. */
 static void kslots_complete(struct assembler *a, bool all)
 {
-	int64_t now = mono_ms();
+	int64_t now = now_coarse_ms();
 
 	for (;;) {
 		struct kslot *oldest = NULL;

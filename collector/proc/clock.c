@@ -43,8 +43,3 @@ int64_t proc_clock_ticks_to_epoch_ms(const struct proc_clock *c, uint64_t ticks)
 	                  (int64_t)(ticks % (uint64_t)c->ticks_per_s) * 1000000000 / c->ticks_per_s;
 	return (boot_ns + c->real_minus_boot_ns) / 1000000;
 }
-
-int64_t proc_clock_mono_ns(void)
-{
-	return ns_of(CLOCK_MONOTONIC);
-}

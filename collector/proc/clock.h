@@ -27,7 +27,3 @@ int64_t proc_clock_mono_to_epoch_ms(const struct proc_clock *c, int64_t mono_ns)
 /* A /proc/PID/stat start time (ticks since boot) to epoch milliseconds.
  * The result is exact to one tick (10 ms at 100 Hz). Can't fail. */
 int64_t proc_clock_ticks_to_epoch_ms(const struct proc_clock *c, uint64_t ticks);
-
-/* CLOCK_MONOTONIC now, in nanoseconds; for callers that pace timers on the
- * same clock as connector events. Can't fail. */
-int64_t proc_clock_mono_ns(void);

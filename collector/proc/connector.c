@@ -8,6 +8,7 @@
  * live, as root, by the kernel suite's proc_* tests; by hand, with sigtraild
  * running, `sleep 100 & kill -9 $!` and
  * `sqlite3 sigtrail.db 'select pid, signame, cause from deaths'`. */
+#include "sigtrail/clock.h"
 #include "connector.h"
 
 #include <errno.h>
@@ -18,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -211,21 +211,14 @@ static int send_op(struct conn *c, uint32_t op, bool filter)
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for the acknowledgement of the subscription. Events that arrive
  * first are dropped: the caller seeds its table from /proc after this. */
 static int wait_ack(struct conn *c)
 {
-	int64_t deadline = now_ms() + ACK_WAIT_MS;
+	int64_t deadline = now_mono_ms() + ACK_WAIT_MS;
 	unsigned char buf[8192];
 
-	for (int64_t left; (left = deadline - now_ms()) > 0;) {
+	for (int64_t left; (left = deadline - now_mono_ms()) > 0;) {
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
 		struct proc_ev evs[CONN_MAX_EVENTS];
 		int r = poll(&p, 1, (int)left);

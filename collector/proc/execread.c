@@ -9,6 +9,7 @@
  * Exercise it with the kernel suite's proc_crash (which crashes programs
  * while every core is busy) and watch its counters in sigtraild's stop
  * line ("exec reader"). */
+#include "sigtrail/clock.h"
 #include "sigtrail/proc_execread.h"
 
 #include <errno.h>
@@ -19,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "connector.h"
@@ -53,13 +53,6 @@ struct execread {
 	struct execread_stats st;
 };
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* May this event be read now? Within the second's budget, and only while
  * it is fresh: a late read helps nobody (the main loop reads late too). */
 static bool worth_reading(struct execread *x, const struct proc_ev *ev, int64_t now)
@@ -84,7 +77,7 @@ static void on_event(void *userdata, const struct proc_ev *ev)
 
 	if (ev->kind != PROC_EV_EXEC)
 		return; /* an older kernel sends every event */
-	bool worth = worth_reading(x, ev, mono_ns());
+	bool worth = worth_reading(x, ev, now_mono_ns());
 	if (worth)
 		read = procfs_read(x->proc_root, ev->tgid,
 		                   PROCFS_COMM | PROCFS_EXE | PROCFS_CMDLINE, in) == 0 &&

@@ -6,6 +6,7 @@
  * shared within storms), through the kernel suite as root (`meson test -C
  * build --suite kernel proc_`), or by hand: run sigtraild, `kill -9` a
  * process and `sqlite3 sigtrail.db 'select * from deaths'`. */
+#include "sigtrail/clock.h"
 #include "sigtrail/procwatch.h"
 
 #include <errno.h>
@@ -96,7 +97,7 @@ int procwatch_open(const struct procwatch_config *cfg, struct procwatch **ret, c
 		return -ENOMEM;
 	pw->conn.fd = -1;
 	proc_clock_sample(&pw->clock);
-	pw->last_clock_ns = proc_clock_mono_ns();
+	pw->last_clock_ns = now_mono_ns();
 	r = ptab_new(&(struct ptab_config){.proc_root = cfg->proc_root,
 	                                   .linger_ns = LINGER_MS * INT64_C(1000000),
 	                                   .refresh_delay_ns = REFRESH_DELAY_MS * INT64_C(1000000),
@@ -244,7 +245,7 @@ struct proc_extra *procwatch_extra(struct procwatch *pw, const struct st_event *
 	int32_t stack[64] = {0}, *pids = stack;
 	struct proc_extra *x = NULL;
 	struct ptab_stats before, after;
-	int64_t now = proc_clock_mono_ns();
+	int64_t now = now_mono_ns();
 
 	/* A storm (one sender, one target) shares the extra of its first event
 	 * while the table is unchanged: the same facts, built and stored once. */
@@ -288,7 +289,7 @@ struct proc_extra *procwatch_extra(struct procwatch *pw, const struct st_event *
 
 void procwatch_tick(struct procwatch *pw, bool flush, procwatch_death_fn fn, void *userdata)
 {
-	int64_t now = proc_clock_mono_ns();
+	int64_t now = now_mono_ns();
 	struct deathq_ready *d;
 
 	if (now - pw->last_clock_ns >= CLOCK_SAMPLE_MS * INT64_C(1000000)) {
@@ -304,7 +305,7 @@ void procwatch_tick(struct procwatch *pw, bool flush, procwatch_death_fn fn, voi
 
 int procwatch_timeout_ms(const struct procwatch *pw, int max_ms)
 {
-	int64_t wait_ns = ptab_next_due(pw->table) - proc_clock_mono_ns();
+	int64_t wait_ns = ptab_next_due(pw->table) - now_mono_ns();
 
 	if (wait_ns <= 0)
 		return 0;

@@ -6,9 +6,9 @@
  * Covered by `meson test -C build proc_decide`, and live by the kernel
  * suite's proc_* tests. */
 #include <errno.h>
-#include <time.h>
 
 #include "store_internal.h"
+#include "sigtrail/clock.h"
 
 int store_deaths_prepare(struct store *st)
 {
@@ -30,17 +30,16 @@ bool store_signals_recorded(const struct store *st)
 int store_insert_death(struct store *st, const struct store_death *d)
 {
 	int64_t host, user, comm, exe, cmd, cons, memcg, tmemcg, unit, cont;
-	struct timespec now;
+	int64_t now_s = now_mono_ms() / 1000; /* the user-name cache's clock */
 	int rc;
 
 	if ((rc = store_begin(st)) != SQLITE_OK) {
 		st->stats.deaths_lost++;
 		return store_sqlite_errno(rc);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	if ((rc = store_intern(st, st->default_host, &host, NULL)) != SQLITE_OK ||
-	    (rc = store_intern(st, d->uid >= 0 ? ids_user(&st->ids, d->uid, now.tv_sec) : NULL,
-	                       &user, NULL)) != SQLITE_OK ||
+	    (rc = store_intern(st, d->uid >= 0 ? ids_user(&st->ids, d->uid, now_s) : NULL, &user,
+	                       NULL)) != SQLITE_OK ||
 	    (rc = store_intern(st, d->comm, &comm, NULL)) != SQLITE_OK ||
 	    (rc = store_intern(st, d->exe, &exe, NULL)) != SQLITE_OK ||
 	    (rc = store_intern_text(st, d->cmdline, &cmd, NULL)) != SQLITE_OK ||

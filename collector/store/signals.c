@@ -12,9 +12,9 @@
  *   sqlite3 /tmp/t.db 'select * from signals' */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "store_internal.h"
+#include "sigtrail/clock.h"
 #include "sigtrail/ids.h"
 #include "sigtrail/names.h"
 #include "sigtrail/schema.h"
@@ -379,13 +379,12 @@ static int insert_rows(struct store *st, struct row_src *r, int64_t ids[COL__N],
 
 int store_insert_extra(struct store *st, const struct st_event *ev, const struct proc_extra *x)
 {
-	struct timespec now;
 	unsigned rows = ev->n_targets > 0 ? ev->n_targets : 1;
 	unsigned done = 0; /* rows of this event already in the transaction */
 	int64_t ids[COL__N], chain = -1;
+	int64_t now_s = now_mono_ms() / 1000; /* the user-name cache's clock */
 	int rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	if ((rc = store_begin(st)) != SQLITE_OK) {
 		st->stats.rows_lost += rows;
 		return store_sqlite_errno(rc);
@@ -394,7 +393,7 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 	                    .ev = ev,
 	                    .sys = sigsys_lookup(ev->arch, ev->syscall),
 	                    .x = x,
-	                    .now_s = now.tv_sec};
+	                    .now_s = now_s};
 	bool cached = x && x->id != 0 && x->id == st->xcache.id;
 	for (int c = 0; c < COL__N; c++)
 		ids[c] = ST_ID_UNSET;

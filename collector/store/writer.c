@@ -15,6 +15,7 @@
  * stored. Only items beyond the budget (and those still held at the stop)
  * are lost, and counted. Exercise it through the kernel suite
  * (`meson test -C build --suite kernel`, diskfull fills a disk). */
+#include "sigtrail/clock.h"
 #include "sigtrail/writer.h"
 
 #include <errno.h>
@@ -57,14 +58,6 @@ struct writer {
 	int64_t txn_start; /* when the open transaction got its first row */
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* On the writer thread: the counters of the coverage row, as the writer
  * knows them. */
 static void fill_run(struct writer *w, struct store_run *run, int64_t pruned)
@@ -86,15 +79,12 @@ static void fill_run(struct writer *w, struct store_run *run, int64_t pruned)
  * nothing is held: both write, and held rows come first). */
 static int64_t beat_and_prune(struct writer *w, struct store_run *run)
 {
-	int64_t pruned = 0, now = now_ms();
-	struct timespec wall;
+	int64_t pruned = 0, now = now_mono_ms();
 
 	if ((w->retention_days > 0 || w->max_bytes > 0) &&
 	    now - w->last_prune_ms >= PRUNE_INTERVAL_MS) {
 		w->last_prune_ms = now;
-		clock_gettime(CLOCK_REALTIME, &wall);
-		pruned = store_prune(w->st, (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000,
-		                     w->retention_days, w->max_bytes);
+		pruned = store_prune(w->st, now_wall_ms(), w->retention_days, w->max_bytes);
 		if (pruned < 0) {
 			pthread_mutex_lock(&w->lock);
 			w->stats.last_error = (int)pruned;
@@ -103,9 +93,7 @@ static int64_t beat_and_prune(struct writer *w, struct store_run *run)
 		}
 	}
 	fill_run(w, run, pruned);
-	clock_gettime(CLOCK_REALTIME, &wall);
-	(void)store_run_update(w->st, run, (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000,
-	                       NULL);
+	(void)store_run_update(w->st, run, now_wall_ms(), NULL);
 	return pruned;
 }
 
@@ -133,7 +121,7 @@ static void stall(struct writer *w, int err)
 {
 	w->in_txn = 0;
 	w->chunk = w->chunk ? w->chunk : BATCH;
-	w->retry_ms = now_ms();
+	w->retry_ms = now_mono_ms();
 	note_error(w, err);
 	if (!w->stalled) {
 		w->stalled = true;
@@ -170,7 +158,7 @@ static void take(struct writer *w, struct held_item it)
 	if (was_stalled)
 		return;
 	if (w->in_txn == 0)
-		w->txn_start = now_ms();
+		w->txn_start = now_mono_ms();
 	r = insert_item(w, held_at(&w->held, w->held.len - 1));
 	if (r < 0)
 		stall(w, r);
@@ -213,7 +201,7 @@ static void catch_up(struct writer *w)
 			w->chunk /= 2;
 			continue;
 		}
-		w->retry_ms = now_ms() + WRITER_RETRY_MS;
+		w->retry_ms = now_mono_ms() + WRITER_RETRY_MS;
 		return;
 	}
 	w->stalled = false;
@@ -239,7 +227,7 @@ static void wait_for_work(struct writer *w)
 			w->idle_waiting = false;
 			continue;
 		}
-		if (now_ms() >= due)
+		if (now_mono_ms() >= due)
 			return;
 		struct timespec ts = {.tv_sec = due / 1000, .tv_nsec = due % 1000 * 1000000};
 		/* Gathering rows for a commit: wake only for a batch. */
@@ -277,9 +265,9 @@ static void *writer_main(void *arg)
 		for (size_t i = 0; i < n; i++)
 			take(w, batch[i]);
 		if (!w->stalled && w->in_txn > 0 &&
-		    (stop || do_beat || now_ms() - w->txn_start >= WRITER_COMMIT_MS))
+		    (stop || do_beat || now_mono_ms() - w->txn_start >= WRITER_COMMIT_MS))
 			commit(w);
-		if (w->stalled && (stop || now_ms() >= w->retry_ms))
+		if (w->stalled && (stop || now_mono_ms() >= w->retry_ms))
 			catch_up(w);
 		if (stop && w->stalled) { /* no more time: what is still held is lost */
 			for (size_t i = 0; i < w->held.len; i++)
@@ -320,7 +308,7 @@ int writer_start(struct store *st, size_t capacity, size_t hold_bytes, struct wr
 	w->stats.held_max_bytes = hold_bytes;
 	pthread_condattr_t monotonic;
 	pthread_condattr_init(&monotonic);
-	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC); /* now_ms()'s clock */
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC); /* now_mono_ms()'s clock */
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, &monotonic);
 	pthread_cond_init(&w->room, NULL);
@@ -381,7 +369,7 @@ void writer_set_limits(struct writer *w, int64_t retention_days, int64_t max_byt
 	pthread_mutex_lock(&w->lock);
 	w->retention_days = retention_days;
 	w->max_bytes = max_bytes;
-	w->last_prune_ms = now_ms() - PRUNE_INTERVAL_MS; /* first check at the first beat */
+	w->last_prune_ms = now_mono_ms() - PRUNE_INTERVAL_MS; /* first check at the first beat */
 	pthread_mutex_unlock(&w->lock);
 }
 

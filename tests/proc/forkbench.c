@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sigtrail/clock.h"
 #include "sigtrail/proc_deathq.h"
 #include "sigtrail/proc_table.h"
 #include "../../collector/proc/clock.h"
@@ -98,7 +99,7 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 	for (;;) {
 		struct pollfd p = {.fd = conn.fd, .events = POLLIN};
 		int r = poll(&p, 1, 20);
-		int64_t now = proc_clock_mono_ns();
+		int64_t now = now_mono_ns();
 		if (r > 0) {
 			(void)conn_read(&conn, 1024, on_event, &c);
 			/* Let events gather: one wakeup per batch, not per event
