@@ -1,9 +1,10 @@
-/* proctable.c: the process table. An open-addressing hash of pid -> process,
- * sized to the live process count (grown and shrunk by powers of two, with a
- * hard cap), and two time-ordered queues: processes waiting for their /proc
- * read (refresh_delay_ns after a fork or exec) and exited processes waiting
- * to be forgotten (linger_ns after their exit). The file is laid out as:
- * strings, hash, queues, reading /proc, connector events, lookups, ancestry.
+/* proctable.c: the process table: what it knows of each process and when it
+ * learns it. Its memory (ptab_slots.c: an open-addressing hash of pid ->
+ * process, sized to the live process count with a hard cap, and two
+ * time-ordered queues) holds processes waiting for their /proc read
+ * (refresh_delay_ns after a fork or exec) and exited processes waiting to be
+ * forgotten (linger_ns after their exit). The file is laid out as: reading
+ * /proc, connector events, lookups, ancestry, life cycle.
  * Exercise it with `meson test -C build proc_table` (a fake /proc tree), or
  * live as root: the kernel suite's proc_* tests, and
  * `build/tests/proc/forkbench` for its cost under a fork/exec storm. */
@@ -21,245 +22,7 @@
 #include "clock.h"
 #include "connector.h"
 #include "procfs.h"
-
-enum {
-	MIN_SLOTS = 1024,
-	TRUNCATED_CMDLINE = 128, /* what audit's PROCTITLE keeps: the budget's fallback */
-	Q_NONE = 0,
-	Q_REFRESH = 1,
-	Q_LINGER = 2,
-};
-
-/* An intrusive FIFO: entries go in at the tail in due-time order. */
-struct queue {
-	struct ptab_proc *head, *tail;
-	size_t n;
-};
-
-struct ptab {
-	struct ptab_config cfg;
-	struct proc_clock clock;
-	struct ptab_proc **slots; /* open addressing, linear probing, NULL = empty */
-	size_t cap;               /* slots, a power of two */
-	size_t count;             /* entries */
-	size_t max_slots;         /* the cap's slot count: never grown past */
-	struct queue refresh;     /* waiting for a /proc read */
-	struct queue linger;      /* exited, waiting to be freed */
-	struct ptab_stats st;
-	struct procfs_info *scratch; /* one /proc read (7 KiB: not on the stack) */
-	struct ptab_proc overflow;   /* ptab_lookup()'s answer when the table is full */
-	bool no_evict;               /* ancestry in progress: keep every entry */
-	int64_t eager_window;        /* start of the current second of eager reads */
-	uint32_t eager_used;         /* eager reads in it */
-};
-
-/* --- strings ---------------------------------------------------------------- */
-
-static void strings_free(struct ptab *t, struct ptab_proc *p)
-{
-	free(p->strings);
-	t->st.string_bytes -= p->strings_size;
-	p->strings = NULL;
-	p->strings_size = 0;
-	p->exe = p->cmdline = p->unit = p->container = NULL;
-}
-
-/* Give p these strings (NULL: unknown), in one allocation. The inputs may
- * point into p's current block. On allocation failure p keeps nothing:
- * unknown is better than wrong. */
-static void strings_set(struct ptab *t, struct ptab_proc *p, const char *exe, const char *cmdline,
-                        const char *unit, const char *container)
-{
-	const char *in[4] = {exe, cmdline, unit, container};
-	size_t len[4], total = 0;
-	char *block, *w;
-
-	for (int i = 0; i < 4; i++) {
-		len[i] = in[i] ? strlen(in[i]) : 0;
-		if (i == 1 && in[i] && len[i] > TRUNCATED_CMDLINE &&
-		    t->st.string_bytes > t->cfg.string_budget) {
-			len[i] = TRUNCATED_CMDLINE;
-			while (len[i] > 0 && ((unsigned char)in[i][len[i]] & 0xc0) == 0x80)
-				len[i]--; /* not inside a UTF-8 sequence */
-			t->st.truncated++;
-		}
-		total += in[i] ? len[i] + 1 : 0;
-	}
-	block = total ? malloc(total) : NULL;
-	w = block;
-	const char *out[4] = {NULL, NULL, NULL, NULL};
-	for (int i = 0; i < 4 && block; i++) {
-		if (!in[i])
-			continue;
-		memcpy(w, in[i], len[i]);
-		w[len[i]] = '\0';
-		out[i] = w;
-		w += len[i] + 1;
-	}
-	strings_free(t, p);
-	if (!block)
-		return;
-	p->strings = block;
-	p->strings_size = total;
-	t->st.string_bytes += total;
-	p->exe = out[0];
-	p->cmdline = out[1];
-	p->unit = out[2];
-	p->container = out[3];
-}
-
-/* --- hash --------------------------------------------------------------------- */
-
-static size_t slot_of(const struct ptab *t, int32_t pid)
-{
-	return ((uint32_t)pid * 2654435761u) & (t->cap - 1);
-}
-
-static size_t find_slot(const struct ptab *t, int32_t pid)
-{
-	size_t i = slot_of(t, pid);
-
-	while (t->slots[i] && t->slots[i]->pid != pid)
-		i = (i + 1) & (t->cap - 1);
-	return i;
-}
-
-static int rehash(struct ptab *t, size_t cap)
-{
-	struct ptab_proc **old = t->slots;
-	size_t old_cap = t->cap;
-	struct ptab_proc **slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	t->slots = slots;
-	t->cap = cap;
-	for (size_t i = 0; i < old_cap; i++)
-		if (old[i])
-			t->slots[find_slot(t, old[i]->pid)] = old[i];
-	free(old);
-	t->st.capacity = cap;
-	return 0;
-}
-
-/* Remove the entry in slot i, shifting the probe run back over the hole. */
-static void remove_slot(struct ptab *t, size_t i)
-{
-	size_t j = i;
-
-	t->slots[i] = NULL;
-	t->count--;
-	for (;;) {
-		j = (j + 1) & (t->cap - 1);
-		if (!t->slots[j])
-			return;
-		size_t home = slot_of(t, t->slots[j]->pid);
-		/* Move it back when its home is not in the cyclic range (i, j]. */
-		if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
-			t->slots[i] = t->slots[j];
-			t->slots[j] = NULL;
-			i = j;
-		}
-	}
-}
-
-/* --- queues ------------------------------------------------------------------ */
-
-static void q_remove(struct ptab *t, struct ptab_proc *p)
-{
-	struct queue *q = p->queue == Q_REFRESH  ? &t->refresh
-	                  : p->queue == Q_LINGER ? &t->linger
-	                                         : NULL;
-	if (!q)
-		return;
-	if (p->q_prev)
-		p->q_prev->q_next = p->q_next;
-	else
-		q->head = p->q_next;
-	if (p->q_next)
-		p->q_next->q_prev = p->q_prev;
-	else
-		q->tail = p->q_prev;
-	q->n--;
-	p->q_prev = p->q_next = NULL;
-	p->queue = Q_NONE;
-}
-
-/* Events come in time order, so appending keeps each queue sorted by due. */
-static void q_append(struct ptab *t, struct ptab_proc *p, uint8_t which, int64_t due)
-{
-	struct queue *q = which == Q_REFRESH ? &t->refresh : &t->linger;
-
-	q_remove(t, p);
-	p->queue = which;
-	p->due_mono_ns = due;
-	p->q_next = NULL;
-	p->q_prev = q->tail;
-	if (q->tail)
-		q->tail->q_next = p;
-	else
-		q->head = p;
-	q->tail = p;
-	q->n++;
-}
-
-/* --- entries -------------------------------------------------------------------- */
-
-static void proc_destroy(struct ptab *t, struct ptab_proc *p)
-{
-	q_remove(t, p);
-	strings_free(t, p);
-	free(p);
-}
-
-static void forget(struct ptab *t, struct ptab_proc *p)
-{
-	size_t i = find_slot(t, p->pid);
-
-	if (t->slots[i] == p)
-		remove_slot(t, i);
-	if (p->flags & PTAB_EXITED)
-		t->st.lingering--;
-	proc_destroy(t, p);
-}
-
-/* A new, empty entry for pid (replacing any old one), or NULL when the
- * table is full and nothing may be evicted. */
-static struct ptab_proc *proc_create(struct ptab *t, int32_t pid)
-{
-	size_t i = find_slot(t, pid);
-	struct ptab_proc *p;
-
-	if (t->slots[i]) {
-		/* The pid was reused: the old process's exit event was missed
-		 * (socket overrun) or it is still lingering. */
-		t->st.reused++;
-		forget(t, t->slots[i]);
-	}
-	if (t->count >= t->cfg.max_procs) {
-		if (t->no_evict || !t->linger.head) {
-			t->st.full++;
-			return NULL;
-		}
-		forget(t, t->linger.head); /* the oldest dead first */
-	}
-	if ((t->count + 1) * 4 > t->cap * 3 && t->cap < t->max_slots && rehash(t, t->cap * 2) < 0) {
-		t->st.full++;
-		return NULL;
-	}
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		t->st.full++;
-		return NULL;
-	}
-	p->pid = pid;
-	p->uid = -1;
-	t->slots[find_slot(t, pid)] = p;
-	t->count++;
-	if (t->count > t->st.peak_procs)
-		t->st.peak_procs = t->count;
-	return p;
-}
+#include "ptab_internal.h"
 
 /* --- reading /proc ---------------------------------------------------------------- */
 
@@ -316,8 +79,8 @@ static void apply_info(struct ptab *t, struct ptab_proc *p, const struct procfs_
 		exe = (in->got & PROCFS_EXE) ? in->exe : NULL;
 	if (asked & PROCFS_CMDLINE)
 		cmdline = (in->got & PROCFS_CMDLINE) ? in->cmdline : NULL;
-	strings_set(t, p, exe, cmdline, have_cg ? (cg.unit[0] ? cg.unit : NULL) : p->unit,
-	            have_cg ? (cg.container[0] ? cg.container : NULL) : p->container);
+	pt_strings_set(t, p, exe, cmdline, have_cg ? (cg.unit[0] ? cg.unit : NULL) : p->unit,
+	               have_cg ? (cg.container[0] ? cg.container : NULL) : p->container);
 	if (have_cg)
 		p->runtime = cg.container[0] ? cg.runtime : NULL;
 }
@@ -363,7 +126,7 @@ static void refresh_parts(struct ptab *t, struct ptab_proc *p, unsigned only)
 	if (only)
 		what &= only;
 	if (p->queue == Q_REFRESH)
-		q_remove(t, p);
+		pt_q_remove(t, p);
 	t->st.reads++;
 	r = what ? procfs_read(t->cfg.proc_root, p->pid, what, in) : -ESRCH;
 	if (r == 0 && (in->got & PROCFS_STAT) && p->start_time != 0 &&
@@ -419,9 +182,9 @@ static void schedule_exec_read(struct ptab *t, struct ptab_proc *p, int64_t now)
 		t->eager_used++;
 		refresh_parts(t, p, EXEC_PART);
 		if (p->flags & PTAB_STALE)
-			q_append(t, p, Q_REFRESH, now + t->cfg.refresh_delay_ns);
+			pt_q_append(t, p, Q_REFRESH, now + t->cfg.refresh_delay_ns);
 	} else {
-		q_append(t, p, Q_REFRESH, now + t->cfg.refresh_delay_ns);
+		pt_q_append(t, p, Q_REFRESH, now + t->cfg.refresh_delay_ns);
 	}
 }
 
@@ -430,18 +193,18 @@ static void schedule_exec_read(struct ptab *t, struct ptab_proc *p, int64_t now)
 static void schedule_confirm(struct ptab *t, struct ptab_proc *p, int64_t now)
 {
 	p->flags |= PTAB_STALE | PTAB_UNCONFIRMED;
-	q_append(t, p, Q_REFRESH, now + t->cfg.refresh_delay_ns);
+	pt_q_append(t, p, Q_REFRESH, now + t->cfg.refresh_delay_ns);
 }
 
 /* A new entry from a /proc read (seed and lookups). */
 static struct ptab_proc *insert_read(struct ptab *t, const struct procfs_info *in)
 {
-	struct ptab_proc *p = proc_create(t, in->pid);
+	struct ptab_proc *p = pt_create(t, in->pid);
 
 	if (!p) {
 		/* Full: answer from a scratch entry that lives until the next call. */
 		p = &t->overflow;
-		strings_free(t, p);
+		pt_strings_free(t, p);
 		memset(p, 0, sizeof(*p));
 		p->pid = in->pid;
 		p->uid = -1;
@@ -457,10 +220,10 @@ static void ev_fork(struct ptab *t, const struct proc_ev *ev)
 	struct ptab_proc *parent, *p;
 
 	t->st.forks++;
-	p = proc_create(t, ev->tgid);
+	p = pt_create(t, ev->tgid);
 	if (!p)
 		return;
-	parent = t->slots[find_slot(t, ev->parent_tgid)]; /* after: proc_create may evict */
+	parent = t->slots[pt_find_slot(t, ev->parent_tgid)]; /* after: proc_create may evict */
 	p->ppid = ev->parent_tgid;
 	p->fork_mono_ns = ev->mono_ns;
 	p->start_time = ticks_at(t, ev->mono_ns);
@@ -473,18 +236,18 @@ static void ev_fork(struct ptab *t, const struct proc_ev *ev)
 		p->runtime = parent->runtime;
 		memcpy(p->comm, parent->comm, sizeof(p->comm));
 		p->flags |= parent->flags & PTAB_EXEC_UNREAD;
-		strings_set(t, p, parent->exe, parent->cmdline, parent->unit, parent->container);
+		pt_strings_set(t, p, parent->exe, parent->cmdline, parent->unit, parent->container);
 	}
 	schedule_confirm(t, p, ev->mono_ns);
 }
 
 static void ev_exec(struct ptab *t, const struct proc_ev *ev)
 {
-	struct ptab_proc *p = t->slots[find_slot(t, ev->tgid)];
+	struct ptab_proc *p = t->slots[pt_find_slot(t, ev->tgid)];
 
 	t->st.execs++;
 	if (!p) {
-		p = proc_create(t, ev->tgid);
+		p = pt_create(t, ev->tgid);
 		if (!p)
 			return;
 		p->flags |= PTAB_UNCONFIRMED; /* its fork was missed: read all of it */
@@ -494,13 +257,13 @@ static void ev_exec(struct ptab *t, const struct proc_ev *ev)
 	/* The old program's name, path and arguments are wrong now. */
 	p->exec_mono_ns = ev->mono_ns;
 	p->comm[0] = '\0';
-	strings_set(t, p, NULL, NULL, p->unit, p->container);
+	pt_strings_set(t, p, NULL, NULL, p->unit, p->container);
 	schedule_exec_read(t, p, ev->mono_ns);
 }
 
 static void ev_exit(struct ptab *t, const struct proc_ev *ev)
 {
-	struct ptab_proc *p = t->slots[find_slot(t, ev->tgid)];
+	struct ptab_proc *p = t->slots[pt_find_slot(t, ev->tgid)];
 
 	t->st.exits++;
 	if (!p || (p->flags & PTAB_EXITED))
@@ -511,7 +274,7 @@ static void ev_exit(struct ptab *t, const struct proc_ev *ev)
 	p->exit_mono_ns = ev->mono_ns;
 	p->exit_code = ev->exit_code;
 	t->st.lingering++;
-	q_append(t, p, Q_LINGER, ev->mono_ns + t->cfg.linger_ns);
+	pt_q_append(t, p, Q_LINGER, ev->mono_ns + t->cfg.linger_ns);
 }
 
 void ptab_on_event(struct ptab *t, const struct proc_ev *ev)
@@ -534,13 +297,13 @@ void ptab_on_event(struct ptab *t, const struct proc_ev *ev)
 		break;
 	case PROC_EV_UID:
 		/* setuid() in any thread changes the process's credentials. */
-		p = t->slots[find_slot(t, ev->tgid)];
+		p = t->slots[pt_find_slot(t, ev->tgid)];
 		if (p)
 			p->uid = ev->ruid;
 		break;
 	case PROC_EV_COMM:
 		/* Only the leader's name is the process's comm (/proc/PID/comm). */
-		p = t->slots[find_slot(t, ev->tgid)];
+		p = t->slots[pt_find_slot(t, ev->tgid)];
 		if (p && ev->pid == ev->tgid)
 			decode_escape_bytes((const unsigned char *)ev->comm, strlen(ev->comm),
 			                    p->comm, sizeof(p->comm));
@@ -559,9 +322,9 @@ int ptab_tick(struct ptab *t, int64_t now_mono_ns, int budget)
 		reads++;
 	}
 	while (t->linger.head && t->linger.head->due_mono_ns <= now_mono_ns)
-		forget(t, t->linger.head);
+		pt_forget(t, t->linger.head);
 	if (t->cap > MIN_SLOTS && t->count * 8 < t->cap)
-		(void)rehash(t, t->cap / 2); /* on failure the bigger table stays */
+		(void)pt_rehash(t, t->cap / 2); /* on failure the bigger table stays */
 	return reads;
 }
 
@@ -580,7 +343,7 @@ int64_t ptab_next_due(const struct ptab *t)
 
 const struct ptab_proc *ptab_get(const struct ptab *t, int32_t pid)
 {
-	return pid > 0 ? t->slots[find_slot(t, pid)] : NULL;
+	return pid > 0 ? t->slots[pt_find_slot(t, pid)] : NULL;
 }
 
 const struct ptab_proc *ptab_lookup(struct ptab *t, int32_t pid)
@@ -589,7 +352,7 @@ const struct ptab_proc *ptab_lookup(struct ptab *t, int32_t pid)
 
 	if (pid <= 0)
 		return NULL;
-	p = t->slots[find_slot(t, pid)];
+	p = t->slots[pt_find_slot(t, pid)];
 	if (p) {
 		if ((p->flags & PTAB_STALE) && !(p->flags & PTAB_EXITED))
 			refresh(t, p);
@@ -616,7 +379,7 @@ int ptab_seed(struct ptab *t)
 		return -errno;
 	while ((de = readdir(d))) {
 		int32_t pid = procfs_pid_of(de->d_name);
-		if (pid == 0 || t->slots[find_slot(t, pid)])
+		if (pid == 0 || t->slots[pt_find_slot(t, pid)])
 			continue;
 		t->st.reads++;
 		if (procfs_read(t->cfg.proc_root, pid, PROCFS_ALL, t->scratch) < 0) {
@@ -660,15 +423,15 @@ size_t ptab_ancestry(struct ptab *t, int32_t pid, const struct ptab_proc **out, 
 void ptab_note_sender(struct ptab *t, int32_t pid, const char *comm, const char *exe,
                       const char *cmdline)
 {
-	struct ptab_proc *p = t->slots[find_slot(t, pid)];
+	struct ptab_proc *p = t->slots[pt_find_slot(t, pid)];
 
 	if (!p || (p->flags & PTAB_EXEC_UNREAD))
 		return; /* a read is still due: it knows better */
 	if (!p->comm[0] && comm)
 		snprintf(p->comm, sizeof(p->comm), "%s", comm);
 	if (!p->exe || !p->cmdline)
-		strings_set(t, p, p->exe ? p->exe : exe, p->cmdline ? p->cmdline : cmdline, p->unit,
-		            p->container);
+		pt_strings_set(t, p, p->exe ? p->exe : exe, p->cmdline ? p->cmdline : cmdline,
+		               p->unit, p->container);
 }
 
 size_t ptab_format_ancestry(const struct ptab_proc *const *chain, size_t n, char *buf, size_t size)
@@ -722,7 +485,7 @@ int ptab_new(const struct ptab_config *cfg, const struct proc_clock *clock, stru
 	while (t->max_slots * 3 < t->cfg.max_procs * 4)
 		t->max_slots *= 2;
 	t->scratch = malloc(sizeof(*t->scratch));
-	if (!t->scratch || rehash(t, MIN_SLOTS) < 0) {
+	if (!t->scratch || pt_rehash(t, MIN_SLOTS) < 0) {
 		ptab_free(t);
 		return -ENOMEM;
 	}
@@ -750,8 +513,8 @@ void ptab_free(struct ptab *t)
 		return;
 	for (size_t i = 0; t->slots && i < t->cap; i++)
 		if (t->slots[i])
-			proc_destroy(t, t->slots[i]);
-	strings_free(t, &t->overflow);
+			pt_destroy(t, t->slots[i]);
+	pt_strings_free(t, &t->overflow);
 	free(t->slots);
 	free(t->scratch);
 	free(t);
