@@ -194,10 +194,11 @@ static void syscall_end(struct scratch *s)
 	    s->arch >= 0 && s->arch <= UINT32_MAX && s->nr >= 0 && s->nr <= INT32_MAX
 	        ? sigsys_lookup((uint32_t)s->arch, (int)s->nr)
 	        : NULL;
-	int64_t a0, sig;
+	uint64_t a0, sig;
 
-	if (!sc || !s->success || !num(s->a[0], 16, &a0) || !num(s->a[sc->sig_arg], 16, &sig) ||
-	    ev->pid <= 0 || s->ex < INT32_MIN || s->ex > INT32_MAX || sig > INT32_MAX) {
+	if (!sc || !s->success || !s->a[0] || parse_reg(s->a[0], &a0) < 0 || !s->a[sc->sig_arg] ||
+	    parse_reg(s->a[sc->sig_arg], &sig) < 0 || ev->pid <= 0 || s->ex < INT32_MIN ||
+	    s->ex > INT32_MAX || (uint32_t)sig > INT32_MAX) {
 		s->bad = true;
 		return;
 	}
@@ -205,10 +206,12 @@ static void syscall_end(struct scratch *s)
 	ev->syscall = (int32_t)s->nr;
 	ev->success = strcmp(s->success, "yes") == 0;
 	ev->exit = (int32_t)s->ex;
-	/* Arguments are registers printed in hex; the pid/fd argument is an int
-	 * in every ABI, so its low 32 bits carry the sign (-PGID, -1). */
-	ev->target_arg = (int32_t)(uint32_t)(uint64_t)a0;
-	ev->signal = (int32_t)sig;
+	/* Arguments are registers printed in hex. The pid/fd argument is an int
+	 * in every ABI: the kernel takes its low 32 bits, sign and all (-PGID,
+	 * -1), whatever the upper half holds. A caller that passes a long (Go's
+	 * syscall.Kill(-pgid, sig)) sign-extends it to 16 digits. */
+	ev->target_arg = (int32_t)(uint32_t)a0;
+	ev->signal = (int32_t)(uint32_t)sig; /* an int too: its low 32 bits */
 }
 
 static void parse_syscall(struct scratch *s, auparse_state_t *au)

@@ -172,3 +172,22 @@ int parse_i64(const char *s, int base, int64_t *ret)
 {
 	return parse_i64_n(s, strlen(s), base, ret);
 }
+
+int parse_reg(const char *s, uint64_t *ret)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	for (; s[i]; i++) {
+		int d = hexval((unsigned char)s[i]);
+		if (d < 0)
+			return -EINVAL;
+		if (i == 16)
+			return -ERANGE;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (i == 0)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}

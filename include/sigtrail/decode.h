@@ -30,3 +30,8 @@ int parse_i64(const char *s, int base, int64_t *ret);
 
 /* Like parse_i64() but for the first `len` bytes of `s` (not NUL-terminated). */
 int parse_i64_n(const char *s, size_t len, int base, int64_t *ret);
+
+/* A syscall argument as audit prints it: a 64-bit register in hex, 1 to 16
+ * digits, no sign ("ffffffffffffcd01" is a sign-extended -13055). Returns 0
+ * and sets *ret, or -EINVAL / -ERANGE leaving *ret untouched. */
+int parse_reg(const char *s, uint64_t *ret);

@@ -60,6 +60,8 @@ struct send_result {
 static void usage(FILE *out)
 {
 	fputs("Usage: sigsend SYSCALL PID SIG   send SIG to PID with exactly SYSCALL\n"
+	      "       sigsend kill-long PID SIG kill(2) with PID passed as a long, sign-extended\n"
+	      "                                 to 64 bits as Go's syscall.Kill(-pgid, sig) does\n"
 	      "       sigsend all SIG           fork 6 children, signal each with another SYSCALL\n"
 	      "       sigsend sink              ignore every catchable signal, print\n"
 	      "                                 \"sink <pid> ready\" and wait for SIGKILL\n"
@@ -189,6 +191,20 @@ static void print_result(enum sys_id id, int target, int sig, const struct send_
 	(void)fflush(stdout);
 }
 
+/* kill(2) with the pid in a whole 64-bit register: (long)-4242 is
+ * ffffffffffffef6e, where an int passed to syscall() leaves the upper half
+ * zero. The kernel takes the low 32 bits either way. */
+static int cmd_kill_long(int target, int sig)
+{
+	struct send_result r = {.arg = target};
+
+	errno = 0;
+	r.ret = syscall(SYS_kill, (long)target, (long)sig);
+	r.err = r.ret < 0 ? errno : 0;
+	print_result(SYS_ID_KILL, target, sig, &r);
+	return r.ret == 0 ? 0 : 1;
+}
+
 static int cmd_one(enum sys_id id, int target, int sig)
 {
 	struct send_result r;
@@ -316,6 +332,12 @@ int main(int argc, char **argv)
 		if (parse_int(argv[2], "signal", &sig) < 0)
 			return EX_USAGE;
 		return cmd_all(sig);
+	}
+	if (argc == 4 && strcmp(argv[1], "kill-long") == 0) {
+		if (parse_int(argv[2], "pid", &target) < 0 ||
+		    parse_int(argv[3], "signal", &sig) < 0)
+			return EX_USAGE;
+		return cmd_kill_long(target, sig);
 	}
 	if (argc == 4) {
 		id = sys_lookup(argv[1]);

@@ -144,6 +144,32 @@ int main(void)
 	is_int(n_got, 1, "flush completes it");
 	reset();
 
+	/* A pid passed as a long (Go's syscall.Kill(-pgid, sig)): a0 is
+	 * sign-extended to 16 digits; and one whose upper half holds junk,
+	 * which the kernel ignores: both are -13055 to the kernel. */
+	const char *const wide[] = {"ffffffffffffcd01", "deadbeefffffcd01"};
+	for (int i = 0; i < 2; i++) {
+		snprintf(line, sizeof(line),
+		         "type=SYSCALL msg=audit(1795317685.000:%d): arch=c000003e syscall=62 "
+		         "success=yes exit=0 a0=%s a1=ffffffff0000000f a2=0 a3=0 items=0 ppid=1 "
+		         "pid=5 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 "
+		         "tty=(none) ses=1 comm=\"k\" exe=\"/k\" key=(null)",
+		         40 + i, wide[i]);
+		feed(a, line);
+		snprintf(line, sizeof(line),
+		         "type=PROCTITLE msg=audit(1795317685.000:%d): proctitle=\"k\"", 40 + i);
+		feed(a, line);
+		snprintf(line, sizeof(line), "type=EOE msg=audit(1795317685.000:%d): ", 40 + i);
+		feed(a, line);
+		is_int(n_got, 1, "a0=%s is an event, not malformed", wide[i]);
+		if (n_got == 1) {
+			is_int(got[0]->target_arg, -13055, "a0=%s: the pid argument is -13055",
+			       wide[i]);
+			is_int(got[0]->signal, 15, "a1's low 32 bits are the signal");
+		}
+		reset();
+	}
+
 	/* Malformed: a SYSCALL without a signal argument; truncated junk. */
 	feed(a, "type=SYSCALL msg=audit(1795317690.000:31): arch=c000003e syscall=62 success=yes "
 	        "exit=0 a0=1 pid=5");

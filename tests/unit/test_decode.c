@@ -57,5 +57,17 @@ int main(void)
 	is_int(parse_i64("9223372036854775808", 10, &v), -ERANGE, "overflow refused");
 	ok(parse_i64("-9223372036854775808", 10, &v) == 0 && v == INT64_MIN, "INT64_MIN");
 	is_int(parse_i64("10000000000000000", 16, &v), -ERANGE, "hex overflow refused");
+
+	uint64_t r = 7;
+	ok(parse_reg("ffffffffffffcd01", &r) == 0 && r == UINT64_C(0xffffffffffffcd01),
+	   "a register: all 16 hex digits");
+	ok((int32_t)(uint32_t)r == -13055, "whose low 32 bits are the sign-extended -13055");
+	ok(parse_reg("0", &r) == 0 && r == 0, "one digit");
+	r = 7;
+	is_int(parse_reg("10000000000000000", &r), -ERANGE, "17 digits refused");
+	is_int(parse_reg("", &r), -EINVAL, "empty register refused");
+	is_int(parse_reg("-1", &r), -EINVAL, "a sign refused");
+	is_int(parse_reg("12g", &r), -EINVAL, "a non-hex digit refused");
+	is_int((int)r, 7, "output untouched on error");
 	return tap_done();
 }
