@@ -119,22 +119,6 @@ static void target_words(FILE *out, const struct cli_filter *f, sqlite3_stmt *s)
 		fprintf(out, " to pid %lld", (long long)sqlite3_column_int64(s, COL_TARGET_PID));
 }
 
-/* "2026-11-22 03:12:44Z" or "2026-11-22 04:12:44 CET". */
-static void short_time(FILE *out, int64_t ms, bool utc)
-{
-	char t[40], zone[48];
-
-	cli_time_fmt(ms, utc, t, sizeof(t));
-	t[19] = '\0'; /* drop the milliseconds */
-	if (utc) {
-		fprintf(out, "%sZ", t);
-	} else {
-		cli_time_zone(ms, false, zone, sizeof(zone));
-		zone[strcspn(zone, ",")] = '\0';
-		fprintf(out, "%s %s", t, zone);
-	}
-}
-
 static void signal_name(FILE *out, sqlite3_stmt *s)
 {
 	const char *name = col_text(s, COL_SIGNAME);
@@ -315,7 +299,7 @@ static int verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, cons
 		fputs(" from ", out);
 		cli_sender_words(out, s);
 		fputs(" at ", out);
-		short_time(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
+		cli_time_short(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
 		fprintf(out, " (%s).", col_text(s, COL_ERRNO) ? col_text(s, COL_ERRNO) : "failed");
 	} else {
 		if (*ret_kind == V_SIGNALLED)
@@ -325,7 +309,7 @@ static int verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, cons
 		fputs(" from ", out);
 		cli_sender_words(out, s);
 		fputs(" at ", out);
-		short_time(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
+		cli_time_short(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
 		if (delivered > 1)
 			fprintf(out, " (%lld signals reached %s in all).", (long long)delivered,
 			        what);

@@ -61,22 +61,6 @@ static void signame(FILE *out, sqlite3_stmt *s, int name_col, int number_col)
 		fprintf(out, "signal %lld", (long long)i64(s, number_col));
 }
 
-/* "2026-11-22 03:12:44Z" or "2026-11-22 04:12:44 CET". */
-static void short_time(FILE *out, int64_t ms, bool utc)
-{
-	char t[40], zone[48];
-
-	cli_time_fmt(ms, utc, t, sizeof(t));
-	t[19] = '\0';
-	if (utc) {
-		fprintf(out, "%sZ", t);
-	} else {
-		cli_time_zone(ms, false, zone, sizeof(zone));
-		zone[strcspn(zone, ",")] = '\0';
-		fprintf(out, "%s %s", t, zone);
-	}
-}
-
 /* How the cause reads in a headline. */
 static const char *cause_words(const char *cause)
 {
@@ -466,12 +450,12 @@ int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *
 			killer_words(out, r);
 		}
 		fputs(", at ", out);
-		short_time(out, i64(s, DCOL_EPOCH_MS), utc);
+		cli_time_short(out, i64(s, DCOL_EPOCH_MS), utc);
 		if (!r)
 			fputs(" (the signal row is no longer in the database)", out);
 	} else if (strcmp(cause, "oom") == 0) {
 		fputs("was killed by the kernel's OOM killer at ", out);
-		short_time(out, i64(s, DCOL_EPOCH_MS), utc);
+		cli_time_short(out, i64(s, DCOL_EPOCH_MS), utc);
 		if (text(s, DCOL_OOM_MEMCG)) {
 			field(out, ": memory cgroup ", text(s, DCOL_OOM_MEMCG), 200);
 			fputs(" hit its limit", out);
@@ -485,7 +469,7 @@ int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *
 		signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
 		fputs(i64(s, DCOL_CORE_DUMPED) ? ", core dumped," : "", out);
 		fputs(" at ", out);
-		short_time(out, i64(s, DCOL_EPOCH_MS), utc);
+		cli_time_short(out, i64(s, DCOL_EPOCH_MS), utc);
 		if (r) {
 			fputs(", sent by itself: ", out);
 			killer_words(out, r);
@@ -500,7 +484,7 @@ int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *
 			fputc(' ', out);
 		}
 		fputs("at ", out);
-		short_time(out, i64(s, DCOL_EPOCH_MS), utc);
+		cli_time_short(out, i64(s, DCOL_EPOCH_MS), utc);
 		sqlite3_stmt *init = NULL;
 		if (strcmp(cause, "pidns-teardown") == 0 &&
 		    (rc = cli_death_init(d, s, &init)) != SQLITE_OK)
