@@ -61,3 +61,7 @@ void cli_time_iso(int64_t ms, char *buf, size_t size);
 
 /* The zone a time is printed in: "UTC", or "CET, UTC+01:00". Can't fail. */
 void cli_time_zone(int64_t ms, bool utc, char *buf, size_t size);
+
+/* "2026-11-22 03:12:44Z" in UTC, or "2026-11-22 04:12:44 CET" local: to the
+ * second, for sentences (the verdicts). Can't fail. */
+void cli_time_short(FILE *out, int64_t ms, bool utc);

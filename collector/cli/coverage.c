@@ -39,6 +39,46 @@ static void add_gap(struct cli_coverage *c, int64_t from, int64_t to)
 	c->covered_ms -= to - from;
 }
 
+/* How many runs the coverage view holds, and when the first one started. */
+static int count_runs(struct cli_db *d, int64_t *ret_n, int64_t *ret_first)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(d->db, "SELECT count(*), min(started_ms) FROM coverage", -1, &s,
+	                            NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*ret_n = sqlite3_column_int64(s, 0);
+		*ret_first = sqlite3_column_int64(s, 1);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Add one run's losses and process-table state (columns 5 to 14 of the runs query) to c. */
+static void add_losses(struct cli_coverage *c, sqlite3_stmt *s)
+{
+	c->lost.kernel += sqlite3_column_int64(s, 5);
+	c->lost.socket += sqlite3_column_int64(s, 6);
+	c->lost.serial_gaps += sqlite3_column_int64(s, 7);
+	c->lost.unparsable += sqlite3_column_int64(s, 8);
+	c->lost.queue += sqlite3_column_int64(s, 9);
+	c->lost.db += sqlite3_column_int64(s, 10);
+	c->lost.pruned += sqlite3_column_int64(s, 11);
+	const char *procs = (const char *)sqlite3_column_text(s, 12);
+	if (procs && strcmp(procs, "on") == 0) {
+		c->proc_on++;
+	} else {
+		c->proc_off++;
+		snprintf(c->proc_off_why, sizeof(c->proc_off_why), "%s",
+		         !procs                            ? "a run before schema 3"
+		         : strncmp(procs, "off: ", 5) == 0 ? procs + 5
+		                                           : procs);
+	}
+	c->lost_deaths += sqlite3_column_int64(s, 13);
+	c->lost_process_events += sqlite3_column_int64(s, 14);
+}
+
 int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
                       struct cli_coverage *c)
 {
@@ -49,14 +89,7 @@ int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
 	*c = (struct cli_coverage){.lo = lo, .hi = hi, .now_ms = now_ms};
 	if (!d->has_coverage)
 		return SQLITE_OK;
-	rc = sqlite3_prepare_v2(d->db, "SELECT count(*), min(started_ms) FROM coverage", -1, &s,
-	                        NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		n = sqlite3_column_int64(s, 0);
-		first = sqlite3_column_int64(s, 1);
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(s);
+	rc = count_runs(d, &n, &first);
 	if (rc != SQLITE_OK || n == 0)
 		return rc;
 	c->recorded = true;
@@ -103,25 +136,7 @@ int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
 		if (end < lo)
 			continue;
 		c->runs++;
-		c->lost.kernel += sqlite3_column_int64(s, 5);
-		c->lost.socket += sqlite3_column_int64(s, 6);
-		c->lost.serial_gaps += sqlite3_column_int64(s, 7);
-		c->lost.unparsable += sqlite3_column_int64(s, 8);
-		c->lost.queue += sqlite3_column_int64(s, 9);
-		c->lost.db += sqlite3_column_int64(s, 10);
-		c->lost.pruned += sqlite3_column_int64(s, 11);
-		const char *procs = (const char *)sqlite3_column_text(s, 12);
-		if (procs && strcmp(procs, "on") == 0) {
-			c->proc_on++;
-		} else {
-			c->proc_off++;
-			snprintf(c->proc_off_why, sizeof(c->proc_off_why), "%s",
-			         !procs                            ? "a run before schema 3"
-			         : strncmp(procs, "off: ", 5) == 0 ? procs + 5
-			                                           : procs);
-		}
-		c->lost_deaths += sqlite3_column_int64(s, 13);
-		c->lost_process_events += sqlite3_column_int64(s, 14);
+		add_losses(c, s);
 		if (start > cursor)
 			add_gap(c, cursor, start < hi ? start : hi);
 		if (end > cursor)

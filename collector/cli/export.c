@@ -408,7 +408,16 @@ out:
 	return r;
 }
 
-int cli_export(int argc, char **argv)
+/* Where the export goes, from the options besides the filters. */
+struct export_args {
+	const char *output; /* -o FILE; NULL or "-": standard output */
+	const char *meta;   /* --meta FILE, or NULL */
+	int progress;       /* --progress 1, --no-progress 0, neither -1 */
+};
+
+/* Parse the options into e (its cli_common and format) and *a; returns -1
+ * to go on, else the exit status. */
+static int parse_options(int argc, char **argv, struct export *e, struct export_args *a)
 {
 	enum { OPT_META = CLI_OPT_COMMAND, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_DEATHS };
 	static const struct option opts[] = {
@@ -423,16 +432,12 @@ int cli_export(int argc, char **argv)
 	    {"cause", required_argument, NULL, CLI_OPT_CAUSE},
 	    {0},
 	};
-	struct cli_common c;
-	struct cli_db d;
-	struct export e = {.c = &c, .d = &d, .format = FMT_CSV, .format_name = "csv"};
-	const char *output = NULL, *meta = NULL;
-	int opt, r, progress = -1;
+	int opt, r;
 
-	cli_common_init(&c);
+	cli_common_init(e->c);
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, ":d:hf:o:", opts, NULL)) != -1) {
-		r = cli_common_option(&c, opt, optarg);
+		r = cli_common_option(e->c, opt, optarg);
 		if (r < 0)
 			return EX_USAGE;
 		if (r > 0)
@@ -443,36 +448,36 @@ int cli_export(int argc, char **argv)
 			return EX_OK;
 		case 'f':
 			if (strcmp(optarg, "csv") == 0)
-				e.format = FMT_CSV;
+				e->format = FMT_CSV;
 			else if (strcmp(optarg, "jsonl") == 0)
-				e.format = FMT_JSONL;
+				e->format = FMT_JSONL;
 			else if (strcmp(optarg, "json") == 0)
-				e.format = FMT_JSON;
+				e->format = FMT_JSON;
 			else {
 				log_error("export: --format '%s': expected csv, jsonl or json",
 				          optarg);
 				return EX_USAGE;
 			}
-			e.format_name = optarg;
+			e->format_name = optarg;
 			break;
 		case 'o':
 			if (!*optarg) {
 				log_error("export: --output: empty file name");
 				return EX_USAGE;
 			}
-			output = optarg;
+			a->output = optarg;
 			break;
 		case OPT_META:
-			meta = optarg;
+			a->meta = optarg;
 			break;
 		case OPT_PROGRESS:
-			progress = 1;
+			a->progress = 1;
 			break;
 		case OPT_NO_PROGRESS:
-			progress = 0;
+			a->progress = 0;
 			break;
 		case OPT_DEATHS:
-			e.deaths = true;
+			e->deaths = true;
 			break;
 		default:
 			return cli_bad_option("export", opt, argv);
@@ -483,16 +488,40 @@ int cli_export(int argc, char **argv)
 		          argv[optind]);
 		return EX_USAGE;
 	}
-	if (cli_common_finish(&c, false) < 0)
+	return -1;
+}
+
+/* Check the filters against --deaths and close the range at now. Returns 0 or EX_USAGE. */
+static int finish_options(struct export *e)
+{
+	struct cli_common *c = e->c;
+
+	if (cli_common_finish(c, false) < 0)
 		return EX_USAGE;
-	if (e.deaths && cli_death_filter_check(&c.filter, "export") < 0)
+	if (e->deaths && cli_death_filter_check(&c->filter, "export") < 0)
 		return EX_USAGE;
-	if (!e.deaths && c.filter.cause) {
+	if (!e->deaths && c->filter.cause) {
 		log_error("export: --cause selects deaths: add --deaths");
 		return EX_USAGE;
 	}
-	if (c.filter.until_ms == INT64_MAX)
-		c.filter.until_ms = c.now_ms; /* a defined range, stated in the metadata */
+	if (c->filter.until_ms == INT64_MAX)
+		c->filter.until_ms = c->now_ms; /* a defined range, stated in the metadata */
+	return 0;
+}
+
+int cli_export(int argc, char **argv)
+{
+	struct cli_common c;
+	struct cli_db d;
+	struct export e = {.c = &c, .d = &d, .format = FMT_CSV, .format_name = "csv"};
+	struct export_args a = {.progress = -1};
+	int r;
+
+	r = parse_options(argc, argv, &e, &a);
+	if (r >= 0)
+		return r;
+	if ((r = finish_options(&e)) != 0)
+		return r;
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
@@ -501,11 +530,11 @@ int cli_export(int argc, char **argv)
 
 	r = cli_db_open(c.db, &d);
 	if (r == 0)
-		r = run(&e, output, meta, progress);
+		r = run(&e, a.output, a.meta, a.progress);
 	int rclose = cli_db_close(&d);
 	if (r == 0 && rclose == 0)
 		log_info("exported %lld %s (%s, times in UTC)%s%s", (long long)e.rows,
-		         e.deaths ? "deaths" : "rows", e.format_name, output ? " to " : "",
-		         output ? output : "");
+		         e.deaths ? "deaths" : "rows", e.format_name, a.output ? " to " : "",
+		         a.output ? a.output : "");
 	return r ? r : rclose;
 }

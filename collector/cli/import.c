@@ -243,7 +243,18 @@ static int store_error(const char *db, int r)
 	return r == -EBUSY ? EX_TEMPFAIL : r == -EACCES ? EX_CANTCREAT : EX_IOERR;
 }
 
-int cli_import(int argc, char **argv)
+/* The command line of `sigtrail import`, as parse_options() leaves it. */
+struct import_args {
+	const char *db;   /* --db */
+	const char *host; /* --host; NULL: this host's name */
+	bool sig0;        /* --include-sig0 */
+	int progress;     /* --progress 1, --no-progress 0, neither -1 */
+	char **inputs;    /* the FILE... operands */
+	int n_inputs;     /* 1 to MAX_INPUTS */
+};
+
+/* Parse the options and operands into *a; returns -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, struct import_args *a)
 {
 	enum { OPT_HOST = CLI_OPT_COMMAND, OPT_SIG0, OPT_PROGRESS, OPT_NO_PROGRESS };
 	static const struct option opts[] = {
@@ -258,14 +269,9 @@ int cli_import(int argc, char **argv)
 	    {"local", no_argument, NULL, CLI_OPT_LOCAL},
 	    {0},
 	};
-	static struct import im; /* large: the batch */
-	char host[HOST_NAME_MAX + 1] = "", err[512];
-	const char *db = SIGTRAIL_DEFAULT_DB, *host_opt = NULL;
-	struct cli_progress bar;
-	int opt, r, code = 0, progress = -1, fds[MAX_INPUTS];
-	int64_t total = 0, done = 0;
-	bool sig0 = false;
+	int opt;
 
+	*a = (struct import_args){.db = SIGTRAIL_DEFAULT_DB, .progress = -1};
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -274,7 +280,7 @@ int cli_import(int argc, char **argv)
 				log_error("import: --db: empty path");
 				return EX_USAGE;
 			}
-			db = optarg;
+			a->db = optarg;
 			break;
 		case CLI_OPT_HELP:
 			usage(stdout);
@@ -284,16 +290,16 @@ int cli_import(int argc, char **argv)
 				log_error("import: --host '%s': expected a host name", optarg);
 				return EX_USAGE;
 			}
-			host_opt = optarg;
+			a->host = optarg;
 			break;
 		case OPT_SIG0:
-			sig0 = true;
+			a->sig0 = true;
 			break;
 		case OPT_PROGRESS:
-			progress = 1;
+			a->progress = 1;
 			break;
 		case OPT_NO_PROGRESS:
-			progress = 0;
+			a->progress = 0;
 			break;
 		case CLI_OPT_UTC:
 		case CLI_OPT_LOCAL:
@@ -302,81 +308,132 @@ int cli_import(int argc, char **argv)
 			return cli_bad_option("import", opt, argv);
 		}
 	}
-	int n = argc - optind;
-	if (n < 1) {
+	a->inputs = argv + optind;
+	a->n_inputs = argc - optind;
+	if (a->n_inputs < 1) {
 		log_error("import: expected FILE... or - for standard input (see sigtrail import "
 		          "--help)");
 		return EX_USAGE;
 	}
-	if (n > MAX_INPUTS) {
+	if (a->n_inputs > MAX_INPUTS) {
 		log_error("import: at most %d files at once", MAX_INPUTS);
 		return EX_USAGE;
 	}
-	/* Every input must open before anything is written. */
-	for (int i = 0; i < n; i++) {
-		fds[i] = open_input(argv[optind + i], &code);
+	return -1;
+}
+
+/* The size of a regular file behind fd, 0 for stdin, a pipe or anything else. */
+static int64_t input_size(int fd)
+{
+	struct stat sb;
+
+	if (fd != STDIN_FILENO && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+		return sb.st_size;
+	return 0;
+}
+
+/* Open every input before anything is written: fds[i] for a->inputs[i], and
+ * *ret_total their bytes. Returns 0, or an exit status with none left open. */
+static int open_inputs(const struct import_args *a, int *fds, int64_t *ret_total)
+{
+	int code = 0;
+
+	*ret_total = 0;
+	for (int i = 0; i < a->n_inputs; i++) {
+		fds[i] = open_input(a->inputs[i], &code);
 		if (fds[i] < 0) {
 			for (int j = 0; j < i; j++)
 				if (fds[j] != STDIN_FILENO)
 					close(fds[j]);
 			return code;
 		}
-		struct stat sb;
-		if (fds[i] != STDIN_FILENO && fstat(fds[i], &sb) == 0 && S_ISREG(sb.st_mode))
-			total += sb.st_size;
+		*ret_total += input_size(fds[i]);
 	}
+	return 0;
+}
+
+/* Open the store (deduplicating) and the assembler. Returns 0 or an exit status. */
+static int import_start(struct import *im, const struct import_args *a)
+{
+	char host[HOST_NAME_MAX + 1] = "", err[512];
+	int r;
 
 	if (sigsys_init() < 0) {
 		log_error("import: libaudit knows no syscall table; cannot recognise signals");
-		code = EX_SOFTWARE;
-		goto out;
+		return EX_SOFTWARE;
 	}
 	(void)gethostname(host, sizeof(host) - 1);
-	r = store_open(db,
-	               host_opt  ? host_opt
+	r = store_open(a->db,
+	               a->host   ? a->host
 	               : host[0] ? host
 	                         : NULL,
-	               &im.store, err, sizeof(err));
+	               &im->store, err, sizeof(err));
 	if (r < 0) {
 		log_error("import: %s", err);
-		code = r == -EEXIST || r == -EBADMSG || r == -EPROTO ? EX_DATAERR
+		return r == -EEXIST || r == -EBADMSG || r == -EPROTO ? EX_DATAERR
 		       : r == -EIO || r == -ENOMEM                   ? EX_IOERR
 		                                                     : EX_CANTCREAT;
-		goto out;
 	}
-	store_set_dedupe(im.store, true);
-	im.db = db;
-	im.filter.include_sig0 = sig0;
-	r = asm_new(on_event, &im, EOE_TIMEOUT_S, &im.assembler);
+	store_set_dedupe(im->store, true);
+	im->db = a->db;
+	im->filter.include_sig0 = a->sig0;
+	r = asm_new(on_event, im, EOE_TIMEOUT_S, &im->assembler);
 	if (r < 0) {
 		log_error("import: %s", strerror(-r));
-		code = EX_OSERR;
-		goto out;
+		return EX_OSERR;
 	}
+	return 0;
+}
+
+/* Feed the inputs in order, then the events still open, and print the total.
+ * Returns 0 or an exit status. */
+static int import_all(struct import *im, const struct import_args *a, const int *fds, int64_t total)
+{
+	struct cli_progress bar;
+	int64_t done = 0;
+	int code = 0;
+
 	cli_progress_start(&bar, "import", "bytes", total,
-	                   progress > 0 || (progress < 0 && total > 0 && isatty(STDERR_FILENO)));
-	for (int i = 0; i < n && !im.error && !code; i++) {
-		code = import_one(&im, argv[optind + i], fds[i], &bar, done);
-		struct stat sb;
-		if (fds[i] != STDIN_FILENO && fstat(fds[i], &sb) == 0 && S_ISREG(sb.st_mode))
-			done += sb.st_size;
+	                   a->progress > 0 ||
+	                       (a->progress < 0 && total > 0 && isatty(STDERR_FILENO)));
+	for (int i = 0; i < a->n_inputs && !im->error && !code; i++) {
+		code = import_one(im, a->inputs[i], fds[i], &bar, done);
+		done += input_size(fds[i]);
 	}
 	cli_progress_end(&bar);
-	asm_flush(im.assembler); /* events whose EOE never came */
-	if (!im.error && im.n_batch)
-		im.error = flush_batch(&im);
-	if (im.error && !code)
-		code = store_error(db, im.error);
+	asm_flush(im->assembler); /* events whose EOE never came */
+	if (!im->error && im->n_batch)
+		im->error = flush_batch(im);
+	if (im->error && !code)
+		code = store_error(a->db, im->error);
 	if (!code)
 		printf("total: %llu signal events, %llu rows added to %s, %llu events were already "
 		       "stored\n",
-		       (unsigned long long)im.events, (unsigned long long)im.rows, db,
-		       (unsigned long long)im.duplicates);
-out:
+		       (unsigned long long)im->events, (unsigned long long)im->rows, a->db,
+		       (unsigned long long)im->duplicates);
+	return code;
+}
+
+int cli_import(int argc, char **argv)
+{
+	static struct import im; /* large: the batch */
+	struct import_args a;
+	int code, fds[MAX_INPUTS];
+	int64_t total;
+
+	code = parse_options(argc, argv, &a);
+	if (code >= 0)
+		return code;
+	code = open_inputs(&a, fds, &total);
+	if (code)
+		return code;
+	code = import_start(&im, &a);
+	if (!code)
+		code = import_all(&im, &a, fds, total);
 	free_batch(&im);
 	asm_free(im.assembler);
 	store_close(im.store);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < a.n_inputs; i++)
 		if (fds[i] >= 0 && fds[i] != STDIN_FILENO)
 			close(fds[i]);
 	return code;

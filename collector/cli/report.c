@@ -393,6 +393,8 @@ static void md_deaths(FILE *out, const struct report *r)
 	         r->n_killers);
 }
 
+/* Long by design: one write per piece of the document, in document order, so
+ * that it reads like the report it writes; splitting it would scatter the layout. */
 static void report_md(FILE *out, const struct report *r)
 {
 	char a[40], b[40], g[40];
@@ -481,7 +483,10 @@ static void report_md(FILE *out, const struct report *r)
 	}
 }
 
-int cli_report(int argc, char **argv)
+/* Parse the options into c, *ret_html and *ret_output (NULL: standard
+ * output); returns -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, struct cli_common *c, bool *ret_html,
+                         const char **ret_output)
 {
 	static const struct option opts[] = {
 	    CLI_COMMON_OPTIONS,
@@ -490,20 +495,15 @@ int cli_report(int argc, char **argv)
 	    {"output", required_argument, NULL, 'o'},
 	    {0},
 	};
-	static struct report r; /* large */
-	struct cli_common c;
-	struct cli_db d;
-	const char *output = NULL;
-	bool html = true;
-	int opt, code;
+	int opt, r;
 
-	cli_common_init(&c);
+	cli_common_init(c);
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, ":d:hf:o:", opts, NULL)) != -1) {
-		code = cli_common_option(&c, opt, optarg);
-		if (code < 0)
+		r = cli_common_option(c, opt, optarg);
+		if (r < 0)
 			return EX_USAGE;
-		if (code > 0)
+		if (r > 0)
 			continue;
 		switch (opt) {
 		case CLI_OPT_HELP:
@@ -514,14 +514,14 @@ int cli_report(int argc, char **argv)
 				log_error("report: --format '%s': expected html or md", optarg);
 				return EX_USAGE;
 			}
-			html = strcmp(optarg, "html") == 0;
+			*ret_html = strcmp(optarg, "html") == 0;
 			break;
 		case 'o':
 			if (!*optarg) {
 				log_error("report: --output: empty file name");
 				return EX_USAGE;
 			}
-			output = strcmp(optarg, "-") == 0 ? NULL : optarg;
+			*ret_output = strcmp(optarg, "-") == 0 ? NULL : optarg;
 			break;
 		default:
 			return cli_bad_option("report", opt, argv);
@@ -532,9 +532,48 @@ int cli_report(int argc, char **argv)
 		          argv[optind]);
 		return EX_USAGE;
 	}
-	if (cli_common_finish(&c, false) < 0)
+	if (cli_common_finish(c, false) < 0)
 		return EX_USAGE;
+	return -1;
+}
 
+/* Write the gathered report as HTML or Markdown to output (NULL: standard
+ * output; a file appears only once complete). Returns 0 or an exit status. */
+static int write_report(const struct report *r, bool html, const char *output)
+{
+	struct cli_out file = {.f = stdout};
+	int rc;
+
+	if (output && (rc = cli_out_open(&file, output, OUT_MODE)) < 0) {
+		log_error("report: cannot create %s: %s", output, strerror(-rc));
+		return EX_CANTCREAT;
+	}
+	if (html)
+		report_html(file.f, r);
+	else
+		report_md(file.f, r);
+	if (output) {
+		if ((rc = cli_out_commit(&file)) < 0) {
+			log_error("report: writing %s failed: %s", output, strerror(-rc));
+			return EX_IOERR;
+		}
+		log_info("report of %lld signals written to %s", (long long)r->signals, output);
+	}
+	return 0;
+}
+
+int cli_report(int argc, char **argv)
+{
+	static struct report r; /* large */
+	struct cli_common c;
+	struct cli_db d;
+	const char *output = NULL;
+	bool html = true;
+	int code;
+
+	code = parse_options(argc, argv, &c, &html, &output);
+	if (code >= 0)
+		return code;
 	code = cli_db_open(c.db, &d);
 	if (code == 0) {
 		int rc = sqlite3_exec(d.db, "BEGIN", NULL, NULL, NULL);
@@ -546,23 +585,6 @@ int cli_report(int argc, char **argv)
 	int rclose = cli_db_close(&d);
 	if (code)
 		return code;
-
-	struct cli_out file = {.f = stdout};
-	int rc;
-	if (output && (rc = cli_out_open(&file, output, OUT_MODE)) < 0) {
-		log_error("report: cannot create %s: %s", output, strerror(-rc));
-		return EX_CANTCREAT;
-	}
-	if (html)
-		report_html(file.f, &r);
-	else
-		report_md(file.f, &r);
-	if (output) {
-		if ((rc = cli_out_commit(&file)) < 0) {
-			log_error("report: writing %s failed: %s", output, strerror(-rc));
-			return EX_IOERR;
-		}
-		log_info("report of %lld signals written to %s", (long long)r.signals, output);
-	}
-	return rclose;
+	code = write_report(&r, html, output);
+	return code ? code : rclose;
 }

@@ -303,6 +303,8 @@ static bool stdin_source(const struct status *st)
 	return false;
 }
 
+/* Long by design: one line of the output after another, in output order (the
+ * table of what was found); splitting it would scatter the layout. */
 static void print_text(FILE *out, const struct status *st, const struct cli_common *c)
 {
 	char a[48], b[48], size[32], wal[32], zone[64];
@@ -406,6 +408,8 @@ static void json_err(FILE *out, int err)
 	cli_json_string(out, why(err) ? why(err) : strerror(-err));
 }
 
+/* Long by design: the JSON object's members in output order, as print_text()
+ * has its lines; splitting it would scatter the layout. */
 static void print_json(FILE *out, const struct status *st, const struct cli_common *c)
 {
 	char a[40];

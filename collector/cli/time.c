@@ -296,3 +296,18 @@ void cli_time_zone(int64_t ms, bool utc, char *buf, size_t size)
 	snprintf(buf, size, "%s, UTC%c%02ld:%02ld", tm.tm_zone ? tm.tm_zone : "local", sign,
 	         off / 3600, (off / 60) % 60);
 }
+
+void cli_time_short(FILE *out, int64_t ms, bool utc)
+{
+	char t[40], zone[48];
+
+	cli_time_fmt(ms, utc, t, sizeof(t));
+	t[19] = '\0'; /* drop the milliseconds */
+	if (utc) {
+		fprintf(out, "%sZ", t);
+	} else {
+		cli_time_zone(ms, false, zone, sizeof(zone));
+		zone[strcspn(zone, ",")] = '\0';
+		fprintf(out, "%s %s", t, zone);
+	}
+}

@@ -119,22 +119,6 @@ static void target_words(FILE *out, const struct cli_filter *f, sqlite3_stmt *s)
 		fprintf(out, " to pid %lld", (long long)sqlite3_column_int64(s, COL_TARGET_PID));
 }
 
-/* "2026-11-22 03:12:44Z" or "2026-11-22 04:12:44 CET". */
-static void short_time(FILE *out, int64_t ms, bool utc)
-{
-	char t[40], zone[48];
-
-	cli_time_fmt(ms, utc, t, sizeof(t));
-	t[19] = '\0'; /* drop the milliseconds */
-	if (utc) {
-		fprintf(out, "%sZ", t);
-	} else {
-		cli_time_zone(ms, false, zone, sizeof(zone));
-		zone[strcspn(zone, ",")] = '\0';
-		fprintf(out, "%s %s", t, zone);
-	}
-}
-
 static void signal_name(FILE *out, sqlite3_stmt *s)
 {
 	const char *name = col_text(s, COL_SIGNAME);
@@ -315,7 +299,7 @@ static int verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, cons
 		fputs(" from ", out);
 		cli_sender_words(out, s);
 		fputs(" at ", out);
-		short_time(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
+		cli_time_short(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
 		fprintf(out, " (%s).", col_text(s, COL_ERRNO) ? col_text(s, COL_ERRNO) : "failed");
 	} else {
 		if (*ret_kind == V_SIGNALLED)
@@ -325,7 +309,7 @@ static int verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, cons
 		fputs(" from ", out);
 		cli_sender_words(out, s);
 		fputs(" at ", out);
-		short_time(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
+		cli_time_short(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
 		if (delivered > 1)
 			fprintf(out, " (%lld signals reached %s in all).", (long long)delivered,
 			        what);
@@ -429,127 +413,188 @@ static int newest_death_start(struct cli_db *d, const struct cli_filter *f, int6
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* `what` names the process for sentences: "pid 4242" or "processes named 'x'". */
-static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t limit, bool json)
+/* What run() counted: the totals, and how much of them the signals' list showed. */
+struct who_counts {
+	int64_t rows;      /* signal rows that match */
+	int64_t delivered; /* of them, delivered */
+	int64_t deaths;    /* deaths that match */
+	int64_t shown;     /* signal rows listed */
+	bool more;         /* --limit left rows out */
+};
+
+/* The verdict, as find_verdict() leaves it. */
+struct who_verdict {
+	char *text;             /* the sentence (malloc'd) */
+	char *death_json;       /* the newest death as JSON, or NULL (malloc'd) */
+	const char *death_kind; /* its kind; NULL when no death decides */
+	enum verdict_kind kind; /* the signals' kind, when no death decides */
+	sqlite3_stmt *row;      /* the signal row it names, or NULL */
+};
+
+/* The signals, newest first, as text or JSON; counts them into n->shown and n->more. */
+static int signals_part(FILE *out, struct cli_db *d, const struct cli_common *c, const char *what,
+                        const char *zone, int64_t limit, bool json, int width, int64_t died_start,
+                        struct who_counts *n)
 {
-	struct cli_filter *f = &c->filter;
-	struct cli_coverage cov;
-	sqlite3_stmt *s = NULL, *vrow = NULL, *death = NULL;
-	int64_t rows = 0, delivered = 0, shown = 0, deaths = 0, vsignal = -1, died_start = -1;
-	enum verdict_kind kind = V_NOTHING;
-	const char *death_kind = NULL;
-	char *vtext = NULL, *vdeath = NULL, zone[64];
-	size_t vlen = 0;
-	bool more = false;
-	int rc, width = cli_term_width(STDOUT_FILENO);
-	FILE *out = stdout, *v;
+	sqlite3_stmt *s = NULL, *death = NULL;
+	int rc = cli_prepare(d, &c->filter, cli_signal_columns(d),
+	                     "ORDER BY epoch_ms DESC, id DESC LIMIT ?20", &s);
 
-	/* One read transaction: the lists, the totals and the verdict agree
-	 * even while sigtraild writes. */
-	if ((rc = sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK ||
-	    (rc = totals(d, f, &rows, &delivered)) != SQLITE_OK ||
-	    (rc = cli_who_deaths_count(d, f, &deaths)) != SQLITE_OK)
-		return cli_db_fail(d, rc, "cannot read signals");
-
-	/* A pid is reused: which process died, to tell the signals to others. */
-	if (f->target_pid >= 0 && deaths > 0 &&
-	    (rc = newest_death_start(d, f, &died_start)) != SQLITE_OK)
-		return cli_db_fail(d, rc, "cannot read deaths");
-	cli_time_zone(c->now_ms, c->utc, zone, sizeof(zone));
-	if (json)
-		json_query(out, f);
-	rc = deaths_part(out, d, c, what, zone, limit, json, width, deaths);
 	if (rc != SQLITE_OK)
-		return cli_db_fail(d, rc, "cannot read deaths");
-
-	rc = cli_prepare(d, f, cli_signal_columns(d), "ORDER BY epoch_ms DESC, id DESC LIMIT ?20",
-	                 &s);
-	if (rc != SQLITE_OK)
-		return cli_db_fail(d, rc, "cannot read signals");
+		return rc;
 	sqlite3_bind_int64(s, 20, limit > 0 ? limit + 1 : -1);
 	if (json)
 		fputs(",\"signals\":[", out);
 	else
 		fprintf(out, "Signals to %s, newest first (times in %s):\n\n", what, zone);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (limit > 0 && shown == limit) {
-			more = true;
+		if (limit > 0 && n->shown == limit) {
+			n->more = true;
 			break;
 		}
 		if (json) {
-			if (shown)
+			if (n->shown)
 				fputc(',', out);
 			cli_row_json(out, s, d->signal_cols);
 		} else {
 			print_row(out, d, s, &death, c->utc, (size_t)width, died_start);
 		}
-		shown++;
+		n->shown++;
 	}
 	sqlite3_finalize(s);
 	sqlite3_finalize(death);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+/* Write the verdict sentence to m: the newest death decides; without one, the signals do. */
+static int find_verdict(FILE *m, struct cli_db *d, const struct cli_common *c, const char *what,
+                        const struct who_counts *n, struct who_verdict *v)
+{
+	int64_t vsignal = -1;
+	int rc = cli_who_death_verdict(m, d, &c->filter, what, n->deaths, c->utc, &v->death_json,
+	                               &v->death_kind, &vsignal);
+
+	if (rc == SQLITE_OK && !v->death_kind)
+		rc = verdict(m, d, &c->filter, what, n->rows, n->delivered, c->utc, &v->row,
+		             &v->kind);
+	else if (rc == SQLITE_OK && vsignal >= 0)
+		rc = cli_signal_by_id(d, vsignal, &v->row);
+	return rc;
+}
+
+/* Free what find_verdict() left. */
+static void verdict_free(struct who_verdict *v)
+{
+	free(v->text);
+	free(v->death_json);
+	sqlite3_finalize(v->row);
+}
+
+/* The end of the JSON object: the signals' counts, the verdict and the coverage. */
+static int json_tail(FILE *out, struct cli_db *d, const struct who_counts *n,
+                     const struct who_verdict *v, const struct cli_coverage *cov)
+{
+	int rc;
+
+	fprintf(out,
+	        "],\"shown\":%lld,\"total\":%lld,\"more\":%s,\"verdict\":{\"kind\":\"%s\","
+	        "\"text\":",
+	        (long long)n->shown, (long long)n->rows, n->more ? "true" : "false",
+	        v->death_kind ? v->death_kind : verdict_names[v->kind]);
+	cli_json_string(out, v->text);
+	fputs(",\"signal\":", out);
+	if (v->row)
+		cli_row_json(out, v->row, d->signal_cols);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"death\":%s},\"coverage\":", v->death_json ? v->death_json : "null");
+	rc = cli_coverage_json(out, d, cov, 100);
+	fputs("}\n", out);
+	return rc;
+}
+
+/* The end of the text: what --limit left out, the verdict, and the coverage lines. */
+static void text_tail(FILE *out, const struct cli_db *d, const char *what,
+                      const struct who_counts *n, const struct who_verdict *v,
+                      const struct cli_coverage *cov, bool utc)
+{
+	if (n->more)
+		fprintf(out, "... %lld more not shown (--limit 0 shows all)\n\n",
+		        (long long)(n->rows - n->shown));
+	fprintf(out, "Verdict: %s\n", v->text);
+	if (n->deaths == 0)
+		no_death_line(out, d, what, cov);
+	fputs("Coverage: ", out);
+	cli_coverage_text(out, cov, utc);
+	fputs(".\n", out);
+	if (cov->proc_recorded && cov->runs > 0) {
+		fputs("Deaths coverage: ", out);
+		cli_coverage_deaths_text(out, cov);
+		fputs(".\n", out);
+	}
+}
+
+/* `what` names the process for sentences: "pid 4242" or "processes named 'x'". */
+static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t limit, bool json)
+{
+	struct cli_filter *f = &c->filter;
+	struct cli_coverage cov;
+	struct who_counts n = {0};
+	struct who_verdict v = {.kind = V_NOTHING};
+	int64_t died_start = -1;
+	char zone[64];
+	size_t vlen = 0;
+	int rc, width = cli_term_width(STDOUT_FILENO);
+	FILE *out = stdout, *m;
+
+	/* One read transaction: the lists, the totals and the verdict agree
+	 * even while sigtraild writes. */
+	if ((rc = sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK ||
+	    (rc = totals(d, f, &n.rows, &n.delivered)) != SQLITE_OK ||
+	    (rc = cli_who_deaths_count(d, f, &n.deaths)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read signals");
-	if (!json && rows == 0 && deaths > 0)
+
+	/* A pid is reused: which process died, to tell the signals to others. */
+	if (f->target_pid >= 0 && n.deaths > 0 &&
+	    (rc = newest_death_start(d, f, &died_start)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read deaths");
+	cli_time_zone(c->now_ms, c->utc, zone, sizeof(zone));
+	if (json)
+		json_query(out, f);
+	rc = deaths_part(out, d, c, what, zone, limit, json, width, n.deaths);
+	if (rc != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read deaths");
+	rc = signals_part(out, d, c, what, zone, limit, json, width, died_start, &n);
+	if (rc != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read signals");
+	if (!json && n.rows == 0 && n.deaths > 0)
 		fputs("none recorded\n\n", out);
 
-	/* The newest death decides; without one, the signals do. */
-	if (!(v = open_memstream(&vtext, &vlen)))
+	if (!(m = open_memstream(&v.text, &vlen)))
 		return EX_OSERR;
-	rc = cli_who_death_verdict(v, d, f, what, deaths, c->utc, &vdeath, &death_kind, &vsignal);
-	if (rc == SQLITE_OK && !death_kind)
-		rc = verdict(v, d, f, what, rows, delivered, c->utc, &vrow, &kind);
-	else if (rc == SQLITE_OK && vsignal >= 0)
-		rc = cli_signal_by_id(d, vsignal, &vrow);
-	fclose(v);
+	rc = find_verdict(m, d, c, what, &n, &v);
+	fclose(m);
 	if (rc == SQLITE_OK)
 		rc = cli_coverage_load(d, f->since_ms, f->until_ms, c->now_ms, &cov);
 	if (rc != SQLITE_OK) {
-		free(vtext);
-		free(vdeath);
-		sqlite3_finalize(vrow);
+		verdict_free(&v);
 		return cli_db_fail(d, rc, "cannot read signals");
 	}
-	if (json) {
-		fprintf(out,
-		        "],\"shown\":%lld,\"total\":%lld,\"more\":%s,\"verdict\":{\"kind\":\"%s\","
-		        "\"text\":",
-		        (long long)shown, (long long)rows, more ? "true" : "false",
-		        death_kind ? death_kind : verdict_names[kind]);
-		cli_json_string(out, vtext);
-		fputs(",\"signal\":", out);
-		if (vrow)
-			cli_row_json(out, vrow, d->signal_cols);
-		else
-			fputs("null", out);
-		fprintf(out, ",\"death\":%s},\"coverage\":", vdeath ? vdeath : "null");
-		rc = cli_coverage_json(out, d, &cov, 100);
-		fputs("}\n", out);
-	} else {
-		if (more)
-			fprintf(out, "... %lld more not shown (--limit 0 shows all)\n\n",
-			        (long long)(rows - shown));
-		fprintf(out, "Verdict: %s\n", vtext);
-		if (deaths == 0)
-			no_death_line(out, d, what, &cov);
-		fputs("Coverage: ", out);
-		cli_coverage_text(out, &cov, c->utc);
-		fputs(".\n", out);
-		if (cov.proc_recorded && cov.runs > 0) {
-			fputs("Deaths coverage: ", out);
-			cli_coverage_deaths_text(out, &cov);
-			fputs(".\n", out);
-		}
-	}
-	free(vtext);
-	free(vdeath);
-	sqlite3_finalize(vrow);
+	if (json)
+		rc = json_tail(out, d, &n, &v, &cov);
+	else
+		text_tail(out, d, what, &n, &v, &cov, c->utc);
+	verdict_free(&v);
 	(void)sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read coverage");
-	return rows > 0 || deaths > 0 ? EX_OK : CLI_EXIT_NOTHING;
+	return n.rows > 0 || n.deaths > 0 ? EX_OK : CLI_EXIT_NOTHING;
 }
 
-int cli_who(int argc, char **argv)
+/* Parse the options into c, *ret_limit and *ret_json, up to the one
+ * operand; returns -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, struct cli_common *c, int64_t *ret_limit,
+                         bool *ret_json)
 {
 	static const struct option opts[] = {
 	    CLI_COMMON_OPTIONS,
@@ -557,17 +602,12 @@ int cli_who(int argc, char **argv)
 	    {"limit", required_argument, NULL, 'n'},
 	    {0},
 	};
-	struct cli_common c;
-	struct cli_db d;
-	int64_t limit = DEFAULT_LIMIT;
-	bool json = false;
-	char what[128], comm[TASK_COMM_LEN];
 	int opt, r;
 
-	cli_common_init(&c);
+	cli_common_init(c);
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, ":d:hn:", opts, NULL)) != -1) {
-		r = cli_common_option(&c, opt, optarg);
+		r = cli_common_option(c, opt, optarg);
 		if (r < 0)
 			return EX_USAGE;
 		if (r > 0)
@@ -577,10 +617,10 @@ int cli_who(int argc, char **argv)
 			usage(stdout);
 			return EX_OK;
 		case 'j':
-			json = true;
+			*ret_json = true;
 			break;
 		case 'n':
-			if (parse_i64(optarg, 10, &limit) < 0 || limit < 0) {
+			if (parse_i64(optarg, 10, ret_limit) < 0 || *ret_limit < 0) {
 				log_error("who: --limit '%s': expected a number >= 0", optarg);
 				return EX_USAGE;
 			}
@@ -593,11 +633,18 @@ int cli_who(int argc, char **argv)
 		log_error("who: expected one PID or process NAME (see sigtrail who --help)");
 		return EX_USAGE;
 	}
-	if (cli_common_finish(&c, isatty(STDOUT_FILENO)) < 0)
+	if (cli_common_finish(c, isatty(STDOUT_FILENO)) < 0)
 		return EX_USAGE;
+	return -1;
+}
 
-	const char *target = argv[optind];
+/* Point the filter at PID|NAME (a name cut to the kernel's 15 bytes, in
+ * comm) and name it in what for sentences. Returns 0 or EX_USAGE. */
+static int parse_target(const char *target, struct cli_filter *f, char *what, size_t what_size,
+                        char comm[TASK_COMM_LEN])
+{
 	int64_t pid;
+
 	if (target[0] >= '0' && target[0] <= '9') {
 		if (parse_i64(target, 10, &pid) < 0 || pid < 1 || pid > MAX_PID) {
 			log_error(
@@ -606,33 +653,50 @@ int cli_who(int argc, char **argv)
 			    target, MAX_PID);
 			return EX_USAGE;
 		}
-		c.filter.target_pid = pid;
-		snprintf(what, sizeof(what), "pid %lld", (long long)pid);
-	} else {
-		if (!*target) {
-			log_error("who: empty process name");
-			return EX_USAGE;
-		}
-		/* The kernel truncates comm to 15 bytes; so do we, on a
-		 * character boundary, and say so. */
-		c.filter.full_name = target;
-		if (strlen(target) >= TASK_COMM_LEN) {
-			size_t n = TASK_COMM_LEN - 1;
-			while (n > 0 && ((unsigned char)target[n] & 0xc0) == 0x80)
-				n--;
-			memcpy(comm, target, n);
-			comm[n] = '\0';
-			log_info("who: the kernel keeps the first 15 bytes of a process name; "
-			         "matching '%s'",
-			         comm);
-			target = comm;
-		}
-		c.filter.target_comm = target;
-		char safe[64];
-		cli_term_text(safe, sizeof(safe), target, 0);
-		snprintf(what, sizeof(what), "processes named '%s'", safe);
+		f->target_pid = pid;
+		snprintf(what, what_size, "pid %lld", (long long)pid);
+		return 0;
 	}
+	if (!*target) {
+		log_error("who: empty process name");
+		return EX_USAGE;
+	}
+	/* The kernel truncates comm to 15 bytes; so do we, on a
+	 * character boundary, and say so. */
+	f->full_name = target;
+	if (strlen(target) >= TASK_COMM_LEN) {
+		size_t n = TASK_COMM_LEN - 1;
+		while (n > 0 && ((unsigned char)target[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(comm, target, n);
+		comm[n] = '\0';
+		log_info("who: the kernel keeps the first 15 bytes of a process name; "
+		         "matching '%s'",
+		         comm);
+		target = comm;
+	}
+	f->target_comm = target;
+	char safe[64];
+	cli_term_text(safe, sizeof(safe), target, 0);
+	snprintf(what, what_size, "processes named '%s'", safe);
+	return 0;
+}
 
+int cli_who(int argc, char **argv)
+{
+	struct cli_common c;
+	struct cli_db d;
+	int64_t limit = DEFAULT_LIMIT;
+	bool json = false;
+	char what[128], comm[TASK_COMM_LEN];
+	int r;
+
+	r = parse_options(argc, argv, &c, &limit, &json);
+	if (r >= 0)
+		return r;
+	r = parse_target(argv[optind], &c.filter, what, sizeof(what), comm);
+	if (r)
+		return r;
 	r = cli_db_open(c.db, &d);
 	if (r == 0)
 		r = run(&d, &c, what, limit, json);

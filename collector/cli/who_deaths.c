@@ -61,22 +61,6 @@ static void signame(FILE *out, sqlite3_stmt *s, int name_col, int number_col)
 		fprintf(out, "signal %lld", (long long)i64(s, number_col));
 }
 
-/* "2026-11-22 03:12:44Z" or "2026-11-22 04:12:44 CET". */
-static void short_time(FILE *out, int64_t ms, bool utc)
-{
-	char t[40], zone[48];
-
-	cli_time_fmt(ms, utc, t, sizeof(t));
-	t[19] = '\0';
-	if (utc) {
-		fprintf(out, "%sZ", t);
-	} else {
-		cli_time_zone(ms, false, zone, sizeof(zone));
-		zone[strcspn(zone, ",")] = '\0';
-		fprintf(out, "%s %s", t, zone);
-	}
-}
-
 /* How the cause reads in a headline. */
 static const char *cause_words(const char *cause)
 {
@@ -424,6 +408,119 @@ int cli_who_deaths_list(FILE *out, struct cli_db *d, const struct cli_filter *f,
 	return rc == SQLITE_DONE || rc == SQLITE_OK ? SQLITE_OK : rc;
 }
 
+/* The verdict's kind for a death's cause: "killed" for a signal, "died" for an unknown cause. */
+static const char *death_kind(const char *cause)
+{
+	const char *kind = "died";
+
+	for (size_t i = 0; i < 5; i++)
+		if (strcmp(cause, cli_death_causes[i]) == 0)
+			kind = i == 0 ? "killed" : cli_death_causes[i];
+	return kind;
+}
+
+/* "was killed by SIGKILL from `...`, at ...": a signal death; r is its signal row or NULL. */
+static void signal_verdict(FILE *out, sqlite3_stmt *s, sqlite3_stmt *r, bool utc)
+{
+	fputs("was killed by ", out);
+	signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
+	if (r) {
+		fputs(" from ", out);
+		killer_words(out, r);
+	}
+	fputs(", at ", out);
+	cli_time_short(out, i64(s, DCOL_EPOCH_MS), utc);
+	if (!r)
+		fputs(" (the signal row is no longer in the database)", out);
+}
+
+/* "was killed by the kernel's OOM killer at ...: memory cgroup ... hit its limit, ...". */
+static void oom_verdict(FILE *out, sqlite3_stmt *s, bool utc)
+{
+	fputs("was killed by the kernel's OOM killer at ", out);
+	cli_time_short(out, i64(s, DCOL_EPOCH_MS), utc);
+	if (text(s, DCOL_OOM_MEMCG)) {
+		field(out, ": memory cgroup ", text(s, DCOL_OOM_MEMCG), 200);
+		fputs(" hit its limit", out);
+	} else {
+		fputs(": the system ran out of memory", out);
+	}
+	if (!null(s, DCOL_OOM_RSS_KB))
+		fprintf(out, ", it used %lld kB", (long long)i64(s, DCOL_OOM_RSS_KB));
+}
+
+/* "crashed: SIGSEGV, core dumped, at ...", and the signal row r it sent itself, if any. */
+static void crash_verdict(FILE *out, sqlite3_stmt *s, sqlite3_stmt *r, bool utc)
+{
+	fputs("crashed: ", out);
+	signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
+	fputs(i64(s, DCOL_CORE_DUMPED) ? ", core dumped," : "", out);
+	fputs(" at ", out);
+	cli_time_short(out, i64(s, DCOL_EPOCH_MS), utc);
+	if (r) {
+		fputs(", sent by itself: ", out);
+		killer_words(out, r);
+	}
+}
+
+/* A kill by the kernel: a pid namespace torn down (and what made its init
+ * exit), or another cause with the signal and the evidence. */
+static int kernel_verdict(FILE *out, struct cli_db *d, sqlite3_stmt *s, const char *cause, bool utc)
+{
+	bool pidns = strcmp(cause, "pidns-teardown") == 0;
+	sqlite3_stmt *init = NULL, *parent = NULL;
+	int rc;
+
+	fputs(pidns ? "was killed by the kernel when its pid namespace's init exited, "
+	            : "was killed by the kernel with ",
+	      out);
+	if (!pidns) {
+		signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
+		fputc(' ', out);
+	}
+	fputs("at ", out);
+	cli_time_short(out, i64(s, DCOL_EPOCH_MS), utc);
+	if (pidns && (rc = cli_death_init(d, s, &init)) != SQLITE_OK)
+		return rc;
+	if (pidns && !init && (rc = parent_signal(d, s, &parent)) != SQLITE_OK)
+		return rc;
+	if (init) {
+		fputs(": ", out);
+		rc = init_words(out, d, init, true);
+		sqlite3_finalize(init);
+		if (rc != SQLITE_OK)
+			return rc;
+	} else {
+		field(out, " (", text(s, DCOL_EVIDENCE), 300);
+		fputc(')', out);
+	}
+	if (parent) {
+		fputs("; ", out);
+		parent_words(out, s, parent, true);
+		sqlite3_finalize(parent);
+	}
+	return SQLITE_OK;
+}
+
+/* The death row s as one JSON object in a string of its own (*ret_json, to free). */
+static int death_json_text(struct cli_db *d, sqlite3_stmt *s, char **ret_json)
+{
+	char *json = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&json, &len);
+	int rc;
+
+	if (!m)
+		return SQLITE_NOMEM;
+	rc = cli_death_json(m, d, s);
+	fclose(m);
+	if (rc == SQLITE_OK)
+		*ret_json = json;
+	else
+		free(json);
+	return rc;
+}
+
 int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, const char *what,
                           int64_t total, bool utc, char **ret_json, const char **ret_kind,
                           int64_t *ret_signal_id)
@@ -452,97 +549,22 @@ int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *
 	if (r)
 		*ret_signal_id = i64(r, COL_ID);
 	cause = text(s, DCOL_CAUSE) ? text(s, DCOL_CAUSE) : "?";
-	*ret_kind = "died";
-	for (size_t i = 0; i < 5; i++)
-		if (strcmp(cause, cli_death_causes[i]) == 0)
-			*ret_kind = i == 0 ? "killed" : cli_death_causes[i];
+	*ret_kind = death_kind(cause);
 	cli_term_text(comm, sizeof(comm), text(s, DCOL_COMM) ? text(s, DCOL_COMM) : "?", 15);
 	fprintf(out, "pid %lld (%s) ", (long long)i64(s, DCOL_PID), comm);
-	if (strcmp(cause, "signal") == 0) {
-		fputs("was killed by ", out);
-		signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
-		if (r) {
-			fputs(" from ", out);
-			killer_words(out, r);
-		}
-		fputs(", at ", out);
-		short_time(out, i64(s, DCOL_EPOCH_MS), utc);
-		if (!r)
-			fputs(" (the signal row is no longer in the database)", out);
-	} else if (strcmp(cause, "oom") == 0) {
-		fputs("was killed by the kernel's OOM killer at ", out);
-		short_time(out, i64(s, DCOL_EPOCH_MS), utc);
-		if (text(s, DCOL_OOM_MEMCG)) {
-			field(out, ": memory cgroup ", text(s, DCOL_OOM_MEMCG), 200);
-			fputs(" hit its limit", out);
-		} else {
-			fputs(": the system ran out of memory", out);
-		}
-		if (!null(s, DCOL_OOM_RSS_KB))
-			fprintf(out, ", it used %lld kB", (long long)i64(s, DCOL_OOM_RSS_KB));
-	} else if (strcmp(cause, "crash") == 0) {
-		fputs("crashed: ", out);
-		signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
-		fputs(i64(s, DCOL_CORE_DUMPED) ? ", core dumped," : "", out);
-		fputs(" at ", out);
-		short_time(out, i64(s, DCOL_EPOCH_MS), utc);
-		if (r) {
-			fputs(", sent by itself: ", out);
-			killer_words(out, r);
-		}
-	} else {
-		fputs(strcmp(cause, "pidns-teardown") == 0
-		          ? "was killed by the kernel when its pid namespace's init exited, "
-		          : "was killed by the kernel with ",
-		      out);
-		if (strcmp(cause, "pidns-teardown") != 0) {
-			signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
-			fputc(' ', out);
-		}
-		fputs("at ", out);
-		short_time(out, i64(s, DCOL_EPOCH_MS), utc);
-		sqlite3_stmt *init = NULL;
-		if (strcmp(cause, "pidns-teardown") == 0 &&
-		    (rc = cli_death_init(d, s, &init)) != SQLITE_OK)
-			goto out;
-		sqlite3_stmt *parent = NULL;
-		if (strcmp(cause, "pidns-teardown") == 0 && !init &&
-		    (rc = parent_signal(d, s, &parent)) != SQLITE_OK)
-			goto out;
-		if (init) {
-			fputs(": ", out);
-			rc = init_words(out, d, init, true);
-			sqlite3_finalize(init);
-			if (rc != SQLITE_OK)
-				goto out;
-		} else {
-			field(out, " (", text(s, DCOL_EVIDENCE), 300);
-			fputc(')', out);
-		}
-		if (parent) {
-			fputs("; ", out);
-			parent_words(out, s, parent, true);
-			sqlite3_finalize(parent);
-		}
-	}
+	if (strcmp(cause, "signal") == 0)
+		signal_verdict(out, s, r, utc);
+	else if (strcmp(cause, "oom") == 0)
+		oom_verdict(out, s, utc);
+	else if (strcmp(cause, "crash") == 0)
+		crash_verdict(out, s, r, utc);
+	else if ((rc = kernel_verdict(out, d, s, cause, utc)) != SQLITE_OK)
+		goto out;
 	if (total > 1)
 		fprintf(out, "; %lld deaths of %s recorded, this is the newest", (long long)total,
 		        what);
 	fputc('.', out);
-
-	char *json = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&json, &len);
-	if (!m) {
-		rc = SQLITE_NOMEM;
-		goto out;
-	}
-	rc = cli_death_json(m, d, s);
-	fclose(m);
-	if (rc == SQLITE_OK)
-		*ret_json = json;
-	else
-		free(json);
+	rc = death_json_text(d, s, ret_json);
 out:
 	sqlite3_finalize(r);
 	sqlite3_finalize(s);

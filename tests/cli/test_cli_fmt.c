@@ -176,6 +176,17 @@ static void test_time(void)
 	is_str(buf, "(invalid time)", "an open bound prints a marker, not an overflow");
 	cli_time_fmt(INT64_MAX, false, buf, sizeof(buf));
 	is_str(buf, "(invalid time)", "likewise at the other end");
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	cli_time_short(m, now, true);
+	fputc('|', m);
+	cli_time_short(m, now, false);
+	fclose(m);
+	is_str(text, "2026-11-22 04:07:33Z|2026-11-22 05:07:33 CET",
+	       "short times: to the second, Z in UTC, the zone's name in local time");
+	free(text);
 }
 
 int main(void)
