@@ -35,8 +35,9 @@ enum {
 	QUEUE_CAPACITY = 65536,   /* events between reader and writer thread */
 	EOE_TIMEOUT_S = 2,
 	TICK_MS = 250,
-	DRAIN_QUIET_MS = 200, /* at stop: input quiet this long means drained */
-	DRAIN_MAX_MS = 10000, /* systemd's TimeoutStopSec must be longer */
+	SIGNAL_CHECK_MS = 100, /* on input that is always ready: let a SIGTERM in this often */
+	DRAIN_QUIET_MS = 200,  /* at stop: input quiet this long means drained */
+	DRAIN_MAX_MS = 10000,  /* systemd's TimeoutStopSec must be longer */
 	LOSS_LOG_INTERVAL_S = 60,
 	RULE_CHECK_MS = 10000, /* how often to check that our rules are still loaded */
 	HEARTBEAT_MS = 5000,   /* coverage row update; a crash is dated to the last one */

@@ -7,6 +7,8 @@
  * suite runs through it; `sigtraild --foreground --db ./t.db` by hand. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -129,7 +131,7 @@ static int read_input(struct daemon *d, struct pollfd *p, nfds_t n, const sigset
 
 /* When each periodic task last ran (mono_ms). */
 struct timers {
-	int64_t age, rule_check, beat;
+	int64_t age, rule_check, beat, signals;
 };
 
 static void periodic(struct daemon *d, struct timers *t)
@@ -164,10 +166,24 @@ static void periodic(struct daemon *d, struct timers *t)
 	}
 }
 
+/* ppoll() lets a pending signal in only when it has to wait: on input that
+ * is always ready (stdin from a regular file or a device, a storm that never
+ * lets up) a SIGTERM would stay pending until the input ends. Unblocking
+ * for a moment runs the handlers of whatever is pending. */
+static void let_signals_in(const sigset_t *unblocked)
+{
+	sigset_t pending, old;
+
+	if (sigpending(&pending) < 0 || sigisemptyset(&pending))
+		return;
+	(void)pthread_sigmask(SIG_SETMASK, unblocked, &old);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 int run(struct daemon *d, const sigset_t *unblocked)
 {
 	int64_t start = now_mono_ms();
-	struct timers t = {.age = start, .rule_check = start, .beat = start};
+	struct timers t = {.age = start, .rule_check = start, .beat = start, .signals = start};
 
 	d->last_input_ms = start;
 	while (!stop_signal && !d->fatal_code) {
@@ -187,6 +203,10 @@ int run(struct daemon *d, const sigset_t *unblocked)
 				return r;
 			log_info("end of input");
 			return 0;
+		}
+		if (now_mono_ms() - t.signals >= SIGNAL_CHECK_MS) {
+			let_signals_in(unblocked);
+			t.signals = now_mono_ms();
 		}
 		periodic(d, &t);
 	}
