@@ -441,6 +441,12 @@ int cli_out_open(struct cli_out *o, const char *path, mode_t mode);
 int cli_out_commit(struct cli_out *o);
 /* Close and remove the temporary file. Harmless after a commit. */
 void cli_out_abort(struct cli_out *o);
+/* Refuse an output file (`option` of `command`: "--output") that is the
+ * database `db` or one of its companions (-wal, -shm, -journal, .lock): by
+ * the file it is (a hard link, a symlink) and by the name it resolves to (a
+ * companion not created yet). Returns 0, or EX_CANTCREAT after saying so.
+ * Every output file is checked before anything is read or written. */
+int cli_out_check(const char *command, const char *option, const char *path, const char *db);
 
 /* The commands. Each takes its own argv (argv[0] is the command name)
  * and returns an exit status. */

@@ -522,6 +522,11 @@ int cli_export(int argc, char **argv)
 		return r;
 	if ((r = finish_options(&e)) != 0)
 		return r;
+	if (a.output && strcmp(a.output, "-") != 0 &&
+	    (r = cli_out_check("export", "--output", a.output, c.db)) != 0)
+		return r;
+	if (a.meta && (r = cli_out_check("export", "--meta", a.meta, c.db)) != 0)
+		return r;
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);

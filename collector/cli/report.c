@@ -574,6 +574,8 @@ int cli_report(int argc, char **argv)
 	code = parse_options(argc, argv, &c, &html, &output);
 	if (code >= 0)
 		return code;
+	if (output && (code = cli_out_check("report", "--output", output, c.db)) != 0)
+		return code;
 	code = cli_db_open(c.db, &d);
 	if (code == 0) {
 		int rc = sqlite3_exec(d.db, "BEGIN", NULL, NULL, NULL);
