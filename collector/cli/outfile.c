@@ -5,7 +5,7 @@
  * terminal) is written in place instead: renaming over it would replace a
  * device node with a regular file. Exercise with
  * `sigtrail export -o /dev/null` (it must stay a character device). No
- * output may be the database or its companions (cli_out_check()):
+ * output may be the database or its companions (cli_out_check(), store_is_database_file()):
  * a report renamed over the database would replace the audit trail. */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "sigtrail/log.h"
+#include "sigtrail/store.h"
 
 int cli_out_open(struct cli_out *o, const char *path, mode_t mode)
 {
@@ -94,61 +95,9 @@ void cli_out_abort(struct cli_out *o)
 	o->tmp = NULL;
 }
 
-/* The absolute name path has or would have once created: its directory
- * resolved, and the whole of it when it exists (a symlink's target). NULL
- * when even the directory cannot be resolved. */
-static char *resolved_name(const char *path)
-{
-	char *r = realpath(path, NULL), *copy, *slash, *dir;
-	const char *base;
-
-	if (r)
-		return r;
-	if (!(copy = strdup(path)))
-		return NULL;
-	slash = strrchr(copy, '/');
-	base = slash ? slash + 1 : copy;
-	if (slash == copy)
-		dir = realpath("/", NULL);
-	else if (slash) {
-		*slash = '\0';
-		dir = realpath(copy, NULL);
-	} else
-		dir = realpath(".", NULL);
-	if (dir && asprintf(&r, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, base) < 0)
-		r = NULL;
-	free(dir);
-	free(copy);
-	return r;
-}
-
-static bool is_database(const char *path, const char *db)
-{
-	static const char *const companions[] = {"", "-wal", "-shm", "-journal", ".lock"};
-	struct stat out, st;
-	bool exists = stat(path, &out) == 0, same = false;
-	char *out_name = resolved_name(path), *db_name = resolved_name(db), *name;
-
-	for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]) && !same; i++) {
-		if (asprintf(&name, "%s%s", db, companions[i]) < 0)
-			break;
-		same = exists && stat(name, &st) == 0 && st.st_dev == out.st_dev &&
-		       st.st_ino == out.st_ino;
-		free(name);
-		if (!same && out_name && db_name &&
-		    asprintf(&name, "%s%s", db_name, companions[i]) >= 0) {
-			same = strcmp(out_name, name) == 0;
-			free(name);
-		}
-	}
-	free(out_name);
-	free(db_name);
-	return same;
-}
-
 int cli_out_check(const char *command, const char *option, const char *path, const char *db)
 {
-	if (!is_database(path, db))
+	if (!store_is_database_file(path, db))
 		return 0;
 	log_error("%s: %s %s is the database %s or one of its -wal, -shm, -journal, .lock files: "
 	          "refusing to write over the audit trail",

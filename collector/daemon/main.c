@@ -217,6 +217,12 @@ static int open_outputs(struct daemon *d)
 	char host[HOST_NAME_MAX + 1] = "";
 
 	(void)gethostname(host, sizeof(host) - 1);
+	/* Before the database is created: it would be its own companion. */
+	if (arg_tee && store_is_database_file(arg_tee, arg_db))
+		fatal(EX_CANTCREAT,
+		      "--tee %s is the database or one of its -wal, -shm, -journal, .lock "
+		      "files: refusing to write over the audit trail",
+		      arg_tee);
 	db_open(d, host[0] ? host : NULL);
 	if (arg_tee) {
 		d->tee = fopen(arg_tee, "ae");

@@ -28,6 +28,12 @@ struct proc_extra; /* sigtrail/proc_extra.h: what the process table adds to an e
 int store_open(const char *path, const char *default_host, struct store **ret, char *err,
                size_t errlen);
 
+/* Is `path` the database `db` or one of its companions (-wal, -shm,
+ * -journal, .lock)? By the file it is (a hard link, a symlink) and by the
+ * name it resolves to (a companion not created yet). Never fails: what
+ * cannot be resolved is compared as given. */
+bool store_is_database_file(const char *path, const char *db);
+
 /* Write the rows of one event (one per target; one with NULL target when the
  * call reached nobody) inside the current transaction, opening one if
  * needed. Returns the number of rows written (0 when the event was a

@@ -5,6 +5,7 @@
 # refused with exit status 73 and a message naming the database, before
 # anything is written: the database stays byte for byte as it was, the
 # collector could go on writing it, and no temporary file is left beside it.
+# The same for the daemon's --tee.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mkdir -p "$T/data/sub"
@@ -42,6 +43,13 @@ refused "export --meta its -journal" "$DB" export --db "$DB" -o "$T/out.csv" --m
 refused "report -o the database" "$DB" report --db "$DB" -o "$DB"
 refused "report --db a symlink, -o the real database's -wal" "$T/link.db" report --db "$T/link.db" -o "$DB-wal"
 ok "no export was written when its --meta was refused" test ! -e "$T/out.csv"
+
+# The daemon's --tee (the raw records it reads, appended) neither.
+"$SIGTRAILD" --foreground --source stdin --db "$T/new.db" --tee "$T/new.db-wal" </dev/null 2>"$T/tee.err"
+is "$?" 73 "sigtraild --tee its database's -wal: exit status 73"
+is "$(cat "$T/tee.err")|$(ls "$T" | grep -c '^new\.db')" \
+	"sigtraild: error: --tee $T/new.db-wal is the database or one of its -wal, -shm, -journal, .lock files: refusing to write over the audit trail|0" \
+	"it says why, and creates no database"
 
 # The database is still a database, and a file beside it is fine.
 run_cli export --db "$DB" -o "$T/data/s.db.csv"
