@@ -344,14 +344,47 @@ int cli_death_json(FILE *out, struct cli_db *d, sqlite3_stmt *death);
  * cli_death_causes. Returns SQLITE_OK or an SQLite code. */
 int cli_death_counts(struct cli_db *d, int64_t ret_counts[5]);
 
-/* The words of one sender for a verdict of `sigtrail who` (who.c; the
- * deaths' verdicts in who_deaths.c use them too): "`sh -c kill -9 4242` (pid
+/* The words of one sender for a verdict of `sigtrail who` (who_signals.c;
+ * the deaths' verdicts in who_deaths.c use them too): "`sh -c kill -9 4242` (pid
  * 1400, user deploy, login alice)", from the current row of `s`, selected with
  * cli_signal_columns(). The command is the command line, else the exe, else
  * the comm, else "?"; the uid stands in for an unknown user; the login only
  * when it differs from the user. Database text is made terminal-safe and cut.
  * Can't fail (stdio errors are found by the caller's fflush). */
 void cli_sender_words(FILE *out, sqlite3_stmt *s);
+
+/* The signals part of `sigtrail who` (who_signals.c). Each returns
+ * SQLITE_OK or an SQLite code. */
+
+/* How many signal rows match `f` (as cli_prepare filters them), and how
+ * many of them were delivered. */
+int cli_who_signals_count(struct cli_db *d, const struct cli_filter *f, int64_t *ret_rows,
+                          int64_t *ret_delivered);
+
+/* Each matching signal row, newest first, at most `limit` (0: all). For
+ * people a heading ("Signals to WHAT, newest first (times in ZONE):"), then
+ * each row: time, signal, result, sender, target, syscall, and the death it
+ * caused (cli_who_death_of_signal) or, when it reached another owner of the
+ * pid than the one that died (whose start time is `died_start`; -1:
+ * unknown), a line saying so. With `json`, ",\"signals\":[" and the rows as
+ * comma-separated cli_row_json() objects; the caller closes the array.
+ * *ret_shown says how many were listed, *ret_more whether `limit` left rows
+ * out. Nothing is written when the query cannot be prepared. */
+int cli_who_signals_list(FILE *out, struct cli_db *d, const struct cli_filter *f, const char *what,
+                         const char *zone, int64_t limit, bool json, bool utc, int width,
+                         int64_t died_start, int64_t *ret_shown, bool *ret_more);
+
+/* The verdict sentence when no death decides, from the `rows` matching
+ * signal rows of which `delivered` were delivered: the newest delivered
+ * signal whose default action terminates ("killed"), else the newest
+ * delivered one ("signalled"), else the newest failed attempt ("refused"),
+ * each with its sender (cli_sender_words) and time; without rows, "nothing
+ * recorded" and the window ("nothing"). *ret_kind is that word; *ret_row the
+ * statement stepped onto the row the sentence names, or NULL (the caller
+ * finalizes it). */
+int cli_who_signals_verdict(FILE *out, struct cli_db *d, const struct cli_filter *f,
+                            const char *what, int64_t rows, int64_t delivered, bool utc,
+                            sqlite3_stmt **ret_row, const char **ret_kind);
 
 /* The deaths part of `sigtrail who` (who_deaths.c). Each returns SQLITE_OK
  * or an SQLite code; on a database without deaths they find none. */

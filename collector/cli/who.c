@@ -3,14 +3,15 @@
  * the signal, the cause and its evidence, and who sent the signal and who
  * started the sender, or the OOM kill, the crash, the pid namespace
  * teardown. Then, newest first, every recorded signal that reached the
- * process (or was refused on its way there): time, signal, result, and the
- * sender as pid, parent, user, login user, tty, comm, exe and full command
- * line, with its ancestry, unit and container and the target's own command
- * line when recorded. It ends with one verdict line naming the killer (the
- * cause of the newest death, or else the newest delivered signal whose
- * default action terminates) and one line saying whether a collector was
- * running over the window, because "nothing recorded" only means "nothing
- * sent" if something was recording. Exercise with
+ * process (or was refused on its way there; who_signals.c): time, signal,
+ * result, and the sender as pid, parent, user, login user, tty, comm, exe
+ * and full command line, with its ancestry, unit and container and the
+ * target's own command line when recorded. It ends with one verdict line
+ * naming the killer (the cause of the newest death, or else the newest
+ * delivered signal whose default action terminates) and one line saying
+ * whether a collector was running over the window, because "nothing
+ * recorded" only means "nothing sent" if something was recording. This file
+ * holds the options, the order of the parts and the tail. Exercise with
  *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log
  *   sigtrail who --db /tmp/t.db 143 */
 #include <errno.h>
@@ -30,13 +31,6 @@ enum {
 	MAX_PID = 4194304,
 	TASK_COMM_LEN = 16, /* the kernel keeps 15 bytes of a process name */
 };
-
-/* Signals whose default action does not end the process: 0 (a probe),
- * CHLD, CONT, URG and WINCH (ignored), STOP, TSTP, TTIN and TTOU (stop). */
-#define NOT_TERMINATING "(0, 17, 18, 19, 20, 21, 22, 23, 28)"
-
-enum verdict_kind { V_NOTHING, V_KILLED, V_SIGNALLED, V_REFUSED };
-static const char *const verdict_names[] = {"nothing", "killed", "signalled", "refused"};
 
 static void usage(FILE *out)
 {
@@ -80,244 +74,6 @@ static void usage(FILE *out)
 	        "  sigtrail who postgres --json | jq .verdict.text\n"
 	        "  sigtrail who java --json | jq '.deaths.rows[] | {cause, evidence}'\n",
 	        DEFAULT_LIMIT);
-}
-
-static const char *col_text(sqlite3_stmt *s, int col)
-{
-	return (const char *)sqlite3_column_text(s, col);
-}
-
-void cli_sender_words(FILE *out, sqlite3_stmt *s)
-{
-	char buf[512];
-	const char *cmd = col_text(s, COL_SENDER_CMDLINE);
-	const char *user = col_text(s, COL_SENDER_USER), *login = col_text(s, COL_SENDER_LOGIN);
-
-	if (!cmd)
-		cmd = col_text(s, COL_SENDER_EXE);
-	if (!cmd)
-		cmd = col_text(s, COL_SENDER_COMM);
-	cli_term_text(buf, sizeof(buf), cmd ? cmd : "?", 200);
-	fprintf(out, "`%s` (pid %lld", buf, (long long)sqlite3_column_int64(s, COL_SENDER_PID));
-	if (user) {
-		cli_term_text(buf, sizeof(buf), user, 32);
-		fprintf(out, ", user %s", buf);
-	} else if (sqlite3_column_type(s, COL_SENDER_UID) != SQLITE_NULL) {
-		fprintf(out, ", uid %lld", (long long)sqlite3_column_int64(s, COL_SENDER_UID));
-	}
-	if (login && (!user || strcmp(login, user) != 0)) {
-		cli_term_text(buf, sizeof(buf), login, 32);
-		fprintf(out, ", login %s", buf);
-	}
-	fputc(')', out);
-}
-
-/* Asked by name, several processes may match: say which one. */
-static void target_words(FILE *out, const struct cli_filter *f, sqlite3_stmt *s)
-{
-	if (f->target_pid < 0 && sqlite3_column_type(s, COL_TARGET_PID) != SQLITE_NULL)
-		fprintf(out, " to pid %lld", (long long)sqlite3_column_int64(s, COL_TARGET_PID));
-}
-
-static void signal_name(FILE *out, sqlite3_stmt *s)
-{
-	const char *name = col_text(s, COL_SIGNAME);
-
-	if (name)
-		fputs(name, out);
-	else
-		fprintf(out, "signal %lld", (long long)sqlite3_column_int64(s, COL_SIGNAL));
-}
-
-static void result_words(FILE *out, sqlite3_stmt *s)
-{
-	const char *err = col_text(s, COL_ERRNO);
-
-	if (sqlite3_column_int(s, COL_SUCCESS))
-		fputs("delivered", out);
-	else if (err && strcmp(err, "EPERM") == 0)
-		fputs("REFUSED (EPERM: not allowed)", out);
-	else
-		fprintf(out, "FAILED (%s)", err ? err : "unknown error");
-}
-
-static void print_field(FILE *out, const char *label, const char *value, size_t width)
-{
-	char buf[1024];
-
-	cli_term_text(buf, sizeof(buf), value ? value : "-", width);
-	fprintf(out, "%s%s", label, buf);
-}
-
-/* One signal row. `death` caches the query for the death a row caused (see
- * cli_who_death_of_signal). `died_start`: the start time of the process
- * whose death is listed first (a pid query), or -1; a row sent to another
- * owner of the pid says so. */
-static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt **death, bool utc,
-                      size_t width, int64_t died_start)
-{
-	char t[40], num[32];
-	int64_t count = sqlite3_column_int64(s, COL_COUNT), death_id = -1, death_ms = 0;
-	size_t cut = width > 20 ? width - 16 : 0;
-
-	cli_time_fmt(sqlite3_column_int64(s, COL_EPOCH_MS), utc, t, sizeof(t));
-	fprintf(out, "%s  ", t);
-	signal_name(out, s);
-	fputs("  ", out);
-	result_words(out, s);
-	if (count > 1)
-		fprintf(out, "  (x%lld: repeated within a short time)", (long long)count);
-	fprintf(out, "\n  from  pid %lld", (long long)sqlite3_column_int64(s, COL_SENDER_PID));
-	if (sqlite3_column_type(s, COL_SENDER_PPID) != SQLITE_NULL)
-		fprintf(out, " (parent %lld)", (long long)sqlite3_column_int64(s, COL_SENDER_PPID));
-	print_field(out, "  user ", col_text(s, COL_SENDER_USER), 32);
-	if (!col_text(s, COL_SENDER_USER) && sqlite3_column_type(s, COL_SENDER_UID) != SQLITE_NULL)
-		fprintf(out, " (uid %lld)", (long long)sqlite3_column_int64(s, COL_SENDER_UID));
-	print_field(out, "  login ", col_text(s, COL_SENDER_LOGIN), 32);
-	print_field(out, "  tty ", col_text(s, COL_SENDER_TTY), 32);
-	print_field(out, "\n        comm ", col_text(s, COL_SENDER_COMM), 32);
-	print_field(out, "  exe ", col_text(s, COL_SENDER_EXE), 0);
-	print_field(out, "\n        cmdline ", col_text(s, COL_SENDER_CMDLINE), cut);
-	/* Schema 3: what the process table knew, printed only when known. */
-	if (col_text(s, COL_SENDER_ANCESTRY))
-		print_field(out, "\n        ancestry ", col_text(s, COL_SENDER_ANCESTRY), cut);
-	if (col_text(s, COL_SENDER_UNIT) || col_text(s, COL_SENDER_CONTAINER)) {
-		print_field(out, "\n        unit ", col_text(s, COL_SENDER_UNIT), 0);
-		print_field(out, "  container ", col_text(s, COL_SENDER_CONTAINER), 0);
-	}
-	if (sqlite3_column_type(s, COL_TARGET_PID) != SQLITE_NULL)
-		fprintf(out, "\n  to    pid %lld",
-		        (long long)sqlite3_column_int64(s, COL_TARGET_PID));
-	else
-		fputs("\n  to    no process", out);
-	print_field(out, "  comm ", col_text(s, COL_TARGET_COMM), 32);
-	print_field(out, "  user ", col_text(s, COL_TARGET_USER), 32);
-	if (col_text(s, COL_TARGET_EXE) || col_text(s, COL_TARGET_CMDLINE)) {
-		print_field(out, "\n        exe ", col_text(s, COL_TARGET_EXE), 0);
-		if (sqlite3_column_type(s, COL_TARGET_START_TIME) != SQLITE_NULL)
-			fprintf(out, "  start time %lld",
-			        (long long)sqlite3_column_int64(s, COL_TARGET_START_TIME));
-		print_field(out, "\n        cmdline ", col_text(s, COL_TARGET_CMDLINE), cut);
-	}
-	if (col_text(s, COL_TARGET_UNIT) || col_text(s, COL_TARGET_CONTAINER)) {
-		print_field(out, "\n        unit ", col_text(s, COL_TARGET_UNIT), 0);
-		print_field(out, "  container ", col_text(s, COL_TARGET_CONTAINER), 0);
-	}
-	snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, COL_TARGET_ARG));
-	fprintf(out, "\n  via   %s(%s), audit serial %lld",
-	        col_text(s, COL_SYSCALL) ? col_text(s, COL_SYSCALL) : "?", num,
-	        (long long)sqlite3_column_int64(s, COL_SERIAL));
-	print_field(out, ", host ", col_text(s, COL_HOST), 64);
-	if (cli_who_death_of_signal(d, sqlite3_column_int64(s, COL_ID), death, &death_id,
-	                            &death_ms) == SQLITE_OK &&
-	    death_id >= 0)
-		fprintf(out, "\n  => it died of this signal %lld ms later (death %lld)",
-		        (long long)(death_ms - sqlite3_column_int64(s, COL_EPOCH_MS)),
-		        (long long)death_id);
-	else if (died_start >= 0 && sqlite3_column_type(s, COL_TARGET_START_TIME) != SQLITE_NULL &&
-	         sqlite3_column_int64(s, COL_TARGET_START_TIME) != died_start)
-		fprintf(
-		    out,
-		    "\n  !=    sent to another process that had this pid (start time %lld; the one "
-		    "that died started at %lld)",
-		    (long long)sqlite3_column_int64(s, COL_TARGET_START_TIME),
-		    (long long)died_start);
-	fputs("\n\n", out);
-}
-
-/* The rows' totals: how many, how many delivered. */
-static int totals(struct cli_db *d, const struct cli_filter *f, int64_t *ret_rows,
-                  int64_t *ret_delivered)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = cli_prepare(d, f, "count(*), coalesce(sum(success), 0)", NULL, &s);
-
-	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*ret_rows = sqlite3_column_int64(s, 0);
-		*ret_delivered = sqlite3_column_int64(s, 1);
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(s);
-	return rc;
-}
-
-/* Write the verdict sentence; returns its kind. `*ret_row` is the
- * statement positioned on the row it names (NULL when none). */
-static int verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, const char *what,
-                   int64_t rows, int64_t delivered, bool utc, sqlite3_stmt **ret_row,
-                   enum verdict_kind *ret_kind)
-{
-	static const char *const tails[] = {
-	    "AND success = 1 AND signal NOT IN " NOT_TERMINATING
-	    " ORDER BY epoch_ms DESC, id DESC LIMIT 1",
-	    "AND success = 1 ORDER BY epoch_ms DESC, id DESC LIMIT 1",
-	    "AND success = 0 ORDER BY epoch_ms DESC, id DESC LIMIT 1",
-	};
-	sqlite3_stmt *s = NULL;
-	int rc;
-
-	*ret_row = NULL;
-	*ret_kind = V_NOTHING;
-	if (rows == 0) {
-		char a[48], b[48];
-		fprintf(out, "nothing recorded: no signal reached %s", what);
-		if (f->since_ms != INT64_MIN || f->until_ms != INT64_MAX) {
-			cli_time_fmt(f->since_ms != INT64_MIN ? f->since_ms : 0, utc, a, sizeof(a));
-			cli_time_fmt(f->until_ms != INT64_MAX ? f->until_ms : cli_now_ms(), utc, b,
-			             sizeof(b));
-			fprintf(out, " between %s and %s",
-			        f->since_ms != INT64_MIN ? a : "the first record", b);
-		} else {
-			fputs(" in this database", out);
-		}
-		fputc('.', out);
-		return SQLITE_OK;
-	}
-	for (int i = 0; i < 3; i++) {
-		if ((i < 2 && delivered == 0) || (i == 2 && delivered > 0))
-			continue;
-		rc = cli_prepare(d, f, cli_signal_columns(d), tails[i], &s);
-		if (rc != SQLITE_OK)
-			return rc;
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			*ret_kind = i == 0 ? V_KILLED : i == 1 ? V_SIGNALLED : V_REFUSED;
-			break;
-		}
-		sqlite3_finalize(s);
-		s = NULL;
-		if (rc != SQLITE_DONE)
-			return rc;
-	}
-	if (!s)
-		return SQLITE_OK;
-	if (*ret_kind == V_REFUSED) {
-		fprintf(out, "no signal reached %s; %lld attempts failed, the newest ", what,
-		        (long long)rows);
-		signal_name(out, s);
-		target_words(out, f, s);
-		fputs(" from ", out);
-		cli_sender_words(out, s);
-		fputs(" at ", out);
-		cli_time_short(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
-		fprintf(out, " (%s).", col_text(s, COL_ERRNO) ? col_text(s, COL_ERRNO) : "failed");
-	} else {
-		if (*ret_kind == V_SIGNALLED)
-			fputs("no terminating signal recorded; the newest was ", out);
-		signal_name(out, s);
-		target_words(out, f, s);
-		fputs(" from ", out);
-		cli_sender_words(out, s);
-		fputs(" at ", out);
-		cli_time_short(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
-		if (delivered > 1)
-			fprintf(out, " (%lld signals reached %s in all).", (long long)delivered,
-			        what);
-		else
-			fputc('.', out);
-	}
-	*ret_row = s;
-	return SQLITE_OK;
 }
 
 static void json_time(FILE *out, int64_t ms, bool present)
@@ -427,44 +183,9 @@ struct who_verdict {
 	char *text;             /* the sentence (malloc'd) */
 	char *death_json;       /* the newest death as JSON, or NULL (malloc'd) */
 	const char *death_kind; /* its kind; NULL when no death decides */
-	enum verdict_kind kind; /* the signals' kind, when no death decides */
+	const char *kind;       /* the signals' kind, when no death decides */
 	sqlite3_stmt *row;      /* the signal row it names, or NULL */
 };
-
-/* The signals, newest first, as text or JSON; counts them into n->shown and n->more. */
-static int signals_part(FILE *out, struct cli_db *d, const struct cli_common *c, const char *what,
-                        const char *zone, int64_t limit, bool json, int width, int64_t died_start,
-                        struct who_counts *n)
-{
-	sqlite3_stmt *s = NULL, *death = NULL;
-	int rc = cli_prepare(d, &c->filter, cli_signal_columns(d),
-	                     "ORDER BY epoch_ms DESC, id DESC LIMIT ?20", &s);
-
-	if (rc != SQLITE_OK)
-		return rc;
-	sqlite3_bind_int64(s, 20, limit > 0 ? limit + 1 : -1);
-	if (json)
-		fputs(",\"signals\":[", out);
-	else
-		fprintf(out, "Signals to %s, newest first (times in %s):\n\n", what, zone);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (limit > 0 && n->shown == limit) {
-			n->more = true;
-			break;
-		}
-		if (json) {
-			if (n->shown)
-				fputc(',', out);
-			cli_row_json(out, s, d->signal_cols);
-		} else {
-			print_row(out, d, s, &death, c->utc, (size_t)width, died_start);
-		}
-		n->shown++;
-	}
-	sqlite3_finalize(s);
-	sqlite3_finalize(death);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
-}
 
 /* Write the verdict sentence to m: the newest death decides; without one, the signals do. */
 static int find_verdict(FILE *m, struct cli_db *d, const struct cli_common *c, const char *what,
@@ -475,8 +196,8 @@ static int find_verdict(FILE *m, struct cli_db *d, const struct cli_common *c, c
 	                               &v->death_kind, &vsignal);
 
 	if (rc == SQLITE_OK && !v->death_kind)
-		rc = verdict(m, d, &c->filter, what, n->rows, n->delivered, c->utc, &v->row,
-		             &v->kind);
+		rc = cli_who_signals_verdict(m, d, &c->filter, what, n->rows, n->delivered, c->utc,
+		                             &v->row, &v->kind);
 	else if (rc == SQLITE_OK && vsignal >= 0)
 		rc = cli_signal_by_id(d, vsignal, &v->row);
 	return rc;
@@ -500,7 +221,7 @@ static int json_tail(FILE *out, struct cli_db *d, const struct who_counts *n,
 	        "],\"shown\":%lld,\"total\":%lld,\"more\":%s,\"verdict\":{\"kind\":\"%s\","
 	        "\"text\":",
 	        (long long)n->shown, (long long)n->rows, n->more ? "true" : "false",
-	        v->death_kind ? v->death_kind : verdict_names[v->kind]);
+	        v->death_kind ? v->death_kind : v->kind);
 	cli_json_string(out, v->text);
 	fputs(",\"signal\":", out);
 	if (v->row)
@@ -540,7 +261,7 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 	struct cli_filter *f = &c->filter;
 	struct cli_coverage cov;
 	struct who_counts n = {0};
-	struct who_verdict v = {.kind = V_NOTHING};
+	struct who_verdict v = {.kind = "nothing"};
 	int64_t died_start = -1;
 	char zone[64];
 	size_t vlen = 0;
@@ -550,7 +271,7 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 	/* One read transaction: the lists, the totals and the verdict agree
 	 * even while sigtraild writes. */
 	if ((rc = sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK ||
-	    (rc = totals(d, f, &n.rows, &n.delivered)) != SQLITE_OK ||
+	    (rc = cli_who_signals_count(d, f, &n.rows, &n.delivered)) != SQLITE_OK ||
 	    (rc = cli_who_deaths_count(d, f, &n.deaths)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read signals");
 
@@ -564,7 +285,8 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 	rc = deaths_part(out, d, c, what, zone, limit, json, width, n.deaths);
 	if (rc != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read deaths");
-	rc = signals_part(out, d, c, what, zone, limit, json, width, died_start, &n);
+	rc = cli_who_signals_list(out, d, f, what, zone, limit, json, c->utc, width, died_start,
+	                          &n.shown, &n.more);
 	if (rc != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read signals");
 	if (!json && n.rows == 0 && n.deaths > 0)
