@@ -56,8 +56,18 @@ int cli_time_parse(const char *s, int64_t now_ms, bool utc, int64_t *ret_ms);
 /* "2026-11-22 04:07:33.532" in UTC or local time. Can't fail. */
 void cli_time_fmt(int64_t ms, bool utc, char *buf, size_t size);
 
-/* "2026-11-22T04:07:33.532Z". Can't fail. */
+/* "2026-11-22T04:07:33.532Z". Can't fail. Both print "(invalid time)" for
+ * a time beyond the year 10000 either way (cli_time_valid()). */
 void cli_time_iso(int64_t ms, char *buf, size_t size);
+
+/* Is ms a time the CLI can print (within 10,000 years of the epoch)? A
+ * database is input like any other: a crafted epoch_ms or heartbeat_ms of
+ * INT64_MIN must not overflow the arithmetic on times. */
+bool cli_time_valid(int64_t ms);
+
+/* ms brought into the printable range, for a time read from a database
+ * before any arithmetic on it. */
+int64_t cli_time_clamp(int64_t ms);
 
 /* The zone a time is printed in: "UTC", or "CET, UTC+01:00". Can't fail. */
 void cli_time_zone(int64_t ms, bool utc, char *buf, size_t size);

@@ -48,7 +48,7 @@ static int count_runs(struct cli_db *d, int64_t *ret_n, int64_t *ret_first)
 
 	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*ret_n = sqlite3_column_int64(s, 0);
-		*ret_first = sqlite3_column_int64(s, 1);
+		*ret_first = cli_time_clamp(sqlite3_column_int64(s, 1));
 		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(s);
@@ -121,7 +121,8 @@ int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
 	sqlite3_bind_int64(s, 2, hi);
 	int64_t cursor = lo; /* everything before it is covered or already a gap */
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t start = sqlite3_column_int64(s, 0), end = sqlite3_column_int64(s, 1);
+		int64_t start = cli_time_clamp(sqlite3_column_int64(s, 0));
+		int64_t end = cli_time_clamp(sqlite3_column_int64(s, 1));
 		const char *status = (const char *)sqlite3_column_text(s, 2);
 		bool running = status && strcmp(status, "running") == 0;
 

@@ -45,6 +45,14 @@ int cli_db_fail(struct cli_db *d, int rc, const char *what)
 	case SQLITE_NOTADB:
 	case SQLITE_FORMAT:
 	case SQLITE_SCHEMA:
+	/* A query of a well-formed file failing is its data's doing: a crafted
+	 * or damaged value (a sum past 2^63 is "integer overflow", a string
+	 * where a number belongs, an oversized blob). */
+	case SQLITE_ERROR:
+	case SQLITE_MISMATCH:
+	case SQLITE_RANGE:
+	case SQLITE_TOOBIG:
+	case SQLITE_CONSTRAINT:
 		return EX_DATAERR;
 	case SQLITE_PERM:
 	case SQLITE_AUTH:

@@ -208,9 +208,17 @@ static void put2(char *p, int v)
  * once per day, the time of day by hand. */
 static void add_time(struct export_rows *x, int64_t ms)
 {
+	char t[TIME_LEN];
+
+	if (!cli_time_valid(ms)) { /* a crafted epoch_ms: day * MS_PER_DAY would overflow */
+		cli_time_iso(ms, t, sizeof(t));
+		buf_add(&x->row, "\"", 1);
+		buf_add(&x->row, t, strlen(t));
+		buf_add(&x->row, "\"", 1);
+		return;
+	}
 	int64_t day = ms / MS_PER_DAY - (ms % MS_PER_DAY < 0);
 	int64_t in_day = ms - day * MS_PER_DAY;
-	char t[TIME_LEN];
 
 	if (!x->day_valid || day != x->day) {
 		cli_time_iso(day * MS_PER_DAY, x->day_text, sizeof(x->day_text));

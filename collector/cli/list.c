@@ -241,7 +241,7 @@ static int run(struct cli_db *d, struct cli_common *c, int64_t limit, bool json,
 		                 "ORDER BY epoch_ms DESC, id DESC LIMIT ?20", &s);
 	if (rc != SQLITE_OK)
 		return cli_db_fail(d, rc, deaths ? "cannot read deaths" : "cannot read signals");
-	sqlite3_bind_int64(s, 20, limit > 0 ? limit + 1 : -1);
+	sqlite3_bind_int64(s, 20, limit > 0 && limit < INT64_MAX ? limit + 1 : -1);
 	cli_time_zone(c->now_ms, c->utc, zone, sizeof(zone));
 	zone[strcspn(zone, ",")] = '\0';
 	if (json)

@@ -172,7 +172,7 @@ static int totals(struct cli_db *d, struct report *r, const char *c)
 		r->senders = sqlite3_column_int64(s, 6);
 		r->targets = sqlite3_column_int64(s, 7);
 		if (r->since_open && sqlite3_column_type(s, 8) != SQLITE_NULL)
-			r->lo = sqlite3_column_int64(s, 8);
+			r->lo = cli_time_clamp(sqlite3_column_int64(s, 8));
 		put(r->hosts, sizeof(r->hosts), sqlite3_column_text(s, 9));
 		rc = SQLITE_OK;
 	}

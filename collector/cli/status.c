@@ -256,8 +256,8 @@ static int database(struct status *st, struct cli_common *c)
 			         sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1)
 			                                   : "?");
 			st->run_pid = sqlite3_column_int64(s, 2);
-			st->run_started_ms = sqlite3_column_int64(s, 3);
-			st->run_until_ms = sqlite3_column_int64(s, 4);
+			st->run_started_ms = cli_time_clamp(sqlite3_column_int64(s, 3));
+			st->run_until_ms = cli_time_clamp(sqlite3_column_int64(s, 4));
 		}
 		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 			rc = SQLITE_OK;

@@ -25,9 +25,19 @@ enum {
  * marker instead of overflowing. */
 static const int64_t max_abs_ms = INT64_C(253402300800000);
 
+bool cli_time_valid(int64_t ms)
+{
+	return ms >= -max_abs_ms && ms <= max_abs_ms;
+}
+
+int64_t cli_time_clamp(int64_t ms)
+{
+	return ms < -max_abs_ms ? -max_abs_ms : ms > max_abs_ms ? max_abs_ms : ms;
+}
+
 static bool printable(int64_t ms, char *buf, size_t size)
 {
-	if (ms >= -max_abs_ms && ms <= max_abs_ms)
+	if (cli_time_valid(ms))
 		return true;
 	snprintf(buf, size, "(invalid time)");
 	return false;

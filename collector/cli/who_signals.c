@@ -275,7 +275,7 @@ int cli_who_signals_list(FILE *out, struct cli_db *d, const struct cli_filter *f
 	*ret_more = false;
 	if (rc != SQLITE_OK)
 		return rc;
-	sqlite3_bind_int64(s, 20, limit > 0 ? limit + 1 : -1);
+	sqlite3_bind_int64(s, 20, limit > 0 && limit < INT64_MAX ? limit + 1 : -1);
 	if (json)
 		fputs(",\"signals\":[", out);
 	else

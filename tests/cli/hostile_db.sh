@@ -1,0 +1,34 @@
+#!/bin/bash
+# hostile_db: a database is input like any other. Times of INT64_MIN and
+# INT64_MAX (a row's epoch_ms, a run's start and heartbeat), counts that sum
+# past 2^63 and a --limit of INT64_MAX must give defined answers: no signed
+# overflow (the sanitizer build aborts on one), the time printed as
+# "(invalid time)", and a sum that cannot be made refused as a damaged
+# value (65, the error naming it), not an internal error (70).
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+MIN=-9223372036854775808 MAX=9223372036854775807
+fixture_db "$T/min.db"
+sqlite3 "$T/min.db" "update signal_rows set epoch_ms = $MIN where id = (select min(id) from signal_rows);
+	update collector_runs set started_ms = $MIN, heartbeat_ms = $MIN, stopped_ms = $MIN, ended = NULL"
+cp "$T/min.db" "$T/max.db"
+sqlite3 "$T/max.db" "update signal_rows set epoch_ms = $MAX, count = $MAX where id in (select id from signal_rows order by id limit 2);
+	update collector_runs set started_ms = $MAX, heartbeat_ms = $MAX, stopped_ms = $MAX"
+
+for db in min max; do
+	for cmd in "export" "export --format jsonl" "export --format json" "list" "list --json" \
+		"list --limit $MAX" "who $SH_VICTIM" "who --json $SH_VICTIM" "who --limit $MAX $SH_VICTIM" \
+		"status" "status --json" "export --deaths --format json"; do
+		# shellcheck disable=SC2086 # cmd is words
+		run_cli $cmd --db "$T/$db.db"
+		unlike "$RC|$ERR" '^(70|1[2-9][0-9])\||runtime error' "$db times: sigtrail $cmd: no overflow, no internal error"
+	done
+done
+run_cli export --db "$T/min.db"
+like "$OUT" ',"\(invalid time\)",' "export: an epoch_ms of INT64_MIN is printed as (invalid time)"
+run_cli report --db "$T/max.db" --format md
+is "$RC" 65 "report: counts summing past 2^63: exit status 65, a damaged value"
+like "$ERR" 'integer overflow' "and the error names it"
+run_cli report --db "$T/min.db" --format md
+is "$RC" 0 "report on INT64_MIN times: exit status 0"
+done_testing
