@@ -130,6 +130,7 @@ struct cli_db {
 	bool has_process;       /* schema >= 3: signals.sender_ancestry ... target_container */
 	bool has_deaths;        /* schema >= 3: the deaths and ancestry views */
 	bool has_proc_coverage; /* schema >= 3: coverage.processes, deaths, lost_deaths... */
+	bool has_loss_detail;   /* schema >= 5: coverage.lost_targets ... untracked_processes */
 	int signal_cols;        /* columns (COL_*) that exports write: the view's, and count */
 	char *select;           /* cli_signal_columns() of this database */
 	char *ids_from;         /* cli_prepare_ids()'s FROM: the view with string ids */
@@ -227,9 +228,15 @@ struct cli_coverage {
 	size_t proc_on, proc_off; /* runs with it on, and off ('off: why', or NULL: older) */
 	char proc_off_why[160];   /* the newest off run's reason */
 	int64_t lost_deaths, lost_process_events;
-	bool running;            /* a run is open and its heartbeat is fresh */
-	char running_source[16]; /* its source ("unicast"...) */
-	int64_t running_pid;     /* its pid */
+	/* Schema 5: what the collector lost beside whole events and deaths. */
+	int64_t lost_targets;        /* signal rows: targets beyond 4096 in one event */
+	int64_t lost_kernel_log;     /* OOM lines overwritten: such a death reads as 'kernel' */
+	int64_t lost_abends;         /* ANOM_ABEND records lost: a crash's evidence */
+	int64_t lost_process_facts;  /* /proc reads that failed: ancestry incomplete */
+	int64_t untracked_processes; /* never in the table (it was full) */
+	bool running;                /* a run is open and its heartbeat is fresh */
+	char running_source[16];     /* its source ("unicast"...) */
+	int64_t running_pid;         /* its pid */
 };
 
 /* Total of the lost_* counters (not pruned rows, which were recorded). */

@@ -55,7 +55,7 @@ static int count_runs(struct cli_db *d, int64_t *ret_n, int64_t *ret_first)
 	return rc;
 }
 
-/* Add one run's losses and process-table state (columns 5 to 14 of the runs query) to c. */
+/* Add one run's losses and process-table state (columns 5 to 19 of the runs query) to c. */
 static void add_losses(struct cli_coverage *c, sqlite3_stmt *s)
 {
 	c->lost.kernel += sqlite3_column_int64(s, 5);
@@ -77,6 +77,11 @@ static void add_losses(struct cli_coverage *c, sqlite3_stmt *s)
 	}
 	c->lost_deaths += sqlite3_column_int64(s, 13);
 	c->lost_process_events += sqlite3_column_int64(s, 14);
+	c->lost_targets += sqlite3_column_int64(s, 15);
+	c->lost_kernel_log += sqlite3_column_int64(s, 16);
+	c->lost_abends += sqlite3_column_int64(s, 17);
+	c->lost_process_facts += sqlite3_column_int64(s, 18);
+	c->untracked_processes += sqlite3_column_int64(s, 19);
 }
 
 int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
@@ -104,16 +109,22 @@ int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
 	c->proc_recorded = d->has_proc_coverage;
 	rc = sqlite3_prepare_v2(
 	    d->db,
-	    d->has_proc_coverage ? "SELECT started_ms, until_ms, status, source, pid, lost_kernel, "
-	                           "lost_socket, lost_serial_gaps, lost_unparsable, lost_queue, "
-	                           "lost_db, pruned_rows, processes, lost_deaths, "
-	                           "lost_process_events FROM coverage WHERE started_ms < ?2 AND "
-	                           "(until_ms >= ?1 OR status = 'running') ORDER BY started_ms"
-	                         : "SELECT started_ms, until_ms, status, source, pid, lost_kernel, "
-	                           "lost_socket, lost_serial_gaps, lost_unparsable, lost_queue, "
-	                           "lost_db, pruned_rows, NULL, 0, 0 FROM coverage WHERE "
-	                           "started_ms < ?2 AND (until_ms >= ?1 OR status = 'running') "
-	                           "ORDER BY started_ms",
+	    d->has_loss_detail
+	        ? "SELECT started_ms, until_ms, status, source, pid, lost_kernel, lost_socket, "
+	          "lost_serial_gaps, lost_unparsable, lost_queue, lost_db, pruned_rows, processes, "
+	          "lost_deaths, lost_process_events, lost_targets, lost_kernel_log, lost_abends, "
+	          "lost_process_facts, untracked_processes FROM coverage WHERE started_ms < ?2 AND "
+	          "(until_ms >= ?1 OR status = 'running') ORDER BY started_ms"
+	    : d->has_proc_coverage
+	        ? "SELECT started_ms, until_ms, status, source, pid, lost_kernel, lost_socket, "
+	          "lost_serial_gaps, lost_unparsable, lost_queue, lost_db, pruned_rows, processes, "
+	          "lost_deaths, lost_process_events, 0, 0, 0, 0, 0 FROM coverage WHERE "
+	          "started_ms < ?2 AND (until_ms >= ?1 OR status = 'running') ORDER BY started_ms"
+	        : "SELECT started_ms, until_ms, status, source, pid, lost_kernel, lost_socket, "
+	          "lost_serial_gaps, lost_unparsable, lost_queue, lost_db, pruned_rows, NULL, 0, "
+	          "0, "
+	          "0, 0, 0, 0, 0 FROM coverage WHERE started_ms < ?2 AND (until_ms >= ?1 OR "
+	          "status = 'running') ORDER BY started_ms",
 	    -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
@@ -184,6 +195,9 @@ static void losses_text(FILE *out, const struct cli_coverage *c)
 		        (long long)c->lost.serial_gaps, (long long)c->lost.unparsable,
 		        (long long)c->lost.queue, (long long)c->lost.db);
 	}
+	if (c->lost_targets)
+		fprintf(out, "; it LOST %lld targets beyond the 4096 one event keeps",
+		        (long long)c->lost_targets);
 	if (c->lost.pruned)
 		fprintf(out, "; %lld rows were pruned by retention", (long long)c->lost.pruned);
 }
@@ -251,6 +265,21 @@ void cli_coverage_deaths_text(FILE *out, const struct cli_coverage *c)
 		        "; it LOST %lld deaths and %lld process events (deaths then may be "
 		        "missing, ancestry incomplete)",
 		        (long long)c->lost_deaths, (long long)c->lost_process_events);
+	if (c->lost_kernel_log)
+		fprintf(out,
+		        "; %lld kernel log lines were overwritten before they were read (an OOM "
+		        "kill then reads as cause kernel)",
+		        (long long)c->lost_kernel_log);
+	if (c->lost_abends)
+		fprintf(
+		    out,
+		    "; %lld crash records (ANOM_ABEND) were lost (a crash then reads as a signal)",
+		    (long long)c->lost_abends);
+	if (c->lost_process_facts || c->untracked_processes)
+		fprintf(out,
+		        "; %lld /proc reads failed and %lld processes were never in the table "
+		        "(their command lines and ancestry are missing)",
+		        (long long)c->lost_process_facts, (long long)c->untracked_processes);
 }
 
 /* One row of any statement as a JSON object keyed by its column names. */
@@ -300,17 +329,25 @@ int cli_coverage_json(FILE *out, struct cli_db *d, const struct cli_coverage *c,
 	fprintf(out,
 	        "],\"more_gaps\":%zu,\"lost\":{\"total\":%lld,\"kernel\":%lld,\"socket\":%lld,"
 	        "\"serial_gaps\":%lld,\"unparsable\":%lld,\"queue\":%lld,\"db\":%lld},"
-	        "\"pruned_rows\":%lld,",
+	        "\"pruned_rows\":%lld,\"lost_targets\":%lld,",
 	        c->more_gaps, (long long)cli_coverage_lost(c), (long long)c->lost.kernel,
 	        (long long)c->lost.socket, (long long)c->lost.serial_gaps,
 	        (long long)c->lost.unparsable, (long long)c->lost.queue, (long long)c->lost.db,
-	        (long long)c->lost.pruned);
+	        (long long)c->lost.pruned, (long long)c->lost_targets);
 	if (c->proc_recorded) {
 		fprintf(out, "\"processes\":{\"on_runs\":%zu,\"off_runs\":%zu,\"off_reason\":",
 		        c->proc_on, c->proc_off);
 		cli_json_string(out, c->proc_off ? c->proc_off_why : NULL);
-		fprintf(out, ",\"lost_deaths\":%lld,\"lost_process_events\":%lld},",
+		fprintf(out, ",\"lost_deaths\":%lld,\"lost_process_events\":%lld",
 		        (long long)c->lost_deaths, (long long)c->lost_process_events);
+		if (d->has_loss_detail)
+			fprintf(out,
+			        ",\"lost_kernel_log\":%lld,\"lost_abends\":%lld,"
+			        "\"lost_process_facts\":%lld,\"untracked_processes\":%lld",
+			        (long long)c->lost_kernel_log, (long long)c->lost_abends,
+			        (long long)c->lost_process_facts,
+			        (long long)c->untracked_processes);
+		fputs("},", out);
 	}
 	fputs("\"runs\":[", out);
 	rc = sqlite3_prepare_v2(

@@ -274,6 +274,13 @@ static int describe_schema(struct cli_db *d)
 	                          &n)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	d->has_proc_coverage = n > 0;
+	if ((rc =
+	         schema_query_int(d->db,
+	                          "SELECT count(*) FROM pragma_table_info('coverage') WHERE name = "
+	                          "'lost_kernel_log'",
+	                          &n)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	d->has_loss_detail = n > 0;
 	return 0;
 }
 int cli_db_open(const char *path, struct cli_db *d)

@@ -249,7 +249,8 @@ add_run "$DB" $((t0 - 60000)) $((t0 + 30000)) stopped
 add_run "$DB" $((t0 + 30000)) $((t0 + 600000)) stopped
 sqlite3 "$DB" "update collector_runs set processes = 'on', deaths = 7 where id = (select min(id) from collector_runs);
 	update collector_runs set processes = 'off: the proc connector failed: Operation not permitted',
-	lost_deaths = 2, lost_process_events = 5 where id = (select max(id) from collector_runs)"
+	lost_deaths = 2, lost_process_events = 5, lost_kernel_log = 3, lost_abends = 1, lost_process_facts = 2,
+	untracked_processes = 4, lost_targets = 6 where id = (select max(id) from collector_runs)"
 run_cli who --db "$DB" "$SH_VICTIM" --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 + 20))
 like "$OUT" "Deaths coverage: the process table was on in every run; it lost no deaths\." \
 	"deaths coverage: on, nothing lost"
@@ -259,11 +260,14 @@ run_cli who --db "$DB" "$GROUP_PGID" --since @$((t0 / 1000 - 30)) --until @$((t0
 like "$OUT" "Deaths: none recorded for pid $GROUP_PGID, but the process table was off for part of the time \(see Deaths coverage\)\." \
 	"no death, the table off for a while: no conclusion drawn"
 run_cli who --db "$DB" java --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 + 500))
-like "$OUT" "Deaths coverage: the process table was OFF in 1 of 2 runs \(the proc connector failed: Operation not permitted\): deaths then were not recorded; it LOST 2 deaths and 5 process events \(deaths then may be missing, ancestry incomplete\)\." \
+like "$OUT" "Deaths coverage: the process table was OFF in 1 of 2 runs \(the proc connector failed: Operation not permitted\): deaths then were not recorded; it LOST 2 deaths and 5 process events \(deaths then may be missing, ancestry incomplete\)" \
 	"deaths coverage: off in a run and why, and the losses"
+like "$OUT" "it LOST 2 deaths and 5 process events \(deaths then may be missing, ancestry incomplete\); 3 kernel log lines were overwritten before they were read \(an OOM kill then reads as cause kernel\); 1 crash records \(ANOM_ABEND\) were lost \(a crash then reads as a signal\); 2 /proc reads failed and 4 processes were never in the table \(their command lines and ancestry are missing\)\." \
+	"deaths coverage: every loss schema 5 counts (kernel log, crash records, process facts)"
+like "$OUT" "; it LOST 6 targets beyond the 4096 one event keeps" "signals coverage: the targets one event could not keep"
 run_cli who --db "$DB" java --json --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 + 500))
 is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; c=json.load(sys.stdin)["coverage"]; print(c["processes"], [(r["processes"], r["deaths"], r["lost_deaths"], r["stopped_by"]) for r in c["runs"]])')" \
-	"{'on_runs': 1, 'off_runs': 1, 'off_reason': 'the proc connector failed: Operation not permitted', 'lost_deaths': 2, 'lost_process_events': 5} [('on', 7, 0, None), ('off: the proc connector failed: Operation not permitted', 0, 2, None)]" \
+	"{'on_runs': 1, 'off_runs': 1, 'off_reason': 'the proc connector failed: Operation not permitted', 'lost_deaths': 2, 'lost_process_events': 5, 'lost_kernel_log': 3, 'lost_abends': 1, 'lost_process_facts': 2, 'untracked_processes': 4} [('on', 7, 0, None), ('off: the proc connector failed: Operation not permitted', 0, 2, None)]" \
 	"--json: the process table's coverage and each run's"
 run_cli export --db "$DB" --deaths -o "$T/cov.csv" --since @$((t0 / 1000 - 30)) --until @$((t0 / 1000 + 500))
 like "$ERR" "warning: coverage: .*; deaths: the process table was OFF in 1 of 2 runs" "export --deaths warns when deaths were not all recorded"
