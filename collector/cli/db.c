@@ -118,14 +118,16 @@ static int open_error(const char *path, int err)
 	return err == EISDIR ? EX_NOINPUT : EX_IOERR;
 }
 
-/* Cheap checks before SQLite: the file exists, is readable, and if it has
- * a header at all, it is an SQLite one (a fresh WAL database may still be
- * empty: its first pages live in the -wal file). */
+/* Cheap checks before SQLite: the file exists, is readable, is a regular
+ * file, and if it has a header at all, it is an SQLite one (a fresh WAL
+ * database may still be empty: its first pages live in the -wal file).
+ * Opened non-blocking: a FIFO given as the database would block open()
+ * until a writer came. */
 static int precheck(const char *path, struct stat *ret_st)
 {
 	static const char magic[16] = "SQLite format 3";
 	char head[16];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0)
 		return open_error(path, errno);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,32 +162,73 @@ static void on_record(void *userdata, int type, const char *body, size_t len, co
 		(void)asm_feed_record(im->assembler, type, body, len);
 }
 
+/* The compressed formats logrotate and journald users meet, by magic:
+ * their text would import as unparsable lines. */
+static const struct {
+	const char *name, *cat;
+	unsigned char magic[6];
+	size_t len;
+} compressed[] = {
+    {"gzip", "zcat", {0x1f, 0x8b}, 2},
+    {"xz", "xzcat", {0xfd, '7', 'z', 'X', 'Z', 0x00}, 6},
+    {"bzip2", "bzcat", {'B', 'Z', 'h'}, 3},
+    {"zstd", "zstdcat", {0x28, 0xb5, 0x2f, 0xfd}, 4},
+    {"lz4", "lz4cat", {0x04, 0x22, 0x4d, 0x18}, 4},
+};
+
+/* Refuse an input that is no log: a device or a socket (/dev/zero would
+ * import forever; a terminal means a forgotten pipe), a directory, or a
+ * compressed file. A regular file, a pipe or FIFO and /dev/null are read. Returns 0,
+ * or an exit status after saying why. */
+static int check_input(const char *name, int fd)
+{
+	unsigned char magic[6];
+	struct stat sb;
+
+	if (fstat(fd, &sb) < 0) {
+		log_error("import: %s: %m", name);
+		return EX_IOERR;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		log_error("import: %s is a directory", name);
+		return EX_NOINPUT;
+	}
+	bool dev_null = S_ISCHR(sb.st_mode) && sb.st_rdev == makedev(1, 3); /* empty, harmless */
+	if (!S_ISREG(sb.st_mode) && !S_ISFIFO(sb.st_mode) && !dev_null) {
+		log_error("import: %s is %s, not a log file or a pipe", name,
+		          isatty(fd) ? "a terminal (pipe a log in: zcat audit.log.1.gz | "
+		                       "sigtrail import -)"
+		          : S_ISCHR(sb.st_mode) ? "a character device"
+		          : S_ISBLK(sb.st_mode) ? "a block device"
+		                                : "a socket");
+		return EX_DATAERR;
+	}
+	if (!S_ISREG(sb.st_mode))
+		return 0; /* a pipe cannot be peeked at without taking its bytes */
+	ssize_t n = pread(fd, magic, sizeof(magic), 0);
+	for (size_t i = 0; n > 0 && i < sizeof(compressed) / sizeof(compressed[0]); i++)
+		if ((size_t)n >= compressed[i].len &&
+		    memcmp(magic, compressed[i].magic, compressed[i].len) == 0) {
+			log_error("import: %s is %s-compressed; use `%s %s | sigtrail import -`",
+			          name, compressed[i].name, compressed[i].cat, name);
+			return EX_DATAERR;
+		}
+	return 0;
+}
+
 /* Open an input; `-` is stdin. Returns an fd or -1 with *ret_code set. */
 static int open_input(const char *name, int *ret_code)
 {
-	unsigned char magic[2];
-	struct stat sb;
-	int fd;
+	int fd = STDIN_FILENO;
 
-	if (strcmp(name, "-") == 0)
-		return STDIN_FILENO;
-	fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
+	if (strcmp(name, "-") != 0 && (fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
 		log_error("import: %s: %m", name);
 		*ret_code = errno == ENOENT ? EX_NOINPUT : errno == EACCES ? EX_NOPERM : EX_IOERR;
 		return -1;
 	}
-	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		log_error("import: %s is a directory", name);
-		close(fd);
-		*ret_code = EX_NOINPUT;
-		return -1;
-	}
-	if (pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-		log_error("import: %s is gzip-compressed; use `zcat %s | sigtrail import -`", name,
-		          name);
-		close(fd);
-		*ret_code = EX_DATAERR;
+	if ((*ret_code = check_input(strcmp(name, "-") == 0 ? "standard input" : name, fd)) != 0) {
+		if (fd != STDIN_FILENO)
+			close(fd);
 		return -1;
 	}
 	return fd;
