@@ -10,6 +10,7 @@
 #include "sigtrail/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -137,6 +138,62 @@ fail:
 	return store_sqlite_errno(rc);
 }
 
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Before SQLite touches the file: switching it to WAL rewrites header
+ * bytes 18-19, and opening a WAL database creates -wal and -shm files. So
+ * the header is read here first: a file with content must be an SQLite
+ * database with sigtrail's application_id (or one with no schema yet). An
+ * absent file is created here, mode 0640 whatever the umask: SQLite gives
+ * the -wal and -shm files the database's mode. Returns 0 or -errno with a
+ * sentence in err. */
+static int check_or_create(const char *path, char *err, size_t errlen)
+{
+	unsigned char h[100];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0 && errno == ENOENT) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+		if (fd < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "cannot create database %s: %s", path,
+			         strerror(errno));
+			return -errno;
+		}
+		if (fd >= 0 && fchmod(fd, 0640) < 0) { /* the umask may have taken bits */
+			int r = -errno;
+			close(fd);
+			snprintf(err, errlen, "cannot create database %s: %s", path, strerror(-r));
+			return r;
+		}
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (fd < 0)
+		return 0; /* sqlite3_open_v2() says why, in its words */
+	ssize_t n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n == 0)
+		return 0; /* empty: a new database (or one whose pages are all in its -wal) */
+	if (n < (ssize_t)sizeof(h) || memcmp(h, "SQLite format 3", 16) != 0) {
+		snprintf(err, errlen, "%s is not an SQLite database; refusing to write into it",
+		         path);
+		return -EEXIST;
+	}
+	uint32_t pages = be32(h + 28), version = be32(h + 60), app = be32(h + 68);
+	if (app != STORE_APPLICATION_ID && (pages > 1 || version != 0)) {
+		snprintf(err, errlen,
+		         "%s is not a sigtrail database (application_id %#llx); refusing "
+		         "to write into it",
+		         path, (unsigned long long)app);
+		return -EEXIST;
+	}
+	return 0;
+}
+
 int store_open(const char *path, const char *default_host, struct store **ret, char *err,
                size_t errlen)
 {
@@ -154,6 +211,8 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 		         (unsigned)geteuid());
 		return -EPERM;
 	}
+	if ((r = check_or_create(path, err, errlen)) < 0)
+		return r;
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
