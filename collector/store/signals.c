@@ -228,8 +228,56 @@ static int prepare_insert(struct store *st)
 	return store_prepare(st, sql, &st->insert);
 }
 
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+	return h ^ (h >> 29);
+}
+
+static uint64_t mix_str(uint64_t h, const char *s)
+{
+	if (!s)
+		return mix(h, UINT64_C(0xfeedface)); /* NULL is not "" */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
+	return mix(h, 0);
+}
+
+/* Whether a single-target event may count in an earlier row: only when it
+ * is alike in everything that row shows but its time and serials (six events
+ * of different programs were once one row). event_alike() fingerprints the
+ * interned strings of the event and of what the process table added (ids),
+ * the sender's and target's numbers and the target's comm: a few dozen
+ * words, once per event. extra_alike() fingerprints the target's facts
+ * from the process table (start time, exe, command line, unit, container);
+ * it runs only when the event's proc_extra is not the row's (a storm shares
+ * one). */
+static uint64_t event_alike(const struct st_event *ev, const int64_t ids[COL__N])
+{
+	const struct st_target *t = &ev->targets[0];
+	int64_t nums[] = {ev->ppid,       ev->uid, ev->euid, ev->auid, ev->ses,
+	                  ev->target_arg, t->uid,  t->auid,  t->ses};
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (int c = 0; c < COL__N; c++)
+		h = mix(h, (uint64_t)ids[c]);
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		h = mix(h, (uint64_t)nums[i]);
+	return mix_str(h, t->comm);
+}
+
+static uint64_t extra_alike(const struct proc_extra *x)
+{
+	if (!x || x->n_targets == 0)
+		return 0;
+	const struct proc_target_extra *t = &x->targets[0];
+	uint64_t h = mix(UINT64_C(0xcbf29ce484222325), t->start_time);
+	return mix_str(mix_str(mix_str(mix_str(h, t->exe), t->cmdline), t->unit), t->container);
+}
+
 /* The coalescing slot of a single-target event, and whether it matches. */
 static struct coalesce_slot *coalesce_slot(struct store *st, const struct st_event *ev,
+                                           const struct proc_extra *x, uint64_t alike,
                                            bool *ret_match)
 {
 	const struct st_target *t = &ev->targets[0];
@@ -240,8 +288,13 @@ static struct coalesce_slot *coalesce_slot(struct store *st, const struct st_eve
 
 	*ret_match = c->used && c->sender == ev->pid && c->target == t->pid &&
 	             c->signal == ev->signal && c->syscall == ev->syscall && c->arch == ev->arch &&
-	             c->success == ev->success && c->exit == ev->exit &&
+	             c->success == ev->success && c->exit == ev->exit && c->alike == alike &&
 	             ev->epoch_ms >= c->first_ms && ev->epoch_ms - c->first_ms < st->coalesce_ms;
+	uint64_t x_id = x ? x->id : 0;
+	if (*ret_match && (x_id == 0 || x_id != c->x_id)) {
+		*ret_match = extra_alike(x) == c->x_alike;
+		c->x_id = *ret_match ? x_id : c->x_id;
+	}
 	return c;
 }
 
@@ -412,9 +465,11 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 			return 0;
 	}
 	struct coalesce_slot *slot = NULL;
+	uint64_t alike = 0;
 	if (st->coalesce_ms > 0 && ev->n_targets == 1) {
 		bool match;
-		slot = coalesce_slot(st, ev, &match);
+		alike = event_alike(ev, ids);
+		slot = coalesce_slot(st, ev, x, alike, &match);
 		if (match) {
 			if ((rc = bump(st, slot, ev)) != SQLITE_OK)
 				goto fail;
@@ -438,7 +493,10 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 		                               .success = ev->success,
 		                               .used = true,
 		                               .first_ms = ev->epoch_ms,
-		                               .rowid = sqlite3_last_insert_rowid(st->db)};
+		                               .rowid = sqlite3_last_insert_rowid(st->db),
+		                               .alike = alike,
+		                               .x_id = x ? x->id : 0,
+		                               .x_alike = extra_alike(x)};
 	return (int)rows;
 fail:
 	sqlite3_reset(st->insert);

@@ -38,6 +38,9 @@ struct coalesce_slot {
 	bool success, used;
 	int64_t first_ms; /* epoch_ms of the row's first event: the window start */
 	int64_t rowid;
+	uint64_t alike;   /* fingerprint of the rest of what the row shows (event_alike()) */
+	uint64_t x_id;    /* the proc_extra of its last event (equal ids, equal contents) */
+	uint64_t x_alike; /* fingerprint of the target's facts in it (extra_alike()) */
 };
 
 struct intern_slot {
