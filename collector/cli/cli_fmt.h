@@ -17,6 +17,16 @@
  * invalid). n must be > 0. */
 size_t cli_utf8_len(const unsigned char *s, size_t n);
 
+/* The code point of the valid UTF-8 sequence s[0..len) when it is one a
+ * terminal acts on or that hides or reorders text from a reader's eye, else
+ * 0: the C1 controls (U+0080-U+009F, 8-bit forms of ESC and CSI), the
+ * bidirectional marks, embeddings, overrides and isolates (U+061C,
+ * U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), the zero-width characters
+ * and invisible operators (U+200B-U+200D, U+2060-U+2064, U+FEFF) and the line and paragraph
+ * separators (U+2028, U+2029). Every text writer prints these as the text \uXXXX: every user
+ * controls their own process titles and comm. */
+uint32_t cli_deceptive(const unsigned char *s, size_t len);
+
 /* One CSV field (RFC 4180). NULL writes an empty field. Numbers
  * (`is_text` false) are written as they are. Text is always quoted, with
  * quotes doubled; a value that a spreadsheet would run as a formula (its

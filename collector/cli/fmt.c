@@ -37,6 +37,21 @@ size_t cli_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+uint32_t cli_deceptive(const unsigned char *s, size_t len)
+{
+	uint32_t cp;
+
+	if (len == 2)
+		cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+	else if (len == 3)
+		cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
+	else
+		return 0;
+	bool bad = (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
+	           (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+	return bad ? cp : 0;
+}
+
 static void put_hex_escape(FILE *out, unsigned char c)
 {
 	fprintf(out, "\\x%02X", c);
@@ -65,9 +80,9 @@ static bool csv_needs_guard(const char *s)
 
 /* Length of the prefix of p[0..n) that a writer may copy as it is: ASCII
  * from 0x20 to 0x7e except the bytes in `special`, and valid UTF-8
- * sequences (U+2028 and U+2029 too unless `stop_at_ls`). Exports are mostly
+ * sequences but the deceptive ones (cli_deceptive()). Exports are mostly
  * such runs, written with one fwrite() rather than byte by byte. */
-static size_t plain_run(const unsigned char *p, size_t n, const char *special, bool stop_at_ls)
+static size_t plain_run(const unsigned char *p, size_t n, const char *special)
 {
 	size_t i = 0;
 
@@ -80,8 +95,7 @@ static size_t plain_run(const unsigned char *p, size_t n, const char *special, b
 			continue;
 		}
 		size_t len = c >= 0x80 ? cli_utf8_len(p + i, n - i) : 0;
-		if (len == 0 || (stop_at_ls && len == 3 && c == 0xe2 && p[i + 1] == 0x80 &&
-		                 (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)))
+		if (len == 0 || cli_deceptive(p + i, len))
 			break;
 		i += len;
 	}
@@ -102,21 +116,27 @@ void cli_csv_field(FILE *out, const char *s, bool is_text)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
 	for (size_t i = 0; i < n;) {
-		size_t run = plain_run(p + i, n - i, "\"", false);
+		size_t run = plain_run(p + i, n - i, "\"");
 		if (run) {
 			fwrite(p + i, 1, run, out);
 			i += run;
 			continue;
 		}
 		size_t len = cli_utf8_len(p + i, n - i);
-		if (len == 0) {
+		uint32_t cp = len ? cli_deceptive(p + i, len) : 0;
+		if (len == 0 || (p[i] < 0x20 && !strchr("\t\n\r", p[i])) || p[i] == 0x7f) {
+			/* Not kept raw even inside quotes: `cat export.csv` would run an
+			 * ESC sequence or ring BEL. Tab and line breaks are data. */
 			put_hex_escape(out, p[i]);
 			i++;
 			continue;
 		}
-		if (p[i] == '"')
-			fputc('"', out);
-		fwrite(p + i, 1, len, out); /* a quote, or a control byte (kept in quotes) */
+		if (cp)
+			fprintf(out, "\\u%04X", cp);
+		else if (p[i] == '"')
+			fputs("\"\"", out);
+		else
+			fwrite(p + i, 1, len, out); /* a tab or a line break */
 		i += len;
 	}
 	fputc('"', out);
@@ -133,7 +153,7 @@ void cli_json_string(FILE *out, const char *s)
 
 	fputc('"', out);
 	for (size_t i = 0; i < n;) {
-		size_t run = plain_run(p + i, n - i, "\"\\", true);
+		size_t run = plain_run(p + i, n - i, "\"\\");
 		if (run) {
 			fwrite(p + i, 1, run, out);
 			i += run;
@@ -147,9 +167,9 @@ void cli_json_string(FILE *out, const char *s)
 			i++;
 			continue;
 		}
-		if (len == 3 && c == 0xe2 && p[i + 1] == 0x80 &&
-		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
-			fprintf(out, "\\u%04X", p[i + 2] == 0xa8 ? 0x2028 : 0x2029);
+		uint32_t cp = cli_deceptive(p + i, len);
+		if (cp) {
+			fprintf(out, "\\u%04X", cp); /* the same string, shown as the escape */
 		} else if (c == '"' || c == '\\') {
 			fputc('\\', out);
 			fputc(c, out);
@@ -183,6 +203,12 @@ void cli_html_text(FILE *out, const char *s)
 		if (len == 0 || (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
 			put_hex_escape(out, c);
 			i++;
+			continue;
+		}
+		uint32_t cp = cli_deceptive(p + i, len);
+		if (cp) {
+			fprintf(out, "\\u%04X", cp);
+			i += len;
 			continue;
 		}
 		switch (c) {
@@ -224,6 +250,12 @@ void cli_md_text(FILE *out, const char *s)
 			i++;
 			continue;
 		}
+		uint32_t cp = cli_deceptive(p + i, len);
+		if (cp) {
+			fprintf(out, "\\\\u%04X", cp);
+			i += len;
+			continue;
+		}
 		if (c == '\n' || c == '\r' || c == '\t')
 			fputc(' ', out);
 		else if (c == '<')
@@ -250,6 +282,11 @@ static size_t term_piece(const unsigned char *p, size_t n, char piece[8], size_t
 	if (len == 0 || p[0] < 0x20 || p[0] == 0x7f) {
 		*ret_len = *ret_chars = (size_t)snprintf(piece, 8, "\\x%02X", p[0]);
 		return 1;
+	}
+	uint32_t cp = cli_deceptive(p, len);
+	if (cp) {
+		*ret_len = *ret_chars = (size_t)snprintf(piece, 8, "\\u%04X", (unsigned)cp);
+		return len;
 	}
 	memcpy(piece, p, len);
 	*ret_len = len;

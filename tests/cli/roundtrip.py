@@ -8,8 +8,11 @@ Text the database holds as invalid UTF-8 must appear as the four characters
 \\xNN (sigtrail's convention), so it is never dropped. CSV text fields must be
 safe in a spreadsheet: none may start (after spaces) with = + - @ TAB CR LF
 or their full-width forms unless guarded by a leading ', which is stripped
-(exactly one) before comparing. Prints "ok ROWS" or the first difference,
-exit status 0 or 1."""
+(exactly one) before comparing; and safe in a terminal (`cat export.csv`):
+control characters but tab and line breaks appear as the text \\xNN, and
+C1 controls, bidirectional, zero-width and line-separator characters as
+\\uXXXX (JSON keeps them, escaped, as the same string). Prints "ok ROWS" or
+the first difference, exit status 0 or 1."""
 import codecs
 import csv
 import json
@@ -20,6 +23,25 @@ codecs.register_error(
     "sigtrail", lambda e: ("".join("\\x%02X" % b for b in e.object[e.start:e.end]), e.end))
 
 TRIGGERS = "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20"
+
+
+def deceptive(ch):
+    cp = ord(ch)
+    return (0x80 <= cp <= 0x9f or cp == 0x061c or 0x200b <= cp <= 0x200f
+            or 0x2028 <= cp <= 0x202e or 0x2060 <= cp <= 0x2069 or cp == 0xfeff)
+
+
+def csv_text(w):
+    """What sigtrail's CSV writer shows of the text w."""
+    out = []
+    for ch in w:
+        if (ord(ch) < 0x20 and ch not in "\t\n\r") or ord(ch) == 0x7f:
+            out.append("\\x%02X" % ord(ch))
+        elif deceptive(ch):
+            out.append("\\u%04X" % ord(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def expected_rows(db, view):
@@ -56,6 +78,7 @@ def check_csv(path, cols, rows):
                     fail("row %d %s: %r would run in a spreadsheet" % (n, c, g))
                 if g.startswith("'"):
                     g = g[1:]
+                w = csv_text(w)
                 ok = g == w
             if not ok:
                 fail("row %d column %s: got %r, want %r" % (n, c, g, w))

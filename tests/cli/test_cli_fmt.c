@@ -70,6 +70,12 @@ static void test_csv(void)
 	       "1+1\"",
 	       "full-width = guarded");
 	is_str(capture(csv_text, "a=b"), "\"a=b\"", "= inside is harmless");
+	is_str(capture(csv_text, "red\x1b[31m\a\tx\ny"), "\"red\\x1B[31m\\x07\tx\ny\"",
+	       "ESC and BEL as text even inside quotes (cat export.csv runs nothing); tab and "
+	       "newline kept");
+	is_str(capture(csv_text, "evil\xc2\x9b"
+	                         "31m \xe2\x80\xaetxt.exe"),
+	       "\"evil\\u009B31m \\u202Etxt.exe\"", "C1 CSI and a right-to-left override as text");
 	is_str(capture(csv_text, "bad\xff"
 	                         "byte"),
 	       "\"bad\\xFFbyte\"", "invalid UTF-8 as \\xNN");
@@ -83,6 +89,11 @@ static void test_json(void)
 	       "controls escaped");
 	is_str(capture(cli_json_string, "caf\xc3\xa9 \xe2\x80\xa8"), "\"caf\xc3\xa9 \\u2028\"",
 	       "UTF-8 kept, U+2028 escaped");
+	is_str(capture(cli_json_string, "a\xc2\x9b"
+	                                "b\xe2\x80\x8b"
+	                                "c\xef\xbb\xbf"),
+	       "\"a\\u009Bb\\u200Bc\\uFEFF\"",
+	       "JSON: C1, zero-width and BOM as \\u escapes (same string)");
 	is_str(capture(cli_json_string, "x\xc0y"), "\"x\\\\xC0y\"",
 	       "invalid byte becomes the text \\xC0");
 }
@@ -92,6 +103,11 @@ static void test_html_md(void)
 	is_str(capture(cli_html_text, "<script>alert('x')</script>&\""),
 	       "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;", "HTML escaped");
 	is_str(capture(cli_html_text, "a\x1b[31m"), "a\\x1B[31m", "escape sequence defused");
+	is_str(capture(cli_html_text, "gpj\xe2\x80\xae.exe"), "gpj\\u202E.exe",
+	       "HTML: a bidi override as text, not reordering the page");
+	is_str(capture(cli_md_text, "a\xe2\x81\xa6"
+	                            "b"),
+	       "a\\\\u2066b", "Markdown: an isolate as text");
 	is_str(capture(cli_md_text, "a|b`c*d_<i>"), "a\\|b\\`c\\*d\\_&lt;i&gt;",
 	       "Markdown table cell escaped");
 	is_str(capture(cli_md_text, "x\ny"), "x y", "line break becomes a space");
@@ -105,6 +121,12 @@ static void test_term(void)
 	is_str(buf, "hello", "unchanged");
 	cli_term_text(buf, sizeof(buf), "hello world", 8);
 	is_str(buf, "hello...", "cut to 8 with ...");
+	is_int(cli_term_text(buf, sizeof(buf),
+	                     "ng\xe2\x80\x8binx \xc2\x9b"
+	                     "2J \xe2\x80\xae",
+	                     0),
+	       27, "terminal: zero-width space, C1 CSI, RLO each six characters of text");
+	is_str(buf, "ng\\u200Binx \\u009B2J \\u202E", "terminal: shown as \\uXXXX, never raw");
 	cli_term_text(buf, sizeof(buf), "h\xc3\xa9llo w", 6);
 	is_str(buf, "h\xc3\xa9l...", "cut counts characters, not bytes");
 	cli_term_text(buf, sizeof(buf), "a\x1b]0;x\x07", 0);
