@@ -250,11 +250,14 @@ static int database(struct status *st, struct cli_common *c)
 		    -1, &s, NULL);
 		if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 			st->have_run = true;
-			snprintf(st->run_status, sizeof(st->run_status), "%s",
-			         (const char *)sqlite3_column_text(s, 0));
-			snprintf(st->run_source, sizeof(st->run_source), "%s",
-			         sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1)
-			                                   : "?");
+			/* As terminal text: they come from the database, like any row. */
+			cli_term_text(st->run_status, sizeof(st->run_status),
+			              (const char *)sqlite3_column_text(s, 0), 0);
+			cli_term_text(st->run_source, sizeof(st->run_source),
+			              sqlite3_column_text(s, 1)
+			                  ? (const char *)sqlite3_column_text(s, 1)
+			                  : "?",
+			              0);
 			st->run_pid = sqlite3_column_int64(s, 2);
 			st->run_started_ms = cli_time_clamp(sqlite3_column_int64(s, 3));
 			st->run_until_ms = cli_time_clamp(sqlite3_column_int64(s, 4));

@@ -145,9 +145,11 @@ static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt
 		print_field(out, "\n        unit ", col_text(s, COL_TARGET_UNIT), 0);
 		print_field(out, "  container ", col_text(s, COL_TARGET_CONTAINER), 0);
 	}
+	char sys[64];
 	snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, COL_TARGET_ARG));
-	fprintf(out, "\n  via   %s(%s), audit serial %lld",
-	        col_text(s, COL_SYSCALL) ? col_text(s, COL_SYSCALL) : "?", num,
+	cli_term_text(sys, sizeof(sys), col_text(s, COL_SYSCALL) ? col_text(s, COL_SYSCALL) : "?",
+	              0);
+	fprintf(out, "\n  via   %s(%s), audit serial %lld", sys, num,
 	        (long long)sqlite3_column_int64(s, COL_SERIAL));
 	print_field(out, ", host ", col_text(s, COL_HOST), 64);
 	if (cli_who_death_of_signal(d, sqlite3_column_int64(s, COL_ID), death, &death_id,

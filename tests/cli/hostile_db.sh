@@ -4,7 +4,8 @@
 # past 2^63 and a --limit of INT64_MAX must give defined answers: no signed
 # overflow (the sanitizer build aborts on one), the time printed as
 # "(invalid time)", and a sum that cannot be made refused as a damaged
-# value (65, the error naming it), not an internal error (70).
+# value (65, the error naming it), not an internal error (70). And strings
+# that would drive a terminal never reach it raw.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 MIN=-9223372036854775808 MAX=9223372036854775807
@@ -31,4 +32,19 @@ is "$RC" 65 "report: counts summing past 2^63: exit status 65, a damaged value"
 like "$ERR" 'integer overflow' "and the error names it"
 run_cli report --db "$T/min.db" --format md
 is "$RC" 0 "report on INT64_MIN times: exit status 0"
+# Every string the database holds carries a C1 CSI, a right-to-left override
+# and an ESC sequence (every user controls their own comm and process title;
+# an imported log, everything): no answer may print one of them raw.
+fixture_db "$T/str.db"
+sqlite3 "$T/str.db" "update strings set value = value || char(155) || char(8238) || char(27) || '[2J';
+	update collector_runs set source = source || char(155) || char(27), stopped_by = 'x' || char(8238) || char(27)"
+for cmd in "who $SH_VICTIM" "who --json $SH_VICTIM" "who sleep" "list" "list --json" "list --deaths" \
+	"status" "status --json" "report --format md" "report" "export" "export --format jsonl" \
+	"export --format json" "export --deaths"; do
+	# shellcheck disable=SC2086 # cmd is words
+	case $cmd in status*) run_cli $cmd --db "$T/str.db" ;; *) run_cli $cmd --db "$T/str.db" --until "@$FIXTURE_END" ;; esac
+	[ "$RC" = 64 ] && diag "sigtrail $cmd: usage error: $ERR"
+	raw=$(printf '%s\n%s' "$OUT" "$ERR" | LC_ALL=C grep -c $'\x1b\|\xc2\x9b\|\xe2\x80\xae')
+	is "$raw|$((RC == 64))" "0|0" "sigtrail $cmd: ran, and no raw ESC, C1 control or bidi override in its output"
+done
 done_testing
