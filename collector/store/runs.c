@@ -50,51 +50,37 @@ int store_run_begin(struct store *st, const char *source, const char *host, int6
 	return crashed;
 }
 
+/* The heartbeat's UPDATE: the fixed columns as ?1 to ?5, then one
+ * parameter per counter of STORE_RUN_COUNTERS, in its order. */
+static const char run_update_sql[] =
+    "UPDATE collector_runs SET heartbeat_ms = ?2, stopped_ms = "
+    "CASE WHEN ?3 IS NULL THEN NULL ELSE ?2 END, ended = ?3, "
+    "stopped_by = coalesce(?4, stopped_by), processes = coalesce(?5, processes)"
+#define RUN_SET(name) ", " #name " = ?"
+    STORE_RUN_COUNTERS(RUN_SET)
+#undef RUN_SET
+        " WHERE id = ?1";
+
 int store_run_update(struct store *st, const struct store_run *run, int64_t now_ms,
                      const char *ended)
 {
 	sqlite3 *db = store_sqlite(st);
 	sqlite3_stmt *s = NULL;
-	int rc;
+	int rc = sqlite3_prepare_v2(db, run_update_sql, -1, &s, NULL);
 
-	rc = sqlite3_prepare_v2(
-	    db,
-	    "UPDATE collector_runs SET heartbeat_ms = ?2, stopped_ms = "
-	    "CASE WHEN ?3 IS NULL THEN NULL ELSE ?2 END, ended = ?3, events = ?4, "
-	    "rows = ?5, lost_kernel = ?6, lost_socket = ?7, lost_serial_gaps = ?8, "
-	    "lost_unparsable = ?9, lost_queue = ?10, lost_db = ?11, "
-	    "pruned_rows = ?12, stopped_by = coalesce(?13, stopped_by), "
-	    "processes = coalesce(?14, processes), deaths = ?15, "
-	    "lost_process_events = ?16, lost_deaths = ?17, lost_targets = ?18, "
-	    "lost_kernel_log = ?19, lost_abends = ?20, lost_process_facts = ?21, "
-	    "untracked_processes = ?22 WHERE id = ?1",
-	    -1, &s, NULL);
 	if (rc == SQLITE_OK) {
+		int i = 5;
 		sqlite3_bind_int64(s, 1, run->id);
 		sqlite3_bind_int64(s, 2, now_ms);
 		if (ended)
 			sqlite3_bind_text(s, 3, ended, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, (int64_t)run->events);
-		sqlite3_bind_int64(s, 5, (int64_t)run->rows);
-		sqlite3_bind_int64(s, 6, (int64_t)run->lost_kernel);
-		sqlite3_bind_int64(s, 7, (int64_t)run->lost_socket);
-		sqlite3_bind_int64(s, 8, (int64_t)run->lost_serial_gaps);
-		sqlite3_bind_int64(s, 9, (int64_t)run->lost_unparsable);
-		sqlite3_bind_int64(s, 10, (int64_t)run->lost_queue);
-		sqlite3_bind_int64(s, 11, (int64_t)run->lost_db);
-		sqlite3_bind_int64(s, 12, (int64_t)run->pruned_rows);
 		if (run->stopped_by)
-			sqlite3_bind_text(s, 13, run->stopped_by, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 4, run->stopped_by, -1, SQLITE_STATIC);
 		if (run->processes)
-			sqlite3_bind_text(s, 14, run->processes, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 15, (int64_t)run->deaths);
-		sqlite3_bind_int64(s, 16, (int64_t)run->lost_process_events);
-		sqlite3_bind_int64(s, 17, (int64_t)run->lost_deaths);
-		sqlite3_bind_int64(s, 18, (int64_t)run->lost_targets);
-		sqlite3_bind_int64(s, 19, (int64_t)run->lost_kernel_log);
-		sqlite3_bind_int64(s, 20, (int64_t)run->lost_abends);
-		sqlite3_bind_int64(s, 21, (int64_t)run->lost_process_facts);
-		sqlite3_bind_int64(s, 22, (int64_t)run->untracked_processes);
+			sqlite3_bind_text(s, 5, run->processes, -1, SQLITE_STATIC);
+#define RUN_BIND(name) sqlite3_bind_int64(s, ++i, (int64_t)run->name);
+		STORE_RUN_COUNTERS(RUN_BIND)
+#undef RUN_BIND
 		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
 	}
 	sqlite3_finalize(s);

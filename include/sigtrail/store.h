@@ -145,28 +145,38 @@ void store_close(struct store *st);
 
 /* --- collector runs: the `coverage` view (runs.c) --- */
 
+/* The counters of a run: each one a struct store_run field and the
+ * collector_runs column of the same name, written at every heartbeat
+ * (runs.c builds its UPDATE from this list). A new counter is one X() line
+ * here, its column in a migration (and in the coverage view), and where its
+ * value comes from (daemon/accounting.c or the writer). */
+#define STORE_RUN_COUNTERS(X)                                                                      \
+	X(events)              /* signal events assembled */                                       \
+	X(rows)                /* rows committed */                                                \
+	X(lost_kernel)         /* kernel `lost` counter delta */                                   \
+	X(lost_socket)         /* socket overruns (ENOBUFS) */                                     \
+	X(lost_serial_gaps)    /* audit serials never seen */                                      \
+	X(lost_unparsable)     /* records or lines that could not be parsed */                     \
+	X(lost_queue)          /* events dropped with the writer behind */                         \
+	X(lost_db)             /* rows SQLite refused */                                           \
+	X(pruned_rows)         /* rows removed by retention or the size cap */                     \
+	X(deaths)              /* death rows committed */                                          \
+	X(lost_process_events) /* proc connector overruns */                                       \
+	X(lost_deaths)         /* deaths dropped (tracker full, queue full, database) */           \
+	X(lost_targets)        /* OBJ_PID records beyond ST_MAX_TARGETS (schema 5) */              \
+	X(lost_kernel_log)     /* kernel log records overwritten before they were read */          \
+	X(lost_abends)         /* ANOM_ABEND records that could not be parsed */                   \
+	X(lost_process_facts)  /* signal events stored without the table's facts */                \
+	X(untracked_processes) /* processes the full table could not hold */
+
 /* Counters of one run, as of its last heartbeat. */
 struct store_run {
-	int64_t id;                   /* collector_runs.id */
-	uint64_t events;              /* signal events assembled */
-	uint64_t rows;                /* rows committed */
-	uint64_t lost_kernel;         /* kernel `lost` counter delta */
-	uint64_t lost_socket;         /* socket overruns (ENOBUFS) */
-	uint64_t lost_serial_gaps;    /* audit serials never seen */
-	uint64_t lost_unparsable;     /* records or lines that could not be parsed */
-	uint64_t lost_queue;          /* events dropped with the writer behind */
-	uint64_t lost_db;             /* rows SQLite refused */
-	uint64_t pruned_rows;         /* rows removed by retention or the size cap */
-	const char *stopped_by;       /* who sent the stop signal, or NULL */
-	const char *processes;        /* "on", or "off: why" (the process table); NULL keeps it */
-	uint64_t deaths;              /* death rows committed */
-	uint64_t lost_process_events; /* proc connector overruns */
-	uint64_t lost_deaths;         /* deaths dropped (tracker full, queue full, database) */
-	uint64_t lost_targets;        /* OBJ_PID records beyond ST_MAX_TARGETS (schema 5) */
-	uint64_t lost_kernel_log;     /* kernel log records overwritten before they were read */
-	uint64_t lost_abends;         /* ANOM_ABEND records that could not be parsed */
-	uint64_t lost_process_facts;  /* signal events stored without the table's facts */
-	uint64_t untracked_processes; /* processes the full table could not hold */
+	int64_t id;             /* collector_runs.id */
+	const char *stopped_by; /* who sent the stop signal, or NULL */
+	const char *processes;  /* "on", or "off: why" (the process table); NULL keeps it */
+#define STORE_RUN_FIELD(name) uint64_t name;
+	STORE_RUN_COUNTERS(STORE_RUN_FIELD)
+#undef STORE_RUN_FIELD
 };
 
 /* Close runs that are still open (their daemon died: SIGKILL, power loss)
