@@ -274,40 +274,16 @@ void cli_row_json(FILE *out, sqlite3_stmt *stmt, int ncols);
 
 /* Deaths (deaths.c): the `deaths` view of a schema-3 database (d->has_deaths). */
 
-/* Columns of the `deaths` view, in its order, as cli_death_columns selects them. */
+/* Columns of the `deaths` view, in its order (SCHEMA_DEATHS). */
 enum cli_death_col {
-	DCOL_ID,
-	DCOL_TIME,
-	DCOL_EPOCH_MS,
-	DCOL_PID,
-	DCOL_START_TIME,
-	DCOL_SIGNAL,
-	DCOL_SIGNAME,
-	DCOL_CORE_DUMPED,
-	DCOL_UID,
-	DCOL_USER,
-	DCOL_COMM,
-	DCOL_EXE,
-	DCOL_CMDLINE,
-	DCOL_PPID,
-	DCOL_CAUSE,
-	DCOL_SIGNAL_ID,
-	DCOL_EVIDENCE,
-	DCOL_OOM_CONSTRAINT,
-	DCOL_OOM_MEMCG,
-	DCOL_OOM_RSS_KB,
-	DCOL_UNIT,
-	DCOL_CONTAINER,
-	DCOL_HOST,
-	DCOL_PIDNS,
-	DCOL_ABEND_SERIAL,
-	DCOL_OOM_TASK_MEMCG,
-	DCOL_NSPID,
-	DCOL__N,
+#define DCOL_ENUM(e, name) DCOL_##e,
+	SCHEMA_DEATHS(DCOL_ENUM)
+#undef DCOL_ENUM
+	    DCOL__N,
 };
 
-/* The select list for every column of enum cli_death_col. */
-extern const char cli_death_columns[];
+/* The select list for every column of enum cli_death_col: "id, time, ...". */
+extern const char *const cli_death_columns;
 
 /* The causes a death can have, as the view spells them. */
 extern const char *const cli_death_causes[5];

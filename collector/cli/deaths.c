@@ -13,10 +13,13 @@
 #include "cli_fmt.h"
 #include "sigtrail/log.h"
 
-const char cli_death_columns[] =
-    "id, time, epoch_ms, pid, start_time, signal, signame, core_dumped, uid, user, comm, exe, "
-    "cmdline, ppid, cause, signal_id, evidence, oom_constraint, oom_memcg, oom_rss_kb, unit, "
-    "container, host, pidns, abend_serial, oom_task_memcg, nspid";
+/* ", id, time, ..." from the column list; the list starts after its first ", ". */
+static const char death_columns[] =
+#define DCOL_NAME(e, name) ", " #name
+    SCHEMA_DEATHS(DCOL_NAME)
+#undef DCOL_NAME
+    ;
+const char *const cli_death_columns = death_columns + 2;
 
 const char *const cli_death_causes[5] = {"signal", "oom", "crash", "pidns-teardown", "kernel"};
 

@@ -52,6 +52,39 @@ extern const unsigned store_migrations_count;
  *                       the same of the row's target (struct
  *                       proc_target_extra); TX_TICKS: a start time, NULL
  *                       when 0 (unknown) */
+/* SCHEMA_DEATHS(X): the columns of the `deaths` view (schema 3 on), in its
+ * order, as X(ENUM, name): the CLI's DCOL_<ENUM> and its select list come
+ * from it, and test_columns checks it against the view. A new column is a
+ * line here and its migration. */
+#define SCHEMA_DEATHS(X)                                                                           \
+	X(ID, id)                                                                                  \
+	X(TIME, time)                                                                              \
+	X(EPOCH_MS, epoch_ms)                                                                      \
+	X(PID, pid)                                                                                \
+	X(START_TIME, start_time)                                                                  \
+	X(SIGNAL, signal)                                                                          \
+	X(SIGNAME, signame)                                                                        \
+	X(CORE_DUMPED, core_dumped)                                                                \
+	X(UID, uid)                                                                                \
+	X(USER, user)                                                                              \
+	X(COMM, comm)                                                                              \
+	X(EXE, exe)                                                                                \
+	X(CMDLINE, cmdline)                                                                        \
+	X(PPID, ppid)                                                                              \
+	X(CAUSE, cause)                                                                            \
+	X(SIGNAL_ID, signal_id)                                                                    \
+	X(EVIDENCE, evidence)                                                                      \
+	X(OOM_CONSTRAINT, oom_constraint)                                                          \
+	X(OOM_MEMCG, oom_memcg)                                                                    \
+	X(OOM_RSS_KB, oom_rss_kb)                                                                  \
+	X(UNIT, unit)                                                                              \
+	X(CONTAINER, container)                                                                    \
+	X(HOST, host)                                                                              \
+	X(PIDNS, pidns)                                                                            \
+	X(ABEND_SERIAL, abend_serial)                                                              \
+	X(OOM_TASK_MEMCG, oom_task_memcg)                                                          \
+	X(NSPID, nspid)
+
 #define SCHEMA_SIGNALS(X)                                                                          \
 	X(ID, id, INT, 1, NULL, NONE)                                                              \
 	X(TIME, time, TIME, 1, NULL, NONE)                                                         \

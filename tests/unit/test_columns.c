@@ -230,9 +230,28 @@ static void test_row(void)
 	rmdir(dir);
 }
 
+/* SCHEMA_DEATHS is the `deaths` view of the newest schema, in order. */
+static void test_deaths(void)
+{
+	sqlite3 *db = NULL;
+	static const char want[] =
+#define DEATH_NAME(e, name) "," #name
+	    SCHEMA_DEATHS(DEATH_NAME)
+#undef DEATH_NAME
+	    ;
+
+	ok(sqlite3_open(":memory:", &db) == SQLITE_OK, "in-memory database");
+	for (unsigned v = 1; v <= store_migrations_count; v++)
+		(void)sqlite3_exec(db, store_migrations[v - 1], NULL, NULL, NULL);
+	is_str(names(db, "SELECT name FROM pragma_table_info('deaths')"), want + 1,
+	       "the deaths view's columns are SCHEMA_DEATHS, in order");
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	test_versions();
+	test_deaths();
 	test_shape();
 	test_row();
 	return tap_done();
