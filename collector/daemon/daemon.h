@@ -15,9 +15,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "sigtrail/clock.h"
 #include "sigtrail/assemble.h"
 #include "sigtrail/audit_ctl.h"
+#include "sigtrail/clock.h"
 #include "sigtrail/filter.h"
 #include "sigtrail/procwatch.h"
 #include "sigtrail/source.h"

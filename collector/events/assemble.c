@@ -15,7 +15,6 @@
  * paths give the same events (tests/unit/test_kernel_records.c checks that on
  * records recorded from the kernel). Exercise it with
  *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log */
-#include "sigtrail/clock.h"
 #include "sigtrail/assemble.h"
 
 #include <auparse.h>
@@ -26,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sigtrail/clock.h"
 #include "sigtrail/decode.h"
 #include "sigtrail/filter.h"
 #include "sigtrail/sigsys.h"
