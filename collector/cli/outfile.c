@@ -5,14 +5,13 @@
  * terminal) is written in place instead: renaming over it would replace a
  * device node with a regular file. Exercise with
  * `sigtrail export -o /dev/null` (it must stay a character device). No
- * output may be the database or its companions (cli_out_check(), store_is_database_file()):
- * a report renamed over the database would replace the audit trail. */
+ * output may be the database or its companions (cli_out_check(), with
+ * store_is_database_file()): a report renamed over the database would
+ * replace the audit trail. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
