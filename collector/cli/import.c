@@ -47,10 +47,12 @@ struct import {
 	struct st_event *batch[BATCH_EVENTS]; /* assembled, not yet committed */
 	size_t n_batch;
 	int64_t batch_started_ms;
-	int error;           /* first -errno from the store: stop */
-	uint64_t events;     /* signal events assembled */
-	uint64_t rows;       /* rows added */
-	uint64_t duplicates; /* events already in the database */
+	int error;                 /* first -errno from the store: stop */
+	uint64_t events;           /* signal events assembled */
+	uint64_t rows;             /* rows added */
+	uint64_t duplicates;       /* events already in the database */
+	uint64_t lost_lines;       /* unparsable and oversized lines, over every input */
+	int64_t first_ms, last_ms; /* the span of the imported events: its coverage row */
 	const char *db;
 };
 
@@ -138,6 +140,10 @@ static void on_event(void *userdata, struct st_event *ev)
 	struct import *im = userdata;
 
 	im->events++;
+	if (im->events == 1 || ev->epoch_ms < im->first_ms)
+		im->first_ms = ev->epoch_ms;
+	if (im->events == 1 || ev->epoch_ms > im->last_ms)
+		im->last_ms = ev->epoch_ms;
 	if (im->error) {
 		st_event_free(ev);
 		return;
@@ -241,7 +247,9 @@ static int import_one(struct import *im, const char *name, int fd, struct cli_pr
 	struct src *src = NULL;
 	struct src_stats ss;
 	uint64_t events = im->events, rows = im->rows, dups = im->duplicates;
-	uint64_t malformed = im->filter.malformed;
+	struct asm_stats as;
+	asm_stats(im->assembler, &as);
+	uint64_t malformed = im->filter.malformed, bad_events = as.malformed;
 	int r = src_open(SRC_STDIN, fd, &src);
 
 	if (r < 0) {
@@ -263,6 +271,9 @@ static int import_one(struct import *im, const char *name, int fd, struct cli_pr
 		im->error = flush_batch(im);
 	if (im->error)
 		return 0; /* reported by the caller */
+	im->lost_lines += ss.unparsable + ss.oversized;
+	asm_stats(im->assembler, &as);
+	bad_events = as.malformed - bad_events;
 	/* Events still open at the end of the file (no EOE yet) complete with
 	 * the next file or at the end, and count there. */
 	printf("%s: %llu lines, %llu signal events, %llu rows added, %llu events already "
@@ -270,12 +281,15 @@ static int import_one(struct import *im, const char *name, int fd, struct cli_pr
 	       name, (unsigned long long)(ss.records + ss.unparsable + ss.oversized),
 	       (unsigned long long)(im->events - events), (unsigned long long)(im->rows - rows),
 	       (unsigned long long)(im->duplicates - dups),
-	       ss.unparsable + ss.oversized + (im->filter.malformed - malformed) ? "" : "\n");
-	if (ss.unparsable + ss.oversized + (im->filter.malformed - malformed))
+	       ss.unparsable + ss.oversized + (im->filter.malformed - malformed) + bad_events
+	           ? ""
+	           : "\n");
+	if (ss.unparsable + ss.oversized + (im->filter.malformed - malformed) + bad_events)
 		printf("; skipped %llu unparsable and %llu oversized lines, %llu malformed "
-		       "records\n",
+		       "records, %llu malformed events\n",
 		       (unsigned long long)ss.unparsable, (unsigned long long)ss.oversized,
-		       (unsigned long long)(im->filter.malformed - malformed));
+		       (unsigned long long)(im->filter.malformed - malformed),
+		       (unsigned long long)bad_events);
 	return 0;
 }
 
@@ -427,6 +441,34 @@ static int import_start(struct import *im, const struct import_args *a)
 	return 0;
 }
 
+/* The import's row in collector_runs (source import), so that its losses
+ * reach the coverage view: the span of the events it read, what it stored
+ * and what it could not read. Returns 0 or an exit status. */
+static int record_run(struct import *im, const struct import_args *a)
+{
+	char host[HOST_NAME_MAX + 1] = "";
+	struct asm_stats as;
+	int64_t now = cli_now_ms();
+
+	asm_stats(im->assembler, &as);
+	(void)gethostname(host, sizeof(host) - 1);
+	struct store_run run = {
+	    .processes = "off: import",
+	    .events = im->events,
+	    .rows = im->rows,
+	    .lost_unparsable =
+	        im->lost_lines + im->filter.malformed + as.malformed + as.feed_errors + as.oom,
+	    .lost_targets = as.targets_dropped,
+	};
+	int r = store_run_record(im->store, "import",
+	                         a->host   ? a->host
+	                         : host[0] ? host
+	                                   : NULL,
+	                         getpid(), im->events ? im->first_ms : now,
+	                         im->events ? im->last_ms : now, &run);
+	return r < 0 ? store_error(a->db, r) : 0;
+}
+
 /* Feed the inputs in order, then the events still open, and print the total.
  * Returns 0 or an exit status. */
 static int import_all(struct import *im, const struct import_args *a, const int *fds, int64_t total)
@@ -448,6 +490,8 @@ static int import_all(struct import *im, const struct import_args *a, const int 
 		im->error = flush_batch(im);
 	if (im->error && !code)
 		code = store_error(a->db, im->error);
+	if (!code)
+		code = record_run(im, a);
 	if (!code)
 		printf("total: %llu signal events, %llu rows added to %s, %llu events were already "
 		       "stored\n",

@@ -11,20 +11,13 @@
 #include "sigtrail/store.h"
 #include "store_internal.h"
 
-int store_run_begin(struct store *st, const char *source, const char *host, int64_t pid,
-                    int64_t now_ms, struct store_run *ret)
+/* A new open run row: its id, or -1 with the SQLite code in *ret_rc. */
+static int64_t insert_run(struct store *st, const char *source, const char *host, int64_t pid,
+                          int64_t now_ms, int *ret_rc)
 {
 	sqlite3 *db = store_sqlite(st);
 	sqlite3_stmt *s = NULL;
-	int rc, crashed;
-
-	rc = sqlite3_exec(db,
-	                  "UPDATE collector_runs SET ended = 'crashed', stopped_ms = heartbeat_ms "
-	                  "WHERE ended IS NULL",
-	                  NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return store_sqlite_errno(rc);
-	crashed = sqlite3_changes(db);
+	int rc;
 
 	/* The host string goes through the strings table like every other. */
 	int64_t host_s = -1;
@@ -44,10 +37,47 @@ int store_run_begin(struct store *st, const char *source, const char *host, int6
 		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
 	}
 	sqlite3_finalize(s);
+	*ret_rc = rc;
+	return rc == SQLITE_OK ? sqlite3_last_insert_rowid(db) : -1;
+}
+
+int store_run_begin(struct store *st, const char *source, const char *host, int64_t pid,
+                    int64_t now_ms, struct store_run *ret)
+{
+	sqlite3 *db = store_sqlite(st);
+	int rc, crashed;
+
+	rc = sqlite3_exec(db,
+	                  "UPDATE collector_runs SET ended = 'crashed', stopped_ms = heartbeat_ms "
+	                  "WHERE ended IS NULL",
+	                  NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return store_sqlite_errno(rc);
-	*ret = (struct store_run){.id = sqlite3_last_insert_rowid(db)};
+	crashed = sqlite3_changes(db);
+	int64_t id = insert_run(st, source, host, pid, now_ms, &rc);
+	if (id < 0)
+		return store_sqlite_errno(rc);
+	*ret = (struct store_run){.id = id};
 	return crashed;
+}
+
+int store_run_record(struct store *st, const char *source, const char *host, int64_t pid,
+                     int64_t started_ms, int64_t until_ms, struct store_run *run)
+{
+	sqlite3 *db = store_sqlite(st);
+	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL); /* never seen open */
+	int64_t id = rc == SQLITE_OK ? insert_run(st, source, host, pid, started_ms, &rc) : -1;
+	int r = id < 0 ? store_sqlite_errno(rc) : 0;
+
+	if (r == 0) {
+		run->id = id;
+		r = store_run_update(st, run, until_ms, "stopped");
+	}
+	if (r == 0 && (rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+		r = store_sqlite_errno(rc);
+	if (r < 0)
+		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
 }
 
 /* The heartbeat's UPDATE: the fixed columns as ?1 to ?5, then one

@@ -185,6 +185,13 @@ struct store_run {
 int store_run_begin(struct store *st, const char *source, const char *host, int64_t pid,
                     int64_t now_ms, struct store_run *ret);
 
+/* A run that is already over, such as an import's: a `stopped` row for
+ * [started_ms, until_ms] with run's counters, leaving every other run as it
+ * is (a daemon may be running on the same database). Sets run->id. Returns
+ * 0 or -errno. */
+int store_run_record(struct store *st, const char *source, const char *host, int64_t pid,
+                     int64_t started_ms, int64_t until_ms, struct store_run *run);
+
 /* Record the counters and a heartbeat (ended NULL) or the end of the run
  * (ended "stopped"). Returns 0 or -errno. */
 int store_run_update(struct store *st, const struct store_run *run, int64_t now_ms,

@@ -88,4 +88,29 @@ is "$?" 0 "the daemon was not disturbed"
 is "$(q "$T/c.db" 'select count(*) from signals')" "$((60 * (LIVE_ROWS - 1)))" "every event of both logs, once"
 run_cli import --db "$T/c.db" "$T/daemon.log"
 like "$OUT" "0 rows added, 510 events already stored" "the daemon's events are not imported again"
+is "$(q "$T/c.db" "select count(*) from coverage where source = 'stdin' and status = 'stopped'")" 1 \
+	"the daemon's run beside the imports is its own, stopped by itself (never closed as crashed by an import)"
+
+# Each import is a run of source import in the coverage view (sigtrail-schema(5)):
+# the span of the events it read, what it stored and what it could not read.
+t0=$(sed -n '1s/.*msg=audit(\([0-9]*\)\.\([0-9]*\):.*/\1\2/p' "$LOG")
+# A garbage line, and a kill whose pid argument is no number (a malformed event).
+{
+	echo 'garbage line'
+	grep -m1 'type=SYSCALL' "$LOG" | sed 's/:8): /:7): /; s/ a0=[0-9a-f]* / a0=zz /'
+	echo 'type=EOE msg=audit(1795320453.532:7): '
+	cat "$LOG"
+} >"$T/junk.log"
+run_cli import --db "$T/r.db" "$T/junk.log"
+like "$OUT" "skipped 1 unparsable and 0 oversized lines, 0 malformed records, 1 malformed events" \
+	"the per-file summary names the malformed event"
+is "$(q "$T/r.db" "select source, status, events, rows, lost_unparsable, processes from coverage")" \
+	"import|stopped|17|$((LIVE_ROWS - 1))|2|off: import" "the import's run: events, rows and the 2 it could not read"
+is "$(q "$T/r.db" "select started_ms = $t0, until_ms = (select max(epoch_ms) from signals) from coverage")" "1|1" \
+	"its span is the imported events'"
+sqlite3 "$T/r.db" "insert into collector_runs(started_ms, heartbeat_ms, source, pid, version) values (1, 2, 'unicast', 1, 'x')"
+run_cli import --db "$T/r.db" "$LOG"
+is "$(q "$T/r.db" "select group_concat(source || ':' || status || ':' || rows, ' ') from (select * from coverage order by run)")" \
+	"import:stopped:$((LIVE_ROWS - 1)) unicast:running:0 import:stopped:0" \
+	"a second import is a run of its own, and an open run (a daemon's) stays open"
 done_testing
