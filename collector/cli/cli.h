@@ -134,6 +134,9 @@ struct cli_db {
 	int signal_cols;        /* columns (COL_*) that exports write: the view's, and count */
 	char *select;           /* cli_signal_columns() of this database */
 	char *ids_from;         /* cli_prepare_ids()'s FROM: the view with string ids */
+	char *death_cols;       /* has_deaths: the select list for every column of enum
+	                           cli_death_col ("id, time, ..."), NULL for those the
+	                           database's view lacks */
 	bool snapshot;          /* opened immutable (see cli_db_open); checked at close */
 	struct stat st;         /* the file when opened, for that check */
 };
@@ -282,11 +285,12 @@ enum cli_death_col {
 	    DCOL__N,
 };
 
-/* The select list for every column of enum cli_death_col: "id, time, ...". */
-extern const char *const cli_death_columns;
-
 /* The causes a death can have, as the view spells them. */
 extern const char *const cli_death_causes[5];
+
+/* Set d->death_cols from the columns of this database's `deaths` view.
+ * Returns SQLITE_OK or an SQLite code. */
+int cli_death_describe(struct cli_db *d);
 
 /* A --cause value: 0 and *ret set to the view's spelling, or -1 after an
  * error naming the value. */
@@ -309,13 +313,16 @@ int cli_prepare_deaths(struct cli_db *d, const struct cli_filter *f, const char 
  * column names. Can't fail (stdio errors are the caller's fflush). */
 void cli_stmt_json(FILE *out, sqlite3_stmt *stmt);
 
-/* The death of the init (nspid 1) of `death`'s pid namespace, within the
- * minute before it, selected with cli_death_columns: *ret, or NULL when the
- * init did not die of a signal (or the namespace is unknown). Returns
- * SQLITE_OK or an SQLite code. */
+/* The death of the init (nspid 1) of `death`'s pid namespace whose exit
+ * killed it, selected with d->death_cols: the init its row names (init_pid,
+ * init_start_time, schema 6), else, for an older row, the init of that
+ * namespace number that died nearest in time (within DEATH_INIT_WINDOW_MS
+ * either side: the init exits last) and started before it. *ret, or NULL
+ * when the init did not die of a signal (or the namespace is unknown).
+ * Returns SQLITE_OK or an SQLite code. */
 int cli_death_init(struct cli_db *d, sqlite3_stmt *death, sqlite3_stmt **ret);
 
-/* One death (selected with cli_death_columns) as a JSON object: the view's
+/* One death (selected with d->death_cols) as a JSON object: the view's
  * columns, then for a pidns-teardown "init_death" (cli_death_init() as such
  * an object, or null), then "signal_row" (the linked signals row, or null)
  * and "ancestry" (its sender's chain from the ancestry view, depth 0 first;

@@ -269,6 +269,8 @@ static int describe_schema(struct cli_db *d)
 	                           &n)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	d->has_deaths = n == 2;
+	if (d->has_deaths && (rc = cli_death_describe(d)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
 	if ((rc =
 	         schema_query_int(d->db,
 	                          "SELECT count(*) FROM pragma_table_info('coverage') WHERE name = "
@@ -358,7 +360,8 @@ int cli_db_close(struct cli_db *d)
 	d->db = NULL;
 	free(d->select);
 	free(d->ids_from);
-	d->select = d->ids_from = NULL;
+	free(d->death_cols);
+	d->select = d->ids_from = d->death_cols = NULL;
 	if (d->snapshot &&
 	    (stat(d->path, &sb) < 0 || sb.st_ino != d->st.st_ino || sb.st_size != d->st.st_size ||
 	     sb.st_mtim.tv_sec != d->st.st_mtim.tv_sec ||

@@ -12,14 +12,46 @@
 #include "cli.h"
 #include "cli_fmt.h"
 #include "sigtrail/log.h"
+#include "sigtrail/proc_deathq.h" /* DEATH_INIT_WINDOW_MS: the collector's window */
 
-/* ", id, time, ..." from the column list; the list starts after its first ", ". */
-static const char death_columns[] =
-#define DCOL_NAME(e, name) ", " #name
+/* The `deaths` view's columns, in order (SCHEMA_DEATHS). */
+static const char *const death_names[DCOL__N] = {
+#define DCOL_NAME(e, name) #name,
     SCHEMA_DEATHS(DCOL_NAME)
 #undef DCOL_NAME
-    ;
-const char *const cli_death_columns = death_columns + 2;
+};
+
+int cli_death_describe(struct cli_db *d)
+{
+	bool has[DCOL__N] = {false};
+	sqlite3_stmt *s = NULL;
+	char *sql = NULL;
+	size_t size = 0;
+	FILE *m;
+	int rc =
+	    sqlite3_prepare_v2(d->db, "SELECT name FROM pragma_table_info('deaths')", -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		for (int i = 0; name && i < DCOL__N; i++)
+			has[i] = has[i] || strcmp(name, death_names[i]) == 0;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return rc;
+	if (!(m = open_memstream(&sql, &size)))
+		return SQLITE_NOMEM;
+	for (int i = 0; i < DCOL__N; i++)
+		fprintf(m, "%s%s%s", i ? ", " : "", has[i] ? "" : "NULL AS ", death_names[i]);
+	if (fclose(m) != 0) {
+		free(sql);
+		return SQLITE_NOMEM;
+	}
+	d->death_cols = sql;
+	return SQLITE_OK;
+}
 
 const char *const cli_death_causes[5] = {"signal", "oom", "crash", "pidns-teardown", "kernel"};
 
@@ -128,14 +160,35 @@ int cli_death_init(struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt **ret)
 	if (sqlite3_column_type(s, DCOL_PIDNS) == SQLITE_NULL ||
 	    sqlite3_column_int64(s, DCOL_NSPID) == 1)
 		return SQLITE_OK;
-	snprintf(sql, sizeof(sql),
-	         "SELECT %s FROM deaths WHERE pidns = ?1 AND nspid = 1 AND epoch_ms <= ?2 AND "
-	         "epoch_ms >= ?2 - 60000 ORDER BY epoch_ms DESC, id DESC LIMIT 1",
-	         cli_death_columns);
+	/* The kernel reuses a freed namespace's inode number at once: the
+	 * number names a namespace only within one lifetime. The row names its
+	 * init (schema 6); an older row is matched by time: the init died
+	 * within the window around it (its exit comes after its children's)
+	 * and had started before it. */
+	if (sqlite3_column_type(s, DCOL_INIT_PID) != SQLITE_NULL)
+		snprintf(sql, sizeof(sql),
+		         "SELECT %s FROM deaths WHERE pidns = ?1 AND nspid = 1 AND pid = ?4 AND "
+		         "start_time IS ?5 AND epoch_ms BETWEEN ?2 - ?3 AND ?2 + ?3 "
+		         "ORDER BY abs(epoch_ms - ?2), id DESC LIMIT 1",
+		         d->death_cols);
+	else
+		snprintf(sql, sizeof(sql),
+		         "SELECT %s FROM deaths WHERE pidns = ?1 AND nspid = 1 AND "
+		         "epoch_ms BETWEEN ?2 - ?3 AND ?2 + ?3 AND "
+		         "(start_time IS NULL OR ?6 IS NULL OR start_time <= ?6) "
+		         "ORDER BY abs(epoch_ms - ?2), id DESC LIMIT 1",
+		         d->death_cols);
 	if ((rc = sqlite3_prepare_v2(d->db, sql, -1, &q, NULL)) != SQLITE_OK)
 		return rc;
 	sqlite3_bind_int64(q, 1, sqlite3_column_int64(s, DCOL_PIDNS));
 	sqlite3_bind_int64(q, 2, sqlite3_column_int64(s, DCOL_EPOCH_MS));
+	sqlite3_bind_int64(q, 3, DEATH_INIT_WINDOW_MS);
+	if (sqlite3_column_type(s, DCOL_INIT_PID) != SQLITE_NULL) {
+		sqlite3_bind_int64(q, 4, sqlite3_column_int64(s, DCOL_INIT_PID));
+		sqlite3_bind_value(q, 5, sqlite3_column_value(s, DCOL_INIT_START_TIME));
+	} else {
+		sqlite3_bind_value(q, 6, sqlite3_column_value(s, DCOL_START_TIME));
+	}
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		*ret = q;

@@ -261,7 +261,7 @@ static int stream(FILE *out, struct export *e, bool progress)
 	int rc;
 
 	if (e->deaths)
-		rc = prepare(e, cli_death_columns, "ORDER BY epoch_ms, id", &s);
+		rc = prepare(e, e->d->death_cols, "ORDER BY epoch_ms, id", &s);
 	else
 		rc = export_rows_open(e->d, &e->c->filter, e->format != FMT_CSV, &x);
 	if (rc != SQLITE_OK)

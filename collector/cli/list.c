@@ -234,7 +234,7 @@ static int run(struct cli_db *d, struct cli_common *c, int64_t limit, bool json,
 		return EX_DATAERR;
 	}
 	if (deaths)
-		rc = cli_prepare_deaths(d, &c->filter, cli_death_columns,
+		rc = cli_prepare_deaths(d, &c->filter, d->death_cols,
 		                        "ORDER BY epoch_ms DESC, id DESC LIMIT ?20", &s);
 	else
 		rc = cli_prepare(d, &c->filter, cli_signal_columns(d),

@@ -305,8 +305,10 @@ static int pidns_lines(FILE *out, struct cli_db *d, sqlite3_stmt *s)
 	if (init) {
 		fputs("  init     ", out);
 		rc = init_words(out, d, init, false);
-		fprintf(out, ", %lld ms before (death %lld: sigtrail who %lld)\n",
-		        (long long)(i64(s, DCOL_EPOCH_MS) - i64(init, DCOL_EPOCH_MS)),
+		/* The kernel reports the init's exit after its children's. */
+		int64_t ms = i64(s, DCOL_EPOCH_MS) - i64(init, DCOL_EPOCH_MS);
+		fprintf(out, ", %lld ms %s (death %lld: sigtrail who %lld)\n",
+		        (long long)(ms < 0 ? -ms : ms), ms < 0 ? "after" : "before",
 		        (long long)i64(init, DCOL_ID), (long long)i64(init, DCOL_PID));
 		sqlite3_finalize(init);
 		return rc;
@@ -386,8 +388,8 @@ int cli_who_deaths_list(FILE *out, struct cli_db *d, const struct cli_filter *f,
 	*ret_shown = 0;
 	if (!d->has_deaths)
 		return SQLITE_OK;
-	rc = cli_prepare_deaths(d, f, cli_death_columns,
-	                        "ORDER BY epoch_ms DESC, id DESC LIMIT ?20", &s);
+	rc = cli_prepare_deaths(d, f, d->death_cols, "ORDER BY epoch_ms DESC, id DESC LIMIT ?20",
+	                        &s);
 	if (rc != SQLITE_OK)
 		return rc;
 	sqlite3_bind_int64(s, 20, limit > 0 ? limit : -1);
@@ -535,8 +537,7 @@ int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *
 	*ret_signal_id = -1;
 	if (!d->has_deaths || total == 0)
 		return SQLITE_OK;
-	rc = cli_prepare_deaths(d, f, cli_death_columns, "ORDER BY epoch_ms DESC, id DESC LIMIT 1",
-	                        &s);
+	rc = cli_prepare_deaths(d, f, d->death_cols, "ORDER BY epoch_ms DESC, id DESC LIMIT 1", &s);
 	if (rc != SQLITE_OK)
 		return rc;
 	rc = sqlite3_step(s);

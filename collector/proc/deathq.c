@@ -122,6 +122,8 @@ static void remember_init_exit(struct deathq *q, const struct ptab_proc *p,
 	q->st.init_exits++;
 	memset(ie, 0, sizeof(*ie));
 	ie->pid = p->pid;
+	ie->start_time = p->start_time;
+	ie->start_epoch_ms = p->start_time ? proc_clock_ticks_to_epoch_ms(clk, p->start_time) : 0;
 	ie->pidns = p->pidns;
 	ie->epoch_ms = proc_clock_mono_to_epoch_ms(clk, ev->mono_ns);
 	ie->exit_code = ev->exit_code;
@@ -193,6 +195,19 @@ static int64_t abs64(int64_t v)
 	return v < 0 ? -v : v;
 }
 
+/* Whether init exit ie can be of the namespace d lived in, by their
+ * lifetimes: the init started no later than d (start times in ticks, one
+ * tick of slack for an estimate) and exited no earlier than d started (20
+ * ms of slack: ticks are 10 ms). Unknown times do not rule it out. */
+static bool init_of_lifetime(const struct death_init_exit *ie, const struct death *d)
+{
+	if (ie->start_time && d->start_time && ie->start_time > d->start_time + 1)
+		return false;
+	if (d->start_epoch_ms && ie->epoch_ms < d->start_epoch_ms - 20)
+		return false;
+	return true;
+}
+
 /* Attach the remembered evidence that concerns r's death. */
 static void gather(struct deathq *q, struct deathq_ready *r)
 {
@@ -222,13 +237,18 @@ static void gather(struct deathq *q, struct deathq_ready *r)
 		break;
 	}
 	/* The init of its namespace: known by the namespace inode, or, when
-	 * the namespace was never read, by being the process that forked it. */
+	 * the namespace was never read, by being the process that forked it;
+	 * and alive when this process started. The kernel hands a freed
+	 * namespace's inode number to the next namespace at once, so an init
+	 * of the same number that exited before this process started, or
+	 * started after it, belonged to another namespace. */
 	n = q->n_inits < DEATHQ_RECENT ? q->n_inits : DEATHQ_RECENT;
 	for (unsigned i = 0; i < n; i++) {
 		const struct death_init_exit *ie = &q->inits[i];
 		bool mine = d->pidns ? ie->pidns == d->pidns : ie->pid == d->ppid;
 		if (!mine || ie->pid == d->pid ||
-		    abs64(ie->epoch_ms - d->epoch_ms) > DEATH_INIT_WINDOW_MS)
+		    abs64(ie->epoch_ms - d->epoch_ms) > DEATH_INIT_WINDOW_MS ||
+		    !init_of_lifetime(ie, d))
 			continue;
 		if (!r->have_init_exit ||
 		    abs64(ie->epoch_ms - d->epoch_ms) < abs64(r->init_exit.epoch_ms - d->epoch_ms))

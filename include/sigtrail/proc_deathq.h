@@ -74,10 +74,12 @@ struct death_abend {
 
 /* The exit of a pid namespace's init (the process with nspid 1). */
 struct death_init_exit {
-	int32_t pid;    /* its pid in the initial namespace */
-	uint64_t pidns; /* the namespace it was init of */
-	int64_t epoch_ms;
-	uint32_t exit_code; /* wait status */
+	int32_t pid;            /* its pid in the initial namespace */
+	uint64_t start_time;    /* clock ticks after boot, 0 unknown */
+	int64_t start_epoch_ms; /* start_time as wall-clock ms, 0 unknown */
+	uint64_t pidns;         /* the namespace it was init of */
+	int64_t epoch_ms;       /* when it exited */
+	uint32_t exit_code;     /* wait status */
 	char comm[64];
 };
 

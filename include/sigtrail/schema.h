@@ -54,8 +54,9 @@ extern const unsigned store_migrations_count;
  *                       when 0 (unknown) */
 /* SCHEMA_DEATHS(X): the columns of the `deaths` view (schema 3 on), in its
  * order, as X(ENUM, name): the CLI's DCOL_<ENUM> and its select list come
- * from it, and test_columns checks it against the view. A new column is a
- * line here and its migration. */
+ * from it, and test_columns checks it against the view; a column that an
+ * older database's view lacks reads as NULL. A new column is a line here
+ * and its migration. */
 #define SCHEMA_DEATHS(X)                                                                           \
 	X(ID, id)                                                                                  \
 	X(TIME, time)                                                                              \
@@ -83,7 +84,9 @@ extern const unsigned store_migrations_count;
 	X(PIDNS, pidns)                                                                            \
 	X(ABEND_SERIAL, abend_serial)                                                              \
 	X(OOM_TASK_MEMCG, oom_task_memcg)                                                          \
-	X(NSPID, nspid)
+	X(NSPID, nspid)                                                                            \
+	X(INIT_PID, init_pid)                                                                      \
+	X(INIT_START_TIME, init_start_time)
 
 #define SCHEMA_SIGNALS(X)                                                                          \
 	X(ID, id, INT, 1, NULL, NONE)                                                              \

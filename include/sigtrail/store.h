@@ -78,6 +78,8 @@ struct store_death {
 	const char *oom_task_memcg; /* the victim's memory cgroup */
 	bool have_oom_rss;          /* the deciding OOM kill printed its RSS */
 	int64_t oom_rss_kb;         /* anon + file + shmem RSS when killed */
+	int32_t init_pid;           /* pidns-teardown: the init whose exit killed it, 0 none */
+	uint64_t init_start_time;   /* that init's start time, 0 unknown */
 };
 
 /* Write one decided death as a death_rows row inside the current

@@ -315,6 +315,27 @@ like "$OUT" "  init     pid 4200 \(sh\) died of SIGTERM from .docker stop app. \
 	"teardown: the init's death and who sent it the signal"
 like "$OUT" "Verdict: pid 4201 \(worker\) was killed by the kernel when its pid namespace's init exited, at 2026-11-22 04:10:33Z: its init pid 4200 \(sh\) died of SIGTERM from .docker stop app. \(pid 900, user root\), started by bash\[850\] ← sshd\[700\] ← systemd\[1\]\." \
 	"teardown verdict: the stop that went wrong, in one line"
+# A reused namespace number (the kernel hands a freed one on at once): an earlier namespace
+# 4026532999 whose init 4100 died 10 s before, and this namespace's init reported 2 ms after its
+# worker, as the kernel does.
+sqlite3 "$DB" "insert into death_rows(epoch_ms, pid, signal, core_dumped, comm_s, ppid, pidns, nspid, cause, evidence)
+select epoch_ms - 10000, 4100, 9, 0, comm_s, 1, pidns, 1, 'kernel', 'an earlier namespace of that number'
+	from death_rows where pid = 4200;
+update death_rows set epoch_ms = (select epoch_ms + 2 from death_rows where pid = 4201) where pid = 4200"
+run_cli who --db "$DB" 4201
+like "$OUT" "  init     pid 4200 \(sh\) died of SIGTERM from .docker stop app. .*, 2 ms after \(death [0-9]+: sigtrail who 4200\)" \
+	"a reused namespace number: the init that died 2 ms after the worker"
+unlike "$OUT" "pid 4100" "not the init of an earlier namespace of that number"
+# A row that names its init (schema 6: init_pid, init_start_time) is matched by it, even when
+# another init of that number died nearer in time.
+sqlite3 "$DB" "insert into death_rows(epoch_ms, pid, signal, core_dumped, comm_s, ppid, pidns, nspid, cause, evidence)
+select epoch_ms + 1, 4300, 9, 0, comm_s, 1, pidns, 1, 'kernel', 'another init of that number'
+	from death_rows where pid = 4201;
+update death_rows set init_pid = 4200 where pid = 4201"
+run_cli who --db "$DB" 4201
+like "$OUT" "  init     pid 4200 \(sh\) died of SIGTERM" "init_pid names the init"
+unlike "$OUT" "pid 4300" "not the other init that died nearer in time"
+sqlite3 "$DB" "delete from death_rows where pid in (4100, 4300); update death_rows set init_pid = NULL"
 run_cli who --db "$DB" 4202 --json
 is "$(printf '%s' "$OUT" | python3 -c '
 import json, sys

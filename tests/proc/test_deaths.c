@@ -572,6 +572,52 @@ static void test_deathq(void)
 	deathq_ready_free(NULL);
 }
 
+/* A reused namespace number: the kernel gives a freed pid namespace's inode
+ * number to the next namespace at once. */
+static void test_deathq_reused_pidns(void)
+{
+	struct ptab *t;
+	struct deathq *q;
+	struct deathq_ready *r;
+	struct ptab_config pc = {
+	    .proc_root = "/nonexistent", .linger_ns = 5 * S, .refresh_delay_ns = 100 * S};
+	int64_t m = 1000 * S;
+
+	ptab_new(&pc, &clk, &t);
+	deathq_new(&(struct deathq_config){.hold_ns = 2 * S, .max_pending = 8}, &q);
+	/* Init 700 of namespace 77 exited before child
+	 * 711 of the next namespace 77 (init 710) was born: it is not 711's
+	 * init, even while 710's own exit has not arrived. */
+	feed(q, t, pev(PROC_EV_FORK, 700, 1, m + 64 * S, 0));
+	((struct ptab_proc *)ptab_get(t, 700))->nspid = 1;
+	((struct ptab_proc *)ptab_get(t, 700))->pidns = 77;
+	feed(q, t, pev(PROC_EV_EXIT, 700, 1, m + 70 * S, 0));
+	feed(q, t, pev(PROC_EV_FORK, 710, 1, m + 71 * S, 0));
+	feed(q, t, pev(PROC_EV_FORK, 711, 710, m + 71 * S + 500 * MS, 0));
+	feed(q, t, pev(PROC_EV_FORK, 712, 710, m + 71 * S + 700 * MS, 0));
+	((struct ptab_proc *)ptab_get(t, 712))->pidns = 77;
+	((struct ptab_proc *)ptab_get(t, 710))->nspid = 1;
+	((struct ptab_proc *)ptab_get(t, 710))->pidns = 77;
+	((struct ptab_proc *)ptab_get(t, 711))->pidns = 77;
+	feed(q, t, pev(PROC_EV_EXIT, 711, 0, m + 72 * S, 9));
+	r = deathq_pop(q, m + 74 * S + 500 * MS);
+	ok(r && !r->have_init_exit,
+	   "reused namespace number: the init that exited before the child started is not its "
+	   "init (gathered: %d)",
+	   r && r->have_init_exit ? r->init_exit.pid : 0);
+	deathq_ready_free(r);
+	feed(q, t, pev(PROC_EV_EXIT, 712, 0, m + 74 * S + 599 * MS, 9));
+	feed(q, t, pev(PROC_EV_EXIT, 710, 1, m + 74 * S + 600 * MS, 9));
+	r = deathq_pop(q, m + 77 * S);
+	ok(r && r->have_init_exit && r->init_exit.pid == 710 && r->init_exit.start_time != 0,
+	   "its sibling's init is the init of its own lifetime, with its start time (%d)",
+	   r && r->have_init_exit ? r->init_exit.pid : 0);
+	deathq_ready_free(r);
+
+	deathq_free(q);
+	ptab_free(t);
+}
+
 int main(void)
 {
 	test_signal();
@@ -582,5 +628,6 @@ int main(void)
 	test_kernel();
 	test_abend();
 	test_deathq();
+	test_deathq_reused_pidns();
 	return tap_done();
 }
