@@ -34,6 +34,8 @@ int64_t arg_db_buffer_mb;
 const char *arg_runtime_dir;
 const char *arg_user;
 bool arg_processes;
+bool arg_exits;
+int64_t arg_exit_min_age_ms;
 
 static const char *const source_modes[] = {"auto", "unicast", "multicast", "stdin", NULL};
 
@@ -180,6 +182,29 @@ const struct opt_desc opt_table[] = {
         .def.b = true,
         .help = "no process table: no deaths, ancestry, units or\n"
                 "containers (keeps only CAP_AUDIT_CONTROL)",
+    },
+    {
+        .flag = "no-exits",
+        .key = "exits",
+        .type = OPT_SWITCH,
+        .on = false,
+        .to.b = &arg_exits,
+        .def.b = true,
+        .help = "record no exits: only deaths by a signal",
+    },
+    {
+        .flag = "exit-min-age",
+        .key = "exit_min_age_ms",
+        .type = OPT_NUMBER,
+        .metavar = "MS",
+        .to.i = &arg_exit_min_age_ms,
+        .def.i = 1000,
+        .min = 0,
+        .max = 86400 * 1000,
+        .unit = "milliseconds",
+        .help = "record the exit of a process that lived at least\n"
+                "MS ms, and of every process a signal reached\n"
+                "(default {default}; 0: every exit)",
     },
     {
         .flag = "tee",

@@ -129,6 +129,7 @@ struct cli_db {
 	bool has_coverage;      /* schema >= 2: the coverage view */
 	bool has_process;       /* schema >= 3: signals.sender_ancestry ... target_container */
 	bool has_deaths;        /* schema >= 3: the deaths and ancestry views */
+	bool has_exits;         /* schema >= 7: deaths.exit_status, cause 'exit' */
 	bool has_proc_coverage; /* schema >= 3: coverage.processes, deaths, lost_deaths... */
 	bool has_loss_detail;   /* schema >= 5: coverage.lost_targets ... untracked_processes */
 	int signal_cols;        /* columns (COL_*) that exports write: the view's, and count */
@@ -285,8 +286,9 @@ enum cli_death_col {
 	    DCOL__N,
 };
 
-/* The causes a death can have, as the view spells them. */
-extern const char *const cli_death_causes[5];
+/* The causes a death can have, as the view spells them ('exit' from schema 7). */
+enum { CLI_DEATH_CAUSES = 6 };
+extern const char *const cli_death_causes[CLI_DEATH_CAUSES];
 
 /* Set d->death_cols from the columns of this database's `deaths` view.
  * Returns SQLITE_OK or an SQLite code. */
@@ -332,7 +334,7 @@ int cli_death_json(FILE *out, struct cli_db *d, sqlite3_stmt *death);
 
 /* Deaths per cause over the whole database: ret_counts in the order of
  * cli_death_causes. Returns SQLITE_OK or an SQLite code. */
-int cli_death_counts(struct cli_db *d, int64_t ret_counts[5]);
+int cli_death_counts(struct cli_db *d, int64_t ret_counts[CLI_DEATH_CAUSES]);
 
 /* The words of one sender for a verdict of `sigtrail who` (who_signals.c;
  * the deaths' verdicts in who_deaths.c use them too): "`sh -c kill -9 4242` (pid

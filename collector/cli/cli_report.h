@@ -72,10 +72,11 @@ struct report {
 	int64_t kill[REPORT_MAX_BUCKETS], term[REPORT_MAX_BUCKETS]; /* SIGKILL, SIGTERM per bar */
 	/* Deaths (schema 3), over the period and --host only: the other filters
 	 * are about senders and targets of signals. */
-	bool deaths_recorded;         /* the database has the deaths view */
-	int schema;                   /* its schema version, to say why not */
-	int64_t deaths;               /* processes that died of a signal */
-	struct report_item causes[5]; /* label cause, detail comms, n deaths, n2 pids */
+	bool deaths_recorded; /* the database has the deaths view */
+	int schema;           /* its schema version, to say why not */
+	int64_t deaths;       /* processes that died of a signal */
+	struct report_item
+	    causes[CLI_DEATH_CAUSES]; /* label cause, detail comms, n deaths, n2 pids */
 	size_t n_causes;
 	struct report_item killers[REPORT_TOP]; /* label sender command line, detail user,
 	                                         * n deaths, n2 pids */

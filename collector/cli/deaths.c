@@ -50,10 +50,12 @@ int cli_death_describe(struct cli_db *d)
 		return SQLITE_NOMEM;
 	}
 	d->death_cols = sql;
+	d->has_exits = has[DCOL_EXIT_STATUS];
 	return SQLITE_OK;
 }
 
-const char *const cli_death_causes[5] = {"signal", "oom", "crash", "pidns-teardown", "kernel"};
+const char *const cli_death_causes[CLI_DEATH_CAUSES] = {"signal",         "oom",    "crash",
+                                                        "pidns-teardown", "kernel", "exit"};
 
 int cli_death_cause_parse(const char *arg, const char **ret)
 {
@@ -63,7 +65,7 @@ int cli_death_cause_parse(const char *arg, const char **ret)
 			return 0;
 		}
 	}
-	log_error("--cause '%s': expected signal, oom, crash, pidns-teardown or kernel", arg);
+	log_error("--cause '%s': expected signal, oom, crash, pidns-teardown, kernel or exit", arg);
 	return -1;
 }
 
@@ -259,12 +261,12 @@ int cli_death_json(FILE *out, struct cli_db *d, sqlite3_stmt *death)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-int cli_death_counts(struct cli_db *d, int64_t ret_counts[5])
+int cli_death_counts(struct cli_db *d, int64_t ret_counts[CLI_DEATH_CAUSES])
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < CLI_DEATH_CAUSES; i++)
 		ret_counts[i] = 0;
 	rc = sqlite3_prepare_v2(d->db, "SELECT cause, count(*) FROM deaths GROUP BY cause", -1, &s,
 	                        NULL);
@@ -272,7 +274,7 @@ int cli_death_counts(struct cli_db *d, int64_t ret_counts[5])
 		return rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *cause = (const char *)sqlite3_column_text(s, 0);
-		for (size_t i = 0; i < 5; i++)
+		for (size_t i = 0; i < CLI_DEATH_CAUSES; i++)
 			if (cause && strcmp(cause, cli_death_causes[i]) == 0)
 				ret_counts[i] = sqlite3_column_int64(s, 1);
 	}

@@ -198,7 +198,11 @@ static void death_row(FILE *out, sqlite3_stmt *s, bool utc, int width)
 
 	cli_time_fmt(sqlite3_column_int64(s, DCOL_EPOCH_MS), utc, buf, sizeof(buf));
 	cell(out, buf, W_TIME, false);
-	snprintf(num, sizeof(num), "%d", sqlite3_column_int(s, DCOL_SIGNAL));
+	/* An exit (no signal) shows its status in the signal's column. */
+	if (sqlite3_column_type(s, DCOL_SIGNAL) == SQLITE_NULL)
+		snprintf(num, sizeof(num), "status %d", sqlite3_column_int(s, DCOL_EXIT_STATUS));
+	else
+		snprintf(num, sizeof(num), "%d", sqlite3_column_int(s, DCOL_SIGNAL));
 	cell(out, col_text(s, DCOL_SIGNAME) ? col_text(s, DCOL_SIGNAME) : num, W_SIGNAL, false);
 	cell(out, col_text(s, DCOL_CAUSE), W_CAUSE, false);
 	snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, DCOL_PID));

@@ -111,7 +111,8 @@ static int deaths(struct cli_db *d, struct report *r)
 	                        "cause, group_concat(DISTINCT coalesce(comm, '?')), count(*), "
 	                        "count(DISTINCT pid)",
 	                        "GROUP BY cause ORDER BY 3 DESC, cause", &s);
-	if (rc != SQLITE_OK || (rc = fill(s, r->causes, 5, &r->n_causes)) != SQLITE_OK)
+	if (rc != SQLITE_OK ||
+	    (rc = fill(s, r->causes, CLI_DEATH_CAUSES, &r->n_causes)) != SQLITE_OK)
 		return rc;
 	for (size_t i = 0; i < r->n_causes; i++)
 		r->deaths += r->causes[i].n;

@@ -56,8 +56,8 @@ struct status {
 	int64_t db_size, wal_size;
 	int64_t rows, first_ms, last_ms;
 	int schema;
-	bool has_deaths;   /* schema 3: the deaths view */
-	int64_t deaths[5]; /* per cause, in the order of cli_death_causes */
+	bool has_deaths;                  /* schema 3: the deaths view */
+	int64_t deaths[CLI_DEATH_CAUSES]; /* per cause, in the order of cli_death_causes */
 	int64_t deaths_total;
 	bool have_run; /* the newest coverage row */
 	char run_status[16], run_source[16];
@@ -239,7 +239,7 @@ static int database(struct status *st, struct cli_common *c)
 	st->has_deaths = d.has_deaths;
 	if (rc == SQLITE_OK && d.has_deaths) {
 		rc = cli_death_counts(&d, st->deaths);
-		for (size_t i = 0; i < 5; i++)
+		for (size_t i = 0; i < CLI_DEATH_CAUSES; i++)
 			st->deaths_total += st->deaths[i];
 	}
 	if (rc == SQLITE_OK && d.has_coverage) {
@@ -385,7 +385,7 @@ static void print_text(FILE *out, const struct status *st, const struct cli_comm
 	}
 	if (st->has_deaths) {
 		fprintf(out, "deaths:    %lld recorded", (long long)st->deaths_total);
-		for (size_t i = 0; i < 5; i++)
+		for (size_t i = 0; i < CLI_DEATH_CAUSES; i++)
 			fprintf(out, "%s%s %lld", i ? ", " : ": ", cli_death_causes[i],
 			        (long long)st->deaths[i]);
 		fputc('\n', out);
@@ -473,7 +473,7 @@ static void print_json(FILE *out, const struct status *st, const struct cli_comm
 		fprintf(out, ",\"deaths\":{\"recorded\":%s", st->has_deaths ? "true" : "false");
 		if (st->has_deaths) {
 			fprintf(out, ",\"total\":%lld,\"by_cause\":{", (long long)st->deaths_total);
-			for (size_t i = 0; i < 5; i++)
+			for (size_t i = 0; i < CLI_DEATH_CAUSES; i++)
 				fprintf(out, "%s\"%s\":%lld", i ? "," : "", cli_death_causes[i],
 				        (long long)st->deaths[i]);
 			fputc('}', out);

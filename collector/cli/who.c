@@ -37,8 +37,9 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "Usage: sigtrail who [OPTIONS] PID|NAME\n"
 	        "How did a process die, and who sent it signals? First its deaths, newest\n"
-	        "first: the signal, the cause (signal, oom, crash, pidns-teardown, kernel) and\n"
-	        "the evidence, then the sender of the killing signal with the chain of\n"
+	        "first: the signal, the cause (signal, oom, crash, pidns-teardown, kernel, or\n"
+	        "exit: it ended by itself, with its exit status) and the evidence, then the sender "
+	        "of the killing signal with the chain of\n"
 	        "processes that started it (each with its command line), or the OOM kill's\n"
 	        "memory cgroup and RSS, or the crash's core dump. Then each signal that\n"
 	        "reached it (or was refused): the sender's pid, parent, user, login user, tty,\n"
@@ -62,7 +63,9 @@ static void usage(FILE *out)
 	        "(2026-11-21T10:00:05Z, 2026-11-21T12:00+02:00), now, today, yesterday or @EPOCH.\n"
 	        "\n"
 	        "Deaths are recorded from schema 3 on (sigtraild upgrades the database when it\n"
-	        "starts); an older database says so.\n"
+	        "starts); an older database says so. Exits (schema 7) are recorded for a\n"
+	        "process that lived at least sigtraild's --exit-min-age (1 s by default) or\n"
+	        "that a recorded signal reached.\n"
 	        "\n"
 	        "Exit status: 0 deaths or signals found, 1 nothing recorded, 64 bad usage,\n"
 	        "65/66/77 the database is not usable (see sigtrail --help).\n"
@@ -144,6 +147,12 @@ static void no_death_line(FILE *out, const struct cli_db *d, const char *what,
 		fprintf(out,
 		        "Deaths: none recorded for %s, but the process table was off for part of "
 		        "the time (see Deaths coverage).\n",
+		        what);
+	else if (d->has_exits)
+		fprintf(out,
+		        "Deaths: none recorded for %s (it may still run, or it exited without a "
+		        "signal before sigtraild's --exit-min-age, 1 s by default, and no signal "
+		        "reached it).\n",
 		        what);
 	else
 		fprintf(out,

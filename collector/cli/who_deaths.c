@@ -76,6 +76,8 @@ static const char *cause_words(const char *cause)
 		return "killed by the kernel: its pid namespace's init exited";
 	if (strcmp(cause, "kernel") == 0)
 		return "killed by the kernel";
+	if (strcmp(cause, "exit") == 0)
+		return "it exited on its own";
 	return cause;
 }
 
@@ -333,8 +335,13 @@ static int story(FILE *out, struct cli_db *d, sqlite3_stmt *s, bool utc, int wid
 
 	cli_time_fmt(i64(s, DCOL_EPOCH_MS), utc, t, sizeof(t));
 	cli_term_text(comm, sizeof(comm), text(s, DCOL_COMM) ? text(s, DCOL_COMM) : "?", 15);
-	fprintf(out, "%s  pid %lld (%s) died of ", t, (long long)i64(s, DCOL_PID), comm);
-	signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
+	if (null(s, DCOL_SIGNAL)) { /* an exit (schema 7) */
+		fprintf(out, "%s  pid %lld (%s) exited with status %lld", t,
+		        (long long)i64(s, DCOL_PID), comm, (long long)i64(s, DCOL_EXIT_STATUS));
+	} else {
+		fprintf(out, "%s  pid %lld (%s) died of ", t, (long long)i64(s, DCOL_PID), comm);
+		signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
+	}
 	if (i64(s, DCOL_CORE_DUMPED))
 		fputs(" (core dumped)", out);
 	fprintf(out, ": %s\n", cause_words(cause));
@@ -415,7 +422,7 @@ static const char *death_kind(const char *cause)
 {
 	const char *kind = "died";
 
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < CLI_DEATH_CAUSES; i++)
 		if (strcmp(cause, cli_death_causes[i]) == 0)
 			kind = i == 0 ? "killed" : cli_death_causes[i];
 	return kind;
@@ -434,6 +441,20 @@ static void signal_verdict(FILE *out, sqlite3_stmt *s, sqlite3_stmt *r, bool utc
 	cli_time_short(out, i64(s, DCOL_EPOCH_MS), utc);
 	if (!r)
 		fputs(" (the signal row is no longer in the database)", out);
+}
+
+/* "was not killed: at ... it exited on its own with status 3 after 2.0 s;
+ * no signal reached it": the evidence says the rest. */
+static void exit_verdict(FILE *out, sqlite3_stmt *s, bool utc)
+{
+	const char *ev = text(s, DCOL_EVIDENCE);
+
+	fputs("was not killed: at ", out);
+	cli_time_short(out, i64(s, DCOL_EPOCH_MS), utc);
+	if (ev)
+		field(out, " ", ev, 400);
+	else
+		fprintf(out, " it exited with status %lld", (long long)i64(s, DCOL_EXIT_STATUS));
 }
 
 /* "was killed by the kernel's OOM killer at ...: memory cgroup ... hit its limit, ...". */
@@ -559,6 +580,8 @@ int cli_who_death_verdict(FILE *out, struct cli_db *d, const struct cli_filter *
 		oom_verdict(out, s, utc);
 	else if (strcmp(cause, "crash") == 0)
 		crash_verdict(out, s, r, utc);
+	else if (strcmp(cause, "exit") == 0)
+		exit_verdict(out, s, utc);
 	else if ((rc = kernel_verdict(out, d, s, cause, utc)) != SQLITE_OK)
 		goto out;
 	if (total > 1)

@@ -80,15 +80,16 @@ void log_procs(const struct daemon *d)
 	bool lost = ps.lost_events || ps.deaths_lost || ps.extras_lost || ps.kmsg_overruns ||
 	            ps.abends_malformed || ps.table.full;
 	log_msg(lost ? LOG_LVL_WARN : LOG_LVL_INFO,
-	        "process table: %llu connector events, %llu deaths; lost: %llu connector events "
-	        "(overruns), %llu deaths, %llu events without process facts, %llu kernel log "
-	        "records (overwritten: OOM kills among them read as 'kernel'), %llu unparsable "
-	        "ANOM_ABEND records; %llu processes tracked at most, %llu not tracked (table full)",
+	        "process table: %llu connector events, %llu deaths, %llu exits; lost: %llu "
+	        "connector events (overruns), %llu deaths, %llu events without process facts, "
+	        "%llu kernel log records (overwritten: OOM kills among them read as 'kernel'), "
+	        "%llu unparsable ANOM_ABEND records; %llu processes tracked at most, %llu not "
+	        "tracked (table full)",
 	        (unsigned long long)ps.events, (unsigned long long)ps.deaths,
-	        (unsigned long long)ps.lost_events, (unsigned long long)ps.deaths_lost,
-	        (unsigned long long)ps.extras_lost, (unsigned long long)ps.kmsg_overruns,
-	        (unsigned long long)ps.abends_malformed, (unsigned long long)ps.table.peak_procs,
-	        (unsigned long long)ps.table.full);
+	        (unsigned long long)ps.exits, (unsigned long long)ps.lost_events,
+	        (unsigned long long)ps.deaths_lost, (unsigned long long)ps.extras_lost,
+	        (unsigned long long)ps.kmsg_overruns, (unsigned long long)ps.abends_malformed,
+	        (unsigned long long)ps.table.peak_procs, (unsigned long long)ps.table.full);
 	if (ps.execread_on)
 		log_info(
 		    "exec reader (%s): %llu execs, %llu read at once, %llu not read "
@@ -127,6 +128,16 @@ static void reader_counters(struct daemon *d)
 		d->run.lost_process_facts = ps.extras_lost;
 		d->run.untracked_processes = ps.table.full;
 	}
+}
+
+void coverage_processes(struct daemon *d)
+{
+	int r = store_run_update(d->store, &d->run, now_wall_ms(), NULL);
+
+	if (r < 0)
+		log_warn("database %s: cannot record the process table's state in the run's "
+		         "coverage row: %s; the next heartbeat records it",
+		         arg_db, strerror(-r));
 }
 
 /* The coverage row of this run; runs that never stopped are closed (their

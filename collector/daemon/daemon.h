@@ -119,6 +119,11 @@ int hand_over(struct daemon *d, const char *name);
 
 /* accounting.c: what was recorded and lost. */
 int coverage_begin(struct daemon *d, const char *host);
+/* The run's coverage row says at once whether the process table is on
+ * (d->processes), rather than at the first heartbeat: a `who` in between
+ * would read the run as one without deaths. A failure is logged; the
+ * heartbeat writes it again. */
+void coverage_processes(struct daemon *d);
 void log_losses(struct daemon *d, const struct writer_stats *ws, bool final);
 void log_stalls(struct daemon *d, const struct writer_stats *ws);
 void log_procs(const struct daemon *d);

@@ -141,9 +141,11 @@ static void open_procs(struct daemon *d)
 		         arg_processes ? "stdin source" : "--no-processes");
 		return;
 	}
-	r = procwatch_open(
-	    &(struct procwatch_config){.proc_root = "/proc", .kmsg_path = "/dev/kmsg"}, &d->procs,
-	    err, sizeof(err));
+	r = procwatch_open(&(struct procwatch_config){.proc_root = "/proc",
+	                                              .kmsg_path = "/dev/kmsg",
+	                                              .exits = arg_exits,
+	                                              .exit_min_age_ms = arg_exit_min_age_ms},
+	                   &d->procs, err, sizeof(err));
 	if (r < 0) {
 		log_warn("%s: signals are recorded, but not deaths, ancestry, units or containers "
 		         "(--no-processes silences this)",
@@ -275,6 +277,7 @@ static int setup(struct daemon *d)
 		return r;
 	/* After the checks that may refuse to start (a quick exit). */
 	open_procs(d);
+	coverage_processes(d);
 	if ((r = open_source(d)) != 0)
 		return r;
 	audit_raise_backlog(d);

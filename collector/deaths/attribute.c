@@ -30,6 +30,8 @@ const char *death_cause_name(enum death_cause cause)
 		return "pidns-teardown";
 	case DEATH_KERNEL:
 		return "kernel";
+	case DEATH_EXIT:
+		return "exit";
 	}
 	return "kernel";
 }
@@ -268,6 +270,61 @@ static const char *kernel_meaning(int sig)
 	}
 }
 
+/* "40 ms", "2.0 s", "3 min 12 s", "5 h 2 min": how long a process lived. */
+static void say_age(struct text *t, int64_t ms)
+{
+	if (ms < 1000)
+		say(t, "%lld ms", (long long)ms);
+	else if (ms < 10000)
+		say(t, "%lld.%lld s", (long long)(ms / 1000), (long long)(ms % 1000 / 100));
+	else if (ms < 600000)
+		say(t, "%lld min %lld s", (long long)(ms / 60000), (long long)(ms % 60000 / 1000));
+	else
+		say(t, "%lld h %lld min", (long long)(ms / 3600000),
+		    (long long)(ms % 3600000 / 60000));
+}
+
+/* The newest signal delivered to this very process before its exit. */
+static const struct death_signal_row *handled_row(const struct death *d,
+                                                  const struct death_candidates *c)
+{
+	const struct death_signal_row *best = NULL;
+
+	for (size_t i = 0; i < c->n_rows; i++) {
+		const struct death_signal_row *r = &c->rows[i];
+		if (!r->success || r->signal == 0 || r->epoch_ms > d->epoch_ms + DEATH_SKEW_MS ||
+		    r->epoch_ms < d->epoch_ms - DEATH_SIGNAL_BEFORE_MS || row_mismatch(d, r))
+			continue;
+		if (!best || r->epoch_ms > best->epoch_ms)
+			best = r;
+	}
+	return best;
+}
+
+/* An exit: "it exited on its own with status 3 after 2.0 s; no signal
+ * reached it", or the signal it got just before (and handled). */
+static void exit_verdict(const struct death *d, const struct death_candidates *c, struct text *t)
+{
+	const struct death_signal_row *r = handled_row(d, c);
+
+	say(t, "it exited on its own with status %d", d->exit_status);
+	if (d->start_epoch_ms && d->epoch_ms >= d->start_epoch_ms) {
+		say(t, " after ");
+		say_age(t, d->epoch_ms - d->start_epoch_ms);
+	}
+	if (r) {
+		say(t,
+		    "; %s from %s[%d] reached it %lld ms before (signal row %lld): it handled or "
+		    "ignored the signal, then exited",
+		    sig_name(r->signal), r->sender_comm ? r->sender_comm : "?", r->sender_pid,
+		    (long long)(d->epoch_ms - r->epoch_ms), (long long)r->id);
+	} else if (c->signals_recorded) {
+		say(t, "; no signal reached it");
+	} else {
+		say(t, "; signals were not being recorded");
+	}
+}
+
 void death_attribute(const struct death *d, const struct death_candidates *c,
                      struct death_verdict *ret)
 {
@@ -284,6 +341,11 @@ void death_attribute(const struct death *d, const struct death_candidates *c,
 	ret->oom_index = -1;
 	ret->abend_index = -1;
 
+	if (d->signal == 0) {
+		ret->cause = DEATH_EXIT;
+		exit_verdict(d, c, &t);
+		return;
+	}
 	row = best_row(d, c, &reused, &reused_row, &reused_why);
 	oom = d->signal == SIGKILL ? find_oom(d, c, &oi) : NULL;
 	abend = find_abend(d, c, &ai);

@@ -25,9 +25,10 @@ enum death_cause {
 	DEATH_CRASH,  /* a fault or abort: a core-dumping signal no one else sent */
 	DEATH_PIDNS,  /* SIGKILL because its pid namespace's init exited */
 	DEATH_KERNEL, /* any other signal from the kernel, or a sender nothing recorded */
+	DEATH_EXIT,   /* it exited on its own (death.signal 0), with its exit status */
 };
 
-/* "signal", "oom", "crash", "pidns-teardown", "kernel": the `cause` column. */
+/* "signal", "oom", "crash", "pidns-teardown", "kernel", "exit": the `cause` column. */
 const char *death_cause_name(enum death_cause cause);
 
 enum {
@@ -65,13 +66,17 @@ struct death_candidates {
 struct death_verdict {
 	enum death_cause cause;
 	int64_t signal_id;                 /* the deciding signal row (DEATH_SIGNAL, or a self-sent
-	                                      abort/raise under DEATH_CRASH); -1 when none */
+	                                      abort/raise under DEATH_CRASH); -1 when none, and
+	                                      always for DEATH_EXIT (no signal ended it) */
 	int oom_index;                     /* the deciding ooms[] entry, -1 when none */
 	int abend_index;                   /* the deciding abends[] entry, -1 when none */
 	char evidence[DEATH_EVIDENCE_MAX]; /* what decided it, for the `evidence` column */
 };
 
-/* Decide why `d` died. Rules, in order:
+/* Decide why `d` died. An exit (signal 0) is DEATH_EXIT, with its status,
+ * its age and the newest signal that reached this very process shortly
+ * before (one it handled or ignored) in the evidence. Otherwise rules, in
+ * order:
  *  - the OOM killer named this pid within DEATH_OOM_WINDOW_MS and the signal
  *    is SIGKILL: oom (the OOM killer skips tasks that are already dying, so
  *    its line means it was the one);

@@ -62,6 +62,7 @@ static void to_record(const struct deathq_ready *r, const struct death_verdict *
 	    .oom_task_memcg = k ? text_or_null(k->task_memcg) : NULL,
 	    .have_oom_rss = k && k->rss_kb != OOM_UNKNOWN,
 	    .oom_rss_kb = k ? k->rss_kb : 0,
+	    .exit_status = d->signal ? -1 : d->exit_status,
 	    .init_pid = v->cause == DEATH_PIDNS ? r->init_exit.pid : 0,
 	    .init_start_time = v->cause == DEATH_PIDNS ? r->init_exit.start_time : 0,
 	};

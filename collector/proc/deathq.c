@@ -93,6 +93,7 @@ static struct deathq_ready *capture(const struct ptab_proc *p, const struct proc
 	r->exit_code = ev->exit_code;
 	d->pid = ev->tgid;
 	d->signal = proc_ev_death_signal(ev);
+	d->exit_status = d->signal ? -1 : proc_ev_exit_status(ev);
 	d->core_dumped = proc_ev_core_dumped(ev);
 	d->epoch_ms = proc_clock_mono_to_epoch_ms(clk, ev->mono_ns);
 	d->exit_parent = ev->parent_tgid;
@@ -112,6 +113,25 @@ static struct deathq_ready *capture(const struct ptab_proc *p, const struct proc
 	d->unit = keep(r, &off, p->unit);
 	d->container = keep(r, &off, p->container);
 	return r;
+}
+
+/* Whether the exit policy records this exit: a process that a recorded
+ * signal reached, or that lived at least exit_min_age_ms. A process the
+ * table never knew has no known age: not recorded. */
+static bool exit_wanted(const struct deathq *q, const struct ptab_proc *p, const struct proc_ev *ev,
+                        const struct proc_clock *clk)
+{
+	if (!q->cfg.exits || !p)
+		return false;
+	if (p->flags & PTAB_SIGNALLED)
+		return true;
+	if (q->cfg.exit_min_age_ms == 0)
+		return true;
+	if (!p->start_time)
+		return false;
+	return proc_clock_mono_to_epoch_ms(clk, ev->mono_ns) -
+	           proc_clock_ticks_to_epoch_ms(clk, p->start_time) >=
+	       q->cfg.exit_min_age_ms;
 }
 
 static void remember_init_exit(struct deathq *q, const struct ptab_proc *p,
@@ -150,10 +170,13 @@ void deathq_on_event(struct deathq *q, struct ptab *t, const struct proc_ev *ev,
 	p = proc_ev_death_signal(ev) ? ptab_lookup(t, ev->tgid) : ptab_get(t, ev->tgid);
 	if (p && p->nspid == 1 && p->pid != 1)
 		remember_init_exit(q, p, ev, clk);
-	if (proc_ev_death_signal(ev) == 0)
+	if (proc_ev_death_signal(ev) == 0 && !exit_wanted(q, p, ev, clk))
 		return;
 
-	q->st.deaths++;
+	if (proc_ev_death_signal(ev))
+		q->st.deaths++;
+	else
+		q->st.exits++;
 	if (!p)
 		q->st.untracked++;
 	r = capture(p, ev, clk);

@@ -434,6 +434,14 @@ void ptab_note_sender(struct ptab *t, int32_t pid, const char *comm, const char 
 		               p->unit, p->container);
 }
 
+void ptab_note_signalled(struct ptab *t, int32_t pid)
+{
+	struct ptab_proc *p = pid > 0 ? t->slots[pt_find_slot(t, pid)] : NULL;
+
+	if (p)
+		p->flags |= PTAB_SIGNALLED;
+}
+
 size_t ptab_format_ancestry(const struct ptab_proc *const *chain, size_t n, char *buf, size_t size)
 {
 	static const char arrow[] = " \xe2\x86\x90 ", ellipsis[] = " \xe2\x86\x90 \xe2\x80\xa6";

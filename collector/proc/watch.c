@@ -106,7 +106,9 @@ int procwatch_open(const struct procwatch_config *cfg, struct procwatch **ret, c
 	                                   .exec_snapshot_data = pw},
 	             &pw->clock, &pw->table);
 	if (r == 0)
-		r = deathq_new(&(struct deathq_config){.hold_ns = hold_ms * INT64_C(1000000)},
+		r = deathq_new(&(struct deathq_config){.hold_ns = hold_ms * INT64_C(1000000),
+		                                       .exits = cfg->exits,
+		                                       .exit_min_age_ms = cfg->exit_min_age_ms},
 		               &pw->deaths);
 	if (r < 0) {
 		snprintf(err, errlen, "process table: %s", strerror(-r));
@@ -323,6 +325,7 @@ void procwatch_stats(const struct procwatch *pw, struct procwatch_stats *ret)
 	                                .lost_events = pw->conn.overruns,
 	                                .kmsg_overruns = pw->kmsg ? pw->kmsg->overruns : 0,
 	                                .deaths = ds.deaths,
+	                                .exits = ds.exits,
 	                                .deaths_lost = ds.dropped,
 	                                .abends_malformed = pw->abends_malformed,
 	                                .extras_lost = pw->extras_lost,

@@ -17,9 +17,9 @@ int store_deaths_prepare(struct store *st)
 	    "INSERT INTO death_rows(epoch_ms, host_s, pid, start_time, signal, core_dumped, uid, "
 	    "user_s, comm_s, exe_s, cmdline_s, ppid, pidns, cause, signal_id, evidence, "
 	    "abend_serial, oom_constraint_s, oom_memcg_s, oom_task_memcg_s, oom_rss_kb, unit_s, "
-	    "container_s, nspid, init_pid, init_start_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-	    "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
-	    "?25, ?26)",
+	    "container_s, nspid, init_pid, init_start_time, exit_status) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+	    "?23, ?24, ?25, ?26, ?27)",
 	    -1, SQLITE_PREPARE_PERSISTENT, &st->death, NULL);
 }
 
@@ -57,7 +57,7 @@ int store_insert_death(struct store *st, const struct store_death *d)
 	store_bind_opt(s, 2, host >= 0, host);
 	sqlite3_bind_int(s, 3, d->pid);
 	store_bind_opt(s, 4, d->start_time != 0, (int64_t)d->start_time);
-	sqlite3_bind_int(s, 5, d->signal);
+	store_bind_opt(s, 5, d->signal > 0, d->signal);
 	sqlite3_bind_int(s, 6, d->core_dumped);
 	store_bind_opt(s, 7, d->uid >= 0, d->uid);
 	store_bind_opt(s, 8, user >= 0, user);
@@ -79,6 +79,7 @@ int store_insert_death(struct store *st, const struct store_death *d)
 	store_bind_opt(s, 24, d->nspid > 0, d->nspid);
 	store_bind_opt(s, 25, d->init_pid > 0, d->init_pid);
 	store_bind_opt(s, 26, d->init_pid > 0 && d->init_start_time, (int64_t)d->init_start_time);
+	store_bind_opt(s, 27, d->signal == 0 && d->exit_status >= 0, d->exit_status);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)

@@ -42,7 +42,8 @@ struct death {
 	uint64_t start_time;    /* clock ticks after boot, 0 unknown */
 	bool start_guess;       /* start_time estimated to +-1 tick (never read from /proc) */
 	int64_t start_epoch_ms; /* start_time as wall-clock ms, 0 unknown */
-	int signal;             /* the signal that ended it, 1..64 */
+	int signal;             /* the signal that ended it, 1..64; 0: it exited */
+	int exit_status;        /* signal 0: its exit code (0..255); else -1 */
 	bool core_dumped;       /* the exit status says so (WCOREDUMP) */
 	bool coredump_event;    /* the connector reported a core dump for it */
 	int64_t epoch_ms;       /* when it exited, wall-clock ms */
@@ -92,8 +93,11 @@ enum {
 };
 
 struct deathq_config {
-	int64_t hold_ns;    /* how long a death waits for evidence (0: DEATHQ_HOLD_MS) */
-	size_t max_pending; /* 0: DEATHQ_MAX_PENDING */
+	int64_t hold_ns;         /* how long a death waits for evidence (0: DEATHQ_HOLD_MS) */
+	size_t max_pending;      /* 0: DEATHQ_MAX_PENDING */
+	bool exits;              /* exits too, not only deaths by a signal: */
+	int64_t exit_min_age_ms; /* of a process that lived this long (0: every one), or
+	                            that a signal reached (PTAB_SIGNALLED) */
 };
 
 /* A death whose hold is over, with the evidence the tracker gathered. One
@@ -116,6 +120,7 @@ struct deathq_ready {
 
 struct deathq_stats {
 	uint64_t deaths;    /* processes ended by a signal */
+	uint64_t exits;     /* exits held under the exit policy */
 	uint64_t pending;   /* held now */
 	uint64_t early;     /* decided before their hold was over */
 	uint64_t untracked; /* deaths of processes the table did not know (fewer facts) */

@@ -44,6 +44,7 @@ enum {
 	PTAB_PARTIAL = 1 << 3,     /* a read found the process gone: some fields unknown */
 	PTAB_EXEC_UNREAD = 1 << 4, /* exec'd and not read since: comm, exe, cmdline, cgroup */
 	PTAB_UNCONFIRMED = 1 << 5, /* start time, namespace and nspid copied or guessed */
+	PTAB_SIGNALLED = 1 << 6,   /* a recorded signal reached it: its exit is recorded */
 };
 
 /* One process. Strings are NULL when unknown, else escaped UTF-8. Valid
@@ -158,6 +159,11 @@ void ptab_note_sender(struct ptab *t, int32_t pid, const char *comm, const char 
  * each one, up to PTAB_MAX_DEPTH members or `max`, stopping at pid 1, at an
  * unknown parent, or at a parent that started after its child (its pid was
  * reused). Returns the number written to out[]. */
+/* A recorded signal reached pid: mark it PTAB_SIGNALLED, so that its exit
+ * is recorded whatever its age. Does nothing for a pid the table does not
+ * hold. Can't fail. */
+void ptab_note_signalled(struct ptab *t, int32_t pid);
+
 size_t ptab_ancestry(struct ptab *t, int32_t pid, const struct ptab_proc **out, size_t max);
 
 /* Format an ancestry as "sh[1400] ← cleanup.sh[1390] ← crond[812] ←

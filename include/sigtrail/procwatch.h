@@ -24,9 +24,12 @@
 struct procwatch;
 
 struct procwatch_config {
-	const char *proc_root; /* "/proc" */
-	const char *kmsg_path; /* "/dev/kmsg"; NULL: no OOM attribution */
-	int64_t hold_ms;       /* how long a death waits for its evidence (0: default) */
+	const char *proc_root;   /* "/proc" */
+	const char *kmsg_path;   /* "/dev/kmsg"; NULL: no OOM attribution */
+	int64_t hold_ms;         /* how long a death waits for its evidence (0: default) */
+	bool exits;              /* record exits too, under the policy below */
+	int64_t exit_min_age_ms; /* an exit of a process that lived this long, or that a
+	                            signal reached (0: every exit) */
 };
 
 /* Subscribe to the proc connector (CAP_NET_ADMIN), open the kernel log
@@ -74,6 +77,7 @@ struct procwatch_stats {
 	uint64_t lost_events;   /* connector overruns: fork/exec/exit events the kernel dropped */
 	uint64_t kmsg_overruns; /* kernel log records overwritten before we read them */
 	uint64_t deaths;        /* processes ended by a signal */
+	uint64_t exits;         /* exits recorded under the exit policy */
 	uint64_t deaths_lost;   /* deaths dropped (memory, or too many held) */
 	uint64_t abends_malformed;
 	uint64_t extras_lost; /* signal events that got no process facts (memory) */

@@ -86,7 +86,8 @@ extern const unsigned store_migrations_count;
 	X(OOM_TASK_MEMCG, oom_task_memcg)                                                          \
 	X(NSPID, nspid)                                                                            \
 	X(INIT_PID, init_pid)                                                                      \
-	X(INIT_START_TIME, init_start_time)
+	X(INIT_START_TIME, init_start_time)                                                        \
+	X(EXIT_STATUS, exit_status)
 
 #define SCHEMA_SIGNALS(X)                                                                          \
 	X(ID, id, INT, 1, NULL, NONE)                                                              \

@@ -57,7 +57,8 @@ struct store_death {
 	int64_t epoch_ms;      /* when it exited, wall-clock ms */
 	int32_t pid;           /* thread group id */
 	uint64_t start_time;   /* clock ticks after boot, 0 unknown */
-	int signal;            /* the signal that ended it */
+	int signal;            /* the signal that ended it; 0: it exited (exit_status) */
+	int exit_status;       /* signal 0: its exit code, 0..255; else -1 */
 	bool core_dumped;      /* the exit status says so */
 	int64_t uid;           /* real uid, -1 unknown; the store names its user */
 	const char *comm;      /* its name (the process table's, else the ANOM_ABEND record's) */
@@ -68,7 +69,7 @@ struct store_death {
 	int32_t ppid;          /* the parent that forked it, 0 unknown */
 	uint64_t pidns;        /* pid namespace inode, 0 unknown */
 	int32_t nspid;         /* its pid in that namespace, 0 unknown */
-	const char *cause;     /* "signal", "oom", "crash", "pidns-teardown" or "kernel" */
+	const char *cause;     /* "signal", "oom", "crash", "pidns-teardown", "kernel" or "exit" */
 	int64_t signal_id;     /* signal_rows.id of the deciding signal, -1 none */
 	const char *evidence;  /* what decided the cause, in words; never NULL */
 	bool have_abend;       /* the crash has its ANOM_ABEND record (abend_serial) */

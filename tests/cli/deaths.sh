@@ -97,7 +97,7 @@ like "$OUT" "Verdict: pid 4300 \(yes\) was killed by the kernel with SIGPIPE at 
 # --- no death, time windows ------------------------------------------------------------
 run_cli who --db "$DB" "$GROUP_PGID"
 is "$RC" 0 "signals but no death: exit 0"
-like "$OUT" "Deaths: none recorded for pid $GROUP_PGID \(it may still run, or it exited without a signal\)\." \
+like "$OUT" "Deaths: none recorded for pid $GROUP_PGID \(it may still run, or it exited without a signal before sigtraild's --exit-min-age, 1 s by default, and no signal reached it\)\." \
 	"no death: said so"
 unlike "$OUT" "Deaths of" "no deaths header"
 run_cli who --db "$DB" java --until 2026-11-22T04:08:00Z
@@ -164,7 +164,25 @@ like "$ERR" "--sender-user filters signals, not deaths" "and says why"
 run_cli list --db "$DB" --cause oom
 is "$RC" 64 "--cause without --deaths: usage error"
 run_cli list --db "$DB" --deaths --cause killed
-is "$RC/$ERR" "64/sigtrail: error: --cause 'killed': expected signal, oom, crash, pidns-teardown or kernel" "a bad --cause is named"
+is "$RC/$ERR" "64/sigtrail: error: --cause 'killed': expected signal, oom, crash, pidns-teardown, kernel or exit" "a bad --cause is named"
+
+# --- an exit (schema 7): cause exit, its status, no signal --------------------------------------
+sqlite3 "$DB" "insert into death_rows(epoch_ms, pid, start_time, signal, core_dumped, uid, comm_s, ppid, cause, evidence, exit_status)
+select max(epoch_ms) + 1000, 4400, 77000, NULL, 0, 0, (select id from strings where value = 'worker'), 1, 'exit',
+	'it exited on its own with status 3 after 2.0 s; no signal reached it', 3 from death_rows"
+run_cli list --db "$DB" --deaths --cause exit
+like "$(sed -n 2p "$T/out")" "^[-0-9 :.]+ status 3    exit              4400 0            worker          it exited on its own with status 3 after 2\.0 s; no signal reached it$" \
+	"list --deaths --cause exit: its status in the signal column"
+run_cli who --db "$DB" 4400
+like "$OUT" "pid 4400 \(worker\) exited with status 3: it exited on its own" "who: an exit's headline"
+like "$OUT" "Verdict: pid 4400 \(worker\) was not killed: at [-0-9 :TZ]+ it exited on its own with status 3 after 2\.0 s; no signal reached it\." \
+	"who: an exit's verdict"
+run_cli who --db "$DB" 4400 --json
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin)["verdict"]; print(d["kind"], d["death"]["signal"], d["death"]["exit_status"])')" \
+	"exit None 3" "who --json: kind exit, signal null, exit_status 3"
+run_cli status --db "$DB"
+like "$OUT" ", exit 1" "status: the exit among the deaths per cause"
+sqlite3 "$DB" "delete from death_rows where pid = 4400"
 
 # --- export --deaths: the same safety as signals ----------------------------------------------
 sqlite3 "$DB" "insert or ignore into strings(value) values ('=HYPERLINK(\"http://evil.example\",\"x\")'), ('@SUM(1+1)');
@@ -198,10 +216,10 @@ like "$(grep "^$KILL_ID," "$T/signals.csv")" ",\"sh\[144\] ← cleanup.sh\[120\]
 
 # --- status: deaths per cause -------------------------------------------------------------
 run_cli status --db "$DB"
-like "$OUT" "deaths:    8 recorded: signal 2, oom 1, crash 1, pidns-teardown 2, kernel 2" "status: deaths per cause"
+like "$OUT" "deaths:    8 recorded: signal 2, oom 1, crash 1, pidns-teardown 2, kernel 2, exit 0" "status: deaths per cause"
 run_cli status --db "$DB" --json
 is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["database"]["deaths"])')" \
-	"{'recorded': True, 'total': 8, 'by_cause': {'signal': 2, 'oom': 1, 'crash': 1, 'pidns-teardown': 2, 'kernel': 2}}" \
+	"{'recorded': True, 'total': 8, 'by_cause': {'signal': 2, 'oom': 1, 'crash': 1, 'pidns-teardown': 2, 'kernel': 2, 'exit': 0}}" \
 	"status --json: deaths per cause"
 
 # --- hostile strings in a death are escaped for the terminal ------------------------------------

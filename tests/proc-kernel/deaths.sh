@@ -24,7 +24,8 @@ start_recording() {
 # The deaths of PID as lines, oldest first.
 _death_lines() {
 	q "select 'death' || char(9) || 'pid=' || pid || char(9) || 'signal=' ||
-		coalesce(signame, signal) || char(9) || 'core=' || core_dumped || char(9) ||
+		coalesce(signame, signal, 'NULL') || char(9) || 'core=' || core_dumped || char(9) ||
+		'exit_status=' || coalesce(exit_status, 'NULL') || char(9) ||
 		'cause=' || cause || char(9) || 'signal_id=' || coalesce(signal_id, -1) || char(9) ||
 		'epoch_ms=' || epoch_ms || char(9) || 'start=' || coalesce(start_time, 0) || char(9) ||
 		'ppid=' || coalesce(ppid, 0) || char(9) || 'uid=' || coalesce(uid, -1) || char(9) ||

@@ -363,6 +363,55 @@ static void test_pidns(void)
 	is_str(death_cause_name(v.cause), "signal", "a recorded sender wins");
 }
 
+/* A process that ended by itself: cause exit, its status and age, and the
+ * signal it handled just before, if any; never a signal row as the cause. */
+static void test_exit(void)
+{
+	struct death d = victim(0);
+	struct death_verdict v;
+	struct death_signal_row rows[] = {
+	    {.id = 31,
+	     .epoch_ms = T0 - 5,
+	     .signal = SIGTERM,
+	     .success = true,
+	     .sender_pid = 900,
+	     .sender_comm = "systemd",
+	     .target_start_time = 50000},
+	    {.id = 30,
+	     .epoch_ms = T0 - 2,
+	     .signal = SIGTERM,
+	     .success = true,
+	     .sender_pid = 901,
+	     .sender_comm = "kill",
+	     .target_start_time = 49000},
+	};
+	struct death_candidates none = {.signals_recorded = true};
+	struct death_candidates c = {.rows = rows, .n_rows = 2, .signals_recorded = true};
+
+	d.exit_status = 3;
+	d.start_epoch_ms = T0 - 2040;
+	death_attribute(&d, &none, &v);
+	is_str(death_cause_name(v.cause), "exit", "signal 0: exit");
+	is_str(v.evidence, "it exited on its own with status 3 after 2.0 s; no signal reached it",
+	       "the evidence: status, age, no signal");
+	is_int(v.signal_id, -1, "no signal row");
+	d.start_epoch_ms = T0 - 40;
+	death_attribute(&d, &none, &v);
+	has(v.evidence, "after 40 ms;", "an age under a second in ms");
+	d.start_epoch_ms = T0 - (2 * 3600 + 5 * 60) * 1000LL;
+	death_attribute(&d, &none, &v);
+	has(v.evidence, "after 2 h 5 min;", "an age in hours");
+	death_attribute(&d, &c, &v);
+	has(v.evidence,
+	    "; SIGTERM from systemd[900] reached it 5 ms before (signal row 31): it handled or "
+	    "ignored the signal, then exited",
+	    "the SIGTERM it handled, to this very process (not row 30, to an earlier owner)");
+	is_int(v.signal_id, -1, "a handled signal is not the cause");
+	none.signals_recorded = false;
+	death_attribute(&d, &none, &v);
+	has(v.evidence, "; signals were not being recorded", "says when signals were not recorded");
+}
+
 static void test_kernel(void)
 {
 	struct death_verdict v;
@@ -618,6 +667,51 @@ static void test_deathq_reused_pidns(void)
 	ptab_free(t);
 }
 
+/* The exit policy: exits of processes that lived exit_min_age_ms, or that
+ * a signal reached; none with exits off. */
+static void test_deathq_exits(void)
+{
+	struct ptab *t;
+	struct deathq *q, *off;
+	struct deathq_ready *r;
+	struct ptab_config pc = {
+	    .proc_root = "/nonexistent", .linger_ns = 5 * S, .refresh_delay_ns = 100 * S};
+	int64_t m = 1000 * S;
+
+	ptab_new(&pc, &clk, &t);
+	deathq_new(
+	    &(struct deathq_config){
+	        .hold_ns = 2 * S, .max_pending = 8, .exits = true, .exit_min_age_ms = 1000},
+	    &q);
+	deathq_new(&(struct deathq_config){.hold_ns = 2 * S, .max_pending = 8}, &off);
+	feed(q, t, pev(PROC_EV_FORK, 800, 1, m, 0));
+	feed(q, t, pev(PROC_EV_FORK, 801, 1, m, 0));
+	feed(q, t, pev(PROC_EV_FORK, 802, 1, m, 0));
+	ptab_note_signalled(t, 802);
+	feed(q, t, pev(PROC_EV_EXIT, 800, 1, m + 500 * MS, 0));
+	feed(q, t, pev(PROC_EV_EXIT, 802, 1, m + 600 * MS, 0));
+	struct proc_ev e = pev(PROC_EV_EXIT, 801, 1, m + 1500 * MS, 3 << 8);
+	deathq_on_event(off, t, &e, &clk);
+	feed(q, t, e);
+	r = deathq_pop(q, m + 10 * S);
+	ok(r && r->death.pid == 802 && r->death.signal == 0 && r->death.exit_status == 0,
+	   "an exit at 0.6 s of a process a signal reached is recorded (%d)", r ? r->death.pid : 0);
+	deathq_ready_free(r);
+	r = deathq_pop(q, m + 10 * S);
+	ok(r && r->death.pid == 801 && r->death.exit_status == 3,
+	   "an exit with status 3 after 1.5 s is recorded (%d)", r ? r->death.pid : 0);
+	deathq_ready_free(r);
+	ok(deathq_pop(q, m + 10 * S) == NULL, "an exit after 0.5 s, never signalled, is not");
+	ok(deathq_pop(off, m + 10 * S) == NULL, "exits off: none");
+	struct deathq_stats st;
+	deathq_stats(q, &st);
+	is_int(st.exits, 2, "exits counted apart from deaths");
+	is_int(st.deaths, 0, "no death by a signal");
+	deathq_free(q);
+	deathq_free(off);
+	ptab_free(t);
+}
+
 int main(void)
 {
 	test_signal();
@@ -626,8 +720,10 @@ int main(void)
 	test_crash();
 	test_pidns();
 	test_kernel();
+	test_exit();
 	test_abend();
 	test_deathq();
 	test_deathq_reused_pidns();
+	test_deathq_exits();
 	return tap_done();
 }
