@@ -394,7 +394,11 @@ static int prepare_from(struct cli_db *d, const struct cli_filter *f, const char
 		fputs(" AND signal = ?3", m);
 	if (f->sender_pid >= 0)
 		fputs(" AND sender_pid = ?4", m);
-	if (f->target_pid >= 0)
+	/* An ESRCH row has only the pid it was aimed at; schema 8 indexes those
+	 * rows (without the index, the OR would read every row). */
+	if (f->target_pid >= 0 && d->version >= 8)
+		fputs(" AND (target_pid = ?5 OR (target_pid IS NULL AND target_arg = ?5))", m);
+	else if (f->target_pid >= 0)
 		fputs(" AND target_pid = ?5", m);
 	if (f->sender_comm)
 		fputs(" AND sender_comm = ?6", m);

@@ -25,6 +25,15 @@ idx_kill=$(grep -n 'SIGKILL  delivered' "$T/out" | head -1 | cut -d: -f1)
 idx_term=$(grep -n 'SIGTERM  REFUSED' "$T/out" | head -1 | cut -d: -f1)
 ok "newest first" test "$idx_kill" -lt "$idx_term"
 
+# A kill that found no process has only the pid it was aimed at (target_arg).
+run_cli who --db "$DB" "$ESRCH_PID"
+is "$RC" 0 "who PID: a kill that found no process (ESRCH) is found by its target pid"
+like "$OUT" "SIGTERM  FAILED \(ESRCH\)" "shown as the failed attempt it was"
+like "$OUT" "Verdict: no signal reached pid $ESRCH_PID; 1 attempts failed, the newest SIGTERM from .* \(ESRCH\)\." \
+	"the verdict: nothing reached it, the attempt failed with ESRCH"
+run_cli list --db "$DB" --target-pid "$ESRCH_PID"
+is "$(($(wc -l <"$T/out") - 1))/$(grep -c ESRCH "$T/out")" "1/1" "list --target-pid: the ESRCH row"
+
 run_cli who --db "$DB" "$EPERM_VICTIM" --until 2026-11-22T04:07:36.500Z
 like "$OUT" "Verdict: no signal reached pid $EPERM_VICTIM; 1 attempts failed, the newest SIGTERM from \`/bin/kill -TERM $EPERM_VICTIM\` \(pid [0-9]+, user nobody\) at .* \(EPERM\)\." \
 	"only refused attempts: the verdict says no signal reached it"

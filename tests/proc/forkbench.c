@@ -7,7 +7,12 @@
  *   default  the table as the daemon should run it: exec reads at once up
  *            to 1000/s (-e), the rest of a storm and fork confirmations
  *            20 ms later (most are gone by then);
- *   deaths   default plus the death tracker.
+ *   deaths   default plus the death tracker, deaths by a signal only;
+ *   exits    deaths plus the daemon's default exit policy (an exit of a
+ *            process that lived 1 s, or that a signal reached: none of
+ *            the storm's);
+ *   allexits deaths plus every exit held (--exit-min-age 0), the policy's
+ *            worst case; the deaths column then counts exits too.
  * A command, not a test: its figures depend on the machine. As root:
  *   build/tests/proc/forkbench            # 20000 runs, 4 workers
  *   build/tests/proc/forkbench -n 50000 -j 8 -m noop,default -e 2000 -c 0
@@ -90,8 +95,10 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 			pc.refresh_delay_ns = 0;
 		if (ptab_new(&pc, &c.clock, &c.table) < 0 || ptab_seed(c.table) < 0)
 			_exit(2);
-		if (strcmp(mode, "deaths") == 0 &&
-		    deathq_new(&(struct deathq_config){0}, &c.deaths) < 0)
+		struct deathq_config dc = {
+		    .exits = strcmp(mode, "exits") == 0 || strcmp(mode, "allexits") == 0,
+		    .exit_min_age_ms = strcmp(mode, "exits") == 0 ? 1000 : 0};
+		if ((strcmp(mode, "deaths") == 0 || dc.exits) && deathq_new(&dc, &c.deaths) < 0)
 			_exit(2);
 	}
 	getrusage(RUSAGE_SELF, &ru0);
@@ -139,7 +146,7 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 	if (c.deaths) {
 		struct deathq_stats ds;
 		deathq_stats(c.deaths, &ds);
-		res.deaths = ds.deaths;
+		res.deaths = ds.deaths + ds.exits;
 	}
 	res.ok = 1;
 	(void)!write(result_fd, &res, sizeof(res));
@@ -220,7 +227,7 @@ int main(int argc, char **argv)
 {
 	long count = 20000;
 	int jobs = 4, opt;
-	char modes_buf[256] = "noop,eager,default,deaths";
+	char modes_buf[256] = "noop,eager,default,deaths,exits,allexits";
 
 	while ((opt = getopt(argc, argv, "n:j:m:e:c:h")) != -1) {
 		switch (opt) {
@@ -243,7 +250,7 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 			        "usage: forkbench [-n COUNT] [-j JOBS] [-m MODE,...] [-e EAGER/s]"
 			        " [-c COALESCE_MS]\n"
-			        "modes: noop, eager, default, deaths\n");
+			        "modes: noop, eager, default, deaths, exits, allexits\n");
 			return opt == 'h' ? 0 : 64;
 		}
 	}
