@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sigstate.h"
+
 enum { ANCESTRY_MAX = 2048 }; /* the formatted chain: 16 members of 64-byte comms fit */
 
 /* Two passes over the same code: the first (out NULL) only measures. */
@@ -38,7 +40,8 @@ static const char *pack(struct packer *p, const char *s)
 
 static void fill(struct proc_extra *x, struct packer *p, const char *ancestry,
                  const struct ptab_proc *const *chain, size_t n_chain,
-                 const struct ptab_proc *const *targets, const int32_t *target_pids, size_t n)
+                 const struct ptab_proc *const *targets, const int32_t *target_pids, size_t n,
+                 const struct proc_sigstate *sig)
 {
 	const struct ptab_proc *sender = n_chain ? chain[0] : NULL;
 
@@ -60,6 +63,8 @@ static void fill(struct proc_extra *x, struct packer *p, const char *ancestry,
 	for (size_t i = 0; i < n; i++) {
 		const struct ptab_proc *tp = targets[i];
 		x->targets[i] = (struct proc_target_extra){.pid = target_pids[i]};
+		if (i < SIGSTATE_TARGETS_MAX)
+			x->targets[i].sig = sig[i];
 		if (!tp)
 			continue;
 		x->targets[i].start_time = tp->start_time;
@@ -97,13 +102,27 @@ int proc_extra_build(struct ptab *t, int32_t sender_pid, const int32_t *target_p
 		if (targets[i])
 			targets[i] = ptab_get(t, targets[i]->pid);
 
+	/* What each target would do with a signal, read now (the signal was
+	 * delivered a moment ago), for the first SIGSTATE_TARGETS_MAX: a group
+	 * kill of thousands stays bounded. The sender is inside an init's
+	 * namespace when it is in the same one. */
+	struct proc_sigstate sig[SIGSTATE_TARGETS_MAX];
+	const struct ptab_proc *sender = n_chain ? chain[0] : NULL;
+	for (size_t i = 0; i < n && i < SIGSTATE_TARGETS_MAX; i++) {
+		bool thread = targets[i] && targets[i]->pid != target_pids[i];
+		if (proc_sigstate_read(ptab_proc_root(t), target_pids[i], thread, &sig[i]) < 0)
+			continue;
+		sig[i].sender_inside = sig[i].init && sender && targets[i] && sender->pidns &&
+		                       sender->pidns == targets[i]->pidns;
+	}
+
 	/* The first fill() only measures the strings (p.out is NULL). */
 	x = calloc(1, head);
 	if (!x) {
 		free(targets);
 		return -ENOMEM;
 	}
-	fill(x, &p, ancestry, chain, n_chain, targets, target_pids, n);
+	fill(x, &p, ancestry, chain, n_chain, targets, target_pids, n, sig);
 	struct proc_extra *full = realloc(x, head + p.used);
 	if (!full) {
 		free(x);
@@ -112,7 +131,7 @@ int proc_extra_build(struct ptab *t, int32_t sender_pid, const int32_t *target_p
 	}
 	x = full;
 	p = (struct packer){.out = (char *)x + head};
-	fill(x, &p, ancestry, chain, n_chain, targets, target_pids, n);
+	fill(x, &p, ancestry, chain, n_chain, targets, target_pids, n, sig);
 	free(targets);
 	atomic_init(&x->refs, 1);
 	*ret = x;

@@ -434,6 +434,11 @@ void ptab_note_sender(struct ptab *t, int32_t pid, const char *comm, const char 
 		               p->unit, p->container);
 }
 
+const char *ptab_proc_root(const struct ptab *t)
+{
+	return t->cfg.proc_root;
+}
+
 void ptab_note_signalled(struct ptab *t, int32_t pid)
 {
 	struct ptab_proc *p = pid > 0 ? t->slots[pt_find_slot(t, pid)] : NULL;

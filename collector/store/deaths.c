@@ -1,7 +1,9 @@
 /* deaths.c: a decided death (struct store_death, from collector/deaths/)
  * becomes a death_rows row inside the open transaction. The cause and its
  * evidence come decided; the store adds only what it owns: the host, the
- * user name of the uid (its ids cache) and the string ids. By hand:
+ * user name of the uid (its ids cache) and the string ids; and the killing
+ * signal row's target_disposition becomes `default` when it was unknown
+ * (the target was gone when its state was read). By hand:
  *   sqlite3 sigtrail.db 'select pid, signame, cause, evidence from deaths'
  * Covered by `meson test -C build proc_decide`, and live by the kernel
  * suite's proc_* tests. */
@@ -12,6 +14,14 @@
 
 int store_deaths_prepare(struct store *st)
 {
+	int rc =
+	    sqlite3_prepare_v3(st->db,
+	                       "UPDATE signal_rows SET target_disposition_s = ?2 WHERE id = ?1 AND "
+	                       "target_disposition_s IS NULL",
+	                       -1, SQLITE_PREPARE_PERSISTENT, &st->fatal, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
 	return sqlite3_prepare_v3(
 	    st->db,
 	    "INSERT INTO death_rows(epoch_ms, host_s, pid, start_time, signal, core_dumped, uid, "
@@ -84,6 +94,18 @@ int store_insert_death(struct store *st, const struct store_death *d)
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		goto fail;
+	/* The signal that ended it did what a signal does by default: the
+	 * target was gone before its disposition could be read, so say it.
+	 * The death is stored either way: a failure here leaves it unknown. */
+	int64_t def;
+	if (d->signal_id >= 0 && d->signal > 0 &&
+	    store_intern(st, "default", &def, NULL) == SQLITE_OK) {
+		sqlite3_reset(st->fatal);
+		sqlite3_bind_int64(st->fatal, 1, d->signal_id);
+		sqlite3_bind_int64(st->fatal, 2, def);
+		(void)sqlite3_step(st->fatal);
+		sqlite3_reset(st->fatal);
+	}
 	st->pending_deaths++;
 	return 1;
 fail:

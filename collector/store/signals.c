@@ -88,6 +88,12 @@ static const char *errno_name(const struct row_src *r)
 	return r->ev->success ? NULL : names_errno(-r->ev->exit);
 }
 
+/* What the row's target would do with the event's signal. */
+static const char *target_disposition(const struct row_src *r)
+{
+	return r->tx ? proc_disposition(&r->tx->sig, r->ev->signal) : NULL;
+}
+
 /* The sources of SCHEMA_SIGNALS (schema.h lists them): each is (scope,
  * whether it is a string, its value in row r). */
 #define NONE (SCOPE_NONE, 0, num(false, 0))
@@ -107,6 +113,7 @@ static const char *errno_name(const struct row_src *r)
 #define TX_NAME(f) (SCOPE_TARGET_EXTRA, 1, str(r->tx ? r->tx->f : NULL, false))
 #define TX_TEXT(f) (SCOPE_TARGET_EXTRA, 1, str(r->tx ? r->tx->f : NULL, true))
 #define TX_TICKS(f) (SCOPE_TARGET_EXTRA, 0, num(r->tx && r->tx->f, r->tx ? (int64_t)r->tx->f : 0))
+#define TX_CALL(fn) (SCOPE_TARGET_EXTRA, 1, str(fn(r), false))
 #define SCOPE_(scope, is_string, value) scope
 #define IS_STRING_(scope, is_string, value) is_string
 #define VALUE_(scope, is_string, value) value
@@ -160,6 +167,7 @@ static struct cell cell_of(const struct row_src *r, int c)
 #undef TX_NAME
 #undef TX_TEXT
 #undef TX_TICKS
+#undef TX_CALL
 
 /* Intern the strings of the columns of `scope` into ids[], in column order.
  * Returns SQLITE_OK or an SQLite error code. */
@@ -272,6 +280,12 @@ static uint64_t extra_alike(const struct proc_extra *x)
 		return 0;
 	const struct proc_target_extra *t = &x->targets[0];
 	uint64_t h = mix(UINT64_C(0xcbf29ce484222325), t->start_time);
+	/* What it would do with a signal: a row says it (target_disposition). */
+	h = mix(mix(mix(mix(h, t->sig.known | (uint64_t)t->sig.init << 1 |
+	                           (uint64_t)t->sig.sender_inside << 2),
+	                t->sig.caught),
+	            t->sig.ignored),
+	        t->sig.blocked);
 	return mix_str(mix_str(mix_str(mix_str(h, t->exe), t->cmdline), t->unit), t->container);
 }
 
@@ -418,6 +432,7 @@ static int insert_rows(struct store *st, struct row_src *r, int64_t ids[COL__N],
 		    !cached) { /* written below, or rolled back */
 			st->xcache.id = x->id;
 			st->xcache.chain = chain;
+			st->xcache.signal = ev->signal;
 			memcpy(st->xcache.ids, ids, sizeof(st->xcache.ids));
 		}
 		sqlite3_reset(st->insert);
@@ -447,7 +462,9 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 	                    .sys = sigsys_lookup(ev->arch, ev->syscall),
 	                    .x = x,
 	                    .now_s = now_s};
-	bool cached = x && x->id != 0 && x->id == st->xcache.id;
+	/* A storm's events share one extra, and its strings: the target's
+	 * disposition (TX_CALL) is the extra's and the signal's. */
+	bool cached = x && x->id != 0 && x->id == st->xcache.id && ev->signal == st->xcache.signal;
 	for (int c = 0; c < COL__N; c++)
 		ids[c] = ST_ID_UNSET;
 	if ((rc = intern_scope(&r, SCOPE_EVENT, ids)) != SQLITE_OK)

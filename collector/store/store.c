@@ -369,6 +369,7 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->covered);
 	sqlite3_finalize(st->ancestor);
 	sqlite3_finalize(st->death);
+	sqlite3_finalize(st->fatal);
 	store_intern_clear(st);
 	if (st->db)
 		sqlite3_close(st->db);

@@ -54,6 +54,7 @@ struct intern_slot {
 struct extra_ids {
 	uint64_t id;         /* proc_extra.id, 0: none */
 	int64_t chain;       /* sender_chain_s */
+	int signal;          /* the event's: the target's disposition depends on it */
 	int64_t ids[COL__N]; /* by column; those of the extra's (signals.c, SCOPE_*EXTRA) */
 };
 
@@ -69,6 +70,7 @@ struct store {
 	sqlite3_stmt *covered;   /* dedupe: is the event inside a coalesced row? */
 	sqlite3_stmt *ancestor;  /* one ancestry_rows row */
 	sqlite3_stmt *death;     /* one death_rows row (deaths.c) */
+	sqlite3_stmt *fatal;     /* its signal row's disposition, when unknown: default */
 	char *default_host;
 	bool dedupe;           /* import mode, see store_set_dedupe() */
 	bool signals_recorded; /* audit rules are loaded: deaths can have signal rows */

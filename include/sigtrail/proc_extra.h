@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,26 @@ struct proc_member {
 	const char *cmdline;
 };
 
+/* What a target would do with a signal, as /proc/PID/status said when the
+ * signal's audit record was processed (it arrives after the delivery). Bit
+ * sig - 1 of each mask is signal sig. */
+struct proc_sigstate {
+	bool known;         /* read; false: gone, a zombie, or beyond the targets read */
+	bool init;          /* the init of a pid namespace (NSpid 1) */
+	bool sender_inside; /* the sender is in that namespace too (init only) */
+	uint64_t caught;    /* SigCgt: a handler is installed */
+	uint64_t ignored;   /* SigIgn */
+	uint64_t blocked;   /* SigBlk of every thread (of the thread itself for tkill) */
+};
+
+/* The `target_disposition` of signal sig to a target in state s: "default",
+ * "caught", "ignored", "blocked" or "init-ignored" (a namespace init
+ * without a handler), or NULL when unknown. The kernel's rules: SIGKILL and
+ * SIGSTOP are never caught, blocked or ignored, except that an init drops
+ * them from inside its own namespace; a blocked signal is not ignored (it
+ * stays pending). Pure. */
+const char *proc_disposition(const struct proc_sigstate *s, int sig);
+
 /* One target of the signal, in the event's target order. */
 struct proc_target_extra {
 	int32_t pid;         /* as asked (a thread id stays as the event had it) */
@@ -29,6 +50,7 @@ struct proc_target_extra {
 	const char *cmdline;
 	const char *unit;
 	const char *container;
+	struct proc_sigstate sig; /* what it would do with a signal */
 };
 
 struct proc_extra {

@@ -159,6 +159,9 @@ void ptab_note_sender(struct ptab *t, int32_t pid, const char *comm, const char 
  * each one, up to PTAB_MAX_DEPTH members or `max`, stopping at pid 1, at an
  * unknown parent, or at a parent that started after its child (its pid was
  * reused). Returns the number written to out[]. */
+/* The /proc tree the table reads (its config's proc_root). Can't fail. */
+const char *ptab_proc_root(const struct ptab *t);
+
 /* A recorded signal reached pid: mark it PTAB_SIGNALLED, so that its exit
  * is recorded whatever its age. Does nothing for a pid the table does not
  * hold. Can't fail. */

@@ -51,7 +51,9 @@ extern const unsigned store_migrations_count;
  *         TX_NAME(f), TX_TEXT(f), TX_TICKS(f)
  *                       the same of the row's target (struct
  *                       proc_target_extra); TX_TICKS: a start time, NULL
- *                       when 0 (unknown) */
+ *                       when 0 (unknown)
+ *         TX_CALL(fn)   the name signals.c's fn() gives the row's target
+ *                       extra, NULL without one */
 /* SCHEMA_DEATHS(X): the columns of the `deaths` view (schema 3 on), in its
  * order, as X(ENUM, name): the CLI's DCOL_<ENUM> and its select list come
  * from it, and test_columns checks it against the view; a column that an
@@ -128,7 +130,8 @@ extern const unsigned store_migrations_count;
 	X(SENDER_UNIT, sender_unit, STRING, 3, NULL, X_NAME(sender_unit))                          \
 	X(TARGET_UNIT, target_unit, STRING, 3, NULL, TX_NAME(unit))                                \
 	X(SENDER_CONTAINER, sender_container, STRING, 3, NULL, X_NAME(sender_container))           \
-	X(TARGET_CONTAINER, target_container, STRING, 3, NULL, TX_NAME(container))
+	X(TARGET_CONTAINER, target_container, STRING, 3, NULL, TX_NAME(container))                 \
+	X(TARGET_DISPOSITION, target_disposition, STRING, 9, NULL, TX_CALL(target_disposition))
 
 /* The columns' indices, in the view's order. */
 enum schema_signals_col {

@@ -147,8 +147,14 @@ static void insert_row(const char *path)
 	x->n_members = 1;
 	x->members[0] = (struct proc_member){3847, 5, "bash", "/usr/bin/bash", "bash -c"};
 	x->n_targets = 1;
-	x->targets[0] = (struct proc_target_extra){
-	    3921, 77, "/usr/bin/sleep", "sleep 1000", "app.service", "deadbeef"};
+	x->targets[0] =
+	    (struct proc_target_extra){3921,
+	                               77,
+	                               "/usr/bin/sleep",
+	                               "sleep 1000",
+	                               "app.service",
+	                               "deadbeef",
+	                               {.known = true, .caught = UINT64_C(1) << (15 - 1)}};
 	int r = store_open(path, "h", &st, err, sizeof(err));
 	ok(r == 0, "store opens%s%s", r ? ": " : "", r ? err : "");
 	is_int(store_insert_extra(st, e, x), 1, "a row with every column");
