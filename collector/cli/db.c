@@ -152,6 +152,59 @@ static int precheck(const char *path, struct stat *ret_st)
 	return 0;
 }
 
+/* Interpreters whose first argument that is not an option is the program:
+ * `python3 -u worker.py`, `/bin/bash /opt/cleanup.sh --all`. */
+static bool is_interpreter(const char *name, size_t n)
+{
+	static const char *const prefixes[] = {"python", "perl", "ruby", "node", "php", "lua",
+	                                       "bash",   "sh",   "dash", "zsh",  "ksh", "Rscript"};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t k = strlen(prefixes[i]);
+		/* python3, python3.11, perl5.36: the name, then a version */
+		if (n >= k && memcmp(name, prefixes[i], k) == 0 &&
+		    strspn(name + k, "0123456789.") == n - k)
+			return true;
+	}
+	return false;
+}
+
+/* SQL sigtrail_script(CMDLINE): the basename of the script an interpreter
+ * runs ("worker.py" of "python3 -u /srv/worker.py --fast"), else NULL. The
+ * name an SRE types for it, which is neither its comm nor its exe. */
+static void sql_script(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *c = (const char *)sqlite3_value_text(argv[0]);
+	const char *end, *base, *arg;
+
+	(void)argc;
+	if (!c)
+		return;
+	end = c + strcspn(c, " ");
+	base = c;
+	for (const char *p = c; p < end; p++)
+		if (*p == '/')
+			base = p + 1;
+	if (!is_interpreter(base, (size_t)(end - base)))
+		return;
+	for (arg = end; *arg == ' '; arg++)
+		;
+	while (*arg == '-') { /* options; -c CODE and -m MODULE run no file */
+		if ((arg[1] == 'c' || arg[1] == 'm') && arg[2] == ' ')
+			return;
+		arg += strcspn(arg, " ");
+		while (*arg == ' ')
+			arg++;
+	}
+	end = arg + strcspn(arg, " ");
+	base = arg;
+	for (const char *p = arg; p < end; p++)
+		if (*p == '/')
+			base = p + 1;
+	if (end > base)
+		sqlite3_result_text(ctx, base, (int)(end - base), SQLITE_TRANSIENT);
+}
+
 static int open_sqlite(struct cli_db *d, const char *name, int flags)
 {
 	int rc;
@@ -164,6 +217,9 @@ static int open_sqlite(struct cli_db *d, const char *name, int flags)
 	if (rc == SQLITE_OK) {
 		sqlite3_extended_result_codes(d->db, 1);
 		(void)sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
+		rc = sqlite3_create_function(d->db, "sigtrail_script", 1,
+		                             SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+		                             NULL, sql_script, NULL, NULL);
 	}
 	return rc;
 }
@@ -405,10 +461,13 @@ static int prepare_from(struct cli_db *d, const struct cli_filter *f, const char
 	if (f->sender_user)
 		fputs(" AND (sender_user = ?7 OR sender_login = ?7)", m);
 	if (f->target_comm && f->full_name && d->has_process)
-		/* who NAME: the comm, or the basename of the target's exe. */
-		fputs(" AND (target_comm = ?8 OR replace(target_exe, rtrim(target_exe, "
-		      "replace(target_exe, '/', '')), '') = ?11)",
-		      m);
+		/* who NAME: the comm, or the basename of the target's exe, or
+		 * for a name with a dot (worker.py) the script an interpreter
+		 * ran (it costs a read of every command line). */
+		fprintf(m,
+		        " AND (target_comm = ?8 OR replace(target_exe, rtrim(target_exe, "
+		        "replace(target_exe, '/', '')), '') = ?11%s)",
+		        strchr(f->full_name, '.') ? " OR sigtrail_script(target_cmdline) = ?11" : "");
 	else if (f->target_comm)
 		fputs(" AND target_comm = ?8", m);
 	if (f->syscall)

@@ -111,7 +111,10 @@ int cli_prepare_deaths(struct cli_db *d, const struct cli_filter *f, const char 
 	if (f->target_pid >= 0)
 		fputs(" AND pid = ?5", m);
 	if (f->target_comm)
-		fputs(" AND (comm = ?8 OR " EXE_BASENAME " = coalesce(?11, ?8))", m);
+		fprintf(m, " AND (comm = ?8 OR " EXE_BASENAME " = coalesce(?11, ?8)%s)",
+		        f->full_name && strchr(f->full_name, '.')
+		            ? " OR sigtrail_script(cmdline) = ?11"
+		            : "");
 	if (f->host)
 		fputs(" AND host = ?10", m);
 	if (f->cause)

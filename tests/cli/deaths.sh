@@ -184,6 +184,22 @@ run_cli status --db "$DB"
 like "$OUT" ", exit 1" "status: the exit among the deaths per cause"
 sqlite3 "$DB" "delete from death_rows where pid = 4400"
 
+# --- who NAME: the script an interpreter runs (python3 worker.py, bash cleanup.sh) ----------------
+sqlite3 "$DB" "insert or ignore into strings(value) values ('python3'), ('python3 -u /srv/worker.py --fast'),
+	('/usr/bin/python3.11'), ('bash'), ('/usr/bin/bash -c worker.py');
+insert into death_rows(epoch_ms, pid, signal, core_dumped, comm_s, exe_s, cmdline_s, ppid, cause, evidence)
+select max(epoch_ms) + 1000, 4500, 9, 0, (select id from strings where value = 'python3'),
+	(select id from strings where value = '/usr/bin/python3.11'),
+	(select id from strings where value = 'python3 -u /srv/worker.py --fast'), 1, 'kernel', 'x' from death_rows;
+insert into death_rows(epoch_ms, pid, signal, core_dumped, comm_s, cmdline_s, ppid, cause, evidence)
+select max(epoch_ms) + 1000, 4501, 9, 0, (select id from strings where value = 'bash'),
+	(select id from strings where value = '/usr/bin/bash -c worker.py'), 1, 'kernel', 'x' from death_rows"
+run_cli who --db "$DB" worker.py
+is "$RC" 0 "who worker.py: found"
+like "$OUT" "pid 4500 \(python3\) died of SIGKILL" "who worker.py: python3 -u /srv/worker.py, by its script"
+unlike "$OUT" "pid 4501" "not bash -c worker.py (a command, not a script)"
+sqlite3 "$DB" "delete from death_rows where pid in (4500, 4501)"
+
 # --- export --deaths: the same safety as signals ----------------------------------------------
 sqlite3 "$DB" "insert or ignore into strings(value) values ('=HYPERLINK(\"http://evil.example\",\"x\")'), ('@SUM(1+1)');
 insert into death_rows(epoch_ms, pid, signal, core_dumped, comm_s, cmdline_s, cause, evidence)
