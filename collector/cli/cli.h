@@ -345,6 +345,22 @@ int cli_death_counts(struct cli_db *d, int64_t ret_counts[CLI_DEATH_CAUSES]);
  * Can't fail (stdio errors are found by the caller's fflush). */
 void cli_sender_words(FILE *out, sqlite3_stmt *s);
 
+/* ", caught by its handler" / ", ignored: ... it changed nothing": what the
+ * target of the current row of `s` (cli_signal_columns()) did with the
+ * signal, when known and not its default action (who_teardown.c). */
+void cli_disposition_words(FILE *out, sqlite3_stmt *s);
+
+/* A pid-namespace teardown told in order (who_teardown.c), for `who`:
+ * cli_who_teardown_chain() writes, under the line of the init's death
+ * `init` (d->death_cols), the signals the init received in the minute
+ * before it died, oldest first, with the time between them and what the
+ * init did with each, then "teardown killed N processes"; and
+ * cli_who_teardown_victims() writes, for a namespace init's own death `s`,
+ * the processes whose deaths its death caused. Both return SQLITE_OK or an
+ * SQLite code. */
+int cli_who_teardown_chain(FILE *out, struct cli_db *d, sqlite3_stmt *init, bool utc);
+int cli_who_teardown_victims(FILE *out, struct cli_db *d, sqlite3_stmt *s);
+
 /* The signals part of `sigtrail who` (who_signals.c). Each returns
  * SQLITE_OK or an SQLite code. */
 

@@ -291,7 +291,7 @@ static void parent_words(FILE *out, sqlite3_stmt *death, sqlite3_stmt *r, bool i
 	        (long long)(i64(death, DCOL_EPOCH_MS) - i64(r, COL_EPOCH_MS)));
 }
 
-static int pidns_lines(FILE *out, struct cli_db *d, sqlite3_stmt *s)
+static int pidns_lines(FILE *out, struct cli_db *d, sqlite3_stmt *s, bool utc)
 {
 	sqlite3_stmt *init = NULL, *r = NULL;
 	int rc;
@@ -312,6 +312,8 @@ static int pidns_lines(FILE *out, struct cli_db *d, sqlite3_stmt *s)
 		fprintf(out, ", %lld ms %s (death %lld: sigtrail who %lld)\n",
 		        (long long)(ms < 0 ? -ms : ms), ms < 0 ? "after" : "before",
 		        (long long)i64(init, DCOL_ID), (long long)i64(init, DCOL_PID));
+		if (rc == SQLITE_OK)
+			rc = cli_who_teardown_chain(out, d, init, utc);
 		sqlite3_finalize(init);
 		return rc;
 	}
@@ -353,7 +355,9 @@ static int story(FILE *out, struct cli_db *d, sqlite3_stmt *s, bool utc, int wid
 	else if (cause && strcmp(cause, "crash") == 0)
 		crash_lines(out, s);
 	else if (cause && strcmp(cause, "pidns-teardown") == 0 &&
-	         (rc = pidns_lines(out, d, s)) != SQLITE_OK)
+	         (rc = pidns_lines(out, d, s, utc)) != SQLITE_OK)
+		return rc;
+	if ((rc = cli_who_teardown_victims(out, d, s)) != SQLITE_OK)
 		return rc;
 	rc = linked_signal(d, s, &r);
 	if (rc != SQLITE_OK)

@@ -71,34 +71,13 @@ static void signal_name(FILE *out, sqlite3_stmt *s)
 		fprintf(out, "signal %lld", (long long)sqlite3_column_int64(s, COL_SIGNAL));
 }
 
-/* What the target did with a delivered signal (schema 9), when known and
- * not its default action: the signal that changed nothing says so. */
-static void disposition_words(FILE *out, sqlite3_stmt *s)
-{
-	const char *d = col_text(s, COL_TARGET_DISPOSITION);
-
-	if (!d || strcmp(d, "default") == 0)
-		return;
-	if (strcmp(d, "caught") == 0)
-		fputs(", caught by its handler", out);
-	else if (strcmp(d, "ignored") == 0)
-		fputs(", ignored by the target: it changed nothing", out);
-	else if (strcmp(d, "blocked") == 0)
-		fputs(", blocked by the target: pending, it changed nothing yet", out);
-	else if (strcmp(d, "init-ignored") == 0)
-		fputs(", ignored: a namespace init without a handler drops it, it changed nothing",
-		      out);
-	else
-		fprintf(out, ", %s", d);
-}
-
 static void result_words(FILE *out, sqlite3_stmt *s)
 {
 	const char *err = col_text(s, COL_ERRNO);
 
 	if (sqlite3_column_int(s, COL_SUCCESS)) {
 		fputs("delivered", out);
-		disposition_words(out, s);
+		cli_disposition_words(out, s);
 	} else if (err && strcmp(err, "EPERM") == 0)
 		fputs("REFUSED (EPERM: not allowed)", out);
 	else

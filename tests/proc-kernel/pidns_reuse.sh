@@ -16,7 +16,7 @@ unshare --pid --fork true 2>/dev/null || skip_all "cannot create a pid namespace
 [ -x "${SIGTRAIL:-}" ] || bail "SIGTRAIL is not an executable: '${SIGTRAIL:-}' (meson test sets it)"
 
 RUNS=6
-plan 12
+plan 16
 start_recording
 cat >"$T/docker-stop.sh" <<'STOP'
 #!/bin/sh
@@ -102,5 +102,15 @@ if [ -n "$repeated" ]; then
 else
 	ok "who: no earlier namespace of that number to confuse it with" true
 fi
+# The stop told in order: the SIGTERM the init dropped, the SIGKILL 0.3 s
+# later, then the teardown; and from the init's side, what its death caused.
+like "$answer" "  stop     [-0-9 :.TZ]+ SIGTERM to the init from .*docker-stop.sh $INIT. \\(pid $STOPPER[^)]*\\), ignored: a namespace init without a handler drops it, it changed nothing" \
+	"who CHILD: the SIGTERM that the init dropped"
+like "$answer" "           [-0-9 :.TZ]+ SIGKILL to the init from .*\\(pid $STOPPER[^)]*\\), 0\\.[3-9] s later" \
+	"who CHILD: then the SIGKILL, 0.3 s or so later"
+like "$answer" "  teardown killed 2 processes, [0-9-]+ ms after its death: pid [0-9]+ \\(sleep\\), pid [0-9]+ \\(sleep\\)" \
+	"who CHILD: the teardown killed both children"
+answer=$("$SIGTRAIL" who --db "$DB" "$INIT" 2>&1)
+like "$answer" "  teardown its death killed 2 processes" "who INIT: the processes its death killed"
 stop_daemon
 done_testing
