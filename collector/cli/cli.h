@@ -361,6 +361,15 @@ void cli_disposition_words(FILE *out, sqlite3_stmt *s);
 int cli_who_teardown_chain(FILE *out, struct cli_db *d, sqlite3_stmt *init, bool utc);
 int cli_who_teardown_victims(FILE *out, struct cli_db *d, sqlite3_stmt *s);
 
+/* "Same sender: pid 1400 also signalled 3 other processes within a minute:
+ * pid 5 (python3) SIGKILL, ...": the other targets that the sender of the
+ * verdict's row (cli_signal_columns()) reached within a minute, the same
+ * process by its pid and ancestry chain (its start time), the first 8 named
+ * (who_signals.c): the `kill -9 $(pgrep ...)` that hit the wrong processes.
+ * Nothing when there are none or row is NULL. Returns SQLITE_OK or an
+ * SQLite code. */
+int cli_who_same_sender(FILE *out, struct cli_db *d, sqlite3_stmt *row);
+
 /* The signals part of `sigtrail who` (who_signals.c). Each returns
  * SQLITE_OK or an SQLite code. */
 

@@ -245,14 +245,17 @@ static int json_tail(FILE *out, struct cli_db *d, const struct who_counts *n,
 }
 
 /* The end of the text: what --limit left out, the verdict, and the coverage lines. */
-static void text_tail(FILE *out, const struct cli_db *d, const char *what,
-                      const struct who_counts *n, const struct who_verdict *v,
-                      const struct cli_coverage *cov, bool utc)
+static int text_tail(FILE *out, struct cli_db *d, const char *what, const struct who_counts *n,
+                     const struct who_verdict *v, const struct cli_coverage *cov, bool utc)
 {
+	int rc;
+
 	if (n->more)
 		fprintf(out, "... %lld more not shown (--limit 0 shows all)\n\n",
 		        (long long)(n->rows - n->shown));
 	fprintf(out, "Verdict: %s\n", v->text);
+	if ((rc = cli_who_same_sender(out, d, v->row)) != SQLITE_OK)
+		return rc;
 	if (n->deaths == 0)
 		no_death_line(out, d, what, cov);
 	fputs("Coverage: ", out);
@@ -263,6 +266,7 @@ static void text_tail(FILE *out, const struct cli_db *d, const char *what,
 		cli_coverage_deaths_text(out, cov);
 		fputs(".\n", out);
 	}
+	return SQLITE_OK;
 }
 
 /* `what` names the process for sentences: "pid 4242" or "processes named 'x'". */
@@ -315,7 +319,7 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 	if (json)
 		rc = json_tail(out, d, &n, &v, &cov);
 	else
-		text_tail(out, d, what, &n, &v, &cov, c->utc);
+		rc = text_tail(out, d, what, &n, &v, &cov, c->utc);
 	verdict_free(&v);
 	(void)sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)

@@ -303,3 +303,60 @@ int cli_who_signals_list(FILE *out, struct cli_db *d, const struct cli_filter *f
 	*ret_more = more;
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
+
+int cli_who_same_sender(FILE *out, struct cli_db *d, sqlite3_stmt *row)
+{
+	enum { WINDOW_MS = 60000, LISTED = 8 };
+	/* The same sender is the same pid with the same ancestry chain key,
+	 * which holds its start time (schema 3); before, the pid alone. */
+	static const char sql[] =
+	    "SELECT count(*) OVER (), r.target_pid, (SELECT value FROM strings WHERE id = "
+	    "r.target_comm_s), (SELECT name FROM signal_names WHERE number = r.signal) FROM "
+	    "signal_rows AS r, signal_rows AS v WHERE v.id = ?1 AND r.sender_pid = v.sender_pid "
+	    "AND "
+	    "r.sender_chain_s IS v.sender_chain_s AND r.epoch_ms BETWEEN v.epoch_ms - ?2 AND "
+	    "v.epoch_ms + ?2 AND r.success = 1 AND r.target_pid IS NOT NULL AND r.target_pid IS "
+	    "NOT "
+	    "v.target_pid GROUP BY r.target_pid ORDER BY min(r.epoch_ms) LIMIT ?3";
+	static const char sql_v2[] =
+	    "SELECT count(*) OVER (), r.target_pid, (SELECT value FROM strings WHERE id = "
+	    "r.target_comm_s), (SELECT name FROM signal_names WHERE number = r.signal) FROM "
+	    "signal_rows AS r, signal_rows AS v WHERE v.id = ?1 AND r.sender_pid = v.sender_pid "
+	    "AND "
+	    "r.epoch_ms BETWEEN v.epoch_ms - ?2 AND v.epoch_ms + ?2 AND r.success = 1 AND "
+	    "r.target_pid IS NOT NULL AND r.target_pid IS NOT v.target_pid GROUP BY r.target_pid "
+	    "ORDER BY min(r.epoch_ms) LIMIT ?3";
+	sqlite3_stmt *q = NULL;
+	char comm[64];
+	int64_t n = 0;
+	int rc, i = 0;
+
+	if (!row)
+		return SQLITE_OK;
+	rc = sqlite3_prepare_v2(d->db, d->has_process ? sql : sql_v2, -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(q, 1, sqlite3_column_int64(row, COL_ID));
+	sqlite3_bind_int(q, 2, WINDOW_MS);
+	sqlite3_bind_int(q, 3, LISTED);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(q, 2);
+		const char *sig = (const char *)sqlite3_column_text(q, 3);
+		if (i == 0) {
+			n = sqlite3_column_int64(q, 0);
+			fprintf(
+			    out,
+			    "Same sender: pid %lld also signalled %lld other process%s within a "
+			    "minute: ",
+			    (long long)sqlite3_column_int64(row, COL_SENDER_PID), (long long)n,
+			    n == 1 ? "" : "es");
+		}
+		cli_term_text(comm, sizeof(comm), c ? c : "?", 15);
+		fprintf(out, "%spid %lld (%s) %s", i++ ? ", " : "",
+		        (long long)sqlite3_column_int64(q, 1), comm, sig ? sig : "?");
+	}
+	sqlite3_finalize(q);
+	if (i > 0)
+		fprintf(out, "%s.\n", n > i ? ", ..." : "");
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}

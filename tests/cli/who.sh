@@ -25,6 +25,23 @@ idx_kill=$(grep -n 'SIGKILL  delivered' "$T/out" | head -1 | cut -d: -f1)
 idx_term=$(grep -n 'SIGTERM  REFUSED' "$T/out" | head -1 | cut -d: -f1)
 ok "newest first" test "$idx_kill" -lt "$idx_term"
 
+# The kill -9 $(pgrep python) that hits the wrong processes: the same sender (pid and chain)
+# signalled two other processes within the minute.
+sqlite3 "$DB" "insert or ignore into strings(value) values ('python3');
+insert into signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, signal, success, target_arg, sender_pid,
+	sender_ppid, sender_uid, sender_comm_s, sender_cmdline_s, target_pid, target_comm_s, sender_chain_s)
+select epoch_ms + 1, serial + 100000 + t.p, host_s, arch_s, syscall_s, 9, 1, t.p, sender_pid, sender_ppid,
+	sender_uid, sender_comm_s, sender_cmdline_s, t.p, (select id from strings where value = 'python3'),
+	sender_chain_s
+from signal_rows, (select 7001 as p union all select 7002) t
+where target_pid = $SH_VICTIM and signal = 9"
+run_cli who --db "$DB" "$SH_VICTIM"
+like "$OUT" "Same sender: pid [0-9]+ also signalled 2 other processes within a minute: pid 7001 \(python3\) SIGKILL, pid 7002 \(python3\) SIGKILL\." \
+	"who VICTIM: the other processes its killer signalled"
+sqlite3 "$DB" "delete from signal_rows where target_pid in (7001, 7002)"
+run_cli who --db "$DB" "$SH_VICTIM"
+unlike "$OUT" "Same sender" "no line when the sender signalled nothing else"
+
 # A kill that found no process has only the pid it was aimed at (target_arg).
 run_cli who --db "$DB" "$ESRCH_PID"
 is "$RC" 0 "who PID: a kill that found no process (ESRCH) is found by its target pid"
