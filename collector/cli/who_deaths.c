@@ -188,14 +188,40 @@ static void oom_lines(FILE *out, sqlite3_stmt *s)
 	fputc('\n', out);
 }
 
-static void crash_lines(FILE *out, sqlite3_stmt *s)
+/* Whether an audit log may hold the records of the moment `ms`: not when
+ * the collector then was the audit daemon itself (unicast: no auditd wrote a
+ * log), as the coverage row of that run says. */
+static bool audit_log_kept(struct cli_db *d, int64_t ms)
+{
+	sqlite3_stmt *q = NULL;
+	bool kept = true;
+
+	if (!d->has_coverage ||
+	    sqlite3_prepare_v2(d->db,
+	                       "SELECT source FROM coverage WHERE started_ms <= ?1 AND until_ms >= "
+	                       "?1 ORDER BY run DESC LIMIT 1",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return true;
+	sqlite3_bind_int64(q, 1, ms);
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+		kept = strcmp((const char *)sqlite3_column_text(q, 0), "unicast") != 0;
+	sqlite3_finalize(q);
+	return kept;
+}
+
+static void crash_lines(FILE *out, struct cli_db *d, sqlite3_stmt *s)
 {
 	fputs("  crash    ", out);
 	signame(out, s, DCOL_SIGNAME, DCOL_SIGNAL);
 	fputs(i64(s, DCOL_CORE_DUMPED) ? ", core dumped" : ", no core dump", out);
-	if (!null(s, DCOL_ABEND_SERIAL))
+	if (!null(s, DCOL_ABEND_SERIAL) && audit_log_kept(d, i64(s, DCOL_EPOCH_MS)))
 		fprintf(out, ", ANOM_ABEND audit record serial %lld (ausearch -a %lld)",
 		        (long long)i64(s, DCOL_ABEND_SERIAL), (long long)i64(s, DCOL_ABEND_SERIAL));
+	else if (!null(s, DCOL_ABEND_SERIAL))
+		fprintf(out,
+		        ", ANOM_ABEND audit record serial %lld (recorded here only: the collector "
+		        "was the audit daemon, no audit log has it)",
+		        (long long)i64(s, DCOL_ABEND_SERIAL));
 	else
 		fputs(", no ANOM_ABEND audit record", out);
 	fputc('\n', out);
@@ -353,7 +379,7 @@ static int story(FILE *out, struct cli_db *d, sqlite3_stmt *s, bool utc, int wid
 	if (cause && strcmp(cause, "oom") == 0)
 		oom_lines(out, s);
 	else if (cause && strcmp(cause, "crash") == 0)
-		crash_lines(out, s);
+		crash_lines(out, d, s);
 	else if (cause && strcmp(cause, "pidns-teardown") == 0 &&
 	         (rc = pidns_lines(out, d, s, utc)) != SQLITE_OK)
 		return rc;

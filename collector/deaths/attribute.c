@@ -205,6 +205,32 @@ static void say_oom(struct text *t, const struct death *d, const struct death_oo
 		say(t, " (its comm differs from the process's: %s)", d->comm);
 }
 
+/* Where the core went: a pipe to a handler (systemd-coredump, apport), or
+ * a file name (relative to the process's working directory without a /). */
+static void say_core_pattern(struct text *t, const struct death *d)
+{
+	const char *p = d->core_pattern;
+
+	if (!p || !(d->core_dumped || d->coredump_event))
+		return;
+	if (p[0] == '|') {
+		const char *prog = p + 1 + strspn(p + 1, " ");
+		size_t n = strcspn(prog, " ");
+		const char *base = prog;
+		for (size_t i = 0; i < n; i++)
+			if (prog[i] == '/')
+				base = prog + i + 1;
+		say(t, "; core_pattern pipes it to %.*s", (int)(n - (size_t)(base - prog)), base);
+		if (strstr(base, "systemd-coredump"))
+			say(t, " (coredumpctl info %d)", d->pid);
+		else if (strstr(base, "apport"))
+			say(t, " (/var/crash)");
+	} else {
+		say(t, "; core_pattern '%s'%s", p,
+		    strchr(p, '/') ? "" : " (in its working directory)");
+	}
+}
+
 static void say_crash_facts(struct text *t, const struct death *d, const struct death_abend *a)
 {
 	if (a) {
@@ -214,10 +240,13 @@ static void say_crash_facts(struct text *t, const struct death *d, const struct 
 	}
 	if (d->core_dumped)
 		say(t, "; core dumped");
+	else if (d->core_limit_known && d->core_limit == 0)
+		say(t, "; no core dump: its core size limit (RLIMIT_CORE) was 0");
 	else if (d->coredump_event)
 		say(t, "; the kernel began a core dump (none written: core limit or pattern)");
 	else
 		say(t, "; no core dump");
+	say_core_pattern(t, d);
 }
 
 /* A pid namespace teardown: which init exited, when and how. */

@@ -12,6 +12,9 @@
 #include "sigtrail/proc_deathq.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,14 +77,62 @@ static size_t size_of(const char *s)
 	return s ? strlen(s) + 1 : 0;
 }
 
+enum { CORE_PATTERN_MAX = 128 }; /* kernel.core_pattern kept (the kernel allows 128) */
+
+/* Signals whose default action dumps core (signal(7)). */
+static bool dumps_core(int sig)
+{
+	return sig == SIGQUIT || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT ||
+	       sig == SIGBUS || sig == SIGFPE || sig == SIGSEGV || sig == SIGXCPU ||
+	       sig == SIGXFSZ || sig == SIGSYS;
+}
+
+/* Where a core of pid would go: kernel.core_pattern into pattern (""
+ * unknown), and its RLIMIT_CORE soft limit from /proc/PID/limits, which a
+ * process that is exiting still has. */
+static int64_t core_facts(const char *root, int32_t pid, char pattern[CORE_PATTERN_MAX])
+{
+	char path[256], line[256];
+	int64_t limit = -1;
+	FILE *f;
+
+	pattern[0] = '\0';
+	snprintf(path, sizeof(path), "%s/sys/kernel/core_pattern", root);
+	if ((f = fopen(path, "re"))) {
+		if (fgets(pattern, CORE_PATTERN_MAX, f))
+			pattern[strcspn(pattern, "\n")] = '\0';
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/%d/limits", root, pid);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Max core file size", 18) != 0)
+			continue;
+		const char *v = line + 18 + strspn(line + 18, " ");
+		if (strncmp(v, "unlimited", 9) == 0)
+			limit = INT64_MAX;
+		else
+			limit = strtoll(v, NULL, 10);
+		break;
+	}
+	fclose(f);
+	return limit;
+}
+
 /* The death of p (or of an unknown pid when p is NULL), captured now. */
-static struct deathq_ready *capture(const struct ptab_proc *p, const struct proc_ev *ev,
-                                    const struct proc_clock *clk)
+static struct deathq_ready *capture(const struct ptab *t, const struct ptab_proc *p,
+                                    const struct proc_ev *ev, const struct proc_clock *clk)
 {
 	const char *comm = p && p->comm[0] ? p->comm : NULL;
-	size_t need = p ? size_of(comm) + size_of(p->exe) + size_of(p->cmdline) + size_of(p->unit) +
-	                      size_of(p->container)
-	                : 0;
+	char pattern[CORE_PATTERN_MAX] = "";
+	int64_t core_limit = -1;
+	if (dumps_core(proc_ev_death_signal(ev)))
+		core_limit = core_facts(ptab_proc_root(t), ev->tgid, pattern);
+	size_t need = size_of(pattern[0] ? pattern : NULL) +
+	              (p ? size_of(comm) + size_of(p->exe) + size_of(p->cmdline) +
+	                       size_of(p->unit) + size_of(p->container)
+	                 : 0);
 	struct deathq_ready *r = calloc(1, sizeof(*r) + need);
 	struct death *d;
 	size_t off = 0;
@@ -98,6 +149,9 @@ static struct deathq_ready *capture(const struct ptab_proc *p, const struct proc
 	d->epoch_ms = proc_clock_mono_to_epoch_ms(clk, ev->mono_ns);
 	d->exit_parent = ev->parent_tgid;
 	d->uid = -1;
+	d->core_limit_known = core_limit >= 0;
+	d->core_limit = core_limit;
+	d->core_pattern = keep(r, &off, pattern[0] ? pattern : NULL);
 	if (!p)
 		return r;
 	d->start_time = p->start_time;
@@ -179,7 +233,7 @@ void deathq_on_event(struct deathq *q, struct ptab *t, const struct proc_ev *ev,
 		q->st.exits++;
 	if (!p)
 		q->st.untracked++;
-	r = capture(p, ev, clk);
+	r = capture(t, p, ev, clk);
 	if (!r) {
 		q->st.dropped++;
 		return;

@@ -38,21 +38,26 @@ enum {
 /* One process that a signal ended, as known when it exited. Strings may be
  * NULL (unknown). */
 struct death {
-	int32_t pid;            /* thread group id */
-	uint64_t start_time;    /* clock ticks after boot, 0 unknown */
-	bool start_guess;       /* start_time estimated to +-1 tick (never read from /proc) */
-	int64_t start_epoch_ms; /* start_time as wall-clock ms, 0 unknown */
-	int signal;             /* the signal that ended it, 1..64; 0: it exited */
-	int exit_status;        /* signal 0: its exit code (0..255); else -1 */
-	bool core_dumped;       /* the exit status says so (WCOREDUMP) */
-	bool coredump_event;    /* the connector reported a core dump for it */
-	int64_t epoch_ms;       /* when it exited, wall-clock ms */
-	int32_t ppid;           /* the parent that forked it, 0 unknown */
-	int32_t exit_parent;    /* the parent in the exit event: 0 when the kernel reaped it
-	                           itself (a dying namespace init ignores SIGCHLD) */
-	int64_t uid;            /* real uid, -1 unknown */
-	uint64_t pidns;         /* pid namespace inode, 0 unknown */
-	int32_t nspid;          /* its pid in that namespace (1: it was the init), 0 unknown */
+	int32_t pid;              /* thread group id */
+	uint64_t start_time;      /* clock ticks after boot, 0 unknown */
+	bool start_guess;         /* start_time estimated to +-1 tick (never read from /proc) */
+	int64_t start_epoch_ms;   /* start_time as wall-clock ms, 0 unknown */
+	int signal;               /* the signal that ended it, 1..64; 0: it exited */
+	int exit_status;          /* signal 0: its exit code (0..255); else -1 */
+	bool core_dumped;         /* the exit status says so (WCOREDUMP) */
+	bool coredump_event;      /* the connector reported a core dump for it */
+	bool core_limit_known;    /* core_limit was read (a core-dumping signal) */
+	int64_t core_limit;       /* RLIMIT_CORE's soft limit in bytes at its exit,
+	                             INT64_MAX unlimited */
+	const char *core_pattern; /* kernel.core_pattern then (core-dumping signal), NULL
+	                             unknown */
+	int64_t epoch_ms;         /* when it exited, wall-clock ms */
+	int32_t ppid;             /* the parent that forked it, 0 unknown */
+	int32_t exit_parent;      /* the parent in the exit event: 0 when the kernel reaped it
+	                             itself (a dying namespace init ignores SIGCHLD) */
+	int64_t uid;              /* real uid, -1 unknown */
+	uint64_t pidns;           /* pid namespace inode, 0 unknown */
+	int32_t nspid;            /* its pid in that namespace (1: it was the init), 0 unknown */
 	const char *comm, *exe, *cmdline, *unit, *container;
 };
 

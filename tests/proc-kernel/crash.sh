@@ -6,7 +6,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../kernel/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/deaths.sh"
 
-plan 9
+plan 11
 start_recording
 pattern=$(cat /proc/sys/kernel/core_pattern)
 audit_on=0
@@ -30,6 +30,9 @@ wait "$segv"
 (ulimit -c unlimited; exec "$DEATHHELP" abort) >"$T/abort.out" 2>&1 &
 abrt=$!
 wait "$abrt"
+(ulimit -c 0; exec "$DEATHHELP" segv) >"$T/nocore.out" 2>&1 &
+nocore=$!
+wait "$nocore"
 kill -KILL "${hogs[@]}"
 wait "${hogs[@]}" 2>/dev/null
 
@@ -52,11 +55,19 @@ else
 	_tap_result 0 "# SKIP kernel audit is disabled: no ANOM_ABEND serial"
 fi
 is "$(dfield cmdline "$line")" "$DEATHHELP segv" "its command line"
+if [[ $pattern == \|* ]]; then
+	like "$(dfield evidence "$line")" "; core_pattern pipes it to " "where the core went: the pipe"
+else
+	like "$(dfield evidence "$line")" "; core_pattern '${pattern//[|]/.}'" "where the core went: core_pattern"
+fi
 
 line=$(death_of "$abrt")
 diag "$line"
 is "$(dfield cause "$line")" crash "abort(): crash"
 is "$(dfield signal "$line")" SIGABRT "with SIGABRT"
+line=$(death_of "$nocore")
+like "$(dfield evidence "$line")" "; no core dump: its core size limit \\(RLIMIT_CORE\\) was 0" \
+	"ulimit -c 0: the evidence says why no core was written"
 stop_daemon
 rm -f "$T"/core*
 done_testing
