@@ -197,6 +197,9 @@ static void say_oom(struct text *t, const struct death *d, const struct death_oo
 		say(t, ", %s", k->constraint);
 	if (k->oom_memcg[0])
 		say(t, ", memory cgroup %s at its limit", k->oom_memcg);
+	if (k->oom_memcg[0] && k->memcg_limit_kb != OOM_UNKNOWN && k->memcg_limit_kb != 0)
+		say(t, " (limit %lld kB, usage %lld kB)", (long long)k->memcg_limit_kb,
+		    (long long)k->memcg_usage_kb);
 	else if (!k->memcg)
 		say(t, ", system out of memory");
 	if (k->rss_kb != OOM_UNKNOWN)

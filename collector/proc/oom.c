@@ -227,6 +227,25 @@ enum oom_line oom_parse_line(const char *msg, size_t len, struct oom_kill *ret)
 void oom_asm_init(struct oom_asm *a)
 {
 	memset(a, 0, sizeof(*a));
+	a->usage_kb = a->limit_kb = OOM_UNKNOWN;
+}
+
+/* "memory: usage 524288kB, limit 524288kB, failcnt 42": the memory
+ * cgroup's report (mem_cgroup_print_oom_meminfo), printed before the kill. */
+static bool parse_memcg_usage(const char *msg, size_t len, int64_t *usage, int64_t *limit)
+{
+	char buf[128];
+	long long u, l;
+
+	if (len < 15 || len >= sizeof(buf) || memcmp(msg, "memory: usage ", 14) != 0)
+		return false;
+	memcpy(buf, msg, len);
+	buf[len] = '\0';
+	if (sscanf(buf, "memory: usage %lldkB, limit %lldkB", &u, &l) != 2)
+		return false;
+	*usage = u;
+	*limit = l;
+	return true;
 }
 
 int oom_asm_feed(struct oom_asm *a, const char *msg, size_t len, int64_t ts_us,
@@ -234,6 +253,8 @@ int oom_asm_feed(struct oom_asm *a, const char *msg, size_t len, int64_t ts_us,
 {
 	struct oom_kill line = {.uid = OOM_UNKNOWN};
 
+	if (parse_memcg_usage(msg, len, &a->usage_kb, &a->limit_kb))
+		return 0;
 	switch (oom_parse_line(msg, len, &line)) {
 	case OOM_LINE_SUMMARY: {
 		struct oom_kill *slot = &a->pending[a->next++ % OOM_PENDING];
@@ -263,6 +284,9 @@ int oom_asm_feed(struct oom_asm *a, const char *msg, size_t len, int64_t ts_us,
 		break;
 	}
 	line.ts_us = ts_us;
+	line.memcg_usage_kb = a->usage_kb;
+	line.memcg_limit_kb = a->limit_kb;
+	a->usage_kb = a->limit_kb = OOM_UNKNOWN;
 	*ret = line;
 	return 1;
 }

@@ -48,7 +48,8 @@ struct oom_kill {
 	int64_t anon_rss_kb, file_rss_kb, shmem_rss_kb; /* resident, by kind */
 	int64_t rss_kb;                                 /* the three together: what it held */
 	int64_t oom_score_adj;                          /* -1000..1000 */
-	bool memcg;        /* "Memory cgroup out of memory": a cgroup limit */
+	int64_t memcg_usage_kb, memcg_limit_kb; /* the cgroup's "memory: usage N, limit N" line */
+	bool memcg;                             /* "Memory cgroup out of memory": a cgroup limit */
 	bool have_summary; /* the "oom-kill:" line was seen (kernels >= 4.19) */
 	int64_t ts_us;     /* kernel clock of the "Killed process" line */
 };
@@ -71,6 +72,8 @@ struct oom_asm {
 	struct oom_kill pending[OOM_PENDING]; /* summaries waiting, oldest overwritten */
 	unsigned next;                        /* slot of the next summary */
 	uint64_t unmatched;                   /* summaries overwritten before their line */
+	int64_t usage_kb, limit_kb; /* the last "memory: usage NkB, limit NkB" line, for the
+	                               next kill (OOM_UNKNOWN: none since the last) */
 };
 
 /* Empty the assembler. Can't fail. */

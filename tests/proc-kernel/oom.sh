@@ -30,7 +30,7 @@ fi
 memcg=${cg#"$root"}
 diag "memory cgroup $version at $cg"
 
-plan 10
+plan 11
 start_recording
 # The hog moves itself into the cgroup before it allocates.
 bash -c 'echo $$ > "$1/cgroup.procs" && exec "$2" hog 512' _ "$cg" "$DEATHHELP" >"$T/hog.out" &
@@ -48,6 +48,8 @@ is "$(dfield cmdline "$line")" "$DEATHHELP hog 512" "its command line, from the 
 is "$(dfield comm "$line")" deathhelp "its comm"
 like "$(dfield evidence "$line")" "^kernel log: the OOM killer killed $hog \\(deathhelp\\)" \
 	"the evidence names the kernel log line"
+like "$(dfield evidence "$line")" "memory cgroup .* at its limit \\(limit 32768 kB, usage [0-9]+ kB\\)" \
+	"the evidence gives the cgroup's limit at the kill"
 ok "its start time is known" test "$(dfield start "$line" | tr -d '~')" -gt 0
 stop_daemon
 cleanup_cgroups

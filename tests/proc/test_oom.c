@@ -66,6 +66,8 @@ static void test_sample(void)
 	       0, "the 'invoked oom-killer' line is not a victim");
 	is_int(feed(&a, SUMMARY, 2, &v), 0, "the summary alone is not a victim yet");
 	is_int(feed(&a, "some other CPU's line", 3, &v), 0, "an unrelated line in between");
+	is_int(feed(&a, "memory: usage 65536kB, limit 65536kB, failcnt 17", 3, &v), 0,
+	       "the cgroup's memory line is not a victim");
 	memset(&v, 0, sizeof(v));
 	is_int(feed(&a, KILLED, 4, &v), 1, "the Killed line completes the victim");
 	is_int(v.pid, 4601, "pid");
@@ -82,8 +84,11 @@ static void test_sample(void)
 	is_int(v.oom_score_adj, 0, "oom_score_adj");
 	ok(v.memcg, "a memory cgroup limit");
 	ok(v.have_summary, "merged with the summary");
+	is_int(v.memcg_limit_kb, 65536, "the cgroup's limit at the kill");
+	is_int(v.memcg_usage_kb, 65536, "and its usage");
 	is_int(v.ts_us, 4, "timestamp of the Killed line");
 	is_int(feed(&a, KILLED, 5, &v), 1, "a repeated Killed line is still a victim");
+	ok(v.memcg_limit_kb == OOM_UNKNOWN, "the memory line was for the first kill only");
 	ok(!v.have_summary, "but its summary was used up");
 	is_int(a.unmatched, 0, "no summary lost");
 }
