@@ -217,13 +217,15 @@ static void say_core_pattern(struct text *t, const struct death *d)
 	if (!p || !(d->core_dumped || d->coredump_event))
 		return;
 	if (p[0] == '|') {
+		/* The handler's basename: "|/usr/lib/systemd/systemd-coredump %P ..." */
+		char base[64];
 		const char *prog = p + 1 + strspn(p + 1, " ");
-		size_t n = strcspn(prog, " ");
-		const char *base = prog;
+		size_t n = strcspn(prog, " "), from = 0;
 		for (size_t i = 0; i < n; i++)
 			if (prog[i] == '/')
-				base = prog + i + 1;
-		say(t, "; core_pattern pipes it to %.*s", (int)(n - (size_t)(base - prog)), base);
+				from = i + 1;
+		snprintf(base, sizeof(base), "%.*s", (int)(n - from), prog + from);
+		say(t, "; core_pattern pipes it to %s", base);
 		if (strstr(base, "systemd-coredump"))
 			say(t, " (coredumpctl info %d)", d->pid);
 		else if (strstr(base, "apport"))

@@ -89,7 +89,8 @@ static bool dumps_core(int sig)
 
 /* Where a core of pid would go: kernel.core_pattern into pattern (""
  * unknown), and its RLIMIT_CORE soft limit from /proc/PID/limits, which a
- * process that is exiting still has. */
+ * process that is exiting still has; -1 when it was reaped before this read
+ * (a parent that waits at once). */
 static int64_t core_facts(const char *root, int32_t pid, char pattern[CORE_PATTERN_MAX])
 {
 	char path[256], line[256];
