@@ -326,7 +326,9 @@ static int parse_args(int argc, char **argv, struct run *run, const char **ret_c
 			usage(stdout);
 			return -2;
 		case 'd':
-			opt = FOPT_TABLE + 1;
+			for (size_t i = 0; i < fwd_opt_table_len; i++)
+				if (fwd_opt_table[i].short_flag == 'd')
+					opt = FOPT_TABLE + (int)i;
 			/* fall through */
 		default:
 			if (opt < FOPT_TABLE || opt >= FOPT_TABLE + (int)fwd_opt_table_len)
