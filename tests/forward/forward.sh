@@ -134,6 +134,18 @@ is "$RC" 0 "the restarted forwarder: exit 0" || diag "$ERR"
 is "$(aq "select count(*) || ' ' || count(distinct id) from signals where instance = '$inst'")" \
 	"$want $want" "after SIGKILL and a restart: every row once"
 
+# 4b. A newer central schema (a column this forwarder does not know, with a
+# default, as later versions add them) and a local column the centre lacks.
+aq "alter table sigtrail.signal_rows add column from_the_future text not null default 'later'" >/dev/null
+"$GENLOG" mix 500 $(($(date +%s) - 200)) 60 >"$T/c2.log"
+run_cli import --db "$T/c.db" "$T/c2.log"
+run_cli forward --db "$T/c.db" --to "$(to hosta)" --once
+is "$RC" 0 "against a newer central schema: exit 0" || diag "$ERR"
+is "$(aq "select count(*) from signals where instance = '$inst'")" \
+	"$(q "$T/c.db" 'select count(*) from signal_rows')" "against a newer central schema: every row arrives"
+is "$(aq "select count(*) from sigtrail.signal_rows where instance = '$inst' and from_the_future = 'later'")" \
+	"$(q "$T/c.db" 'select count(*) from signal_rows')" "the column it does not know takes its default"
+
 # 5. What a host may not do.
 hq() { psql -X -At "$(to "$1") ${3:-}" -c "$2" 2>&1; }
 like "$(hq hosta "insert into sigtrail.signal_rows (host, instance, month, id, epoch_ms) values ('hostb', gen_random_uuid(), '2026-01-01', 1, 1)")" \
