@@ -21,9 +21,11 @@
 
 /* Where the parser is, for messages. */
 struct cursor {
-	const char *name; /* file name as given */
-	unsigned line;    /* 1-based line number */
-	char *err;        /* caller's message buffer */
+	const struct opt_desc *table; /* the keys this file may set */
+	size_t len;                   /* entries in table */
+	const char *name;             /* file name as given */
+	unsigned line;                /* 1-based line number */
+	char *err;                    /* caller's message buffer */
 	size_t errlen;
 };
 
@@ -49,26 +51,44 @@ void config_free(struct config *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; c->set && i < opt_table_len; i++)
+	for (size_t i = 0; c->set && i < c->len; i++)
 		free(c->set[i].owned);
 	free(c->set);
 	config_init(c);
 }
 
+/* The option of `table` whose file key is `key`, or NULL. */
+static const struct opt_desc *by_key(const struct opt_desc *table, size_t len, const char *key)
+{
+	for (size_t i = 0; i < len; i++)
+		if (table[i].key && strcmp(table[i].key, key) == 0)
+			return &table[i];
+	return NULL;
+}
+
+/* The option of `table` whose long flag is `flag`, or NULL. */
+static const struct opt_desc *by_flag(const struct opt_desc *table, size_t len, const char *flag)
+{
+	for (size_t i = 0; i < len; i++)
+		if (strcmp(table[i].flag, flag) == 0)
+			return &table[i];
+	return NULL;
+}
+
 const union opt_value *config_get(const struct config *c, const char *key)
 {
-	const struct opt_desc *o = opt_by_key(key);
+	const struct opt_desc *o = c->set ? by_key(c->table, c->len, key) : NULL;
 
-	if (!o || !c->set || c->set[o - opt_table].line == 0)
+	if (!o || c->set[o - c->table].line == 0)
 		return NULL;
-	return &c->set[o - opt_table].value;
+	return &c->set[o - c->table].value;
 }
 
 void config_apply(const struct config *c)
 {
-	for (size_t i = 0; c->set && i < opt_table_len; i++)
+	for (size_t i = 0; c->set && i < c->len; i++)
 		if (c->set[i].line)
-			opt_store(&opt_table[i], c->set[i].value);
+			opt_store(&c->table[i], c->set[i].value);
 }
 
 static bool is_blank(char ch)
@@ -134,20 +154,20 @@ static int unknown_key(const struct cursor *cur, const char *key)
 	size_t len = 0;
 
 	s = respell(key, '_', '-', alt, sizeof(alt));
-	o = s ? opt_by_flag(s) : NULL;
+	o = s ? by_flag(cur->table, cur->len, s) : NULL;
 	if (!o || !o->key) {
 		s = respell(key, '-', '_', alt, sizeof(alt));
-		o = s ? opt_by_key(s) : NULL;
+		o = s ? by_key(cur->table, cur->len, s) : NULL;
 	}
 	if (o && o->key)
 		return fail(cur, "unknown key '%s' (did you mean '%s'?)", key, o->key);
-	for (size_t i = 0; i < opt_table_len; i++) {
+	for (size_t i = 0; i < cur->len; i++) {
 		int w;
 
-		if (!opt_table[i].key)
+		if (!cur->table[i].key)
 			continue;
 		w = snprintf(known + len, sizeof(known) - len, "%s%s", len ? ", " : "",
-		             opt_table[i].key);
+		             cur->table[i].key);
 		if (w < 0 || (size_t)w >= sizeof(known) - len)
 			break;
 		len += (size_t)w;
@@ -170,10 +190,10 @@ static int parse_line(const struct cursor *cur, char *s, struct config *c)
 	value = trim(eq + 1);
 	if (key[0] == '\0')
 		return fail(cur, "missing key before '='");
-	o = opt_by_key(key);
+	o = by_key(cur->table, cur->len, key);
 	if (!o)
 		return unknown_key(cur, key);
-	e = &c->set[o - opt_table];
+	e = &c->set[o - cur->table];
 	if (e->line)
 		return fail(cur, "'%s' is set twice (first on line %u)", key, e->line);
 	if (value[0] == '\0')
@@ -212,8 +232,15 @@ static int read_line(FILE *f, char *buf, size_t size)
 
 int config_parse_file(FILE *f, const char *name, struct config *ret, char *err, size_t errlen)
 {
-	struct cursor cur = {.name = name, .line = 0, .err = err, .errlen = errlen};
-	struct config c = {.set = calloc(opt_table_len, sizeof(*c.set))};
+	return config_parse_file_in(f, name, opt_table, opt_table_len, ret, err, errlen);
+}
+
+int config_parse_file_in(FILE *f, const char *name, const struct opt_desc *table, size_t len,
+                         struct config *ret, char *err, size_t errlen)
+{
+	struct cursor cur = {
+	    .table = table, .len = len, .name = name, .line = 0, .err = err, .errlen = errlen};
+	struct config c = {.set = calloc(len, sizeof(*c.set)), .table = table, .len = len};
 	char *buf = malloc(CONFIG_LINE_MAX);
 	int r = 0;
 
@@ -260,6 +287,12 @@ out:
 
 int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 {
+	return config_load_in(path, opt_table, opt_table_len, ret, err, errlen);
+}
+
+int config_load_in(const char *path, const struct opt_desc *table, size_t len, struct config *ret,
+                   char *err, size_t errlen)
+{
 	struct stat sb;
 	FILE *f = fopen(path, "re");
 	int r;
@@ -280,7 +313,7 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 		r = -EPERM;
 		snprintf(err, errlen, "%s: writable by everyone; refusing to use it", path);
 	} else {
-		r = config_parse_file(f, path, ret, err, errlen);
+		r = config_parse_file_in(f, path, table, len, ret, err, errlen);
 	}
 	fclose(f);
 	return r;

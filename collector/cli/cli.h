@@ -507,6 +507,16 @@ int cli_report(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_status(int argc, char **argv);
 
+/* collector/forward/forward.c: `sigtrail forward --to CONNINFO [--once]`,
+ * sends the local rows to the fleet's central PostgreSQL. Returns an exit
+ * status (0; EX_USAGE, EX_CONFIG, EX_UNAVAILABLE, the database's). */
+int cli_forward(int argc, char **argv);
+
+/* collector/central/central.c: `sigtrail central init|add-host NAME --to
+ * CONNINFO`, the central schema and a host's role. Returns an exit status
+ * (0; EX_USAGE, EX_DATAERR, EX_UNAVAILABLE). */
+int cli_central(int argc, char **argv);
+
 /* Milliseconds since the epoch, now. */
 int64_t cli_now_ms(void);
 

@@ -28,6 +28,8 @@ static const struct command {
     {"report", cli_report, "summary of a period: HTML (with charts) or Markdown"},
     {"import", cli_import, "add existing auditd logs to the database"},
     {"status", cli_status, "is the collector running, its rules, the database, deaths per cause"},
+    {"forward", cli_forward, "send the rows to the fleet's central PostgreSQL (--to CONNINFO)"},
+    {"central", cli_central, "set up the central PostgreSQL: init, add-host NAME"},
 };
 
 static void usage(FILE *out)
@@ -36,7 +38,7 @@ static void usage(FILE *out)
 	             "Answer who sent which signal to which process, from what sigtraild "
 	             "recorded.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 	        "\nOptions for every command:\n"
 	        "  -d, --db PATH   database (default %s)\n"
@@ -58,7 +60,9 @@ static void usage(FILE *out)
 	        "  sigtrail export --since 2026-11-01 --until 2026-12-01 --format csv -o nov.csv\n"
 	        "  sigtrail report --since 7d -o week.html\n"
 	        "  sudo sigtrail import /var/log/audit/audit.log*\n"
-	        "  sigtrail status\n",
+	        "  sigtrail status\n"
+	        "  sigtrail central init --to 'host=central.example dbname=sigtrail'\n"
+	        "  sigtrail forward --once --to 'host=central.example dbname=sigtrail'\n",
 	        SIGTRAIL_DEFAULT_DB);
 }
 

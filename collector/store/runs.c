@@ -7,7 +7,10 @@
  * Exercise: sigtraild ... then `sqlite3 DB 'select * from coverage'`. */
 #include <sqlite3.h>
 
+#include <string.h>
+
 #include "config.h"
+#include "sigtrail/audit_ctl.h"
 #include "sigtrail/store.h"
 #include "store_internal.h"
 
@@ -21,12 +24,16 @@ static int64_t insert_run(struct store *st, const char *source, const char *host
 
 	/* The host string goes through the strings table like every other. */
 	int64_t host_s = -1;
+	/* The boot a daemon records in (an import's events are of any boot):
+	 * without it, audit serials cannot be ordered across reboots. */
+	char boot[CTL_BOOT_ID_LEN];
+	bool have_boot = strcmp(source, "import") != 0 && ctl_boot_id(boot) == 0;
 	rc = store_intern(st, host, &host_s, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(
 		    db,
 		    "INSERT INTO collector_runs(started_ms, heartbeat_ms, source, "
-		    "host_s, pid, version) VALUES (?1, ?1, ?2, ?3, ?4, ?5)",
+		    "host_s, pid, version, boot_id) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6)",
 		    -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, now_ms);
@@ -34,6 +41,8 @@ static int64_t insert_run(struct store *st, const char *source, const char *host
 		store_bind_opt(s, 3, host_s >= 0, host_s);
 		sqlite3_bind_int64(s, 4, pid);
 		sqlite3_bind_text(s, 5, SIGTRAIL_VERSION, -1, SQLITE_STATIC);
+		if (have_boot)
+			sqlite3_bind_text(s, 6, boot, -1, SQLITE_STATIC);
 		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
 	}
 	sqlite3_finalize(s);

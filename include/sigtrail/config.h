@@ -22,9 +22,12 @@ struct config_entry {
 	char *owned;           /* the copy of a string value, or NULL */
 };
 
-/* Values as the file set them: for each entry of opt_table, in its order. */
+/* Values as the file set them: for each entry of its option table, in its
+ * order. */
 struct config {
-	struct config_entry *set; /* opt_table_len entries; NULL: nothing set */
+	struct config_entry *set;     /* len entries; NULL: nothing set */
+	const struct opt_desc *table; /* the table whose keys it holds (opt_table) */
+	size_t len;                   /* its entries */
 };
 
 /* A config with every key unset. Can't fail. */
@@ -48,6 +51,16 @@ void config_apply(const struct config *c);
  * -errno, writes "NAME:LINE: what is wrong" into err and leaves *ret
  * untouched. */
 int config_parse_file(FILE *f, const char *name, struct config *ret, char *err, size_t errlen);
+
+/* config_parse_file() for another program's keys: those of `table` (len
+ * entries), such as sigtrail forward's forward.conf. The same format, checks
+ * and messages. */
+int config_parse_file_in(FILE *f, const char *name, const struct opt_desc *table, size_t len,
+                         struct config *ret, char *err, size_t errlen);
+
+/* config_load() with the keys of `table`, as config_parse_file_in(). */
+int config_load_in(const char *path, const struct opt_desc *table, size_t len, struct config *ret,
+                   char *err, size_t errlen);
 
 /* Open `path` and parse it as config_parse_file() does. A missing file is
  * -ENOENT (the caller decides whether that matters: the default path may be

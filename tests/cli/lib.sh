@@ -25,8 +25,9 @@ FIXTURES=$(cd "$CLI_TESTS/../fixtures" && pwd)
 : "${SIGTRAILD:?SIGTRAILD must name the sigtraild daemon}"
 # shellcheck source=../fixtures/kernel.env
 . "$FIXTURES/kernel.env"
-# The schema version this build writes: one migration per schema/NNN-*.sql.
-SCHEMA_VERSION=$(find "$CLI_TESTS/../../schema" -name '[0-9][0-9][0-9]-*.sql' | wc -l)
+# The schema version this build writes: one migration per schema/NNN-*.sql
+# (schema/central/ holds the central schema's own).
+SCHEMA_VERSION=$(find "$CLI_TESTS/../../schema" -maxdepth 1 -name '[0-9][0-9][0-9]-*.sql' | wc -l)
 # FIXTURE_END: epoch seconds, 15 minutes after kernel.log's first record.
 # The rows, deaths and runs that the tests add lie between the recording and
 # it, so a test that wants all of them asks for --until @$FIXTURE_END: the

@@ -1,0 +1,181 @@
+#!/bin/bash
+# forward.sh: the fleet, against a real PostgreSQL 15 on loopback. Starts
+# its own server (initdb in a temp dir, 127.0.0.1, a free port, TLS with a
+# throwaway CA and a client certificate per host, `cert` authentication),
+# sets it up with `sigtrail central init` and `add-host`, and checks:
+# two hosts forwarding at once deliver every row once; an outage while rows
+# keep coming loses and duplicates nothing; a forwarder SIGKILLed mid-stream
+# and restarted neither; a replay inserts 0; a host may only insert its own
+# rows and read or delete nothing; plaintext and certificate-less
+# connections are refused. Local databases come from replays and imports of
+# audit logs, never the kernel. Skipped (77) without PostgreSQL or openssl.
+# By hand: SIGTRAIL=build/collector/cli/sigtrail SIGTRAILD=build/collector/sigtraild \
+#   GENLOG=build/tests/bench/genlog bash tests/forward/forward.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../cli/lib.sh"
+: "${GENLOG:?GENLOG must name tests/bench/genlog}"
+
+# The server (tests/forward/pg.sh): a CA, certificates for hosta and hostb.
+. "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
+
+run_cli central init --to "$ADMIN"
+is "$RC" 0 "central init: exit 0" || diag "$ERR"
+like "$OUT" "version 1 \(applied 1\)" "central init applies the schema"
+run_cli central init --to "$ADMIN"
+like "$OUT" "at version 1 already: nothing to do" "central init again: nothing to do"
+is "$(aq 'select count(*) from sigtrail.schema_version')" 1 "the version is recorded once"
+for h in hosta hostb; do
+	run_cli central add-host "$h" --to "$ADMIN"
+	is "$RC" 0 "central add-host $h: exit 0" || diag "$ERR"
+done
+run_cli central add-host "bad'name" --to "$ADMIN"
+is "$RC" 64 "add-host refuses a name that is not a host name"
+is "$(aq "select array_to_string(rolconfig, ',') from pg_roles where rolname = 'hosta'")" \
+	"idle_in_transaction_session_timeout=60s,client_connection_check_interval=10s" \
+	"the host role has the session timeouts that free a killed forwarder's locks"
+
+# The local databases: hosta a month of a busy server with hostile strings
+# and runs, plus deaths; hostb an import of 20000 generated events.
+rich_db "$T/a.db"
+sqlite3 "$T/a.db" "insert into death_rows(epoch_ms, pid, signal, core_dumped, cause, evidence, signal_id)
+	select epoch_ms + 5, target_pid, signal, 0, 'signal', 'test: the signal row', id
+	from signal_rows where signal = 9 and target_pid is not null limit 40" || bail "no deaths"
+"$GENLOG" mix 20000 $(($(date +%s) - 600)) 3600 >"$T/b.log"
+run_cli import --db "$T/b.db" "$T/b.log"
+is "$RC" 0 "hostb's database: an import of 20000 events" || diag "$ERR"
+
+counts() { # DB: signals deaths runs chains, local
+	q "$1" "select (select count(*) from signal_rows) || ' ' || (select count(*) from death_rows)
+		|| ' ' || (select count(*) from collector_runs)"
+}
+ccounts() { # HOST: the same, central
+	aq "select (select count(*) from signals where host = '$1') || ' ' ||
+		(select count(*) from deaths where host = '$1') || ' ' ||
+		(select count(*) from coverage where host = '$1')"
+}
+
+# 1. Two hosts at once.
+"$SIGTRAIL" forward --db "$T/a.db" --to "$(to hosta)" --once --batch-rows 500 >"$T/fa.out" 2>"$T/fa.err" &
+fa=$!
+"$SIGTRAIL" forward --db "$T/b.db" --to "$(to hostb)" --once --batch-rows 2000 >"$T/fb.out" 2>"$T/fb.err" &
+fb=$!
+wait $fa
+is "$?" 0 "hosta forwards (--once): exit 0" || diag "$(cat "$T/fa.err")"
+wait $fb
+is "$?" 0 "hostb forwards at the same time: exit 0" || diag "$(cat "$T/fb.err")"
+is "$(ccounts hosta)" "$(counts "$T/a.db")" "hosta: central signals, deaths and runs equal the local ones"
+is "$(ccounts hostb)" "$(counts "$T/b.db")" "hostb: the same"
+is "$(aq "select count(*) from (select distinct host, instance, id from signals) s")" \
+	"$(aq 'select count(*) from signals')" "no row twice"
+is "$(aq "select count(*) from signals s join deaths d on d.host = s.host and
+	d.instance = s.instance and d.signal_id = s.id where s.host = 'hosta'")" 40 \
+	"each death links to its signal within its host"
+is "$(aq "select md5(string_agg(coalesce(sender_cmdline, '-') || '|' || coalesce(target_comm, '-'), e'\\n' order by id))
+	from signals where host = 'hosta' and sender_cmdline not like 'bad%'")" \
+	"$(q "$T/a.db" "select group_concat(coalesce(sender_cmdline, '-') || '|' || coalesce(target_comm, '-'), char(10))
+	from (select * from signals where sender_cmdline not like 'bad%' order by id)" | head -c -1 | md5sum | cut -c1-32)" \
+	"command lines and names arrive as stored, hostile ones too" 
+is "$(aq "select sender_cmdline from signals where host = 'hosta' and sender_cmdline like 'bad%'")" \
+	$'bad\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd bytes.' "invalid UTF-8 arrives as U+FFFD"
+is "$(aq "select count(*) from signals where host = 'hosta' and sender_cmdline like '%ctl %[31m red%'")" 1 \
+	"control characters survive the COPY"
+like "$(cat "$T/fa.out")" "^sent [0-9]+ signals \([0-9]+ new\)" "--once says what it sent"
+ms=$(aq "select count(*) from signals where host = 'hostb' and machine_id is not null")
+is "$ms" "$(q "$T/b.db" 'select count(*) from signal_rows')" "every row carries the machine id" ||
+	[ ! -r /etc/machine-id ]
+
+# 2. A replay of everything inserts nothing.
+run_cli forward --db "$T/a.db" --to "$(to hosta)" --once --resend
+is "$RC" 0 "--resend: exit 0"
+like "$OUT" "^sent [1-9][0-9]* signals \(0 new\), [0-9]+ ancestry rows \(0 new\), 40 deaths \(0 new\)" \
+	"a replay of every batch inserts 0"
+is "$(ccounts hosta)" "$(counts "$T/a.db")" "after the replay: the same counts"
+
+# 3. An outage while rows keep coming.
+"$SIGTRAIL" forward --db "$T/b.db" --to "$(to hostb)" --poll 100 --reconnect-max 500 \
+	>"$T/svc.out" 2>"$T/svc.err" &
+svc=$!
+pg_stop
+"$GENLOG" mix 3000 $(($(date +%s) - 300)) 60 >"$T/b2.log"
+run_cli import --db "$T/b.db" --host other-machine "$T/b2.log"
+is "$RC" 0 "rows arrive locally while the centre is down" || diag "$ERR"
+sleep 1
+pg_start || bail "the server did not start again: $(tail -5 "$PGD/log")"
+want=$(q "$T/b.db" 'select count(*) from signal_rows')
+for _ in $(seq 100); do
+	[ "$(aq "select count(*) from signals where host = 'hostb'")" = "$want" ] && break
+	sleep 0.1
+done
+is "$(ccounts hostb)" "$(counts "$T/b.db")" "after the outage: everything arrived, once"
+is "$(aq "select count(*) from signals where host = 'hostb' and origin_host = 'other-machine'")" \
+	"$(q "$T/b.db" "select count(*) from signals where host = 'other-machine'")" \
+	"an imported machine's rows keep their origin_host"
+like "$(cat "$T/svc.err")" "reconnecting in [0-9]+ ms" "the forwarder waited and reconnected"
+kill -TERM $svc
+wait $svc
+is "$?" 0 "SIGTERM stops the forwarder: exit 0"
+
+# 4. SIGKILL mid-stream, then a restart.
+"$GENLOG" mix 60000 $(($(date +%s) - 900)) 3600 >"$T/c.log"
+run_cli import --db "$T/c.db" "$T/c.log"
+inst=$(q "$T/c.db" 'select uuid from instance')
+"$SIGTRAIL" forward --db "$T/c.db" --to "$(to hosta)" --batch-rows 1000 >/dev/null 2>"$T/k.err" &
+k=$!
+for _ in $(seq 250); do
+	[ "$(aq "select count(*) from signals where instance = '$inst'")" -gt 3000 ] && break
+	sleep 0.02
+done
+kill -9 $k
+wait $k 2>/dev/null
+got=$(aq "select count(*) from signals where instance = '$inst'")
+want=$(q "$T/c.db" 'select count(*) from signal_rows')
+ok "the forwarder was killed before it finished ($got of $want rows)" test "$got" -lt "$want"
+run_cli forward --db "$T/c.db" --to "$(to hosta)" --once
+is "$RC" 0 "the restarted forwarder: exit 0" || diag "$ERR"
+is "$(aq "select count(*) || ' ' || count(distinct id) from signals where instance = '$inst'")" \
+	"$want $want" "after SIGKILL and a restart: every row once"
+
+# 4b. A newer central schema (a column this forwarder does not know, with a
+# default, as later versions add them) and a local column the centre lacks.
+aq "alter table sigtrail.signal_rows add column from_the_future text not null default 'later'" >/dev/null
+"$GENLOG" mix 500 $(($(date +%s) - 200)) 60 >"$T/c2.log"
+run_cli import --db "$T/c.db" "$T/c2.log"
+run_cli forward --db "$T/c.db" --to "$(to hosta)" --once
+is "$RC" 0 "against a newer central schema: exit 0" || diag "$ERR"
+is "$(aq "select count(*) from signals where instance = '$inst'")" \
+	"$(q "$T/c.db" 'select count(*) from signal_rows')" "against a newer central schema: every row arrives"
+is "$(aq "select count(*) from sigtrail.signal_rows where instance = '$inst' and from_the_future = 'later'")" \
+	"$(q "$T/c.db" 'select count(*) from signal_rows')" "the column it does not know takes its default"
+
+# 5. What a host may not do.
+hq() { psql -X -At "$(to "$1") ${3:-}" -c "$2" 2>&1; }
+like "$(hq hosta "insert into sigtrail.signal_rows (host, instance, month, id, epoch_ms) values ('hostb', gen_random_uuid(), '2026-01-01', 1, 1)")" \
+	"violates row-level security" "host A cannot insert host B's rows"
+like "$(hq hosta "select count(*) from sigtrail.signal_rows")" "permission denied" "host A cannot read the table"
+like "$(hq hosta "select count(*) from signals")" "permission denied" "host A cannot read the view"
+like "$(hq hosta "delete from sigtrail.signal_rows")" "permission denied" "host A cannot delete"
+like "$(hq hosta "truncate sigtrail.death_rows")" "permission denied" "host A cannot truncate"
+like "$(hq hosta "update sigtrail.coverage_states set lost_kernel = 0")" "permission denied" "host A cannot update"
+like "$(hq hosta "select 1" "user=hostb")" "certificate authentication failed" \
+	"host A's certificate does not log in as host B"
+like "$(psql -X -At "host=127.0.0.1 port=$PORT dbname=sigtrail user=hosta sslmode=disable" -c 'select 1' 2>&1)" \
+	"no pg_hba.conf entry" "a plaintext connection is refused"
+like "$(psql -X -At "host=127.0.0.1 port=$PORT dbname=sigtrail user=hosta sslmode=verify-full sslrootcert=$C/ca.crt sslcert=$T/none sslkey=$T/none" -c 'select 1' 2>&1)" \
+	"certificate|connection requires a valid client" "a connection without a client certificate is refused"
+run_cli forward --db "$T/a.db" --to "host=127.0.0.1 port=$PORT dbname=sigtrail user=hosta sslmode=disable" --once
+is "$RC" 69 "the forwarder refused by the centre: exit 69"
+like "$ERR" "connecting to the centre: .*no pg_hba.conf entry" "and says why"
+like "$(aq "update sigtrail.signal_rows set count = 0" 2>&1)" "append-only" "not even the admin updates a row"
+is "$(psql -X -At "$ADMIN" -c "set role sigtrail_auditor; select count(*) > 0 from signals where host = 'hosta'" 2>&1 | tail -1)" t \
+	"the auditors' role reads the views"
+like "$(psql -X -At "$ADMIN" -c "set role sigtrail_sre; delete from sigtrail.signal_rows" 2>&1)" \
+	"permission denied" "the SREs' role deletes nothing"
+
+# Settings from a file, as the service reads them.
+printf 'forward_to = %s\nbatch_rows = 100\n' "$(to hosta)" >"$T/forward.conf"
+run_cli forward --config "$T/forward.conf" --db "$T/a.db" --once
+is "$RC" 0 "forward.conf gives forward_to" || diag "$ERR"
+printf 'forward_to = x\nbatch_row = 100\n' >"$T/bad.conf"
+run_cli forward --config "$T/bad.conf" --db "$T/a.db" --once
+is "$RC" 78 "an unknown key in forward.conf: exit 78"
+like "$ERR" "bad.conf:2: unknown key 'batch_row'" "and names the line"
+done_testing
