@@ -464,6 +464,32 @@ void cli_out_abort(struct cli_out *o);
  * Every output file is checked before anything is read or written. */
 int cli_out_check(const char *command, const char *option, const char *path, const char *db);
 
+/* Rows as they are stored (follow.c), for `watch` and `list --follow`. */
+struct cli_follow {
+	struct cli_db *d;
+	const struct cli_filter *signals; /* the signals to show; NULL: none */
+	const struct cli_filter *deaths;  /* the deaths to show; NULL: none */
+	int64_t signal_id, death_id;      /* the newest ids handled: rows after them are new */
+	/* Print one row: signals selected with cli_signal_columns(), deaths
+	 * with cli_death_columns. Called in time order. */
+	void (*signal_row)(void *ctx, sqlite3_stmt *s);
+	void (*death_row)(void *ctx, sqlite3_stmt *s);
+	void *ctx;
+};
+
+/* Where to start: the `backlog` newest matching rows of each kind are shown
+ * first, in the order they were stored (0: none, only what is stored from
+ * now on; < 0: every matching row). Drops deaths on a database without them.
+ * Returns SQLITE_OK or an SQLite code. */
+int cli_follow_start(struct cli_follow *f, int64_t backlog);
+
+/* Show new rows within a second of their commit until SIGINT or SIGTERM,
+ * or until the reader of `out` goes away (a closed pipe: POLLERR or EPIPE;
+ * SIGPIPE is ignored), each of which returns EX_OK. Touches the database
+ * only when its files changed (and every 2 s, PRAGMA data_version). Returns
+ * an exit status after one error line when a read or a write fails. */
+int cli_follow_run(struct cli_follow *f, FILE *out);
+
 /* The commands. Each takes its own argv (argv[0] is the command name)
  * and returns an exit status. */
 int cli_who(int argc, char **argv);
@@ -472,6 +498,8 @@ int cli_export(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_status(int argc, char **argv);
+int cli_watch(int argc, char **argv);
+int cli_metrics(int argc, char **argv);
 
 /* Milliseconds since the epoch, now. */
 int64_t cli_now_ms(void);
