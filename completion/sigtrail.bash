@@ -6,7 +6,7 @@
 # that it offers every option of every command's getopt table.
 
 _sigtrail_common='--db --help --since --until --utc --local'
-_sigtrail_filters='--signal --sender-comm --sender-user --sender-pid --target-comm --target-pid --failed --syscall --host'
+_sigtrail_filters='--signal --sender-comm --sender-user --sender-pid --target-comm --target-pid --failed --syscall --host --exclude-signal'
 
 _sigtrail_options() {
 	case $1 in
@@ -36,7 +36,7 @@ _sigtrail() {
 	done
 	COMPREPLY=()
 	case $prev in
-	--signal)
+	--signal | --exclude-signal)
 		local sigs='KILL TERM HUP INT QUIT USR1 USR2 STOP CONT ABRT SEGV PIPE ALRM CHLD URG WINCH TRAP BUS FPE ILL SYS XCPU XFSZ VTALRM PROF IO PWR TSTP TTIN TTOU STKFLT RTMIN RTMAX' s out=''
 		for s in $sigs; do out="$out $s SIG$s"; done
 		mapfile -t COMPREPLY < <(compgen -W "$out" -- "${cur^^}")

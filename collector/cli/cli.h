@@ -44,6 +44,7 @@ enum {
 	CLI_OPT_SYSCALL,
 	CLI_OPT_HOST,
 	CLI_OPT_CAUSE,
+	CLI_OPT_EXCLUDE_SIGNAL,
 	CLI_OPT_COMMAND = 1100,
 };
 
@@ -67,6 +68,7 @@ enum {
 	    {"target-pid", required_argument, NULL, CLI_OPT_TARGET_PID},                           \
 	    {"failed", no_argument, NULL, CLI_OPT_FAILED},                                         \
 	    {"syscall", required_argument, NULL, CLI_OPT_SYSCALL},                                 \
+	    {"exclude-signal", required_argument, NULL, CLI_OPT_EXCLUDE_SIGNAL},                   \
 	{                                                                                          \
 		"host", required_argument, NULL, CLI_OPT_HOST                                      \
 	}
@@ -84,6 +86,10 @@ struct cli_filter {
 	const char *syscall;
 	const char *host;
 	bool failed; /* only calls the kernel refused or that reached nobody */
+	/* --exclude-signal SIG[,SIG]: ",23,17," (bound text; "" excludes none),
+	 * and the same signals as bits (bit N: signal N) for saying which. */
+	char exclude[256];
+	uint64_t exclude_bits[2];
 	/* Deaths only (list/export --deaths, who): */
 	const char *cause;     /* --cause: signal, oom, crash, pidns-teardown, kernel */
 	const char *full_name; /* who NAME before its cut to 15 bytes: matches the
@@ -181,7 +187,12 @@ enum cli_param {
 	CLI_P_HOST,
 	CLI_P_FULL_NAME, /* who NAME, uncut */
 	CLI_P_CAUSE,     /* deaths */
+	CLI_P_EXCLUDE,   /* --exclude-signal: ",23,17," */
 };
+
+/* The excluded signals as names, comma-separated ("SIGURG, SIGCHLD"), or
+ * "" when none. Can't fail (cut to `size`). */
+void cli_filter_excluded(const struct cli_filter *f, char *buf, size_t size);
 
 /* Finish a query written into the memory stream m over *sql: close m,
  * prepare the SQL and bind every value of f by its number above (a value

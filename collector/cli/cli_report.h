@@ -70,8 +70,8 @@ struct report {
 	int64_t first_bucket_ms; /* start of the first bar (UTC midnight) */
 	size_t n_buckets;
 	int64_t kill[REPORT_MAX_BUCKETS], term[REPORT_MAX_BUCKETS]; /* SIGKILL, SIGTERM per bar */
-	/* Deaths (schema 3), over the period and --host only: the other filters
-	 * are about senders and targets of signals. */
+	/* Deaths (schema 3), over the period, --host and --exclude-signal only:
+	 * the other filters are about senders and targets of signals. */
 	bool deaths_recorded;         /* the database has the deaths view */
 	int schema;                   /* its schema version, to say why not */
 	int64_t deaths;               /* processes that died of a signal */

@@ -410,6 +410,8 @@ static int prepare_from(struct cli_db *d, const struct cli_filter *f, const char
 		fputs(" AND host = ?10", m);
 	if (f->failed)
 		fputs(" AND success = 0", m);
+	if (f->exclude[0])
+		fputs(" AND instr(?13, ',' || signal || ',') = 0", m);
 	if (tail)
 		fprintf(m, " %s", tail);
 	return cli_prepare_sql(d, f, m, &sql, ret);
@@ -443,6 +445,7 @@ int cli_prepare_sql(struct cli_db *d, const struct cli_filter *f, FILE *m, char 
 	(void)sqlite3_bind_text(s, CLI_P_HOST, f->host, -1, SQLITE_STATIC);
 	(void)sqlite3_bind_text(s, CLI_P_FULL_NAME, f->full_name, -1, SQLITE_STATIC);
 	(void)sqlite3_bind_text(s, CLI_P_CAUSE, f->cause, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, CLI_P_EXCLUDE, f->exclude, -1, SQLITE_STATIC);
 	*ret = s;
 	return SQLITE_OK;
 }

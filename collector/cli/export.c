@@ -69,7 +69,9 @@ static void usage(FILE *out)
 	        "                         terminal and the export does not go to it)\n"
 	        "      filters            as for sigtrail list: --signal, --sender-comm,\n"
 	        "                         --sender-user, --sender-pid, --target-comm,\n"
-	        "                         --target-pid, --failed, --syscall, --host\n"
+	        "                         --target-pid, --failed, --syscall, --host,\n"
+	        "                         --exclude-signal SIG[,SIG] (URG,CHLD: leave them out;\n"
+	        "                         the metadata's filters name them)\n"
 	        "      --deaths           export the deaths view instead (schema 3): every\n"
 	        "                         process a signal ended, its cause and evidence;\n"
 	        "                         filters --signal, --target-pid, --target-comm, --host\n"
@@ -205,6 +207,14 @@ static int write_meta(FILE *out, struct export *e)
 		key(out, &first, "host"), cli_json_string(out, f->host);
 	if (f->cause)
 		key(out, &first, "cause"), cli_json_string(out, f->cause);
+	if (f->exclude[0]) {
+		key(out, &first, "exclude_signals");
+		fputc('[', out);
+		for (int sig = 0, n = 0; sig < 128; sig++)
+			if (f->exclude_bits[sig / 64] & (1ull << (sig % 64)))
+				fprintf(out, "%s%d", n++ ? "," : "", sig);
+		fputc(']', out);
+	}
 	fprintf(out, "},\"row_count\":%lld,", (long long)e->rows);
 	json_time_or_null(out, "first_row", e->first_ms, e->rows > 0);
 	fputc(',', out);

@@ -50,6 +50,8 @@ static void usage(FILE *out)
 	        "      --syscall NAME     kill, tkill, tgkill, rt_sigqueueinfo,\n"
 	        "                         rt_tgsigqueueinfo or pidfd_send_signal\n"
 	        "      --host NAME        rows recorded for this host\n"
+	        "      --exclude-signal SIG[,SIG]  leave these signals out (URG,CHLD,WINCH:\n"
+	        "                         the routine traffic of Go runtimes and terminals)\n"
 	        "      --deaths           the processes that died of a signal instead (schema 3):\n"
 	        "                         --signal, --target-pid, --target-comm (comm or exe\n"
 	        "                         basename) and --host select the dead process\n"
@@ -82,6 +84,7 @@ static void usage(FILE *out)
 	        "  sigtrail list --since 2026-11-21 --until 2026-11-22 --json | jq length\n"
 	        "  sigtrail list --deaths --since 1d\n"
 	        "  sigtrail list --follow --target-comm nginx --limit 5\n"
+	        "  sigtrail list --exclude-signal URG,CHLD,WINCH --since 1h\n"
 	        "  sigtrail list --deaths --cause oom --json | jq '.[].oom_memcg'\n",
 	        DEFAULT_LIMIT);
 }

@@ -43,6 +43,8 @@ static void usage(FILE *out)
 	    "                      charts, nothing loaded from the network; md: Markdown\n"
 	    "  -o, --output FILE   write to FILE (mode 0640); default: standard output\n"
 	    "      filters         as for sigtrail list (--signal, --sender-user, --host ...)\n"
+	    "      --exclude-signal SIG[,SIG]  leave these signals out of every count (and\n"
+	    "                      the deaths); the report says which\n"
 	    "  -h, --help          this help\n"
 	    "\n"
 	    "T: a duration back from now (7d, 24h), a local date and time (2026-11-01,\n"
@@ -103,6 +105,8 @@ static int deaths(struct cli_db *d, struct report *r)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
+	memcpy(f.exclude, r->filter->exclude, sizeof(f.exclude));
+	memcpy(f.exclude_bits, r->filter->exclude_bits, sizeof(f.exclude_bits));
 	r->schema = d->version;
 	r->deaths_recorded = d->has_deaths;
 	if (!d->has_deaths)
@@ -410,6 +414,13 @@ static void report_md(FILE *out, const struct report *r)
 	fputs(" from ", out);
 	cli_md_text(out, r->db);
 	fputs(".\n\n", out);
+	if (r->filter->exclude[0]) {
+		char ex[512];
+		cli_filter_excluded(r->filter, ex, sizeof(ex));
+		fputs("Excluded (--exclude-signal): ", out);
+		cli_md_text(out, ex);
+		fputs(". Every count below leaves these signals out.\n\n", out);
+	}
 	fprintf(out,
 	        "| signals | audit events | delivered | refused (EPERM) | other failures | "
 	        "sender pids | target pids |\n|---:|---:|---:|---:|---:|---:|---:|\n"

@@ -368,6 +368,13 @@ void report_html(FILE *out, const struct report *r)
 	        "</h1><p class=\"period\">%s to %s (UTC)%s. Every signal sent on the machine, "
 	        "as recorded by sigtrail.</p>\n",
 	        a, b, r->since_open ? ", from the first recorded signal" : "");
+	if (r->filter->exclude[0]) {
+		char ex[512];
+		cli_filter_excluded(r->filter, ex, sizeof(ex));
+		fputs("<p class=\"excluded\">Excluded (--exclude-signal): ", out);
+		text(out, ex);
+		fputs(". Every count below leaves these signals out.</p>\n", out);
+	}
 
 	fputs("<section class=\"cards\">", out);
 	card(out, "signals", r->signals, false);

@@ -47,6 +47,8 @@ static void usage(FILE *out)
 	        "      --target-comm NAME the target's (or dead process's) comm or exe name\n"
 	        "      --target-pid PID   the target's (or dead process's) pid\n"
 	        "      --host NAME        rows recorded for this host\n"
+	        "      --exclude-signal SIG[,SIG]  leave these signals out (URG,CHLD,WINCH:\n"
+	        "                         the routine traffic of Go runtimes and terminals)\n"
 	        "      --cause CAUSE      deaths only, of this cause: signal, oom, crash,\n"
 	        "                         pidns-teardown or kernel\n"
 	        "      --signals          signals only\n"

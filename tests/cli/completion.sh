@@ -20,6 +20,7 @@ is "$(complete_words sigtrail --db x.db m | tr '\n' ' ')" "metrics " "after --db
 is "$(complete_words sigtrail list --sig | tr '\n' ' ')" "--signal " "an option of list"
 is "$(complete_words sigtrail watch --signal SIGK | tr '\n' ' ')" "SIGKILL " "a signal name with SIG"
 is "$(complete_words sigtrail watch --signal ki | tr '\n' ' ')" "KILL " "a signal name without, any case"
+is "$(complete_words sigtrail list --exclude-signal UR | tr '\n' ' ')" "URG " "--exclude-signal: signal names"
 is "$(complete_words sigtrail list --deaths --cause p | tr '\n' ' ')" "pidns-teardown " "a cause"
 is "$(complete_words sigtrail report --format '' | tr '\n' ' ')" "html md " "report's formats"
 is "$(complete_words sigtrail export --format '' | tr '\n' ' ')" "csv json jsonl " "export's formats"
@@ -27,7 +28,7 @@ is "$(complete_words sigtrail help w | tr '\n' ' ')" "watch who " "help COMMAND"
 
 # Every long option of each command's getopt table is offered.
 common="db help since until utc local"
-filters="signal sender-comm sender-user sender-pid target-comm target-pid failed syscall host"
+filters="signal sender-comm sender-user sender-pid target-comm target-pid failed syscall exclude-signal host"
 for cmd in who list watch export report import status metrics; do
 	src=$CLI_SRC/$cmd.c
 	want=$(awk '/static const struct option opts\[\]/,/\{0\}/' "$src" |
