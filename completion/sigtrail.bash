@@ -10,7 +10,7 @@ _sigtrail_filters='--signal --sender-comm --sender-user --sender-pid --target-co
 
 _sigtrail_options() {
 	case $1 in
-	who) echo "$_sigtrail_common --json --limit" ;;
+	who) echo "$_sigtrail_common --json --limit --full" ;;
 	list) echo "$_sigtrail_common $_sigtrail_filters --json --limit --deaths --cause --follow" ;;
 	watch) echo "$_sigtrail_common $_sigtrail_filters --json --deaths --signals --cause" ;;
 	export) echo "$_sigtrail_common $_sigtrail_filters --format --output --meta --progress --no-progress --deaths --cause" ;;

@@ -107,6 +107,7 @@ struct cli_common {
 	const char *since_arg;    /* parsed by cli_common_finish(), after --utc */
 	const char *until_arg;    /* likewise */
 	int64_t now_ms;           /* fixed at start, so every "2h" means the same */
+	bool full;                /* who --full: never cut text to the terminal's width */
 	struct cli_filter filter; /* --since/--until and the filter options */
 };
 
@@ -511,6 +512,11 @@ int cli_import(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_watch(int argc, char **argv);
 int cli_metrics(int argc, char **argv);
+
+/* The SHA-256 of the file at `path` as 64 lowercase hex digits and a NUL,
+ * and its size (sha256.c, libcrypto). Returns 0, or a negative errno
+ * (-EIO when libcrypto fails), leaving the outputs untouched. */
+int cli_sha256_file(const char *path, char ret_hex[65], int64_t *ret_bytes);
 
 /* Milliseconds since the epoch, now. */
 int64_t cli_now_ms(void);
