@@ -44,6 +44,7 @@ enum {
 	CLI_OPT_SYSCALL,
 	CLI_OPT_HOST,
 	CLI_OPT_CAUSE,
+	CLI_OPT_EXCLUDE_SIGNAL,
 	CLI_OPT_COMMAND = 1100,
 };
 
@@ -67,6 +68,7 @@ enum {
 	    {"target-pid", required_argument, NULL, CLI_OPT_TARGET_PID},                           \
 	    {"failed", no_argument, NULL, CLI_OPT_FAILED},                                         \
 	    {"syscall", required_argument, NULL, CLI_OPT_SYSCALL},                                 \
+	    {"exclude-signal", required_argument, NULL, CLI_OPT_EXCLUDE_SIGNAL},                   \
 	{                                                                                          \
 		"host", required_argument, NULL, CLI_OPT_HOST                                      \
 	}
@@ -84,6 +86,10 @@ struct cli_filter {
 	const char *syscall;
 	const char *host;
 	bool failed; /* only calls the kernel refused or that reached nobody */
+	/* --exclude-signal SIG[,SIG]: ",23,17," (bound text; "" excludes none),
+	 * and the same signals as bits (bit N: signal N) for saying which. */
+	char exclude[256];
+	uint64_t exclude_bits[2];
 	/* Deaths only (list/export --deaths, who): */
 	const char *cause;     /* --cause: signal, oom, crash, pidns-teardown, kernel */
 	const char *full_name; /* who NAME before its cut to 15 bytes: matches the
@@ -101,6 +107,7 @@ struct cli_common {
 	const char *since_arg;    /* parsed by cli_common_finish(), after --utc */
 	const char *until_arg;    /* likewise */
 	int64_t now_ms;           /* fixed at start, so every "2h" means the same */
+	bool full;                /* who --full: never cut text to the terminal's width */
 	struct cli_filter filter; /* --since/--until and the filter options */
 };
 
@@ -185,7 +192,12 @@ enum cli_param {
 	CLI_P_HOST,
 	CLI_P_FULL_NAME, /* who NAME, uncut */
 	CLI_P_CAUSE,     /* deaths */
+	CLI_P_EXCLUDE,   /* --exclude-signal: ",23,17," */
 };
+
+/* The excluded signals as names, comma-separated ("SIGURG, SIGCHLD"), or
+ * "" when none. Can't fail (cut to `size`). */
+void cli_filter_excluded(const struct cli_filter *f, char *buf, size_t size);
 
 /* Finish a query written into the memory stream m over *sql: close m,
  * prepare the SQL and bind every value of f by its number above (a value
@@ -498,6 +510,32 @@ void cli_out_abort(struct cli_out *o);
  * Every output file is checked before anything is read or written. */
 int cli_out_check(const char *command, const char *option, const char *path, const char *db);
 
+/* Rows as they are stored (follow.c), for `watch` and `list --follow`. */
+struct cli_follow {
+	struct cli_db *d;
+	const struct cli_filter *signals; /* the signals to show; NULL: none */
+	const struct cli_filter *deaths;  /* the deaths to show; NULL: none */
+	int64_t signal_id, death_id;      /* the newest ids handled: rows after them are new */
+	/* Print one row: signals selected with cli_signal_columns(), deaths
+	 * with cli_death_columns. Called in time order. */
+	void (*signal_row)(void *ctx, sqlite3_stmt *s);
+	void (*death_row)(void *ctx, sqlite3_stmt *s);
+	void *ctx;
+};
+
+/* Where to start: the `backlog` newest matching rows of each kind are shown
+ * first, in the order they were stored (0: none, only what is stored from
+ * now on; < 0: every matching row). Drops deaths on a database without them.
+ * Returns SQLITE_OK or an SQLite code. */
+int cli_follow_start(struct cli_follow *f, int64_t backlog);
+
+/* Show new rows within a second of their commit until SIGINT or SIGTERM,
+ * or until the reader of `out` goes away (a closed pipe: POLLERR or EPIPE;
+ * SIGPIPE is ignored), each of which returns EX_OK. Touches the database
+ * only when its files changed (and every 2 s, PRAGMA data_version). Returns
+ * an exit status after one error line when a read or a write fails. */
+int cli_follow_run(struct cli_follow *f, FILE *out);
+
 /* The commands. Each takes its own argv (argv[0] is the command name)
  * and returns an exit status. */
 int cli_who(int argc, char **argv);
@@ -506,6 +544,13 @@ int cli_export(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_status(int argc, char **argv);
+int cli_watch(int argc, char **argv);
+int cli_metrics(int argc, char **argv);
+
+/* The SHA-256 of the file at `path` as 64 lowercase hex digits and a NUL,
+ * and its size (sha256.c, libcrypto). Returns 0, or a negative errno
+ * (-EIO when libcrypto fails), leaving the outputs untouched. */
+int cli_sha256_file(const char *path, char ret_hex[65], int64_t *ret_bytes);
 
 /* collector/forward/forward.c: `sigtrail forward --to CONNINFO [--once]`,
  * sends the local rows to the fleet's central PostgreSQL. Returns an exit

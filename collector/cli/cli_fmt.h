@@ -52,6 +52,11 @@ void cli_md_text(FILE *out, const char *s);
  * size - 1 bytes and a NUL to out; returns the characters it represents. */
 size_t cli_term_text(char *out, size_t size, const char *s, size_t width);
 
+/* A terminal cell (list, watch): `s` (NULL: "-") made terminal-safe, cut to
+ * `width` characters (at most 250) and padded to it, right-aligned if `right`, then one
+ * space. Can't fail. */
+void cli_cell(FILE *out, const char *s, size_t width, bool right);
+
 /* Times. "Local" is the TZ environment's zone. */
 
 /* Parse a time: "now", "today", "yesterday", "@EPOCH_SECONDS", a duration

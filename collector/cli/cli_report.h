@@ -13,10 +13,11 @@
 #include "cli.h"
 
 enum {
-	REPORT_TOP = 10,          /* rows of each "top" table */
-	REPORT_REFUSED = 20,      /* newest refused attempts listed */
-	REPORT_TYPES = 66,        /* signals 0..64, and one for "other" */
-	REPORT_MAX_BUCKETS = 120, /* bars of the per-day chart; longer ranges use wider buckets */
+	REPORT_TOP = 10,            /* rows of each "top" table */
+	REPORT_REFUSED = 20,        /* newest refused attempts listed */
+	REPORT_TYPES = 66,          /* signals 0..64, and one for "other" */
+	REPORT_MAX_BUCKETS = 120,   /* bars of the per-day chart; longer ranges use wider buckets */
+	REPORT_TARGET_BUCKETS = 61, /* the chart's bucket is the narrowest giving at most this */
 };
 
 /* One line of a ranked table. */
@@ -70,8 +71,8 @@ struct report {
 	int64_t first_bucket_ms; /* start of the first bar (UTC midnight) */
 	size_t n_buckets;
 	int64_t kill[REPORT_MAX_BUCKETS], term[REPORT_MAX_BUCKETS]; /* SIGKILL, SIGTERM per bar */
-	/* Deaths (schema 3), over the period and --host only: the other filters
-	 * are about senders and targets of signals. */
+	/* Deaths (schema 3), over the period, --host and --exclude-signal only:
+	 * the other filters are about senders and targets of signals. */
 	bool deaths_recorded; /* the database has the deaths view */
 	int schema;           /* its schema version, to say why not */
 	int64_t deaths;       /* processes that died of a signal */
@@ -87,3 +88,7 @@ struct report {
  * reference to anything outside it. Can't fail (stdio errors are found by
  * the caller's fflush). */
 void report_html(FILE *out, const struct report *r);
+
+/* "hour" for a bucket of 3600000 ms: the words of report.c's widths, or
+ * "period" for a width chosen beyond them (years). Can't fail. */
+const char *report_bucket_name(int64_t bucket_ms);

@@ -89,6 +89,50 @@ static int parse_syscall(const char *arg, const char **ret)
 	return -1;
 }
 
+/* --exclude-signal SIG[,SIG...], repeatable: each a name or number. */
+static int parse_exclude(struct cli_filter *f, const char *arg)
+{
+	char buf[512], *save = NULL;
+
+	if (!*arg || strlen(arg) >= sizeof(buf)) {
+		log_error("--exclude-signal: expected SIG[,SIG...] (KILL,SIGURG,17)");
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		int sig = strcmp(w, "0") == 0 ? 0 : names_signal_parse(w);
+		if (sig < 0 || sig > 127) {
+			log_error("--exclude-signal '%s': expected a signal name (URG, SIGCHLD, "
+			          "RTMIN+3) or number (0-64)",
+			          w);
+			return -1;
+		}
+		if (f->exclude_bits[sig / 64] & (1ull << (sig % 64)))
+			continue;
+		f->exclude_bits[sig / 64] |= 1ull << (sig % 64);
+		size_t n = strlen(f->exclude);
+		snprintf(f->exclude + n, sizeof(f->exclude) - n, "%s%d,", n ? "" : ",", sig);
+	}
+	return 0;
+}
+
+void cli_filter_excluded(const struct cli_filter *f, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int sig = 0; sig < 128 && n + 1 < size; sig++) {
+		if (!(f->exclude_bits[sig / 64] & (1ull << (sig % 64))))
+			continue;
+		const char *name = names_signal(sig);
+		int w = name ? snprintf(buf + n, size - n, "%s%s", n ? ", " : "", name)
+		             : snprintf(buf + n, size - n, "%s%d", n ? ", " : "", sig);
+		if (w < 0 || (size_t)w >= size - n)
+			break;
+		n += (size_t)w;
+	}
+}
+
 int cli_common_option(struct cli_common *c, int opt, const char *arg)
 {
 	struct cli_filter *f = &c->filter;
@@ -144,6 +188,8 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 		return parse_syscall(arg, &f->syscall) < 0 ? -1 : 1;
 	case CLI_OPT_CAUSE:
 		return cli_death_cause_parse(arg, &f->cause) < 0 ? -1 : 1;
+	case CLI_OPT_EXCLUDE_SIGNAL:
+		return parse_exclude(f, arg) < 0 ? -1 : 1;
 	default:
 		return 0;
 	}

@@ -467,7 +467,8 @@ static int prepare_from(struct cli_db *d, const struct cli_filter *f, const char
 		fprintf(m,
 		        " AND (target_comm = ?8 OR replace(target_exe, rtrim(target_exe, "
 		        "replace(target_exe, '/', '')), '') = ?11%s)",
-		        strchr(f->full_name, '.') ? " OR sigtrail_script(target_cmdline) = ?11" : "");
+		        strchr(f->full_name, '.') ? " OR sigtrail_script(target_cmdline) = ?11"
+		                                  : "");
 	else if (f->target_comm)
 		fputs(" AND target_comm = ?8", m);
 	if (f->syscall)
@@ -476,6 +477,8 @@ static int prepare_from(struct cli_db *d, const struct cli_filter *f, const char
 		fputs(" AND host = ?10", m);
 	if (f->failed)
 		fputs(" AND success = 0", m);
+	if (f->exclude[0])
+		fputs(" AND instr(?13, ',' || signal || ',') = 0", m);
 	if (tail)
 		fprintf(m, " %s", tail);
 	return cli_prepare_sql(d, f, m, &sql, ret);
@@ -509,6 +512,7 @@ int cli_prepare_sql(struct cli_db *d, const struct cli_filter *f, FILE *m, char 
 	(void)sqlite3_bind_text(s, CLI_P_HOST, f->host, -1, SQLITE_STATIC);
 	(void)sqlite3_bind_text(s, CLI_P_FULL_NAME, f->full_name, -1, SQLITE_STATIC);
 	(void)sqlite3_bind_text(s, CLI_P_CAUSE, f->cause, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(s, CLI_P_EXCLUDE, f->exclude, -1, SQLITE_STATIC);
 	*ret = s;
 	return SQLITE_OK;
 }

@@ -119,6 +119,8 @@ int cli_prepare_deaths(struct cli_db *d, const struct cli_filter *f, const char 
 		fputs(" AND host = ?10", m);
 	if (f->cause)
 		fputs(" AND cause = ?12", m);
+	if (f->exclude[0])
+		fputs(" AND instr(?13, ',' || signal || ',') = 0", m);
 	if (tail)
 		fprintf(m, " %s", tail);
 	return cli_prepare_sql(d, f, m, &sql, ret);

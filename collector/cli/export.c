@@ -61,7 +61,10 @@ static void usage(FILE *out)
 	        "                         jsonl: one JSON object per row;\n"
 	        "                         json: one document, metadata then \"rows\"\n"
 	        "  -o, --output FILE      write to FILE (mode 0640, replaced only once the export\n"
-	        "                         is complete); default or -: standard output\n"
+	        "                         is complete), then FILE.manifest.json: its SHA-256\n"
+	        "                         and size, filters, period, host, row count, coverage\n"
+	        "                         and losses, version (compare: sha256sum FILE);\n"
+	        "                         default or -: standard output\n"
 	        "      --meta FILE        also write the json metadata (range, row count, host,\n"
 	        "                         version, coverage, lost events) to FILE\n"
 	        "      --progress         progress bar on stderr even when it is not a terminal\n"
@@ -69,7 +72,9 @@ static void usage(FILE *out)
 	        "                         terminal and the export does not go to it)\n"
 	        "      filters            as for sigtrail list: --signal, --sender-comm,\n"
 	        "                         --sender-user, --sender-pid, --target-comm,\n"
-	        "                         --target-pid, --failed, --syscall, --host\n"
+	        "                         --target-pid, --failed, --syscall, --host,\n"
+	        "                         --exclude-signal SIG[,SIG] (URG,CHLD: leave them out;\n"
+	        "                         the metadata's filters name them)\n"
 	        "      --deaths           export the deaths view instead (schema 3): every\n"
 	        "                         process a signal ended, its cause and evidence;\n"
 	        "                         filters --signal, --target-pid, --target-comm, --host\n"
@@ -205,6 +210,14 @@ static int write_meta(FILE *out, struct export *e)
 		key(out, &first, "host"), cli_json_string(out, f->host);
 	if (f->cause)
 		key(out, &first, "cause"), cli_json_string(out, f->cause);
+	if (f->exclude[0]) {
+		key(out, &first, "exclude_signals");
+		fputc('[', out);
+		for (int sig = 0, n = 0; sig < 128; sig++)
+			if (f->exclude_bits[sig / 64] & (1ull << (sig % 64)))
+				fprintf(out, "%s%d", n++ ? "," : "", sig);
+		fputc(']', out);
+	}
 	fprintf(out, "},\"row_count\":%lld,", (long long)e->rows);
 	json_time_or_null(out, "first_row", e->first_ms, e->rows > 0);
 	fputc(',', out);
@@ -339,6 +352,46 @@ static int coverage_note(struct export *e)
 	return 0;
 }
 
+/* FILE.manifest.json, once FILE is in place: the file's name, size and
+ * SHA-256 (`hex`, of the rows as written under the temporary name, so the
+ * digest is of what this export wrote), then the metadata (filters,
+ * period, host, row count, coverage and losses, version), from the same
+ * snapshot as the rows. Written whole, atomically. Returns 0 or an exit
+ * status after an error. */
+static int write_manifest(struct export *e, const char *output, const char *hex, int64_t bytes)
+{
+	char *path = NULL;
+	const char *base = strrchr(output, '/');
+	struct cli_out m;
+	int r;
+
+	if (asprintf(&path, "%s.manifest.json", output) < 0)
+		return EX_OSERR;
+	if ((r = cli_out_open(&m, path, OUT_MODE)) < 0) {
+		log_error("cannot create %s: %s", path, strerror(-r));
+		free(path);
+		return EX_CANTCREAT;
+	}
+	fputs("{\"manifest_version\":1,\"file\":", m.f);
+	cli_json_string(m.f, base ? base + 1 : output);
+	fprintf(m.f, ",\"bytes\":%lld,\"sha256\":\"%s\",", (long long)bytes, hex);
+	if ((r = write_meta(m.f, e)) != SQLITE_OK) {
+		cli_out_abort(&m);
+		free(path);
+		return cli_db_fail(e->d, r, "cannot read the manifest's metadata");
+	}
+	fputs("}\n", m.f);
+	r = fflush(m.f) != 0 ? -errno : cli_out_commit(&m);
+	if (r < 0) {
+		log_error("writing %s failed: %s", path, strerror(-r));
+		cli_out_abort(&m);
+		free(path);
+		return EX_IOERR;
+	}
+	free(path);
+	return 0;
+}
+
 static int run(struct export *e, const char *output, const char *meta, int progress_opt)
 {
 	bool to_stdout = !output || strcmp(output, "-") == 0;
@@ -359,7 +412,7 @@ static int run(struct export *e, const char *output, const char *meta, int progr
 		return cli_db_fail(e->d, r, "cannot start reading");
 	progress = progress_opt > 0 || (progress_opt < 0 && isatty(STDERR_FILENO) &&
 	                                !(to_stdout && isatty(STDOUT_FILENO)));
-	if (e->format == FMT_JSON || meta || progress) {
+	if (e->format == FMT_JSON || meta || progress || !to_stdout) {
 		r = count_rows(e);
 		if (r != SQLITE_OK)
 			return cli_db_fail(e->d, r, "cannot count rows");
@@ -396,11 +449,23 @@ static int run(struct export *e, const char *output, const char *meta, int progr
 		r = EX_IOERR;
 		goto out;
 	}
+	/* A regular file gets a manifest (a device or FIFO written in place has
+	 * no digest to give): hashed before the rename, written after it. */
+	char hex[65];
+	int64_t bytes = 0;
+	bool manifest = !to_stdout && file.tmp;
+	if (manifest && (r = cli_sha256_file(file.tmp, hex, &bytes)) < 0) {
+		log_error("cannot compute the SHA-256 of %s: %s", output, strerror(-r));
+		r = EX_IOERR;
+		goto out;
+	}
 	if (!to_stdout && (r = cli_out_commit(&file)) < 0) {
 		log_error("writing %s failed: %s", output, strerror(-r));
 		r = EX_IOERR;
 		goto out;
 	}
+	if (manifest && (r = write_manifest(e, output, hex, bytes)) != 0)
+		goto out;
 	(void)sqlite3_exec(e->d->db, "COMMIT", NULL, NULL, NULL);
 out:
 	if (!to_stdout)

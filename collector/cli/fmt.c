@@ -327,3 +327,16 @@ size_t cli_term_text(char *out, size_t size, const char *s, size_t width)
 	out[used] = '\0';
 	return chars;
 }
+
+void cli_cell(FILE *out, const char *s, size_t width, bool right)
+{
+	char buf[256];
+	size_t n = cli_term_text(buf, sizeof(buf), s ? s : "-", width);
+
+	if (n > width)
+		n = width;
+	if (right)
+		fprintf(out, "%*s%s ", (int)(width - n), "", buf);
+	else
+		fprintf(out, "%s%*s ", buf, (int)(width - n), "");
+}

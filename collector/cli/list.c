@@ -50,6 +50,8 @@ static void usage(FILE *out)
 	        "      --syscall NAME     kill, tkill, tgkill, rt_sigqueueinfo,\n"
 	        "                         rt_tgsigqueueinfo or pidfd_send_signal\n"
 	        "      --host NAME        rows recorded for this host\n"
+	        "      --exclude-signal SIG[,SIG]  leave these signals out (URG,CHLD,WINCH:\n"
+	        "                         the routine traffic of Go runtimes and terminals)\n"
 	        "      --deaths           the processes that died of a signal instead (schema 3):\n"
 	        "                         --signal, --target-pid, --target-comm (comm or exe\n"
 	        "                         basename) and --host select the dead process\n"
@@ -57,6 +59,9 @@ static void usage(FILE *out)
 	        "                         kernel\n"
 	        "  -n, --limit N          at most N rows (default %d; 0: all)\n"
 	        "      --json             a JSON array of row objects (the export's keys)\n"
+	        "  -f, --follow           show the newest --limit rows oldest first, then each\n"
+	        "                         row as it is stored, until Ctrl-C (--json: one object\n"
+	        "                         per line); sigtrail watch shows signals and deaths\n"
 	        "      --utc, --local     time zone of the TIME column (default: local on a\n"
 	        "                         terminal, UTC when piped; the header says which)\n"
 	        "  -h, --help             this help\n"
@@ -78,6 +83,8 @@ static void usage(FILE *out)
 	        "  sigtrail list --failed --sender-user alice --since yesterday\n"
 	        "  sigtrail list --since 2026-11-21 --until 2026-11-22 --json | jq length\n"
 	        "  sigtrail list --deaths --since 1d\n"
+	        "  sigtrail list --follow --target-comm nginx --limit 5\n"
+	        "  sigtrail list --exclude-signal URG,CHLD,WINCH --since 1h\n"
 	        "  sigtrail list --deaths --cause oom --json | jq '.[].oom_memcg'\n",
 	        DEFAULT_LIMIT);
 }
@@ -87,31 +94,19 @@ static const char *col_text(sqlite3_stmt *s, int col)
 	return (const char *)sqlite3_column_text(s, col);
 }
 
-/* Text cut to `width` characters and padded to it, then one space. */
-static void cell(FILE *out, const char *s, size_t width, bool right)
-{
-	char buf[256];
-	size_t n = cli_term_text(buf, sizeof(buf), s ? s : "-", width);
-
-	if (right)
-		fprintf(out, "%*s%s ", (int)(width - n), "", buf);
-	else
-		fprintf(out, "%s%*s ", buf, (int)(width - n), "");
-}
-
 static void header(FILE *out, const char *zone)
 {
 	char t[96];
 
 	snprintf(t, sizeof(t), "TIME (%.60s)", zone);
-	cell(out, t, W_TIME, false);
-	cell(out, "SIGNAL", W_SIGNAL, false);
-	cell(out, "RESULT", W_RESULT, false);
-	cell(out, "PID", W_PID, true);
-	cell(out, "USER", W_USER, false);
-	cell(out, "COMM", W_COMM, false);
-	cell(out, "TARGET", W_PID, true);
-	cell(out, "COMM", W_COMM, false);
+	cli_cell(out, t, W_TIME, false);
+	cli_cell(out, "SIGNAL", W_SIGNAL, false);
+	cli_cell(out, "RESULT", W_RESULT, false);
+	cli_cell(out, "PID", W_PID, true);
+	cli_cell(out, "USER", W_USER, false);
+	cli_cell(out, "COMM", W_COMM, false);
+	cli_cell(out, "TARGET", W_PID, true);
+	cli_cell(out, "COMM", W_COMM, false);
 	fputs("COMMAND\n", out);
 }
 
@@ -123,20 +118,20 @@ static void row(FILE *out, sqlite3_stmt *s, bool utc, int width)
 	int64_t count = sqlite3_column_int64(s, COL_COUNT);
 
 	cli_time_fmt(sqlite3_column_int64(s, COL_EPOCH_MS), utc, buf, sizeof(buf));
-	cell(out, buf, W_TIME, false);
+	cli_cell(out, buf, W_TIME, false);
 	if (col_text(s, COL_SIGNAME))
-		cell(out, col_text(s, COL_SIGNAME), W_SIGNAL, false);
+		cli_cell(out, col_text(s, COL_SIGNAME), W_SIGNAL, false);
 	else {
 		snprintf(num, sizeof(num), "%d", sqlite3_column_int(s, COL_SIGNAL));
-		cell(out, num, W_SIGNAL, false);
+		cli_cell(out, num, W_SIGNAL, false);
 	}
-	cell(out,
-	     sqlite3_column_int(s, COL_SUCCESS) ? "ok"
-	     : col_text(s, COL_ERRNO)           ? col_text(s, COL_ERRNO)
-	                                        : "failed",
-	     W_RESULT, false);
+	cli_cell(out,
+	         sqlite3_column_int(s, COL_SUCCESS) ? "ok"
+	         : col_text(s, COL_ERRNO)           ? col_text(s, COL_ERRNO)
+	                                            : "failed",
+	         W_RESULT, false);
 	snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, COL_SENDER_PID));
-	cell(out, num, W_PID, true);
+	cli_cell(out, num, W_PID, true);
 	if (!user && sqlite3_column_type(s, COL_SENDER_UID) != SQLITE_NULL) {
 		snprintf(num, sizeof(num), "%lld",
 		         (long long)sqlite3_column_int64(s, COL_SENDER_UID));
@@ -144,19 +139,19 @@ static void row(FILE *out, sqlite3_stmt *s, bool utc, int width)
 	}
 	if (login && user && strcmp(login, user) != 0) {
 		snprintf(buf, sizeof(buf), "%.100s(%.100s)", user, login);
-		cell(out, buf, W_USER, false);
+		cli_cell(out, buf, W_USER, false);
 	} else {
-		cell(out, user, W_USER, false);
+		cli_cell(out, user, W_USER, false);
 	}
-	cell(out, col_text(s, COL_SENDER_COMM), W_COMM, false);
+	cli_cell(out, col_text(s, COL_SENDER_COMM), W_COMM, false);
 	if (sqlite3_column_type(s, COL_TARGET_PID) != SQLITE_NULL) {
 		snprintf(num, sizeof(num), "%lld",
 		         (long long)sqlite3_column_int64(s, COL_TARGET_PID));
-		cell(out, num, W_PID, true);
+		cli_cell(out, num, W_PID, true);
 	} else {
-		cell(out, "-", W_PID, true);
+		cli_cell(out, "-", W_PID, true);
 	}
-	cell(out, col_text(s, COL_TARGET_COMM), W_COMM, false);
+	cli_cell(out, col_text(s, COL_TARGET_COMM), W_COMM, false);
 	if (!cmd)
 		cmd = col_text(s, COL_SENDER_EXE);
 	size_t rest = width == 0                        ? 0
@@ -180,12 +175,12 @@ static void death_header(FILE *out, const char *zone)
 	char t[96];
 
 	snprintf(t, sizeof(t), "TIME (%.60s)", zone);
-	cell(out, t, W_TIME, false);
-	cell(out, "SIGNAL", W_SIGNAL, false);
-	cell(out, "CAUSE", W_CAUSE, false);
-	cell(out, "PID", W_PID, true);
-	cell(out, "USER", W_USER, false);
-	cell(out, "COMM", W_COMM, false);
+	cli_cell(out, t, W_TIME, false);
+	cli_cell(out, "SIGNAL", W_SIGNAL, false);
+	cli_cell(out, "CAUSE", W_CAUSE, false);
+	cli_cell(out, "PID", W_PID, true);
+	cli_cell(out, "USER", W_USER, false);
+	cli_cell(out, "COMM", W_COMM, false);
 	fputs("EVIDENCE\n", out);
 }
 
@@ -197,22 +192,22 @@ static void death_row(FILE *out, sqlite3_stmt *s, bool utc, int width)
 	const char *user = col_text(s, DCOL_USER);
 
 	cli_time_fmt(sqlite3_column_int64(s, DCOL_EPOCH_MS), utc, buf, sizeof(buf));
-	cell(out, buf, W_TIME, false);
+	cli_cell(out, buf, W_TIME, false);
 	/* An exit (no signal) shows its status in the signal's column. */
 	if (sqlite3_column_type(s, DCOL_SIGNAL) == SQLITE_NULL)
 		snprintf(num, sizeof(num), "status %d", sqlite3_column_int(s, DCOL_EXIT_STATUS));
 	else
 		snprintf(num, sizeof(num), "%d", sqlite3_column_int(s, DCOL_SIGNAL));
-	cell(out, col_text(s, DCOL_SIGNAME) ? col_text(s, DCOL_SIGNAME) : num, W_SIGNAL, false);
-	cell(out, col_text(s, DCOL_CAUSE), W_CAUSE, false);
+	cli_cell(out, col_text(s, DCOL_SIGNAME) ? col_text(s, DCOL_SIGNAME) : num, W_SIGNAL, false);
+	cli_cell(out, col_text(s, DCOL_CAUSE), W_CAUSE, false);
 	snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, DCOL_PID));
-	cell(out, num, W_PID, true);
+	cli_cell(out, num, W_PID, true);
 	if (!user && sqlite3_column_type(s, DCOL_UID) != SQLITE_NULL) {
 		snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, DCOL_UID));
 		user = num;
 	}
-	cell(out, user, W_USER, false);
-	cell(out, col_text(s, DCOL_COMM), W_COMM, false);
+	cli_cell(out, user, W_USER, false);
+	cli_cell(out, col_text(s, DCOL_COMM), W_COMM, false);
 	cli_term_text(line, sizeof(line),
 	              col_text(s, DCOL_EVIDENCE) ? col_text(s, DCOL_EVIDENCE) : "-",
 	              width == 0                      ? 0
@@ -220,6 +215,71 @@ static void death_row(FILE *out, sqlite3_stmt *s, bool utc, int width)
 	                                              : W_MIN_COMMAND);
 	fputs(line, out);
 	fputc('\n', out);
+}
+
+/* list --follow: the newest --limit rows, oldest first, then each row as it
+ * is stored (follow.c), in the table's columns or as JSON Lines. */
+struct follow_ctx {
+	FILE *out;
+	bool json, utc;
+	int width, signal_cols;
+};
+
+static void follow_signal(void *ctx, sqlite3_stmt *s)
+{
+	struct follow_ctx *x = ctx;
+
+	if (x->json) {
+		cli_row_json(x->out, s, x->signal_cols);
+		fputc('\n', x->out);
+	} else {
+		row(x->out, s, x->utc, x->width);
+	}
+}
+
+static void follow_death(void *ctx, sqlite3_stmt *s)
+{
+	struct follow_ctx *x = ctx;
+
+	if (x->json) {
+		cli_stmt_json(x->out, s);
+		fputc('\n', x->out);
+	} else {
+		death_row(x->out, s, x->utc, x->width);
+	}
+}
+
+static int follow(struct cli_db *d, struct cli_common *c, int64_t limit, bool json, bool deaths)
+{
+	struct follow_ctx x = {.out = stdout,
+	                       .json = json,
+	                       .utc = c->utc,
+	                       .width = cli_term_width(STDOUT_FILENO),
+	                       .signal_cols = d->signal_cols};
+	struct cli_follow f = {.d = d,
+	                       .signals = deaths ? NULL : &c->filter,
+	                       .deaths = deaths ? &c->filter : NULL,
+	                       .signal_row = follow_signal,
+	                       .death_row = follow_death,
+	                       .ctx = &x};
+	char zone[64];
+	int rc;
+
+	if (deaths && !d->has_deaths) {
+		log_error("%s records no deaths (schema %d; deaths are recorded from schema 3 on, "
+		          "which sigtraild sets up when it next starts)",
+		          d->path, d->version);
+		return EX_DATAERR;
+	}
+	if ((rc = cli_follow_start(&f, limit == 0 ? -1 : limit)) != SQLITE_OK)
+		return cli_db_fail(d, rc, deaths ? "cannot read deaths" : "cannot read signals");
+	cli_time_zone(c->now_ms, c->utc, zone, sizeof(zone));
+	zone[strcspn(zone, ",")] = '\0';
+	if (!json && deaths)
+		death_header(x.out, zone);
+	else if (!json)
+		header(x.out, zone);
+	return cli_follow_run(&f, x.out);
 }
 
 static int run(struct cli_db *d, struct cli_common *c, int64_t limit, bool json, bool deaths)
@@ -296,17 +356,18 @@ int cli_list(int argc, char **argv)
 	    {"limit", required_argument, NULL, 'n'},
 	    {"deaths", no_argument, NULL, 'D'},
 	    {"cause", required_argument, NULL, CLI_OPT_CAUSE},
+	    {"follow", no_argument, NULL, 'f'},
 	    {0},
 	};
 	struct cli_common c;
 	struct cli_db d;
 	int64_t limit = DEFAULT_LIMIT;
-	bool json = false, deaths = false;
+	bool json = false, deaths = false, follows = false;
 	int opt, r;
 
 	cli_common_init(&c);
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":d:hn:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":d:hn:f", opts, NULL)) != -1) {
 		r = cli_common_option(&c, opt, optarg);
 		if (r < 0)
 			return EX_USAGE;
@@ -321,6 +382,9 @@ int cli_list(int argc, char **argv)
 			break;
 		case 'D':
 			deaths = true;
+			break;
+		case 'f':
+			follows = true;
 			break;
 		case 'n':
 			if (parse_i64(optarg, 10, &limit) < 0 || limit < 0) {
@@ -338,6 +402,10 @@ int cli_list(int argc, char **argv)
 		          argv[optind]);
 		return EX_USAGE;
 	}
+	if (follows && c.until_arg) {
+		log_error("list: --follow shows rows as they are stored: --until does not apply");
+		return EX_USAGE;
+	}
 	if (cli_common_finish(&c, isatty(STDOUT_FILENO)) < 0)
 		return EX_USAGE;
 	if (deaths && cli_death_filter_check(&c.filter, "list") < 0)
@@ -348,7 +416,8 @@ int cli_list(int argc, char **argv)
 	}
 	r = cli_db_open(c.db, &d);
 	if (r == 0)
-		r = run(&d, &c, limit, json, deaths);
+		r = follows ? follow(&d, &c, limit, json, deaths)
+		            : run(&d, &c, limit, json, deaths);
 	int rclose = cli_db_close(&d);
 	return r ? r : rclose;
 }

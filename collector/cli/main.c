@@ -24,12 +24,14 @@ static const struct command {
 } commands[] = {
     {"who", cli_who, "how a process died and who sent it signals (by pid or name)"},
     {"list", cli_list, "signals (or --deaths) in a time window, as a table or JSON"},
+    {"watch", cli_watch, "signals and deaths as they are stored, one line each"},
     {"export", cli_export, "compliance export of signals or --deaths: CSV, JSON Lines, JSON"},
     {"report", cli_report, "summary of a period: HTML (with charts) or Markdown"},
     {"import", cli_import, "add existing auditd logs to the database"},
     {"status", cli_status, "is the collector running, its rules, the database, deaths per cause"},
     {"forward", cli_forward, "send the rows to the fleet's central PostgreSQL (--to CONNINFO)"},
     {"central", cli_central, "set up the central PostgreSQL: init, add-host NAME"},
+    {"metrics", cli_metrics, "Prometheus metrics: signals, deaths, losses, collector up, size"},
 };
 
 static void usage(FILE *out)
@@ -47,7 +49,8 @@ static void usage(FILE *out)
 	        "  -h, --help      help (sigtrail COMMAND --help for a command)\n"
 	        "  -V, --version   print the version\n"
 	        "\n"
-	        "Exit status: 0 success; 1 `who` found nothing; 3 `status`: sigtraild is not\n"
+	        "Exit status: 0 success (watch, list --follow: also Ctrl-C, SIGTERM or a closed\n"
+	        "pipe); 1 `who` found nothing; 3 `status`: sigtraild is not\n"
 	        "running; 64 bad usage; 65 not a sigtrail database or a newer schema; 66\n"
 	        "database or input missing; 73 output not writable; 74 I/O error; 75 busy,\n"
 	        "try again; 77 permission denied.\n"
@@ -57,12 +60,14 @@ static void usage(FILE *out)
 	        "  sigtrail who nginx --since 2h\n"
 	        "  sigtrail list --signal KILL --since 1d\n"
 	        "  sigtrail list --deaths --cause oom --since 7d\n"
+	        "  sigtrail watch --signal KILL\n"
 	        "  sigtrail export --since 2026-11-01 --until 2026-12-01 --format csv -o nov.csv\n"
 	        "  sigtrail report --since 7d -o week.html\n"
 	        "  sudo sigtrail import /var/log/audit/audit.log*\n"
 	        "  sigtrail status\n"
 	        "  sigtrail central init --to 'host=central.example dbname=sigtrail'\n"
-	        "  sigtrail forward --once --to 'host=central.example dbname=sigtrail'\n",
+	        "  sigtrail forward --once --to 'host=central.example dbname=sigtrail'\n"
+	        "  sigtrail metrics -o /var/lib/prometheus/node-exporter/sigtrail.prom\n",
 	        SIGTRAIL_DEFAULT_DB);
 }
 

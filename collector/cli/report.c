@@ -1,5 +1,5 @@
 /* report.c: `sigtrail report`, the auditor's summary of a period: totals,
- * collection coverage, signals by type, SIGKILL/SIGTERM per day, the top
+ * collection coverage, signals by type, SIGKILL/SIGTERM per bucket of time, the top
  * senders by user, by program and by command line, the most-signalled
  * targets, refused attempts, and (schema 3) deaths by cause and the senders
  * whose signals ended processes. Everything is gathered in one read
@@ -31,7 +31,8 @@ static void usage(FILE *out)
 	    out,
 	    "Usage: sigtrail report [OPTIONS]\n"
 	    "Summarise a period for an audit: totals, collection coverage (was a collector\n"
-	    "running, were events lost), signals by type, SIGKILL and SIGTERM per day, top\n"
+	    "running, were events lost), signals by type, SIGKILL and SIGTERM per minute,\n"
+	    "hour, day or week (chosen from the period), top\n"
 	    "senders by user, program and command line, the most-signalled targets,\n"
 	    "refused attempts, and deaths by cause with the senders that ended processes\n"
 	    "(schema 3). Times are UTC.\n"
@@ -43,6 +44,8 @@ static void usage(FILE *out)
 	    "                      charts, nothing loaded from the network; md: Markdown\n"
 	    "  -o, --output FILE   write to FILE (mode 0640); default: standard output\n"
 	    "      filters         as for sigtrail list (--signal, --sender-user, --host ...)\n"
+	    "      --exclude-signal SIG[,SIG]  leave these signals out of every count (and\n"
+	    "                      the deaths); the report says which\n"
 	    "  -h, --help          this help\n"
 	    "\n"
 	    "T: a duration back from now (7d, 24h), a local date and time (2026-11-01,\n"
@@ -103,6 +106,8 @@ static int deaths(struct cli_db *d, struct report *r)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
+	memcpy(f.exclude, r->filter->exclude, sizeof(f.exclude));
+	memcpy(f.exclude_bits, r->filter->exclude_bits, sizeof(f.exclude_bits));
 	r->schema = d->version;
 	r->deaths_recorded = d->has_deaths;
 	if (!d->has_deaths)
@@ -222,25 +227,48 @@ static int refused_rows(struct cli_db *d, struct report *r)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* SIGKILL and SIGTERM per bucket: a UTC day, or wider for long periods. */
+/* The chart's bucket widths, narrowest first, with the words for them
+ * ("per hour"). */
+static const struct {
+	int64_t ms;
+	const char *name;
+} report_buckets[] = {
+    {60000, "minute"},        {300000, "5 minutes"},        {900000, "15 minutes"},
+    {3600000, "hour"},        {21600000, "6 hours"},        {86400000, "day"},
+    {7 * 86400000LL, "week"}, {30 * 86400000LL, "30 days"},
+};
+
+const char *report_bucket_name(int64_t bucket_ms)
+{
+	for (size_t i = 0; i < sizeof(report_buckets) / sizeof(report_buckets[0]); i++)
+		if (report_buckets[i].ms == bucket_ms)
+			return report_buckets[i].name;
+	return "period";
+}
+
+/* SIGKILL and SIGTERM per bucket, its width chosen from the period: the
+ * narrowest of a minute, 5 or 15 minutes, an hour, 6 hours, a day, a week
+ * or 30 days that gives at most REPORT_TARGET_BUCKETS bars (a one-hour
+ * report: per minute; a day: per hour; a month: per day), wider still for
+ * periods of years. Buckets start at a multiple of their width in UTC (a
+ * week or 30 days: at a UTC midnight). */
 static int daily(struct cli_db *d, struct report *r, const char *c)
 {
-	static const int64_t widths[] = {1, 7, 30};
-	int64_t first = r->lo - ((r->lo % DAY_MS) + DAY_MS) % DAY_MS;
-	int64_t days = (r->hi - first + DAY_MS - 1) / DAY_MS;
+	int64_t span = r->hi - r->lo > 0 ? r->hi - r->lo : 1;
 	char sel[256];
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if (days < 1)
-		days = 1;
-	r->bucket_ms = DAY_MS;
-	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
-		r->bucket_ms = widths[i] * DAY_MS;
-		if (days / widths[i] < REPORT_MAX_BUCKETS)
+	r->bucket_ms = 0;
+	for (size_t i = 0; i < sizeof(report_buckets) / sizeof(report_buckets[0]); i++) {
+		r->bucket_ms = report_buckets[i].ms;
+		if (span / r->bucket_ms < REPORT_TARGET_BUCKETS)
 			break;
 	}
-	if (days * DAY_MS / r->bucket_ms >= REPORT_MAX_BUCKETS)
+	int64_t align = r->bucket_ms < DAY_MS ? r->bucket_ms : DAY_MS;
+	int64_t first = r->lo - ((r->lo % align) + align) % align;
+	int64_t days = (r->hi - first + DAY_MS - 1) / DAY_MS;
+	if ((r->hi - first) / r->bucket_ms >= REPORT_MAX_BUCKETS)
 		r->bucket_ms = (days / (REPORT_MAX_BUCKETS - 1) + 1) * DAY_MS;
 	r->first_bucket_ms = first;
 	r->n_buckets = (size_t)((r->hi - first + r->bucket_ms - 1) / r->bucket_ms);
@@ -411,6 +439,13 @@ static void report_md(FILE *out, const struct report *r)
 	fputs(" from ", out);
 	cli_md_text(out, r->db);
 	fputs(".\n\n", out);
+	if (r->filter->exclude[0]) {
+		char ex[512];
+		cli_filter_excluded(r->filter, ex, sizeof(ex));
+		fputs("Excluded (--exclude-signal): ", out);
+		cli_md_text(out, ex);
+		fputs(". Every count below leaves these signals out.\n\n", out);
+	}
 	fprintf(out,
 	        "| signals | audit events | delivered | refused (EPERM) | other failures | "
 	        "sender pids | target pids |\n|---:|---:|---:|---:|---:|---:|---:|\n"
@@ -440,12 +475,14 @@ static void report_md(FILE *out, const struct report *r)
 	}
 	md_items(out, "Signals by type", "signal", "delivered", NULL, r->types, r->n_types);
 
-	fprintf(out, "\n## SIGKILL and SIGTERM per %s (UTC)\n\n",
-	        r->bucket_ms == DAY_MS ? "day" : "period");
+	fprintf(out, "\n## SIGKILL and SIGTERM per %s (UTC)\n\n", report_bucket_name(r->bucket_ms));
 	fputs("| from | SIGKILL | SIGTERM |\n|---|---:|---:|\n", out);
 	for (size_t i = 0; i < r->n_buckets; i++) {
 		cli_time_iso(r->first_bucket_ms + (int64_t)i * r->bucket_ms, a, sizeof(a));
-		a[10] = '\0';
+		if (r->bucket_ms < DAY_MS)
+			a[10] = ' ', a[16] = '\0'; /* 2026-11-22 04:05 */
+		else
+			a[10] = '\0';
 		fprintf(out, "| %s | %lld | %lld |\n", a, (long long)r->kill[i],
 		        (long long)r->term[i]);
 	}

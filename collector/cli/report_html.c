@@ -51,10 +51,14 @@ static void text(FILE *out, const char *s)
 	cli_html_text(out, s);
 }
 
-static void day(int64_t ms, char *buf, size_t size)
+/* Bar i's start: "2026-11-22" for a bucket of a day or more, else
+ * "2026-11-22 04:05" (the axis shows "04:05"). */
+static void bucket_label(const struct report *r, size_t i, char *buf, size_t size)
 {
-	cli_time_iso(ms, buf, size);
-	if (size > 10)
+	cli_time_iso(r->first_bucket_ms + (int64_t)i * r->bucket_ms, buf, size);
+	if (size > 16 && r->bucket_ms < DAY_MS)
+		buf[10] = ' ', buf[16] = '\0';
+	else if (size > 10)
 		buf[10] = '\0';
 }
 
@@ -151,7 +155,8 @@ static void chart_daily(FILE *out, const struct report *r)
 	if (bw > 28)
 		bw = 28; /* a few days: bars, not walls */
 	fprintf(out,
-	        "<svg role=\"img\" aria-label=\"SIGKILL and SIGTERM per day\" width=\"100%%\" "
+	        "<svg role=\"img\" aria-label=\"SIGKILL and SIGTERM per bucket of time\" "
+	        "width=\"100%%\" "
 	        "viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">",
 	        CHART_W, h);
 	fprintf(
@@ -175,7 +180,7 @@ static void chart_daily(FILE *out, const struct report *r)
 		static const char *const colors[2] = {"#c0392b", "#e8913a"};
 		static const char *const names[2] = {"SIGKILL", "SIGTERM"};
 
-		day(r->first_bucket_ms + (int64_t)i * r->bucket_ms, a, sizeof(a));
+		bucket_label(r, i, a, sizeof(a));
 		for (int k = 0; k < 2; k++) {
 			double bh = (double)v[k] * plot_h / (double)max;
 			if (v[k] > 0 && bh < 1)
@@ -188,14 +193,14 @@ static void chart_daily(FILE *out, const struct report *r)
 		}
 		if (i % every == 0)
 			fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>",
-			        left + gw * (double)i + gw / 2, top + plot_h + 16, a + 5);
+			        left + gw * (double)i + gw / 2, top + plot_h + 16,
+			        r->bucket_ms < DAY_MS ? a + 11 : a + 5);
 	}
-	day(r->first_bucket_ms, a, sizeof(a));
+	cli_time_iso(r->first_bucket_ms, a, sizeof(a));
+	a[10] = ' ', a[16] = '\0';
 	fprintf(out, "<text x=\"%d\" y=\"%d\">from %s, UTC, one bar pair per %s</text></svg>", left,
-	        h - 2, a,
-	        r->bucket_ms == DAY_MS         ? "day"
-	        : r->bucket_ms == 7LL * DAY_MS ? "week"
-	                                       : "period");
+	        h - 2, r->bucket_ms < DAY_MS ? a : (a[10] = '\0', a),
+	        report_bucket_name(r->bucket_ms));
 }
 
 /* A strip from lo to hi: green while a collector ran, red in the gaps. */
@@ -368,6 +373,13 @@ void report_html(FILE *out, const struct report *r)
 	        "</h1><p class=\"period\">%s to %s (UTC)%s. Every signal sent on the machine, "
 	        "as recorded by sigtrail.</p>\n",
 	        a, b, r->since_open ? ", from the first recorded signal" : "");
+	if (r->filter->exclude[0]) {
+		char ex[512];
+		cli_filter_excluded(r->filter, ex, sizeof(ex));
+		fputs("<p class=\"excluded\">Excluded (--exclude-signal): ", out);
+		text(out, ex);
+		fputs(". Every count below leaves these signals out.</p>\n", out);
+	}
 
 	fputs("<section class=\"cards\">", out);
 	card(out, "signals", r->signals, false);

@@ -55,6 +55,8 @@ static void usage(FILE *out)
 	        "      --until T     only deaths and signals before T\n"
 	        "  -n, --limit N     show at most N deaths and N signals (default %d; 0: all)\n"
 	        "      --json        the same as one JSON object\n"
+	        "      --full        every command line whole (on a terminal they are cut to\n"
+	        "                    its width, ending in ...; piped, never)\n"
 	        "      --utc         times in UTC (default: local time on a terminal, UTC when\n"
 	        "                    piped); --local forces local time\n"
 	        "  -h, --help        this help\n"
@@ -279,7 +281,7 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 	int64_t died_start = -1;
 	char zone[64];
 	size_t vlen = 0;
-	int rc, width = cli_term_width(STDOUT_FILENO);
+	int rc, width = c->full ? 0 : cli_term_width(STDOUT_FILENO);
 	FILE *out = stdout, *m;
 
 	/* One read transaction: the lists, the totals and the verdict agree
@@ -336,6 +338,7 @@ static int parse_options(int argc, char **argv, struct cli_common *c, int64_t *r
 	    CLI_COMMON_OPTIONS,
 	    {"json", no_argument, NULL, 'j'},
 	    {"limit", required_argument, NULL, 'n'},
+	    {"full", no_argument, NULL, 'F'},
 	    {0},
 	};
 	int opt, r;
@@ -354,6 +357,9 @@ static int parse_options(int argc, char **argv, struct cli_common *c, int64_t *r
 			return EX_OK;
 		case 'j':
 			*ret_json = true;
+			break;
+		case 'F':
+			c->full = true;
 			break;
 		case 'n':
 			if (parse_i64(optarg, 10, ret_limit) < 0 || *ret_limit < 0) {

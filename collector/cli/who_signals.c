@@ -86,7 +86,7 @@ static void result_words(FILE *out, sqlite3_stmt *s)
 
 static void print_field(FILE *out, const char *label, const char *value, size_t width)
 {
-	char buf[1024];
+	static char buf[4 * 8192 + 16]; /* a whole command line, every byte escaped (--full) */
 
 	cli_term_text(buf, sizeof(buf), value ? value : "-", width);
 	fprintf(out, "%s%s", label, buf);

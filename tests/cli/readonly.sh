@@ -30,6 +30,11 @@ ok "the daemon created its database" test -e "$DB"
 is "$(stat -c '%U:%g %a' "$DB" "$DB-wal" "$DB-shm" | sort -u | tr '\n' ' ')" "root:$GID 640 " \
 	"database, -wal and -shm are root:GROUP 0640 (setgid directory, umask 027)"
 
+# A live watch as nobody, all along: every row once (--since @0: those
+# stored before it started too).
+setpriv --reuid=65534 --regid=$GID --clear-groups "$SIGTRAIL" watch --db "$DB" --since @0 --json >"$T/watch.out" 2>"$T/watch.err" &
+watcher=$!
+
 reads=0 failures=0 last=0 grew=0
 : >"$T/reader.err"
 while alive "$daemon"; do
@@ -53,6 +58,16 @@ errors=$(grep -v 'info:\|warning: coverage' "$T/reader.err" | head -5)
 ok "the reader saw the database grow while it was written ($grew of $reads rounds)" test "$grew" -ge 3
 total=$(q "$DB" 'select count(*) from signals')
 is "$total" $((25 * (LIVE_ROWS - 1))) "every row was written"
+
+watched() { [ "$(wc -l <"$T/watch.out")" -ge "$total" ]; }
+wait_until 10 watched
+sleep 0.3
+kill -INT "$watcher"
+wait "$watcher"
+is "$?" 0 "watch as nobody while the daemon wrote: SIGINT ends it with 0"
+is "$(python3 -c 'import json,sys; ids = [json.loads(l)["id"] for l in open(sys.argv[1])]; print(len(ids), len(set(ids)))' "$T/watch.out")" \
+	"$total $total" "watch as nobody while the daemon wrote: every row, each once"
+is "$(cat "$T/watch.err")" "" "watch as nobody: no error"
 
 # The reader may not write, even by accident.
 as_reader sqlite3 "$DB" "delete from signal_rows" 2>/dev/null

@@ -73,8 +73,22 @@ is "$RC" 0 "an empty period: exit 0"
 like "$OUT" "\| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \|" "an empty period: zeros"
 like "$OUT" "None in this period" "an empty period: said so"
 run_cli report --db "$DB" --format md --since @$((FIXTURE_END - 400 * 86400)) --until "$until"
-like "$OUT" "SIGKILL and SIGTERM per period" "a long period: wider buckets"
-is "$(printf '%s\n' "$OUT" | grep -c '^| 20[0-9-]* | [0-9]* | [0-9]* |$')" "$(printf '%s\n' "$OUT" | sed -n '/per period/,/^## Top/p' | grep -c '^| 20')" "a long period: one row per bucket"
+like "$OUT" "SIGKILL and SIGTERM per week" "a 400-day period: per week"
+is "$(printf '%s\n' "$OUT" | grep -c '^| 20[0-9-]* | [0-9]* | [0-9]* |$')" "$(printf '%s\n' "$OUT" | sed -n '/per week/,/^## Top/p' | grep -c '^| 20')" "a long period: one row per bucket"
+
+# The bucket follows the period: an hour per minute, a day per hour.
+HOUR0=$(( $(q "$DB" "select max(epoch_ms) from signals where signal in (9, 15)") / 3600000 * 3600 ))
+run_cli report --db "$DB" --format md --since @$HOUR0 --until @$((HOUR0 + 3600))
+like "$OUT" "## SIGKILL and SIGTERM per minute \(UTC\)" "a one-hour report: per minute"
+is "$(printf '%s\n' "$OUT" | grep -c '^| 20[0-9-]* [0-9:]* | [0-9]* | [0-9]* |$')" 60 "a one-hour report: 60 bars, each named by its minute"
+is "$(printf '%s\n' "$OUT" | awk -F' [|] ' '/^[|] 20/ { k += $2; t += $3 } END { print k + t }')" \
+	"$(sum "signal in (9, 15) and epoch_ms >= $HOUR0 * 1000 and epoch_ms < ($HOUR0 + 3600) * 1000")" \
+	"a one-hour report: the bars hold every SIGKILL and SIGTERM of the hour"
+run_cli report --db "$DB" --format md --since @$((HOUR0 - 82800)) --until @$((HOUR0 + 3600))
+like "$OUT" "## SIGKILL and SIGTERM per hour \(UTC\)" "a one-day report: per hour"
+is "$(printf '%s\n' "$OUT" | grep -c '^| 20[0-9-]* [0-9:]* | [0-9]* | [0-9]* |$')" 24 "a one-day report: 24 bars"
+run_cli report --db "$DB" --since @$HOUR0 --until @$((HOUR0 + 3600))
+like "$OUT" "one bar pair per minute</text>" "html: the chart says its bucket"
 ok "a long period: at most 120 buckets" test "$(printf '%s\n' "$OUT" | grep -c '^| 20[0-9-]* | [0-9]* | [0-9]* |$')" -le 120
 
 run_cli report --db "$DB" --format pdf
