@@ -46,6 +46,7 @@ struct row_src {
 	const struct st_target *t;          /* NULL: the call reached nobody */
 	const struct proc_target_extra *tx; /* NULL: the table knew nothing of t */
 	int64_t now_s;                      /* monotonic, for the user name cache */
+	int64_t gen;                        /* the newest text generation when it began */
 };
 
 /* One column's value in one row: an integer (NULL unless known), or a
@@ -419,6 +420,9 @@ static int insert_rows(struct store *st, struct row_src *r, int64_t ids[COL__N],
 			st->xcache.id = x->id;
 			st->xcache.chain = chain;
 			memcpy(st->xcache.ids, ids, sizeof(st->xcache.ids));
+			/* Its texts are all of one generation only if none began
+			 * while they were interned. */
+			st->xcache.gen = st->text_gen == r->gen ? r->gen : -1;
 		}
 		sqlite3_reset(st->insert);
 		bind_row(st->insert, r, ids, chain);
@@ -446,8 +450,11 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 	                    .ev = ev,
 	                    .sys = sigsys_lookup(ev->arch, ev->syscall),
 	                    .x = x,
-	                    .now_s = now_s};
-	bool cached = x && x->id != 0 && x->id == st->xcache.id;
+	                    .now_s = now_s,
+	                    .gen = st->text_gen};
+	/* The last extra's ids, while their texts are of the newest generation
+	 * (intern.c: a row refers to no older one). */
+	bool cached = x && x->id != 0 && x->id == st->xcache.id && st->xcache.gen == st->text_gen;
 	for (int c = 0; c < COL__N; c++)
 		ids[c] = ST_ID_UNSET;
 	if ((rc = intern_scope(&r, SCOPE_EVENT, ids)) != SQLITE_OK)

@@ -24,12 +24,14 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "checkpoint.h"
 #include "held.h"
 #include "sigtrail/deaths.h"
 
 enum {
 	BATCH = 256,
 	PRUNE_INTERVAL_MS = 60000,
+	PRUNE_STEP_MS = 30, /* one step of a prune; rows are committed between steps */
 	CATCHUP_MAX = 4096, /* items per transaction while storing held items */
 };
 
@@ -48,7 +50,9 @@ struct writer {
 	bool beat_pending; /* a heartbeat waits in `beat` */
 	struct store_run beat; /* the reader's counters of the next heartbeat */
 	int64_t retention_days, max_bytes, last_prune_ms;
+	bool pruning; /* a prune is under way: a step after each commit (writer thread) */
 	struct writer_stats stats;
+	struct checkpointer *ckpt; /* WAL checkpoints off this thread; NULL: SQLite's own */
 	/* The writer thread's own, unlocked: */
 	struct held held;  /* taken from the ring, not committed yet, oldest first */
 	size_t in_txn;     /* held items [0, in_txn) are in the open transaction */
@@ -75,26 +79,41 @@ static void fill_run(struct writer *w, struct store_run *run, int64_t pruned)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* On the writer thread: prune when due and update the run row (while
- * nothing is held: both write, and held rows come first). */
-static int64_t beat_and_prune(struct writer *w, struct store_run *run)
+/* On the writer thread: start a prune when one is due, and update the run
+ * row (while nothing is held: both write, and held rows come first). */
+static void beat_and_prune(struct writer *w, struct store_run *run)
 {
-	int64_t pruned = 0, now = now_mono_ms();
+	int64_t now = now_mono_ms();
 
-	if ((w->retention_days > 0 || w->max_bytes > 0) &&
+	if ((w->retention_days > 0 || w->max_bytes > 0) && !w->pruning &&
 	    now - w->last_prune_ms >= PRUNE_INTERVAL_MS) {
 		w->last_prune_ms = now;
-		pruned = store_prune(w->st, now_wall_ms(), w->retention_days, w->max_bytes);
-		if (pruned < 0) {
-			pthread_mutex_lock(&w->lock);
-			w->stats.last_error = (int)pruned;
-			pthread_mutex_unlock(&w->lock);
-			pruned = 0;
-		}
+		w->pruning = true;
 	}
-	fill_run(w, run, pruned);
+	fill_run(w, run, 0);
 	(void)store_run_update(w->st, run, now_wall_ms(), NULL);
-	return pruned;
+}
+
+/* On the writer thread, with no transaction open: one step of the prune
+ * under way, so that a prune of any size holds the database for at most
+ * PRUNE_STEP_MS at a time. A failed step ends the prune (the next one is
+ * due in PRUNE_INTERVAL_MS). */
+static void prune_step(struct writer *w)
+{
+	bool done = false;
+	int64_t n = store_prune_step(w->st, now_wall_ms(), w->retention_days, w->max_bytes,
+	                             PRUNE_STEP_MS, &done);
+
+	pthread_mutex_lock(&w->lock);
+	if (n < 0)
+		w->stats.last_error = (int)n;
+	else
+		w->stats.pruned += (uint64_t)n;
+	pthread_mutex_unlock(&w->lock);
+	if (n < 0 || done) {
+		w->pruning = false;
+		w->last_prune_ms = now_mono_ms();
+	}
 }
 
 /* Write one held item into the open transaction. Returns >= 0 or -errno
@@ -217,6 +236,8 @@ static void wait_for_work(struct writer *w)
 {
 	while (w->len == 0 && !w->stopping && !w->beat_pending) {
 		int64_t due;
+		if (w->pruning && !w->stalled && w->in_txn == 0)
+			return; /* the next step */
 		if (w->stalled)
 			due = w->retry_ms;
 		else if (w->in_txn > 0)
@@ -274,14 +295,14 @@ static void *writer_main(void *arg)
 				count_lost(w, held_at(&w->held, i));
 			held_drop(&w->held, w->held.len);
 		}
-		int64_t pruned = 0;
 		if (do_beat && !w->stalled)
-			pruned = beat_and_prune(w, &beat);
+			beat_and_prune(w, &beat);
+		if (w->pruning && !w->stalled && !stop && w->in_txn == 0)
+			prune_step(w);
 
 		pthread_mutex_lock(&w->lock);
-		if (pruned > 0)
-			w->stats.pruned += (uint64_t)pruned;
 		store_stats(w->st, &w->stats.store);
+		w->stats.pruning = w->pruning;
 		w->stats.held = w->held.len;
 		w->stats.held_bytes = w->held.bytes;
 		pthread_mutex_unlock(&w->lock);
@@ -323,6 +344,8 @@ int writer_start(struct store *st, size_t capacity, size_t hold_bytes, struct wr
 		return -r;
 	}
 	(void)pthread_setname_np(w->thread, "sigtrail-writer"); /* top -H, ps -L */
+	/* Without it, commits wait for checkpoints as before: only slower. */
+	(void)checkpointer_start(store_sqlite(st), &w->ckpt);
 	*ret = w;
 	return 0;
 }
@@ -400,6 +423,7 @@ void writer_stop(struct writer *w, struct writer_stats *ret_final)
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
+	checkpointer_stop(w->ckpt);
 	if (ret_final)
 		writer_stats(w, ret_final);
 	pthread_mutex_destroy(&w->lock);

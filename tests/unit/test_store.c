@@ -230,21 +230,47 @@ int main(void)
 
 	/* Retention and size caps: oldest rows go first; strings follow. */
 	ok(store_open(storm, "h", &st, err, sizeof(err)) == 0, "reopen: %s", err);
+	/* Texts are collected by generation (65,536 string ids, prune.c): the
+	 * old rows' texts are in generation 0; a name with id 2 << 16 makes 2
+	 * the newest, as 131,072 strings would. */
+	is_int(sqlite3_exec(store_sqlite(st),
+	                    "INSERT INTO strings(id, value) VALUES (131072, 'generation 2')", NULL,
+	                    NULL, NULL),
+	       SQLITE_OK, "the newest generation is 2");
 	e = make_event(1, 1000);
 	e->epoch_ms = 1795317670616 + 40LL * 86400 * 1000; /* 40 days after the others */
 	e->cmdline = "a command line only this recent row has";
 	is_int(store_insert(st, e), 1, "a recent row");
 	free(e);
+	e = make_event(1, 1001);
+	e->epoch_ms = 1795317670616 + 40LL * 86400 * 1000;
+	e->cmdline = "bash -c kill -TERM -- -3921"; /* cached under generation 0 */
+	is_int(store_insert(st, e), 1, "a recent row with an old row's command line");
+	free(e);
+	(void)store_commit(st);
+	is_str(
+	    q("SELECT count(*) FROM strings WHERE value = 'bash -c kill -TERM -- -3921' AND gen = "
+	      "2"),
+	    "1", "a text cached under an older generation is stored again in the newest");
+	is_str(q("SELECT count(*) FROM signal_rows WHERE sender_cmdline_s >> 16 < 2 AND serial >= "
+	         "1000"),
+	       "0", "rows refer to texts of the newest generation only");
 	is_int(store_prune(st, 1795317670616 + 41LL * 86400 * 1000, 30, 0), 6,
 	       "retention 30 days deletes the 6 old rows");
 	store_close(st);
 	st = NULL;
-	is_str(q("SELECT count(*) || ' ' || min(serial) FROM signals"), "1 1000",
-	       "the recent one stays");
-	is_str(q("SELECT count(*) FROM strings WHERE value = 'bash -c kill -TERM -- -3921'"), "0",
-	       "strings of deleted rows are gone");
-	is_str(q("SELECT sender_cmdline FROM signals"), "a command line only this recent row has",
-	       "strings of kept rows stay");
+	is_str(q("SELECT count(*) || ' ' || min(serial) FROM signals"), "2 1000",
+	       "the recent ones stay");
+	is_str(q("SELECT count(*) FROM strings WHERE gen < 2"), "0",
+	       "strings of deleted rows are gone: their generation went");
+	is_str(q("SELECT count(*) FROM strings WHERE value = 'bash -c kill -TERM -- -3921'"), "1",
+	       "the newest generation's copy stays");
+	is_str(
+	    q("SELECT group_concat(sender_cmdline, '|') FROM (SELECT sender_cmdline FROM signals "
+	      "ORDER BY serial)"),
+	    "a command line only this recent row has|bash -c kill -TERM -- -3921",
+	    "strings of kept rows stay");
+	is_str(q("SELECT count(*) FROM strings WHERE value = 'generation 2'"), "1", "names stay");
 	ok(store_open(storm, "h", &st, err, sizeof(err)) == 0, "reopen: %s", err);
 	for (int i = 0; i < 20000; i++) {
 		e = make_event(1, 2000 + (uint64_t)i);
@@ -253,19 +279,19 @@ int main(void)
 		free(e);
 	}
 	(void)store_commit(st);
-	/* 20,001 rows are about 2.1 MiB of live data; the cap deletes the oldest
-	 * in batches of 5,000 (prune.c) until they fit: 10,001 rows (about
-	 * 1.1 MiB) do not fit 768 KiB, 5,001 (about 600 KiB) do. */
-	is_int(store_prune(st, 0, 0, 768 * 1024), 15000,
-	       "a 768 KiB cap prunes 15,000 rows: three batches, the fewest that fit");
+	/* 20,002 rows are about 2.1 MiB of live data; the cap deletes the oldest
+	 * in chunks of 500 (prune.c) until they fit: 7,002 rows do not fit
+	 * 768 KiB, 6,502 do. */
+	is_int(store_prune(st, 0, 0, 768 * 1024), 13500,
+	       "a 768 KiB cap prunes 13,500 rows: 27 chunks, the fewest that fit");
 	store_close(st);
 	st = NULL;
 	is_str(q("SELECT (page_count - freelist_count) * page_size <= 768 * 1024 FROM "
 	         "pragma_page_count, pragma_freelist_count, pragma_page_size"),
 	       "1", "live data within the cap");
 	is_str(q("SELECT count(*) || ' ' || min(serial) || ' ' || max(serial) FROM signals"),
-	       "5001 16999 21999",
-	       "the newest 5,001 rows are the ones kept (the older row too went)");
+	       "6502 15498 21999",
+	       "the newest 6,502 rows are the ones kept (the older rows too went)");
 	snprintf(path, sizeof(path), "%s", saved_path);
 
 	/* A version-1 database (as the first release wrote it) is migrated in
