@@ -31,8 +31,8 @@
 #define STR(x) STR_(x)
 
 enum {
-	PRUNE_CHUNK = 500,         /* rows deleted by one statement */
-	PRUNE_STRING_CHUNK = 2000, /* strings likewise */
+	PRUNE_CHUNK = 200,         /* rows deleted by one statement */
+	PRUNE_STRING_CHUNK = 500,  /* strings likewise */
 	PRUNE_FULL_STEP_MS = 1000, /* store_prune(): nobody waits between its steps */
 	NO_GEN = INT64_MAX,        /* no row refers to a text */
 };

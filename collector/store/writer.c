@@ -31,7 +31,7 @@
 enum {
 	BATCH = 256,
 	PRUNE_INTERVAL_MS = 60000,
-	PRUNE_STEP_MS = 30, /* one step of a prune; rows are committed between steps */
+	PRUNE_STEP_MS = 20, /* one step of a prune; rows are committed between steps */
 	CATCHUP_MAX = 4096, /* items per transaction while storing held items */
 };
 
@@ -285,8 +285,11 @@ static void *writer_main(void *arg)
 
 		for (size_t i = 0; i < n; i++)
 			take(w, batch[i]);
+		/* During a prune, rows are committed before each of its steps
+		 * rather than gathered for WRITER_COMMIT_MS: the step is the wait. */
 		if (!w->stalled && w->in_txn > 0 &&
-		    (stop || do_beat || now_mono_ms() - w->txn_start >= WRITER_COMMIT_MS))
+		    (stop || do_beat || w->pruning ||
+		     now_mono_ms() - w->txn_start >= WRITER_COMMIT_MS))
 			commit(w);
 		if (w->stalled && (stop || now_mono_ms() >= w->retry_ms))
 			catch_up(w);

@@ -51,6 +51,9 @@ enum { QUEUE = 65536 };
 static struct {
 	unsigned long long inserted, deleted;
 	double last_commit, max_gap, prune_first, prune_last, gap_in_prune;
+	double gap_at;                /* when it ended, seconds after the prune began */
+	unsigned long long long_gaps; /* gaps over 100 ms, overall */
+	unsigned long long commits;   /* commits that stored rows */
 } hk;
 
 static double mono(void)
@@ -88,10 +91,15 @@ static int on_commit(void *u)
 	if (gap > hk.max_gap)
 		hk.max_gap = gap;
 	if (hk.deleted > 0 && hk.last_commit <= hk.prune_last + 1e-9 && t >= hk.prune_first &&
-	    gap > hk.gap_in_prune)
+	    gap > hk.gap_in_prune) {
 		hk.gap_in_prune = gap;
+		hk.gap_at = t - hk.prune_first;
+	}
+	if (gap > 0.1)
+		hk.long_gaps++;
 	hk.last_commit = t;
 	hk.inserted = 0;
+	hk.commits++;
 	return 0;
 }
 
@@ -224,9 +232,9 @@ int main(int argc, char **argv)
 	       ast.events ? cpu * 1e6 / (double)ast.events : 0.0,
 	       ast.events ? (cpu - feed) * 1e6 / (double)ast.events : 0.0, ru.ru_maxrss);
 	printf("prune rows %llu seconds %.3f longest commit gap during the prune %.1f ms "
-	       "(overall %.1f ms)\n",
+	       "(ending %.1f s into it; overall %.1f ms, %llu gaps over 100 ms, %llu commits)\n",
 	       (unsigned long long)ws.pruned, hk.deleted ? hk.prune_last - hk.prune_first : 0.0,
-	       hk.gap_in_prune * 1e3, hk.max_gap * 1e3);
+	       hk.gap_in_prune * 1e3, hk.gap_at, hk.max_gap * 1e3, hk.long_gaps, hk.commits);
 	store_close(st);
 	asm_free(as);
 	fclose(f);
