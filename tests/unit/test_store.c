@@ -318,6 +318,47 @@ int main(void)
 	       "its row survives, with count 1");
 	snprintf(path, sizeof(path), "%s", saved);
 
+	/* A version-5 database whose rows did not keep the generation order
+	 * (a text id cached across generations): row 3 refers to generation 0
+	 * though row 2, older, refers to generation 1. Pruning row 1 must keep
+	 * row 3's text (schema 6's legacy_text_gens). */
+	char v5[300];
+	snprintf(v5, sizeof(v5), "%s/v5.db", dir);
+	sqlite3_open(v5, &db);
+	for (unsigned i = 0; i < 5; i++)
+		sqlite3_exec(db, store_migrations[i], NULL, NULL, NULL);
+	is_int(
+	    sqlite3_exec(
+	        db,
+	        "PRAGMA application_id = 1397183570; PRAGMA user_version = 5;"
+	        "INSERT INTO strings(id, value, gen) VALUES (10, 'old cmd', 0), "
+	        "(65600, 'newer cmd', 1), (131072, 'newest cmd', 2);"
+	        "INSERT INTO signal_rows(id, epoch_ms, serial, signal, success, target_arg, "
+	        "sender_pid, sender_cmdline_s) VALUES (1, 1000, 1, 9, 1, 42, 7, 10), "
+	        "(2, 1795317670616, 2, 9, 1, 42, 7, 65600), (3, 1795317670616, 3, 9, 1, 42, 7, 10)",
+	        NULL, NULL, NULL),
+	    SQLITE_OK, "a version-5 database out of order");
+	sqlite3_close(db);
+	ok(store_open(v5, NULL, &st, err, sizeof(err)) == 0, "version 5 database opens: %s", err);
+	is_int(store_prune(st, 1795317670616 + 86400000, 30, 0), 1, "retention deletes row 1");
+	store_close(st);
+	st = NULL;
+	snprintf(path, sizeof(path), "%s", v5);
+	is_str(
+	    q("SELECT group_concat(sender_cmdline, '|') FROM (SELECT sender_cmdline FROM signals "
+	      "ORDER BY id)"),
+	    "newer cmd|old cmd", "the rows keep their texts");
+	ok(store_open(v5, NULL, &st, err, sizeof(err)) == 0, "reopen: %s", err);
+	is_int(store_prune(st, 1795317670616 + 31LL * 86400000, 30, 0), 2,
+	       "retention deletes the others");
+	store_close(st);
+	st = NULL;
+	is_str(
+	    q("SELECT count(*) || ' ' || group_concat(value) FROM strings WHERE gen IS NOT NULL"),
+	    "1 newest cmd", "then their generations go, the newest stays");
+	is_str(q("SELECT count(*) FROM legacy_text_gens"), "0", "and their legacy lines");
+	snprintf(path, sizeof(path), "%s", saved);
+
 	/* A version-3 database (every string unique in the whole table) is
 	 * migrated: ids and values kept. Names (comm...) are still found
 	 * anywhere; texts (command lines) only in the newest generation of
