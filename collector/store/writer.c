@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "checkpoint.h"
 #include "held.h"
 #include "sigtrail/deaths.h"
 
@@ -52,7 +51,6 @@ struct writer {
 	int64_t retention_days, max_bytes, last_prune_ms;
 	bool pruning; /* a prune is under way: a step after each commit (writer thread) */
 	struct writer_stats stats;
-	struct checkpointer *ckpt; /* WAL checkpoints off this thread; NULL: SQLite's own */
 	/* The writer thread's own, unlocked: */
 	struct held held;  /* taken from the ring, not committed yet, oldest first */
 	size_t in_txn;     /* held items [0, in_txn) are in the open transaction */
@@ -347,8 +345,6 @@ int writer_start(struct store *st, size_t capacity, size_t hold_bytes, struct wr
 		return -r;
 	}
 	(void)pthread_setname_np(w->thread, "sigtrail-writer"); /* top -H, ps -L */
-	/* Without it, commits wait for checkpoints as before: only slower. */
-	(void)checkpointer_start(store_sqlite(st), &w->ckpt);
 	*ret = w;
 	return 0;
 }
@@ -426,7 +422,6 @@ void writer_stop(struct writer *w, struct writer_stats *ret_final)
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
-	checkpointer_stop(w->ckpt);
 	if (ret_final)
 		writer_stats(w, ret_final);
 	pthread_mutex_destroy(&w->lock);
