@@ -6,7 +6,10 @@
  * that storing one costs the same in a database of any size
  * (schema/004-strings-recent.sql says why). The cache is emptied when it
  * holds INTERN_SLOTS * 3 / 4 strings or INTERN_MAX_BYTES, and after a
- * rollback or a prune, whose ids may be gone.
+ * rollback, whose ids may be gone. A cached text of a generation that is
+ * no longer the newest is looked up again: a row refers only to texts of
+ * the newest generation, the order that lets the pruner delete whole
+ * generations (schema/006-prune-by-generation.sql).
  * Exercise with `meson test -C build store`, or by hand:
  *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log
  *   sqlite3 /tmp/t.db 'select gen, count(*) from strings group by gen' */
@@ -42,6 +45,7 @@ static int intern_as(struct store *st, const char *value, bool text, int64_t *re
 	sqlite3_stmt *add = text ? st->text_add : st->str_add;
 	uint64_t h;
 	size_t i;
+	bool stale = false; /* slot i holds this text under an older generation's id */
 	int rc;
 
 	*ret_id = -1;
@@ -53,8 +57,12 @@ static int intern_as(struct store *st, const char *value, bool text, int64_t *re
 	for (i = h & (INTERN_SLOTS - 1); st->intern[i].value; i = (i + 1) & (INTERN_SLOTS - 1)) {
 		if (st->intern[i].hash == h && st->intern[i].text == text &&
 		    strcmp(st->intern[i].value, value) == 0) {
-			*ret_id = st->intern[i].id;
-			return SQLITE_OK;
+			if (!text || st->intern[i].id >> TEXT_GEN_BITS == st->text_gen) {
+				*ret_id = st->intern[i].id;
+				return SQLITE_OK;
+			}
+			stale = true;
+			break;
 		}
 	}
 	sqlite3_reset(find);
@@ -69,6 +77,8 @@ static int intern_as(struct store *st, const char *value, bool text, int64_t *re
 		if (rc != SQLITE_DONE)
 			return rc;
 		*ret_id = sqlite3_last_insert_rowid(st->db);
+		if (*ret_id >> TEXT_GEN_BITS > st->text_gen)
+			st->text_gen = *ret_id >> TEXT_GEN_BITS;
 		if (ret_new)
 			*ret_new = true;
 	} else {
@@ -77,6 +87,10 @@ static int intern_as(struct store *st, const char *value, bool text, int64_t *re
 	sqlite3_reset(find);
 
 	size_t len = strlen(value);
+	if (stale) { /* the same text, now under the newest generation's id */
+		st->intern[i].id = *ret_id;
+		return SQLITE_OK;
+	}
 	if (st->intern_used >= INTERN_SLOTS * 3 / 4 || st->intern_bytes + len > INTERN_MAX_BYTES) {
 		store_intern_clear(st);
 		i = h & (INTERN_SLOTS - 1);
@@ -101,9 +115,25 @@ int store_intern_text(struct store *st, const char *value, int64_t *ret_id, bool
 	return intern_as(st, value, true, ret_id, ret_new);
 }
 
+int store_intern_newest(struct store *st)
+{
+	int rc;
+
+	sqlite3_reset(st->newest_gen);
+	rc = sqlite3_step(st->newest_gen);
+	if (rc == SQLITE_ROW)
+		st->text_gen = sqlite3_column_int64(st->newest_gen, 0);
+	sqlite3_reset(st->newest_gen);
+	return rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
 int store_intern_prepare(struct store *st)
 {
 	int rc;
+
+	if ((rc = store_prepare(st, "SELECT coalesce(max(id), 0) >> 16 FROM strings",
+	                        &st->newest_gen)) != SQLITE_OK)
+		return rc;
 
 	if ((rc = store_prepare(st, "SELECT id FROM strings WHERE value = ?1 AND gen IS NULL",
 	                        &st->str_find)) != SQLITE_OK ||

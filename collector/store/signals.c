@@ -46,6 +46,7 @@ struct row_src {
 	const struct st_target *t;          /* NULL: the call reached nobody */
 	const struct proc_target_extra *tx; /* NULL: the table knew nothing of t */
 	int64_t now_s;                      /* monotonic, for the user name cache */
+	int64_t gen;                        /* the newest text generation when it began */
 };
 
 /* One column's value in one row: an integer (NULL unless known), or a
@@ -434,6 +435,9 @@ static int insert_rows(struct store *st, struct row_src *r, int64_t ids[COL__N],
 			st->xcache.chain = chain;
 			st->xcache.signal = ev->signal;
 			memcpy(st->xcache.ids, ids, sizeof(st->xcache.ids));
+			/* Its texts are all of one generation only if none began
+			 * while they were interned. */
+			st->xcache.gen = st->text_gen == r->gen ? r->gen : -1;
 		}
 		sqlite3_reset(st->insert);
 		bind_row(st->insert, r, ids, chain);
@@ -461,10 +465,13 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 	                    .ev = ev,
 	                    .sys = sigsys_lookup(ev->arch, ev->syscall),
 	                    .x = x,
-	                    .now_s = now_s};
-	/* A storm's events share one extra, and its strings: the target's
-	 * disposition (TX_CALL) is the extra's and the signal's. */
-	bool cached = x && x->id != 0 && x->id == st->xcache.id && ev->signal == st->xcache.signal;
+	                    .now_s = now_s,
+	                    .gen = st->text_gen};
+	/* The last extra's ids, while their texts are of the newest generation
+	 * (intern.c: a row refers to no older one) and for the same signal (the
+	 * target's disposition, TX_CALL, is the extra's and the signal's). */
+	bool cached = x && x->id != 0 && x->id == st->xcache.id && st->xcache.gen == st->text_gen &&
+	              ev->signal == st->xcache.signal;
 	for (int c = 0; c < COL__N; c++)
 		ids[c] = ST_ID_UNSET;
 	if ((rc = intern_scope(&r, SCOPE_EVENT, ids)) != SQLITE_OK)

@@ -295,8 +295,12 @@ int store_begin(struct store *st)
 	 * BUSY_SNAPSHOT at the first insert when another writer (a `sigtrail
 	 * import`) committed in between, without waiting. */
 	rc = exec(st->db, "BEGIN IMMEDIATE");
-	if (rc == SQLITE_OK)
-		st->in_txn = true;
+	if (rc != SQLITE_OK)
+		return rc;
+	st->in_txn = true;
+	/* Another writer may have started a generation since. */
+	if ((rc = store_intern_newest(st)) != SQLITE_OK)
+		store_rollback(st);
 	return rc;
 }
 
@@ -342,6 +346,11 @@ void store_set_signals_recorded(struct store *st, bool on)
 	st->signals_recorded = on;
 }
 
+void store_forget_rows(struct store *st)
+{
+	memset(st->coalesce, 0, sizeof(st->coalesce));
+}
+
 void store_invalidate_cache(struct store *st)
 {
 	store_intern_clear(st);
@@ -364,6 +373,7 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->str_add);
 	sqlite3_finalize(st->text_find);
 	sqlite3_finalize(st->text_add);
+	sqlite3_finalize(st->newest_gen);
 	sqlite3_finalize(st->seen);
 	sqlite3_finalize(st->bump);
 	sqlite3_finalize(st->covered);

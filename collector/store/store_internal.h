@@ -29,6 +29,7 @@ enum {
 	INTERN_SLOTS = 4096,            /* power of two */
 	INTERN_MAX_BYTES = 1024 * 1024, /* cache memory bound; emptied when exceeded */
 	COALESCE_SLOTS = 1024,          /* recent (sender, target, signal...) keys */
+	TEXT_GEN_BITS = 16,             /* a text's generation is strings.id >> 16 (schema 4) */
 };
 
 /* The row that the next identical event may add to (storm coalescing). */
@@ -56,6 +57,7 @@ struct extra_ids {
 	int64_t chain;       /* sender_chain_s */
 	int signal;          /* the event's: the target's disposition depends on it */
 	int64_t ids[COL__N]; /* by column; those of the extra's (signals.c, SCOPE_*EXTRA) */
+	int64_t gen;         /* the text generation all its texts are of; -1: mixed, unusable */
 };
 
 struct store {
@@ -83,6 +85,14 @@ struct store {
 	struct store_stats stats;
 	struct intern_slot intern[INTERN_SLOTS];
 	size_t intern_used, intern_bytes;
+	/* The newest text generation (max(strings.id) >> 16), read when a
+	 * transaction begins and advanced by this connection's inserts. A row
+	 * refers only to texts of the generation that is the newest when it is
+	 * written (a cached id of an older one is looked up again): the order
+	 * the pruner relies on (schema/006-prune-by-generation.sql). */
+	int64_t text_gen;
+	sqlite3_stmt *newest_gen; /* reads it */
+	bool capped;              /* prune.c: this round deleted rows for the size cap */
 	struct ids_cache ids;
 	/* The string ids of the last single-target extra written (its id): a
 	 * storm shares one extra, resolved once. */
@@ -100,6 +110,14 @@ int store_intern(struct store *st, const char *value, int64_t *ret_id, bool *ret
  * (schema 4), so storing it costs the same in a database of any size; one
  * last stored in an older generation is stored again, once per generation. */
 int store_intern_text(struct store *st, const char *value, int64_t *ret_id, bool *ret_new);
+
+/* Read the newest text generation into st->text_gen (at the start of a
+ * transaction: another writer may have added strings). Returns SQLITE_OK or
+ * an SQLite error code. */
+int store_intern_newest(struct store *st);
+
+/* Forget the rows coalescing would add to (some were deleted). Can't fail. */
+void store_forget_rows(struct store *st);
 
 /* Forget every cached string id (intern.c). Can't fail. */
 void store_intern_clear(struct store *st);

@@ -30,6 +30,7 @@
 enum {
 	BATCH = 256,
 	PRUNE_INTERVAL_MS = 60000,
+	PRUNE_STEP_MS = 20, /* one step of a prune; rows are committed between steps */
 	CATCHUP_MAX = 4096, /* items per transaction while storing held items */
 };
 
@@ -48,6 +49,7 @@ struct writer {
 	bool beat_pending; /* a heartbeat waits in `beat` */
 	struct store_run beat; /* the reader's counters of the next heartbeat */
 	int64_t retention_days, max_bytes, last_prune_ms;
+	bool pruning; /* a prune is under way: a step after each commit (writer thread) */
 	struct writer_stats stats;
 	/* The writer thread's own, unlocked: */
 	struct held held;  /* taken from the ring, not committed yet, oldest first */
@@ -75,26 +77,41 @@ static void fill_run(struct writer *w, struct store_run *run, int64_t pruned)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* On the writer thread: prune when due and update the run row (while
- * nothing is held: both write, and held rows come first). */
-static int64_t beat_and_prune(struct writer *w, struct store_run *run)
+/* On the writer thread: start a prune when one is due, and update the run
+ * row (while nothing is held: both write, and held rows come first). */
+static void beat_and_prune(struct writer *w, struct store_run *run)
 {
-	int64_t pruned = 0, now = now_mono_ms();
+	int64_t now = now_mono_ms();
 
-	if ((w->retention_days > 0 || w->max_bytes > 0) &&
+	if ((w->retention_days > 0 || w->max_bytes > 0) && !w->pruning &&
 	    now - w->last_prune_ms >= PRUNE_INTERVAL_MS) {
 		w->last_prune_ms = now;
-		pruned = store_prune(w->st, now_wall_ms(), w->retention_days, w->max_bytes);
-		if (pruned < 0) {
-			pthread_mutex_lock(&w->lock);
-			w->stats.last_error = (int)pruned;
-			pthread_mutex_unlock(&w->lock);
-			pruned = 0;
-		}
+		w->pruning = true;
 	}
-	fill_run(w, run, pruned);
+	fill_run(w, run, 0);
 	(void)store_run_update(w->st, run, now_wall_ms(), NULL);
-	return pruned;
+}
+
+/* On the writer thread, with no transaction open: one step of the prune
+ * under way, so that a prune of any size holds the database for at most
+ * PRUNE_STEP_MS at a time. A failed step ends the prune (the next one is
+ * due in PRUNE_INTERVAL_MS). */
+static void prune_step(struct writer *w)
+{
+	bool done = false;
+	int64_t n = store_prune_step(w->st, now_wall_ms(), w->retention_days, w->max_bytes,
+	                             PRUNE_STEP_MS, &done);
+
+	pthread_mutex_lock(&w->lock);
+	if (n < 0)
+		w->stats.last_error = (int)n;
+	else
+		w->stats.pruned += (uint64_t)n;
+	pthread_mutex_unlock(&w->lock);
+	if (n < 0 || done) {
+		w->pruning = false;
+		w->last_prune_ms = now_mono_ms();
+	}
 }
 
 /* Write one held item into the open transaction. Returns >= 0 or -errno
@@ -217,6 +234,8 @@ static void wait_for_work(struct writer *w)
 {
 	while (w->len == 0 && !w->stopping && !w->beat_pending) {
 		int64_t due;
+		if (w->pruning && !w->stalled && w->in_txn == 0)
+			return; /* the next step */
 		if (w->stalled)
 			due = w->retry_ms;
 		else if (w->in_txn > 0)
@@ -264,8 +283,11 @@ static void *writer_main(void *arg)
 
 		for (size_t i = 0; i < n; i++)
 			take(w, batch[i]);
+		/* During a prune, rows are committed before each of its steps
+		 * rather than gathered for WRITER_COMMIT_MS: the step is the wait. */
 		if (!w->stalled && w->in_txn > 0 &&
-		    (stop || do_beat || now_mono_ms() - w->txn_start >= WRITER_COMMIT_MS))
+		    (stop || do_beat || w->pruning ||
+		     now_mono_ms() - w->txn_start >= WRITER_COMMIT_MS))
 			commit(w);
 		if (w->stalled && (stop || now_mono_ms() >= w->retry_ms))
 			catch_up(w);
@@ -274,14 +296,14 @@ static void *writer_main(void *arg)
 				count_lost(w, held_at(&w->held, i));
 			held_drop(&w->held, w->held.len);
 		}
-		int64_t pruned = 0;
 		if (do_beat && !w->stalled)
-			pruned = beat_and_prune(w, &beat);
+			beat_and_prune(w, &beat);
+		if (w->pruning && !w->stalled && !stop && w->in_txn == 0)
+			prune_step(w);
 
 		pthread_mutex_lock(&w->lock);
-		if (pruned > 0)
-			w->stats.pruned += (uint64_t)pruned;
 		store_stats(w->st, &w->stats.store);
+		w->stats.pruning = w->pruning;
 		w->stats.held = w->held.len;
 		w->stats.held_bytes = w->held.bytes;
 		pthread_mutex_unlock(&w->lock);

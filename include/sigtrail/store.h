@@ -202,7 +202,17 @@ int store_run_update(struct store *st, const struct store_run *run, int64_t now_
 
 /* --- pruning (prune.c) --- */
 
-/* Delete rows older than retention_days (0: keep all) and, while the live
- * data exceeds max_bytes (0: no cap), the oldest rows in batches; free pages
- * go back to the filesystem. Returns the number of rows deleted, or -errno. */
+/* One step of a prune, in one transaction of about budget_ms (the open
+ * one is committed first): delete rows older than retention_days (0: keep
+ * all) and, while the live data exceeds max_bytes (0: no cap), the oldest
+ * rows; then the strings and ancestry chains no remaining row can refer to;
+ * then give free pages back to the filesystem. Its cost is that of what it
+ * deletes, whatever the size of the database. *ret_done says that nothing
+ * is left to do. Returns the number of signal rows deleted, or -errno (the
+ * step is rolled back; what earlier steps deleted stays deleted). */
+int64_t store_prune_step(struct store *st, int64_t now_ms, int64_t retention_days,
+                         int64_t max_bytes, int64_t budget_ms, bool *ret_done);
+
+/* A whole prune (store_prune_step until done), for callers that can wait.
+ * Returns the number of rows deleted, or -errno. */
 int64_t store_prune(struct store *st, int64_t now_ms, int64_t retention_days, int64_t max_bytes);

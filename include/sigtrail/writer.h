@@ -68,6 +68,7 @@ struct writer_stats {
 	size_t held;           /* items held now (not committed yet) */
 	size_t held_bytes;     /* their memory, as counted against the budget */
 	size_t held_max_bytes; /* the budget */
+	bool pruning;          /* a prune is under way (in steps between commits) */
 };
 /* Bounds the writer enforces, checked about once a minute (0: none). Call
  * before events flow. Can't fail. */

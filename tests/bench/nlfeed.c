@@ -12,9 +12,17 @@
  * NLFEED_RATE=N paces the events at N per second, as a storm arrives from the
  * kernel (the writer then catches up between events, which is where its
  * commits cost: compare the CPU per event paced and unpaced).
+ * NLFEED_MAX_DB_MB=N and NLFEED_RETENTION_DAYS=N set the writer's limits and
+ * send it a heartbeat every second, so that it prunes as sigtraild does
+ * (its first beat prunes); the line `prune` then says how many rows the
+ * prune deleted, how long it took (first to last deleted row or string) and the
+ * longest gap between two commits that stored rows meanwhile
+ * (tests/bench/prune.sh).
  * Usage: nlfeed LOG DB [RUN_START] */
 #include <errno.h>
 #include <libaudit.h>
+#include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +44,64 @@ static struct timespec t0;   /* when feeding started */
 static unsigned long long n; /* events handed over */
 
 enum { QUEUE = 65536 };
+
+/* Commit timing, on the writer thread (SQLite's hooks): rows inserted in
+ * the open transaction, when the last commit that stored rows happened,
+ * and the prune's span. */
+static struct {
+	unsigned long long inserted, deleted;
+	double last_commit, max_gap, prune_first, prune_last, gap_in_prune;
+	double gap_at;                /* when it ended, seconds after the prune began */
+	unsigned long long long_gaps; /* gaps over 100 ms, overall */
+	unsigned long long commits;   /* commits that stored rows */
+} hk;
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_update(void *u, int op, const char *dbname, const char *table, sqlite3_int64 id)
+{
+	(void)u, (void)dbname, (void)id;
+	bool rows = strcmp(table, "signal_rows") == 0;
+	if (op == SQLITE_INSERT && rows) {
+		hk.inserted++;
+	} else if (op == SQLITE_DELETE &&
+	           (rows || strcmp(table, "strings") == 0 || strcmp(table, "death_rows") == 0)) {
+		double t = mono();
+		if (hk.deleted++ == 0)
+			hk.prune_first = t;
+		hk.prune_last = t;
+	}
+}
+
+/* The longest gap between two commits that stored rows, overall and while
+ * the prune ran (between its first and last deleted row, and the first
+ * commit of rows after that). */
+static int on_commit(void *u)
+{
+	(void)u;
+	if (hk.inserted == 0)
+		return 0;
+	double t = mono(), gap = hk.last_commit > 0 ? t - hk.last_commit : 0;
+	if (gap > hk.max_gap)
+		hk.max_gap = gap;
+	if (hk.deleted > 0 && hk.last_commit <= hk.prune_last + 1e-9 && t >= hk.prune_first &&
+	    gap > hk.gap_in_prune) {
+		hk.gap_in_prune = gap;
+		hk.gap_at = t - hk.prune_first;
+	}
+	if (gap > 0.1)
+		hk.long_gaps++;
+	hk.last_commit = t;
+	hk.inserted = 0;
+	hk.commits++;
+	return 0;
+}
 
 /* The kernel waits for a slow reader; a file does not. Wait for the writer
  * rather than count drops (as sigtraild does for stdin), so that every event
@@ -104,9 +170,23 @@ int main(int argc, char **argv)
 		return 71;
 	if (getenv("NLFEED_RATE"))
 		rate = atof(getenv("NLFEED_RATE"));
+	int64_t cap_mb = getenv("NLFEED_MAX_DB_MB") ? atoll(getenv("NLFEED_MAX_DB_MB")) : 0;
+	int64_t keep_days =
+	    getenv("NLFEED_RETENTION_DAYS") ? atoll(getenv("NLFEED_RETENTION_DAYS")) : 0;
+	bool limits = cap_mb > 0 || keep_days > 0;
+	if (limits)
+		writer_set_limits(wr, keep_days, cap_mb << 20);
+	/* The writer owns the connection; its hooks run on its thread. */
+	sqlite3_update_hook(store_sqlite(st), on_update, NULL);
+	sqlite3_commit_hook(store_sqlite(st), on_commit, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	t0 = a;
+	double next_beat = 0;
 	while (fgets(line, sizeof(line), f)) {
+		if (limits && (records & 1023) == 0 && mono() >= next_beat) {
+			writer_heartbeat(wr, &run);
+			next_beat = mono() + 1;
+		}
 		size_t len = strcspn(line, "\n");
 		const char *sp = memchr(line, ' ', len);
 		if (len < 5 || memcmp(line, "type=", 5) != 0 || !sp ||
@@ -120,6 +200,15 @@ int main(int argc, char **argv)
 			(void)asm_feed_record(as, type, body, blen);
 	}
 	asm_flush(as);
+	/* Let a prune under way finish (a stop would end it). */
+	for (int i = 0; limits && i < 36000; i++) {
+		writer_stats(wr, &ws);
+		if (!ws.pruning && (ws.pruned > 0 || i >= 20))
+			break;
+		if ((i % 10) == 0)
+			writer_heartbeat(wr, &run);
+		nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+	}
 	struct timespec feeder; /* this thread's CPU: reading, filter, assembly (and pacing) */
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &feeder);
 	writer_stop(wr, &ws);
@@ -142,6 +231,10 @@ int main(int argc, char **argv)
 	       secs(&ru.ru_utime), secs(&ru.ru_stime),
 	       ast.events ? cpu * 1e6 / (double)ast.events : 0.0,
 	       ast.events ? (cpu - feed) * 1e6 / (double)ast.events : 0.0, ru.ru_maxrss);
+	printf("prune rows %llu seconds %.3f longest commit gap during the prune %.1f ms "
+	       "(ending %.1f s into it; overall %.1f ms, %llu gaps over 100 ms, %llu commits)\n",
+	       (unsigned long long)ws.pruned, hk.deleted ? hk.prune_last - hk.prune_first : 0.0,
+	       hk.gap_in_prune * 1e3, hk.gap_at, hk.max_gap * 1e3, hk.long_gaps, hk.commits);
 	store_close(st);
 	asm_free(as);
 	fclose(f);
