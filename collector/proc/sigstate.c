@@ -74,6 +74,10 @@ int proc_sigstate_parse(const char *text, size_t len, struct proc_sigstate *ret,
 	if (mask(text, len, "SigCgt", &s.caught) < 0 || mask(text, len, "SigIgn", &s.ignored) < 0 ||
 	    mask(text, len, "SigBlk", &s.blocked) < 0)
 		return -EINVAL;
+	uint64_t pnd = 0, shd = 0;
+	(void)mask(text, len, "SigPnd", &pnd);
+	(void)mask(text, len, "ShdPnd", &shd);
+	s.pending = pnd | shd;
 	/* NSpid: the pid in each namespace, outermost first; 1 last: an init. */
 	if ((v = line_value(text, len, "NSpid", &n))) {
 		size_t last = 0;
@@ -178,7 +182,11 @@ const char *proc_disposition(const struct proc_sigstate *s, int sig)
 	 * kernel forces them on it only from an ancestor namespace). */
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return s->init && s->sender_inside ? "init-ignored" : "default";
-	/* A blocked signal stays pending, even when ignored: not ignored. */
+	/* A blocked signal stays pending, even when ignored: not ignored. But
+	 * the kernel blocks a signal while its handler runs: caught and blocked
+	 * and no longer pending, it reached the handler. */
+	if ((s->blocked & bit) && !(s->pending & bit) && (s->caught & bit))
+		return "caught";
 	if (s->blocked & bit)
 		return "blocked";
 	if (s->ignored & bit)

@@ -32,6 +32,7 @@ struct proc_sigstate {
 	uint64_t caught;    /* SigCgt: a handler is installed */
 	uint64_t ignored;   /* SigIgn */
 	uint64_t blocked;   /* SigBlk of every thread (of the thread itself for tkill) */
+	uint64_t pending;   /* SigPnd | ShdPnd: sent and not yet delivered */
 };
 
 /* The `target_disposition` of signal sig to a target in state s: "default",
@@ -39,7 +40,9 @@ struct proc_sigstate {
  * without a handler), or NULL when unknown. The kernel's rules: SIGKILL and
  * SIGSTOP are never caught, blocked or ignored, except that an init drops
  * them from inside its own namespace; a blocked signal is not ignored (it
- * stays pending). Pure. */
+ * stays pending). The state is read after the delivery: a handler that is
+ * running has its own signal in its mask, so a caught signal that is
+ * blocked but no longer pending was caught, not blocked. Pure. */
 const char *proc_disposition(const struct proc_sigstate *s, int sig);
 
 /* One target of the signal, in the event's target order. */

@@ -16,8 +16,8 @@ static const char status_text[] = "Name:\tsh\n"
                                   "NSpid:\t4200\t1\n"
                                   "Threads:\t3\n"
                                   "SigQ:\t0/127431\n"
-                                  "SigPnd:\t0000000000000000\n"
-                                  "ShdPnd:\t0000000000000000\n"
+                                  "SigPnd:\t0000000000000100\n"
+                                  "ShdPnd:\t0000000000000800\n"
                                   "SigBlk:\t0000000000010000\n"
                                   "SigIgn:\t0000000000000004\n"
                                   "SigCgt:\t0000000000004002\n";
@@ -31,6 +31,7 @@ static void test_parse(void)
 	ok(s.known && s.init, "known; NSpid ending in 1: an init");
 	is_int(threads, 3, "Threads");
 	ok(s.blocked == 0x10000 && s.ignored == 0x4 && s.caught == 0x4002, "the three masks");
+	ok(s.pending == 0x900, "pending: SigPnd | ShdPnd");
 	static const char zombie[] =
 	    "Name:\tx\nState:\tZ (zombie)\nSigBlk:\t0\nSigIgn:\t0\nSigCgt:\t0\n";
 	is_int(proc_sigstate_parse(zombie, strlen(zombie), &s, &threads), -ESRCH,
@@ -53,6 +54,13 @@ static void test_rules(void)
 	       "blocked and ignored: blocked (stays pending)");
 	is_str(proc_disposition(&s, SIGINT), "default", "none of them: default");
 	is_str(proc_disposition(&s, SIGKILL), "default", "SIGKILL is never blocked");
+	s.blocked |= UINT64_C(1) << (SIGTERM - 1);
+	is_str(proc_disposition(&s, SIGTERM), "caught",
+	       "caught, blocked, not pending: its handler is running");
+	s.pending = UINT64_C(1) << (SIGTERM - 1);
+	is_str(proc_disposition(&s, SIGTERM), "blocked", "caught, blocked and pending: blocked");
+	s.blocked &= ~(UINT64_C(1) << (SIGTERM - 1));
+	s.pending = 0;
 	s.init = true;
 	is_str(proc_disposition(&s, SIGINT), "init-ignored", "an init without a handler drops it");
 	is_str(proc_disposition(&s, SIGTERM), "caught", "an init with a handler catches it");
