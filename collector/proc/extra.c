@@ -1,7 +1,8 @@
 /* extra.c: copies, for one signal event, what the process table knows
  * about its sender (ancestry with each member's command line, unit,
  * container) and its targets (exe, command line, start time, unit,
- * container) into one self-contained allocation, so the writer thread can
+ * container, and what each would do with a signal: sigstate.c) into one
+ * self-contained allocation, so the writer thread can
  * store it without touching the table, which belongs to the main loop.
  * Exercise it with `meson test -C build proc_table` (test_extra) and
  * proc_watch (extras shared within a storm); by hand, with sigtraild
