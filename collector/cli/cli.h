@@ -136,6 +136,7 @@ struct cli_db {
 	bool has_coverage;      /* schema >= 2: the coverage view */
 	bool has_process;       /* schema >= 3: signals.sender_ancestry ... target_container */
 	bool has_deaths;        /* schema >= 3: the deaths and ancestry views */
+	bool has_death_init;    /* schema >= 6: deaths.init_pid, init_start_time */
 	bool has_exits;         /* schema >= 7: deaths.exit_status, cause 'exit' */
 	bool has_proc_coverage; /* schema >= 3: coverage.processes, deaths, lost_deaths... */
 	bool has_loss_detail;   /* schema >= 5: coverage.lost_targets ... untracked_processes */

@@ -50,6 +50,7 @@ int cli_death_describe(struct cli_db *d)
 		return SQLITE_NOMEM;
 	}
 	d->death_cols = sql;
+	d->has_death_init = has[DCOL_INIT_PID];
 	d->has_exits = has[DCOL_EXIT_STATUS];
 	return SQLITE_OK;
 }

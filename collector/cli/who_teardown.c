@@ -48,15 +48,18 @@ static int victims(struct cli_db *d, int64_t pid, sqlite3_value *start, int64_t 
                    int64_t epoch_ms, sqlite3_stmt **ret, int64_t *ret_n)
 {
 	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(
+	int rc;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!d->has_death_init) /* an older schema names no teardown's init */
+		return SQLITE_OK;
+	rc = sqlite3_prepare_v2(
 	    d->db,
 	    "SELECT count(*) OVER (), pid, comm, epoch_ms FROM deaths WHERE cause = "
 	    "'pidns-teardown' AND pidns = ?3 AND epoch_ms BETWEEN ?4 - 5000 AND ?4 + 5000 AND "
 	    "(init_pid = ?1 AND init_start_time IS ?2) ORDER BY epoch_ms, id LIMIT ?5",
 	    -1, &q, NULL);
-
-	*ret = NULL;
-	*ret_n = 0;
 	if (rc != SQLITE_OK)
 		return rc;
 	sqlite3_bind_int64(q, 1, pid);

@@ -90,11 +90,8 @@ int proc_extra_build(struct ptab *t, int32_t sender_pid, const int32_t *target_p
 		return -ENOMEM;
 	/* Targets first: a lookup may read /proc and add entries, and the
 	 * ancestry below must not be invalidated by later lookups. */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		targets[i] = ptab_lookup(t, target_pids[i]);
-		if (targets[i])
-			ptab_note_signalled(t, targets[i]->pid);
-	}
 	n_chain = ptab_ancestry(t, sender_pid, chain, PTAB_MAX_DEPTH);
 	ptab_format_ancestry(chain, n_chain, ancestry, sizeof(ancestry));
 	/* Re-get the targets: the ancestry's lookups may have moved the

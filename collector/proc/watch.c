@@ -268,6 +268,10 @@ struct proc_extra *procwatch_extra(struct procwatch *pw, const struct st_event *
 		pw->extras_lost++;
 		x = NULL;
 	}
+	/* A delivered signal reached its targets: their exits are recorded
+	 * whatever their age (a storm's later events reach the same target). */
+	for (uint32_t i = 0; ev->success && i < ev->n_targets; i++)
+		ptab_note_signalled(pw->table, pids[i]);
 	if (pids != stack)
 		free(pids);
 	ptab_stats(pw->table, &after);

@@ -448,4 +448,15 @@ like "$OUT" "## Deaths by cause
 Not recorded in this database \(schema 2; deaths are recorded from schema 3 on\)\." "schema 2: the report says deaths are not recorded"
 run_cli status --db "$S2" --json
 is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["database"]["deaths"])')" "{'recorded': False}" "schema 2: status --json"
+# A schema-5 database (before init_pid): who on a namespace init's death reads it as it is.
+S5=$T/s5.db
+cat "$CLI_TESTS"/../../schema/00[1-5]-*.sql | sqlite3 "$S5"
+sqlite3 "$S5" "pragma application_id = $((0x53475452)); pragma user_version = 5;
+insert into death_rows(epoch_ms, pid, signal, core_dumped, ppid, pidns, nspid, cause, evidence)
+	values (1795320513944, 4200, 9, 0, 1, 4026532999, 1, 'signal', 'x'),
+	(1795320513945, 4201, 9, 0, 4200, 4026532999, 2, 'pidns-teardown', 'y')"
+run_cli who --db "$S5" 4200
+is "$RC" 0 "schema 5: who on a namespace init's death"
+run_cli who --db "$S5" 4201
+is "$RC/$(grep -c '  init     pid 4200' "$T/out")" "0/1" "schema 5: a teardown victim still names its init by time"
 done_testing
