@@ -36,6 +36,7 @@ const char *arg_user;
 bool arg_processes;
 bool arg_exits;
 int64_t arg_exit_min_age_ms;
+const char *arg_request_dirs;
 
 static const char *const source_modes[] = {"auto", "unicast", "multicast", "stdin", NULL};
 
@@ -205,6 +206,17 @@ const struct opt_desc opt_table[] = {
         .help = "record the exit of a process that lived at least\n"
                 "MS ms, and of every process a signal reached\n"
                 "(default {default}; 0: every exit)",
+    },
+    {
+        .flag = "request-dirs",
+        .key = "request_dirs",
+        .type = OPT_DIRS,
+        .max = 127,
+        .metavar = "DIRS",
+        .to.s = &arg_request_dirs,
+        .help = "where the trusted systemctl, docker, podman\n"
+                "live, ':' between (default /usr/bin:/usr/sbin:\n"
+                "/bin:/sbin:/usr/local/bin:/usr/local/sbin)",
     },
     {
         .flag = "tee",
@@ -389,6 +401,20 @@ static int parse_text(const struct opt_desc *o, const char *v, bool in_file, uni
 		if (n > (size_t)o->max)
 			return say(err, errlen, o, in_file, NULL, "path longer than %lld bytes",
 			           (long long)o->max);
+		break;
+	case OPT_DIRS:
+		for (const char *d = v;; d++) {
+			size_t len = strcspn(d, ":");
+			if (len == 0 || d[0] != '/')
+				return say(err, errlen, o, in_file, v,
+				           "expected absolute directories separated by ':'");
+			if (len > (size_t)o->max)
+				return say(err, errlen, o, in_file, NULL,
+				           "a directory longer than %lld bytes", (long long)o->max);
+			d += len;
+			if (!*d)
+				break;
+		}
 		break;
 	case OPT_USER:
 		if (!valid_user(v, (size_t)o->max))

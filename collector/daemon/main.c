@@ -144,7 +144,8 @@ static void open_procs(struct daemon *d)
 	r = procwatch_open(&(struct procwatch_config){.proc_root = "/proc",
 	                                              .kmsg_path = "/dev/kmsg",
 	                                              .exits = arg_exits,
-	                                              .exit_min_age_ms = arg_exit_min_age_ms},
+	                                              .exit_min_age_ms = arg_exit_min_age_ms,
+	                                              .request_dirs = arg_request_dirs},
 	                   &d->procs, err, sizeof(err));
 	if (r < 0) {
 		log_warn("%s: signals are recorded, but not deaths, ancestry, units or containers "

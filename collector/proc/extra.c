@@ -63,7 +63,8 @@ static void fill(struct proc_extra *x, struct packer *p, const char *ancestry,
 	x->n_targets = (uint32_t)n;
 	for (size_t i = 0; i < n; i++) {
 		const struct ptab_proc *tp = targets[i];
-		x->targets[i] = (struct proc_target_extra){.pid = target_pids[i]};
+		x->targets[i] = (struct proc_target_extra){.pid = target_pids[i],
+		                                           .req = {.uid = -1, .auid = -1}};
 		if (i < SIGSTATE_TARGETS_MAX)
 			x->targets[i].sig = sig[i];
 		if (!tp)
@@ -136,6 +137,65 @@ int proc_extra_build(struct ptab *t, int32_t sender_pid, const int32_t *target_p
 	return 0;
 }
 
+/* Append s (with its NUL) to the growing block *buf; returns its offset
+ * plus one, 0 for NULL or when out of memory (*failed set). */
+static size_t append(char **buf, size_t *used, size_t *cap, const char *s, bool *failed)
+{
+	if (!s)
+		return 0;
+	size_t n = strlen(s) + 1;
+	if (*used + n > *cap) {
+		size_t cap2 = (*cap ? *cap * 2 : 4096) + n;
+		char *b = realloc(*buf, cap2);
+		if (!b) {
+			*failed = true;
+			return 0;
+		}
+		*buf = b;
+		*cap = cap2;
+	}
+	memcpy(*buf + *used, s, n);
+	*used += n;
+	return *used - n + 1;
+}
+
+int proc_extra_requests(struct proc_extra *x, struct ptab *t, struct reqlog *reqs,
+                        int32_t sender_pid, int sig, int64_t epoch_ms, uint64_t serial)
+{
+	const struct ptab_proc *sender = ptab_get(t, sender_pid);
+	size_t n = x->n_targets < SIGSTATE_TARGETS_MAX ? x->n_targets : SIGSTATE_TARGETS_MAX;
+	size_t off[SIGSTATE_TARGETS_MAX][3], used = 0, cap = 0;
+	char *block = NULL, evidence[REQUEST_EVIDENCE_MAX];
+	bool failed = false;
+
+	if (!reqs || !sender || request_supervisor(sender->comm, sender->exe) == SUPERVISOR_NONE)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct proc_target_extra *tx = &x->targets[i];
+		reqlog_answer(reqs, sender, sig, epoch_ms, serial, tx->unit, tx->container,
+		              &tx->req, evidence, sizeof(evidence));
+		off[i][0] = append(&block, &used, &cap, tx->req.cmdline, &failed);
+		off[i][1] = append(&block, &used, &cap, tx->req.tty, &failed);
+		off[i][2] = append(&block, &used, &cap, tx->req.evidence, &failed);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct request_answer *a = &x->targets[i].req;
+		if (failed) {
+			*a = (struct request_answer){.uid = -1, .auid = -1};
+			continue;
+		}
+		a->cmdline = off[i][0] ? block + off[i][0] - 1 : NULL;
+		a->tty = off[i][1] ? block + off[i][1] - 1 : NULL;
+		a->evidence = off[i][2] ? block + off[i][2] - 1 : NULL;
+	}
+	if (failed) {
+		free(block);
+		return -ENOMEM;
+	}
+	x->requests = block;
+	return 0;
+}
+
 struct proc_extra *proc_extra_ref(struct proc_extra *x)
 {
 	atomic_fetch_add_explicit(&x->refs, 1, memory_order_relaxed);
@@ -145,6 +205,8 @@ struct proc_extra *proc_extra_ref(struct proc_extra *x)
 void proc_extra_free(struct proc_extra *x)
 {
 	/* acq_rel: the last owner sees every write of the others before free. */
-	if (x && atomic_fetch_sub_explicit(&x->refs, 1, memory_order_acq_rel) == 1)
+	if (x && atomic_fetch_sub_explicit(&x->refs, 1, memory_order_acq_rel) == 1) {
+		free(x->requests);
 		free(x);
+	}
 }

@@ -83,6 +83,11 @@ static void apply_info(struct ptab *t, struct ptab_proc *p, const struct procfs_
 	               have_cg ? (cg.container[0] ? cg.container : NULL) : p->container);
 	if (have_cg)
 		p->runtime = cg.container[0] ? cg.runtime : NULL;
+	if ((asked & PROCFS_CMDLINE) && p->cmdline && t->cfg.on_program && p != &t->overflow)
+		t->cfg.on_program(t->cfg.on_program_data, p,
+		                  p->exec_mono_ns
+		                      ? proc_clock_mono_to_epoch_ms(&t->clock, p->exec_mono_ns)
+		                      : proc_clock_ticks_to_epoch_ms(&t->clock, p->start_time));
 }
 
 /* What an exec changes that only a live process shows: its name (a

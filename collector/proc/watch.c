@@ -36,6 +36,7 @@ enum {
 struct recent {
 	struct proc_extra *x; /* NULL: free */
 	int32_t sender, target;
+	int signal;      /* the request columns differ for a SIGKILL after a SIGTERM */
 	int64_t mono_ns; /* when it was built */
 };
 
@@ -46,6 +47,7 @@ struct procwatch {
 	struct execread *execread; /* NULL: not running */
 	bool execread_started;
 	struct deathq *deaths;
+	struct reqlog *reqs; /* the requests behind supervisors' signals */
 	struct proc_clock clock;
 	int64_t last_clock_ns;
 	uint64_t abends_malformed, extras_lost;
@@ -66,6 +68,11 @@ static void on_conn_event(void *userdata, const struct proc_ev *ev)
 	/* The tracker first: it reads what the table knows of the dying
 	 * process before the table marks it exited. */
 	deathq_on_event(pw->deaths, pw->table, ev, &pw->clock);
+	if (ev->kind == PROC_EV_EXIT && ev->pid == ev->tgid) {
+		const struct ptab_proc *p = ptab_get(pw->table, ev->tgid);
+		reqlog_note_exit(pw->reqs, ev->tgid, p ? p->start_time : 0,
+		                 proc_clock_mono_to_epoch_ms(&pw->clock, ev->mono_ns));
+	}
 	ptab_on_event(pw->table, ev);
 	pw->generation++;
 }
@@ -77,6 +84,13 @@ static bool take_exec_snapshot(void *userdata, int32_t pid, int64_t exec_mono_ns
 
 	return pw->execread && pw->execread_started &&
 	       execread_take(pw->execread, pid, exec_mono_ns, in);
+}
+
+static void on_program(void *userdata, const struct ptab_proc *p, int64_t exec_epoch_ms)
+{
+	struct procwatch *pw = userdata;
+
+	reqlog_note_exec(pw->reqs, p, exec_epoch_ms);
 }
 
 static void on_oom(void *userdata, const struct oom_kill *k)
@@ -98,13 +112,20 @@ int procwatch_open(const struct procwatch_config *cfg, struct procwatch **ret, c
 	pw->conn.fd = -1;
 	proc_clock_sample(&pw->clock);
 	pw->last_clock_ns = now_mono_ns();
-	r = ptab_new(&(struct ptab_config){.proc_root = cfg->proc_root,
-	                                   .linger_ns = LINGER_MS * INT64_C(1000000),
-	                                   .refresh_delay_ns = REFRESH_DELAY_MS * INT64_C(1000000),
-	                                   .eager_reads_per_s = EAGER_READS_PER_S,
-	                                   .exec_snapshot = take_exec_snapshot,
-	                                   .exec_snapshot_data = pw},
-	             &pw->clock, &pw->table);
+	r = reqlog_new(
+	    &(struct reqlog_config){.proc_root = cfg->proc_root, .trusted_dirs = cfg->request_dirs},
+	    &pw->reqs);
+	if (r == 0)
+		r = ptab_new(
+		    &(struct ptab_config){.proc_root = cfg->proc_root,
+		                          .linger_ns = LINGER_MS * INT64_C(1000000),
+		                          .refresh_delay_ns = REFRESH_DELAY_MS * INT64_C(1000000),
+		                          .eager_reads_per_s = EAGER_READS_PER_S,
+		                          .exec_snapshot = take_exec_snapshot,
+		                          .exec_snapshot_data = pw,
+		                          .on_program = on_program,
+		                          .on_program_data = pw},
+		    &pw->clock, &pw->table);
 	if (r == 0)
 		r = deathq_new(&(struct deathq_config){.hold_ns = hold_ms * INT64_C(1000000),
 		                                       .exits = cfg->exits,
@@ -236,7 +257,7 @@ static struct proc_extra *recent_find(struct procwatch *pw, const struct st_even
 	for (size_t i = 0; i < RECENT_EXTRAS; i++) {
 		const struct recent *r = &pw->recent[i];
 		if (r->x && r->sender == ev->pid && r->target == ev->targets[0].pid &&
-		    now - r->mono_ns < SHARE_EXTRA_MS * INT64_C(1000000))
+		    r->signal == ev->signal && now - r->mono_ns < SHARE_EXTRA_MS * INT64_C(1000000))
 			return r->x;
 	}
 	return NULL;
@@ -268,6 +289,9 @@ struct proc_extra *procwatch_extra(struct procwatch *pw, const struct st_event *
 		pw->extras_lost++;
 		x = NULL;
 	}
+	if (x && proc_extra_requests(x, pw->table, pw->reqs, ev->pid, ev->signal, ev->epoch_ms,
+	                             ev->serial) < 0)
+		pw->extras_lost++;
 	/* A delivered signal reached its targets: their exits are recorded
 	 * whatever their age (a storm's later events reach the same target). */
 	for (uint32_t i = 0; ev->success && i < ev->n_targets; i++)
@@ -288,6 +312,7 @@ struct proc_extra *procwatch_extra(struct procwatch *pw, const struct st_event *
 		*r = (struct recent){.x = proc_extra_ref(x),
 		                     .sender = ev->pid,
 		                     .target = ev->targets[0].pid,
+		                     .signal = ev->signal,
 		                     .mono_ns = now};
 	}
 	return x;
@@ -353,5 +378,6 @@ void procwatch_free(struct procwatch *pw)
 	}
 	deathq_free(pw->deaths);
 	ptab_free(pw->table);
+	reqlog_free(pw->reqs);
 	free(pw);
 }

@@ -98,9 +98,12 @@ static const char oldest_signal_gen[] =
     "SELECT min(coalesce(sender_cmdline_s >> 16, 9223372036854775807), "
     "coalesce(sender_ancestry_s >> 16, 9223372036854775807), "
     "coalesce(target_cmdline_s >> 16, 9223372036854775807), "
-    "coalesce(sender_chain_s >> 16, 9223372036854775807)) FROM signal_rows "
+    "coalesce(sender_chain_s >> 16, 9223372036854775807), "
+    "coalesce(requested_by_cmdline_s >> 16, 9223372036854775807), "
+    "coalesce(request_evidence_s >> 16, 9223372036854775807)) FROM signal_rows "
     "WHERE id > ?1 AND (sender_cmdline_s IS NOT NULL OR sender_ancestry_s IS NOT NULL OR "
-    "target_cmdline_s IS NOT NULL OR sender_chain_s IS NOT NULL) ORDER BY id LIMIT 1";
+    "target_cmdline_s IS NOT NULL OR sender_chain_s IS NOT NULL OR "
+    "requested_by_cmdline_s IS NOT NULL OR request_evidence_s IS NOT NULL) ORDER BY id LIMIT 1";
 
 /* The oldest text generation a remaining row may refer to: nothing older
  * is referred to (see the file comment). Returns it, or -errno. */

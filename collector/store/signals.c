@@ -115,6 +115,10 @@ static const char *target_disposition(const struct row_src *r)
 #define TX_TEXT(f) (SCOPE_TARGET_EXTRA, 1, str(r->tx ? r->tx->f : NULL, true))
 #define TX_TICKS(f) (SCOPE_TARGET_EXTRA, 0, num(r->tx && r->tx->f, r->tx ? (int64_t)r->tx->f : 0))
 #define TX_CALL(fn) (SCOPE_TARGET_EXTRA, 1, str(fn(r), false))
+#define TX_PID(f) (SCOPE_TARGET_EXTRA, 0, num(r->tx && r->tx->f > 0, r->tx ? r->tx->f : 0))
+#define TX_USER(f)                                                                                 \
+	(SCOPE_TARGET_EXTRA, 1,                                                                    \
+	 str(r->tx && r->tx->f >= 0 ? ids_user(&r->st->ids, r->tx->f, r->now_s) : NULL, false))
 #define SCOPE_(scope, is_string, value) scope
 #define IS_STRING_(scope, is_string, value) is_string
 #define VALUE_(scope, is_string, value) value
@@ -169,6 +173,8 @@ static struct cell cell_of(const struct row_src *r, int c)
 #undef TX_TEXT
 #undef TX_TICKS
 #undef TX_CALL
+#undef TX_PID
+#undef TX_USER
 
 /* Intern the strings of the columns of `scope` into ids[], in column order.
  * Returns SQLITE_OK or an SQLite error code. */
@@ -287,7 +293,11 @@ static uint64_t extra_alike(const struct proc_extra *x)
 	                t->sig.caught),
 	            t->sig.ignored),
 	        t->sig.blocked);
-	return mix_str(mix_str(mix_str(mix_str(h, t->exe), t->cmdline), t->unit), t->container);
+	h = mix_str(mix_str(mix_str(mix_str(h, t->exe), t->cmdline), t->unit), t->container);
+	/* Who asked: the evidence names the request and its time. */
+	if (t->req.supervised)
+		h = mix_str(mix(h, (uint64_t)t->req.pid), t->req.evidence);
+	return h;
 }
 
 /* The coalescing slot of a single-target event, and whether it matches. */

@@ -18,6 +18,7 @@ enum opt_type {
 	OPT_CHOICE,  /* one of .choices */
 	OPT_FILE,    /* a file's path, at most .max bytes; absolute in the file */
 	OPT_DIR,     /* a directory's absolute path, at most .max bytes */
+	OPT_DIRS,    /* absolute directories separated by ':', each at most .max bytes */
 	OPT_USER,    /* a user name, at most .max bytes */
 	OPT_TEXT,    /* anything: its user checks it (--config, --inject-status) */
 	OPT_HELP,    /* --help: print the usage and stop */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "sigtrail/proc_table.h"
+#include "sigtrail/requests.h"
 
 /* One member of the sender's ancestry (depth = its index in members[]). */
 struct proc_member {
@@ -53,7 +54,8 @@ struct proc_target_extra {
 	const char *cmdline;
 	const char *unit;
 	const char *container;
-	struct proc_sigstate sig; /* what it would do with a signal */
+	struct proc_sigstate sig;  /* what it would do with a signal */
+	struct request_answer req; /* who asked, when the sender is a supervisor */
 };
 
 struct proc_extra {
@@ -64,8 +66,9 @@ struct proc_extra {
 	const char *sender_container;
 	uint32_t n_members;                         /* entries in members[] */
 	struct proc_member members[PTAB_MAX_DEPTH]; /* [0] the sender, [1] its parent, ... */
-	uint32_t n_targets;                         /* entries in targets[] */
-	struct proc_target_extra targets[];         /* then the strings */
+	char *requests;                     /* the targets' req strings (proc_extra_requests) */
+	uint32_t n_targets;                 /* entries in targets[] */
+	struct proc_target_extra targets[]; /* then the strings */
 };
 
 /* Build the extra of a signal sent by sender_pid to target_pids[0..n)
@@ -73,6 +76,15 @@ struct proc_extra {
  * they still exist. Returns 0 and sets *ret, or -ENOMEM. */
 int proc_extra_build(struct ptab *t, int32_t sender_pid, const int32_t *target_pids, size_t n,
                      struct proc_extra **ret);
+
+/* Who asked for the signal `sig` (audit serial, epoch_ms) from sender_pid
+ * that x describes, when the sender is a supervisor: each target's
+ * request columns (its req) from the request log, for the first
+ * SIGSTATE_TARGETS_MAX targets. Call once, before x is shared. Returns 0
+ * (nothing done for any other sender), or -ENOMEM with the requests
+ * unknown. */
+int proc_extra_requests(struct proc_extra *x, struct ptab *t, struct reqlog *reqs,
+                        int32_t sender_pid, int sig, int64_t epoch_ms, uint64_t serial);
 
 /* Another reference to x, which may then travel to another thread: a storm
  * of signals from one sender to one target shares one extra. Returns x. */

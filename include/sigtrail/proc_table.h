@@ -91,6 +91,13 @@ struct ptab_config {
 	bool (*exec_snapshot)(void *userdata, int32_t pid, int64_t exec_mono_ns,
 	                      struct procfs_info *in);
 	void *exec_snapshot_data;
+	/* Told whenever a read gives a process's command line (after an exec,
+	 * at the seed, at a lookup), with when it exec'd (epoch ms; its start
+	 * for a process seen at the seed): the request log watches for
+	 * `systemctl stop` and its kind there (sigtrail/requests.h). NULL:
+	 * nobody is told. */
+	void (*on_program)(void *userdata, const struct ptab_proc *p, int64_t exec_epoch_ms);
+	void *on_program_data;
 };
 
 struct ptab_stats {
@@ -155,10 +162,6 @@ const struct ptab_proc *ptab_lookup(struct ptab *t, int32_t pid);
 void ptab_note_sender(struct ptab *t, int32_t pid, const char *comm, const char *exe,
                       const char *cmdline);
 
-/* The process's ancestors, itself first, following the parent that forked
- * each one, up to PTAB_MAX_DEPTH members or `max`, stopping at pid 1, at an
- * unknown parent, or at a parent that started after its child (its pid was
- * reused). Returns the number written to out[]. */
 /* The /proc tree the table reads (its config's proc_root). Can't fail. */
 const char *ptab_proc_root(const struct ptab *t);
 
@@ -167,6 +170,10 @@ const char *ptab_proc_root(const struct ptab *t);
  * hold. Can't fail. */
 void ptab_note_signalled(struct ptab *t, int32_t pid);
 
+/* The process's ancestors, itself first, following the parent that forked
+ * each one, up to PTAB_MAX_DEPTH members or `max`, stopping at pid 1, at an
+ * unknown parent, or at a parent that started after its child (its pid was
+ * reused). Returns the number written to out[]. */
 size_t ptab_ancestry(struct ptab *t, int32_t pid, const struct ptab_proc **out, size_t max);
 
 /* Format an ancestry as "sh[1400] ← cleanup.sh[1390] ← crond[812] ←

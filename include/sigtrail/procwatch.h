@@ -20,16 +20,19 @@
 #include "sigtrail/proc_extra.h"
 #include "sigtrail/proc_execread.h"
 #include "sigtrail/proc_table.h"
+#include "sigtrail/requests.h"
 
 struct procwatch;
 
 struct procwatch_config {
-	const char *proc_root;   /* "/proc" */
-	const char *kmsg_path;   /* "/dev/kmsg"; NULL: no OOM attribution */
-	int64_t hold_ms;         /* how long a death waits for its evidence (0: default) */
-	bool exits;              /* record exits too, under the policy below */
-	int64_t exit_min_age_ms; /* an exit of a process that lived this long, or that a
-	                            signal reached (0: every exit) */
+	const char *proc_root;    /* "/proc" */
+	const char *kmsg_path;    /* "/dev/kmsg"; NULL: no OOM attribution */
+	int64_t hold_ms;          /* how long a death waits for its evidence (0: default) */
+	bool exits;               /* record exits too, under the policy below */
+	int64_t exit_min_age_ms;  /* an exit of a process that lived this long, or that a
+	                             signal reached (0: every exit) */
+	const char *request_dirs; /* where trusted request tools live, colon-separated
+	                             (NULL: sigtrail/requests.h's default) */
 };
 
 /* Subscribe to the proc connector (CAP_NET_ADMIN), open the kernel log

@@ -53,7 +53,10 @@ extern const unsigned store_migrations_count;
  *                       proc_target_extra); TX_TICKS: a start time, NULL
  *                       when 0 (unknown)
  *         TX_CALL(fn)   the name signals.c's fn() gives the row's target
- *                       extra, NULL without one */
+ *                       extra, NULL without one
+ *         TX_PID(f)     a pid of the row's target extra, NULL when 0
+ *         TX_USER(f)    the user name of a uid of the row's target extra
+ *                       (NULL when -1) */
 /* SCHEMA_DEATHS(X): the columns of the `deaths` view (schema 3 on), in its
  * order, as X(ENUM, name): the CLI's DCOL_<ENUM> and its select list come
  * from it, and test_columns checks it against the view; a column that an
@@ -131,7 +134,13 @@ extern const unsigned store_migrations_count;
 	X(TARGET_UNIT, target_unit, STRING, 3, NULL, TX_NAME(unit))                                \
 	X(SENDER_CONTAINER, sender_container, STRING, 3, NULL, X_NAME(sender_container))           \
 	X(TARGET_CONTAINER, target_container, STRING, 3, NULL, TX_NAME(container))                 \
-	X(TARGET_DISPOSITION, target_disposition, STRING, 9, NULL, TX_CALL(target_disposition))
+	X(TARGET_DISPOSITION, target_disposition, STRING, 9, NULL, TX_CALL(target_disposition))    \
+	X(REQUESTED_BY_PID, requested_by_pid, INT, 12, NULL, TX_PID(req.pid))                      \
+	X(REQUESTED_BY_CMDLINE, requested_by_cmdline, STRING, 12, NULL, TX_TEXT(req.cmdline))      \
+	X(REQUESTED_BY_USER, requested_by_user, STRING, 12, NULL, TX_USER(req.uid))                \
+	X(REQUESTED_BY_LOGIN, requested_by_login, STRING, 12, NULL, TX_USER(req.auid))             \
+	X(REQUESTED_BY_TTY, requested_by_tty, STRING, 12, NULL, TX_NAME(req.tty))                  \
+	X(REQUEST_EVIDENCE, request_evidence, STRING, 12, NULL, TX_TEXT(req.evidence))
 
 /* The columns' indices, in the view's order. */
 enum schema_signals_col {

@@ -154,7 +154,14 @@ static void insert_row(const char *path)
 	                               "sleep 1000",
 	                               "app.service",
 	                               "deadbeef",
-	                               {.known = true, .caught = UINT64_C(1) << (15 - 1)}};
+	                               {.known = true, .caught = UINT64_C(1) << (15 - 1)},
+	                               {.supervised = true,
+	                                .pid = 4100,
+	                                .uid = 0,
+	                                .auid = 0,
+	                                .cmdline = "systemctl stop app",
+	                                .tty = "pts/1",
+	                                .evidence = "`systemctl stop app` names app.service"}};
 	int r = store_open(path, "h", &st, err, sizeof(err));
 	ok(r == 0, "store opens%s%s", r ? ": " : "", r ? err : "");
 	is_int(store_insert_extra(st, e, x), 1, "a row with every column");

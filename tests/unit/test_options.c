@@ -104,6 +104,10 @@ static size_t good_values(const struct opt_desc *o, char v[][VALUE_LEN])
 		v[n++][0] = '/';
 		v[n - 1][o->max] = '\0';
 		break;
+	case OPT_DIRS:
+		snprintf(v[n++], VALUE_LEN, "/usr/bin");
+		snprintf(v[n++], VALUE_LEN, "/usr/bin:/opt/tools/bin");
+		break;
 	case OPT_USER:
 		snprintf(v[n++], VALUE_LEN, "nobody");
 		snprintf(v[n++], VALUE_LEN, "_sigtrail-2.x");
@@ -141,6 +145,11 @@ static size_t bad_values(const struct opt_desc *o, char v[][VALUE_LEN])
 		memset(v[n], 'd', (size_t)o->max + 1);
 		v[n++][0] = '/';
 		v[n - 1][o->max + 1] = '\0';
+		break;
+	case OPT_DIRS:
+		snprintf(v[n++], VALUE_LEN, "usr/bin");
+		snprintf(v[n++], VALUE_LEN, "/usr/bin::/bin");
+		snprintf(v[n++], VALUE_LEN, "/usr/bin:");
 		break;
 	case OPT_USER:
 		snprintf(v[n++], VALUE_LEN, "root;rm");
