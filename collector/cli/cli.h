@@ -358,6 +358,13 @@ int cli_death_counts(struct cli_db *d, int64_t ret_counts[CLI_DEATH_CAUSES]);
  * Can't fail (stdio errors are found by the caller's fflush). */
 void cli_sender_words(FILE *out, sqlite3_stmt *s);
 
+/* Who asked, for a supervisor's signal (schema 12; nothing for any other
+ * row): " stopping nginx.service, requested by `systemctl stop nginx` (pid
+ * 4100, user root, login alice, tty pts/1) 12 ms before", or ", no request
+ * seen"; and for the SIGKILL of a stop that timed out, "; SIGKILL 90.0 s
+ * later when the stop timed out". s is a row of cli_signal_columns(). */
+void cli_request_words(FILE *out, sqlite3_stmt *s);
+
 /* ", caught by its handler" / ", ignored: ... it changed nothing": what the
  * target of the current row of `s` (cli_signal_columns()) did with the
  * signal, when known and not its default action (who_teardown.c). */

@@ -227,8 +227,9 @@ static void crash_lines(FILE *out, struct cli_db *d, sqlite3_stmt *s)
 	fputc('\n', out);
 }
 
-/* The sender's words (cli_sender_words), then who started the sender when
- * its ancestry was recorded: "..., started by cleanup.sh[120] ← cron[812]". */
+/* The sender's words (cli_sender_words), then who asked a supervisor
+ * (cli_request_words), or who started any other sender when its ancestry
+ * was recorded: "..., started by cleanup.sh[120] ← cron[812]". */
 static void killer_words(FILE *out, sqlite3_stmt *r)
 {
 	static const char arrow[] = " \xe2\x86\x90 ";
@@ -238,7 +239,9 @@ static void killer_words(FILE *out, sqlite3_stmt *r)
 	char buf[512];
 
 	cli_sender_words(out, r);
-	if (rest) {
+	cli_request_words(out, r);
+	/* A supervisor's ancestry says nothing of the stop: who asked does. */
+	if (rest && !text(r, COL_REQUEST_EVIDENCE)) {
 		cli_term_text(buf, sizeof(buf), rest + strlen(arrow), 300);
 		fprintf(out, ", started by %s", buf);
 	}

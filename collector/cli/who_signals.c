@@ -12,6 +12,7 @@
  *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log
  *   sigtrail who --db /tmp/t.db 143
  * (tests/cli/who.sh checks these rows and verdicts). */
+#include <stddef.h>
 #include <string.h>
 
 #include "cli.h"
@@ -52,6 +53,61 @@ void cli_sender_words(FILE *out, sqlite3_stmt *s)
 		fprintf(out, ", login %s", buf);
 	}
 	fputc(')', out);
+}
+
+void cli_request_words(FILE *out, sqlite3_stmt *s)
+{
+	const char *ev = col_text(s, COL_REQUEST_EVIDENCE),
+	           *cmd = col_text(s, COL_REQUESTED_BY_CMDLINE);
+	const char *what = col_text(s, COL_TARGET_CONTAINER) ? col_text(s, COL_TARGET_CONTAINER)
+	                                                     : col_text(s, COL_TARGET_UNIT);
+	char buf[512], span[32] = "";
+	static const char kill_prefix[] = "SIGKILL ";
+
+	if (!ev)
+		return;
+	if (what) {
+		cli_term_text(buf, sizeof(buf), what, col_text(s, COL_TARGET_CONTAINER) ? 13 : 80);
+		fprintf(out, " stopping %s", buf);
+	}
+	if (sqlite3_column_type(s, COL_REQUESTED_BY_PID) != SQLITE_NULL) {
+		cli_term_text(buf, sizeof(buf), cmd ? cmd : "?", 200);
+		fprintf(out, ", requested by `%s` (pid %lld", buf,
+		        (long long)sqlite3_column_int64(s, COL_REQUESTED_BY_PID));
+		const char *const labels[] = {"user", "login", "tty"};
+		const int cols[] = {COL_REQUESTED_BY_USER, COL_REQUESTED_BY_LOGIN,
+		                    COL_REQUESTED_BY_TTY};
+		for (int i = 0; i < 3; i++)
+			if (col_text(s, cols[i])) {
+				cli_term_text(buf, sizeof(buf), col_text(s, cols[i]), 32);
+				fprintf(out, ", %s %s", labels[i], buf);
+			}
+		fputc(')', out);
+		/* request_evidence says how long before its signal it was exec'd. */
+		const char *ago = strstr(ev, "exec'd ");
+		const char *end = ago ? strstr(ago, " before the signal") : NULL;
+		if (end && end - ago - 7 > 0 && end - ago - 7 < (ptrdiff_t)sizeof(span)) {
+			memcpy(span, ago + 7, (size_t)(end - ago - 7));
+			span[end - ago - 7] = '\0';
+			cli_term_text(buf, sizeof(buf), span, 0);
+			fprintf(out, " %s before", buf);
+		}
+	} else if (strstr(ev, "no request seen")) {
+		fputs(", no request seen", out);
+	} else if (strstr(ev, "the kubelet")) {
+		fputs(", through the kubelet", out);
+	}
+	/* "SIGKILL 90.0 s after the same supervisor's SIGTERM ...: the stop timed out" */
+	if (strncmp(ev, kill_prefix, sizeof(kill_prefix) - 1) == 0 &&
+	    strstr(ev, "the stop timed out")) {
+		const char *after = strstr(ev, " after ");
+		size_t n = after ? (size_t)(after - ev) - (sizeof(kill_prefix) - 1) : 0;
+		if (n > 0 && n < sizeof(span)) {
+			memcpy(span, ev + sizeof(kill_prefix) - 1, n);
+			span[n] = '\0';
+			fprintf(out, "; SIGKILL %s later when the stop timed out", span);
+		}
+	}
 }
 
 /* Asked by name, several processes may match: say which one. */
@@ -128,6 +184,9 @@ static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt
 		print_field(out, "\n        unit ", col_text(s, COL_SENDER_UNIT), 0);
 		print_field(out, "  container ", col_text(s, COL_SENDER_CONTAINER), 0);
 	}
+	/* Schema 12: a supervisor's signal, and who asked for it. */
+	if (col_text(s, COL_REQUEST_EVIDENCE))
+		print_field(out, "\n  asked ", col_text(s, COL_REQUEST_EVIDENCE), cut);
 	if (sqlite3_column_type(s, COL_TARGET_PID) != SQLITE_NULL)
 		fprintf(out, "\n  to    pid %lld",
 		        (long long)sqlite3_column_int64(s, COL_TARGET_PID));
@@ -252,6 +311,7 @@ int cli_who_signals_verdict(FILE *out, struct cli_db *d, const struct cli_filter
 		target_words(out, f, s);
 		fputs(" from ", out);
 		cli_sender_words(out, s);
+		cli_request_words(out, s);
 		fputs(" at ", out);
 		cli_time_short(out, sqlite3_column_int64(s, COL_EPOCH_MS), utc);
 		if (delivered > 1)
