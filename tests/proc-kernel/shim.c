@@ -89,7 +89,8 @@ static void stop(pid_t child, int grace_ms)
 static int shim(int argc, char **argv)
 {
 	if (argc < 6 || strcmp(argv[4], "--") != 0) {
-		fprintf(stderr, "usage: containerd-shim-runc-v2 SOCKET GRACE_MS SELF_MS -- CMD...\n");
+		fprintf(stderr,
+		        "usage: containerd-shim-runc-v2 SOCKET GRACE_MS SELF_MS -- CMD...\n");
 		return 2;
 	}
 	int grace_ms = atoi(argv[2]), self_ms = atoi(argv[3]);
