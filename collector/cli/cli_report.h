@@ -65,6 +65,11 @@ struct report {
 	size_t n_targets_top;
 	struct report_item refusers[REPORT_TOP]; /* label user (login), detail command line */
 	size_t n_refusers;
+	bool requests_recorded;                    /* schema >= 12: who asked supervisors */
+	struct report_item requesters[REPORT_TOP]; /* label request command line ("no request
+	                                            * seen"), detail user (login) via
+	                                            * supervisors, n signals, n2 targets */
+	size_t n_requesters;
 	struct report_refused refused_rows[REPORT_REFUSED];
 	size_t n_refused_rows;
 	int64_t bucket_ms;       /* width of a bar of the chart: a day, or more */

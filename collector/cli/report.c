@@ -357,6 +357,19 @@ static int gather(struct cli_db *d, struct cli_common *c, struct report *r)
 	         cnt);
 	TRY(items(d, f, sel, "AND errno = 'EPERM' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10",
 	          r->refusers, REPORT_TOP, &r->n_refusers));
+	r->requests_recorded = d->has_col[COL_REQUEST_EVIDENCE];
+	if (r->requests_recorded) {
+		snprintf(sel, sizeof(sel),
+		         "coalesce(requested_by_cmdline, 'no request seen'), "
+		         "coalesce(requested_by_user || coalesce(' (login ' || requested_by_login "
+		         "|| ')', '') || ' via ', 'via ') || group_concat(DISTINCT sender_comm), "
+		         "sum(%s), count(DISTINCT target_pid)",
+		         cnt);
+		TRY(items(d, f, sel,
+		          "AND request_evidence IS NOT NULL GROUP BY requested_by_cmdline, "
+		          "requested_by_user, requested_by_login ORDER BY 3 DESC LIMIT 10",
+		          r->requesters, REPORT_TOP, &r->n_requesters));
+	}
 	TRY(refused_rows(d, r));
 	TRY(daily(d, r, cnt));
 	TRY(deaths(d, r));
@@ -495,6 +508,9 @@ static void report_md(FILE *out, const struct report *r)
 	md_items(out, "Most-signalled targets", "target", "pids", "signals received",
 	         r->targets_top, r->n_targets_top);
 	md_deaths(out, r);
+	if (r->requests_recorded)
+		md_items(out, "Stops by requester", "request (supervised signals)", "targets",
+		         "user (login) via supervisor", r->requesters, r->n_requesters);
 	md_items(out, "Refused attempts by sender", "user (login)", "targets", "command line",
 	         r->refusers, r->n_refusers);
 

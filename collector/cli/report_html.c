@@ -421,6 +421,12 @@ void report_html(FILE *out, const struct report *r)
 	            r->targets_top, r->n_targets_top, false);
 	fputs("</section>\n", out);
 	deaths_section(out, r);
+	if (r->requests_recorded) {
+		fputs("<section>", out);
+		table_items(out, "Stops by requester", "request (supervised signals)", "targets",
+		            "user (login) via supervisor", r->requesters, r->n_requesters, true);
+		fputs("</section>\n", out);
+	}
 	fputs("<section>", out);
 	table_items(out, "Refused attempts by sender", "user (login)", "targets", "command line",
 	            r->refusers, r->n_refusers, false);

@@ -30,7 +30,7 @@ cp "$SHIM" "$T/bin/containerd-shim-runc-v2"
 cp "$SHIM" "$T/bin/docker"
 cp "$SHIM" "$T/own/docker" # a user's own docker, elsewhere
 
-plan 15
+plan 18
 start_recording --request-dirs "$T/bin"
 
 # start_shim C GRACE_MS SELF_MS IGNORE_TERM: a shim and its container C.
@@ -112,6 +112,12 @@ diag "$who"
 like "$who" "requested by \`$T/bin/docker stop ${id[a]:0:12}\` \(pid $client_a, user root" \
 	"who names the request in the verdict"
 like "$who" "SIGKILL 1\.[0-9] s later when the stop timed out" "and the escalation"
+report=$("$SIGTRAIL" --db "$DB" report --format md 2>&1)
+like "$report" "## Stops by requester" "report: a section of stops by requester"
+like "$report" "\| $T/bin/docker stop ${id[a]:0:12} \| 2 \| 1 \| root via containerd-shim \|" \
+	"report: A's request, its SIGTERM and SIGKILL, one target"
+like "$report" "\| no request seen \| 2 \| 2 \| via containerd-shim \|" \
+	"report: the supervisor's stops that nobody asked for (C, and D's look-alike)"
 stop_daemon
 cleanup_cgroups
 done_testing
