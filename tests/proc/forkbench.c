@@ -12,7 +12,10 @@
  *            process that lived 1 s, or that a signal reached: none of
  *            the storm's);
  *   allexits deaths plus every exit held (--exit-min-age 0), the policy's
- *            worst case; the deaths column then counts exits too.
+ *            worst case; the deaths column then counts exits too;
+ *   requests exits plus the request log (collector/requests/) told every
+ *            program the table reads and every exit, as the daemon runs
+ *            it: the cost of watching for `systemctl stop` (issue 18).
  * A command, not a test: its figures depend on the machine. As root:
  *   build/tests/proc/forkbench            # 20000 runs, 4 workers
  *   build/tests/proc/forkbench -n 50000 -j 8 -m noop,default -e 2000 -c 0
@@ -34,6 +37,7 @@
 #include "sigtrail/clock.h"
 #include "sigtrail/proc_deathq.h"
 #include "sigtrail/proc_table.h"
+#include "sigtrail/requests.h"
 #include "../../collector/proc/clock.h"
 #include "../../collector/proc/connector.h"
 
@@ -49,6 +53,7 @@ struct result {
 struct consumer {
 	struct ptab *table;
 	struct deathq *deaths;
+	struct reqlog *reqs; /* mode requests */
 	struct proc_clock clock;
 };
 
@@ -68,8 +73,18 @@ static void on_event(void *userdata, const struct proc_ev *ev)
 
 	if (c->deaths)
 		deathq_on_event(c->deaths, c->table, ev, &c->clock);
+	if (c->reqs && ev->kind == PROC_EV_EXIT && ev->pid == ev->tgid) {
+		const struct ptab_proc *p = ptab_get(c->table, ev->tgid);
+		reqlog_note_exit(c->reqs, ev->tgid, p ? p->start_time : 0,
+		                 proc_clock_mono_to_epoch_ms(&c->clock, ev->mono_ns));
+	}
 	if (c->table)
 		ptab_on_event(c->table, ev);
+}
+
+static void on_program(void *userdata, const struct ptab_proc *p, int64_t exec_epoch_ms)
+{
+	reqlog_note_exec(userdata, p, exec_epoch_ms);
 }
 
 /* The consumer: runs until SIGUSR1, then drains for 300 ms of quiet and
@@ -93,11 +108,17 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 		                         .eager_reads_per_s = (uint32_t)arg_eager};
 		if (strcmp(mode, "eager") == 0)
 			pc.refresh_delay_ns = 0;
+		if (strcmp(mode, "requests") == 0) {
+			if (reqlog_new(&(struct reqlog_config){.proc_root = "/proc"}, &c.reqs) < 0)
+				_exit(2);
+			pc.on_program = on_program;
+			pc.on_program_data = c.reqs;
+		}
 		if (ptab_new(&pc, &c.clock, &c.table) < 0 || ptab_seed(c.table) < 0)
 			_exit(2);
 		struct deathq_config dc = {
-		    .exits = strcmp(mode, "exits") == 0 || strcmp(mode, "allexits") == 0,
-		    .exit_min_age_ms = strcmp(mode, "exits") == 0 ? 1000 : 0};
+		    .exits = strcmp(mode, "exits") == 0 || strcmp(mode, "allexits") == 0 || c.reqs,
+		    .exit_min_age_ms = strcmp(mode, "allexits") == 0 ? 0 : 1000};
 		if ((strcmp(mode, "deaths") == 0 || dc.exits) && deathq_new(&dc, &c.deaths) < 0)
 			_exit(2);
 	}
@@ -250,7 +271,7 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 			        "usage: forkbench [-n COUNT] [-j JOBS] [-m MODE,...] [-e EAGER/s]"
 			        " [-c COALESCE_MS]\n"
-			        "modes: noop, eager, default, deaths, exits, allexits\n");
+			        "modes: noop, eager, default, deaths, exits, allexits, requests\n");
 			return opt == 'h' ? 0 : 64;
 		}
 	}
