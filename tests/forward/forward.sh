@@ -17,12 +17,19 @@
 # The server (tests/forward/pg.sh): a CA, certificates for hosta and hostb.
 . "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 
+# The central schema's versions: one per schema/central/NNN-*.sql.
+nv=$(find "$(dirname "${BASH_SOURCE[0]}")/../../schema/central" -name '[0-9][0-9][0-9]-*.sql' | wc -l)
 run_cli central init --to "$ADMIN"
 is "$RC" 0 "central init: exit 0" || diag "$ERR"
-like "$OUT" "version 1 \(applied 1\)" "central init applies the schema"
+like "$OUT" "version $nv \(applied $nv\)" "central init applies the schema"
 run_cli central init --to "$ADMIN"
-like "$OUT" "at version 1 already: nothing to do" "central init again: nothing to do"
-is "$(aq 'select count(*) from sigtrail.schema_version')" 1 "the version is recorded once"
+like "$OUT" "at version $nv already: nothing to do" "central init again: nothing to do"
+is "$(aq 'select count(*) from sigtrail.schema_version')" "$nv" "each version is recorded once"
+is "$(aq "select string_agg(column_name, ',' order by column_name) from information_schema.columns
+	where table_schema = 'public' and table_name = 'signals' and (column_name like 'request%'
+	or column_name = 'target_disposition')")" \
+	"request_evidence,requested_by_cmdline,requested_by_login,requested_by_pid,requested_by_tty,requested_by_user,target_disposition" \
+	"the central signals view has the columns local schemas 9 and 12 added"
 for h in hosta hostb; do
 	run_cli central add-host "$h" --to "$ADMIN"
 	is "$RC" 0 "central add-host $h: exit 0" || diag "$ERR"
