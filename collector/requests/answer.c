@@ -92,11 +92,12 @@ static bool in_window(const struct req *r, int64_t epoch_ms)
 	return (r->exit_ms == 0 || r->exit_ms >= epoch_ms) && age <= REQUEST_ESCALATION_MS;
 }
 
-/* The newest request in the window that names the target, trusted first;
- * *ignored: the newest look-alike that named it but is not the system's. */
+/* The newest trusted request in the window that names the target (*what:
+ * the object that matched); *ignored: the newest look-alike that named it
+ * but is not the system's program. */
 static const struct req *find(const struct reqlog *l, enum request_supervisor sup, int64_t epoch_ms,
                               const char *unit, const char *container, const char **what,
-                              const struct req **ignored, const char **ignored_what)
+                              const struct req **ignored)
 {
 	const struct req *best = NULL;
 
@@ -108,10 +109,8 @@ static const struct req *find(const struct reqlog *l, enum request_supervisor su
 		    !names_target(r, sup, unit, container, &w))
 			continue;
 		if (!r->trusted) {
-			if (!*ignored || r->exec_ms > (*ignored)->exec_ms) {
+			if (!*ignored || r->exec_ms > (*ignored)->exec_ms)
 				*ignored = r;
-				*ignored_what = w;
-			}
 			continue;
 		}
 		if (!best || r->exec_ms > best->exec_ms) {
@@ -154,11 +153,10 @@ static void say_match(struct words *w, const struct req *r, const char *what, in
 }
 
 static void say_none(struct words *w, enum request_supervisor sup, const char *unit,
-                     const char *container, const struct req *ignored, const char *ignored_what)
+                     const char *container, const struct req *ignored)
 {
 	char tw[160];
 
-	(void)ignored_what;
 	target_words(unit, container, tw, sizeof(tw));
 	if (sup == SUPERVISOR_OTHER)
 		say(w, "no request seen: requests to this supervisor are not recognised");
@@ -224,15 +222,14 @@ static const struct stop *escalated(const struct reqlog *l, int32_t sender, cons
 	return best;
 }
 
-/* Put what the request columns say into *ret, strings into w. */
-static void answer_of(const struct req *r, struct request_answer *ret, struct words *w)
+/* The request columns of request r. */
+static void answer_of(const struct req *r, struct request_answer *ret)
 {
 	ret->pid = r->pid;
 	ret->uid = r->uid;
 	ret->auid = r->auid;
 	ret->cmdline = r->cmdline;
 	ret->tty = r->tty[0] ? r->tty : NULL;
-	(void)w;
 }
 
 void reqlog_answer(struct reqlog *l, const struct ptab_proc *sender, int sig, int64_t epoch_ms,
@@ -273,11 +270,11 @@ void reqlog_answer(struct reqlog *l, const struct ptab_proc *sender, int sig, in
 	}
 
 	const struct req *ignored = NULL, *r;
-	const char *what = NULL, *ignored_what = NULL;
-	r = find(l, sup, epoch_ms, unit, container, &what, &ignored, &ignored_what);
+	const char *what = NULL;
+	r = find(l, sup, epoch_ms, unit, container, &what, &ignored);
 	if (r) {
 		say_match(&w, r, what, epoch_ms, unit, container);
-		answer_of(r, ret, &w);
+		answer_of(r, ret);
 	} else if ((sup == SUPERVISOR_CONTAINER || sup == SUPERVISOR_KUBELET) && container &&
 	           l->kubelet_pid > 0) {
 		say(&w,
@@ -288,7 +285,7 @@ void reqlog_answer(struct reqlog *l, const struct ptab_proc *sender, int sig, in
 		ret->pid = l->kubelet_pid;
 		ret->cmdline = l->kubelet_cmdline;
 	} else {
-		say_none(&w, sup, unit, container, ignored, ignored_what);
+		say_none(&w, sup, unit, container, ignored);
 	}
 
 	if (sig != SIGKILL && scope[0]) {
