@@ -9,7 +9,9 @@
  * rollback, whose ids may be gone. A cached text of a generation that is
  * no longer the newest is looked up again: a row refers only to texts of
  * the newest generation, the order that lets the pruner delete whole
- * generations (schema/006-prune-by-generation.sql).
+ * generations (schema/006-prune-by-generation.sql). Every text is
+ * redacted first (collector/redact/): the cache and the table only ever
+ * see a command line with its secrets replaced.
  * Exercise with `meson test -C build store`, or by hand:
  *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log
  *   sqlite3 /tmp/t.db 'select gen, count(*) from strings group by gen' */
@@ -112,7 +114,23 @@ int store_intern(struct store *st, const char *value, int64_t *ret_id, bool *ret
 
 int store_intern_text(struct store *st, const char *value, int64_t *ret_id, bool *ret_new)
 {
-	return intern_as(st, value, true, ret_id, ret_new);
+	char *clean = NULL;
+	int n = redact_cmdline(&st->redact, value, &clean);
+	int rc;
+
+	if (n < 0)
+		return SQLITE_NOMEM; /* never the text as it came */
+	rc = intern_as(st, n > 0 ? clean : value, true, ret_id, ret_new);
+	if (rc == SQLITE_OK)
+		st->pending_redactions += (unsigned)n;
+	free(clean);
+	return rc;
+}
+
+void store_set_redact(struct store *st, const struct redact_rules *rules)
+{
+	st->redact = *rules;
+	store_intern_clear(st); /* what is cached was judged by the old rules */
 }
 
 int store_intern_newest(struct store *st)

@@ -109,6 +109,10 @@ static size_t good_values(const struct opt_desc *o, char v[][VALUE_LEN])
 		snprintf(v[n++], VALUE_LEN, "_sigtrail-2.x");
 		snprintf(v[n++], VALUE_LEN, "machine$");
 		break;
+	case OPT_WORDS:
+		snprintf(v[n++], VALUE_LEN, "flags,tokens");
+		snprintf(v[n++], VALUE_LEN, "flags");
+		break;
 	default: /* text, checked by its user: a file that reads as a configuration */
 		snprintf(v[n++], VALUE_LEN, "/dev/null");
 		break;
@@ -141,6 +145,10 @@ static size_t bad_values(const struct opt_desc *o, char v[][VALUE_LEN])
 		memset(v[n], 'd', (size_t)o->max + 1);
 		v[n++][0] = '/';
 		v[n - 1][o->max + 1] = '\0';
+		break;
+	case OPT_WORDS:
+		snprintf(v[n++], VALUE_LEN, "flags,");
+		snprintf(v[n++], VALUE_LEN, "a=b");
 		break;
 	case OPT_USER:
 		snprintf(v[n++], VALUE_LEN, "root;rm");
