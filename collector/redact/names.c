@@ -18,49 +18,83 @@ static unsigned char fold(unsigned char ch)
 	return ch == '_' || ch == '.' ? '-' : ch;
 }
 
-static bool has_at(const char *p, size_t n, size_t at, const char *pat)
-{
-	size_t m = strlen(pat);
+/* A word with its length, so that no comparison measures it again. */
+struct word {
+	const char *s;
+	size_t n;
+};
+#define W(lit)                                                                                     \
+	{                                                                                          \
+		lit, sizeof(lit) - 1                                                               \
+	}
 
-	if (at + m > n)
+static bool has_at(const char *p, size_t n, size_t at, struct word w)
+{
+	if (at + w.n > n)
 		return false;
-	for (size_t i = 0; i < m; i++)
-		if (fold((unsigned char)p[at + i]) != (unsigned char)pat[i])
+	for (size_t i = 0; i < w.n; i++)
+		if (fold((unsigned char)p[at + i]) != (unsigned char)w.s[i])
 			return false;
 	return true;
 }
 
-static bool has(const char *p, size_t n, const char *pat)
+static bool ends(const char *p, size_t n, struct word w)
 {
-	for (size_t i = 0; i < n; i++)
-		if (has_at(p, n, i, pat))
-			return true;
+	return n >= w.n && has_at(p, n, n - w.n, w);
+}
+
+static bool is(const char *p, size_t n, struct word w)
+{
+	return w.n == n && has_at(p, n, 0, w);
+}
+
+/* Does a secret-like word start at p[i]? One pass over the name, the
+ * patterns tried only where their first letter is. */
+static bool secret_inside(const char *p, size_t n)
+{
+	static const struct word pw[] = {W("passw"), W("passphrase"), W("private-key")};
+	static const struct word aw[] = {W("apikey"), W("api-key")};
+
+	for (size_t i = 0; i < n; i++) {
+		switch (fold((unsigned char)p[i])) {
+		case 'p':
+			for (size_t k = 0; k < sizeof(pw) / sizeof(pw[0]); k++)
+				if (has_at(p, n, i, pw[k]))
+					return true;
+			break;
+		case 'a':
+			for (size_t k = 0; k < sizeof(aw) / sizeof(aw[0]); k++)
+				if (has_at(p, n, i, aw[k]))
+					return true;
+			break;
+		case 's':
+			if (has_at(p, n, i, (struct word)W("secret")))
+				return true;
+			break;
+		case 't': /* --tokenizer NAME is not a token */
+			if (has_at(p, n, i, (struct word)W("token")) &&
+			    !has_at(p, n, i, (struct word)W("tokeniz")))
+				return true;
+			break;
+		}
+	}
 	return false;
-}
-
-static bool ends(const char *p, size_t n, const char *pat)
-{
-	size_t m = strlen(pat);
-	return n >= m && has_at(p, n, n - m, pat);
-}
-
-static bool is(const char *p, size_t n, const char *pat)
-{
-	return strlen(pat) == n && has_at(p, n, 0, pat);
 }
 
 bool redact_secret_name(const char *p, size_t n)
 {
-	static const char *const inside[] = {"passw",  "passphrase", "secret",     "token",
-	                                     "apikey", "api-key",    "private-key"};
-	static const char *const not_prefix[] = {"no-", "ask-"};
-	static const char *const not_suffix[] = {"file", "path", "dir", "stdin", "-fd"};
+	static const struct word not_prefix[] = {W("no-"), W("ask-")};
+	static const struct word not_suffix[] = {W("file"), W("path"), W("dir"), W("stdin"),
+	                                         W("-fd")};
 
 	while (n && *p == '-') {
 		p++;
 		n--;
 	}
-	if (n == 0)
+	if (n < 4) /* "pass" is the shortest */
+		return false;
+	if (!is(p, n, (struct word)W("pass")) && !ends(p, n, (struct word)W("-pass")) &&
+	    !ends(p, n, (struct word)W("-pwd")) && !secret_inside(p, n))
 		return false;
 	for (size_t i = 0; i < sizeof(not_prefix) / sizeof(not_prefix[0]); i++)
 		if (has_at(p, n, 0, not_prefix[i]))
@@ -68,12 +102,7 @@ bool redact_secret_name(const char *p, size_t n)
 	for (size_t i = 0; i < sizeof(not_suffix) / sizeof(not_suffix[0]); i++)
 		if (ends(p, n, not_suffix[i]))
 			return false;
-	if (is(p, n, "pass") || ends(p, n, "-pass") || ends(p, n, "-pwd"))
-		return true;
-	for (size_t i = 0; i < sizeof(inside) / sizeof(inside[0]); i++)
-		if (has(p, n, inside[i]))
-			return i != 3 || !has(p, n, "tokeniz"); /* --tokenizer NAME */
-	return false;
+	return true;
 }
 
 bool redact_key_chars(const char *p, size_t n)
@@ -88,8 +117,8 @@ bool redact_key_chars(const char *p, size_t n)
 
 bool redact_is_scheme(const char *p, size_t n)
 {
-	static const char *const schemes[] = {"bearer", "basic", "token",     "digest",
-	                                      "bot",    "ntlm",  "negotiate", "apikey"};
+	static const struct word schemes[] = {W("bearer"), W("basic"), W("token"),     W("digest"),
+	                                      W("bot"),    W("ntlm"),  W("negotiate"), W("apikey")};
 
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
 		if (is(p, n, schemes[i]))
@@ -99,9 +128,9 @@ bool redact_is_scheme(const char *p, size_t n)
 
 bool redact_is_header(const char *p, size_t n)
 {
-	static const char *const headers[] = {"authorization", "x-api-key",     "api-key",
-	                                      "x-auth-token",  "private-token", "x-vault-token",
-	                                      "x-access-token"};
+	static const struct word headers[] = {
+	    W("authorization"), W("x-api-key"),     W("api-key"),       W("x-auth-token"),
+	    W("private-token"), W("x-vault-token"), W("x-access-token")};
 
 	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++)
 		if (ends(p, n, headers[i]))
@@ -152,10 +181,36 @@ static size_t jwt(const char *in, size_t j, size_t e, size_t *ret_body)
 	return run(in, b + 1, e);
 }
 
+/* Could a prefix start with these two bytes? Most boundaries fail here. */
+static bool maybe_prefix(char a, char b)
+{
+	switch (a) {
+	case 'g':
+		return b == 'h' || b == 'i' || b == 'l';
+	case 'x':
+		return b == 'o' || b == 'a';
+	case 's':
+	case 'r':
+		return b == 'k';
+	case 'A':
+		return b == 'I';
+	case 'n':
+		return b == 'p';
+	case 'h':
+		return b == 'f';
+	default:
+		return false;
+	}
+}
+
 size_t redact_token(const char *in, size_t j, size_t e, size_t *ret_body)
 {
-	if (in[j] == 'e' && e - j > 3 && in[j + 1] == 'y' && in[j + 2] == 'J')
+	if (e - j < 4)
+		return j;
+	if (in[j] == 'e' && in[j + 1] == 'y' && in[j + 2] == 'J')
 		return jwt(in, j, e, ret_body);
+	if (!maybe_prefix(in[j], in[j + 1]))
+		return j;
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		const struct prefix *x = &prefixes[i];
 		if (x->p[0] != in[j] || e - j < (size_t)x->len + x->min_body ||
@@ -196,17 +251,33 @@ static const struct redact_tool tools[] = {
 
 const struct redact_tool *redact_tool_named(const char *p, size_t n)
 {
-	for (size_t i = n; i > 0; i--) {
-		if (p[i - 1] == '/') {
-			p += i;
-			n -= i;
-			break;
-		}
+	enum { NAME_MIN = 3, NAME_MAX = 13 }; /* bcp .. mariadb-admin */
+	size_t base = n;
+
+	/* The basename: only its last NAME_MAX + 1 bytes can matter. */
+	while (base > 0 && n - base <= NAME_MAX && p[base - 1] != '/')
+		base--;
+	if (base > 0 && p[base - 1] != '/')
+		return NULL; /* longer than any tool's name */
+	p += base;
+	n -= base;
+	if (n < NAME_MIN || n > NAME_MAX)
+		return NULL;
+	switch (p[0]) { /* the first letters of the tools' names */
+	case 'b':
+	case 'c':
+	case 'l':
+	case 'm':
+	case 'r':
+	case 's':
+	case 'v':
+		break;
+	default:
+		return NULL;
 	}
-	if (n < 3 || n > 13)
-		return NULL; /* bcp .. mariadb-admin: most words are out at once */
 	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++)
-		if (strlen(tools[i].name) == n && memcmp(tools[i].name, p, n) == 0)
+		if (tools[i].name[0] == p[0] && strncmp(tools[i].name, p, n) == 0 &&
+		    tools[i].name[n] == '\0')
 			return &tools[i];
 	return NULL;
 }

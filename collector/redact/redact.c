@@ -43,18 +43,25 @@ struct scan {
 	const struct redact_tool *tool; /* the last known tool named, NULL none */
 };
 
-/* Bytes where something may start inside a word (class_of[]). */
+/* What a byte may start inside a word (class_of[]). A token starts only
+ * after a byte that is not a letter or digit (a boundary), so letters and
+ * digits, most of a line, cost one look-up and nothing else. */
 enum {
-	C_COLON = 1, /* ':' of scheme:// or Header: */
-	C_QUERY = 2, /* '?' or '&' before a key=value parameter */
-	C_TOKEN = 4, /* the first letter of a token prefix */
+	C_BOUND = 1, /* not a letter or digit: a token may follow */
+	C_COLON = 2, /* ':' of scheme:// or Header: */
+	C_QUERY = 4, /* '?' or '&' before a key=value parameter */
 };
 
+#define B C_BOUND
 static const uint8_t class_of[256] = {
-    [':'] = C_COLON, ['?'] = C_QUERY, ['&'] = C_QUERY, ['g'] = C_TOKEN,
-    ['x'] = C_TOKEN, ['s'] = C_TOKEN, ['r'] = C_TOKEN, ['A'] = C_TOKEN,
-    ['n'] = C_TOKEN, ['h'] = C_TOKEN, ['e'] = C_TOKEN,
+    ['!'] = B,  ['"'] = B, ['#'] = B,           ['$'] = B,           ['%'] = B, ['&'] = B | C_QUERY,
+    ['\''] = B, ['('] = B, [')'] = B,           ['*'] = B,           ['+'] = B, [','] = B,
+    ['-'] = B,  ['.'] = B, ['/'] = B,           [':'] = B | C_COLON, [';'] = B, ['<'] = B,
+    ['='] = B,  ['>'] = B, ['?'] = B | C_QUERY, ['@'] = B,           ['['] = B, ['\\'] = B,
+    [']'] = B,  ['^'] = B, ['_'] = B,           ['`'] = B,           ['{'] = B, ['|'] = B,
+    ['}'] = B,  ['~'] = B,
 };
+#undef B
 
 const char *const redact_rule_names[REDACT__N] = {
     [REDACT_FLAGS] = "flags",          [REDACT_KEY_VALUES] = "key-values",
@@ -188,8 +195,9 @@ static bool tool_flag(struct scan *s, size_t w, size_t e)
 	return false;
 }
 
-/* A word that starts with '-': a tool's flag, or a secret-like flag. */
-static bool dash_word(struct scan *s, size_t w, size_t e)
+/* A word that starts with '-' (its first '=' at eq, or e): a tool's flag,
+ * or a secret-like flag. */
+static bool dash_word(struct scan *s, size_t w, size_t eq, size_t e)
 {
 	const char *p = s->in + w;
 
@@ -197,7 +205,6 @@ static bool dash_word(struct scan *s, size_t w, size_t e)
 		return true;
 	if (!on(s, REDACT_FLAGS))
 		return false;
-	size_t eq = find(s->in, w, e, '=');
 	if (!redact_secret_name(p, eq - w))
 		return false;
 	if (eq < e)
@@ -207,11 +214,9 @@ static bool dash_word(struct scan *s, size_t w, size_t e)
 	return true;
 }
 
-/* KEY=VALUE, with KEY secret-like. */
-static bool key_word(struct scan *s, size_t w, size_t e)
+/* KEY=VALUE (its first '=' at eq, or e), with KEY secret-like. */
+static bool key_word(struct scan *s, size_t w, size_t eq, size_t e)
 {
-	size_t eq = find(s->in, w, e, '=');
-
 	if (eq == e || eq == w || !on(s, REDACT_KEY_VALUES) ||
 	    !redact_key_chars(s->in + w, eq - w) || !redact_secret_name(s->in + w, eq - w))
 		return false;
@@ -220,7 +225,8 @@ static bool key_word(struct scan *s, size_t w, size_t e)
 }
 
 /* scheme://USER:SECRET@host: the authority starts at a. Returns where to
- * go on scanning. */
+ * go on scanning: a boundary byte after j, so that a token after it is
+ * looked for (the user may be a token: https://ghp_...@github.com). */
 static size_t url(struct scan *s, size_t a, size_t e)
 {
 	size_t end = a, at = e;
@@ -231,15 +237,16 @@ static size_t url(struct scan *s, size_t a, size_t e)
 		if (s->in[i] == '@')
 			at = i; /* the last: a password may hold an unencoded '@' */
 	if (at == e)
-		return a;
+		return a - 1; /* the second '/' */
 	size_t colon = find(s->in, a, at, ':');
 	if (colon == at)
-		return a; /* a user alone, or a token as the user: the token rule judges it */
+		return a - 1; /* a user alone, or a token as the user */
 	span(s, colon + 1, at);
-	return at + 1;
+	return at;
 }
 
-/* ?KEY=VALUE or &KEY=VALUE from a. Returns where to go on scanning. */
+/* ?KEY=VALUE or &KEY=VALUE from a: returns where the value ends (a '&',
+ * '#' or e), or a when there is no secret here. */
 static size_t param(struct scan *s, size_t a, size_t e)
 {
 	size_t eq = a;
@@ -266,17 +273,24 @@ static void header(struct scan *s, size_t j, size_t e)
 		span(s, j + 1, e);
 }
 
-static bool alnum(unsigned char ch)
+/* A token starting at j: replaced, and where it ends returned; else j. */
+static size_t token(struct scan *s, size_t j, size_t e)
 {
-	return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z');
+	size_t body, end;
+
+	if (!on(s, REDACT_TOKENS) || j >= e || (end = redact_token(s->in, j, e, &body)) == j)
+		return j;
+	span(s, body, end);
+	return end;
 }
 
 /* Inside a word: URL credentials, headers, query parameters and tokens. */
 static void inside(struct scan *s, size_t w, size_t e)
 {
 	const char *in = s->in;
+	size_t j = token(s, w, e);
 
-	for (size_t j = w; j < e;) {
+	while (j < e) {
 		uint8_t cls = class_of[(unsigned char)in[j]];
 		if (!cls) {
 			j++;
@@ -292,20 +306,15 @@ static void inside(struct scan *s, size_t w, size_t e)
 				header(s, j, e);
 				return;
 			}
-		} else if (cls & C_QUERY) {
-			if (on(s, REDACT_KEY_VALUES)) {
-				j = param(s, j + 1, e);
-				continue;
-			}
-		} else if (on(s, REDACT_TOKENS) && (j == w || !alnum(in[j - 1]))) {
-			size_t body, end = redact_token(in, j, e, &body);
-			if (end > j) {
-				span(s, body, end);
+		} else if ((cls & C_QUERY) && on(s, REDACT_KEY_VALUES)) {
+			size_t end = param(s, j + 1, e);
+			if (end > j + 1) {
 				j = end;
 				continue;
 			}
 		}
-		j++;
+		size_t end = token(s, j + 1, e);
+		j = end > j + 1 ? end : j + 1;
 	}
 }
 
@@ -316,7 +325,8 @@ static void word(struct scan *s, size_t w, size_t e)
 	s->next = NEXT_NONE;
 	if (pending(s, next, w, e) || extra_word(s, w, e))
 		return;
-	if (s->in[w] == '-' ? dash_word(s, w, e) : key_word(s, w, e))
+	size_t eq = find(s->in, w, e, '=');
+	if (s->in[w] == '-' ? dash_word(s, w, eq, e) : key_word(s, w, eq, e))
 		return;
 	inside(s, w, e);
 	if (s->in[w] != '-') {
@@ -336,8 +346,7 @@ int redact_cmdline(const struct redact_rules *r, const char *in, char **ret_out)
 		while (i < s.len && in[i] == ' ')
 			i++;
 		size_t w = i;
-		while (i < s.len && in[i] != ' ')
-			i++;
+		i = find(in, i, s.len, ' ');
 		if (i > w)
 			word(&s, w, i);
 	}

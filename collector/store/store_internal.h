@@ -49,7 +49,8 @@ struct intern_slot {
 	uint64_t hash;
 	char *value; /* NULL: empty */
 	int64_t id;
-	bool text; /* stored as a text (store_intern_text()), not as a name */
+	bool text;           /* stored as a text (store_intern_text()), not as a name */
+	unsigned redactions; /* secrets the text lost on its way to SQLite */
 };
 
 /* The string ids of one proc_extra's columns. */

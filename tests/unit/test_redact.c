@@ -186,13 +186,19 @@ static void store_applies(void)
 	struct store_stats ss;
 	store_stats(st, &ss);
 	is_int(ss.redactions, 5, "five secrets counted");
+	ev->serial = 8; /* the same command line again: judged from the cache, counted again */
+	ev->epoch_ms = 5000;
+	ok(store_insert(st, ev) == 1 && store_commit(st) == 0, "another row");
+	store_stats(st, &ss);
+	is_int(ss.redactions, 6, "a repeated command line counts again");
 	store_close(st);
 	free(ev);
 	free(x);
 
 	char cmd[512];
 	snprintf(cmd, sizeof(cmd),
-	         "sqlite3 %s \"select sender_cmdline || '|' || target_cmdline from signals; "
+	         "sqlite3 %s \"select sender_cmdline || '|' || target_cmdline from signals where "
+	         "serial = 7; "
 	         "select group_concat(cmdline, '|') from (select cmdline from ancestry order by "
 	         "depth); select cmdline from deaths\"",
 	         path);
