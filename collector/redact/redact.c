@@ -3,13 +3,14 @@
  * scanner, one pass over the line: words split at spaces, each word
  * judged by its first byte (a flag, a key=value, a known tool's name) and
  * then scanned once with a byte table for the few bytes where a secret can
- * start (':' of a URL or a header, '?'/'&' of a query, the first letters
- * of token prefixes at a boundary). A line without a secret costs that
- * pass and nothing else: no copy, no allocation. The names of secret-like
- * flags and keys are judged by names.c. By hand:
- *   printf 'type=PROCTITLE msg=audit(1.0:1): proctitle=%s\n' ... (see
- *   tests/cli/redact.sh), or `meson test -C build redact` and
- *   build/tests/bench/redactbench for its cost. */
+ * start (':' of a URL or a header, '?'/'&' of a query, a token prefix
+ * after a byte that is not a letter or digit). A line without a secret
+ * costs that pass and nothing else: no copy, no allocation. The names of
+ * secret-like flags and keys are judged by names.c. By hand: import a log
+ * whose sender ran `mysql -pS3cr3t` (tests/cli/redact.sh writes one), then
+ *   sqlite3 DB 'select sender_cmdline from signals'
+ * or `meson test -C build redact`; build/tests/bench/redactbench for its
+ * cost. */
 #include "sigtrail/redact.h"
 
 #include <errno.h>
