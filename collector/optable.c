@@ -16,6 +16,7 @@
 #include "config.h"
 #include "sigtrail/decode.h"
 #include "sigtrail/options.h"
+#include "sigtrail/redact.h"
 #include "sigtrail/writer.h"
 
 const char *arg_db;
@@ -37,6 +38,26 @@ bool arg_processes;
 bool arg_exits;
 int64_t arg_exit_min_age_ms;
 const char *arg_request_dirs;
+bool arg_redact;
+const char *arg_redact_disable;
+const char *arg_redact_flags;
+
+/* The judges of redact_disable and redact_flag: the rules they would make. */
+static int check_redact_disable(const char *v, char *err, size_t errlen)
+{
+	struct redact_rules r;
+
+	redact_rules_default(&r);
+	return redact_rules_disable(&r, v, err, errlen);
+}
+
+static int check_redact_flags(const char *v, char *err, size_t errlen)
+{
+	struct redact_rules r;
+
+	redact_rules_default(&r);
+	return redact_rules_add(&r, v, err, errlen);
+}
 
 static const char *const source_modes[] = {"auto", "unicast", "multicast", "stdin", NULL};
 
@@ -217,6 +238,38 @@ const struct opt_desc opt_table[] = {
         .help = "where the trusted systemctl, docker, podman\n"
                 "live, ':' between (default /usr/bin:/usr/sbin:\n"
                 "/bin:/sbin:/usr/local/bin:/usr/local/sbin)",
+    },
+    {
+        .flag = "no-redact",
+        .key = "redact",
+        .type = OPT_SWITCH,
+        .on = false,
+        .to.b = &arg_redact,
+        .def.b = true,
+        .help = "store command lines verbatim, secrets included\n"
+                "(default: passwords, tokens and credentials are\n"
+                "replaced by <redacted>)",
+    },
+    {
+        .flag = "redact-disable",
+        .key = "redact_disable",
+        .type = OPT_WORDS,
+        .metavar = "RULES",
+        .to.s = &arg_redact_disable,
+        .check = check_redact_disable,
+        .help = "turn off these redaction rules (comma-separated:\n"
+                "flags, key-values, url-credentials, auth-headers,\n"
+                "tool-flags, tokens)",
+    },
+    {
+        .flag = "redact-flag",
+        .key = "redact_flag",
+        .type = OPT_WORDS,
+        .metavar = "NAMES",
+        .to.s = &arg_redact_flags,
+        .check = check_redact_flags,
+        .help = "also redact the value of these flags or keys\n"
+                "(comma-separated: --vault-pass,MY_KEY)",
     },
     {
         .flag = "tee",
@@ -423,6 +476,12 @@ static int parse_text(const struct opt_desc *o, const char *v, bool in_file, uni
 			           "%lld bytes)",
 			           (long long)o->max);
 		break;
+	case OPT_WORDS: {
+		char what[200];
+		if (o->check(v, what, sizeof(what)) < 0)
+			return say(err, errlen, o, in_file, v, "%s", what);
+		break;
+	}
 	default:
 		break;
 	}

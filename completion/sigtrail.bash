@@ -15,7 +15,7 @@ _sigtrail_options() {
 	watch) echo "$_sigtrail_common $_sigtrail_filters --json --deaths --signals --cause" ;;
 	export) echo "$_sigtrail_common $_sigtrail_filters --format --output --meta --progress --no-progress --deaths --cause" ;;
 	report) echo "$_sigtrail_common $_sigtrail_filters --format --output" ;;
-	import) echo "--db --help --host --include-sig0 --progress --no-progress --utc --local" ;;
+	import) echo "--db --help --host --include-sig0 --progress --no-progress --no-redact --redact-disable --redact-flag --utc --local" ;;
 	status) echo "--db --help --utc --local --json" ;;
 	metrics) echo "--db --help --output" ;;
 	esac

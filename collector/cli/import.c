@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "sigtrail/filter.h"
 #include "sigtrail/log.h"
+#include "sigtrail/redact.h"
 #include "sigtrail/sigsys.h"
 #include "sigtrail/source.h"
 #include "sigtrail/store.h"
@@ -73,6 +74,14 @@ static void usage(FILE *out)
 	        "      --include-sig0   also import kill(pid, 0) existence probes\n"
 	        "      --progress       progress bar on stderr even when it is not a terminal\n"
 	        "      --no-progress    no progress bar\n"
+	        "      --no-redact      store command lines verbatim (default: passwords,\n"
+	        "                       tokens and credentials become <redacted>)\n"
+	        "      --redact-disable RULES\n"
+	        "                       turn off these rules (comma-separated: flags,\n"
+	        "                       key-values, url-credentials, auth-headers,\n"
+	        "                       tool-flags, tokens)\n"
+	        "      --redact-flag NAMES\n"
+	        "                       also redact the value of these flags or keys\n"
 	        "  -h, --help           this help\n"
 	        "\n"
 	        "Exit status: 0 imported; 64 bad usage; 65 the database is not sigtrail's or\n"
@@ -301,18 +310,27 @@ static int store_error(const char *db, int r)
 
 /* The command line of `sigtrail import`, as parse_options() leaves it. */
 struct import_args {
-	const char *db;   /* --db */
-	const char *host; /* --host; NULL: this host's name */
-	bool sig0;        /* --include-sig0 */
-	int progress;     /* --progress 1, --no-progress 0, neither -1 */
-	char **inputs;    /* the FILE... operands */
-	int n_inputs;     /* 1 to MAX_INPUTS */
+	const char *db;             /* --db */
+	const char *host;           /* --host; NULL: this host's name */
+	bool sig0;                  /* --include-sig0 */
+	int progress;               /* --progress 1, --no-progress 0, neither -1 */
+	struct redact_rules redact; /* --no-redact, --redact-disable, --redact-flag */
+	char **inputs;              /* the FILE... operands */
+	int n_inputs;               /* 1 to MAX_INPUTS */
 };
 
 /* Parse the options and operands into *a; returns -1 to go on, else the exit status. */
 static int parse_options(int argc, char **argv, struct import_args *a)
 {
-	enum { OPT_HOST = CLI_OPT_COMMAND, OPT_SIG0, OPT_PROGRESS, OPT_NO_PROGRESS };
+	enum {
+		OPT_HOST = CLI_OPT_COMMAND,
+		OPT_SIG0,
+		OPT_PROGRESS,
+		OPT_NO_PROGRESS,
+		OPT_NO_REDACT,
+		OPT_REDACT_DISABLE,
+		OPT_REDACT_FLAG,
+	};
 	static const struct option opts[] = {
 	    {"db", required_argument, NULL, CLI_OPT_DB},
 	    {"help", no_argument, NULL, CLI_OPT_HELP},
@@ -320,14 +338,19 @@ static int parse_options(int argc, char **argv, struct import_args *a)
 	    {"include-sig0", no_argument, NULL, OPT_SIG0},
 	    {"progress", no_argument, NULL, OPT_PROGRESS},
 	    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+	    {"no-redact", no_argument, NULL, OPT_NO_REDACT},
+	    {"redact-disable", required_argument, NULL, OPT_REDACT_DISABLE},
+	    {"redact-flag", required_argument, NULL, OPT_REDACT_FLAG},
 	    /* Taken by every command (sigtrail --help); import prints no times. */
 	    {"utc", no_argument, NULL, CLI_OPT_UTC},
 	    {"local", no_argument, NULL, CLI_OPT_LOCAL},
 	    {0},
 	};
+	char err[256];
 	int opt;
 
 	*a = (struct import_args){.db = SIGTRAIL_DEFAULT_DB, .progress = -1};
+	redact_rules_default(&a->redact);
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -356,6 +379,21 @@ static int parse_options(int argc, char **argv, struct import_args *a)
 			break;
 		case OPT_NO_PROGRESS:
 			a->progress = 0;
+			break;
+		case OPT_NO_REDACT:
+			a->redact.off = true;
+			break;
+		case OPT_REDACT_DISABLE:
+		case OPT_REDACT_FLAG:
+			if ((opt == OPT_REDACT_DISABLE
+			         ? redact_rules_disable(&a->redact, optarg, err, sizeof(err))
+			         : redact_rules_add(&a->redact, optarg, err, sizeof(err))) < 0) {
+				log_error("import: %s '%s': %s",
+				          opt == OPT_REDACT_DISABLE ? "--redact-disable"
+				                                    : "--redact-flag",
+				          optarg, err);
+				return EX_USAGE;
+			}
 			break;
 		case CLI_OPT_UTC:
 		case CLI_OPT_LOCAL:
@@ -431,6 +469,7 @@ static int import_start(struct import *im, const struct import_args *a)
 		                                                     : EX_CANTCREAT;
 	}
 	store_set_dedupe(im->store, true);
+	store_set_redact(im->store, &a->redact);
 	im->db = a->db;
 	im->filter.include_sig0 = a->sig0;
 	r = asm_new(on_event, im, EOE_TIMEOUT_S, &im->assembler);
@@ -448,9 +487,11 @@ static int record_run(struct import *im, const struct import_args *a)
 {
 	char host[HOST_NAME_MAX + 1] = "";
 	struct asm_stats as;
+	struct store_stats ss;
 	int64_t now = cli_now_ms();
 
 	asm_stats(im->assembler, &as);
+	store_stats(im->store, &ss);
 	(void)gethostname(host, sizeof(host) - 1);
 	struct store_run run = {
 	    .processes = "off: import",
@@ -459,6 +500,7 @@ static int record_run(struct import *im, const struct import_args *a)
 	    .lost_unparsable =
 	        im->lost_lines + im->filter.malformed + as.malformed + as.feed_errors + as.oom,
 	    .lost_targets = as.targets_dropped,
+	    .redactions = ss.redactions,
 	};
 	int r = store_run_record(im->store, "import",
 	                         a->host   ? a->host

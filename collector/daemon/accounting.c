@@ -184,6 +184,7 @@ void coverage_end(struct daemon *d, const struct writer_stats *ws)
 	d->run.lost_queue = ws->dropped;
 	d->run.pruned_rows = ws->pruned;
 	d->run.deaths = ws->store.deaths_written;
+	d->run.redactions = ws->store.redactions;
 	if (d->filter.track_gaps)
 		gaps_settle(&d->filter.gaps); /* the stream has ended */
 	reader_counters(d);

@@ -17,6 +17,7 @@
 #include "sigtrail/log.h"
 #include "sigtrail/options.h"
 #include "sigtrail/privs.h"
+#include "sigtrail/redact.h"
 
 static ino_t ino_of(const char *suffix)
 {
@@ -34,8 +35,9 @@ static void note_wal(struct daemon *d)
 	d->shm_ino = ino_of("-shm");
 }
 
-/* Open the database (its schema checked or created) and lock it. Exits with
- * the matching code when it cannot: nothing has been changed yet. */
+/* Open the database (its schema checked or created) and lock it, and set
+ * how rows are stored (coalescing, redaction). Exits with the matching code
+ * when it cannot: nothing has been changed yet. */
 void db_open(struct daemon *d, const char *host)
 {
 	char err[512];
@@ -54,6 +56,15 @@ void db_open(struct daemon *d, const char *host)
 		fatal(EX_IOERR, "database %s: %s", arg_db, strerror(errno));
 	note_wal(d);
 	store_set_coalesce_ms(d->store, arg_coalesce_ms);
+	struct redact_rules rules;
+	redact_rules_default(&rules);
+	rules.off = !arg_redact;
+	/* Judged by the option table already: a failure here is a bug. */
+	if ((arg_redact_disable &&
+	     redact_rules_disable(&rules, arg_redact_disable, err, sizeof(err)) < 0) ||
+	    (arg_redact_flags && redact_rules_add(&rules, arg_redact_flags, err, sizeof(err)) < 0))
+		fatal(EX_SOFTWARE, "redaction rules: %s", err);
+	store_set_redact(d->store, &rules);
 }
 
 /* Still the file we opened? A database removed or replaced under us stops

@@ -9,7 +9,10 @@
  * rollback, whose ids may be gone. A cached text of a generation that is
  * no longer the newest is looked up again: a row refers only to texts of
  * the newest generation, the order that lets the pruner delete whole
- * generations (schema/006-prune-by-generation.sql).
+ * generations (schema/006-prune-by-generation.sql). Every text is
+ * redacted before SQLite sees it (collector/redact/): the table only ever
+ * holds a command line with its secrets replaced; the cache, in memory,
+ * maps the line as it came to that row, so a repeat is not judged again.
  * Exercise with `meson test -C build store`, or by hand:
  *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log
  *   sqlite3 /tmp/t.db 'select gen, count(*) from strings group by gen' */
@@ -38,8 +41,13 @@ static uint64_t fnv1a(const char *s)
 
 /* The strings.id of `value` as a name (text false: unique in the table) or
  * a text (unique in the newest generation), inserting it if new; *ret_id -1
- * for a NULL value. Returns SQLITE_OK or an SQLite error code. */
-static int intern_as(struct store *st, const char *value, bool text, int64_t *ret_id, bool *ret_new)
+ * for a NULL value. A text is stored redacted (st->redact), and
+ * *ret_redacted says how many secrets it lost; the cache is keyed by the
+ * text as it came, so a repeated command line is judged once. Returns
+ * SQLITE_OK or an SQLite error code (SQLITE_NOMEM: redaction ran out of
+ * memory, and nothing is stored). */
+static int intern_as(struct store *st, const char *value, bool text, int64_t *ret_id, bool *ret_new,
+                     unsigned *ret_redacted)
 {
 	sqlite3_stmt *find = text ? st->text_find : st->str_find;
 	sqlite3_stmt *add = text ? st->text_add : st->str_add;
@@ -49,6 +57,7 @@ static int intern_as(struct store *st, const char *value, bool text, int64_t *re
 	int rc;
 
 	*ret_id = -1;
+	*ret_redacted = 0;
 	if (ret_new)
 		*ret_new = false;
 	if (!value)
@@ -59,32 +68,44 @@ static int intern_as(struct store *st, const char *value, bool text, int64_t *re
 		    strcmp(st->intern[i].value, value) == 0) {
 			if (!text || st->intern[i].id >> TEXT_GEN_BITS == st->text_gen) {
 				*ret_id = st->intern[i].id;
+				*ret_redacted = st->intern[i].redactions;
 				return SQLITE_OK;
 			}
 			stale = true;
 			break;
 		}
 	}
+	char *clean = NULL; /* what SQLite gets: the value without its secrets */
+	int n = text ? redact_cmdline(&st->redact, value, &clean) : 0;
+	if (n < 0)
+		return SQLITE_NOMEM; /* never the text as it came */
+	const char *stored = n > 0 ? clean : value;
 	sqlite3_reset(find);
-	sqlite3_bind_text(find, 1, value, -1, SQLITE_STATIC);
+	sqlite3_bind_text(find, 1, stored, -1, SQLITE_STATIC);
 	rc = sqlite3_step(find);
 	if (rc == SQLITE_ROW) {
 		*ret_id = sqlite3_column_int64(find, 0);
 	} else if (rc == SQLITE_DONE) {
 		sqlite3_reset(add);
-		sqlite3_bind_text(add, 1, value, -1, SQLITE_STATIC);
+		sqlite3_bind_text(add, 1, stored, -1, SQLITE_STATIC);
 		rc = sqlite3_step(add);
-		if (rc != SQLITE_DONE)
+		sqlite3_reset(add);
+		if (rc != SQLITE_DONE) {
+			free(clean);
 			return rc;
+		}
 		*ret_id = sqlite3_last_insert_rowid(st->db);
 		if (*ret_id >> TEXT_GEN_BITS > st->text_gen)
 			st->text_gen = *ret_id >> TEXT_GEN_BITS;
 		if (ret_new)
 			*ret_new = true;
 	} else {
+		free(clean);
 		return rc;
 	}
 	sqlite3_reset(find);
+	free(clean);
+	*ret_redacted = (unsigned)n;
 
 	size_t len = strlen(value);
 	if (stale) { /* the same text, now under the newest generation's id */
@@ -97,8 +118,11 @@ static int intern_as(struct store *st, const char *value, bool text, int64_t *re
 	}
 	char *copy = strdup(value);
 	if (copy) { /* a failed copy only costs a lookup next time */
-		st->intern[i] =
-		    (struct intern_slot){.hash = h, .value = copy, .id = *ret_id, .text = text};
+		st->intern[i] = (struct intern_slot){.hash = h,
+		                                     .value = copy,
+		                                     .id = *ret_id,
+		                                     .text = text,
+		                                     .redactions = (unsigned)n};
 		st->intern_used++;
 		st->intern_bytes += len;
 	}
@@ -107,12 +131,24 @@ static int intern_as(struct store *st, const char *value, bool text, int64_t *re
 
 int store_intern(struct store *st, const char *value, int64_t *ret_id, bool *ret_new)
 {
-	return intern_as(st, value, false, ret_id, ret_new);
+	unsigned none;
+	return intern_as(st, value, false, ret_id, ret_new, &none);
 }
 
 int store_intern_text(struct store *st, const char *value, int64_t *ret_id, bool *ret_new)
 {
-	return intern_as(st, value, true, ret_id, ret_new);
+	unsigned n;
+	int rc = intern_as(st, value, true, ret_id, ret_new, &n);
+
+	if (rc == SQLITE_OK)
+		st->pending_redactions += n;
+	return rc;
+}
+
+void store_set_redact(struct store *st, const struct redact_rules *rules)
+{
+	st->redact = *rules;
+	store_intern_clear(st); /* what is cached was judged by the old rules */
 }
 
 int store_intern_newest(struct store *st)

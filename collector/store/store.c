@@ -282,6 +282,7 @@ static void rollback(struct store *st)
 	st->bumped = 0;
 	st->stats.deaths_lost += st->pending_deaths;
 	st->pending_deaths = 0;
+	st->pending_redactions = 0;
 	store_invalidate_cache(st); /* ids and rows created in the transaction are gone */
 }
 
@@ -319,6 +320,8 @@ int store_commit(struct store *st)
 	st->stats.rows_written += st->pending;
 	st->stats.deaths_written += st->pending_deaths;
 	st->pending_deaths = 0;
+	st->stats.redactions += st->pending_redactions;
+	st->pending_redactions = 0;
 	st->bumped = 0;
 	st->stats.commits++;
 	st->pending = 0;

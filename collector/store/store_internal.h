@@ -22,6 +22,7 @@
 
 #include "sigtrail/ids.h"
 #include "sigtrail/proc_extra.h"
+#include "sigtrail/redact.h"
 #include "sigtrail/schema.h"
 #include "sigtrail/store.h"
 
@@ -48,7 +49,8 @@ struct intern_slot {
 	uint64_t hash;
 	char *value; /* NULL: empty */
 	int64_t id;
-	bool text; /* stored as a text (store_intern_text()), not as a name */
+	bool text;           /* stored as a text (store_intern_text()), not as a name */
+	unsigned redactions; /* secrets the text lost on its way to SQLite */
 };
 
 /* The string ids of one proc_extra's columns. */
@@ -79,9 +81,11 @@ struct store {
 	int64_t coalesce_ms;   /* 0: every event is its own row */
 	struct coalesce_slot coalesce[COALESCE_SLOTS];
 	bool in_txn;
-	unsigned pending;        /* rows in the open transaction */
-	unsigned bumped;         /* coalesced events (count + 1) in the open transaction */
-	unsigned pending_deaths; /* death rows in the open transaction */
+	unsigned pending;            /* rows in the open transaction */
+	unsigned bumped;             /* coalesced events (count + 1) in the open transaction */
+	unsigned pending_deaths;     /* death rows in the open transaction */
+	uint64_t pending_redactions; /* secrets replaced in its texts (store_intern_text()) */
+	struct redact_rules redact;  /* applied to every text; zeroed: every built-in rule */
 	struct store_stats stats;
 	struct intern_slot intern[INTERN_SLOTS];
 	size_t intern_used, intern_bytes;
@@ -108,7 +112,12 @@ int store_intern(struct store *st, const char *value, int64_t *ret_id, bool *ret
 /* The same for a text that is mostly new (a command line, an ancestry, a
  * chain key): it is looked up among the newest generation of strings only
  * (schema 4), so storing it costs the same in a database of any size; one
- * last stored in an older generation is stored again, once per generation. */
+ * last stored in an older generation is stored again, once per generation.
+ * Every text is first redacted under st->redact (redact_cmdline()): this is
+ * the one door through which command lines reach SQLite, so a new
+ * command-line column stored as a text (EV_TEXT, X_TEXT, TX_TEXT in
+ * schema.h) is redacted too. SQLITE_NOMEM when redaction runs out of
+ * memory (nothing is stored then). */
 int store_intern_text(struct store *st, const char *value, int64_t *ret_id, bool *ret_new);
 
 /* Read the newest text generation into st->text_gen (at the start of a

@@ -73,6 +73,7 @@ static void fill_run(struct writer *w, struct store_run *run, int64_t pruned)
 	run->lost_queue = w->stats.dropped;
 	run->pruned_rows = w->stats.pruned + (uint64_t)pruned;
 	run->deaths = ss.deaths_written;
+	run->redactions = ss.redactions;
 	run->lost_deaths += w->stats.deaths_dropped + w->stats.lost_deaths;
 	pthread_mutex_unlock(&w->lock);
 }

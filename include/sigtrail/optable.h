@@ -20,6 +20,7 @@ enum opt_type {
 	OPT_DIR,     /* a directory's absolute path, at most .max bytes */
 	OPT_DIRS,    /* absolute directories separated by ':', each at most .max bytes */
 	OPT_USER,    /* a user name, at most .max bytes */
+	OPT_WORDS,   /* comma-separated words, judged by .check (redact_disable) */
 	OPT_TEXT,    /* anything: its user checks it (--config, --inject-status) */
 	OPT_HELP,    /* --help: print the usage and stop */
 	OPT_VERSION, /* --version: print the version and stop */
@@ -53,6 +54,9 @@ struct opt_desc {
 	const char *const *choices; /* OPT_CHOICE: the words, NULL-terminated */
 	const char *help;           /* --help text: '\n' starts a new line, "{default}"
 	                               stands for .def */
+	/* OPT_WORDS: their judge: 0, or -EINVAL with what is wrong in err
+	 * ("... expected ..."; opt_parse() adds the flag or key and value). */
+	int (*check)(const char *v, char *err, size_t errlen);
 };
 
 /* Every option, in --help order. */

@@ -10,26 +10,29 @@
 #include <stdint.h>
 #include <stdio.h>
 
-extern const char *arg_db;         /* --db */
-extern const char *arg_config;     /* --config: the configuration file */
-extern const char *arg_source;     /* --source: auto, unicast, multicast, stdin */
-extern const char *arg_tee;        /* --tee FILE, or NULL */
-extern const char *arg_inject;     /* --inject-status spec (tests), or NULL */
-extern bool arg_foreground;        /* --foreground */
-extern bool arg_include_sig0;      /* --include-sig0 */
-extern bool arg_keep_rules;        /* --keep-rules */
-extern bool arg_verbose;           /* --verbose */
-extern int64_t arg_retention_days; /* --retention, 0: keep everything */
-extern int64_t arg_max_db_mb;      /* --max-db-size, 0: no cap */
-extern int64_t arg_coalesce_ms;    /* --coalesce */
-extern const char *arg_user;       /* --user NAME: run as NAME after setup, or NULL */
-extern bool arg_processes;         /* the process table: deaths, ancestry (--no-processes) */
-extern bool arg_exits;             /* record exits too (--no-exits) */
+extern const char *arg_db;             /* --db */
+extern const char *arg_config;         /* --config: the configuration file */
+extern const char *arg_source;         /* --source: auto, unicast, multicast, stdin */
+extern const char *arg_tee;            /* --tee FILE, or NULL */
+extern const char *arg_inject;         /* --inject-status spec (tests), or NULL */
+extern bool arg_foreground;            /* --foreground */
+extern bool arg_include_sig0;          /* --include-sig0 */
+extern bool arg_keep_rules;            /* --keep-rules */
+extern bool arg_verbose;               /* --verbose */
+extern int64_t arg_retention_days;     /* --retention, 0: keep everything */
+extern int64_t arg_max_db_mb;          /* --max-db-size, 0: no cap */
+extern int64_t arg_coalesce_ms;        /* --coalesce */
+extern const char *arg_user;           /* --user NAME: run as NAME after setup, or NULL */
+extern bool arg_processes;             /* the process table: deaths, ancestry (--no-processes) */
+extern bool arg_exits;                 /* record exits too (--no-exits) */
+extern int64_t arg_exit_min_age_ms;    /* ...of processes that lived this long, or were signalled */
+extern int64_t arg_db_buffer_mb;       /* --db-buffer: rows held while the database refuses */
+extern const char *arg_runtime_dir;    /* --runtime-dir: the owned-state record's directory */
+extern bool arg_redact;                /* redact secrets in command lines (--no-redact) */
+extern const char *arg_redact_disable; /* --redact-disable: built-in rules off, or NULL */
+extern const char *arg_redact_flags;   /* --redact-flag: the operator's names, or NULL */
 extern const char
     *arg_request_dirs; /* --request-dirs: trusted request tools' directories, or NULL */
-extern int64_t arg_exit_min_age_ms; /* ...of processes that lived this long, or were signalled */
-extern int64_t arg_db_buffer_mb;    /* --db-buffer: rows held while the database refuses */
-extern const char *arg_runtime_dir; /* --runtime-dir: the owned-state record's directory */
 
 /* What options_parse_args() found. */
 enum options_verdict {

@@ -115,7 +115,8 @@ struct store_stats {
 	uint64_t deaths_lost;    /* death rows rolled back */
 	uint64_t rows_lost;      /* rolled back because SQLite refused them */
 	uint64_t commits;
-	uint64_t coalesced; /* events added to an earlier row's count */
+	uint64_t coalesced;  /* events added to an earlier row's count */
+	uint64_t redactions; /* secrets replaced in the texts of committed rows */
 };
 void store_stats(const struct store *st, struct store_stats *ret);
 
@@ -123,6 +124,11 @@ void store_stats(const struct store *st, struct store_stats *ret);
  * is already stored and returns 0 for it, so a log imported twice adds
  * nothing. Off by default. Can't fail. */
 void store_set_dedupe(struct store *st, bool on);
+
+/* The redaction rules applied to every command line stored from now on
+ * (copied). A new store applies every built-in rule. Can't fail. */
+struct redact_rules;
+void store_set_redact(struct store *st, const struct redact_rules *rules);
 
 /* Storm coalescing: an event identical to one stored less than window_ms
  * earlier (same sender pid, target pid, signal, syscall, success and errno;
@@ -170,7 +176,8 @@ void store_close(struct store *st);
 	X(lost_kernel_log)     /* kernel log records overwritten before they were read */          \
 	X(lost_abends)         /* ANOM_ABEND records that could not be parsed */                   \
 	X(lost_process_facts)  /* signal events stored without the table's facts */                \
-	X(untracked_processes) /* processes the full table could not hold */
+	X(untracked_processes) /* processes the full table could not hold */                       \
+	X(redactions)          /* secrets replaced in stored command lines (schema 13) */
 
 /* Counters of one run, as of its last heartbeat. */
 struct store_run {

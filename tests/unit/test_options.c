@@ -113,6 +113,10 @@ static size_t good_values(const struct opt_desc *o, char v[][VALUE_LEN])
 		snprintf(v[n++], VALUE_LEN, "_sigtrail-2.x");
 		snprintf(v[n++], VALUE_LEN, "machine$");
 		break;
+	case OPT_WORDS:
+		snprintf(v[n++], VALUE_LEN, "flags,tokens");
+		snprintf(v[n++], VALUE_LEN, "flags");
+		break;
 	default: /* text, checked by its user: a file that reads as a configuration */
 		snprintf(v[n++], VALUE_LEN, "/dev/null");
 		break;
@@ -150,6 +154,10 @@ static size_t bad_values(const struct opt_desc *o, char v[][VALUE_LEN])
 		snprintf(v[n++], VALUE_LEN, "usr/bin");
 		snprintf(v[n++], VALUE_LEN, "/usr/bin::/bin");
 		snprintf(v[n++], VALUE_LEN, "/usr/bin:");
+		break;
+	case OPT_WORDS:
+		snprintf(v[n++], VALUE_LEN, "flags,");
+		snprintf(v[n++], VALUE_LEN, "a=b");
 		break;
 	case OPT_USER:
 		snprintf(v[n++], VALUE_LEN, "root;rm");
