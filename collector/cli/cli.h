@@ -356,8 +356,8 @@ int cli_death_counts(struct cli_db *d, int64_t ret_counts[CLI_DEATH_CAUSES]);
  * 1400, user deploy, login alice)", from the current row of `s`, selected with
  * cli_signal_columns(). The command is the command line, else the exe, else
  * the comm, else "?"; the uid stands in for an unknown user; the login only
- * when it differs from the user. Database text is made terminal-safe and cut.
- * Can't fail (stdio errors are found by the caller's fflush). */
+ * when it differs from the user. Database text is made terminal-safe and cut
+ * to arg_who_text_width. Can't fail (stdio errors are found by the caller's fflush). */
 void cli_sender_words(FILE *out, sqlite3_stmt *s);
 
 /* Who asked, for a supervisor's signal (schema 12; nothing for any other
@@ -366,6 +366,12 @@ void cli_sender_words(FILE *out, sqlite3_stmt *s);
  * seen"; and for the SIGKILL of a stop that timed out, "; SIGKILL 90.0 s
  * later when the stop timed out". s is a row of cli_signal_columns(). */
 void cli_request_words(FILE *out, sqlite3_stmt *s);
+
+/* who: the width a command line or an ancestry inside a sentence (the
+ * verdict, the container stop) is cut to, 0 for whole. Set once by who.c
+ * from --full and the terminal (a value of the command line, as arg_ values
+ * are): a global rather than a parameter through every sentence writer. */
+extern size_t arg_who_text_width;
 
 /* ", caught by its handler" / ", ignored: ... it changed nothing": what the
  * target of the current row of `s` (cli_signal_columns()) did with the

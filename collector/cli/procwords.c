@@ -5,8 +5,9 @@
  * 2 h 13 m before the death", the date added when it is another day; a run
  * that did not record it leaves the ticks, and says so. An ancestry chain
  * that stops short of pid 1 says why, as far as the stored chain shows it:
- * the collector's limit of 16 members, or a parent the process table could
- * not find (gone before the signal, or its pid reused). Exercise with
+ * the collector's limit of 16 members, or a parent the process table did
+ * not have (it had exited before the signal, or its pid was reused by a
+ * younger process, which cannot be a parent). Exercise with
  *   sigtrail who --db DB PID
  * on a database sigtraild recorded (tests/cli/deaths.sh checks the words). */
 #include <string.h>
@@ -106,19 +107,16 @@ int cli_chain_cut_words(struct cli_db *d, sqlite3_stmt *row, char *buf, size_t s
 		if (pid == 1 || pid == 2)
 			;
 		else if (depth + 1 >= PTAB_MAX_DEPTH)
-			snprintf(buf, size,
-			         "chain cut at %d members, the collector's limit (the next is the "
-			         "parent of %s[%lld])",
-			         PTAB_MAX_DEPTH, name, (long long)pid);
+			snprintf(buf, size, "chain cut at %d members, the collector's limit",
+			         PTAB_MAX_DEPTH);
 		else if (depth == 0 && sqlite3_column_type(row, COL_SENDER_PPID) != SQLITE_NULL)
 			snprintf(buf, size,
-			         "chain cut: parent pid %lld not in the process table (gone before "
-			         "the signal, or its pid reused)",
+			         "chain cut: parent pid %lld was not in the process table",
 			         (long long)sqlite3_column_int64(row, COL_SENDER_PPID));
 		else
 			snprintf(buf, size,
-			         "chain cut: the parent of %s[%lld] not in the process table (gone "
-			         "before the signal, or its pid reused)",
+			         "chain cut: the parent of %s[%lld] was not in the process "
+			         "table",
 			         name, (long long)pid);
 		rc = SQLITE_OK;
 	} else if (rc == SQLITE_DONE) {

@@ -281,8 +281,12 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 	int64_t died_start = -1;
 	char zone[64];
 	size_t vlen = 0;
-	int rc, width = c->full ? 0 : cli_term_width(STDOUT_FILENO);
+	int rc, width = c->full || json ? 0 : cli_term_width(STDOUT_FILENO);
 	FILE *out = stdout, *m;
+
+	/* In a sentence a command line is cut so that it fits a line of its
+	 * own, and the sentence keeps its end (the time). */
+	arg_who_text_width = width <= 0 ? 0 : width > 40 ? (size_t)width - 20 : 20;
 
 	/* One read transaction: the lists, the totals and the verdict agree
 	 * even while sigtraild writes. */

@@ -245,13 +245,13 @@ static void killer_words(FILE *out, sqlite3_stmt *r)
 	const char *anc = text(r, COL_SENDER_ANCESTRY);
 	/* The sender is the first member; who started it is the rest. */
 	const char *rest = anc ? strstr(anc, arrow) : NULL;
-	char buf[512];
+	char buf[2048]; /* the daemon's formatted chain is at most 2048 bytes */
 
 	cli_sender_words(out, r);
 	cli_request_words(out, r);
 	/* A supervisor's ancestry says nothing of the stop: who asked does. */
 	if (rest && !text(r, COL_REQUEST_EVIDENCE)) {
-		cli_term_text(buf, sizeof(buf), rest + strlen(arrow), 300);
+		cli_term_text(buf, sizeof(buf), rest + strlen(arrow), arg_who_text_width);
 		fprintf(out, ", started by %s", buf);
 	}
 }

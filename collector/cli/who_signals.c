@@ -30,8 +30,11 @@ static const char *col_text(sqlite3_stmt *s, int col)
 	return (const char *)sqlite3_column_text(s, col);
 }
 
+size_t arg_who_text_width;
+
 void cli_sender_words(FILE *out, sqlite3_stmt *s)
 {
+	static char big[4 * 8192 + 16]; /* a whole command line, every byte escaped */
 	char buf[512];
 	const char *cmd = col_text(s, COL_SENDER_CMDLINE);
 	const char *user = col_text(s, COL_SENDER_USER), *login = col_text(s, COL_SENDER_LOGIN);
@@ -40,8 +43,8 @@ void cli_sender_words(FILE *out, sqlite3_stmt *s)
 		cmd = col_text(s, COL_SENDER_EXE);
 	if (!cmd)
 		cmd = col_text(s, COL_SENDER_COMM);
-	cli_term_text(buf, sizeof(buf), cmd ? cmd : "?", 200);
-	fprintf(out, "`%s` (pid %lld", buf, (long long)sqlite3_column_int64(s, COL_SENDER_PID));
+	cli_term_text(big, sizeof(big), cmd ? cmd : "?", arg_who_text_width);
+	fprintf(out, "`%s` (pid %lld", big, (long long)sqlite3_column_int64(s, COL_SENDER_PID));
 	if (user) {
 		cli_term_text(buf, sizeof(buf), user, 32);
 		fprintf(out, ", user %s", buf);
@@ -73,8 +76,9 @@ void cli_request_words(FILE *out, sqlite3_stmt *s)
 		fprintf(out, " stopping %s", buf);
 	}
 	if (sqlite3_column_type(s, COL_REQUESTED_BY_PID) != SQLITE_NULL) {
-		cli_term_text(buf, sizeof(buf), cmd ? cmd : "?", 200);
-		fprintf(out, ", requested by `%s` (pid %lld", buf,
+		static char big[4 * 8192 + 16]; /* a whole command line, every byte escaped */
+		cli_term_text(big, sizeof(big), cmd ? cmd : "?", arg_who_text_width);
+		fprintf(out, ", requested by `%s` (pid %lld", big,
 		        (long long)sqlite3_column_int64(s, COL_REQUESTED_BY_PID));
 		const char *const labels[] = {"user", "login", "tty"};
 		const int cols[] = {COL_REQUESTED_BY_USER, COL_REQUESTED_BY_LOGIN,
