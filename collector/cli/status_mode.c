@@ -25,31 +25,35 @@ void cli_status_mode(FILE *out, const char *source, int64_t backlog_limit)
 		fputs(
 		    "mode:      beside auditd (multicast): auditd is the audit daemon and writes "
 		    "the audit log;\n"
-		    "           sigtraild reads a copy of the same records (the kernel's "
-		    "multicast group), neither takes any from the other.\n"
+		    "           sigtraild reads a copy of the same records, and neither takes any "
+		    "from the other.\n"
 		    "           sigtrail's audit rules (key sigtrail) also fill auditd's log: "
-		    "every signal adds records there\n"
-		    "           (ausearch -k sigtrail); size its rotation for them (max_log_file, "
-		    "num_logs in auditd.conf).\n",
+		    "every "
+		    "signal adds\n"
+		    "           records there (ausearch -k sigtrail); size its rotation for them "
+		    "(auditd.conf).\n",
 		    out);
 	} else if (strcmp(source, "stdin") == 0) {
 		fputs(
 		    "mode:      auditd's plugin (stdin): sigtraild records what auditd's own rules "
-		    "log and auditd passes on.\n",
+		    "log and\n"
+		    "           auditd passes on; sigtrail loads no rules.\n",
 		    out);
 	} else if (strcmp(source, "unicast") == 0) {
 		fputs("mode:      the audit daemon (unicast): no auditd runs meanwhile; sigtrail's "
-		      "rules write to this database only.\n",
+		      "rules write\n"
+		      "           to this database only.\n",
 		      out);
 	}
 	if (backlog_limit > 0 && backlog_limit < GOOD_BACKLOG_LIMIT)
-		fprintf(out,
-		        "WARNING:   the kernel's audit backlog limit is %lld records%s: a burst of "
-		        "signals beyond it is lost\n"
-		        "           (the kernel's lost counter) or makes every sender wait. Raise "
-		        "it to %d: -b %d in\n"
-		        "           /etc/audit/rules.d/audit.rules, then augenrules --load.\n",
-		        (long long)backlog_limit,
-		        backlog_limit == 64 ? " (the kernel's default: no rule sets -b)" : "",
-		        GOOD_BACKLOG_LIMIT, GOOD_BACKLOG_LIMIT);
+		fprintf(
+		    out,
+		    "WARNING:   the kernel's audit backlog limit is %lld records%s:\n"
+		    "           a burst of signals beyond it is lost or makes every sender wait. "
+		    "Raise it\n"
+		    "           to %d: -b %d in /etc/audit/rules.d/audit.rules, then augenrules "
+		    "--load.\n",
+		    (long long)backlog_limit,
+		    backlog_limit == 64 ? " (the kernel's default: no rule sets -b)" : "",
+		    GOOD_BACKLOG_LIMIT, GOOD_BACKLOG_LIMIT);
 }

@@ -84,7 +84,8 @@ like "$OUT" "mode:      beside auditd \(multicast\): auditd is the audit daemon 
 like "$OUT" "sigtrail's audit rules \(key sigtrail\) also fill auditd's log" "multicast: auditd's log fills too"
 like "$OUT" "WARNING:   the kernel's audit backlog limit is 64 records \(the kernel's default: no rule sets -b\)" \
 	"a small backlog limit: warned"
-like "$OUT" "Raise it to 8192: -b 8192 in" "and how to raise it"
+like "$OUT" "Raise it
+           to 8192: -b 8192 in /etc/audit/rules.d/audit.rules, then augenrules --load." "and how to raise it"
 "${as_nobody[@]}" "$SIGTRAIL" status --db "$DB" --json >"$T/o" 2>&1
 is "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["last_run"]["backlog_limit"])' "$T/o")" 64 \
 	"--json: the run's backlog limit"
