@@ -146,6 +146,8 @@ struct cli_db {
 	char *death_cols;       /* has_deaths: the select list for every column of enum
 	                           cli_death_col ("id, time, ..."), NULL for those the
 	                           database's view lacks */
+	bool has_boot_epoch;    /* schema 14: collector_runs.boot_epoch_ms, backlog_limit */
+	sqlite3_stmt *boot_q;   /* cli_boot_epoch()'s query, prepared at its first use */
 	bool snapshot;          /* opened immutable (see cli_db_open); checked at close */
 	struct stat st;         /* the file when opened, for that check */
 };
@@ -354,8 +356,8 @@ int cli_death_counts(struct cli_db *d, int64_t ret_counts[CLI_DEATH_CAUSES]);
  * 1400, user deploy, login alice)", from the current row of `s`, selected with
  * cli_signal_columns(). The command is the command line, else the exe, else
  * the comm, else "?"; the uid stands in for an unknown user; the login only
- * when it differs from the user. Database text is made terminal-safe and cut.
- * Can't fail (stdio errors are found by the caller's fflush). */
+ * when it differs from the user. Database text is made terminal-safe and cut
+ * to arg_who_text_width. Can't fail (stdio errors are found by the caller's fflush). */
 void cli_sender_words(FILE *out, sqlite3_stmt *s);
 
 /* Who asked, for a supervisor's signal (schema 12; nothing for any other
@@ -364,6 +366,12 @@ void cli_sender_words(FILE *out, sqlite3_stmt *s);
  * seen"; and for the SIGKILL of a stop that timed out, "; SIGKILL 90.0 s
  * later when the stop timed out". s is a row of cli_signal_columns(). */
 void cli_request_words(FILE *out, sqlite3_stmt *s);
+
+/* who: the width a command line or an ancestry inside a sentence (the
+ * verdict, the container stop) is cut to, 0 for whole. Set once by who.c
+ * from --full and the terminal (a value of the command line, as arg_ values
+ * are): a global rather than a parameter through every sentence writer. */
+extern size_t arg_who_text_width;
 
 /* ", caught by its handler" / ", ignored: ... it changed nothing": what the
  * target of the current row of `s` (cli_signal_columns()) did with the
@@ -575,3 +583,30 @@ int64_t cli_now_ms(void);
 
 /* Terminal width of `fd`, or 0 when it is not a terminal. */
 int cli_term_width(int fd);
+
+/* Process facts in words (procwords.c). */
+
+/* The wall-clock time of the boot (ms since the epoch) that the run which
+ * recorded an event at `at_ms` sampled, or -1 when no such run recorded it
+ * (an import, a run before schema 14). Can't fail: errors read as -1. */
+int64_t cli_boot_epoch(struct cli_db *d, int64_t at_ms);
+
+/* A start time of `ticks` after boot, for an event at `event_ms`: "started
+ * 01:54:33, 2 h 13 m before EVENT" (the date too when it is another day
+ * than the event's; no age when `event` is NULL), or "start time N ticks
+ * after boot (the boot's time was not recorded)" (without the parenthesis
+ * when `event` is NULL). Can't fail. */
+void cli_start_words(FILE *out, struct cli_db *d, int64_t ticks, int64_t event_ms, bool utc,
+                     const char *event);
+
+/* Why the sender ancestry of signal row `row` (selected with
+ * cli_signal_columns()) ends before pid 1, in words into buf ("chain cut:
+ * parent pid 812 not in the process table ..."), or "" when it reaches pid
+ * 1 or 2, or none is recorded. Returns SQLITE_OK or an SQLite code. */
+int cli_chain_cut_words(struct cli_db *d, sqlite3_stmt *row, char *buf, size_t size);
+
+/* `sigtrail status`: how the collector of source `source` ("unicast",
+ * "multicast", "stdin"; another writes nothing) shares the audit stream
+ * with auditd, and a warning when `backlog_limit` (0: unknown) is below
+ * 8192 records (status_mode.c). Can't fail. */
+void cli_status_mode(FILE *out, const char *source, int64_t backlog_limit);

@@ -89,6 +89,11 @@ struct report {
 	size_t n_killers;
 };
 
+/* One sentence saying what the report's three totals count (signals with
+ * every repeat of a storm, rows, audit events), with their numbers, the
+ * same in Markdown and HTML (only digits and plain words). Can't fail. */
+void report_counts_line(FILE *out, const struct report *r);
+
 /* Write the report as one HTML document with inline CSS and SVG and no
  * reference to anything outside it. Can't fail (stdio errors are found by
  * the caller's fflush). */

@@ -341,6 +341,12 @@ static int describe_schema(struct cli_db *d)
 	                          &n)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	d->has_loss_detail = n > 0;
+	if ((rc = schema_query_int(d->db,
+	                           "SELECT count(*) FROM pragma_table_info('collector_runs') WHERE "
+	                           "name = 'boot_epoch_ms'",
+	                           &n)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	d->has_boot_epoch = n > 0;
 	return 0;
 }
 int cli_db_open(const char *path, struct cli_db *d)
@@ -411,6 +417,8 @@ int cli_db_close(struct cli_db *d)
 	struct stat sb;
 	int r = 0;
 
+	sqlite3_finalize(d->boot_q); /* a statement left open keeps the handle open */
+	d->boot_q = NULL;
 	if (d->db)
 		sqlite3_close(d->db);
 	d->db = NULL;

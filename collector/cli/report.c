@@ -148,6 +148,17 @@ void cli_report_deaths_sentence(FILE *out, int64_t deaths, const struct cli_cove
 	free(text);
 }
 
+void report_counts_line(FILE *out, const struct report *r)
+{
+	fprintf(out,
+	        "How these count: %lld signals, one per signal that reached (or was refused on its "
+	        "way to) one process, each repeat of a storm included; stored as %lld rows (a "
+	        "storm of identical signals is one row with its count); from %lld audit events "
+	        "(one system call each: a group kill that reached several processes is one, a "
+	        "storm's repeats are not told apart).",
+	        (long long)r->signals, (long long)r->rows, (long long)r->events);
+}
+
 static int totals(struct cli_db *d, struct report *r, const char *c)
 {
 	char sel[1024];
@@ -466,9 +477,9 @@ static void report_md(FILE *out, const struct report *r)
 	        (long long)r->signals, (long long)r->events, (long long)r->delivered,
 	        (long long)r->refused, (long long)r->failed_other, (long long)r->senders,
 	        (long long)r->targets);
-	if (r->signals != r->rows)
-		fprintf(out, "\n%lld rows; storms of identical signals are counted in full.\n",
-		        (long long)r->rows);
+	fputc('\n', out);
+	report_counts_line(out, r);
+	fputc('\n', out);
 
 	fputs("\n## Collection coverage\n\n", out);
 	char *text = NULL;

@@ -28,6 +28,7 @@ static const char css[] =
     "section{background:#fff;border:1px solid #dde3ea;border-radius:8px;padding:16px 18px;"
     "margin:0 0 16px}"
     ".cards{display:flex;gap:12px;background:none;border:0;padding:0}"
+    ".counts{color:#4a5568;font-size:13px;margin:-6px 0 16px}"
     ".card{flex:1;background:#fff;border:1px solid #dde3ea;border-radius:8px;padding:10px 12px}"
     ".card b{display:block;font-size:22px}.card span{color:#4a5568;font-size:12px}"
     ".card.warn b{color:#b42318}"
@@ -388,7 +389,9 @@ void report_html(FILE *out, const struct report *r)
 	card(out, "other failures", r->failed_other, false);
 	card(out, "sender processes", r->senders, false);
 	card(out, "target processes", r->targets, false);
-	fputs("</section>\n", out);
+	fputs("</section>\n<p class=\"counts\">", out);
+	report_counts_line(out, r);
+	fputs("</p>\n", out);
 
 	m = open_memstream(&cov, &len);
 	if (m) {
@@ -437,6 +440,7 @@ void report_html(FILE *out, const struct report *r)
 	fputs(" from ", out);
 	text(out, r->db);
 	fprintf(out,
-	        ". %lld rows, %lld audit events. All times UTC.</footer>\n</main></body></html>\n",
-	        (long long)r->rows, (long long)r->events);
+	        ". %lld signals in %lld rows from %lld audit events (see under the cards). All "
+	        "times UTC.</footer>\n</main></body></html>\n",
+	        (long long)r->signals, (long long)r->rows, (long long)r->events);
 }

@@ -62,7 +62,8 @@ struct status {
 	bool have_run; /* the newest coverage row */
 	char run_status[16], run_source[16];
 	int64_t run_pid, run_started_ms, run_until_ms;
-	struct cli_coverage day; /* the last 24 hours */
+	int64_t run_backlog_limit; /* as the run recorded it (schema 14); 0 unknown */
+	struct cli_coverage day;   /* the last 24 hours */
 };
 
 static void usage(FILE *out)
@@ -266,6 +267,12 @@ static int database(struct status *st, struct cli_common *c)
 			rc = SQLITE_OK;
 		sqlite3_finalize(s);
 	}
+	if (rc == SQLITE_OK && d.has_boot_epoch)
+		rc = schema_query_int(
+		    d.db,
+		    "SELECT coalesce((SELECT backlog_limit FROM collector_runs ORDER "
+		    "BY started_ms DESC, id DESC LIMIT 1), 0)",
+		    &st->run_backlog_limit);
 	if (rc == SQLITE_OK)
 		rc = cli_coverage_load(&d, c->now_ms - DAY_MS, c->now_ms, c->now_ms, &st->day);
 	if (rc != SQLITE_OK)
@@ -344,6 +351,9 @@ static void print_text(FILE *out, const struct status *st, const struct cli_comm
 		        (long long)st->run_pid, a,
 		        strcmp(st->run_status, "running") == 0 ? "last heartbeat" : "until", b,
 		        stale ? " (no heartbeat for more than 30 s: it may have died)" : "");
+		/* The kernel's own answer (root) is the newest. */
+		cli_status_mode(out, st->run_source,
+		                st->audit_err ? st->run_backlog_limit : st->audit.backlog_limit);
 	}
 	fputs("rules:     ", out);
 	if (st->rules_err)
@@ -438,7 +448,10 @@ static void print_json(FILE *out, const struct status *st, const struct cli_comm
 		cli_time_iso(st->run_started_ms, a, sizeof(a));
 		fprintf(out, ",\"pid\":%lld,\"started\":\"%s\",", (long long)st->run_pid, a);
 		cli_time_iso(st->run_until_ms, a, sizeof(a));
-		fprintf(out, "\"until\":\"%s\"}", a);
+		fprintf(out, "\"until\":\"%s\"", a);
+		if (st->run_backlog_limit > 0)
+			fprintf(out, ",\"backlog_limit\":%lld", (long long)st->run_backlog_limit);
+		fputc('}', out);
 	} else {
 		fputs("null", out);
 	}

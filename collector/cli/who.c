@@ -55,8 +55,8 @@ static void usage(FILE *out)
 	        "      --until T     only deaths and signals before T\n"
 	        "  -n, --limit N     show at most N deaths and N signals (default %d; 0: all)\n"
 	        "      --json        the same as one JSON object\n"
-	        "      --full        every command line whole (on a terminal they are cut to\n"
-	        "                    its width, ending in ...; piped, never)\n"
+	        "      --full        every command line and the evidence whole (on a terminal\n"
+	        "                    they are cut to its width, ending in ...; piped, never)\n"
 	        "      --utc         times in UTC (default: local time on a terminal, UTC when\n"
 	        "                    piped); --local forces local time\n"
 	        "  -h, --help        this help\n"
@@ -281,8 +281,12 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 	int64_t died_start = -1;
 	char zone[64];
 	size_t vlen = 0;
-	int rc, width = c->full ? 0 : cli_term_width(STDOUT_FILENO);
+	int rc, width = c->full || json ? 0 : cli_term_width(STDOUT_FILENO);
 	FILE *out = stdout, *m;
+
+	/* In a sentence a command line is cut so that it fits a line of its
+	 * own, and the sentence keeps its end (the time). */
+	arg_who_text_width = width <= 0 ? 0 : width > 40 ? (size_t)width - 20 : 20;
 
 	/* One read transaction: the lists, the totals and the verdict agree
 	 * even while sigtraild writes. */

@@ -91,7 +91,7 @@ static int linked_signal(struct cli_db *d, sqlite3_stmt *death, sqlite3_stmt **r
 	return cli_signal_by_id(d, i64(death, DCOL_SIGNAL_ID), ret);
 }
 
-static void process_lines(FILE *out, sqlite3_stmt *s, int width)
+static void process_lines(FILE *out, struct cli_db *d, sqlite3_stmt *s, bool utc, int width)
 {
 	fputs("  process ", out);
 	field(out, " exe ", text(s, DCOL_EXE), 0);
@@ -104,8 +104,11 @@ static void process_lines(FILE *out, sqlite3_stmt *s, int width)
 		fputs("  user -", out);
 	if (!null(s, DCOL_PPID))
 		fprintf(out, "  parent %lld", (long long)i64(s, DCOL_PPID));
-	if (!null(s, DCOL_START_TIME))
-		fprintf(out, "  start time %lld", (long long)i64(s, DCOL_START_TIME));
+	if (!null(s, DCOL_START_TIME)) {
+		fputs("  ", out);
+		cli_start_words(out, d, i64(s, DCOL_START_TIME), i64(s, DCOL_EPOCH_MS), utc,
+		                "the death");
+	}
 	field(out, "\n           cmdline ", text(s, DCOL_CMDLINE), room(width, LABEL + 8));
 	if (text(s, DCOL_UNIT) || text(s, DCOL_CONTAINER) || text(s, DCOL_HOST)) {
 		field(out, "\n           unit ", text(s, DCOL_UNIT), 0);
@@ -121,7 +124,7 @@ static void process_lines(FILE *out, sqlite3_stmt *s, int width)
 static int sender_lines(FILE *out, struct cli_db *d, sqlite3_stmt *r, bool utc, int width)
 {
 	sqlite3_stmt *a = NULL;
-	char t[40], member[96];
+	char t[40], member[96], cut[160];
 	int rc;
 
 	fprintf(out, "  sender   pid %lld", (long long)i64(r, COL_SENDER_PID));
@@ -131,6 +134,8 @@ static int sender_lines(FILE *out, struct cli_db *d, sqlite3_stmt *r, bool utc, 
 	if (!text(r, COL_SENDER_USER) && !null(r, COL_SENDER_UID))
 		fprintf(out, " (uid %lld)", (long long)i64(r, COL_SENDER_UID));
 	field(out, "  login ", text(r, COL_SENDER_LOGIN), 32);
+	if (!null(r, COL_SENDER_SES))
+		fprintf(out, " (session %lld)", (long long)i64(r, COL_SENDER_SES));
 	field(out, "  tty ", text(r, COL_SENDER_TTY), 32);
 	field(out, "\n           comm ", text(r, COL_SENDER_COMM), 32);
 	field(out, "  exe ", text(r, COL_SENDER_EXE), 0);
@@ -172,7 +177,11 @@ static int sender_lines(FILE *out, struct cli_db *d, sqlite3_stmt *r, bool utc, 
 		fputc('\n', out);
 	}
 	sqlite3_finalize(a);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	if (rc != SQLITE_DONE || (rc = cli_chain_cut_words(d, r, cut, sizeof(cut))) != SQLITE_OK)
+		return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	if (cut[0])
+		fprintf(out, "           (%s)\n", cut);
+	return SQLITE_OK;
 }
 
 static void oom_lines(FILE *out, sqlite3_stmt *s)
@@ -236,13 +245,13 @@ static void killer_words(FILE *out, sqlite3_stmt *r)
 	const char *anc = text(r, COL_SENDER_ANCESTRY);
 	/* The sender is the first member; who started it is the rest. */
 	const char *rest = anc ? strstr(anc, arrow) : NULL;
-	char buf[512];
+	char buf[2048]; /* the daemon's formatted chain is at most 2048 bytes */
 
 	cli_sender_words(out, r);
 	cli_request_words(out, r);
 	/* A supervisor's ancestry says nothing of the stop: who asked does. */
 	if (rest && !text(r, COL_REQUEST_EVIDENCE)) {
-		cli_term_text(buf, sizeof(buf), rest + strlen(arrow), 300);
+		cli_term_text(buf, sizeof(buf), rest + strlen(arrow), arg_who_text_width);
 		fprintf(out, ", started by %s", buf);
 	}
 }
@@ -376,8 +385,8 @@ static int story(FILE *out, struct cli_db *d, sqlite3_stmt *s, bool utc, int wid
 	if (i64(s, DCOL_CORE_DUMPED))
 		fputs(" (core dumped)", out);
 	fprintf(out, ": %s\n", cause_words(cause));
-	process_lines(out, s, width);
-	field(out, "  evidence ", text(s, DCOL_EVIDENCE), 0);
+	process_lines(out, d, s, utc, width);
+	field(out, "  evidence ", text(s, DCOL_EVIDENCE), room(width, LABEL));
 	fputc('\n', out);
 	if (cause && strcmp(cause, "oom") == 0)
 		oom_lines(out, s);

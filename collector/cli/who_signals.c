@@ -30,8 +30,11 @@ static const char *col_text(sqlite3_stmt *s, int col)
 	return (const char *)sqlite3_column_text(s, col);
 }
 
+size_t arg_who_text_width;
+
 void cli_sender_words(FILE *out, sqlite3_stmt *s)
 {
+	static char big[4 * 8192 + 16]; /* a whole command line, every byte escaped */
 	char buf[512];
 	const char *cmd = col_text(s, COL_SENDER_CMDLINE);
 	const char *user = col_text(s, COL_SENDER_USER), *login = col_text(s, COL_SENDER_LOGIN);
@@ -40,8 +43,8 @@ void cli_sender_words(FILE *out, sqlite3_stmt *s)
 		cmd = col_text(s, COL_SENDER_EXE);
 	if (!cmd)
 		cmd = col_text(s, COL_SENDER_COMM);
-	cli_term_text(buf, sizeof(buf), cmd ? cmd : "?", 200);
-	fprintf(out, "`%s` (pid %lld", buf, (long long)sqlite3_column_int64(s, COL_SENDER_PID));
+	cli_term_text(big, sizeof(big), cmd ? cmd : "?", arg_who_text_width);
+	fprintf(out, "`%s` (pid %lld", big, (long long)sqlite3_column_int64(s, COL_SENDER_PID));
 	if (user) {
 		cli_term_text(buf, sizeof(buf), user, 32);
 		fprintf(out, ", user %s", buf);
@@ -52,6 +55,8 @@ void cli_sender_words(FILE *out, sqlite3_stmt *s)
 		cli_term_text(buf, sizeof(buf), login, 32);
 		fprintf(out, ", login %s", buf);
 	}
+	if (sqlite3_column_type(s, COL_SENDER_SES) != SQLITE_NULL)
+		fprintf(out, ", session %lld", (long long)sqlite3_column_int64(s, COL_SENDER_SES));
 	fputc(')', out);
 }
 
@@ -71,8 +76,9 @@ void cli_request_words(FILE *out, sqlite3_stmt *s)
 		fprintf(out, " stopping %s", buf);
 	}
 	if (sqlite3_column_type(s, COL_REQUESTED_BY_PID) != SQLITE_NULL) {
-		cli_term_text(buf, sizeof(buf), cmd ? cmd : "?", 200);
-		fprintf(out, ", requested by `%s` (pid %lld", buf,
+		static char big[4 * 8192 + 16]; /* a whole command line, every byte escaped */
+		cli_term_text(big, sizeof(big), cmd ? cmd : "?", arg_who_text_width);
+		fprintf(out, ", requested by `%s` (pid %lld", big,
 		        (long long)sqlite3_column_int64(s, COL_REQUESTED_BY_PID));
 		const char *const labels[] = {"user", "login", "tty"};
 		const int cols[] = {COL_REQUESTED_BY_USER, COL_REQUESTED_BY_LOGIN,
@@ -173,13 +179,19 @@ static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt
 	if (!col_text(s, COL_SENDER_USER) && sqlite3_column_type(s, COL_SENDER_UID) != SQLITE_NULL)
 		fprintf(out, " (uid %lld)", (long long)sqlite3_column_int64(s, COL_SENDER_UID));
 	print_field(out, "  login ", col_text(s, COL_SENDER_LOGIN), 32);
+	if (sqlite3_column_type(s, COL_SENDER_SES) != SQLITE_NULL)
+		fprintf(out, " (session %lld)", (long long)sqlite3_column_int64(s, COL_SENDER_SES));
 	print_field(out, "  tty ", col_text(s, COL_SENDER_TTY), 32);
 	print_field(out, "\n        comm ", col_text(s, COL_SENDER_COMM), 32);
 	print_field(out, "  exe ", col_text(s, COL_SENDER_EXE), 0);
 	print_field(out, "\n        cmdline ", col_text(s, COL_SENDER_CMDLINE), cut);
 	/* Schema 3: what the process table knew, printed only when known. */
-	if (col_text(s, COL_SENDER_ANCESTRY))
+	if (col_text(s, COL_SENDER_ANCESTRY)) {
+		char why[160];
 		print_field(out, "\n        ancestry ", col_text(s, COL_SENDER_ANCESTRY), cut);
+		if (cli_chain_cut_words(d, s, why, sizeof(why)) == SQLITE_OK && why[0])
+			fprintf(out, "\n                 (%s)", why);
+	}
 	if (col_text(s, COL_SENDER_UNIT) || col_text(s, COL_SENDER_CONTAINER)) {
 		print_field(out, "\n        unit ", col_text(s, COL_SENDER_UNIT), 0);
 		print_field(out, "  container ", col_text(s, COL_SENDER_CONTAINER), 0);
@@ -196,9 +208,11 @@ static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt
 	print_field(out, "  user ", col_text(s, COL_TARGET_USER), 32);
 	if (col_text(s, COL_TARGET_EXE) || col_text(s, COL_TARGET_CMDLINE)) {
 		print_field(out, "\n        exe ", col_text(s, COL_TARGET_EXE), 0);
-		if (sqlite3_column_type(s, COL_TARGET_START_TIME) != SQLITE_NULL)
-			fprintf(out, "  start time %lld",
-			        (long long)sqlite3_column_int64(s, COL_TARGET_START_TIME));
+		if (sqlite3_column_type(s, COL_TARGET_START_TIME) != SQLITE_NULL) {
+			fputs("  ", out);
+			cli_start_words(out, d, sqlite3_column_int64(s, COL_TARGET_START_TIME),
+			                sqlite3_column_int64(s, COL_EPOCH_MS), utc, "the signal");
+		}
 		print_field(out, "\n        cmdline ", col_text(s, COL_TARGET_CMDLINE), cut);
 	}
 	if (col_text(s, COL_TARGET_UNIT) || col_text(s, COL_TARGET_CONTAINER)) {
@@ -219,13 +233,15 @@ static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt
 		        (long long)(death_ms - sqlite3_column_int64(s, COL_EPOCH_MS)),
 		        (long long)death_id);
 	else if (died_start >= 0 && sqlite3_column_type(s, COL_TARGET_START_TIME) != SQLITE_NULL &&
-	         sqlite3_column_int64(s, COL_TARGET_START_TIME) != died_start)
-		fprintf(
-		    out,
-		    "\n  !=    sent to another process that had this pid (start time %lld; the one "
-		    "that died started at %lld)",
-		    (long long)sqlite3_column_int64(s, COL_TARGET_START_TIME),
-		    (long long)died_start);
+	         sqlite3_column_int64(s, COL_TARGET_START_TIME) != died_start) {
+		int64_t at = sqlite3_column_int64(s, COL_EPOCH_MS);
+		fputs("\n  !=    sent to another process that had this pid (", out);
+		cli_start_words(out, d, sqlite3_column_int64(s, COL_TARGET_START_TIME), at, utc,
+		                NULL);
+		fputs("; the one that died: ", out);
+		cli_start_words(out, d, died_start, at, utc, NULL);
+		fputc(')', out);
+	}
 	fputs("\n\n", out);
 }
 

@@ -177,6 +177,8 @@ void audit_raise_backlog(struct daemon *d)
 {
 	int r;
 
+	if (d->ctl_fd >= 0) /* what the run row tells `sigtrail status` */
+		d->run.backlog_limit = d->status.backlog_limit;
 	if (d->kind != SRC_UNICAST || d->status.backlog_limit >= MIN_BACKLOG_LIMIT ||
 	    d->status.enabled == AUDIT_LOCKED)
 		return;
@@ -187,6 +189,7 @@ void audit_raise_backlog(struct daemon *d)
 	} else {
 		d->restore.backlog = true;
 		d->restore.old_backlog = d->status.backlog_limit;
+		d->run.backlog_limit = MIN_BACKLOG_LIMIT;
 	}
 }
 
@@ -274,19 +277,34 @@ int audit_restore_status(struct daemon *d)
 	return undone;
 }
 
-/* The audit daemon can ask the kernel who sent it SIGTERM. */
+/* Who sent the stop signal. The audit daemon asks the kernel (which keeps
+ * the sender of its SIGTERM) and records the kill as a row when no rule
+ * did; every other mode has the handler's siginfo, named in the log and
+ * the coverage row only: beside auditd or under it, the kill reaches the
+ * trail through the audit stream like any other. */
 void who_stopped(struct daemon *d)
 {
 	uint32_t pid = 0, uid = 0;
+	int sig = (int)stop_signal;
 
-	if (d->kind != SRC_UNICAST || stop_signal != SIGTERM ||
-	    ctl_signal_info(d->ctl_fd, &pid, &uid) < 0 || pid == 0)
+	if (d->kind == SRC_UNICAST && sig == SIGTERM &&
+	    ctl_signal_info(d->ctl_fd, &pid, &uid) == 0 && pid != 0) {
+		d->stop_ev = stopper_event(pid, uid, SIGTERM, now_wall_ms());
+		if (d->stop_ev) {
+			stopper_describe(d->stop_ev, d->stopped_by, sizeof(d->stopped_by));
+			d->run.stopped_by = d->stopped_by;
+		}
 		return;
-	d->stop_ev = stopper_event(pid, uid, SIGTERM, now_wall_ms());
-	if (d->stop_ev) {
-		stopper_describe(d->stop_ev, d->stopped_by, sizeof(d->stopped_by));
-		d->run.stopped_by = d->stopped_by;
 	}
+	pid = (uint32_t)stop_sender_pid;
+	if (pid == 0)
+		return;
+	struct st_event *ev = stopper_event(pid, (uint32_t)stop_sender_uid, sig, now_wall_ms());
+	if (!ev)
+		return;
+	stopper_describe(ev, d->stopped_by, sizeof(d->stopped_by));
+	d->run.stopped_by = d->stopped_by;
+	st_event_free(ev);
 }
 
 /* After the drain: if the kill that stopped us was not recorded through the

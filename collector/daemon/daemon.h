@@ -91,7 +91,10 @@ struct daemon {
 /* Set by the signal handlers (main.c); the signals are blocked except
  * inside the loop's ppoll(). */
 extern volatile sig_atomic_t stop_signal; /* SIGTERM/SIGINT received: stop */
-extern volatile sig_atomic_t hup_seen;    /* SIGHUP received: auditd asks plugins to reload */
+/* Its sender as the kernel gave it to the handler (siginfo si_pid, si_uid;
+ * pid 0: the kernel itself or unknown), in every source mode. */
+extern volatile sig_atomic_t stop_sender_pid, stop_sender_uid;
+extern volatile sig_atomic_t hup_seen; /* SIGHUP received: auditd asks plugins to reload */
 
 static inline const char *source_name(enum src_kind kind)
 {
@@ -120,7 +123,8 @@ int hand_over(struct daemon *d, const char *name);
 /* accounting.c: what was recorded and lost. */
 int coverage_begin(struct daemon *d, const char *host);
 /* The run's coverage row says at once whether the process table is on
- * (d->processes), rather than at the first heartbeat: a `who` in between
+ * (d->processes) and the audit backlog limit in effect (d->run), rather
+ * than at the first heartbeat: a `who` in between
  * would read the run as one without deaths. A failure is logged; the
  * heartbeat writes it again. */
 void coverage_processes(struct daemon *d);

@@ -213,8 +213,8 @@ int run(struct daemon *d, const sigset_t *unblocked)
 	if (d->fatal_code)
 		return d->fatal_code;
 	who_stopped(d);
-	log_info("stopping on %s%s%s", strsignal(stop_signal), d->stop_ev ? ": " : "",
-	         d->stop_ev ? d->stopped_by : "");
+	log_info("stopping on %s%s%s", strsignal(stop_signal), d->stopped_by[0] ? ": " : "",
+	         d->stopped_by);
 	return 0;
 }
 

@@ -30,20 +30,26 @@
 
 volatile sig_atomic_t stop_signal;
 volatile sig_atomic_t hup_seen;
+volatile sig_atomic_t stop_sender_pid, stop_sender_uid;
 
-static void on_signal(int sig)
+static void on_signal(int sig, siginfo_t *info, void *ctx)
 {
-	if (sig == SIGHUP)
+	(void)ctx;
+	if (sig == SIGHUP) {
 		hup_seen = 1;
-	else
-		stop_signal = sig;
+		return;
+	}
+	/* The uid is kept as its bits: sig_atomic_t is an int. */
+	stop_sender_pid = info && info->si_code <= 0 ? (sig_atomic_t)info->si_pid : 0;
+	stop_sender_uid = info && info->si_code <= 0 ? (sig_atomic_t)info->si_uid : 0;
+	stop_signal = sig;
 }
 
 /* Handlers only set a flag; the signals stay blocked except inside ppoll(),
  * so a stop request can never slip in between the check and the wait. */
 static void setup_signals(sigset_t *ret_unblocked)
 {
-	struct sigaction sa = {.sa_handler = on_signal};
+	struct sigaction sa = {.sa_sigaction = on_signal, .sa_flags = SA_SIGINFO};
 	sigset_t block;
 
 	sigemptyset(&sa.sa_mask);
@@ -278,10 +284,10 @@ static int setup(struct daemon *d)
 		return r;
 	/* After the checks that may refuse to start (a quick exit). */
 	open_procs(d);
-	coverage_processes(d);
 	if ((r = open_source(d)) != 0)
 		return r;
 	audit_raise_backlog(d);
+	coverage_processes(d); /* the table's state and the backlog limit, at once */
 	save_owned_state(d);
 	if (arg_user && (r = hand_over(d, arg_user)) < 0) {
 		log_error("cannot run as user %s: %s", arg_user, strerror(-r));

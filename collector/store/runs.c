@@ -8,11 +8,25 @@
 #include <sqlite3.h>
 
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "sigtrail/audit_ctl.h"
 #include "sigtrail/store.h"
 #include "store_internal.h"
+
+/* The wall-clock time of the boot, ms since the epoch: what turns the
+ * start times of /proc/PID/stat (ticks of CLOCK_BOOTTIME) into times. The
+ * boot clock is read between two reads of the wall clock, so a step of the
+ * wall clock in between costs at most that one sample's accuracy. */
+static int64_t boot_epoch_ms(void)
+{
+	struct timespec r, b;
+
+	if (clock_gettime(CLOCK_REALTIME, &r) < 0 || clock_gettime(CLOCK_BOOTTIME, &b) < 0)
+		return -1;
+	return ((int64_t)r.tv_sec - b.tv_sec) * 1000 + ((int64_t)r.tv_nsec - b.tv_nsec) / 1000000;
+}
 
 /* A new open run row: its id, or -1 with the SQLite code in *ret_rc. */
 static int64_t insert_run(struct store *st, const char *source, const char *host, int64_t pid,
@@ -27,13 +41,16 @@ static int64_t insert_run(struct store *st, const char *source, const char *host
 	/* The boot a daemon records in (an import's events are of any boot):
 	 * without it, audit serials cannot be ordered across reboots. */
 	char boot[CTL_BOOT_ID_LEN];
-	bool have_boot = strcmp(source, "import") != 0 && ctl_boot_id(boot) == 0;
+	bool imported = strcmp(source, "import") == 0;
+	bool have_boot = !imported && ctl_boot_id(boot) == 0;
+	int64_t boot_ms = imported ? -1 : boot_epoch_ms();
 	rc = store_intern(st, host, &host_s, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(
 		    db,
 		    "INSERT INTO collector_runs(started_ms, heartbeat_ms, source, "
-		    "host_s, pid, version, boot_id) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6)",
+		    "host_s, pid, version, boot_id, boot_epoch_ms) "
+		    "VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 		    -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, now_ms);
@@ -43,6 +60,7 @@ static int64_t insert_run(struct store *st, const char *source, const char *host
 		sqlite3_bind_text(s, 5, SIGTRAIL_VERSION, -1, SQLITE_STATIC);
 		if (have_boot)
 			sqlite3_bind_text(s, 6, boot, -1, SQLITE_STATIC);
+		store_bind_opt(s, 7, boot_ms > 0, boot_ms);
 		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
 	}
 	sqlite3_finalize(s);
@@ -89,12 +107,13 @@ int store_run_record(struct store *st, const char *source, const char *host, int
 	return r;
 }
 
-/* The heartbeat's UPDATE: the fixed columns as ?1 to ?5, then one
+/* The heartbeat's UPDATE: the fixed columns as ?1 to ?6, then one
  * parameter per counter of STORE_RUN_COUNTERS, in its order. */
 static const char run_update_sql[] =
     "UPDATE collector_runs SET heartbeat_ms = ?2, stopped_ms = "
     "CASE WHEN ?3 IS NULL THEN NULL ELSE ?2 END, ended = ?3, "
-    "stopped_by = coalesce(?4, stopped_by), processes = coalesce(?5, processes)"
+    "stopped_by = coalesce(?4, stopped_by), processes = coalesce(?5, processes), "
+    "backlog_limit = coalesce(?6, backlog_limit)"
 #define RUN_SET(name) ", " #name " = ?"
     STORE_RUN_COUNTERS(RUN_SET)
 #undef RUN_SET
@@ -108,7 +127,7 @@ int store_run_update(struct store *st, const struct store_run *run, int64_t now_
 	int rc = sqlite3_prepare_v2(db, run_update_sql, -1, &s, NULL);
 
 	if (rc == SQLITE_OK) {
-		int i = 5;
+		int i = 6;
 		sqlite3_bind_int64(s, 1, run->id);
 		sqlite3_bind_int64(s, 2, now_ms);
 		if (ended)
@@ -117,6 +136,7 @@ int store_run_update(struct store *st, const struct store_run *run, int64_t now_
 			sqlite3_bind_text(s, 4, run->stopped_by, -1, SQLITE_STATIC);
 		if (run->processes)
 			sqlite3_bind_text(s, 5, run->processes, -1, SQLITE_STATIC);
+		store_bind_opt(s, 6, run->backlog_limit > 0, run->backlog_limit);
 #define RUN_BIND(name) sqlite3_bind_int64(s, ++i, (int64_t)run->name);
 		STORE_RUN_COUNTERS(RUN_BIND)
 #undef RUN_BIND

@@ -184,6 +184,7 @@ struct store_run {
 	int64_t id;             /* collector_runs.id */
 	const char *stopped_by; /* who sent the stop signal, or NULL */
 	const char *processes;  /* "on", or "off: why" (the process table); NULL keeps it */
+	int64_t backlog_limit; /* the kernel's audit backlog limit in effect; 0 unknown, keeps it */
 #define STORE_RUN_FIELD(name) uint64_t name;
 	STORE_RUN_COUNTERS(STORE_RUN_FIELD)
 #undef STORE_RUN_FIELD

@@ -37,7 +37,7 @@ like "$OUT" "Signals to pid $SH_VICTIM, newest first" "then the signals"
 like "$OUT" "        ancestry sh\[144\] ← cleanup.sh\[120\] ← cron\[812\] ← systemd\[1\]
         unit cron.service  container -
   to    pid $SH_VICTIM  comm sleep  user root
-        exe /usr/bin/sleep  start time 123456
+        exe /usr/bin/sleep  start time 123456 ticks after boot \(the boot's time was not recorded\)
         cmdline sleep 1000
         unit app.service  container deadbeefcafe0123" "a signal row shows the new sender and target columns"
 like "$OUT" "=> it died of this signal 6 ms later \(death 1\)" "the killing signal is marked"
@@ -405,9 +405,52 @@ sqlite3 "$DB" "insert into signal_rows(epoch_ms, serial, host_s, arch_s, syscall
 run_cli who --db "$DB" "$SH_VICTIM"
 like "$OUT" "SIGTERM  delivered
 .*
-  !=    sent to another process that had this pid \(start time 100; the one that died started at 123456\)" \
+  !=    sent to another process that had this pid \(start time 100 ticks after boot; the one that died: start time 123456 ticks after boot\)" \
 	"pid reuse: the signal to the pid's earlier owner says so"
 is "$(grep -c '^  !=' "$T/out")" 1 "only that one"
+
+# --- start times as wall-clock times, the session, a cut chain ------------------------------
+# The run that recorded the death sampled the boot's time (schema 14): start
+# time 123456 ticks (1234.56 s after boot) is then 01:54:33.950, 2 h 13 m
+# before the death at 04:07:33.950.
+B=$T/boot.db
+cp "$DB" "$B"
+DEATH_MS=$(q "$B" "select epoch_ms from deaths where pid = $SH_VICTIM")
+sqlite3 "$B" "insert into collector_runs(started_ms, heartbeat_ms, stopped_ms, ended, source, pid,
+	version, boot_epoch_ms) values ($DEATH_MS - 1000, $DEATH_MS + 1000, $DEATH_MS + 1000, 'stopped',
+	'stdin', 4321, 'test', $DEATH_MS - 1234560 - 7980000);
+	insert or ignore into strings(value) values ('alice');
+	update signal_rows set sender_ses = 7, sender_auid = 1000,
+		sender_login_s = (select id from strings where value = 'alice') where id = $KILL_ID;
+	delete from ancestry_rows where depth = 3"
+run_cli who --db "$B" "$SH_VICTIM"
+like "$OUT" "parent 130  started 01:54:33, 2 h 13 m before the death" \
+	"the dead process's start: wall-clock time and age at the death"
+like "$OUT" "exe /usr/bin/sleep  started 01:54:33, 2 h 12 m before the signal" \
+	"the target's start: wall-clock time and age at the signal"
+like "$OUT" "sender   pid 144 \(parent [0-9]+\)  user root  login alice \(session 7\)" \
+	"the sender's session beside the login user"
+like "$OUT" "from  pid 144 \(parent [0-9]+\)  user root  login alice \(session 7\)" \
+	"the same in the signal row"
+like "$OUT" "\(pid 144, user root, login alice, session 7\)" "and in the verdict"
+like "$OUT" "           cron\[812\] +/usr/sbin/cron -f
+           \(chain cut: the parent of cron\[812\] was not in the process table\)" \
+	"a chain that ends before pid 1 says so under its members"
+like "$OUT" "ancestry sh\[144\] ← cleanup.sh\[120\] ← cron\[812\] ← systemd\[1\]
+                 \(chain cut: the parent of cron\[812\]" "and in the signal row"
+sqlite3 "$B" "delete from ancestry_rows where depth >= 1"
+run_cli who --db "$B" "$SH_VICTIM"
+like "$OUT" "           sh\[144\] +sh -c kill -9 $SH_VICTIM
+           \(chain cut: parent pid $(q "$B" "select sender_ppid from signals where id = $KILL_ID") was not in the process table\)" \
+	"the sender alone: its parent's pid"
+run_cli who --db "$DB" "$SH_VICTIM"
+unlike "$OUT" "chain cut" "a chain up to pid 1 is whole"
+like "$OUT" "parent 130  start time 123456 ticks after boot \(the boot's time was not recorded\)" \
+	"without the boot's time: ticks, and why"
+sqlite3 "$B" "update collector_runs set boot_epoch_ms = $DEATH_MS - 1234560 - 90000000"
+run_cli who --db "$B" "$SH_VICTIM"
+like "$OUT" "parent 130  started 2026-11-21 03:07:33, 1 d 1 h before the death" \
+	"another day: with the date"
 
 # --- a schema-2 database: no deaths, and it says so -------------------------------------
 S2=$T/s2.db

@@ -20,6 +20,8 @@ for h in "Collection coverage" "Signals by type" "SIGKILL and SIGTERM per day \(
 done
 like "$OUT" "\| $(sum 1) \| $(q "$DB" 'select count(distinct serial) from signals') \| $(sum 'success = 1') \| $(sum "errno = 'EPERM'") \|" \
 	"md: totals equal SQL (signals with storms counted, events, delivered, refused)"
+COUNTS="How these count: $(sum 1) signals, one per signal that reached \(or was refused on its way to\) one process, each repeat of a storm included; stored as $(q "$DB" 'select count(*) from signals') rows \(a storm of identical signals is one row with its count\); from $(q "$DB" 'select count(distinct serial) from signals') audit events"
+like "$OUT" "$COUNTS" "md: one line says what each total counts, with the numbers SQL gives"
 like "$OUT" "\| SIGKILL \| $(sum 'signal = 9') \| $(sum 'signal = 9 and success = 1') \|" "md: SIGKILL by type equals SQL"
 like "$OUT" "\| SIGSTOP \| $(sum 'signal = 19') \|" "md: SIGSTOP by type equals SQL"
 last=$(date -u -d "$until" +%F)
@@ -62,6 +64,10 @@ PY
 )" ok "html: well-formed (every element closed in order), valid UTF-8"
 like "$html" ">$(sum 1)</b><span>signals" "html: the signals card equals SQL"
 like "$html" ">$(sum "errno = 'EPERM'")</b><span>refused \(EPERM\)" "html: the refused card equals SQL"
+like "$html" "</section>
+<p class=\"counts\">$COUNTS" "html: the same line under the cards"
+like "$html" "<footer>.*\. $(sum 1) signals in $(q "$DB" 'select count(*) from signals') rows from $(q "$DB" 'select count(distinct serial) from signals') audit events" \
+	"html: the footer names the same three numbers"
 
 # The period and the filters.
 run_cli report --db "$DB" --format md --since @$((FIXTURE_END - 2 * 86400)) --until "$until" --signal KILL --sender-user alice
