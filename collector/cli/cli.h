@@ -254,6 +254,9 @@ struct cli_coverage {
 	bool running;                /* a run is open and its heartbeat is fresh */
 	char running_source[16];     /* its source ("unicast"...) */
 	int64_t running_pid;         /* its pid */
+	/* Schema 015: rows of the window the disk cap deleted before the fleet's
+	 * forwarder sent them (forward_drops), so the centre never had them. */
+	int64_t dropped_unsent;
 };
 
 /* Total of the lost_* counters (not pruned rows, which were recorded). */

@@ -54,6 +54,7 @@ void db_open(struct daemon *d, const char *host)
 		fatal(EX_IOERR, "database %s: %s", arg_db, strerror(errno));
 	note_wal(d);
 	store_set_coalesce_ms(d->store, arg_coalesce_ms);
+	store_set_forward_position(d->store, arg_forward_position);
 }
 
 /* Still the file we opened? A database removed or replaced under us stops

@@ -70,6 +70,9 @@ static const struct stream_def streams[FWD__N] = {
                       "SELECT v.*, r.heartbeat_ms * 2 + (r.ended IS NOT NULL) AS seq, "
                       "r.boot_id FROM coverage AS v JOIN collector_runs AS r ON r.id = v.run "
                       "WHERE v.run > ?1 ORDER BY v.run LIMIT ?2"},
+    /* Rows the disk cap deleted before they were sent (schema 015). */
+    [FWD_DROPS] = {"forward drops", "forward_drops", "epoch_ms",
+                   "SELECT v.* FROM forward_drops AS v WHERE v.id > ?1 ORDER BY v.id LIMIT ?2"},
 };
 
 /* A local result column that the central table has too. */
@@ -158,7 +161,7 @@ int fwd_session_start(struct fwd_session *s, PGconn *pg, sqlite3 *db, bool resen
 	sqlite3_stmt *st = NULL;
 	FILE *f;
 
-	*s = (struct fwd_session){.pg = pg, .coverage_fp = -1};
+	*s = (struct fwd_session){.pg = pg, .coverage_fp = -1, .drops_fp = -1};
 	if (sqlite3_prepare_v2(db, "SELECT uuid FROM instance WHERE id = 1", -1, &st, NULL) !=
 	        SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
@@ -237,7 +240,7 @@ void fwd_session_end(struct fwd_session *s)
 	free(s->central_cols);
 	for (int i = 0; i < FWD__N; i++)
 		free(s->ddl[i]);
-	*s = (struct fwd_session){.coverage_fp = -1};
+	*s = (struct fwd_session){.coverage_fp = -1, .drops_fp = -1};
 }
 
 /* Match the local statement's columns with the central table's. */
@@ -530,6 +533,35 @@ out:
 	return r;
 }
 
+/* Send every local row of stream `id` (a small table of states), in
+ * batches of max_rows; the centre keeps those it lacks. Adds the rows sent
+ * to *ret_sent. Returns 0, or -1 with s->err set. */
+static int send_all(struct fwd_session *s, sqlite3 *db, enum fwd_stream_id id, int64_t max_rows,
+                    int64_t *ret_sent)
+{
+	for (int64_t after = 0;;) {
+		struct batch *b = calloc(1, sizeof(*b));
+		bool w = false;
+		if (!b)
+			return fail(s, "out of memory");
+		int r = read_rows(s, db, id, after, 0, max_rows, 0, 0, b, &w);
+		if (r == 0 && b->rows > 0) {
+			enum fwd_stream_id ids[2] = {id, FWD_ANCESTRY};
+			struct batch *bs[2] = {b, NULL};
+			r = transaction(s, ids, bs);
+		}
+		int64_t rows = b->rows, last = b->last_key;
+		fwd_buf_free(&b->data);
+		free(b);
+		if (r < 0)
+			return -1;
+		*ret_sent += rows;
+		if (rows < max_rows)
+			return 0;
+		after = last;
+	}
+}
+
 int fwd_send_coverage(struct fwd_session *s, sqlite3 *db, int64_t max_rows, bool force,
                       int64_t mono_ms)
 {
@@ -556,29 +588,37 @@ int fwd_send_coverage(struct fwd_session *s, sqlite3 *db, int64_t max_rows, bool
 	    mono_ms - s->coverage_ms < COVERAGE_EVERY_MS)
 		return 0;
 
-	for (int64_t after = 0;;) {
-		struct batch *b = calloc(1, sizeof(*b));
-		bool w = false;
-		if (!b)
-			return fail(s, "out of memory");
-		int r = read_rows(s, db, FWD_COVERAGE, after, 0, max_rows, 0, 0, b, &w);
-		if (r == 0 && b->rows > 0) {
-			enum fwd_stream_id ids[2] = {FWD_COVERAGE, FWD_ANCESTRY};
-			struct batch *bs[2] = {b, NULL};
-			r = transaction(s, ids, bs);
-		}
-		int64_t rows = b->rows, last = b->last_key;
-		fwd_buf_free(&b->data);
-		free(b);
-		if (r < 0)
-			return -1;
-		sent += rows;
-		if (rows < max_rows)
-			break;
-		after = last;
-	}
+	if (send_all(s, db, FWD_COVERAGE, max_rows, &sent) < 0)
+		return -1;
 	s->coverage_fp = fp;
 	s->coverage_structure = structure;
 	s->coverage_ms = mono_ms;
+	return (int)(sent > INT32_MAX ? INT32_MAX : sent);
+}
+
+int fwd_send_drops(struct fwd_session *s, sqlite3 *db, int64_t max_rows)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t fp = -1, sent = 0;
+	char type[64];
+
+	if (!central_col(s, "forward_drops", "id", type))
+		return 0; /* a centre older than central schema 2 */
+	if (sqlite3_prepare_v2(
+	        db,
+	        "SELECT count(*) * 1000003 + coalesce(max(id), 0) FROM sqlite_master "
+	        "AS m, forward_drop_rows WHERE m.name = 'forward_drops'",
+	        -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return 0; /* a database older than schema 015: nothing to send */
+	}
+	fp = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (fp == s->drops_fp || fp == 0)
+		return 0;
+	if (send_all(s, db, FWD_DROPS, max_rows, &sent) < 0)
+		return -1;
+	s->drops_fp = fp;
 	return (int)(sent > INT32_MAX ? INT32_MAX : sent);
 }

@@ -93,6 +93,10 @@ struct store {
 	int64_t text_gen;
 	sqlite3_stmt *newest_gen; /* reads it */
 	bool capped;              /* prune.c: this round deleted rows for the size cap */
+	char *fwd_position;       /* the forwarder's position file (unsent.c), or NULL */
+	/* forward_drop_rows.id written by this prune step, by stream (0
+	 * signals, 1 deaths), 0: none yet: a step adds to its own row. */
+	int64_t drop_row[2];
 	struct ids_cache ids;
 	/* The string ids of the last single-target extra written (its id): a
 	 * storm shares one extra, resolved once. */
@@ -150,3 +154,19 @@ static inline void store_bind_opt(sqlite3_stmt *s, int col, bool known, int64_t 
 int store_intern_prepare(struct store *st);
 int store_signals_prepare(struct store *st);
 int store_deaths_prepare(struct store *st);
+
+/* --- unsent.c: rows the forwarder has not sent yet --- */
+
+/* The highest signal_rows and death_rows ids the forwarder's position
+ * file says the centre has: INT64_MAX each when no file is set or it is
+ * absent, or is another database's (every row may be pruned, as without a
+ * forwarder); 0 when it exists but cannot be read. Can't fail. */
+void unsent_limits(struct store *st, int64_t *ret_signals, int64_t *ret_deaths);
+
+/* Record in forward_drop_rows the rows of `chunk` (a query of `id,
+ * epoch_ms` of the rows about to be deleted, with ?1 its row limit, bound
+ * to chunk_rows, and ?3 its highest id, bound to upto) whose id exceeds `limit`: stream 0 signals,
+ * 1 deaths, added to this prune step's row of the stream when it has one. Inside the caller's
+ * transaction. Returns 0 or -errno. */
+int unsent_record_drop(struct store *st, int stream, const char *chunk, int64_t limit, int64_t upto,
+                       int64_t chunk_rows, int64_t now_ms);

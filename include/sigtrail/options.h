@@ -29,6 +29,10 @@ extern int64_t arg_exit_min_age_ms; /* ...of processes that lived this long, or 
 extern int64_t arg_db_buffer_mb;    /* --db-buffer: rows held while the database refuses */
 extern const char *arg_runtime_dir; /* --runtime-dir: the owned-state record's directory */
 
+/* --forward-position: the fleet forwarder's position file (pruning keeps
+ * what it has not sent) */
+extern const char *arg_forward_position;
+
 /* What options_parse_args() found. */
 enum options_verdict {
 	OPTIONS_RUN,        /* the arg_* values are set: start */

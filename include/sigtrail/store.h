@@ -93,6 +93,13 @@ int store_insert_death(struct store *st, const struct store_death *d);
  * default. Can't fail. */
 void store_set_signals_recorded(struct store *st, bool on);
 
+/* The fleet forwarder's position file (`sigtrail forward --state-dir`'s
+ * `position`), which the pruning honours: retention keeps rows not
+ * forwarded yet, and the size cap records those it must delete anyway in
+ * forward_drops (collector/store/unsent.c). NULL or "": none. Can't fail
+ * (out of memory: none). */
+void store_set_forward_position(struct store *st, const char *path);
+
 /* The flag above, for the deaths decided against this store. Can't fail. */
 bool store_signals_recorded(const struct store *st);
 
@@ -206,7 +213,9 @@ int store_run_update(struct store *st, const struct store_run *run, int64_t now_
  * one is committed first): delete rows older than retention_days (0: keep
  * all) and, while the live data exceeds max_bytes (0: no cap), the oldest
  * rows; then the strings and ancestry chains no remaining row can refer to;
- * then give free pages back to the filesystem. Its cost is that of what it
+ * then give free pages back to the filesystem. Rows the forwarder has not
+ * sent (store_set_forward_position()) are kept by the retention and deleted
+ * by the cap last, recorded in forward_drops. Its cost is that of what it
  * deletes, whatever the size of the database. *ret_done says that nothing
  * is left to do. Returns the number of signal rows deleted, or -errno (the
  * step is rolled back; what earlier steps deleted stays deleted). */

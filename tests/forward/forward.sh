@@ -19,10 +19,10 @@
 
 run_cli central init --to "$ADMIN"
 is "$RC" 0 "central init: exit 0" || diag "$ERR"
-like "$OUT" "version 1 \(applied 1\)" "central init applies the schema"
+like "$OUT" "version 2 \(applied 2\)" "central init applies the schema"
 run_cli central init --to "$ADMIN"
-like "$OUT" "at version 1 already: nothing to do" "central init again: nothing to do"
-is "$(aq 'select count(*) from sigtrail.schema_version')" 1 "the version is recorded once"
+like "$OUT" "at version 2 already: nothing to do" "central init again: nothing to do"
+is "$(aq 'select count(*) from sigtrail.schema_version')" 2 "each version is recorded once"
 for h in hosta hostb; do
 	run_cli central add-host "$h" --to "$ADMIN"
 	is "$RC" 0 "central add-host $h: exit 0" || diag "$ERR"
@@ -82,6 +82,22 @@ like "$(cat "$T/fa.out")" "^sent [0-9]+ signals \([0-9]+ new\)" "--once says wha
 ms=$(aq "select count(*) from signals where host = 'hostb' and machine_id is not null")
 is "$ms" "$(q "$T/b.db" 'select count(*) from signal_rows')" "every row carries the machine id" ||
 	[ ! -r /etc/machine-id ]
+
+# 1b. The acknowledged position, for the daemon's pruning, and a record of
+# rows its disk cap dropped before forwarding (as collector/store/unsent.c
+# writes it), which travels to the centre.
+sqlite3 "$T/a.db" "insert into forward_drop_rows(epoch_ms, stream, first_id, last_id, rows, first_ms, last_ms)
+	values (1795317670616, 'signals', 900001, 900050, 50, 1795317000000, 1795317600000)" || bail "no drop record"
+mkdir "$T/state"
+run_cli forward --db "$T/a.db" --to "$(to hosta)" --once --state-dir "$T/state"
+is "$RC" 0 "forward --state-dir: exit 0" || diag "$ERR"
+like "$OUT" "sent 1 records of rows dropped before forwarding \(1 new\)" "the drop record is sent"
+is "$(aq "select stream || ' ' || first_id || ' ' || last_id || ' ' || rows || ' ' || time from forward_drops where host = 'hosta'")" \
+	"signals 900001 900050 50 2026-11-22T03:21:10.616Z" "the centre shows what hosta dropped before forwarding"
+is "$(cat "$T/state/position")" "instance $(q "$T/a.db" 'select uuid from instance')
+signals $(q "$T/a.db" 'select max(id) from signal_rows')
+deaths $(q "$T/a.db" 'select max(id) from death_rows')" "the position file says what the centre has"
+is "$(stat -c %a "$T/state/position")" 644 "readable by the daemon, whatever the umask"
 
 # 2. A replay of everything inserts nothing.
 run_cli forward --db "$T/a.db" --to "$(to hosta)" --once --resend
