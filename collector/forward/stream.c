@@ -36,6 +36,10 @@ enum {
 	"c.started_ms <= " T " AND " T " <= coalesce(c.stopped_ms, c.heartbeat_ms) + 15000 "       \
 	"ORDER BY c.started_ms DESC LIMIT 1)"
 
+/* The row's link in the hash chain (schema 016), hex; NULL in a database
+ * older than the chain (prepare_stream()). */
+#define CHAIN_OF "(SELECT lower(hex(c.hash)) FROM chain_rows AS c WHERE c.id = v.id) AS chain, "
+
 struct stream_def {
 	const char *name;     /* in messages */
 	const char *table;    /* the central table, in schema sigtrail */
@@ -47,7 +51,7 @@ static const struct stream_def streams[FWD__N] = {
     [FWD_SIGNALS] =
         {"signals", "signal_rows", "epoch_ms",
          "SELECT v.*, (SELECT value FROM strings WHERE id = r.sender_chain_s) AS "
-         "sender_chain, " BOOT_OF(
+         "sender_chain, " CHAIN_OF BOOT_OF(
              "v.epoch_ms") " AS boot_id FROM signals AS v "
                            "JOIN signal_rows AS r ON r.id = v.id WHERE v.id > ?1 ORDER BY v.id "
                            "LIMIT ?2"},
@@ -307,6 +311,21 @@ static int add_row(struct batch *b, sqlite3_stmt *st)
 	return fwd_copy_end_row(&b->data);
 }
 
+/* Prepare the stream's query; the signals' without their chain links in
+ * a database older than schema 016. Returns an SQLite code. */
+static int prepare_stream(sqlite3 *db, enum fwd_stream_id id, sqlite3_stmt **ret)
+{
+	const char *sql = streams[id].sql, *at = strstr(sql, CHAIN_OF);
+	int rc = sqlite3_prepare_v2(db, sql, -1, ret, NULL);
+	char alt[2048];
+
+	if (rc == SQLITE_OK || !at || strlen(sql) >= sizeof(alt))
+		return rc;
+	snprintf(alt, sizeof(alt), "%.*sNULL AS chain, %s", (int)(at - sql), sql,
+	         at + strlen(CHAIN_OF));
+	return sqlite3_prepare_v2(db, alt, -1, ret, NULL);
+}
+
 /* Read the local rows after `after` (at most max_rows; signals while sealed)
  * into b. For ancestry, `after` and `upto` bound the signals. */
 static int read_rows(struct fwd_session *s, sqlite3 *db, enum fwd_stream_id id, int64_t after,
@@ -314,7 +333,7 @@ static int read_rows(struct fwd_session *s, sqlite3 *db, enum fwd_stream_id id, 
                      struct batch *b, bool *ret_waiting)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, streams[id].sql, -1, &st, NULL);
+	int rc = prepare_stream(db, id, &st);
 
 	if (rc != SQLITE_OK)
 		return fail_local(s, db, "preparing the local query");

@@ -20,6 +20,7 @@
  * them in forward_drops, which is forwarded like any other row.
  * Exercise with `meson test -C build store`, and measure with
  * tests/bench/prune.sh. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sqlite3.h>
@@ -174,6 +175,18 @@ static int64_t collect_chunk(sqlite3 *db, int64_t live)
 	return n < 0 ? n : 0;
 }
 
+/* Of the anchors pruned rows leave in the hash chain (chain.c), keep the
+ * one the oldest remaining row extends, and any between rows kept. Returns
+ * the entries deleted, or -errno. */
+static int64_t compact_anchors(sqlite3 *db)
+{
+	return run2(db,
+	            "DELETE FROM chain_rows WHERE pruned = 1 AND id < (SELECT max(id) FROM "
+	            "chain_rows WHERE pruned = 1 AND id < (SELECT coalesce(min(id), "
+	            "9223372036854775807) FROM signal_rows))",
+	            0, 0);
+}
+
 /* What one step knows: the bounds, and how far the forwarder got (ids
  * beyond are not sent yet: unsent.c; INT64_MAX without a forwarder). */
 struct prune_ctx {
@@ -292,6 +305,8 @@ static int64_t prune_chunk(struct store *st, const struct prune_ctx *c, bool *re
 		return n;
 	if (n > 0)
 		return 0;
+	if ((n = compact_anchors(db)) < 0) /* what they free counts against the cap too */
+		return n;
 	n = cap_chunk(st, c, &did);
 	if (n != 0 || did)
 		return n;
@@ -341,6 +356,10 @@ int64_t store_prune_step(struct store *st, int64_t now_ms, int64_t retention_day
 		}
 		total += n;
 	} while (any && now_mono_ms() < deadline);
+	if (total > 0 && compact_anchors(st->db) < 0) {
+		store_rollback(st);
+		return -EIO;
+	}
 	if ((r = store_commit(st)) < 0)
 		return r;
 	if (total > 0) /* a coalesced row to add to may be gone */

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sigtrail/chain.h"
 #include "sigtrail/ids.h"
 #include "sigtrail/proc_extra.h"
 #include "sigtrail/schema.h"
@@ -37,7 +38,8 @@ struct coalesce_slot {
 	int32_t sender, target, signal, syscall, exit;
 	uint32_t arch;
 	bool success, used;
-	int64_t first_ms; /* epoch_ms of the row's first event: the window start */
+	int64_t first_ms;   /* epoch_ms of the row's first event: the window start */
+	int64_t touched_ms; /* monotonic ms of its last event (chain.c: a quiet slot seals) */
 	int64_t rowid;
 	uint64_t alike;   /* fingerprint of the rest of what the row shows (event_alike()) */
 	uint64_t x_id;    /* the proc_extra of its last event (equal ids, equal contents) */
@@ -94,6 +96,16 @@ struct store {
 	sqlite3_stmt *newest_gen; /* reads it */
 	bool capped;              /* prune.c: this round deleted rows for the size cap */
 	char *fwd_position;       /* the forwarder's position file (unsent.c), or NULL */
+	/* The hash chain (chain.c): */
+	sqlite3_stmt *chain_select;               /* the signals view's rows of an id range */
+	sqlite3_stmt *chain_insert;               /* one chain_rows entry */
+	sqlite3_stmt *chain_last;                 /* the newest entry */
+	struct chain_hasher chain;                /* how chain_select's rows are hashed */
+	int64_t chain_upto;                       /* the newest chained id (read at each BEGIN) */
+	unsigned char chain_prev[CHAIN_HASH_LEN]; /* its hash */
+	bool chain_prev_valid;                    /* false: the chain starts (genesis) */
+	bool sealed_all;                          /* the last seal left no row waiting */
+	int64_t newest_ms; /* the newest event time stored by this connection */
 	/* forward_drop_rows.id written by this prune step, by stream (0
 	 * signals, 1 deaths), 0: none yet: a step adds to its own row. */
 	int64_t drop_row[2];
@@ -170,3 +182,18 @@ void unsent_limits(struct store *st, int64_t *ret_signals, int64_t *ret_deaths);
  * transaction. Returns 0 or -errno. */
 int unsent_record_drop(struct store *st, int stream, const char *chunk, int64_t limit, int64_t upto,
                        int64_t chunk_rows, int64_t now_ms);
+
+/* --- chain.c: the hash chain of sealed signal rows --- */
+
+/* Prepare the chain's statements and this connection's TEMP trigger that
+ * marks the rows it prunes. Returns SQLITE_OK or an SQLite error code. */
+int store_chain_prepare(struct store *st);
+
+/* Read the newest chain entry (at BEGIN: another writer may have chained
+ * since). Returns SQLITE_OK or an SQLite error code. */
+int store_chain_refresh(struct store *st);
+
+/* Chain the rows that are sealed, in the open transaction (before COMMIT).
+ * Returns SQLITE_OK or an SQLite error code (the rows chained so far stay
+ * chained; the others wait for the next commit). */
+int store_chain_seal(struct store *st);

@@ -1,5 +1,6 @@
--- sigtrail central schema version 2: rows a host dropped before forwarding.
--- Public: the view forward_drops. Additive: forwarders older than it send
+-- sigtrail central schema version 2: rows a host dropped before forwarding,
+-- and the signal rows' hash chain.
+-- Public: the view forward_drops, and the column signals.chain. Additive: forwarders older than it send
 -- what they sent before, and newer ones send these rows only to a centre
 -- that has the table.
 --
@@ -51,3 +52,20 @@ SELECT id, time, epoch_ms, stream, first_id, last_id, rows, first_ms, last_ms,
 FROM sigtrail.forward_drops;
 REVOKE ALL ON public.forward_drops FROM PUBLIC;
 GRANT SELECT ON public.forward_drops TO sigtrail_sre, sigtrail_auditor, sigtrail_retention;
+
+-- The hash chain of the host's signal rows (local schema 016, view
+-- signals... chain_rows): each forwarded row carries its link, the hex
+-- SHA-256 that extends the previous chained row's, so `sigtrail verify --db
+-- postgres://... --host NAME` shows that nothing was edited or deleted on
+-- the host between recording and forwarding. NULL: a row stored before the
+-- host's database had a chain.
+ALTER TABLE sigtrail.signal_rows ADD COLUMN chain text;
+CREATE OR REPLACE VIEW public.signals AS
+SELECT id, time, epoch_ms, serial, host, arch, syscall, signal, signame, success, errno,
+	target_arg, sender_pid, sender_ppid, sender_uid, sender_euid, sender_auid, sender_ses,
+	sender_user, sender_login, sender_tty, sender_comm, sender_exe, sender_cmdline,
+	target_pid, target_uid, target_auid, target_ses, target_user, target_comm, count,
+	sender_ancestry, target_exe, target_cmdline, target_start_time, sender_unit,
+	target_unit, sender_container, target_container,
+	origin_host, machine_id, boot_id, received_at, instance, chain
+FROM sigtrail.signal_rows;
