@@ -55,6 +55,8 @@ void db_open(struct daemon *d, const char *host)
 	note_wal(d);
 	store_set_coalesce_ms(d->store, arg_coalesce_ms);
 	store_set_forward_position(d->store, arg_forward_position);
+	if (arg_jsonl && (r = store_set_jsonl(d->store, arg_jsonl)) < 0)
+		fatal(EX_CANTCREAT, "JSON-lines file %s: %s", arg_jsonl, strerror(-r));
 }
 
 /* Still the file we opened? A database removed or replaced under us stops

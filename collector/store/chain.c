@@ -208,6 +208,7 @@ int store_chain_seal(struct store *st)
 			rc = ri;
 			break;
 		}
+		store_jsonl_row(st, s);
 		memcpy(prev, h, CHAIN_HASH_LEN);
 		memcpy(st->chain_prev, h, CHAIN_HASH_LEN);
 		st->chain_prev_valid = true;
@@ -216,4 +217,20 @@ int store_chain_seal(struct store *st)
 	sqlite3_reset(s);
 	st->sealed_all = hold == INT64_MAX;
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+bool store_unsealed(const struct store *st)
+{
+	return !st->sealed_all && !st->in_txn;
+}
+
+int store_seal(struct store *st)
+{
+	int rc;
+
+	if (st->in_txn)
+		return 0; /* its commit seals */
+	if ((rc = store_begin(st)) != SQLITE_OK)
+		return store_sqlite_errno(rc);
+	return store_commit(st);
 }

@@ -491,12 +491,12 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 	}
 	struct coalesce_slot *slot = NULL;
 	uint64_t alike = 0;
+	if (ev->epoch_ms > st->newest_ms) /* chain.c: slots whose window it passed seal */
+		st->newest_ms = ev->epoch_ms;
 	if (st->coalesce_ms > 0 && ev->n_targets == 1) {
 		bool match;
 		alike = event_alike(ev, ids);
 		slot = coalesce_slot(st, ev, x, alike, &match);
-		if (ev->epoch_ms > st->newest_ms)
-			st->newest_ms = ev->epoch_ms;
 		if (match) {
 			if ((rc = bump(st, slot, ev)) != SQLITE_OK)
 				goto fail;

@@ -217,6 +217,7 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	if (!st)
 		return -ENOMEM;
 	ids_init(&st->ids);
+	st->jsonl_fd = -1;
 	st->default_host = default_host ? strdup(default_host) : NULL;
 
 	rc = sqlite3_open_v2(path, &st->db,
@@ -284,6 +285,7 @@ static void rollback(struct store *st)
 	st->stats.deaths_lost += st->pending_deaths;
 	st->pending_deaths = 0;
 	store_invalidate_cache(st); /* ids and rows created in the transaction are gone */
+	store_jsonl_flush(st, false);
 }
 
 int store_begin(struct store *st)
@@ -319,6 +321,7 @@ int store_commit(struct store *st)
 		return store_sqlite_errno(rc);
 	}
 	st->in_txn = false;
+	store_jsonl_flush(st, true);
 	st->stats.rows_written += st->pending;
 	st->stats.deaths_written += st->pending_deaths;
 	st->pending_deaths = 0;
@@ -397,5 +400,9 @@ void store_close(struct store *st)
 		sqlite3_close(st->db);
 	free(st->default_host);
 	free(st->fwd_position);
+	if (st->jsonl_fd >= 0)
+		close(st->jsonl_fd);
+	free(st->jsonl_path);
+	free(st->jsonl_buf);
 	free(st);
 }

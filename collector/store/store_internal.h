@@ -17,6 +17,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -106,6 +107,14 @@ struct store {
 	bool chain_prev_valid;                    /* false: the chain starts (genesis) */
 	bool sealed_all;                          /* the last seal left no row waiting */
 	int64_t newest_ms; /* the newest event time stored by this connection */
+	/* The JSON-lines file (jsonl.c): */
+	int jsonl_fd;             /* -1: none */
+	char *jsonl_path;         /* for reopening */
+	atomic_bool jsonl_reopen; /* SIGHUP asked for a reopen */
+	char *jsonl_buf;          /* the lines of the open transaction */
+	size_t jsonl_len, jsonl_cap;
+	uint64_t jsonl_rows; /* lines in it */
+	bool jsonl_overflow; /* it outgrew its bound: those lines are lost */
 	/* forward_drop_rows.id written by this prune step, by stream (0
 	 * signals, 1 deaths), 0: none yet: a step adds to its own row. */
 	int64_t drop_row[2];
@@ -197,3 +206,13 @@ int store_chain_refresh(struct store *st);
  * Returns SQLITE_OK or an SQLite error code (the rows chained so far stay
  * chained; the others wait for the next commit). */
 int store_chain_seal(struct store *st);
+
+/* --- jsonl.c: the JSON-lines file --- */
+
+/* Append the current row of `s` (a signals view row) to the lines of the
+ * open transaction. Can't fail (lines that do not fit are counted lost). */
+void store_jsonl_row(struct store *st, sqlite3_stmt *s);
+
+/* After COMMIT (committed) write the transaction's lines, after a rollback
+ * drop them; reopen the file first if asked. Can't fail (best effort). */
+void store_jsonl_flush(struct store *st, bool committed);

@@ -32,6 +32,8 @@ extern const char *arg_runtime_dir; /* --runtime-dir: the owned-state record's d
 /* --forward-position: the fleet forwarder's position file (pruning keeps
  * what it has not sent) */
 extern const char *arg_forward_position;
+/* --jsonl: the JSON-lines file for SIEM shippers, or NULL */
+extern const char *arg_jsonl;
 
 /* What options_parse_args() found. */
 enum options_verdict {

@@ -100,6 +100,25 @@ void store_set_signals_recorded(struct store *st, bool on);
  * (out of memory: none). */
 void store_set_forward_position(struct store *st, const char *path);
 
+/* Also write each signal row, once sealed and committed, as one JSON
+ * object (the signals view's columns as keys) appended to `path`
+ * (collector/store/jsonl.c): best effort, for SIEM shippers. NULL or "":
+ * none. Returns 0, or -errno when the file cannot be opened. */
+int store_set_jsonl(struct store *st, const char *path);
+
+/* Whether rows wait to be sealed into the hash chain (chain.c: a
+ * coalescing slot could still add to them) with no transaction open. Can't
+ * fail. */
+bool store_unsealed(const struct store *st);
+
+/* Seal what can be sealed now, in a transaction of its own (every commit
+ * seals; this is for a writer with nothing to commit). Returns 0 or -errno. */
+int store_seal(struct store *st);
+
+/* Ask for the JSON-lines file to be reopened (SIGHUP, logrotate) before
+ * its next write. Safe from any thread. Can't fail. */
+void store_jsonl_reopen(struct store *st);
+
 /* The flag above, for the deaths decided against this store. Can't fail. */
 bool store_signals_recorded(const struct store *st);
 
@@ -122,7 +141,8 @@ struct store_stats {
 	uint64_t deaths_lost;    /* death rows rolled back */
 	uint64_t rows_lost;      /* rolled back because SQLite refused them */
 	uint64_t commits;
-	uint64_t coalesced; /* events added to an earlier row's count */
+	uint64_t coalesced;  /* events added to an earlier row's count */
+	uint64_t jsonl_lost; /* rows the JSON-lines file missed (write failed, buffer full) */
 };
 void store_stats(const struct store *st, struct store_stats *ret);
 
