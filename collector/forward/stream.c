@@ -91,8 +91,9 @@ struct col {
 struct batch {
 	struct col cols[MAX_COLS];
 	int n_cols;
-	int key_col;  /* local index of the position column (id, run), or -1 */
-	int time_col; /* local index of the time column, or -1 */
+	int key_col;   /* local index of the position column (id, run), or -1 */
+	int time_col;  /* local index of the time column, or -1 */
+	int chain_col; /* local index of the signals' chain link, or -1 */
 	struct fwd_buf data;
 	int64_t rows;
 	int64_t last_key;
@@ -255,7 +256,7 @@ static int map_columns(struct fwd_session *s, enum fwd_stream_id id, sqlite3_stm
 	int n = sqlite3_column_count(st);
 
 	b->n_cols = 0;
-	b->key_col = b->time_col = -1;
+	b->key_col = b->time_col = b->chain_col = -1;
 	for (int i = 0; i < n && b->n_cols < MAX_COLS; i++) {
 		const char *name = sqlite3_column_name(st, i);
 		struct col *c = &b->cols[b->n_cols];
@@ -271,6 +272,8 @@ static int map_columns(struct fwd_session *s, enum fwd_stream_id id, sqlite3_stm
 			b->key_col = i;
 		if (strcmp(name, d->time_col) == 0)
 			b->time_col = i;
+		if (strcmp(name, "chain") == 0)
+			b->chain_col = i;
 		if (strlen(name) >= sizeof(c->name) || !central_col(s, d->table, name, c->type))
 			continue;
 		c->local = i;
@@ -346,10 +349,14 @@ static int read_rows(struct fwd_session *s, sqlite3 *db, enum fwd_stream_id id, 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (id == FWD_SIGNALS) {
 			/* A coalesced row's count grows for the coalescing window after it
-			 * is first written: sent once it cannot change. A time far in the
-			 * future (a wrong clock) is not waited for. */
+			 * is first written: sent once it cannot change. The store says so
+			 * when it chains the row (schema 016: sealed at once); a row
+			 * without a link (an older daemon) once seal_ms old. A time far
+			 * in the future (a wrong clock) is not waited for. */
 			int64_t t = sqlite3_column_int64(st, b->time_col);
-			if (t > now_ms - seal_ms && t <= now_ms + 3600000) {
+			bool chained = b->chain_col >= 0 &&
+			               sqlite3_column_type(st, b->chain_col) != SQLITE_NULL;
+			if (!chained && t > now_ms - seal_ms && t <= now_ms + 3600000) {
 				*ret_waiting = true;
 				break;
 			}

@@ -184,6 +184,16 @@ is "$RC" 1 "central verify after a row was edited before forwarding: exit 1"
 like "$OUT" "BROKEN at signal row 3 of database $(q "$T/e.db" 'select uuid from instance'): edited before it was forwarded" \
 	"and it names the row and the database"
 
+# 4d. A row the daemon (here an import) sealed into the hash chain is sent
+# at once, whatever --seal says: the lag is the coalescing window, not
+# seal_ms (which only rows without a link wait for).
+"$GENLOG" mix 300 "$(date +%s)" 1 >"$T/now.log"
+run_cli import --db "$T/n.db" "$T/now.log"
+timeout 60 "$SIGTRAIL" forward --db "$T/n.db" --to "$(to hosta)" --once --seal 3600000 >"$T/n.out" 2>"$T/n.err"
+is "$?" 0 "rows stamped now, chained, --seal of an hour: --once sends them at once" || diag "$(cat "$T/n.err")"
+is "$(aq "select count(*) from signals where instance = '$(q "$T/n.db" 'select uuid from instance')'")" \
+	"$(q "$T/n.db" 'select count(*) from signal_rows')" "every one of them arrived"
+
 # 5. What a host may not do.
 hq() { psql -X -At "$(to "$1") ${3:-}" -c "$2" 2>&1; }
 like "$(hq hosta "insert into sigtrail.signal_rows (host, instance, month, id, epoch_ms) values ('hostb', gen_random_uuid(), '2026-01-01', 1, 1)")" \
