@@ -31,8 +31,9 @@ struct drop {
 /* How the central columns are hashed: their local names, sorted. */
 struct cols {
 	int n, order[CHAIN_MAX_COLS];
-	const char *name[CHAIN_MAX_COLS]; /* the local name of column order[k] */
-	int id, instance, chain;          /* indexes of those columns */
+	char name[CHAIN_MAX_COLS][64]; /* the local name of column order[k] (the first
+	                                * result's names are freed with it) */
+	int id, instance, chain;       /* indexes of those columns */
 };
 
 struct state {
@@ -74,14 +75,16 @@ static void map_cols(const PGresult *r, struct cols *c)
 		if (central_only(n))
 			continue;
 		const char *local = strcmp(n, "origin_host") == 0 ? "host" : n;
+		if (strlen(local) >= sizeof(c->name[0]))
+			continue; /* no local column is named so long */
 		int j = c->n++;
 		while (j > 0 && strcmp(c->name[j - 1], local) > 0) {
 			c->order[j] = c->order[j - 1];
-			c->name[j] = c->name[j - 1];
+			memcpy(c->name[j], c->name[j - 1], sizeof(c->name[j]));
 			j--;
 		}
 		c->order[j] = i;
-		c->name[j] = local;
+		snprintf(c->name[j], sizeof(c->name[j]), "%s", local);
 	}
 }
 

@@ -3,10 +3,11 @@
  * (can no longer change) in id order, each hash extending the previous
  * one, into chain_rows. A row can change only while a coalescing slot of
  * this connection may add to it (signals.c): a slot holds its row until
- * an event past its window was stored (events come in time order) or
- * nothing touched it for the window plus a second (a quiet source); an
- * event that still matches a chained row's slot starts a new row instead,
- * so a chained row never changes. The cost is one read of the signals view
+ * an event past its window was stored (events come in time order) or its
+ * window plus SEAL_SLACK_MS passed since it was made (a live source's
+ * events come in real time); an event that still matches a chained row's
+ * slot starts a new row instead, so a chained row never changes (a source
+ * far behind real time may coalesce less, never wrongly). The cost is one read of the signals view
  * and one SHA-256 per row, on the writer thread (BENCHMARKS.md).
  * The pruner's deletions mark their entries as anchors through a TEMP
  * trigger of this connection only; a row deleted by anything else leaves
@@ -146,6 +147,10 @@ int store_chain_refresh(struct store *st)
 	return rc;
 }
 
+/* A live source's events arrive within this of their time: a slot made
+ * longer than its window plus this ago matches nothing more. */
+enum { SEAL_SLACK_MS = 250 };
+
 /* The lowest row a coalescing slot may still add to, or INT64_MAX. */
 static int64_t chain_hold(const struct store *st)
 {
@@ -156,7 +161,7 @@ static int64_t chain_hold(const struct store *st)
 		if (!c->used || c->rowid <= st->chain_upto || c->rowid >= hold)
 			continue;
 		if (st->newest_ms - c->first_ms >= st->coalesce_ms ||
-		    now - c->touched_ms >= st->coalesce_ms + 1000)
+		    now - c->created_ms >= st->coalesce_ms + SEAL_SLACK_MS)
 			continue; /* past its window: nothing will be added to it */
 		hold = c->rowid;
 	}

@@ -500,7 +500,6 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 		if (match) {
 			if ((rc = bump(st, slot, ev)) != SQLITE_OK)
 				goto fail;
-			slot->touched_ms = now_mono_ms();
 			return 0;
 		}
 	}
@@ -521,7 +520,7 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 		                               .success = ev->success,
 		                               .used = true,
 		                               .first_ms = ev->epoch_ms,
-		                               .touched_ms = now_mono_ms(),
+		                               .created_ms = now_mono_ms(),
 		                               .rowid = sqlite3_last_insert_rowid(st->db),
 		                               .alike = alike,
 		                               .x_id = x ? x->id : 0,

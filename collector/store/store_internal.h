@@ -40,7 +40,7 @@ struct coalesce_slot {
 	uint32_t arch;
 	bool success, used;
 	int64_t first_ms;   /* epoch_ms of the row's first event: the window start */
-	int64_t touched_ms; /* monotonic ms of its last event (chain.c: a quiet slot seals) */
+	int64_t created_ms; /* monotonic ms it was made (chain.c: seals a window later) */
 	int64_t rowid;
 	uint64_t alike;   /* fingerprint of the rest of what the row shows (event_alike()) */
 	uint64_t x_id;    /* the proc_extra of its last event (equal ids, equal contents) */
