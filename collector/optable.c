@@ -30,6 +30,8 @@ bool arg_keep_rules;
 bool arg_verbose;
 int64_t arg_retention_days;
 int64_t arg_max_db_mb;
+const char *arg_forward_position;
+const char *arg_jsonl;
 int64_t arg_coalesce_ms;
 int64_t arg_db_buffer_mb;
 const char *arg_runtime_dir;
@@ -143,6 +145,29 @@ const struct opt_desc opt_table[] = {
         .unit = "MiB",
         .help = "delete the oldest rows beyond MB MiB of data\n"
                 "(default 0: no cap)",
+    },
+    {
+        /* Written by `sigtrail forward --state-dir` (its service's
+         * StateDirectory): absent where no forwarder runs. */
+        .flag = "forward-position",
+        .key = "forward_position",
+        .type = OPT_FILE,
+        .metavar = "FILE",
+        .to.s = &arg_forward_position,
+        .def.s = "/var/lib/sigtrail-forward/position",
+        .max = PATH_MAX - 1,
+        .help = "the forwarder's acknowledged position: pruning\n"
+                "keeps rows not forwarded yet (default {default})",
+    },
+    {
+        .flag = "jsonl",
+        .key = "jsonl",
+        .type = OPT_FILE,
+        .metavar = "FILE",
+        .to.s = &arg_jsonl,
+        .max = PATH_MAX - 1,
+        .help = "also append each signal row, once sealed, as a JSON\n"
+                "line to FILE (best effort; SIGHUP reopens it)",
     },
     {
         /* 0 would lose every row of a full disk: at least 1 MiB. */

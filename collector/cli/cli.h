@@ -256,6 +256,9 @@ struct cli_coverage {
 	bool running;                /* a run is open and its heartbeat is fresh */
 	char running_source[16];     /* its source ("unicast"...) */
 	int64_t running_pid;         /* its pid */
+	/* Schema 015: rows of the window the disk cap deleted before the fleet's
+	 * forwarder sent them (forward_drops), so the centre never had them. */
+	int64_t dropped_unsent;
 };
 
 /* Total of the lost_* counters (not pruned rows, which were recorded). */
@@ -572,6 +575,15 @@ int cli_sha256_file(const char *path, char ret_hex[65], int64_t *ret_bytes);
  * sends the local rows to the fleet's central PostgreSQL. Returns an exit
  * status (0; EX_USAGE, EX_CONFIG, EX_UNAVAILABLE, the database's). */
 int cli_forward(int argc, char **argv);
+
+/* verify.c: `sigtrail verify [--db PATH]`, checks the signal rows' hash
+ * chain. Returns an exit status: 0 intact, 1 broken, sysexits otherwise. */
+int cli_verify(int argc, char **argv);
+
+/* verify_pg.c: the same of one host at the centre (conninfo: a libpq
+ * connection string or URI). Returns 0 intact, 1 broken, EX_UNAVAILABLE
+ * when the centre cannot be read. */
+int cli_verify_central(const char *conninfo, const char *host);
 
 /* collector/central/central.c: `sigtrail central init|add-host NAME --to
  * CONNINFO`, the central schema and a host's role. Returns an exit status

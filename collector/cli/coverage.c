@@ -84,6 +84,25 @@ static void add_losses(struct cli_coverage *c, sqlite3_stmt *s)
 	c->untracked_processes += sqlite3_column_int64(s, 19);
 }
 
+/* The rows of [lo, hi) dropped before forwarding; none in a database
+ * older than schema 015 (no forward_drops). */
+static void load_drops(struct cli_db *d, struct cli_coverage *c)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(
+	        d->db,
+	        "SELECT coalesce(sum(rows), 0) FROM forward_drops WHERE first_ms < ?2 "
+	        "AND last_ms >= ?1",
+	        -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, c->lo);
+		sqlite3_bind_int64(s, 2, c->hi);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			c->dropped_unsent = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+}
+
 int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
                       struct cli_coverage *c)
 {
@@ -159,6 +178,7 @@ int cli_coverage_load(struct cli_db *d, int64_t lo, int64_t hi, int64_t now_ms,
 		return rc;
 	if (cursor < hi)
 		add_gap(c, cursor, hi);
+	load_drops(d, c);
 	return SQLITE_OK;
 }
 
@@ -200,6 +220,11 @@ static void losses_text(FILE *out, const struct cli_coverage *c)
 		        (long long)c->lost_targets);
 	if (c->lost.pruned)
 		fprintf(out, "; %lld rows were pruned by retention", (long long)c->lost.pruned);
+	if (c->dropped_unsent)
+		fprintf(
+		    out,
+		    "; %lld rows were DROPPED BEFORE FORWARDING (the disk cap; see forward_drops)",
+		    (long long)c->dropped_unsent);
 }
 
 /* A time for coverage sentences: to the second, or "now". */
@@ -329,11 +354,12 @@ int cli_coverage_json(FILE *out, struct cli_db *d, const struct cli_coverage *c,
 	fprintf(out,
 	        "],\"more_gaps\":%zu,\"lost\":{\"total\":%lld,\"kernel\":%lld,\"socket\":%lld,"
 	        "\"serial_gaps\":%lld,\"unparsable\":%lld,\"queue\":%lld,\"db\":%lld},"
-	        "\"pruned_rows\":%lld,\"lost_targets\":%lld,",
+	        "\"pruned_rows\":%lld,\"dropped_before_forwarding\":%lld,\"lost_targets\":%lld,",
 	        c->more_gaps, (long long)cli_coverage_lost(c), (long long)c->lost.kernel,
 	        (long long)c->lost.socket, (long long)c->lost.serial_gaps,
 	        (long long)c->lost.unparsable, (long long)c->lost.queue, (long long)c->lost.db,
-	        (long long)c->lost.pruned, (long long)c->lost_targets);
+	        (long long)c->lost.pruned, (long long)c->dropped_unsent,
+	        (long long)c->lost_targets);
 	if (c->proc_recorded) {
 		fprintf(out, "\"processes\":{\"on_runs\":%zu,\"off_runs\":%zu,\"off_reason\":",
 		        c->proc_on, c->proc_off);

@@ -29,6 +29,7 @@ static const struct command {
     {"report", cli_report, "summary of a period: HTML (with charts) or Markdown"},
     {"import", cli_import, "add existing auditd logs to the database"},
     {"status", cli_status, "is the collector running, its rules, the database, deaths per cause"},
+    {"verify", cli_verify, "check the signal rows' hash chain (edits, deletions)"},
     {"forward", cli_forward, "send the rows to the fleet's central PostgreSQL (--to CONNINFO)"},
     {"central", cli_central, "set up the central PostgreSQL: init, add-host NAME"},
     {"metrics", cli_metrics, "Prometheus metrics: signals, deaths, losses, collector up, size"},

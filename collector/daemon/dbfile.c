@@ -65,6 +65,9 @@ void db_open(struct daemon *d, const char *host)
 	    (arg_redact_flags && redact_rules_add(&rules, arg_redact_flags, err, sizeof(err)) < 0))
 		fatal(EX_SOFTWARE, "redaction rules: %s", err);
 	store_set_redact(d->store, &rules);
+	store_set_forward_position(d->store, arg_forward_position);
+	if (arg_jsonl && (r = store_set_jsonl(d->store, arg_jsonl)) < 0)
+		fatal(EX_CANTCREAT, "JSON-lines file %s: %s", arg_jsonl, strerror(-r));
 }
 
 /* Still the file we opened? A database removed or replaced under us stops

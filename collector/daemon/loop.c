@@ -15,6 +15,7 @@
 
 #include "daemon.h"
 #include "sigtrail/log.h"
+#include "sigtrail/options.h"
 
 void on_event(void *userdata, struct st_event *ev)
 {
@@ -162,7 +163,12 @@ static void periodic(struct daemon *d, struct timers *t)
 	}
 	if (hup_seen) {
 		hup_seen = 0;
-		log_info("SIGHUP: sigtraild has no configuration to reload; continuing");
+		if (arg_jsonl) {
+			store_jsonl_reopen(d->store);
+			log_info("SIGHUP: reopening the JSON-lines file %s", arg_jsonl);
+		} else {
+			log_info("SIGHUP: sigtraild has no configuration to reload; continuing");
+		}
 	}
 }
 

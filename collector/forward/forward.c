@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,17 +118,22 @@ static void nap(int64_t ms)
 	}
 }
 
-/* The acknowledged position, where the daemon's pruning can read it:
- * state_dir/position, replaced whole (rename). Failures are logged once. */
+/* The acknowledged position, where the daemon's pruning can read it
+ * (collector/store/unsent.c): state_dir/position, replaced whole (rename),
+ * mode 0644 whatever the umask, because the daemon reads it without
+ * CAP_DAC_OVERRIDE. Failures are logged once. */
 static void write_position(const char *dir, const struct fwd_session *s)
 {
 	static bool warned;
 	char path[4096], tmp[4096];
-	FILE *f;
+	FILE *f = NULL;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/position", dir);
 	snprintf(tmp, sizeof(tmp), "%s/.position.tmp", dir);
-	f = fopen(tmp, "we");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0 && (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))))
+		close(fd);
 	if (f) {
 		fprintf(f, "instance %s\nsignals %lld\ndeaths %lld\n", s->instance,
 		        (long long)s->pos_signals, (long long)s->pos_deaths);
@@ -200,6 +206,8 @@ static int session(struct run *run, PGconn *pg, unsigned *attempt)
 		fwd_session_end(&s);
 		return central ? 1 : EX_DATAERR;
 	}
+	if (run->set.state_dir)
+		write_position(run->set.state_dir, &s);
 	log_info("connected to the centre as %s; it has signals up to %lld and deaths up to %lld "
 	         "of database %s",
 	         PQuser(pg), (long long)s.pos_signals, (long long)s.pos_deaths, s.instance);
@@ -230,6 +238,8 @@ static int session(struct run *run, PGconn *pg, unsigned *attempt)
 		if (r >= 0)
 			r = fwd_send_coverage(&s, d.db, run->set.batch_rows, done,
 			                      clock_ms(CLOCK_MONOTONIC));
+		if (r >= 0)
+			r = fwd_send_drops(&s, d.db, run->set.batch_rows);
 		cli_db_close(&d);
 		if (r < 0) {
 			log_error("%s", s.err);
@@ -254,6 +264,9 @@ static int session(struct run *run, PGconn *pg, unsigned *attempt)
 		       (long long)s.n.sent[FWD_DEATHS], (long long)s.n.inserted[FWD_DEATHS],
 		       (long long)s.n.sent[FWD_COVERAGE], (long long)s.n.inserted[FWD_COVERAGE],
 		       (long long)s.n.batches, PQdb(pg));
+	if (run->once && code == 0 && s.n.sent[FWD_DROPS] > 0)
+		printf("sent %lld records of rows dropped before forwarding (%lld new)\n",
+		       (long long)s.n.sent[FWD_DROPS], (long long)s.n.inserted[FWD_DROPS]);
 	fwd_session_end(&s);
 	return code;
 }

@@ -36,6 +36,10 @@ enum {
 	"c.started_ms <= " T " AND " T " <= coalesce(c.stopped_ms, c.heartbeat_ms) + 15000 "       \
 	"ORDER BY c.started_ms DESC LIMIT 1)"
 
+/* The row's link in the hash chain (schema 016), hex; NULL in a database
+ * older than the chain (prepare_stream()). */
+#define CHAIN_OF "(SELECT lower(hex(c.hash)) FROM chain_rows AS c WHERE c.id = v.id) AS chain, "
+
 struct stream_def {
 	const char *name;     /* in messages */
 	const char *table;    /* the central table, in schema sigtrail */
@@ -47,7 +51,7 @@ static const struct stream_def streams[FWD__N] = {
     [FWD_SIGNALS] =
         {"signals", "signal_rows", "epoch_ms",
          "SELECT v.*, (SELECT value FROM strings WHERE id = r.sender_chain_s) AS "
-         "sender_chain, " BOOT_OF(
+         "sender_chain, " CHAIN_OF BOOT_OF(
              "v.epoch_ms") " AS boot_id FROM signals AS v "
                            "JOIN signal_rows AS r ON r.id = v.id WHERE v.id > ?1 ORDER BY v.id "
                            "LIMIT ?2"},
@@ -70,6 +74,9 @@ static const struct stream_def streams[FWD__N] = {
                       "SELECT v.*, r.heartbeat_ms * 2 + (r.ended IS NOT NULL) AS seq, "
                       "r.boot_id FROM coverage AS v JOIN collector_runs AS r ON r.id = v.run "
                       "WHERE v.run > ?1 ORDER BY v.run LIMIT ?2"},
+    /* Rows the disk cap deleted before they were sent (schema 015). */
+    [FWD_DROPS] = {"forward drops", "forward_drops", "epoch_ms",
+                   "SELECT v.* FROM forward_drops AS v WHERE v.id > ?1 ORDER BY v.id LIMIT ?2"},
 };
 
 /* A local result column that the central table has too. */
@@ -84,8 +91,9 @@ struct col {
 struct batch {
 	struct col cols[MAX_COLS];
 	int n_cols;
-	int key_col;  /* local index of the position column (id, run), or -1 */
-	int time_col; /* local index of the time column, or -1 */
+	int key_col;   /* local index of the position column (id, run), or -1 */
+	int time_col;  /* local index of the time column, or -1 */
+	int chain_col; /* local index of the signals' chain link, or -1 */
 	struct fwd_buf data;
 	int64_t rows;
 	int64_t last_key;
@@ -158,7 +166,7 @@ int fwd_session_start(struct fwd_session *s, PGconn *pg, sqlite3 *db, bool resen
 	sqlite3_stmt *st = NULL;
 	FILE *f;
 
-	*s = (struct fwd_session){.pg = pg, .coverage_fp = -1};
+	*s = (struct fwd_session){.pg = pg, .coverage_fp = -1, .drops_fp = -1};
 	if (sqlite3_prepare_v2(db, "SELECT uuid FROM instance WHERE id = 1", -1, &st, NULL) !=
 	        SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
@@ -237,7 +245,7 @@ void fwd_session_end(struct fwd_session *s)
 	free(s->central_cols);
 	for (int i = 0; i < FWD__N; i++)
 		free(s->ddl[i]);
-	*s = (struct fwd_session){.coverage_fp = -1};
+	*s = (struct fwd_session){.coverage_fp = -1, .drops_fp = -1};
 }
 
 /* Match the local statement's columns with the central table's. */
@@ -248,7 +256,7 @@ static int map_columns(struct fwd_session *s, enum fwd_stream_id id, sqlite3_stm
 	int n = sqlite3_column_count(st);
 
 	b->n_cols = 0;
-	b->key_col = b->time_col = -1;
+	b->key_col = b->time_col = b->chain_col = -1;
 	for (int i = 0; i < n && b->n_cols < MAX_COLS; i++) {
 		const char *name = sqlite3_column_name(st, i);
 		struct col *c = &b->cols[b->n_cols];
@@ -264,6 +272,8 @@ static int map_columns(struct fwd_session *s, enum fwd_stream_id id, sqlite3_stm
 			b->key_col = i;
 		if (strcmp(name, d->time_col) == 0)
 			b->time_col = i;
+		if (strcmp(name, "chain") == 0)
+			b->chain_col = i;
 		if (strlen(name) >= sizeof(c->name) || !central_col(s, d->table, name, c->type))
 			continue;
 		c->local = i;
@@ -304,6 +314,21 @@ static int add_row(struct batch *b, sqlite3_stmt *st)
 	return fwd_copy_end_row(&b->data);
 }
 
+/* Prepare the stream's query; the signals' without their chain links in
+ * a database older than schema 016. Returns an SQLite code. */
+static int prepare_stream(sqlite3 *db, enum fwd_stream_id id, sqlite3_stmt **ret)
+{
+	const char *sql = streams[id].sql, *at = strstr(sql, CHAIN_OF);
+	int rc = sqlite3_prepare_v2(db, sql, -1, ret, NULL);
+	char alt[2048];
+
+	if (rc == SQLITE_OK || !at || strlen(sql) >= sizeof(alt))
+		return rc;
+	snprintf(alt, sizeof(alt), "%.*sNULL AS chain, %s", (int)(at - sql), sql,
+	         at + strlen(CHAIN_OF));
+	return sqlite3_prepare_v2(db, alt, -1, ret, NULL);
+}
+
 /* Read the local rows after `after` (at most max_rows; signals while sealed)
  * into b. For ancestry, `after` and `upto` bound the signals. */
 static int read_rows(struct fwd_session *s, sqlite3 *db, enum fwd_stream_id id, int64_t after,
@@ -311,7 +336,7 @@ static int read_rows(struct fwd_session *s, sqlite3 *db, enum fwd_stream_id id, 
                      struct batch *b, bool *ret_waiting)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, streams[id].sql, -1, &st, NULL);
+	int rc = prepare_stream(db, id, &st);
 
 	if (rc != SQLITE_OK)
 		return fail_local(s, db, "preparing the local query");
@@ -324,10 +349,14 @@ static int read_rows(struct fwd_session *s, sqlite3 *db, enum fwd_stream_id id, 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (id == FWD_SIGNALS) {
 			/* A coalesced row's count grows for the coalescing window after it
-			 * is first written: sent once it cannot change. A time far in the
-			 * future (a wrong clock) is not waited for. */
+			 * is first written: sent once it cannot change. The store says so
+			 * when it chains the row (schema 016: sealed at once); a row
+			 * without a link (an older daemon) once seal_ms old. A time far
+			 * in the future (a wrong clock) is not waited for. */
 			int64_t t = sqlite3_column_int64(st, b->time_col);
-			if (t > now_ms - seal_ms && t <= now_ms + 3600000) {
+			bool chained = b->chain_col >= 0 &&
+			               sqlite3_column_type(st, b->chain_col) != SQLITE_NULL;
+			if (!chained && t > now_ms - seal_ms && t <= now_ms + 3600000) {
 				*ret_waiting = true;
 				break;
 			}
@@ -530,6 +559,35 @@ out:
 	return r;
 }
 
+/* Send every local row of stream `id` (a small table of states), in
+ * batches of max_rows; the centre keeps those it lacks. Adds the rows sent
+ * to *ret_sent. Returns 0, or -1 with s->err set. */
+static int send_all(struct fwd_session *s, sqlite3 *db, enum fwd_stream_id id, int64_t max_rows,
+                    int64_t *ret_sent)
+{
+	for (int64_t after = 0;;) {
+		struct batch *b = calloc(1, sizeof(*b));
+		bool w = false;
+		if (!b)
+			return fail(s, "out of memory");
+		int r = read_rows(s, db, id, after, 0, max_rows, 0, 0, b, &w);
+		if (r == 0 && b->rows > 0) {
+			enum fwd_stream_id ids[2] = {id, FWD_ANCESTRY};
+			struct batch *bs[2] = {b, NULL};
+			r = transaction(s, ids, bs);
+		}
+		int64_t rows = b->rows, last = b->last_key;
+		fwd_buf_free(&b->data);
+		free(b);
+		if (r < 0)
+			return -1;
+		*ret_sent += rows;
+		if (rows < max_rows)
+			return 0;
+		after = last;
+	}
+}
+
 int fwd_send_coverage(struct fwd_session *s, sqlite3 *db, int64_t max_rows, bool force,
                       int64_t mono_ms)
 {
@@ -556,29 +614,37 @@ int fwd_send_coverage(struct fwd_session *s, sqlite3 *db, int64_t max_rows, bool
 	    mono_ms - s->coverage_ms < COVERAGE_EVERY_MS)
 		return 0;
 
-	for (int64_t after = 0;;) {
-		struct batch *b = calloc(1, sizeof(*b));
-		bool w = false;
-		if (!b)
-			return fail(s, "out of memory");
-		int r = read_rows(s, db, FWD_COVERAGE, after, 0, max_rows, 0, 0, b, &w);
-		if (r == 0 && b->rows > 0) {
-			enum fwd_stream_id ids[2] = {FWD_COVERAGE, FWD_ANCESTRY};
-			struct batch *bs[2] = {b, NULL};
-			r = transaction(s, ids, bs);
-		}
-		int64_t rows = b->rows, last = b->last_key;
-		fwd_buf_free(&b->data);
-		free(b);
-		if (r < 0)
-			return -1;
-		sent += rows;
-		if (rows < max_rows)
-			break;
-		after = last;
-	}
+	if (send_all(s, db, FWD_COVERAGE, max_rows, &sent) < 0)
+		return -1;
 	s->coverage_fp = fp;
 	s->coverage_structure = structure;
 	s->coverage_ms = mono_ms;
+	return (int)(sent > INT32_MAX ? INT32_MAX : sent);
+}
+
+int fwd_send_drops(struct fwd_session *s, sqlite3 *db, int64_t max_rows)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t fp = -1, sent = 0;
+	char type[64];
+
+	if (!central_col(s, "forward_drops", "id", type))
+		return 0; /* a centre older than central schema 2 */
+	if (sqlite3_prepare_v2(
+	        db,
+	        "SELECT count(*) * 1000003 + coalesce(max(id), 0) FROM sqlite_master "
+	        "AS m, forward_drop_rows WHERE m.name = 'forward_drops'",
+	        -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return 0; /* a database older than schema 015: nothing to send */
+	}
+	fp = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (fp == s->drops_fp || fp == 0)
+		return 0;
+	if (send_all(s, db, FWD_DROPS, max_rows, &sent) < 0)
+		return -1;
+	s->drops_fp = fp;
 	return (int)(sent > INT32_MAX ? INT32_MAX : sent);
 }

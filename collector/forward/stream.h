@@ -10,7 +10,7 @@
 
 #include "forward.h"
 
-enum fwd_stream_id { FWD_SIGNALS, FWD_ANCESTRY, FWD_DEATHS, FWD_COVERAGE, FWD__N };
+enum fwd_stream_id { FWD_SIGNALS, FWD_ANCESTRY, FWD_DEATHS, FWD_COVERAGE, FWD_DROPS, FWD__N };
 
 /* What one session sent and what the centre kept of it. */
 struct fwd_counts {
@@ -31,6 +31,7 @@ struct fwd_session {
 	int64_t coverage_fp;        /* the runs' state last sent (a fingerprint), or -1 */
 	int64_t coverage_structure; /* the runs' number and ends then */
 	int64_t coverage_ms;        /* when, ms on the monotonic clock */
+	int64_t drops_fp;           /* the forward_drops last sent (a fingerprint), or -1 */
 	struct fwd_counts n;        /* what this session sent */
 	char err[512];              /* the last error, for the caller's message */
 	bool central_failed;        /* the error was the centre's (reconnect), not local */
@@ -57,6 +58,12 @@ int fwd_send_batch(struct fwd_session *s, sqlite3 *db, enum fwd_stream_id id, in
  * rows sent, or -1 with s->err set. */
 int fwd_send_coverage(struct fwd_session *s, sqlite3 *db, int64_t max_rows, bool force,
                       int64_t mono_ms);
+
+/* Send the records of rows dropped before forwarding (forward_drops)
+ * when they changed since this session last sent them; nothing when the
+ * centre or the local database is older than they are. Returns the rows
+ * sent, or -1 with s->err set. */
+int fwd_send_drops(struct fwd_session *s, sqlite3 *db, int64_t max_rows);
 
 /* End the session: the connection is closed. Accepts a zeroed session. */
 void fwd_session_end(struct fwd_session *s);

@@ -14,9 +14,15 @@
  * range, and so are the ancestry chains keyed by its texts
  * (schema/006-prune-by-generation.sql says why, and how rows written before
  * that order are accounted for). Names are few and kept.
+ * Where the fleet's forwarder runs, rows it has not sent yet (unsent.c)
+ * are kept by the retention; the size cap deletes them only when the rows
+ * already sent are gone and the cap still demands it, and then records
+ * them in forward_drops, which is forwarded like any other row.
  * Exercise with `meson test -C build store`, and measure with
  * tests/bench/prune.sh. */
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sqlite3.h>
 #include <time.h>
 
@@ -53,15 +59,20 @@ static int64_t live_bytes(sqlite3 *db)
 	       scalar(db, "PRAGMA page_size");
 }
 
-/* Run `sql` with ?1 = a and ?2 = b; the rows it changed, or -errno. */
-static int64_t run2(sqlite3 *db, const char *sql, int64_t a, int64_t b)
+/* Run `sql` with ?1 = a, ?2 = b and ?3 = c (where it has them); the rows
+ * it changed, or -errno. */
+static int64_t run3(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t c)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 
 	if (rc == SQLITE_OK) {
+		int n = sqlite3_bind_parameter_count(s);
 		sqlite3_bind_int64(s, 1, a);
-		sqlite3_bind_int64(s, 2, b);
+		if (n >= 2)
+			sqlite3_bind_int64(s, 2, b);
+		if (n >= 3)
+			sqlite3_bind_int64(s, 3, c);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 			;
 	}
@@ -69,6 +80,11 @@ static int64_t run2(sqlite3 *db, const char *sql, int64_t a, int64_t b)
 	if (rc != SQLITE_DONE)
 		return store_sqlite_errno(rc);
 	return sqlite3_changes(db);
+}
+
+static int64_t run2(sqlite3 *db, const char *sql, int64_t a, int64_t b)
+{
+	return run3(db, sql, a, b, 0);
 }
 
 /* The first column of the first row of `sql` with ?1 = a, or `none` when
@@ -162,27 +178,122 @@ static int64_t collect_chunk(sqlite3 *db, int64_t live)
 	return n < 0 ? n : 0;
 }
 
-/* One chunk of the first thing to do, in this order: rows past the
- * retention, garbage strings and chains, rows over the size cap (deaths
- * older than every signal row first), free pages. Returns the signal rows
- * deleted, and *ret_any whether anything was done; or -errno. */
-static int64_t prune_chunk(struct store *st, int64_t cutoff, int64_t max_bytes, bool *ret_any)
+/* Of the anchors pruned rows leave in the hash chain (chain.c), keep the
+ * one the oldest remaining row extends, and any between rows kept. Returns
+ * the entries deleted, or -errno. */
+static int64_t compact_anchors(sqlite3 *db)
+{
+	return run2(db,
+	            "DELETE FROM chain_rows WHERE pruned = 1 AND id < (SELECT max(id) FROM "
+	            "chain_rows WHERE pruned = 1 AND id < (SELECT coalesce(min(id), "
+	            "9223372036854775807) FROM signal_rows))",
+	            0, 0);
+}
+
+/* What one step knows: the bounds, and how far the forwarder got (ids
+ * beyond are not sent yet: unsent.c; INT64_MAX without a forwarder). */
+struct prune_ctx {
+	int64_t cutoff, max_bytes, now_ms;
+	int64_t sent[2];  /* by stream: 0 signal_rows, 1 death_rows */
+	int64_t below[2]; /* ids deletable at all: below the newest row, with a forwarder */
+};
+
+/* The chunks the size cap deletes, `id, epoch_ms` of at most ?1 rows of id
+ * at most ?3: deaths older than every signal row, and the oldest signal
+ * rows. */
+static const char *const cap_chunks[2] = {
+    "SELECT id, epoch_ms FROM signal_rows WHERE id <= ?3 ORDER BY id LIMIT ?1",
+    "SELECT id, epoch_ms FROM death_rows WHERE id <= ?3 AND epoch_ms < (SELECT "
+    "coalesce(min(epoch_ms), 9223372036854775807) FROM signal_rows) LIMIT ?1",
+};
+
+/* The highest id of `stream` that retention may delete: a forwarded one,
+ * and never the newest row where a forwarder runs, because SQLite gives a
+ * new row the highest id plus one, and ids that started again below the
+ * forwarder's position would never be sent. */
+static int64_t keep_below(const struct prune_ctx *c, int stream)
+{
+	return c->sent[stream] < c->below[stream] ? c->sent[stream] : c->below[stream];
+}
+
+/* Delete one cap chunk of `stream` with ids up to `upto`; those past what
+ * was forwarded are recorded first (forward_drops). Returns the rows
+ * deleted, or -errno. */
+static int64_t cap_delete(struct store *st, const struct prune_ctx *c, int stream, int64_t upto)
+{
+	char sql[400];
+
+	upto = upto < c->below[stream] ? upto : c->below[stream];
+	if (upto > c->sent[stream]) {
+		int r = unsent_record_drop(st, stream, cap_chunks[stream], c->sent[stream], upto,
+		                           PRUNE_CHUNK, c->now_ms);
+		if (r < 0)
+			return r;
+	}
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id IN (SELECT id FROM (%s))",
+	         stream ? "death_rows" : "signal_rows", cap_chunks[stream]);
+	return run3(st->db, sql, PRUNE_CHUNK, 0, upto);
+}
+
+/* One chunk of the size cap: forwarded rows first (deaths older than every
+ * signal row, then the oldest signal rows), then, only if the cap still
+ * demands it, rows not forwarded yet, recorded. Returns the signal rows
+ * deleted, and *ret_did whether anything was; or -errno. */
+static int64_t cap_chunk(struct store *st, const struct prune_ctx *c, bool *ret_did)
+{
+	int64_t n = 0;
+
+	*ret_did = true;
+	if (c->max_bytes > 0 && live_bytes(st->db) > c->max_bytes) {
+		for (int forced = 0; forced < 2; forced++) {
+			if (forced && c->sent[0] == INT64_MAX && c->sent[1] == INT64_MAX)
+				break; /* no forwarder: nothing is held back */
+			n = cap_delete(st, c, 1, forced ? INT64_MAX : c->sent[1]);
+			if (n != 0)
+				return n < 0 ? n : 0;
+			n = cap_delete(st, c, 0, forced ? INT64_MAX : c->sent[0]);
+			if (n != 0) {
+				st->capped = n > 0 || st->capped;
+				return n;
+			}
+		}
+	}
+	if (st->capped) { /* deaths older than the oldest row the cap left */
+		n = run3(
+		    st->db,
+		    "DELETE FROM death_rows WHERE id IN (SELECT id FROM death_rows WHERE id <= ?3 "
+		    "AND epoch_ms < (SELECT coalesce(min(epoch_ms), 9223372036854775807) FROM "
+		    "signal_rows) LIMIT ?1)",
+		    PRUNE_CHUNK, 0, keep_below(c, 1));
+		if (n != 0)
+			return n < 0 ? n : 0;
+	}
+	*ret_did = false;
+	return 0;
+}
+
+/* One chunk of the first thing to do, in this order: forwarded rows past
+ * the retention, garbage strings and chains, rows over the size cap
+ * (cap_chunk), free pages. Returns the signal rows deleted, and *ret_any
+ * whether anything was done; or -errno. */
+static int64_t prune_chunk(struct store *st, const struct prune_ctx *c, bool *ret_any)
 {
 	sqlite3 *db = st->db;
 	int64_t n;
+	bool did;
 
 	*ret_any = true;
-	if (cutoff != INT64_MIN) {
-		n = run2(db,
+	if (c->cutoff != INT64_MIN) {
+		n = run3(db,
 		         "DELETE FROM signal_rows WHERE id IN (SELECT id FROM signal_rows WHERE "
-		         "epoch_ms < ?1 LIMIT ?2)",
-		         cutoff, PRUNE_CHUNK);
+		         "epoch_ms < ?1 AND id <= ?3 LIMIT ?2)",
+		         c->cutoff, PRUNE_CHUNK, keep_below(c, 0));
 		if (n != 0)
 			return n;
-		n = run2(db,
+		n = run3(db,
 		         "DELETE FROM death_rows WHERE id IN (SELECT id FROM death_rows WHERE "
-		         "epoch_ms < ?1 LIMIT ?2)",
-		         cutoff, PRUNE_CHUNK);
+		         "epoch_ms < ?1 AND id <= ?3 LIMIT ?2)",
+		         c->cutoff, PRUNE_CHUNK, keep_below(c, 1));
 		if (n < 0)
 			return n;
 		if (n > 0)
@@ -197,38 +308,11 @@ static int64_t prune_chunk(struct store *st, int64_t cutoff, int64_t max_bytes, 
 		return n;
 	if (n > 0)
 		return 0;
-	if (max_bytes > 0 && live_bytes(db) > max_bytes) {
-		/* Deaths go with the signal rows of their time. */
-		n = run2(db,
-		         "DELETE FROM death_rows WHERE id IN (SELECT id FROM death_rows WHERE "
-		         "epoch_ms < (SELECT coalesce(min(epoch_ms), 9223372036854775807) FROM "
-		         "signal_rows) LIMIT ?1)",
-		         PRUNE_CHUNK, 0);
-		if (n < 0)
-			return n;
-		if (n > 0)
-			return 0;
-		n = run2(
-		    db,
-		    "DELETE FROM signal_rows WHERE id IN (SELECT id FROM signal_rows ORDER BY id "
-		    "LIMIT ?1)",
-		    PRUNE_CHUNK, 0);
-		if (n != 0) {
-			st->capped = true;
-			return n;
-		}
-	}
-	if (st->capped) { /* deaths older than the oldest row the cap left */
-		n = run2(db,
-		         "DELETE FROM death_rows WHERE id IN (SELECT id FROM death_rows WHERE "
-		         "epoch_ms < (SELECT coalesce(min(epoch_ms), 9223372036854775807) FROM "
-		         "signal_rows) LIMIT ?1)",
-		         PRUNE_CHUNK, 0);
-		if (n < 0)
-			return n;
-		if (n > 0)
-			return 0;
-	}
+	if ((n = compact_anchors(db)) < 0) /* what they free counts against the cap too */
+		return n;
+	n = cap_chunk(st, c, &did);
+	if (n != 0 || did)
+		return n;
 	int64_t before = scalar(db, "PRAGMA freelist_count");
 	if (before > 0) {
 		n = run2(db, "PRAGMA incremental_vacuum(" STR(PRUNE_VACUUM_PAGES) ")", 0, 0);
@@ -244,7 +328,11 @@ static int64_t prune_chunk(struct store *st, int64_t cutoff, int64_t max_bytes, 
 int64_t store_prune_step(struct store *st, int64_t now_ms, int64_t retention_days,
                          int64_t max_bytes, int64_t budget_ms, bool *ret_done)
 {
-	int64_t cutoff = retention_days > 0 ? now_ms - retention_days * 86400 * 1000 : INT64_MIN;
+	struct prune_ctx c = {
+	    .cutoff = retention_days > 0 ? now_ms - retention_days * 86400 * 1000 : INT64_MIN,
+	    .max_bytes = max_bytes,
+	    .now_ms = now_ms,
+	};
 	int64_t total = 0, deadline = now_mono_ms() + budget_ms;
 	bool any = true;
 	int r;
@@ -254,14 +342,27 @@ int64_t store_prune_step(struct store *st, int64_t now_ms, int64_t retention_day
 		return r;
 	if ((r = store_begin(st)) != SQLITE_OK)
 		return store_sqlite_errno(r);
+	unsent_limits(st, &c.sent[0], &c.sent[1]);
+	for (int i = 0; i < 2; i++) {
+		c.below[i] = INT64_MAX;
+		if (c.sent[0] != INT64_MAX || c.sent[1] != INT64_MAX)
+			c.below[i] =
+			    scalar(st->db, i ? "SELECT coalesce(max(id), 0) - 1 FROM death_rows"
+			                     : "SELECT coalesce(max(id), 0) - 1 FROM signal_rows");
+	}
+	st->drop_row[0] = st->drop_row[1] = 0;
 	do {
-		int64_t n = prune_chunk(st, cutoff, max_bytes, &any);
+		int64_t n = prune_chunk(st, &c, &any);
 		if (n < 0) {
 			store_rollback(st);
 			return n;
 		}
 		total += n;
 	} while (any && now_mono_ms() < deadline);
+	if (total > 0 && compact_anchors(st->db) < 0) {
+		store_rollback(st);
+		return -EIO;
+	}
 	if ((r = store_commit(st)) < 0)
 		return r;
 	if (total > 0) /* a coalesced row to add to may be gone */

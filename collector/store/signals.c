@@ -314,7 +314,8 @@ static struct coalesce_slot *coalesce_slot(struct store *st, const struct st_eve
 	*ret_match = c->used && c->sender == ev->pid && c->target == t->pid &&
 	             c->signal == ev->signal && c->syscall == ev->syscall && c->arch == ev->arch &&
 	             c->success == ev->success && c->exit == ev->exit && c->alike == alike &&
-	             ev->epoch_ms >= c->first_ms && ev->epoch_ms - c->first_ms < st->coalesce_ms;
+	             ev->epoch_ms >= c->first_ms && ev->epoch_ms - c->first_ms < st->coalesce_ms &&
+	             c->rowid > st->chain_upto; /* a chained row never changes */
 	uint64_t x_id = x ? x->id : 0;
 	if (*ret_match && (x_id == 0 || x_id != c->x_id)) {
 		*ret_match = extra_alike(x) == c->x_alike;
@@ -500,6 +501,8 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 	}
 	struct coalesce_slot *slot = NULL;
 	uint64_t alike = 0;
+	if (ev->epoch_ms > st->newest_ms) /* chain.c: slots whose window it passed seal */
+		st->newest_ms = ev->epoch_ms;
 	if (st->coalesce_ms > 0 && ev->n_targets == 1) {
 		bool match;
 		alike = event_alike(ev, ids);
@@ -527,6 +530,7 @@ int store_insert_extra(struct store *st, const struct st_event *ev, const struct
 		                               .success = ev->success,
 		                               .used = true,
 		                               .first_ms = ev->epoch_ms,
+		                               .created_ms = now_mono_ms(),
 		                               .rowid = sqlite3_last_insert_rowid(st->db),
 		                               .alike = alike,
 		                               .x_id = x ? x->id : 0,

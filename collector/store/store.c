@@ -217,6 +217,7 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	if (!st)
 		return -ENOMEM;
 	ids_init(&st->ids);
+	st->jsonl_fd = -1;
 	st->default_host = default_host ? strdup(default_host) : NULL;
 
 	rc = sqlite3_open_v2(path, &st->db,
@@ -260,7 +261,8 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 		goto err;
 	if ((rc = store_intern_prepare(st)) != SQLITE_OK ||
 	    (rc = store_signals_prepare(st)) != SQLITE_OK ||
-	    (rc = store_deaths_prepare(st)) != SQLITE_OK) {
+	    (rc = store_deaths_prepare(st)) != SQLITE_OK ||
+	    (rc = store_chain_prepare(st)) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot prepare statements: %s", path,
 		         sqlite3_errmsg(st->db));
 		r = store_sqlite_errno(rc);
@@ -284,6 +286,7 @@ static void rollback(struct store *st)
 	st->pending_deaths = 0;
 	st->pending_redactions = 0;
 	store_invalidate_cache(st); /* ids and rows created in the transaction are gone */
+	store_jsonl_flush(st, false);
 }
 
 int store_begin(struct store *st)
@@ -299,8 +302,9 @@ int store_begin(struct store *st)
 	if (rc != SQLITE_OK)
 		return rc;
 	st->in_txn = true;
-	/* Another writer may have started a generation since. */
-	if ((rc = store_intern_newest(st)) != SQLITE_OK)
+	/* Another writer may have started a generation, or chained rows, since. */
+	if ((rc = store_intern_newest(st)) != SQLITE_OK ||
+	    (rc = store_chain_refresh(st)) != SQLITE_OK)
 		store_rollback(st);
 	return rc;
 }
@@ -311,12 +315,14 @@ int store_commit(struct store *st)
 
 	if (!st->in_txn)
 		return 0;
+	(void)store_chain_seal(st); /* a failure leaves rows to the next commit */
 	rc = exec(st->db, "COMMIT");
 	if (rc != SQLITE_OK) {
 		rollback(st);
 		return store_sqlite_errno(rc);
 	}
 	st->in_txn = false;
+	store_jsonl_flush(st, true);
 	st->stats.rows_written += st->pending;
 	st->stats.deaths_written += st->pending_deaths;
 	st->pending_deaths = 0;
@@ -369,6 +375,11 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	/* Nothing will be added to any row now: the last commit seals them all. */
+	memset(st->coalesce, 0, sizeof(st->coalesce));
+	st->sealed_all = false;
+	if (st->db && !st->in_txn && store_begin(st) != SQLITE_OK)
+		st->in_txn = false;
 	if (st->db)
 		(void)store_commit(st);
 	sqlite3_finalize(st->insert);
@@ -383,9 +394,18 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->ancestor);
 	sqlite3_finalize(st->death);
 	sqlite3_finalize(st->fatal);
+	sqlite3_finalize(st->chain_select);
+	sqlite3_finalize(st->chain_insert);
+	sqlite3_finalize(st->chain_last);
+	chain_hasher_free(&st->chain);
 	store_intern_clear(st);
 	if (st->db)
 		sqlite3_close(st->db);
 	free(st->default_host);
+	free(st->fwd_position);
+	if (st->jsonl_fd >= 0)
+		close(st->jsonl_fd);
+	free(st->jsonl_path);
+	free(st->jsonl_buf);
 	free(st);
 }

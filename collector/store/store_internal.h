@@ -17,9 +17,11 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sigtrail/chain.h"
 #include "sigtrail/ids.h"
 #include "sigtrail/proc_extra.h"
 #include "sigtrail/redact.h"
@@ -38,7 +40,8 @@ struct coalesce_slot {
 	int32_t sender, target, signal, syscall, exit;
 	uint32_t arch;
 	bool success, used;
-	int64_t first_ms; /* epoch_ms of the row's first event: the window start */
+	int64_t first_ms;   /* epoch_ms of the row's first event: the window start */
+	int64_t created_ms; /* monotonic ms it was made (chain.c: seals a window later) */
 	int64_t rowid;
 	uint64_t alike;   /* fingerprint of the rest of what the row shows (event_alike()) */
 	uint64_t x_id;    /* the proc_extra of its last event (equal ids, equal contents) */
@@ -97,6 +100,28 @@ struct store {
 	int64_t text_gen;
 	sqlite3_stmt *newest_gen; /* reads it */
 	bool capped;              /* prune.c: this round deleted rows for the size cap */
+	char *fwd_position;       /* the forwarder's position file (unsent.c), or NULL */
+	/* The hash chain (chain.c): */
+	sqlite3_stmt *chain_select;               /* the signals view's rows of an id range */
+	sqlite3_stmt *chain_insert;               /* one chain_rows entry */
+	sqlite3_stmt *chain_last;                 /* the newest entry */
+	struct chain_hasher chain;                /* how chain_select's rows are hashed */
+	int64_t chain_upto;                       /* the newest chained id (read at each BEGIN) */
+	unsigned char chain_prev[CHAIN_HASH_LEN]; /* its hash */
+	bool chain_prev_valid;                    /* false: the chain starts (genesis) */
+	bool sealed_all;                          /* the last seal left no row waiting */
+	int64_t newest_ms; /* the newest event time stored by this connection */
+	/* The JSON-lines file (jsonl.c): */
+	int jsonl_fd;             /* -1: none */
+	char *jsonl_path;         /* for reopening */
+	atomic_bool jsonl_reopen; /* SIGHUP asked for a reopen */
+	char *jsonl_buf;          /* the lines of the open transaction */
+	size_t jsonl_len, jsonl_cap;
+	uint64_t jsonl_rows; /* lines in it */
+	bool jsonl_overflow; /* it outgrew its bound: those lines are lost */
+	/* forward_drop_rows.id written by this prune step, by stream (0
+	 * signals, 1 deaths), 0: none yet: a step adds to its own row. */
+	int64_t drop_row[2];
 	struct ids_cache ids;
 	/* The string ids of the last single-target extra written (its id): a
 	 * storm shares one extra, resolved once. */
@@ -159,3 +184,44 @@ static inline void store_bind_opt(sqlite3_stmt *s, int col, bool known, int64_t 
 int store_intern_prepare(struct store *st);
 int store_signals_prepare(struct store *st);
 int store_deaths_prepare(struct store *st);
+
+/* --- unsent.c: rows the forwarder has not sent yet --- */
+
+/* The highest signal_rows and death_rows ids the forwarder's position
+ * file says the centre has: INT64_MAX each when no file is set or it is
+ * absent, or is another database's (every row may be pruned, as without a
+ * forwarder); 0 when it exists but cannot be read. Can't fail. */
+void unsent_limits(struct store *st, int64_t *ret_signals, int64_t *ret_deaths);
+
+/* Record in forward_drop_rows the rows of `chunk` (a query of `id,
+ * epoch_ms` of the rows about to be deleted, with ?1 its row limit, bound
+ * to chunk_rows, and ?3 its highest id, bound to upto) whose id exceeds `limit`: stream 0 signals,
+ * 1 deaths, added to this prune step's row of the stream when it has one. Inside the caller's
+ * transaction. Returns 0 or -errno. */
+int unsent_record_drop(struct store *st, int stream, const char *chunk, int64_t limit, int64_t upto,
+                       int64_t chunk_rows, int64_t now_ms);
+
+/* --- chain.c: the hash chain of sealed signal rows --- */
+
+/* Prepare the chain's statements and this connection's TEMP trigger that
+ * marks the rows it prunes. Returns SQLITE_OK or an SQLite error code. */
+int store_chain_prepare(struct store *st);
+
+/* Read the newest chain entry (at BEGIN: another writer may have chained
+ * since). Returns SQLITE_OK or an SQLite error code. */
+int store_chain_refresh(struct store *st);
+
+/* Chain the rows that are sealed, in the open transaction (before COMMIT).
+ * Returns SQLITE_OK or an SQLite error code (the rows chained so far stay
+ * chained; the others wait for the next commit). */
+int store_chain_seal(struct store *st);
+
+/* --- jsonl.c: the JSON-lines file --- */
+
+/* Append the current row of `s` (a signals view row) to the lines of the
+ * open transaction. Can't fail (lines that do not fit are counted lost). */
+void store_jsonl_row(struct store *st, sqlite3_stmt *s);
+
+/* After COMMIT (committed) write the transaction's lines, after a rollback
+ * drop them; reopen the file first if asked. Can't fail (best effort). */
+void store_jsonl_flush(struct store *st, bool committed);

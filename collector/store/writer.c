@@ -31,6 +31,7 @@ enum {
 	BATCH = 256,
 	PRUNE_INTERVAL_MS = 60000,
 	PRUNE_STEP_MS = 20, /* one step of a prune; rows are committed between steps */
+	SEAL_POLL_MS = 250, /* idle: how often rows held for coalescing are sealed (chain.c) */
 	CATCHUP_MAX = 4096, /* items per transaction while storing held items */
 };
 
@@ -52,12 +53,13 @@ struct writer {
 	bool pruning; /* a prune is under way: a step after each commit (writer thread) */
 	struct writer_stats stats;
 	/* The writer thread's own, unlocked: */
-	struct held held;  /* taken from the ring, not committed yet, oldest first */
-	size_t in_txn;     /* held items [0, in_txn) are in the open transaction */
-	bool stalled;      /* the database refused: held items wait for retry_ms */
-	int64_t retry_ms;  /* next attempt to store them */
-	size_t chunk;      /* items per transaction of the next attempt */
-	int64_t txn_start; /* when the open transaction got its first row */
+	struct held held;     /* taken from the ring, not committed yet, oldest first */
+	size_t in_txn;        /* held items [0, in_txn) are in the open transaction */
+	bool stalled;         /* the database refused: held items wait for retry_ms */
+	int64_t retry_ms;     /* next attempt to store them */
+	size_t chunk;         /* items per transaction of the next attempt */
+	int64_t txn_start;    /* when the open transaction got its first row */
+	int64_t last_seal_ms; /* the last idle seal of the hash chain (store_seal) */
 };
 
 /* On the writer thread: the counters of the coverage row, as the writer
@@ -241,6 +243,8 @@ static void wait_for_work(struct writer *w)
 			due = w->retry_ms;
 		else if (w->in_txn > 0)
 			due = w->txn_start + WRITER_COMMIT_MS;
+		else if (store_unsealed(w->st)) /* rows wait for their window to close */
+			due = w->last_seal_ms + SEAL_POLL_MS;
 		else {
 			w->idle_waiting = true;
 			pthread_cond_wait(&w->wake, &w->lock);
@@ -296,6 +300,11 @@ static void *writer_main(void *arg)
 			for (size_t i = 0; i < w->held.len; i++)
 				count_lost(w, held_at(&w->held, i));
 			held_drop(&w->held, w->held.len);
+		}
+		if (!w->stalled && w->in_txn == 0 && store_unsealed(w->st) &&
+		    now_mono_ms() - w->last_seal_ms >= SEAL_POLL_MS) {
+			(void)store_seal(w->st); /* a failure: the next commit seals */
+			w->last_seal_ms = now_mono_ms();
 		}
 		if (do_beat && !w->stalled)
 			beat_and_prune(w, &beat);

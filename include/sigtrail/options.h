@@ -34,6 +34,12 @@ extern const char *arg_redact_flags;   /* --redact-flag: the operator's names, o
 extern const char
     *arg_request_dirs; /* --request-dirs: trusted request tools' directories, or NULL */
 
+/* --forward-position: the fleet forwarder's position file (pruning keeps
+ * what it has not sent) */
+extern const char *arg_forward_position;
+/* --jsonl: the JSON-lines file for SIEM shippers, or NULL */
+extern const char *arg_jsonl;
+
 /* What options_parse_args() found. */
 enum options_verdict {
 	OPTIONS_RUN,        /* the arg_* values are set: start */

@@ -93,6 +93,32 @@ int store_insert_death(struct store *st, const struct store_death *d);
  * default. Can't fail. */
 void store_set_signals_recorded(struct store *st, bool on);
 
+/* The fleet forwarder's position file (`sigtrail forward --state-dir`'s
+ * `position`), which the pruning honours: retention keeps rows not
+ * forwarded yet, and the size cap records those it must delete anyway in
+ * forward_drops (collector/store/unsent.c). NULL or "": none. Can't fail
+ * (out of memory: none). */
+void store_set_forward_position(struct store *st, const char *path);
+
+/* Also write each signal row, once sealed and committed, as one JSON
+ * object (the signals view's columns as keys) appended to `path`
+ * (collector/store/jsonl.c): best effort, for SIEM shippers. NULL or "":
+ * none. Returns 0, or -errno when the file cannot be opened. */
+int store_set_jsonl(struct store *st, const char *path);
+
+/* Whether rows wait to be sealed into the hash chain (chain.c: a
+ * coalescing slot could still add to them) with no transaction open. Can't
+ * fail. */
+bool store_unsealed(const struct store *st);
+
+/* Seal what can be sealed now, in a transaction of its own (every commit
+ * seals; this is for a writer with nothing to commit). Returns 0 or -errno. */
+int store_seal(struct store *st);
+
+/* Ask for the JSON-lines file to be reopened (SIGHUP, logrotate) before
+ * its next write. Safe from any thread. Can't fail. */
+void store_jsonl_reopen(struct store *st);
+
 /* The flag above, for the deaths decided against this store. Can't fail. */
 bool store_signals_recorded(const struct store *st);
 
@@ -117,6 +143,7 @@ struct store_stats {
 	uint64_t commits;
 	uint64_t coalesced;  /* events added to an earlier row's count */
 	uint64_t redactions; /* secrets replaced in the texts of committed rows */
+	uint64_t jsonl_lost; /* rows the JSON-lines file missed (write failed, buffer full) */
 };
 void store_stats(const struct store *st, struct store_stats *ret);
 
@@ -214,7 +241,9 @@ int store_run_update(struct store *st, const struct store_run *run, int64_t now_
  * one is committed first): delete rows older than retention_days (0: keep
  * all) and, while the live data exceeds max_bytes (0: no cap), the oldest
  * rows; then the strings and ancestry chains no remaining row can refer to;
- * then give free pages back to the filesystem. Its cost is that of what it
+ * then give free pages back to the filesystem. Rows the forwarder has not
+ * sent (store_set_forward_position()) are kept by the retention and deleted
+ * by the cap last, recorded in forward_drops. Its cost is that of what it
  * deletes, whatever the size of the database. *ret_done says that nothing
  * is left to do. Returns the number of signal rows deleted, or -errno (the
  * step is rolled back; what earlier steps deleted stays deleted). */

@@ -113,4 +113,33 @@ run_cli import --db "$T/r.db" "$LOG"
 is "$(q "$T/r.db" "select group_concat(source || ':' || status || ':' || rows, ' ') from (select * from coverage order by run)")" \
 	"import:stopped:$((LIVE_ROWS - 1)) unicast:running:0 import:stopped:0" \
 	"a second import is a run of its own, and an open run (a daemon's) stays open"
+
+# The hash chain (schema 016): every row sealed by the daemon (fed on
+# stdin) and by an import is chained; an edit or a deletion outside the
+# daemon's pruning is named by `sigtrail verify`.
+n=$(q "$T/live.db" 'select count(*) from signal_rows')
+run_cli verify --db "$T/live.db"
+is "$RC" 0 "verify: the daemon's database is intact: exit 0" || diag "$ERR"
+like "$OUT" "^chain intact: $n rows \(ids 1 to $n\)" "verify: every row the daemon stored is chained"
+run_cli verify --db "$T/i.db"
+is "$RC" 0 "verify: an imported database is intact" || diag "$OUT $ERR"
+cp "$T/i.db" "$T/edit.db"
+sqlite3 "$T/edit.db" "update signal_rows set sender_pid = 4242 where id = 5"
+run_cli verify --db "$T/edit.db"
+is "$RC" 1 "verify: an edited row: exit 1"
+like "$OUT" "chain BROKEN at signal row 5: edited" "verify: names the edited row"
+cp "$T/i.db" "$T/del.db"
+sqlite3 "$T/del.db" "delete from signal_rows where id = 6"
+run_cli verify --db "$T/del.db"
+is "$RC" 1 "verify: a deleted row: exit 1"
+like "$OUT" "chain BROKEN at signal row 6: deleted" "verify: names the deleted row"
+sqlite3 "$T/del.db" "delete from chain_rows where id = 6"
+run_cli verify --db "$T/del.db"
+like "$OUT" "chain BROKEN at signal row 7: edited, or a row before it was deleted" \
+	"verify: a row deleted with its chain entry breaks the next row's link"
+cp "$T/i.db" "$T/str.db"
+sqlite3 "$T/str.db" "update strings set value = 'innocent' where id = (select sender_cmdline_s from signal_rows where id = 2)"
+run_cli verify --db "$T/str.db"
+first=$(q "$T/str.db" "select min(id) from signal_rows where sender_cmdline_s = (select sender_cmdline_s from signal_rows where id = 2)")
+like "$OUT" "chain BROKEN at signal row $first: edited" "verify: an edited command line (in the strings table) too: the first row that shows it"
 done_testing

@@ -104,4 +104,14 @@ run_cli report --db "$DB" -o "$T/nope/r.html"
 is "$RC" 73 "unwritable output: exit 73"
 run_cli report --db "$T/missing.db"
 is "$RC" 66 "missing database: exit 66"
+
+# Rows the disk cap dropped before the forwarder sent them (forward_drops,
+# collector/store/unsent.c) are a loss the coverage sentence names.
+run_cli report --db "$DB" --format md --until "$until"
+unlike "$OUT" "DROPPED BEFORE FORWARDING" "md: no drop before forwarding, none named"
+sqlite3 "$DB" "insert into forward_drop_rows(epoch_ms, stream, first_id, last_id, rows, first_ms, last_ms)
+	select max(epoch_ms), 'signals', 1, 120, 120, min(epoch_ms), min(epoch_ms) + 1000 from signal_rows"
+run_cli report --db "$DB" --format md --until "$until"
+like "$OUT" "120 rows were DROPPED BEFORE FORWARDING \(the disk cap; see forward.*drops\)" \
+	"md: rows dropped before forwarding are named in the coverage"
 done_testing

@@ -90,6 +90,34 @@ ms=$(aq "select count(*) from signals where host = 'hostb' and machine_id is not
 is "$ms" "$(q "$T/b.db" 'select count(*) from signal_rows')" "every row carries the machine id" ||
 	[ ! -r /etc/machine-id ]
 
+# 1b. The acknowledged position, for the daemon's pruning, and a record of
+# rows its disk cap dropped before forwarding (as collector/store/unsent.c
+# writes it), which travels to the centre.
+sqlite3 "$T/a.db" "insert into forward_drop_rows(epoch_ms, stream, first_id, last_id, rows, first_ms, last_ms)
+	values (1795317670616, 'signals', 900001, 900050, 50, 1795317000000, 1795317600000)" || bail "no drop record"
+mkdir "$T/state"
+run_cli forward --db "$T/a.db" --to "$(to hosta)" --once --state-dir "$T/state"
+is "$RC" 0 "forward --state-dir: exit 0" || diag "$ERR"
+like "$OUT" "sent 1 records of rows dropped before forwarding \(1 new\)" "the drop record is sent"
+is "$(aq "select stream || ' ' || first_id || ' ' || last_id || ' ' || rows || ' ' || time from forward_drops where host = 'hosta'")" \
+	"signals 900001 900050 50 2026-11-22T03:21:10.616Z" "the centre shows what hosta dropped before forwarding"
+is "$(cat "$T/state/position")" "instance $(q "$T/a.db" 'select uuid from instance')
+signals $(q "$T/a.db" 'select max(id) from signal_rows')
+deaths $(q "$T/a.db" 'select max(id) from death_rows')" "the position file says what the centre has"
+is "$(stat -c %a "$T/state/position")" 644 "readable by the daemon, whatever the umask"
+
+# 1c. The hash chain travels with the rows: the centre verifies each host's
+# (hostb: an import, every row chained; hosta: rows inserted by SQL in the
+# test have no link), and names a row edited on a host before forwarding.
+ADMIN_URI="postgresql://admin@/sigtrail?host=$PGD&port=$PORT"
+run_cli verify --db "$ADMIN_URI" --host hostb
+is "$RC" 0 "central verify of hostb: exit 0" || diag "$OUT $ERR"
+like "$OUT" "^central chain of host hostb intact: $(q "$T/b.db" 'select count(*) from signal_rows') rows in 1 database$" \
+	"the centre verifies every row hostb forwarded"
+run_cli verify --to "$ADMIN" --host hosta
+is "$RC" 0 "central verify of hosta (--to): exit 0" || diag "$OUT $ERR"
+like "$OUT" "intact: $(q "$T/a.db" 'select count(*) from chain_rows where pruned = 0') rows .*; $(q "$T/a.db" 'select count(*) from signal_rows where id not in (select id from chain_rows)') rows without a chain" \
+	"hosta: the chained rows verify, the others are counted"
 # 2. A replay of everything inserts nothing.
 run_cli forward --db "$T/a.db" --to "$(to hosta)" --once --resend
 is "$RC" 0 "--resend: exit 0"
@@ -152,6 +180,26 @@ is "$(aq "select count(*) from signals where instance = '$inst'")" \
 	"$(q "$T/c.db" 'select count(*) from signal_rows')" "against a newer central schema: every row arrives"
 is "$(aq "select count(*) from sigtrail.signal_rows where instance = '$inst' and from_the_future = 'later'")" \
 	"$(q "$T/c.db" 'select count(*) from signal_rows')" "the column it does not know takes its default"
+
+# 4c. A row edited on a host before it was forwarded: the centre names it.
+"$GENLOG" mix 40 $(($(date +%s) - 100)) 60 >"$T/e.log"
+run_cli import --db "$T/e.db" "$T/e.log"
+sqlite3 "$T/e.db" "update signal_rows set sender_pid = 4242 where id = 3"
+run_cli forward --db "$T/e.db" --to "$(to hostb)" --once
+run_cli verify --db "$ADMIN_URI" --host hostb
+is "$RC" 1 "central verify after a row was edited before forwarding: exit 1"
+like "$OUT" "BROKEN at signal row 3 of database $(q "$T/e.db" 'select uuid from instance'): edited before it was forwarded" \
+	"and it names the row and the database"
+
+# 4d. A row the daemon (here an import) sealed into the hash chain is sent
+# at once, whatever --seal says: the lag is the coalescing window, not
+# seal_ms (which only rows without a link wait for).
+"$GENLOG" mix 300 "$(date +%s)" 1 >"$T/now.log"
+run_cli import --db "$T/n.db" "$T/now.log"
+timeout 60 "$SIGTRAIL" forward --db "$T/n.db" --to "$(to hosta)" --once --seal 3600000 >"$T/n.out" 2>"$T/n.err"
+is "$?" 0 "rows stamped now, chained, --seal of an hour: --once sends them at once" || diag "$(cat "$T/n.err")"
+is "$(aq "select count(*) from signals where instance = '$(q "$T/n.db" 'select uuid from instance')'")" \
+	"$(q "$T/n.db" 'select count(*) from signal_rows')" "every one of them arrived"
 
 # 5. What a host may not do.
 hq() { psql -X -At "$(to "$1") ${3:-}" -c "$2" 2>&1; }

@@ -1,0 +1,256 @@
+/* verify_pg.c: `sigtrail verify --db postgres://... --host NAME` (or --to
+ * CONNINFO), checks one host's hash chain at the fleet's centre: the
+ * signal rows it forwarded carry their links (central signals.chain), and
+ * each is hashed again from the central columns (origin_host being the
+ * local host) exactly as the host hashed it (collector/store/chain.c), so a
+ * row edited on the host before it was forwarded, or a row missing between
+ * two forwarded ones, breaks the chain. A missing stretch that the host
+ * recorded as dropped before forwarding (forward_drops) is no break, nor is
+ * the first row of a database whose earlier rows never reached the centre;
+ * rows without a link (recorded before the host had a chain) are counted.
+ * Streams the rows (single-row mode): memory stays flat.
+ * Exercise: tests/forward/forward.sh, or by hand:
+ *   sigtrail verify --to 'dbname=sigtrail' --host web-42 */
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cli.h"
+#include "sigtrail/chain.h"
+#include "sigtrail/log.h"
+
+/* One stretch the host recorded as dropped before forwarding. */
+struct drop {
+	char instance[40];
+	int64_t first, last;
+};
+
+/* How the central columns are hashed: their local names, sorted. */
+struct cols {
+	int n, order[CHAIN_MAX_COLS];
+	char name[CHAIN_MAX_COLS][64]; /* the local name of column order[k] (the first
+	                                * result's names are freed with it) */
+	int id, instance, chain;       /* indexes of those columns */
+};
+
+struct state {
+	struct drop *drops;
+	size_t n_drops;
+	struct cols c;
+	EVP_MD_CTX *ctx;
+	char instance[40];
+	unsigned char prev[CHAIN_HASH_LEN];
+	int64_t prev_id, rows, unchained, dbs, excused;
+	bool first;
+	int64_t broken_id;
+	char broken_instance[40];
+	const char *why;
+};
+
+static bool central_only(const char *n)
+{
+	static const char *const skip[] = {
+	    "host",     "machine_id", "boot_id",           "received_at",
+	    "instance", "chain",      "target_disposition"};
+	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (strcmp(n, skip[i]) == 0)
+			return true;
+	return false;
+}
+
+static void map_cols(const PGresult *r, struct cols *c)
+{
+	*c = (struct cols){.id = -1, .instance = -1, .chain = -1};
+	for (int i = 0; i < PQnfields(r) && c->n < CHAIN_MAX_COLS; i++) {
+		const char *n = PQfname(r, i);
+		if (strcmp(n, "id") == 0)
+			c->id = i;
+		if (strcmp(n, "instance") == 0)
+			c->instance = i;
+		if (strcmp(n, "chain") == 0)
+			c->chain = i;
+		if (central_only(n))
+			continue;
+		const char *local = strcmp(n, "origin_host") == 0 ? "host" : n;
+		if (strlen(local) >= sizeof(c->name[0]))
+			continue; /* no local column is named so long */
+		int j = c->n++;
+		while (j > 0 && strcmp(c->name[j - 1], local) > 0) {
+			c->order[j] = c->order[j - 1];
+			memcpy(c->name[j], c->name[j - 1], sizeof(c->name[j]));
+			j--;
+		}
+		c->order[j] = i;
+		snprintf(c->name[j], sizeof(c->name[j]), "%s", local);
+	}
+}
+
+static bool hash_row(struct state *s, const PGresult *r, unsigned char out[CHAIN_HASH_LEN])
+{
+	unsigned int len = 0;
+	int ok = EVP_DigestInit_ex(s->ctx, EVP_sha256(), NULL) &&
+	         EVP_DigestUpdate(s->ctx, s->prev, CHAIN_HASH_LEN);
+
+	for (int k = 0; ok && k < s->c.n; k++) {
+		int i = s->c.order[k];
+		if (PQgetisnull(r, 0, i))
+			continue;
+		ok = EVP_DigestUpdate(s->ctx, s->c.name[k], strlen(s->c.name[k])) &&
+		     EVP_DigestUpdate(s->ctx, "=", 1) &&
+		     EVP_DigestUpdate(s->ctx, PQgetvalue(r, 0, i), (size_t)PQgetlength(r, 0, i)) &&
+		     EVP_DigestUpdate(s->ctx, "\n", 1);
+	}
+	return ok && EVP_DigestFinal_ex(s->ctx, out, &len) && len == CHAIN_HASH_LEN;
+}
+
+static bool unhex(const char *h, unsigned char out[CHAIN_HASH_LEN])
+{
+	if (strlen(h) != 2 * CHAIN_HASH_LEN)
+		return false;
+	for (int i = 0; i < CHAIN_HASH_LEN; i++) {
+		unsigned v;
+		if (sscanf(h + 2 * i, "%2x", &v) != 1)
+			return false;
+		out[i] = (unsigned char)v;
+	}
+	return true;
+}
+
+/* Is (from, to) of this database inside what the host recorded as dropped? */
+static bool dropped(const struct state *s, int64_t from, int64_t to)
+{
+	for (size_t i = 0; i < s->n_drops; i++)
+		if (strcmp(s->drops[i].instance, s->instance) == 0 && s->drops[i].first <= from &&
+		    s->drops[i].last >= to)
+			return true;
+	return false;
+}
+
+/* One central row. Returns false once the chain is broken. */
+static bool check_row(struct state *s, const PGresult *r)
+{
+	const char *inst = PQgetvalue(r, 0, s->c.instance);
+	int64_t id = strtoll(PQgetvalue(r, 0, s->c.id), NULL, 10);
+	unsigned char got[CHAIN_HASH_LEN], stored[CHAIN_HASH_LEN];
+
+	if (strcmp(inst, s->instance) != 0) { /* the next database of the host */
+		snprintf(s->instance, sizeof(s->instance), "%s", inst);
+		(void)chain_genesis(inst, s->prev);
+		s->first = true;
+		s->prev_id = 0;
+		s->dbs++;
+	}
+	if (s->c.chain < 0 || PQgetisnull(r, 0, s->c.chain)) {
+		s->unchained++;
+		return true;
+	}
+	bool good = unhex(PQgetvalue(r, 0, s->c.chain), stored) && hash_row(s, r, got) &&
+	            memcmp(got, stored, CHAIN_HASH_LEN) == 0;
+	if (!good && (s->first || (id > s->prev_id + 1 && dropped(s, s->prev_id + 1, id - 1))))
+		s->excused++, good = true; /* links to rows that never came: recorded, or before */
+	if (!good) {
+		s->broken_id = id;
+		snprintf(s->broken_instance, sizeof(s->broken_instance), "%s", inst);
+		s->why = "edited before it was forwarded, or a row before it is missing";
+		return false;
+	}
+	memcpy(s->prev, stored, CHAIN_HASH_LEN);
+	s->prev_id = id;
+	s->first = false;
+	s->rows++;
+	return true;
+}
+
+static int load_drops(PGconn *pg, const char *host, struct state *s)
+{
+	const char *params[1] = {host};
+	PGresult *r = PQexecParams(pg,
+	                           "SELECT instance, first_id, last_id FROM forward_drops WHERE "
+	                           "host = $1 AND stream = 'signals'",
+	                           1, NULL, params, NULL, NULL, 0);
+
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 &&
+	    (s->drops = calloc((size_t)PQntuples(r), sizeof(*s->drops)))) {
+		for (int i = 0; i < PQntuples(r); i++) {
+			struct drop *d = &s->drops[s->n_drops++];
+			snprintf(d->instance, sizeof(d->instance), "%s", PQgetvalue(r, i, 0));
+			d->first = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+			d->last = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+		}
+	}
+	PQclear(r); /* a centre older than central schema 2: no drops */
+	return 0;
+}
+
+/* Stream the host's rows through check_row. Returns 0 or an exit status. */
+static int stream_rows(PGconn *pg, const char *host, struct state *s)
+{
+	const char *params[1] = {host};
+	PGresult *r;
+	int code = 0;
+	bool going = true;
+
+	if (!PQsendQueryParams(pg, "SELECT * FROM signals WHERE host = $1 ORDER BY instance, id", 1,
+	                       NULL, params, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(pg)) {
+		log_error("verify: %s", PQerrorMessage(pg));
+		return EX_UNAVAILABLE;
+	}
+	while ((r = PQgetResult(pg))) {
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE && going) {
+			if (s->c.n == 0)
+				map_cols(r, &s->c);
+			going = s->c.id >= 0 && s->c.instance >= 0 && check_row(s, r);
+		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK) {
+			log_error("verify: reading the central signals: %s",
+			          PQresultErrorMessage(r));
+			code = EX_UNAVAILABLE;
+		}
+		PQclear(r);
+	}
+	return code;
+}
+
+int cli_verify_central(const char *conninfo, const char *host)
+{
+	PGconn *pg = PQconnectdb(conninfo);
+	struct state s = {.first = true};
+	int code;
+
+	if (PQstatus(pg) != CONNECTION_OK) {
+		log_error("verify: connecting to the centre: %s", PQerrorMessage(pg));
+		PQfinish(pg);
+		return EX_UNAVAILABLE;
+	}
+	if (!(s.ctx = EVP_MD_CTX_new())) {
+		PQfinish(pg);
+		return EX_OSERR;
+	}
+	load_drops(pg, host, &s);
+	code = stream_rows(pg, host, &s);
+	PQfinish(pg);
+	EVP_MD_CTX_free(s.ctx);
+	free(s.drops);
+	if (code != 0)
+		return code;
+	if (s.broken_id) {
+		printf("central chain of host %s BROKEN at signal row %lld of database %s: %s\n",
+		       host, (long long)s.broken_id, s.broken_instance, s.why);
+		return 1;
+	}
+	printf("central chain of host %s intact: %lld rows in %lld database%s", host,
+	       (long long)s.rows, (long long)s.dbs, s.dbs == 1 ? "" : "s");
+	if (s.excused)
+		printf("; %lld link%s to rows that never reached the centre (before forwarding "
+		       "began, or recorded in forward_drops)",
+		       (long long)s.excused, s.excused == 1 ? "" : "s");
+	if (s.unchained)
+		printf("; %lld rows without a chain (recorded before the host had one)",
+		       (long long)s.unchained);
+	printf("\n");
+	return 0;
+}

@@ -1,0 +1,241 @@
+/* chain.c: the signal rows' tamper-evident hash chain (schema 016). At
+ * each commit, before COMMIT, the store hashes the rows that are sealed
+ * (can no longer change) in id order, each hash extending the previous
+ * one, into chain_rows. A row can change only while a coalescing slot of
+ * this connection may add to it (signals.c): a slot holds its row until
+ * an event past its window was stored (events come in time order) or its
+ * window plus SEAL_SLACK_MS passed since it was made (a live source's
+ * events come in real time); an event that still matches a chained row's
+ * slot starts a new row instead, so a chained row never changes (a source
+ * far behind real time may coalesce less, never wrongly). The cost is one read of the signals view
+ * and one SHA-256 per row, on the writer thread (BENCHMARKS.md).
+ * The pruner's deletions mark their entries as anchors through a TEMP
+ * trigger of this connection only; a row deleted by anything else leaves
+ * its entry unmarked, which `sigtrail verify` reports.
+ * Exercise: sigtraild --source stdin --db t.db < tests/fixtures/kernel.log;
+ * sigtrail verify --db t.db; then edit a row with sqlite3 and verify again. */
+#include "sigtrail/chain.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sigtrail/clock.h"
+#include "store_internal.h"
+
+int chain_hasher_init(struct chain_hasher *h, sqlite3_stmt *st, int from)
+{
+	int n = sqlite3_column_count(st);
+
+	*h = (struct chain_hasher){.id_col = -1};
+	if (!(h->ctx = EVP_MD_CTX_new()))
+		return -ENOMEM;
+	for (int i = from; i < n && h->n < CHAIN_MAX_COLS; i++) {
+		const char *name = sqlite3_column_name(st, i);
+		if (!name)
+			return -ENOMEM;
+		if (strcmp(name, "id") == 0)
+			h->id_col = i;
+		if (strcmp(name, "target_disposition") == 0)
+			continue; /* a later death may fill it in */
+		int j = h->n++;
+		while (j > 0 && strcmp(sqlite3_column_name(st, h->order[j - 1]), name) > 0) {
+			h->order[j] = h->order[j - 1];
+			j--;
+		}
+		h->order[j] = i;
+	}
+	return 0;
+}
+
+void chain_hasher_free(struct chain_hasher *h)
+{
+	if (h->ctx)
+		EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+
+int chain_hash_row(struct chain_hasher *h, const unsigned char prev[CHAIN_HASH_LEN],
+                   sqlite3_stmt *st, unsigned char ret[CHAIN_HASH_LEN])
+{
+	EVP_MD_CTX *ctx = h->ctx;
+	unsigned int len = 0;
+	char num[40];
+	int ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	         EVP_DigestUpdate(ctx, prev, CHAIN_HASH_LEN);
+
+	for (int k = 0; ok && k < h->n; k++) {
+		int i = h->order[k], t = sqlite3_column_type(st, i);
+		const char *name = sqlite3_column_name(st, i);
+		if (t == SQLITE_NULL)
+			continue;
+		ok = EVP_DigestUpdate(ctx, name, strlen(name)) && EVP_DigestUpdate(ctx, "=", 1);
+		if (t == SQLITE_INTEGER) {
+			int n = snprintf(num, sizeof(num), "%lld",
+			                 (long long)sqlite3_column_int64(st, i));
+			ok = ok && EVP_DigestUpdate(ctx, num, (size_t)n);
+		} else if (t == SQLITE_FLOAT) {
+			int n = snprintf(num, sizeof(num), "%.17g", sqlite3_column_double(st, i));
+			ok = ok && EVP_DigestUpdate(ctx, num, (size_t)n);
+		} else {
+			const void *v = sqlite3_column_blob(st, i);
+			int n = sqlite3_column_bytes(st, i);
+			ok = ok && (n == 0 || EVP_DigestUpdate(ctx, v, (size_t)n));
+		}
+		ok = ok && EVP_DigestUpdate(ctx, "\n", 1);
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, ret, &len) && len == CHAIN_HASH_LEN;
+	return ok ? 0 : -EIO;
+}
+
+int chain_genesis(const char *uuid, unsigned char ret[CHAIN_HASH_LEN])
+{
+	char text[80];
+	unsigned int len = 0;
+	int n = snprintf(text, sizeof(text), "sigtrail chain 1 %s", uuid ? uuid : "");
+
+	return EVP_Digest(text, (size_t)n, ret, &len, EVP_sha256(), NULL) && len == CHAIN_HASH_LEN
+	           ? 0
+	           : -EIO;
+}
+
+int store_chain_prepare(struct store *st)
+{
+	int rc = store_prepare(st, "SELECT * FROM signals WHERE id > ?1 AND id < ?2 ORDER BY id",
+	                       &st->chain_select);
+	if (rc == SQLITE_OK)
+		rc = store_prepare(st, "INSERT INTO chain_rows(id, hash) VALUES (?1, ?2)",
+		                   &st->chain_insert);
+	if (rc == SQLITE_OK)
+		rc =
+		    store_prepare(st,
+		                  "SELECT id, hash FROM chain_rows WHERE id = (SELECT max(id) FROM "
+		                  "chain_rows)",
+		                  &st->chain_last);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->db,
+		                  "CREATE TEMP TRIGGER IF NOT EXISTS chain_pruned AFTER DELETE ON "
+		                  "main.signal_rows BEGIN UPDATE chain_rows SET pruned = 1 WHERE "
+		                  "id = old.id; END",
+		                  NULL, NULL, NULL);
+	if (rc == SQLITE_OK && chain_hasher_init(&st->chain, st->chain_select, 0) < 0)
+		rc = SQLITE_NOMEM;
+	return rc;
+}
+
+int store_chain_refresh(struct store *st)
+{
+	sqlite3_stmt *s = st->chain_last;
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW) {
+		st->chain_upto = sqlite3_column_int64(s, 0);
+		int n = sqlite3_column_bytes(s, 1);
+		const void *b = sqlite3_column_blob(s, 1);
+		st->chain_prev_valid = n == CHAIN_HASH_LEN;
+		if (st->chain_prev_valid)
+			memcpy(st->chain_prev, b, CHAIN_HASH_LEN);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		st->chain_upto = 0;
+		st->chain_prev_valid = false;
+		rc = SQLITE_OK;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* A live source's events arrive within this of their time: a slot made
+ * longer than its window plus this ago matches nothing more. */
+enum { SEAL_SLACK_MS = 250 };
+
+/* The lowest row a coalescing slot may still add to, or INT64_MAX. */
+static int64_t chain_hold(const struct store *st)
+{
+	int64_t hold = INT64_MAX, now = now_mono_ms();
+
+	for (size_t i = 0; i < COALESCE_SLOTS; i++) {
+		const struct coalesce_slot *c = &st->coalesce[i];
+		if (!c->used || c->rowid <= st->chain_upto || c->rowid >= hold)
+			continue;
+		if (st->newest_ms - c->first_ms >= st->coalesce_ms ||
+		    now - c->created_ms >= st->coalesce_ms + SEAL_SLACK_MS)
+			continue; /* past its window: nothing will be added to it */
+		hold = c->rowid;
+	}
+	return hold;
+}
+
+/* The hash the next row extends. */
+static int chain_prev(struct store *st, unsigned char prev[CHAIN_HASH_LEN])
+{
+	sqlite3_stmt *s = NULL;
+	int r = -EIO;
+
+	if (st->chain_prev_valid) {
+		memcpy(prev, st->chain_prev, CHAIN_HASH_LEN);
+		return 0;
+	}
+	if (sqlite3_prepare_v2(st->db, "SELECT uuid FROM instance WHERE id = 1", -1, &s, NULL) ==
+	        SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		r = chain_genesis((const char *)sqlite3_column_text(s, 0), prev);
+	sqlite3_finalize(s);
+	return r;
+}
+
+int store_chain_seal(struct store *st)
+{
+	sqlite3_stmt *s = st->chain_select;
+	unsigned char prev[CHAIN_HASH_LEN], h[CHAIN_HASH_LEN];
+	int rc, r;
+
+	if (st->pending == 0 && st->bumped == 0 && st->sealed_all)
+		return SQLITE_OK; /* nothing new since everything was sealed */
+	if ((r = chain_prev(st, prev)) < 0)
+		return SQLITE_ERROR;
+	int64_t hold = chain_hold(st);
+	sqlite3_bind_int64(s, 1, st->chain_upto);
+	sqlite3_bind_int64(s, 2, hold);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, st->chain.id_col);
+		if (chain_hash_row(&st->chain, prev, s, h) < 0) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		sqlite3_bind_int64(st->chain_insert, 1, id);
+		sqlite3_bind_blob(st->chain_insert, 2, h, CHAIN_HASH_LEN, SQLITE_STATIC);
+		int ri = sqlite3_step(st->chain_insert);
+		sqlite3_reset(st->chain_insert);
+		if (ri != SQLITE_DONE) {
+			rc = ri;
+			break;
+		}
+		store_jsonl_row(st, s);
+		memcpy(prev, h, CHAIN_HASH_LEN);
+		memcpy(st->chain_prev, h, CHAIN_HASH_LEN);
+		st->chain_prev_valid = true;
+		st->chain_upto = id;
+	}
+	sqlite3_reset(s);
+	st->sealed_all = hold == INT64_MAX;
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+bool store_unsealed(const struct store *st)
+{
+	return !st->sealed_all && !st->in_txn;
+}
+
+int store_seal(struct store *st)
+{
+	int rc;
+
+	if (st->in_txn)
+		return 0; /* its commit seals */
+	if ((rc = store_begin(st)) != SQLITE_OK)
+		return store_sqlite_errno(rc);
+	return store_commit(st);
+}
