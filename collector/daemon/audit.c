@@ -129,6 +129,22 @@ static void adopt_owned_state(struct daemon *d, bool immutable)
 
 /* Enable auditing if it was off, adopt what a dead collector left, and
  * install the rules. Returns 0 with *ret_added, or the exit code. */
+/* Was the kernel booted with audit=1 (/proc/cmdline)? The kernel gives a
+ * task its audit context at fork only once auditing was ever enabled. */
+static bool booted_with_audit(void)
+{
+	char buf[4096];
+	FILE *f = fopen("/proc/cmdline", "re");
+	bool on = false;
+
+	if (f && fgets(buf, sizeof(buf), f))
+		for (char *w = strtok(buf, " \n"); w && !on; w = strtok(NULL, " \n"))
+			on = strcmp(w, "audit=1") == 0 || strcmp(w, "audit=on") == 0;
+	if (f)
+		fclose(f);
+	return on;
+}
+
 int audit_take(struct daemon *d, int *ret_added)
 {
 	bool immutable = d->status.enabled == AUDIT_LOCKED;
@@ -145,6 +161,14 @@ int audit_take(struct daemon *d, int *ret_added)
 		}
 		d->restore.enabled = true;
 		log_info("auditing was disabled; enabled it until sigtraild stops");
+		if (!booted_with_audit())
+			log_warn(
+			    "the kernel was not booted with audit=1: if auditing was never "
+			    "enabled since boot, processes started before now (PID 1 among "
+			    "them: systemd, and the container runtimes and supervisors it "
+			    "started) have no audit context, and the signals they send are not "
+			    "recorded until they restart; boot with audit=1 (or start auditd "
+			    "or sigtraild at boot) to record every sender");
 	}
 	r = ctl_rules_build(&d->rules, arg_include_sig0);
 	if (r < 0) {

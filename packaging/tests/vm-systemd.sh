@@ -77,4 +77,8 @@ umount /proc /sys /dev 2>/dev/null
 # systemd believes it runs in a container and reads only its own arguments.
 exec switch_root /newroot /lib/systemd/systemd --unit=sigtrail-vmtest.target --show-status=no --log-level=warning
 INIT
-guest_boot "$src" "$build" quiet
+# audit=1: auditing from boot, as a server that runs auditd or boots with it;
+# without it, PID 1 and every process started before the first enable have
+# no audit context and their signals are never audited (the kernel gives
+# one only to tasks forked once audit was ever enabled).
+guest_boot "$src" "$build" quiet audit=1
