@@ -288,7 +288,11 @@ void reqlog_answer(struct reqlog *l, const struct ptab_proc *sender, int sig, in
 		say_none(&w, sup, unit, container, ignored);
 	}
 
-	if (sig != SIGKILL && scope[0]) {
+	/* A stop is a signal that ends by default: systemd's SIGCONT after its
+	 * SIGTERM (to wake a stopped process) is not the stop a SIGKILL escalates. */
+	if (sig != SIGKILL && scope[0] && sig != SIGCONT && sig != SIGCHLD && sig != SIGURG &&
+	    sig != SIGWINCH && sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN &&
+	    sig != SIGTTOU && sig != 0) {
 		struct stop *st = &l->stops[l->next_stop];
 		l->next_stop = (l->next_stop + 1) % REQUEST_STOPS_MAX;
 		st->used = true;

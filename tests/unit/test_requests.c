@@ -149,6 +149,9 @@ static void test_answers(void)
 	              sizeof(buf));
 	is_int(a.pid, 4101, "app's restart, at the same time, names its own request");
 
+	/* systemd's SIGCONT after its SIGTERM is not the stop. */
+	reqlog_answer(l, &systemd, SIGCONT, t0 + 13, 703, "nginx.service", NULL, &a, buf,
+	              sizeof(buf));
 	/* The escalation: systemd's SIGKILL 90 s later to the same unit. */
 	reqlog_answer(l, &systemd, SIGKILL, t0 + 90012, 900, "nginx.service", NULL, &a, buf,
 	              sizeof(buf));
