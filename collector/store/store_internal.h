@@ -94,6 +94,9 @@ struct store {
 	sqlite3_stmt *newest_gen; /* reads it */
 	bool capped;              /* prune.c: this round deleted rows for the size cap */
 	struct ids_cache ids;
+	/* WAL checkpoints on a thread of their own (checkpoint.c), for the
+	 * daemon's writer thread; NULL: SQLite's own, inside the commits. */
+	struct checkpointer *ckpt;
 	/* The string ids of the last single-target extra written (its id): a
 	 * storm shares one extra, resolved once. */
 	struct extra_ids xcache;
