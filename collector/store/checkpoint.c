@@ -19,8 +19,10 @@
  * waits for it, at most CHECKPOINT_WAIT_MS: that pass copies only what the
  * previous one left, and the next transaction starts the WAL over. A reader
  * holding an old snapshot (a long export) keeps a pass from finishing: the
- * writer then gives up at once and tries again when the WAL has grown by as
- * much again.
+ * writer then gives up at once and tries again when the WAL has grown by
+ * CHECKPOINT_PAGES more. A prune, which writes faster than a checkpoint
+ * copies, waits meanwhile (checkpointer_behind()): the WAL stays near its
+ * bound instead of growing by what the whole prune writes.
  * Exercise by hand: tests/bench/prune.sh prints the longest gap between two
  * commits during a prune and the WAL's largest size (nlfeed's `wal` line). */
 #include "checkpoint.h"
@@ -176,12 +178,20 @@ int checkpointer_rewind(struct checkpointer *c)
 		c->wal_pages = 0;
 		r = 1;
 	} else { /* a reader holds frames, or a slow disk: not before it grew as much again */
-		c->next_rewind = c->wal_pages + CHECKPOINT_REWIND_PAGES;
+		c->next_rewind = c->wal_pages + CHECKPOINT_PAGES;
 		r = r == ETIMEDOUT ? -ETIMEDOUT : -EBUSY;
 	}
 out:
 	pthread_mutex_unlock(&c->lock);
 	return r;
+}
+
+bool checkpointer_behind(struct checkpointer *c)
+{
+	pthread_mutex_lock(&c->lock);
+	bool behind = c->wal_pages >= CHECKPOINT_REWIND_PAGES && c->copied_to != c->wal_pages;
+	pthread_mutex_unlock(&c->lock);
+	return behind;
 }
 
 void checkpointer_stats(struct checkpointer *c, uint64_t *ret_passes, int *ret_max_pages)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct checkpointer;
@@ -20,9 +21,14 @@ int checkpointer_start(sqlite3 *db, struct checkpointer **ret);
  * all of it, so that the next write transaction starts the WAL over.
  * Returns 1 when it will, 0 when the WAL is still short, -ETIMEDOUT or
  * -EBUSY (a reader holds frames) when it will not: the caller goes on
- * either way, the next attempt waits until the WAL has grown as much
- * again. */
+ * either way, the next attempt waits until the WAL has grown by
+ * CHECKPOINT_PAGES. */
 int checkpointer_rewind(struct checkpointer *c);
+
+/* Is the WAL past CHECKPOINT_REWIND_PAGES (64 MiB) and not yet copied
+ * whole since the last commit? A writer that can wait (a prune's next
+ * step) waits while it is, so that the WAL can start over. Can't fail. */
+bool checkpointer_behind(struct checkpointer *c);
 
 /* The passes run so far and the WAL's largest size in pages, for the
  * benchmarks. Can't fail. */

@@ -367,6 +367,11 @@ int store_checkpoint_async(struct store *st)
 	return checkpointer_start(st->db, &st->ckpt);
 }
 
+bool store_wal_behind(struct store *st)
+{
+	return st->ckpt && checkpointer_behind(st->ckpt);
+}
+
 void store_wal_stats(struct store *st, uint64_t *ret_passes, int *ret_max_pages)
 {
 	*ret_passes = 0;

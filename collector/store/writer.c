@@ -8,7 +8,8 @@
  * (NSS, possibly LDAP) also happen here, off the reader.
  *
  * A prune (prune.c) runs in steps between commits, and waits while events
- * queue up: a storm's rows come first. WAL checkpoints run on a thread of
+ * queue up (a storm's rows come first) and while the WAL is past its bound
+ * (checkpoint.c: it would grow by all the prune writes). WAL checkpoints run on a thread of
  * their own (checkpoint.c), so that no commit waits for their fsync.
  *
  * Nothing is freed before its commit: the items of the open transaction are
@@ -36,6 +37,7 @@ enum {
 	PRUNE_INTERVAL_MS = 60000,
 	PRUNE_STEP_MS = 20,   /* one step of a prune; rows are committed between steps */
 	PRUNE_YIELD_DIV = 16, /* no step while the queue holds capacity / this or more */
+	PRUNE_WAIT_MS = 5,    /* a prune paused for the WAL looks again after this */
 	CATCHUP_MAX = 4096,   /* items per transaction while storing held items */
 };
 
@@ -239,12 +241,15 @@ static void wait_for_work(struct writer *w)
 {
 	while (w->len == 0 && !w->stopping && !w->beat_pending) {
 		int64_t due;
-		if (w->pruning && !w->stalled && w->in_txn == 0)
+		bool paused = w->pruning && store_wal_behind(w->st);
+		if (w->pruning && !paused && !w->stalled && w->in_txn == 0)
 			return; /* the next step */
 		if (w->stalled)
 			due = w->retry_ms;
 		else if (w->in_txn > 0)
 			due = w->txn_start + WRITER_COMMIT_MS;
+		else if (paused) /* until the checkpointer copied the WAL whole */
+			due = now_mono_ms() + PRUNE_WAIT_MS;
 		else {
 			w->idle_waiting = true;
 			pthread_cond_wait(&w->wake, &w->lock);
@@ -284,7 +289,8 @@ static void *writer_main(void *arg)
 		/* A storm comes first: while events queue up, the prune waits
 		 * and rows go in group commits (a step per commit would leave
 		 * the queue to fill; tests/bench/prune.sh, the storm). */
-		bool step = w->pruning && w->len < w->capacity / PRUNE_YIELD_DIV;
+		bool step = w->pruning && w->len < w->capacity / PRUNE_YIELD_DIV &&
+		            !store_wal_behind(w->st);
 		struct store_run beat = w->beat;
 		bool do_beat = w->beat_pending;
 		w->beat_pending = false;

@@ -147,6 +147,12 @@ void store_invalidate_cache(struct store *st);
  * checkpoints kept. */
 int store_checkpoint_async(struct store *st);
 
+/* With that thread: is the WAL past 64 MiB and not yet copied whole since
+ * the last commit? A writer that can wait (a prune's next step) waits
+ * while it is, so that the WAL starts over. False without the thread.
+ * Can't fail. */
+bool store_wal_behind(struct store *st);
+
 /* The checkpoint passes run by that thread and the WAL's largest size in
  * pages (-1 without the thread), for the benchmarks. Can't fail. */
 void store_wal_stats(struct store *st, uint64_t *ret_passes, int *ret_max_pages);
