@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "store_internal.h"
 #include "sigtrail/ids.h"
 #include "sigtrail/schema.h"
@@ -298,6 +299,8 @@ int store_begin(struct store *st)
 	/* IMMEDIATE: take the write lock now. A deferred BEGIN would fail with
 	 * BUSY_SNAPSHOT at the first insert when another writer (a `sigtrail
 	 * import`) committed in between, without waiting. */
+	if (st->ckpt) /* between two transactions: the only time the WAL can start over */
+		(void)checkpointer_rewind(st->ckpt);
 	rc = exec(st->db, "BEGIN IMMEDIATE");
 	if (rc != SQLITE_OK)
 		return rc;
@@ -366,6 +369,26 @@ void store_invalidate_cache(struct store *st)
 	memset(st->coalesce, 0, sizeof(st->coalesce));
 }
 
+int store_checkpoint_async(struct store *st)
+{
+	if (st->ckpt)
+		return 0;
+	return checkpointer_start(st->db, &st->ckpt);
+}
+
+bool store_wal_behind(struct store *st)
+{
+	return st->ckpt && checkpointer_behind(st->ckpt);
+}
+
+void store_wal_stats(struct store *st, uint64_t *ret_passes, int *ret_max_pages)
+{
+	*ret_passes = 0;
+	*ret_max_pages = -1;
+	if (st->ckpt)
+		checkpointer_stats(st->ckpt, ret_passes, ret_max_pages);
+}
+
 struct sqlite3 *store_sqlite(struct store *st)
 {
 	return st->db;
@@ -382,6 +405,7 @@ void store_close(struct store *st)
 		st->in_txn = false;
 	if (st->db)
 		(void)store_commit(st);
+	checkpointer_stop(st->ckpt);
 	sqlite3_finalize(st->insert);
 	sqlite3_finalize(st->str_find);
 	sqlite3_finalize(st->str_add);

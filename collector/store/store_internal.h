@@ -123,6 +123,9 @@ struct store {
 	 * signals, 1 deaths), 0: none yet: a step adds to its own row. */
 	int64_t drop_row[2];
 	struct ids_cache ids;
+	/* WAL checkpoints on a thread of their own (checkpoint.c), for the
+	 * daemon's writer thread; NULL: SQLite's own, inside the commits. */
+	struct checkpointer *ckpt;
 	/* The string ids of the last single-target extra written (its id): a
 	 * storm shares one extra, resolved once. */
 	struct extra_ids xcache;

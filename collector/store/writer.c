@@ -7,6 +7,11 @@
  * visible to readers within WRITER_COMMIT_MS. The user-name lookups
  * (NSS, possibly LDAP) also happen here, off the reader.
  *
+ * A prune (prune.c) runs in steps between commits, and waits while events
+ * queue up (a storm's rows come first) and while the WAL is past its bound
+ * (checkpoint.c: it would grow by all the prune writes). WAL checkpoints run on a thread of
+ * their own (checkpoint.c), so that no commit waits for their fsync.
+ *
  * Nothing is freed before its commit: the items of the open transaction are
  * held (held.c). When SQLite refuses a commit (a full disk, an I/O error),
  * they stay held, and so do the items that come after, up to a byte budget;
@@ -30,9 +35,11 @@
 enum {
 	BATCH = 256,
 	PRUNE_INTERVAL_MS = 60000,
-	PRUNE_STEP_MS = 20, /* one step of a prune; rows are committed between steps */
-	SEAL_POLL_MS = 250, /* idle: how often rows held for coalescing are sealed (chain.c) */
-	CATCHUP_MAX = 4096, /* items per transaction while storing held items */
+	PRUNE_STEP_MS = 20,   /* one step of a prune; rows are committed between steps */
+	PRUNE_YIELD_DIV = 16, /* no step while the queue holds capacity / this or more */
+	PRUNE_WAIT_MS = 5,    /* a prune paused for the WAL looks again after this */
+	SEAL_POLL_MS = 250,   /* idle: how often rows held for coalescing are sealed (chain.c) */
+	CATCHUP_MAX = 4096,   /* items per transaction while storing held items */
 };
 
 struct writer {
@@ -237,15 +244,20 @@ static void wait_for_work(struct writer *w)
 {
 	while (w->len == 0 && !w->stopping && !w->beat_pending) {
 		int64_t due;
-		if (w->pruning && !w->stalled && w->in_txn == 0)
+		bool paused = w->pruning && store_wal_behind(w->st);
+		if (w->pruning && !paused && !w->stalled && w->in_txn == 0)
 			return; /* the next step */
 		if (w->stalled)
 			due = w->retry_ms;
 		else if (w->in_txn > 0)
 			due = w->txn_start + WRITER_COMMIT_MS;
-		else if (store_unsealed(w->st)) /* rows wait for their window to close */
-			due = w->last_seal_ms + SEAL_POLL_MS;
-		else {
+		else if (paused || store_unsealed(w->st)) {
+			/* a prune paused until the checkpointer copied the WAL whole;
+			 * rows waiting for their coalescing window to close */
+			due = paused ? now_mono_ms() + PRUNE_WAIT_MS : INT64_MAX;
+			if (store_unsealed(w->st) && w->last_seal_ms + SEAL_POLL_MS < due)
+				due = w->last_seal_ms + SEAL_POLL_MS;
+		} else {
 			w->idle_waiting = true;
 			pthread_cond_wait(&w->wake, &w->lock);
 			w->idle_waiting = false;
@@ -281,6 +293,11 @@ static void *writer_main(void *arg)
 		if (n > 0 && w->waiting > 0)
 			pthread_cond_broadcast(&w->room);
 		bool stop = w->stopping && w->len == 0;
+		/* A storm comes first: while events queue up, the prune waits
+		 * and rows go in group commits (a step per commit would leave
+		 * the queue to fill; tests/bench/prune.sh, the storm). */
+		bool step = w->pruning && w->len < w->capacity / PRUNE_YIELD_DIV &&
+		            !store_wal_behind(w->st);
 		struct store_run beat = w->beat;
 		bool do_beat = w->beat_pending;
 		w->beat_pending = false;
@@ -291,8 +308,7 @@ static void *writer_main(void *arg)
 		/* During a prune, rows are committed before each of its steps
 		 * rather than gathered for WRITER_COMMIT_MS: the step is the wait. */
 		if (!w->stalled && w->in_txn > 0 &&
-		    (stop || do_beat || w->pruning ||
-		     now_mono_ms() - w->txn_start >= WRITER_COMMIT_MS))
+		    (stop || do_beat || step || now_mono_ms() - w->txn_start >= WRITER_COMMIT_MS))
 			commit(w);
 		if (w->stalled && (stop || now_mono_ms() >= w->retry_ms))
 			catch_up(w);
@@ -308,7 +324,7 @@ static void *writer_main(void *arg)
 		}
 		if (do_beat && !w->stalled)
 			beat_and_prune(w, &beat);
-		if (w->pruning && !w->stalled && !stop && w->in_txn == 0)
+		if (step && !w->stalled && !stop && w->in_txn == 0)
 			prune_step(w);
 
 		pthread_mutex_lock(&w->lock);
@@ -336,6 +352,8 @@ int writer_start(struct store *st, size_t capacity, size_t hold_bytes, struct wr
 	}
 	w->st = st;
 	w->capacity = capacity;
+	/* A failure keeps SQLite's checkpoints inside the commits: slower, as safe. */
+	(void)store_checkpoint_async(st);
 	held_init(&w->held, hold_bytes);
 	w->stats.held_max_bytes = hold_bytes;
 	pthread_condattr_t monotonic;

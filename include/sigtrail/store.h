@@ -172,6 +172,24 @@ int store_has_signal(struct store *st, int32_t sender_pid, int32_t target_pid, i
  * deleted behind the store's back (prune.c). Can't fail. */
 void store_invalidate_cache(struct store *st);
 
+/* Run the WAL checkpoints on a thread of their own from now on
+ * (collector/store/checkpoint.c), for a long-running writer: commits no
+ * longer wait for a checkpoint's fsync, and the WAL is started over
+ * between two transactions once it passed 64 MiB. Returns 0, or -errno
+ * (an in-memory database, a second connection refused) with SQLite's own
+ * checkpoints kept. */
+int store_checkpoint_async(struct store *st);
+
+/* With that thread: is the WAL past 64 MiB and not yet copied whole since
+ * the last commit? A writer that can wait (a prune's next step) waits
+ * while it is, so that the WAL starts over. False without the thread.
+ * Can't fail. */
+bool store_wal_behind(struct store *st);
+
+/* The checkpoint passes run by that thread and the WAL's largest size in
+ * pages (-1 without the thread), for the benchmarks. Can't fail. */
+void store_wal_stats(struct store *st, uint64_t *ret_passes, int *ret_max_pages);
+
 /* The connection, for the store's own modules (runs.c, prune.c) and for
  * collector/deaths/, which reads a death's candidate signal rows on it. */
 struct sqlite3 *store_sqlite(struct store *st);

@@ -17,7 +17,8 @@
  * (its first beat prunes); the line `prune` then says how many rows the
  * prune deleted, how long it took (first to last deleted row or string) and the
  * longest gap between two commits that stored rows meanwhile
- * (tests/bench/prune.sh).
+ * (tests/bench/prune.sh). NLFEED_DROP=1 and NLFEED_PRUNE_WAIT=0: see
+ * on_event() and the end of main().
  * Usage: nlfeed LOG DB [RUN_START] */
 #include <errno.h>
 #include <libaudit.h>
@@ -40,6 +41,7 @@ static struct filter flt = {.track_gaps = true};
 static struct writer *wr;
 static struct assembler *as;
 static double rate;          /* NLFEED_RATE: events per second, 0 unpaced */
+static bool drop_full;       /* NLFEED_DROP=1: a full queue drops, as from netlink */
 static struct timespec t0;   /* when feeding started */
 static unsigned long long n; /* events handed over */
 
@@ -105,7 +107,8 @@ static int on_commit(void *u)
 
 /* The kernel waits for a slow reader; a file does not. Wait for the writer
  * rather than count drops (as sigtraild does for stdin), so that every event
- * is measured. */
+ * is measured; with NLFEED_DROP=1, drop an event the full queue refuses, as
+ * the netlink reader does (the storm during a prune: tests/bench/prune.sh). */
 static void on_event(void *userdata, struct st_event *ev)
 {
 	(void)userdata;
@@ -117,7 +120,7 @@ static void on_event(void *userdata, struct st_event *ev)
 			;
 	}
 	n++;
-	(void)writer_push_extra(wr, ev, NULL, true);
+	(void)writer_push_extra(wr, ev, NULL, !drop_full);
 }
 
 static int type_of(const char *name, size_t len)
@@ -170,6 +173,9 @@ int main(int argc, char **argv)
 		return 71;
 	if (getenv("NLFEED_RATE"))
 		rate = atof(getenv("NLFEED_RATE"));
+	drop_full = getenv("NLFEED_DROP") && atoi(getenv("NLFEED_DROP")) == 1;
+	/* NLFEED_PRUNE_WAIT=0: stop when the log ends, the prune unfinished. */
+	bool prune_wait = !getenv("NLFEED_PRUNE_WAIT") || atoi(getenv("NLFEED_PRUNE_WAIT")) != 0;
 	int64_t cap_mb = getenv("NLFEED_MAX_DB_MB") ? atoll(getenv("NLFEED_MAX_DB_MB")) : 0;
 	int64_t keep_days =
 	    getenv("NLFEED_RETENTION_DAYS") ? atoll(getenv("NLFEED_RETENTION_DAYS")) : 0;
@@ -201,7 +207,7 @@ int main(int argc, char **argv)
 	}
 	asm_flush(as);
 	/* Let a prune under way finish (a stop would end it). */
-	for (int i = 0; limits && i < 36000; i++) {
+	for (int i = 0; limits && prune_wait && i < 36000; i++) {
 		writer_stats(wr, &ws);
 		if (!ws.pruning && (ws.pruned > 0 || i >= 20))
 			break;
@@ -235,6 +241,11 @@ int main(int argc, char **argv)
 	       "(ending %.1f s into it; overall %.1f ms, %llu gaps over 100 ms, %llu commits)\n",
 	       (unsigned long long)ws.pruned, hk.deleted ? hk.prune_last - hk.prune_first : 0.0,
 	       hk.gap_in_prune * 1e3, hk.gap_at, hk.max_gap * 1e3, hk.long_gaps, hk.commits);
+	uint64_t passes;
+	int wal_max;
+	store_wal_stats(st, &passes, &wal_max);
+	printf("wal checkpoint passes %llu largest %d pages\n", (unsigned long long)passes,
+	       wal_max);
 	store_close(st);
 	asm_free(as);
 	fclose(f);
