@@ -280,18 +280,19 @@ int main(void)
 	}
 	(void)store_commit(st);
 	/* 20,002 rows are about 2.1 MiB of live data; the cap deletes the oldest
-	 * in chunks of 200 (prune.c) until they fit: 6,402 rows do not fit
-	 * 768 KiB beside the schema's other tables and indexes, 6,202 do. */
-	is_int(store_prune(st, 0, 0, 768 * 1024), 13800,
-	       "a 768 KiB cap prunes 13,800 rows: 69 chunks, the fewest that fit");
+	 * in chunks of 200 (prune.c) until they fit: 6,202 rows do not fit
+	 * 768 KiB beside the schema's other tables and indexes (schema 17's
+	 * index holds the serial too), 6,002 do. */
+	is_int(store_prune(st, 0, 0, 768 * 1024), 14000,
+	       "a 768 KiB cap prunes 14,000 rows: 70 chunks, the fewest that fit");
 	store_close(st);
 	st = NULL;
 	is_str(q("SELECT (page_count - freelist_count) * page_size <= 768 * 1024 FROM "
 	         "pragma_page_count, pragma_freelist_count, pragma_page_size"),
 	       "1", "live data within the cap");
 	is_str(q("SELECT count(*) || ' ' || min(serial) || ' ' || max(serial) FROM signals"),
-	       "6202 15798 21999",
-	       "the newest 6,202 rows are the ones kept (the older rows too went)");
+	       "6002 15998 21999",
+	       "the newest 6,002 rows are the ones kept (the older rows too went)");
 	snprintf(path, sizeof(path), "%s", saved_path);
 
 	/* A version-1 database (as the first release wrote it) is migrated in
