@@ -447,6 +447,12 @@ static int import_start(struct import *im, const struct import_args *a)
 		                                                     : EX_CANTCREAT;
 	}
 	store_set_dedupe(im->store, true);
+	/* A log copied from another host (--host, node=) keeps only the names it
+	 * carries: its uids are not this machine's. */
+	if (host[0] && store_set_local_host(im->store, host) < 0) {
+		log_error("import: %s", strerror(ENOMEM));
+		return EX_OSERR;
+	}
 	im->db = a->db;
 	im->filter.include_sig0 = a->sig0;
 	r = asm_new(on_event, im, EOE_TIMEOUT_S, &im->assembler);

@@ -384,5 +384,6 @@ void store_close(struct store *st)
 	if (st->db)
 		sqlite3_close(st->db);
 	free(st->default_host);
+	free(st->local_host);
 	free(st);
 }
