@@ -85,6 +85,8 @@ static inline void buf_reserve(struct buf *b, size_t more)
 
 static inline void buf_add(struct buf *b, const char *s, size_t n)
 {
+	if (n == 0)
+		return; /* an empty text: b->p may still be NULL (nothing reserved) */
 	buf_reserve(b, n);
 	if (b->failed)
 		return;

@@ -534,6 +534,7 @@ int cli_import(int argc, char **argv)
 	int code, fds[MAX_INPUTS];
 	int64_t total;
 
+	im = (struct import){0}; /* each call starts afresh (the fuzz harness makes many) */
 	code = parse_options(argc, argv, &a);
 	if (code >= 0)
 		return code;
