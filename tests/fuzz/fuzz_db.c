@@ -203,7 +203,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 4096)
 		return 0;
 	make_db(&in);
-	snprintf(pid, sizeof(pid), "%d", (int)(int8_t)byte(&in));
+	snprintf(pid, sizeof(pid), "%u", 1 + byte(&in)); /* a pid, some of the fixtures' */
 	const char *const since[] = {"--since", "2000-01-01T00:00:00Z", NULL};
 	run(cli_who, "who", (const char *const[]){pid, "--utc", NULL});
 	run(cli_who, "who", (const char *const[]){"kill", "--json", NULL});
