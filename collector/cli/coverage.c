@@ -19,10 +19,26 @@
  * the run has probably died and will be closed as 'crashed' at next start. */
 enum { HEARTBEAT_STALE_MS = 30000 };
 
+/* acc + v for counts read from a database, which may hold anything: a
+ * negative count is none, and a sum past INT64_MAX stays there. */
+static int64_t count_add(int64_t acc, int64_t v)
+{
+	int64_t r;
+
+	if (v <= 0)
+		return acc;
+	return __builtin_add_overflow(acc, v, &r) ? INT64_MAX : r;
+}
+
 int64_t cli_coverage_lost(const struct cli_coverage *c)
 {
-	return c->lost.kernel + c->lost.socket + c->lost.serial_gaps + c->lost.unparsable +
-	       c->lost.queue + c->lost.db;
+	int64_t n = count_add(0, c->lost.kernel);
+
+	n = count_add(n, c->lost.socket);
+	n = count_add(n, c->lost.serial_gaps);
+	n = count_add(n, c->lost.unparsable);
+	n = count_add(n, c->lost.queue);
+	return count_add(n, c->lost.db);
 }
 
 static void add_gap(struct cli_coverage *c, int64_t from, int64_t to)
@@ -58,13 +74,13 @@ static int count_runs(struct cli_db *d, int64_t *ret_n, int64_t *ret_first)
 /* Add one run's losses and process-table state (columns 5 to 19 of the runs query) to c. */
 static void add_losses(struct cli_coverage *c, sqlite3_stmt *s)
 {
-	c->lost.kernel += sqlite3_column_int64(s, 5);
-	c->lost.socket += sqlite3_column_int64(s, 6);
-	c->lost.serial_gaps += sqlite3_column_int64(s, 7);
-	c->lost.unparsable += sqlite3_column_int64(s, 8);
-	c->lost.queue += sqlite3_column_int64(s, 9);
-	c->lost.db += sqlite3_column_int64(s, 10);
-	c->lost.pruned += sqlite3_column_int64(s, 11);
+	c->lost.kernel = count_add(c->lost.kernel, sqlite3_column_int64(s, 5));
+	c->lost.socket = count_add(c->lost.socket, sqlite3_column_int64(s, 6));
+	c->lost.serial_gaps = count_add(c->lost.serial_gaps, sqlite3_column_int64(s, 7));
+	c->lost.unparsable = count_add(c->lost.unparsable, sqlite3_column_int64(s, 8));
+	c->lost.queue = count_add(c->lost.queue, sqlite3_column_int64(s, 9));
+	c->lost.db = count_add(c->lost.db, sqlite3_column_int64(s, 10));
+	c->lost.pruned = count_add(c->lost.pruned, sqlite3_column_int64(s, 11));
 	const char *procs = (const char *)sqlite3_column_text(s, 12);
 	if (procs && strcmp(procs, "on") == 0) {
 		c->proc_on++;
@@ -75,13 +91,13 @@ static void add_losses(struct cli_coverage *c, sqlite3_stmt *s)
 		         : strncmp(procs, "off: ", 5) == 0 ? procs + 5
 		                                           : procs);
 	}
-	c->lost_deaths += sqlite3_column_int64(s, 13);
-	c->lost_process_events += sqlite3_column_int64(s, 14);
-	c->lost_targets += sqlite3_column_int64(s, 15);
-	c->lost_kernel_log += sqlite3_column_int64(s, 16);
-	c->lost_abends += sqlite3_column_int64(s, 17);
-	c->lost_process_facts += sqlite3_column_int64(s, 18);
-	c->untracked_processes += sqlite3_column_int64(s, 19);
+	c->lost_deaths = count_add(c->lost_deaths, sqlite3_column_int64(s, 13));
+	c->lost_process_events = count_add(c->lost_process_events, sqlite3_column_int64(s, 14));
+	c->lost_targets = count_add(c->lost_targets, sqlite3_column_int64(s, 15));
+	c->lost_kernel_log = count_add(c->lost_kernel_log, sqlite3_column_int64(s, 16));
+	c->lost_abends = count_add(c->lost_abends, sqlite3_column_int64(s, 17));
+	c->lost_process_facts = count_add(c->lost_process_facts, sqlite3_column_int64(s, 18));
+	c->untracked_processes = count_add(c->untracked_processes, sqlite3_column_int64(s, 19));
 }
 
 /* The rows of [lo, hi) dropped before forwarding; none in a database

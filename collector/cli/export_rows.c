@@ -85,6 +85,8 @@ static inline void buf_reserve(struct buf *b, size_t more)
 
 static inline void buf_add(struct buf *b, const char *s, size_t n)
 {
+	if (n == 0)
+		return; /* an empty text: b->p may still be NULL (nothing reserved) */
 	buf_reserve(b, n);
 	if (b->failed)
 		return;
@@ -152,7 +154,8 @@ static int add_string(struct export_rows *x, int64_t id)
 
 	for (; x->slots[i].len != SLOT_EMPTY_LEN; i = (i + 1) & (CACHE_SLOTS - 1))
 		if (x->slots[i].id == id) {
-			buf_add(&x->row, x->arena.p + x->slots[i].off, x->slots[i].len);
+			if (x->slots[i].len) /* an empty one: the arena may be unallocated */
+				buf_add(&x->row, x->arena.p + x->slots[i].off, x->slots[i].len);
 			return SQLITE_OK;
 		}
 	sqlite3_bind_int64(x->value, 1, id);

@@ -48,11 +48,12 @@ struct import {
 	struct st_event *batch[BATCH_EVENTS]; /* assembled, not yet committed */
 	size_t n_batch;
 	int64_t batch_started_ms;
-	int error;                 /* first -errno from the store: stop */
-	uint64_t events;           /* signal events assembled */
-	uint64_t rows;             /* rows added */
-	uint64_t duplicates;       /* events already in the database */
-	uint64_t lost_lines;       /* unparsable and oversized lines, over every input */
+	int error;           /* first -errno from the store: stop */
+	uint64_t events;     /* signal events assembled */
+	uint64_t rows;       /* rows added */
+	uint64_t duplicates; /* events already in the database */
+	uint64_t lost_lines; /* unparsable and oversized lines, over every input */
+	uint64_t lost_unparsable, lost_oversized; /* the same, apart, for the total */
 	int64_t first_ms, last_ms; /* the span of the imported events: its coverage row */
 	const char *db;
 };
@@ -249,6 +250,28 @@ static int open_input(const char *name, int *ret_code)
 	return fd;
 }
 
+/* The end of a summary line: what was skipped or completed early between
+ * the assembler's counts `was` and `now`, then the newline. */
+static void print_losses(uint64_t unparsable, uint64_t oversized, uint64_t bad_records,
+                         const struct asm_stats *was, const struct asm_stats *now)
+{
+	uint64_t bad_events = now->malformed - was->malformed,
+	         incomplete = now->incomplete - was->incomplete,
+	         evicted = now->evicted - was->evicted;
+
+	if (unparsable + oversized + bad_records + bad_events)
+		printf("; skipped %llu unparsable and %llu oversized lines, %llu malformed "
+		       "records, %llu malformed events",
+		       (unsigned long long)unparsable, (unsigned long long)oversized,
+		       (unsigned long long)bad_records, (unsigned long long)bad_events);
+	if (incomplete)
+		printf("; %llu events without their last record (PROCTITLE), %llu of them "
+		       "completed early because %d were open at once (later records of theirs "
+		       "are lost)",
+		       (unsigned long long)incomplete, (unsigned long long)evicted, ASM_OPEN_MAX);
+	putchar('\n');
+}
+
 /* Feed one input through the pipeline. Returns 0 or an exit status. */
 static int import_one(struct import *im, const char *name, int fd, struct cli_progress *bar,
                       int64_t done_before)
@@ -258,7 +281,8 @@ static int import_one(struct import *im, const char *name, int fd, struct cli_pr
 	uint64_t events = im->events, rows = im->rows, dups = im->duplicates;
 	struct asm_stats as;
 	asm_stats(im->assembler, &as);
-	uint64_t malformed = im->filter.malformed, bad_events = as.malformed;
+	struct asm_stats before = as;
+	uint64_t malformed = im->filter.malformed;
 	int r = src_open(SRC_STDIN, fd, &src);
 
 	if (r < 0) {
@@ -281,24 +305,16 @@ static int import_one(struct import *im, const char *name, int fd, struct cli_pr
 	if (im->error)
 		return 0; /* reported by the caller */
 	im->lost_lines += ss.unparsable + ss.oversized;
+	im->lost_unparsable += ss.unparsable;
+	im->lost_oversized += ss.oversized;
 	asm_stats(im->assembler, &as);
-	bad_events = as.malformed - bad_events;
-	/* Events still open at the end of the file (no EOE yet) complete with
-	 * the next file or at the end, and count there. */
-	printf("%s: %llu lines, %llu signal events, %llu rows added, %llu events already "
-	       "stored%s",
+	/* Events still open at the end of the file (no PROCTITLE yet) complete
+	 * with the next file or at the end, and count there. */
+	printf("%s: %llu lines, %llu signal events, %llu rows added, %llu events already stored",
 	       name, (unsigned long long)(ss.records + ss.unparsable + ss.oversized),
 	       (unsigned long long)(im->events - events), (unsigned long long)(im->rows - rows),
-	       (unsigned long long)(im->duplicates - dups),
-	       ss.unparsable + ss.oversized + (im->filter.malformed - malformed) + bad_events
-	           ? ""
-	           : "\n");
-	if (ss.unparsable + ss.oversized + (im->filter.malformed - malformed) + bad_events)
-		printf("; skipped %llu unparsable and %llu oversized lines, %llu malformed "
-		       "records, %llu malformed events\n",
-		       (unsigned long long)ss.unparsable, (unsigned long long)ss.oversized,
-		       (unsigned long long)(im->filter.malformed - malformed),
-		       (unsigned long long)bad_events);
+	       (unsigned long long)(im->duplicates - dups));
+	print_losses(ss.unparsable, ss.oversized, im->filter.malformed - malformed, &before, &as);
 	return 0;
 }
 
@@ -470,6 +486,12 @@ static int import_start(struct import *im, const struct import_args *a)
 	}
 	store_set_dedupe(im->store, true);
 	store_set_redact(im->store, &a->redact);
+	/* A log copied from another host (--host, node=) keeps only the names it
+	 * carries: its uids are not this machine's. */
+	if (host[0] && store_set_local_host(im->store, host) < 0) {
+		log_error("import: %s", strerror(ENOMEM));
+		return EX_OSERR;
+	}
 	im->db = a->db;
 	im->filter.include_sig0 = a->sig0;
 	r = asm_new(on_event, im, EOE_TIMEOUT_S, &im->assembler);
@@ -497,8 +519,8 @@ static int record_run(struct import *im, const struct import_args *a)
 	    .processes = "off: import",
 	    .events = im->events,
 	    .rows = im->rows,
-	    .lost_unparsable =
-	        im->lost_lines + im->filter.malformed + as.malformed + as.feed_errors + as.oom,
+	    .lost_unparsable = im->lost_lines + im->filter.malformed + as.malformed +
+	                       as.feed_errors + as.oom + as.evicted,
 	    .lost_targets = as.targets_dropped,
 	    .redactions = ss.redactions,
 	};
@@ -534,11 +556,16 @@ static int import_all(struct import *im, const struct import_args *a, const int 
 		code = store_error(a->db, im->error);
 	if (!code)
 		code = record_run(im, a);
-	if (!code)
+	if (!code) {
+		struct asm_stats as, none = {0};
+		asm_stats(im->assembler, &as);
 		printf("total: %llu signal events, %llu rows added to %s, %llu events were already "
-		       "stored\n",
+		       "stored",
 		       (unsigned long long)im->events, (unsigned long long)im->rows, a->db,
 		       (unsigned long long)im->duplicates);
+		print_losses(im->lost_unparsable, im->lost_oversized, im->filter.malformed, &none,
+		             &as);
+	}
 	return code;
 }
 
@@ -549,6 +576,7 @@ int cli_import(int argc, char **argv)
 	int code, fds[MAX_INPUTS];
 	int64_t total;
 
+	im = (struct import){0}; /* each call starts afresh (the fuzz harness makes many) */
 	code = parse_options(argc, argv, &a);
 	if (code >= 0)
 		return code;

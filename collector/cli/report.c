@@ -120,7 +120,8 @@ static int deaths(struct cli_db *d, struct report *r)
 	    (rc = fill(s, r->causes, CLI_DEATH_CAUSES, &r->n_causes)) != SQLITE_OK)
 		return rc;
 	for (size_t i = 0; i < r->n_causes; i++)
-		r->deaths += r->causes[i].n;
+		if (__builtin_add_overflow(r->deaths, r->causes[i].n, &r->deaths))
+			r->deaths = INT64_MAX;
 	rc = cli_prepare_deaths(
 	    d, &f,
 	    "coalesce((SELECT coalesce(sender_cmdline, sender_exe, sender_comm, '?') FROM signals "
@@ -297,10 +298,10 @@ static int daily(struct cli_db *d, struct report *r, const char *c)
 		int64_t b = sqlite3_column_int64(s, 0);
 		if (b < 0 || b >= (int64_t)r->n_buckets)
 			continue;
-		if (sqlite3_column_int(s, 1) == 9)
-			r->kill[b] += sqlite3_column_int64(s, 2);
-		else
-			r->term[b] += sqlite3_column_int64(s, 2);
+		int64_t *sum = sqlite3_column_int(s, 1) == 9 ? &r->kill[b] : &r->term[b];
+		/* Counts a hostile database makes huge saturate, never wrap. */
+		if (__builtin_add_overflow(*sum, sqlite3_column_int64(s, 2), sum))
+			*sum = INT64_MAX;
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;

@@ -67,6 +67,8 @@ static void bucket_label(const struct report *r, size_t i, char *buf, size_t siz
  * x 10^k, so that every gridline label is a whole number. */
 static int64_t axis_max(int64_t v)
 {
+	if (v > INT64_C(1) << 58)
+		v = INT64_C(1) << 58; /* a hostile database's counts: the bars are cut */
 	int64_t need = (v + 3) / 4, p = 1;
 
 	if (need <= 1)
@@ -85,6 +87,15 @@ static void card(FILE *out, const char *label, int64_t n, bool warn)
 	        (long long)n, label);
 }
 
+/* The width of a bar for n of max: within [0, bar_w] whatever the counts
+ * of a hostile database hold (4e18 * 300 overflowed an int64_t). */
+static int bar_width(int64_t n, int64_t max, int bar_w)
+{
+	double w = (double)n * bar_w / (double)max;
+
+	return w <= 0 ? 0 : w >= bar_w ? bar_w : (int)w;
+}
+
 /* Horizontal bars: the signals by type. */
 static void chart_types(FILE *out, const struct report *r)
 {
@@ -99,8 +110,8 @@ static void chart_types(FILE *out, const struct report *r)
 	for (size_t i = 0; i < r->n_types; i++) {
 		if (i < shown && r->types[i].n > max)
 			max = r->types[i].n;
-		if (i >= shown)
-			others += r->types[i].n;
+		if (i >= shown && __builtin_add_overflow(others, r->types[i].n, &others))
+			others = INT64_MAX;
 	}
 	int h = (int)(shown + (others ? 1 : 0)) * row + 8;
 	fprintf(out,
@@ -112,7 +123,7 @@ static void chart_types(FILE *out, const struct report *r)
 		int64_t n = other ? others : r->types[i].n;
 		int64_t ok = other ? 0 : r->types[i].n2;
 		int y = (int)i * row + 4;
-		int w = (int)(n * bar_w / max), wok = (int)(ok * bar_w / max);
+		int w = bar_width(n, max, bar_w), wok = bar_width(ok, max, bar_w);
 		const char *name = other ? "others" : r->types[i].label;
 		bool fatal =
 		    !other && (strcmp(name, "SIGKILL") == 0 || strcmp(name, "SIGTERM") == 0);
@@ -186,6 +197,8 @@ static void chart_daily(FILE *out, const struct report *r)
 			double bh = (double)v[k] * plot_h / (double)max;
 			if (v[k] > 0 && bh < 1)
 				bh = 1;
+			if (bh > plot_h || bh < 0)
+				bh = bh < 0 ? 0 : plot_h;
 			fprintf(out,
 			        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 			        "fill=\"%s\"><title>%s %s: %lld</title></rect>",

@@ -18,7 +18,8 @@ static uint64_t losses(const struct daemon *d, const struct src_stats *ss,
                        const struct asm_stats *as, const struct writer_stats *ws)
 {
 	return ss->overruns + ss->oversized + ss->unparsable + d->filter.malformed + as->malformed +
-	       as->feed_errors + as->oom + as->targets_dropped + ws->dropped + ws->lost_rows;
+	       as->feed_errors + as->oom + as->evicted + as->targets_dropped + ws->dropped +
+	       ws->lost_rows;
 }
 
 /* Warn about new losses at most once a minute; at the end, always summarise. */
@@ -36,12 +37,14 @@ void log_losses(struct daemon *d, const struct writer_stats *ws, bool final)
 	log_msg(lost != d->logged_losses ? LOG_LVL_WARN : LOG_LVL_INFO,
 	        "%s: %llu events recorded as %llu rows; lost: %llu socket overruns, "
 	        "%llu oversized and %llu unparsable lines, %llu malformed records, "
-	        "%llu malformed events, %llu targets beyond %d per event, %llu queue-full drops, "
+	        "%llu malformed events, %llu events completed early (%d open at once), "
+	        "%llu targets beyond %d per event, %llu queue-full drops, "
 	        "%llu rows refused by the database%s%s",
 	        final ? "stopped" : "losses", (unsigned long long)as.events,
 	        (unsigned long long)ws->store.rows_written, (unsigned long long)ss.overruns,
 	        (unsigned long long)ss.oversized, (unsigned long long)ss.unparsable,
 	        (unsigned long long)d->filter.malformed, (unsigned long long)as.malformed,
+	        (unsigned long long)as.evicted, ASM_OPEN_MAX,
 	        (unsigned long long)as.targets_dropped, ST_MAX_TARGETS,
 	        (unsigned long long)ws->dropped, (unsigned long long)ws->lost_rows,
 	        ws->last_error ? "; last database error: " : "",
@@ -116,7 +119,7 @@ static void reader_counters(struct daemon *d)
 	d->run.lost_socket = ss.overruns;
 	d->run.lost_serial_gaps = d->filter.gaps.missing;
 	d->run.lost_unparsable = ss.oversized + ss.unparsable + d->filter.malformed + as.malformed +
-	                         as.feed_errors + as.oom;
+	                         as.feed_errors + as.oom + as.evicted;
 	d->run.lost_targets = as.targets_dropped;
 	if (d->procs) { /* the writer adds the deaths it dropped or could not store */
 		struct procwatch_stats ps;

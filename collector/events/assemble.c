@@ -1,23 +1,27 @@
 /* assemble.c: turns the records of one audit event (SYSCALL, any number of
  * OBJ_PID, PROCTITLE, EOE) into one st_event. Two ways in, one field logic:
- *  - log lines (asm_feed_line: stdin, imports, auditd plugin mode) go through
- *    libauparse in feed mode, which copes with every format auditd writes
- *    (node= prefixes, ENRICHED fields, interleaved events) and ages out events
- *    whose EOE never comes;
+ *  - log lines (asm_feed_line in logline.c: stdin, imports, auditd plugin
+ *    mode) are parsed one record at a time by libauparse, which copes with
+ *    every format auditd writes (node= prefixes, ENRICHED fields, escaping);
  *  - netlink records (asm_feed_record: the live hot path) are in the one
  *    format the kernel writes: space-separated name=value, strings quoted or
- *    hex, never a space inside a value. They are grouped by serial here, in a
- *    few slots, split in place and completed at their EOE: no allocation per
- *    field, no copy of the record into libauparse's lists (which cost three
- *    times what the rest of the pipeline did: tests/bench/README.md).
- * Both feed each (name, value) pair to the same syscall_field()/obj_pid_field()
- * and decode values here, without auparse's interpretation calls, so the two
- * paths give the same events (tests/unit/test_kernel_records.c checks that on
- * records recorded from the kernel). Exercise it with
+ *    hex, never a space inside a value. They are split in place here: no
+ *    allocation per field, no copy of the record into libauparse's lists
+ *    (which cost three times what the rest of the pipeline did:
+ *    tests/bench/README.md).
+ * Both group records into events here, by serial, time and node, in a
+ * bounded set of open slots (asm_slot_*): a record of an event not open
+ * takes a free slot, or completes the oldest open event (counted as evicted),
+ * so a log whose events never end costs the same per line as any other.
+ * (libauparse's own grouping keeps every open event in a list it scans per
+ * line: quadratic on a log without EOE.) Both feed each (name, value) pair to
+ * the same syscall and OBJ_PID field logic and decode values here, without
+ * auparse's interpretation calls, so the two paths give the same events
+ * (tests/unit/test_kernel_records.c checks that on records recorded from
+ * the kernel). Exercise it with
  *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log */
 #include "sigtrail/assemble.h"
 
-#include <auparse.h>
 #include <errno.h>
 #include <linux/audit.h>
 #include <stdbool.h>
@@ -29,55 +33,10 @@
 #include "sigtrail/decode.h"
 #include "sigtrail/filter.h"
 #include "sigtrail/sigsys.h"
-
-enum {
-	NO_STR = UINT32_MAX,
-	/* Netlink events assembled at once. Records of one event come in a row
-	 * from one task; another CPU's event may slip between them, so a few
-	 * slots suffice; the oldest is completed when all are taken. */
-	K_SLOTS = 8,
-};
-
-/* An event under construction; strings are offsets into arena. */
-struct scratch {
-	struct st_event *ev; /* the fixed part (its own allocation: targets[] follows it) */
-	uint32_t host, tty, comm, exe, cmdline;
-	bool have_syscall, bad;
-	/* SYSCALL fields kept until the record ends (checked together) */
-	const char *a[3], *success;
-	int64_t arch, nr, ex;
-	uint32_t n_targets;
-	struct {
-		struct st_target t;
-		uint32_t comm;
-	} targets[ST_MAX_TARGETS];
-	size_t used;
-	char arena[ST_MAX_EVENT_STR];
-};
-
-/* A netlink event being assembled. */
-struct kslot {
-	bool used;
-	uint64_t serial;
-	int64_t born_ms;   /* CLOCK_MONOTONIC when its first record came: for aging */
-	uint64_t order;    /* arrival order, to complete the oldest first */
-	struct scratch *s; /* allocated on first use, kept */
-};
-
-struct assembler {
-	auparse_state_t *au;
-	asm_event_fn fn;
-	void *userdata;
-	struct asm_stats stats;
-	struct scratch *s;
-	unsigned eoe_timeout_ms;
-	uint64_t next_order;
-	struct kslot k[K_SLOTS];
-	char line[ST_MAX_RECORD + 64]; /* a log line with its newline, for libauparse */
-};
+#include "asm_internal.h"
 
 /* Decode a raw value into the arena; NO_STR when absent or out of room. */
-static uint32_t arena_add(struct scratch *s, const char *raw)
+uint32_t asm_arena_add(struct scratch *s, const char *raw)
 {
 	size_t room = sizeof(s->arena) - s->used;
 	ssize_t n;
@@ -111,7 +70,7 @@ static void scratch_reset(struct scratch *s)
 {
 	memset(s->ev, 0, sizeof(*s->ev));
 	s->ev->uid = s->ev->euid = s->ev->auid = s->ev->ses = ST_ID_UNSET;
-	s->host = s->tty = s->comm = s->exe = s->cmdline = NO_STR;
+	s->host = s->tty = s->comm = s->exe = s->cmdline = s->user = s->login = NO_STR;
 	s->have_syscall = s->bad = false;
 	s->n_targets = 0;
 	s->used = 0;
@@ -124,7 +83,7 @@ static bool is(const char *n, const char *name)
 
 /* One field of a SYSCALL record; names dispatched on their first byte, as a
  * record has about thirty and only half matter. */
-static void syscall_field(struct scratch *s, const char *n, const char *v)
+void asm_syscall_field(struct scratch *s, const char *n, const char *v)
 {
 	struct st_event *ev = s->ev;
 	int64_t x;
@@ -140,7 +99,7 @@ static void syscall_field(struct scratch *s, const char *n, const char *v)
 		break;
 	case 'c':
 		if (is(n, "comm"))
-			s->comm = arena_add(s, v);
+			s->comm = asm_arena_add(s, v);
 		break;
 	case 'e':
 		if (is(n, "exit"))
@@ -148,7 +107,7 @@ static void syscall_field(struct scratch *s, const char *n, const char *v)
 		else if (is(n, "euid"))
 			ev->euid = id_or_unset(v);
 		else if (is(n, "exe"))
-			s->exe = arena_add(s, v);
+			s->exe = asm_arena_add(s, v);
 		break;
 	case 'p':
 		if (is(n, "pid"))
@@ -166,7 +125,7 @@ static void syscall_field(struct scratch *s, const char *n, const char *v)
 		break;
 	case 't':
 		if (is(n, "tty"))
-			s->tty = arena_add(s, v);
+			s->tty = asm_arena_add(s, v);
 		break;
 	case 'u':
 		if (is(n, "uid"))
@@ -177,7 +136,7 @@ static void syscall_field(struct scratch *s, const char *n, const char *v)
 	}
 }
 
-static void syscall_begin(struct scratch *s)
+void asm_syscall_begin(struct scratch *s)
 {
 	s->have_syscall = true;
 	s->a[0] = s->a[1] = s->a[2] = s->success = NULL;
@@ -187,7 +146,7 @@ static void syscall_begin(struct scratch *s)
 
 /* After the last field: the values that must agree with each other. The
  * strings in s->a[] and s->success must still be valid here. */
-static void syscall_end(struct scratch *s)
+void asm_syscall_end(struct scratch *s)
 {
 	struct st_event *ev = s->ev;
 	const struct sigsys *sc =
@@ -214,28 +173,7 @@ static void syscall_end(struct scratch *s)
 	ev->signal = (int32_t)(uint32_t)sig; /* an int too: its low 32 bits */
 }
 
-static void parse_syscall(struct scratch *s, auparse_state_t *au)
-{
-	syscall_begin(s);
-	if (auparse_first_field(au) <= 0) {
-		s->bad = true;
-		return;
-	}
-	do {
-		const char *n = auparse_get_field_name(au), *v = auparse_get_field_str(au);
-		if (n && v)
-			syscall_field(s, n, v);
-	} while (auparse_next_field(au) > 0);
-	syscall_end(s);
-}
-
-/* One OBJ_PID record in progress. */
-struct obj_pid {
-	struct st_target t;
-	uint32_t comm;
-};
-
-static void obj_pid_begin(struct obj_pid *o)
+void asm_obj_pid_begin(struct obj_pid *o)
 {
 	*o = (struct obj_pid){
 	    .t = {.uid = ST_ID_UNSET, .auid = ST_ID_UNSET, .ses = ST_ID_UNSET},
@@ -243,7 +181,7 @@ static void obj_pid_begin(struct obj_pid *o)
 	};
 }
 
-static void obj_pid_field(struct scratch *s, struct obj_pid *o, const char *n, const char *v)
+void asm_obj_pid_field(struct scratch *s, struct obj_pid *o, const char *n, const char *v)
 {
 	int64_t x;
 
@@ -258,11 +196,11 @@ static void obj_pid_field(struct scratch *s, struct obj_pid *o, const char *n, c
 	else if (is(n, "oses"))
 		o->t.ses = id_or_unset(v);
 	else if (is(n, "ocomm"))
-		o->comm = arena_add(s, v);
+		o->comm = asm_arena_add(s, v);
 }
 
 /* Room for one more target? Counts the ones beyond ST_MAX_TARGETS. */
-static bool obj_pid_room(struct scratch *s, struct assembler *a)
+bool asm_obj_pid_room(struct scratch *s, struct assembler *a)
 {
 	if (s->n_targets < ST_MAX_TARGETS)
 		return true;
@@ -271,45 +209,14 @@ static bool obj_pid_room(struct scratch *s, struct assembler *a)
 	return false;
 }
 
-static void obj_pid_end(struct scratch *s, const struct obj_pid *o)
+int asm_obj_pid_end(struct scratch *s, const struct obj_pid *o)
 {
 	if (o->t.pid <= 0)
-		return; /* an OBJ_PID without a usable pid says nothing */
+		return -1; /* an OBJ_PID without a usable pid says nothing */
 	s->targets[s->n_targets].t = o->t;
 	s->targets[s->n_targets].comm = o->comm;
-	s->n_targets++;
-}
-
-static void parse_obj_pid(struct scratch *s, struct assembler *a, auparse_state_t *au)
-{
-	struct obj_pid o;
-
-	if (!obj_pid_room(s, a))
-		return;
-	obj_pid_begin(&o);
-	if (auparse_first_field(au) <= 0)
-		return;
-	do {
-		const char *n = auparse_get_field_name(au), *v = auparse_get_field_str(au);
-		if (n && v)
-			obj_pid_field(s, &o, n, v);
-	} while (auparse_next_field(au) > 0);
-	obj_pid_end(s, &o);
-}
-
-static void parse_proctitle(struct scratch *s, auparse_state_t *au)
-{
-	if (auparse_first_field(au) <= 0)
-		return;
-	do {
-		const char *n = auparse_get_field_name(au);
-		if (n && strcmp(n, "proctitle") == 0) {
-			const char *v = auparse_get_field_str(au);
-			if (v)
-				s->cmdline = arena_add(s, v);
-			return;
-		}
-	} while (auparse_next_field(au) > 0);
+	s->targets[s->n_targets].user = NO_STR;
+	return (int)s->n_targets++;
 }
 
 static const char *str_at(char *base, uint32_t off)
@@ -334,9 +241,12 @@ static struct st_event *pack(const struct scratch *s)
 	ev->comm = str_at(strs, s->comm);
 	ev->exe = str_at(strs, s->exe);
 	ev->cmdline = str_at(strs, s->cmdline);
+	ev->user = str_at(strs, s->user);
+	ev->login = str_at(strs, s->login);
 	for (uint32_t i = 0; i < s->n_targets; i++) {
 		ev->targets[i] = s->targets[i].t;
 		ev->targets[i].comm = str_at(strs, s->targets[i].comm);
+		ev->targets[i].user = str_at(strs, s->targets[i].user);
 	}
 	return ev;
 }
@@ -357,42 +267,8 @@ static void deliver(struct assembler *a, const struct scratch *s)
 	a->fn(a->userdata, ev);
 }
 
-static void on_event(auparse_state_t *au, auparse_cb_event_t type, void *userdata)
-{
-	struct assembler *a = userdata;
-	struct scratch *s = a->s;
-	const au_event_t *ts;
-
-	if (type != AUPARSE_CB_EVENT_READY || auparse_first_record(au) <= 0)
-		return;
-	scratch_reset(s);
-
-	ts = auparse_get_timestamp(au);
-	if (!ts) {
-		a->stats.malformed++;
-		return;
-	}
-	s->ev->epoch_ms = (int64_t)ts->sec * 1000 + ts->milli;
-	s->ev->serial = ts->serial;
-	if (ts->host)
-		s->host = arena_add(s, ts->host);
-	do {
-		switch (auparse_get_type(au)) {
-		case AUDIT_SYSCALL:
-			parse_syscall(s, au);
-			break;
-		case AUDIT_OBJ_PID:
-			parse_obj_pid(s, a, au);
-			break;
-		case AUDIT_PROCTITLE:
-			parse_proctitle(s, au);
-			break;
-		default:
-			break;
-		}
-	} while (auparse_next_record(au) > 0);
-	deliver(a, s);
-}
+/* The line path's record callback (logline.c). */
+void asm_line_record(auparse_state_t *au, auparse_cb_event_t type, void *userdata);
 
 int asm_new(asm_event_fn fn, void *userdata, unsigned eoe_timeout_s, struct assembler **ret)
 {
@@ -400,53 +276,63 @@ int asm_new(asm_event_fn fn, void *userdata, unsigned eoe_timeout_s, struct asse
 
 	if (!a)
 		return -ENOMEM;
-	a->s = malloc(sizeof(*a->s));
-	if (a->s)
-		a->s->ev = malloc(sizeof(*a->s->ev));
 	a->au = auparse_init(AUSOURCE_FEED, NULL);
-	if (!a->s || !a->s->ev || !a->au) {
+	if (!a->au) {
 		asm_free(a);
 		return -ENOMEM;
 	}
 	a->fn = fn;
 	a->userdata = userdata;
 	a->eoe_timeout_ms = eoe_timeout_s * 1000;
-	(void)auparse_set_eoe_timeout((time_t)eoe_timeout_s);
-	auparse_add_callback(a->au, on_event, a, NULL);
+	auparse_add_callback(a->au, asm_line_record, a, NULL);
 	*ret = a;
 	return 0;
 }
 
-/* Complete a netlink event and free its slot. */
-static void kslot_complete(struct assembler *a, struct kslot *k)
+void asm_slot_complete(struct assembler *a, struct kslot *k, bool ended)
 {
 	k->used = false;
+	if (!ended)
+		a->stats.incomplete++;
 	deliver(a, k->s);
 }
 
-static struct kslot *kslot_find(struct assembler *a, uint64_t serial)
+struct kslot *asm_slot_find(struct kslot *set, unsigned n, uint64_t serial, int64_t ms,
+                            uint64_t host_h)
 {
-	for (unsigned i = 0; i < K_SLOTS; i++)
-		if (a->k[i].used && a->k[i].serial == serial)
-			return &a->k[i];
+	for (unsigned i = 0; i < n; i++)
+		if (set[i].used && set[i].serial == serial && set[i].ms == ms &&
+		    set[i].host_h == host_h)
+			return &set[i];
 	return NULL;
 }
 
-/* A slot for a new event: a free one, else the oldest is completed as it
- * is. NULL only when memory runs out. */
-static struct kslot *kslot_open(struct assembler *a, uint64_t serial, int64_t ms)
+static struct kslot *slot_oldest(struct kslot *set, unsigned n)
+{
+	struct kslot *k = &set[0];
+
+	for (unsigned i = 1; i < n; i++)
+		if (set[i].order < k->order)
+			k = &set[i];
+	return k;
+}
+
+struct kslot *asm_slot_open(struct assembler *a, struct kslot *set, unsigned n, uint64_t serial,
+                            int64_t ms, uint64_t host_h)
 {
 	struct kslot *k = NULL;
 
-	for (unsigned i = 0; i < K_SLOTS && !k; i++)
-		if (!a->k[i].used)
-			k = &a->k[i];
+	for (unsigned i = 0; i < n && !k; i++)
+		if (!set[i].used)
+			k = &set[i];
 	if (!k) {
-		k = &a->k[0];
-		for (unsigned i = 1; i < K_SLOTS; i++)
-			if (a->k[i].order < k->order)
-				k = &a->k[i];
-		kslot_complete(a, k);
+		k = slot_oldest(set, n);
+		/* A log line's late records are then lost: the filter follows
+		 * as many events as there are slots. A netlink event's come to
+		 * a slot of their own and count as a malformed event. */
+		if (set == a->l)
+			a->stats.evicted++;
+		asm_slot_complete(a, k, false);
 	}
 	if (!k->s) {
 		k->s = malloc(sizeof(*k->s));
@@ -462,6 +348,8 @@ static struct kslot *kslot_open(struct assembler *a, uint64_t serial, int64_t ms
 	k->s->ev->serial = serial;
 	k->used = true;
 	k->serial = serial;
+	k->ms = ms;
+	k->host_h = host_h;
 	k->born_ms = now_coarse_ms();
 	k->order = a->next_order++;
 	return k;
@@ -476,11 +364,11 @@ static void kernel_fields(struct assembler *a, struct scratch *s, int type, char
 	struct obj_pid o;
 
 	if (type == AUDIT_SYSCALL)
-		syscall_begin(s);
+		asm_syscall_begin(s);
 	else if (type == AUDIT_OBJ_PID) {
-		if (!obj_pid_room(s, a))
+		if (!asm_obj_pid_room(s, a))
 			return;
-		obj_pid_begin(&o);
+		asm_obj_pid_begin(&o);
 	}
 	char *gs = memchr(p, 0x1d, (size_t)(end - p));
 	if (gs)
@@ -496,18 +384,18 @@ static void kernel_fields(struct assembler *a, struct scratch *s, int type, char
 			continue;
 		*eq = '\0';
 		if (type == AUDIT_SYSCALL)
-			syscall_field(s, tok, eq + 1);
+			asm_syscall_field(s, tok, eq + 1);
 		else if (type == AUDIT_OBJ_PID)
-			obj_pid_field(s, &o, tok, eq + 1);
+			asm_obj_pid_field(s, &o, tok, eq + 1);
 		else if (strcmp(tok, "proctitle") == 0) {
-			s->cmdline = arena_add(s, eq + 1);
+			s->cmdline = asm_arena_add(s, eq + 1);
 			break;
 		}
 	}
 	if (type == AUDIT_SYSCALL)
-		syscall_end(s);
+		asm_syscall_end(s);
 	else if (type == AUDIT_OBJ_PID)
-		obj_pid_end(s, &o);
+		asm_obj_pid_end(s, &o);
 }
 
 int asm_feed_record(struct assembler *a, int type, const char *body, size_t len)
@@ -525,19 +413,20 @@ int asm_feed_record(struct assembler *a, int type, const char *body, size_t len)
 		a->stats.feed_errors++;
 		return -EINVAL;
 	}
-	k = kslot_find(a, serial);
+	k = asm_slot_find(a->k, K_SLOTS, serial, ms, 0);
 	if (type == AUDIT_EOE) {
 		if (k)
-			kslot_complete(a, k);
+			asm_slot_complete(a, k, true);
 		else
 			a->stats.malformed++; /* an end without a beginning */
 		return 0;
 	}
 	if (k && type == AUDIT_SYSCALL && k->s->have_syscall) {
-		kslot_complete(a, k); /* a second SYSCALL: a new event reusing the serial */
+		asm_slot_complete(a, k,
+		                  true); /* a second SYSCALL: a new event reusing the serial */
 		k = NULL;
 	}
-	if (!k && !(k = kslot_open(a, serial, ms))) {
+	if (!k && !(k = asm_slot_open(a, a->k, K_SLOTS, serial, ms, 0))) {
 		a->stats.oom++;
 		return -ENOMEM;
 	}
@@ -549,54 +438,48 @@ int asm_feed_record(struct assembler *a, int type, const char *body, size_t len)
 	return 0;
 }
 
-int asm_feed_line(struct assembler *a, const char *line, size_t len)
-{
-	if (len > ST_MAX_RECORD) {
-		a->stats.feed_errors++;
-		return -E2BIG;
-	}
-	memcpy(a->line, line, len);
-	a->line[len] = '\n';
-	if (auparse_feed(a->au, a->line, len + 1) < 0) {
-		a->stats.feed_errors++;
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Complete netlink events, oldest first: all, or those older than the
- * EOE timeout. */
-static void kslots_complete(struct assembler *a, bool all)
+/* Complete the open events of set[0..n), oldest first: all, or those
+ * older than the EOE timeout. */
+static void slots_complete(struct assembler *a, struct kslot *set, unsigned n, bool all)
 {
 	int64_t now = now_coarse_ms();
 
 	for (;;) {
 		struct kslot *oldest = NULL;
-		for (unsigned i = 0; i < K_SLOTS; i++)
-			if (a->k[i].used && (all || now - a->k[i].born_ms >= a->eoe_timeout_ms) &&
-			    (!oldest || a->k[i].order < oldest->order))
-				oldest = &a->k[i];
+		for (unsigned i = 0; i < n; i++)
+			if (set[i].used && (all || now - set[i].born_ms >= a->eoe_timeout_ms) &&
+			    (!oldest || set[i].order < oldest->order))
+				oldest = &set[i];
 		if (!oldest)
 			return;
-		kslot_complete(a, oldest);
+		asm_slot_complete(a, oldest, false);
 	}
 }
 
 void asm_age(struct assembler *a)
 {
-	kslots_complete(a, false);
-	auparse_feed_age_events(a->au);
+	slots_complete(a, a->k, K_SLOTS, false);
+	slots_complete(a, a->l, L_SLOTS, false);
 }
 
 void asm_flush(struct assembler *a)
 {
-	kslots_complete(a, true);
-	(void)auparse_flush_feed(a->au);
+	slots_complete(a, a->k, K_SLOTS, true);
+	slots_complete(a, a->l, L_SLOTS, true);
 }
 
 void asm_stats(const struct assembler *a, struct asm_stats *ret)
 {
 	*ret = a->stats;
+}
+
+static void slots_free(struct kslot *set, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (set[i].s)
+			free(set[i].s->ev);
+		free(set[i].s);
+	}
 }
 
 void asm_free(struct assembler *a)
@@ -605,14 +488,8 @@ void asm_free(struct assembler *a)
 		return;
 	if (a->au)
 		auparse_destroy(a->au);
-	if (a->s)
-		free(a->s->ev);
-	free(a->s);
-	for (unsigned i = 0; i < K_SLOTS; i++) {
-		if (a->k[i].s)
-			free(a->k[i].s->ev);
-		free(a->k[i].s);
-	}
+	slots_free(a->k, K_SLOTS);
+	slots_free(a->l, L_SLOTS);
 	free(a);
 }
 

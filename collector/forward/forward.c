@@ -342,7 +342,8 @@ static int parse_args(int argc, char **argv, struct run *run, const char **ret_c
 			for (size_t i = 0; i < fwd_opt_table_len; i++)
 				if (fwd_opt_table[i].short_flag == 'd')
 					opt = FOPT_TABLE + (int)i;
-			/* fall through */
+			__attribute__((
+			    fallthrough)); /* clang's -Wimplicit-fallthrough wants it said */
 		default:
 			if (opt < FOPT_TABLE || opt >= FOPT_TABLE + (int)fwd_opt_table_len)
 				return cli_bad_option("forward", opt, argv);

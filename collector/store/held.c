@@ -26,9 +26,9 @@ static size_t event_bytes(const struct st_event *ev)
 	size_t n = sizeof(*ev) + ev->n_targets * sizeof(ev->targets[0]);
 
 	n += str_bytes(ev->host) + str_bytes(ev->tty) + str_bytes(ev->comm) + str_bytes(ev->exe) +
-	     str_bytes(ev->cmdline);
+	     str_bytes(ev->cmdline) + str_bytes(ev->user) + str_bytes(ev->login);
 	for (uint32_t i = 0; i < ev->n_targets; i++)
-		n += str_bytes(ev->targets[i].comm);
+		n += str_bytes(ev->targets[i].comm) + str_bytes(ev->targets[i].user);
 	return n;
 }
 

@@ -10,8 +10,11 @@
  * Exercise with `meson test -C build store columns`, or by hand:
  *   sigtraild --source stdin --db /tmp/t.db < tests/fixtures/kernel.log
  *   sqlite3 /tmp/t.db 'select * from signals' */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store_internal.h"
 #include "sigtrail/clock.h"
@@ -95,6 +98,42 @@ static const char *target_disposition(const struct row_src *r)
 	return r->tx ? proc_disposition(&r->tx->sig, r->ev->signal) : NULL;
 }
 
+/* Whether names a and b are one host: equal but for case, or one is the
+ * other's first label (web-3 and web-3.example.com). */
+static bool same_host(const char *a, const char *b)
+{
+	size_t la = strcspn(a, "."), lb = strcspn(b, ".");
+
+	return strcasecmp(a, b) == 0 ||
+	       ((a[la] == '\0' || b[lb] == '\0') && la == lb && strncasecmp(a, b, la) == 0);
+}
+
+/* Whether the row's ids are this machine's: its records without node= are
+ * (unless store_set_local_host() says their host is another), and so are
+ * those whose node= names this machine. */
+static bool ids_local(const struct row_src *r)
+{
+	const struct store *st = r->st;
+	const char *local = st->local_host ? st->local_host : st->default_host;
+
+	if (!r->ev->host && !st->local_host)
+		return true;
+	const char *host = host_name(r);
+	return host && local && same_host(host, local);
+}
+
+/* The user name of uid `id` in row r: the name its log carried (resolved
+ * where the event happened), else this machine's passwd for its own
+ * records, else none: another host's ids never take this machine's names. */
+static const char *user_of(const struct row_src *r, int64_t id, const char *logged)
+{
+	if (id == ST_ID_UNSET)
+		return NULL;
+	if (logged)
+		return logged;
+	return ids_local(r) ? ids_user(&r->st->ids, id, r->now_s) : NULL;
+}
+
 /* The sources of SCHEMA_SIGNALS (schema.h lists them): each is (scope,
  * whether it is a string, its value in row r). */
 #define NONE (SCOPE_NONE, 0, num(false, 0))
@@ -102,13 +141,12 @@ static const char *target_disposition(const struct row_src *r)
 #define EV_ID(f) (SCOPE_EVENT, 0, num(r->ev->f != ST_ID_UNSET, r->ev->f))
 #define EV_NAME(f) (SCOPE_EVENT, 1, str(r->ev->f, false))
 #define EV_TEXT(f) (SCOPE_EVENT, 1, str(r->ev->f, true))
-#define EV_USER(f) (SCOPE_EVENT, 1, str(ids_user(&r->st->ids, r->ev->f, r->now_s), false))
+#define EV_USER(f, n) (SCOPE_EVENT, 1, str(user_of(r, r->ev->f, r->ev->n), false))
 #define EV_CALL(fn) (SCOPE_EVENT, 1, str(fn(r), false))
 #define T(f) (SCOPE_TARGET, 0, num(r->t != NULL, r->t ? (int64_t)r->t->f : 0))
 #define T_ID(f) (SCOPE_TARGET, 0, num(r->t && r->t->f != ST_ID_UNSET, r->t ? r->t->f : 0))
 #define T_NAME(f) (SCOPE_TARGET, 1, str(r->t ? r->t->f : NULL, false))
-#define T_USER(f)                                                                                  \
-	(SCOPE_TARGET, 1, str(r->t ? ids_user(&r->st->ids, r->t->f, r->now_s) : NULL, false))
+#define T_USER(f, n) (SCOPE_TARGET, 1, str(r->t ? user_of(r, r->t->f, r->t->n) : NULL, false))
 #define X_NAME(f) (SCOPE_EXTRA, 1, str(r->x ? r->x->f : NULL, false))
 #define X_TEXT(f) (SCOPE_EXTRA, 1, str(r->x ? r->x->f : NULL, true))
 #define TX_NAME(f) (SCOPE_TARGET_EXTRA, 1, str(r->tx ? r->tx->f : NULL, false))
@@ -548,6 +586,17 @@ void store_set_dedupe(struct store *st, bool on)
 	st->dedupe = on;
 }
 
+int store_set_local_host(struct store *st, const char *name)
+{
+	char *copy = name ? strdup(name) : NULL;
+
+	if (name && !copy)
+		return -ENOMEM;
+	free(st->local_host);
+	st->local_host = copy;
+	return 0;
+}
+
 void store_set_coalesce_ms(struct store *st, int64_t window_ms)
 {
 	st->coalesce_ms = window_ms > 0 ? window_ms : 0;
@@ -593,9 +642,9 @@ int store_signals_prepare(struct store *st)
 	                        &st->bump)) != SQLITE_OK ||
 	    (rc = store_prepare(
 	         st,
-	         "SELECT 1 FROM signal_rows WHERE target_pid = ?1 AND serial < ?2 AND "
-	         "last_serial >= ?2 AND host_s IS ?3 AND sender_pid = ?4 AND "
-	         "signal = ?5 LIMIT 1",
+	         "SELECT 1 FROM signal_rows INDEXED BY signal_rows_coalesced WHERE target_pid = "
+	         "?1 AND serial < ?2 AND last_serial IS NOT NULL AND last_serial >= ?2 AND "
+	         "host_s IS ?3 AND sender_pid = ?4 AND signal = ?5 LIMIT 1",
 	         &st->covered)) != SQLITE_OK)
 		return rc;
 	return store_prepare(st,

@@ -431,5 +431,6 @@ void store_close(struct store *st)
 		close(st->jsonl_fd);
 	free(st->jsonl_path);
 	free(st->jsonl_buf);
+	free(st->local_host);
 	free(st);
 }

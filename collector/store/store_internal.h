@@ -78,10 +78,11 @@ struct store {
 	sqlite3_stmt *ancestor;  /* one ancestry_rows row */
 	sqlite3_stmt *death;     /* one death_rows row (deaths.c) */
 	sqlite3_stmt *fatal;     /* its signal row's disposition, when unknown: default */
-	char *default_host;
-	bool dedupe;           /* import mode, see store_set_dedupe() */
-	bool signals_recorded; /* audit rules are loaded: deaths can have signal rows */
-	int64_t coalesce_ms;   /* 0: every event is its own row */
+	char *default_host;      /* the host of events without node= */
+	char *local_host;        /* the host whose ids this passwd names; NULL: default_host */
+	bool dedupe;             /* import mode, see store_set_dedupe() */
+	bool signals_recorded;   /* audit rules are loaded: deaths can have signal rows */
+	int64_t coalesce_ms;     /* 0: every event is its own row */
 	struct coalesce_slot coalesce[COALESCE_SLOTS];
 	bool in_txn;
 	unsigned pending;            /* rows in the open transaction */

@@ -26,6 +26,7 @@ struct st_target {
 	int64_t auid;     /* oauid, or ST_ID_UNSET */
 	int64_t ses;      /* oses, or ST_ID_UNSET */
 	const char *comm; /* ocomm, decoded; NULL when absent */
+	const char *user; /* OUID: the name an ENRICHED log gave uid; NULL: none */
 };
 
 /* One signal-sending syscall, as the kernel audited it. All strings point
@@ -51,6 +52,8 @@ struct st_event {
 	const char *comm;     /* sender comm */
 	const char *exe;      /* sender executable path */
 	const char *cmdline;  /* decoded PROCTITLE, arguments separated by spaces */
+	const char *user;     /* UID: the name an ENRICHED log gave uid; NULL: none */
+	const char *login;    /* AUID: the name an ENRICHED log gave auid; NULL: none */
 	uint32_t n_targets;   /* number of entries in targets[] */
 	uint32_t n_truncated; /* OBJ_PID records beyond ST_MAX_TARGETS, not kept */
 	struct st_target targets[]; /* followed by the string bytes */

@@ -40,9 +40,11 @@ extern const unsigned store_migrations_count;
  *         EV_ID(f)      the same, NULL when ST_ID_UNSET
  *         EV_NAME(f)    the string f of the event, stored as a name
  *         EV_TEXT(f)    the same, stored as a text (mostly new: command lines)
- *         EV_USER(f)    the user name of the event's uid f
+ *         EV_USER(f, n) the user name of the event's uid f: the name n its
+ *                       log carried (ENRICHED), else this machine's for its
+ *                       own records, else NULL (see signals.c user_of())
  *         EV_CALL(fn)   the name signals.c's fn() gives the event
- *         T(f), T_ID(f), T_NAME(f), T_USER(f)
+ *         T(f), T_ID(f), T_NAME(f), T_USER(f, n)
  *                       the same of the row's target (struct st_target),
  *                       NULL when the call reached nobody
  *         X_NAME(f), X_TEXT(f)
@@ -113,8 +115,8 @@ extern const unsigned store_migrations_count;
 	X(SENDER_EUID, sender_euid, INT, 1, NULL, EV_ID(euid))                                     \
 	X(SENDER_AUID, sender_auid, INT, 1, NULL, EV_ID(auid))                                     \
 	X(SENDER_SES, sender_ses, INT, 1, NULL, EV_ID(ses))                                        \
-	X(SENDER_USER, sender_user, STRING, 1, NULL, EV_USER(uid))                                 \
-	X(SENDER_LOGIN, sender_login, STRING, 1, NULL, EV_USER(auid))                              \
+	X(SENDER_USER, sender_user, STRING, 1, NULL, EV_USER(uid, user))                           \
+	X(SENDER_LOGIN, sender_login, STRING, 1, NULL, EV_USER(auid, login))                       \
 	X(SENDER_TTY, sender_tty, STRING, 1, NULL, EV_NAME(tty))                                   \
 	X(SENDER_COMM, sender_comm, STRING, 1, NULL, EV_NAME(comm))                                \
 	X(SENDER_EXE, sender_exe, STRING, 1, NULL, EV_NAME(exe))                                   \
@@ -123,7 +125,7 @@ extern const unsigned store_migrations_count;
 	X(TARGET_UID, target_uid, INT, 1, NULL, T_ID(uid))                                         \
 	X(TARGET_AUID, target_auid, INT, 1, NULL, T_ID(auid))                                      \
 	X(TARGET_SES, target_ses, INT, 1, NULL, T_ID(ses))                                         \
-	X(TARGET_USER, target_user, STRING, 1, NULL, T_USER(uid))                                  \
+	X(TARGET_USER, target_user, STRING, 1, NULL, T_USER(uid, user))                            \
 	X(TARGET_COMM, target_comm, STRING, 1, NULL, T_NAME(comm))                                 \
 	X(COUNT, count, INT, 2, 1, NONE)                                                           \
 	X(SENDER_ANCESTRY, sender_ancestry, STRING, 3, NULL, X_TEXT(sender_ancestry))              \

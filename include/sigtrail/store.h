@@ -157,6 +157,14 @@ void store_set_dedupe(struct store *st, bool on);
 struct redact_rules;
 void store_set_redact(struct store *st, const struct redact_rules *rules);
 
+/* The name of this machine, whose passwd names the uids of its own events
+ * (user columns). Events of any other host (node=, or the store's default
+ * host when it is another, as `import --host web-3` makes it) keep only the
+ * names their ENRICHED log carried, NULL in a RAW log: their ids are never
+ * resolved here. Unset (NULL), events without node= are this machine's and
+ * the default host is its name. Returns 0 or -ENOMEM. */
+int store_set_local_host(struct store *st, const char *name);
+
 /* Storm coalescing: an event identical to one stored less than window_ms
  * earlier (same sender pid, target pid, signal, syscall, success and errno;
  * single-target events only) increments that row's `count` instead of adding

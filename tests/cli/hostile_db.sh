@@ -32,6 +32,21 @@ is "$RC" 65 "report: counts summing past 2^63: exit status 65, a damaged value"
 like "$ERR" 'integer overflow' "and the error names it"
 run_cli report --db "$T/min.db" --format md
 is "$RC" 0 "report on INT64_MIN times: exit status 0"
+# Found by tests/fuzz/fuzz_db: one row counting 4e18 (its HTML bar was
+# 4e18 * 300, a signed overflow), and empty strings, which export appended
+# through a buffer not yet allocated (NULL + 0), and a run's losses whose sum
+# passes 2^63 (coverage.c added them up): all abort the sanitizer build.
+fixture_db "$T/big.db"
+sqlite3 "$T/big.db" "update signal_rows set count = 4405135575539149615 where id = (select min(id) from signal_rows);
+	update strings set value = '' where id in (select sender_comm_s from signal_rows union select host_s from signal_rows);
+	update collector_runs set lost_kernel = 8675407474233667360, lost_socket = 7451597272424412007"
+for cmd in "report" "report --format md" "export" "export --format jsonl" "export --format json" \
+	"status" "status --json"; do
+	# shellcheck disable=SC2086 # cmd is words
+	run_cli $cmd --db "$T/big.db"
+	# status: 3, as no sigtraild runs
+	like "$RC|$(grep -c 'runtime error' <<<"$ERR")" '^[03]\|0$' "a count of 4e18, empty strings, losses past 2^63: sigtrail $cmd exits 0 (or 3), no undefined behaviour"
+done
 # Every string the database holds carries a C1 CSI, a right-to-left override
 # and an ESC sequence (every user controls their own comm and process title;
 # an imported log, everything): no answer may print one of them raw.

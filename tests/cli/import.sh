@@ -142,4 +142,50 @@ sqlite3 "$T/str.db" "update strings set value = 'innocent' where id = (select se
 run_cli verify --db "$T/str.db"
 first=$(q "$T/str.db" "select min(id) from signal_rows where sender_cmdline_s = (select sender_cmdline_s from signal_rows where id = 2)")
 like "$OUT" "chain BROKEN at signal row $first: edited" "verify: an edited command line (in the strings table) too: the first row that shows it"
+# A log whose events never end (SYSCALL and OBJ_PID records without
+# PROCTITLE or EOE), 30,000 of them in one millisecond, all to one pid:
+# libauparse kept every one open in a list it scanned per line, and the
+# duplicate checks read every row of that millisecond and of that target,
+# all quadratic (over a minute here). Now every line costs the same: 64
+# events at most are open, the oldest is completed early and counted, and
+# the duplicate checks are index searches (schema 17).
+awk 'BEGIN { for (i = 1; i <= 30000; i++) printf "type=SYSCALL msg=audit(1795320453.000:%d): arch=c000003e syscall=62 success=yes exit=0 a0=1000 a1=f a2=0 a3=0 items=0 ppid=1 pid=%d auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=3 comm=\"kill\" exe=\"/usr/bin/kill\" key=\"sigtrail\"\ntype=OBJ_PID msg=audit(1795320453.000:%d): opid=1000 oauid=-1 ouid=0 oses=-1 ocomm=\"x\"\n", i + 100, 500 + i, i + 100 }' >"$T/noeoe.log"
+timeout 20 "$SIGTRAIL" import --db "$T/noeoe.db" "$T/noeoe.log" >"$T/out" 2>"$T/err"
+RC=$? OUT=$(cat "$T/out")
+is "$RC" 0 "30,000 events without an end import in well under 20 s (exit 124: timed out)"
+like "$OUT" "noeoe.log: 60000 lines, 29936 signal events, 29936 rows added, 0 events already stored; 29936 events without their last record \(PROCTITLE\), 29936 of them completed early because 64 were open at once" \
+	"the per-file summary counts the events completed early"
+like "$OUT" "total: 30000 signal events, 30000 rows added .*; 30000 events without their last record \(PROCTITLE\), 29936 of them completed early" \
+	"the total counts the 64 still open at the end too"
+is "$(q "$T/noeoe.db" "select count(distinct serial), min(serial), max(serial), sum(target_pid = 1000), lost_unparsable from signals, coverage")" \
+	"30000|101|30100|30000|29936" "every event is a row once, with its target; the early ones reach coverage as losses"
+# A log from another host keeps the names it carries. The ENRICHED fixture
+# (recorded from auditd) as if from node=web-3, where uid 0 is alice and the
+# targets' owner carol: the rows say so, though uid 0 is root here. A RAW log
+# of web-3 carries no names: its ids are kept, its user columns are NULL
+# (never this machine's names for another host's ids).
+ENR=$CLI_TESTS/fixtures/auditd-enriched.log
+sed 's/^node=sigtrail-rec /node=web-3 /; s/ UID="root"/ UID="alice"/; s/ OUID="root"/ OUID="carol"/' "$ENR" >"$T/web3-enriched.log"
+run_cli import --db "$T/web3.db" "$T/web3-enriched.log"
+is "$RC" 0 "an ENRICHED log of node=web-3 imports"
+is "$(q "$T/web3.db" "select count(*), count(distinct host), min(host), sum(sender_uid = 0 and sender_user is not 'alice'), sum(target_uid = 0 and target_user is not 'carol'), sum(sender_uid = 65534 and sender_user = 'nobody') from signals")" \
+	"$(q "$T/web3.db" "select count(*) from signals")|1|web-3|0|0|1" \
+	"every row has the names the log gave (alice for uid 0, carol for the targets), not root"
+is "$(q "$T/web3.db" "select count(*) from signals where sender_login is not null")" 0 \
+	"AUID=\"unset\" is no login name"
+sed "s/^node=web-3 /node=$(hostname) /" "$T/web3-enriched.log" >"$T/here-enriched.log"
+run_cli import --db "$T/own.db" "$T/here-enriched.log"
+is "$(q "$T/own.db" "select count(*) > 0, sum(sender_user is not 'alice') from signals where sender_uid = 0")" "1|0" \
+	"this host's own ENRICHED log: the names it carries too (as auditd resolved them then)"
+sed 's/^/node=web-3 /' "$CLI_TESTS/fixtures/auditd-raw.log" >"$T/web3-raw.log"
+run_cli import --db "$T/web3.db" "$T/web3-raw.log"
+is "$(q "$T/web3.db" "select count(*) > 0, sum(sender_user is not null or target_user is not null), sum(sender_uid is null) from signals where serial in (select serial from signals group by serial having count(distinct sender_user is null) = 1) and sender_user is null")" \
+	"1|0|0" "a RAW log of web-3: the ids are kept, no local name is given to them"
+run_cli import --db "$T/hostopt.db" --host web-3 "$LOG"
+is "$(q "$T/hostopt.db" "select count(*) > 0, count(sender_user), count(target_user), count(sender_uid) = count(*) from signals")" \
+	"1|0|0|1" "--host web-3 on a RAW log without node=: no local names either"
+run_cli import --db "$T/local.db" "$LOG"
+is "$(q "$T/local.db" "select count(*) from signals where sender_uid = 0 and sender_user = 'root'")" \
+	"$(q "$T/local.db" "select count(*) from signals where sender_uid = 0")" \
+	"this machine's own RAW log still takes this machine's names"
 done_testing

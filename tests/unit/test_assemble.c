@@ -2,18 +2,19 @@
  * netlink type+body) become st_event records. */
 #include <linux/audit.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sigtrail/assemble.h"
 #include "sigtrail/sigsys.h"
 #include "tap.h"
 
-static struct st_event *got[64];
+static struct st_event *got[256];
 static int n_got;
 
 static void on_event(void *userdata, struct st_event *ev)
 {
 	(void)userdata;
-	if (n_got < 64)
+	if (n_got < 256)
 		got[n_got++] = ev;
 	else
 		st_event_free(ev);
@@ -169,6 +170,60 @@ int main(void)
 		}
 		reset();
 	}
+
+	/* auditd writes no EOE: an event completes at its PROCTITLE, and the
+	 * EOE that a plugin's stream may still carry is eaten. */
+	feed(a, "type=SYSCALL msg=audit(1795317681.000:33): arch=c000003e syscall=62 success=yes "
+	        "exit=0 a0=1 a1=9 a2=0 a3=0 items=0 ppid=1 pid=5 auid=0 uid=0 gid=0 euid=0 suid=0 "
+	        "fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"k\" exe=\"/k\" key=(null)");
+	feed(a, "type=PROCTITLE msg=audit(1795317681.000:33): proctitle=\"k\"");
+	is_int(n_got, 1, "complete at its PROCTITLE, without EOE");
+	feed(a, "type=EOE msg=audit(1795317681.000:33): ");
+	asm_stats(a, &st);
+	ok(n_got == 1 && st.malformed == 0 && st.incomplete == 1,
+	   "its late EOE is no event and no loss (only the flushed one above was incomplete)");
+	reset();
+
+	/* 200 events that never end, in one millisecond: at most ASM_OPEN_MAX
+	 * are open; each one more completes the oldest, counted. */
+	for (int i = 0; i < 200; i++) {
+		snprintf(
+		    line, sizeof(line),
+		    "type=SYSCALL msg=audit(1795317682.000:%d): arch=c000003e syscall=62 "
+		    "success=yes exit=0 a0=%x a1=9 a2=0 a3=0 items=0 ppid=1 pid=5 auid=0 uid=0 "
+		    "gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 "
+		    "comm=\"k\" exe=\"/k\" key=(null)",
+		    1000 + i, 100 + i);
+		feed(a, line);
+	}
+	is_int(n_got, 200 - ASM_OPEN_MAX, "the oldest completed as more come");
+	ok(n_got > 0 && got[0]->serial == 1000 && got[n_got - 1]->serial == 1135, "oldest first");
+	asm_stats(a, &st);
+	is_int(st.evicted, 200 - ASM_OPEN_MAX, "each one completed early counted");
+	asm_flush(a);
+	asm_stats(a, &st);
+	is_int(st.incomplete, 201, "the flush completes the rest, incomplete too");
+	/* A record of the same serial but another node is another event. */
+	reset();
+	feed(a,
+	     "node=a type=SYSCALL msg=audit(1795317683.000:50): arch=c000003e syscall=62 "
+	     "success=yes exit=0 a0=1 a1=9 a2=0 a3=0 items=0 ppid=1 pid=5 auid=0 uid=0 gid=0 "
+	     "euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"k\" exe=\"/k\"");
+	feed(a,
+	     "node=db01 type=SYSCALL msg=audit(1795317683.000:50): arch=c000003e syscall=62 "
+	     "success=yes exit=0 a0=2 a1=9 a2=0 a3=0 items=0 ppid=1 pid=6 auid=0 uid=0 gid=0 "
+	     "euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"k\" exe=\"/k\"");
+	feed(a, "node=a type=OBJ_PID msg=audit(1795317683.000:50): opid=11 oauid=-1 ouid=0 "
+	        "oses=-1 ocomm=\"x\"");
+	feed(a, "node=db01 type=OBJ_PID msg=audit(1795317683.000:50): opid=12 oauid=-1 ouid=0 "
+	        "oses=-1 ocomm=\"y\"");
+	asm_flush(a);
+	ok(n_got == 2 && got[0]->n_targets == 1 && got[1]->n_targets == 1 &&
+	       got[0]->targets[0].pid == 11 && got[1]->targets[0].pid == 12,
+	   "interleaved events of two nodes with one serial stay apart");
+	ok(n_got == 2 && strcmp(got[1]->host, "db01") == 0,
+	   "a node name that looks like hex is kept as written");
+	reset();
 
 	/* Malformed: a SYSCALL without a signal argument; truncated junk. */
 	feed(a, "type=SYSCALL msg=audit(1795317690.000:31): arch=c000003e syscall=62 success=yes "

@@ -140,7 +140,7 @@ static void insert_row(const char *path)
 	                       .exe = "/usr/bin/bash",
 	                       .cmdline = "bash -c kill -9 3921",
 	                       .n_targets = 1};
-	e->targets[0] = (struct st_target){3921, 0, 0, 4, "sleep"};
+	e->targets[0] = (struct st_target){3921, 0, 0, 4, "sleep", NULL};
 	x->sender_ancestry = "bash[3847] ← systemd[1]";
 	x->sender_unit = "cron.service";
 	x->sender_container = "c0ffee";

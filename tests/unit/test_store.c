@@ -135,8 +135,8 @@ static void test_unsent(void)
 	(void)store_insert(st, e);
 	free(e);
 	(void)store_commit(st);
-	is_str(q("SELECT group_concat(id) FROM signals"), "20010,20011",
-	       "which keeps the ids growing past the forwarder's position");
+	is_str(q("SELECT group_concat(id) FROM (SELECT id FROM signals ORDER BY id)"),
+	       "20010,20011", "which keeps the ids growing past the forwarder's position");
 	write_position(pos, "00000000-0000-4000-8000-000000000000", 0);
 	is_int(store_prune(st, old + month, 30, 0), 2,
 	       "the position of another database is ignored: every old row goes");
@@ -361,18 +361,19 @@ int main(void)
 	(void)store_commit(st);
 	/* 20,002 rows are about 3 MiB of live data with their hash chain
 	 * entries (schema 016); the cap deletes the oldest in chunks of 200
-	 * (prune.c) until they fit: 4,402 rows do not fit 768 KiB beside the
-	 * schema's other tables and indexes, 4,202 do. */
-	is_int(store_prune(st, 0, 0, 768 * 1024), 15800,
-	       "a 768 KiB cap prunes 15,800 rows: 79 chunks, the fewest that fit");
+	 * (prune.c) until they fit: 4,202 rows do not fit 768 KiB beside the
+	 * schema's other tables and indexes (schema 17's index holds the
+	 * serial too), 4,002 do. */
+	is_int(store_prune(st, 0, 0, 768 * 1024), 16000,
+	       "a 768 KiB cap prunes 16,000 rows: 80 chunks, the fewest that fit");
 	store_close(st);
 	st = NULL;
 	is_str(q("SELECT (page_count - freelist_count) * page_size <= 768 * 1024 FROM "
 	         "pragma_page_count, pragma_freelist_count, pragma_page_size"),
 	       "1", "live data within the cap");
 	is_str(q("SELECT count(*) || ' ' || min(serial) || ' ' || max(serial) FROM signals"),
-	       "4202 17798 21999",
-	       "the newest 4,202 rows are the ones kept (the older rows too went)");
+	       "4002 17998 21999",
+	       "the newest 4,002 rows are the ones kept (the older rows too went)");
 	snprintf(path, sizeof(path), "%s", saved_path);
 
 	/* A version-1 database (as the first release wrote it) is migrated in
