@@ -14,7 +14,10 @@
 #     (auditd-plugin.sh): here when this kernel's audit is usable, else in a
 #     guest kernel (tests/vm/run.sh);
 #  5. the unit under a real systemd, in a guest whose PID 1 is systemd
-#     (tests/vm-systemd.sh, systemd-unit.sh): minutes under emulation.
+#     (tests/vm-systemd.sh, systemd-unit.sh), and who asked systemd
+#     (systemd-requests.sh: the build's sigtraild, a unit stopped by
+#     systemctl from a login session, one killed by RuntimeMaxSec=):
+#     minutes under emulation.
 # SIGTRAIL_PKG_SYSTEMD=no skips step 5 (tests/run-all, hence CI, sets it
 # unless asked for yes); SIGTRAIL_PKG_VM=no skips every guest (step 5, and
 # step 4 on a host whose audit is locked). Each step prints its duration.
@@ -78,4 +81,7 @@ if [ "${SIGTRAIL_PKG_SYSTEMD:-yes}" = no ]; then
 fi
 step "the unit under systemd (guest kernel, systemd as PID 1)"
 bash packaging/tests/vm-systemd.sh "$out" bash packaging/tests/systemd-unit.sh "$deb"
+step "who asked systemd: systemctl stop, its SIGKILL, RuntimeMaxSec (guest kernel, systemd as PID 1)"
+[ -x build/collector/sigtraild ] || { meson setup build >/dev/null && ninja -C build; }
+bash packaging/tests/vm-systemd.sh "$out" bash packaging/tests/systemd-requests.sh "$PWD/build"
 done_all "every packaging test passed"
