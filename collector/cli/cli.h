@@ -370,6 +370,12 @@ void cli_sender_words(FILE *out, sqlite3_stmt *s);
  * later when the stop timed out". s is a row of cli_signal_columns(). */
 void cli_request_words(FILE *out, sqlite3_stmt *s);
 
+/* systemd's journal lines of `unit` in the 30 s before epoch_ms (the last
+ * five, each cut to width; 0: whole), as "\n  journal LINE" lines, read with
+ * the host's journalctl. Prints nothing when there is no journalctl, no
+ * readable journal or no line. Can't fail. */
+void cli_journal_lines(FILE *out, const char *unit, int64_t epoch_ms, size_t width);
+
 /* who: the width a command line or an ancestry inside a sentence (the
  * verdict, the container stop) is cut to, 0 for whole. Set once by who.c
  * from --full and the terminal (a value of the command line, as arg_ values

@@ -199,6 +199,12 @@ static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt
 	/* Schema 12: a supervisor's signal, and who asked for it. */
 	if (col_text(s, COL_REQUEST_EVIDENCE))
 		print_field(out, "\n  asked ", col_text(s, COL_REQUEST_EVIDENCE), cut);
+	/* systemd acting on its own: its journal says why (RuntimeMaxSec=, ...) */
+	if (col_text(s, COL_REQUEST_EVIDENCE) && col_text(s, COL_SENDER_COMM) &&
+	    strcmp(col_text(s, COL_SENDER_COMM), "systemd") == 0 &&
+	    sqlite3_column_type(s, COL_REQUESTED_BY_PID) == SQLITE_NULL)
+		cli_journal_lines(out, col_text(s, COL_TARGET_UNIT),
+		                  sqlite3_column_int64(s, COL_EPOCH_MS), width);
 	if (sqlite3_column_type(s, COL_TARGET_PID) != SQLITE_NULL)
 		fprintf(out, "\n  to    pid %lld",
 		        (long long)sqlite3_column_int64(s, COL_TARGET_PID));

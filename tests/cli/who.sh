@@ -134,4 +134,33 @@ run_cli --db "$DB" who "$SH_VICTIM"
 is "$RC" 0 "--db before the command works too"
 run_cli help who
 like "$OUT" "Usage: sigtrail who" "sigtrail help who"
+
+# systemd acting on its own (schema 12: no request seen): who shows what the
+# unit's journal says of the 30 s before, read with the host's journalctl
+# (here one on PATH that logs how it was asked); a request it names, none.
+sqlite3 "$DB" "insert or ignore into strings(value) values ('systemd'), ('app.service'),
+	('no request seen: no systemctl stop, restart or kill naming app.service');
+insert into signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, signal, success, target_arg,
+	sender_pid, sender_uid, sender_comm_s, target_pid, target_unit_s, request_evidence_s)
+select 1795317670616, 990001, host_s, arch_s, syscall_s, 15, 1, 7301, 1, 0,
+	(select id from strings where value = 'systemd'), 7301,
+	(select id from strings where value = 'app.service'),
+	(select id from strings where value like 'no request seen:%')
+from signal_rows limit 1"
+mkdir -p "$T/jbin"
+cat >"$T/jbin/journalctl" <<EOS
+#!/bin/sh
+echo "\$*" >"$T/journalctl.args"
+echo "2026-11-22T04:00:10+0000 vm systemd[1]: app.service: Service reached runtime time limit. Stopping."
+EOS
+chmod +x "$T/jbin/journalctl"
+OUT=$(PATH="$T/jbin:$PATH" "$SIGTRAIL" who --db "$DB" 7301 2>&1)
+like "$OUT" "asked no request seen: no systemctl stop, restart or kill naming app.service" \
+	"systemd's own stop: no request seen"
+like "$OUT" "journal 2026-11-22T04:00:10\+0000 vm systemd\[1\]: app.service: Service reached runtime time limit\. Stopping\." \
+	"and the unit's journal line that says why"
+is "$(cat "$T/journalctl.args")" "--no-pager -q -o short-iso -n 5 -u app.service -S @1795317640 -U @1795317671" \
+	"journalctl asked for that unit, the 30 s before the signal"
+OUT=$(PATH="/nonexistent" "$SIGTRAIL" who --db "$DB" 7301 2>&1)
+unlike "$OUT" "journal " "no journalctl: no journal line, and the answer stands"
 done_testing
