@@ -33,10 +33,10 @@ is "$(awk '{ print $2 }' <<<"$all" | sort -u)" "$cap_both" \
 is "$(awk '{ print $3 }' <<<"$all" | sort -u)" "$cap_both" "permitted: the same two"
 is "$(awk '{ print $4 }' <<<"$all" | sort -u)" "$cap_both" "bounding set: the same two"
 is "$(awk '{ print $5 }' <<<"$all" | sort -u)" 1 "no_new_privs set"
-is "$(awk '{ print $1 }' <<<"$all" | tr '\n' ' ')" "sigtrail-exec sigtrail-writer sigtraild " \
-	"three threads: the exec reader, the writer and the main loop"
+is "$(awk '{ print $1 }' <<<"$all" | tr '\n' ' ')" "sigtrail-ckpt sigtrail-exec sigtrail-writer sigtraild " \
+	"four threads: the WAL checkpointer, the exec reader, the writer and the main loop"
 is "$(awk '{ print $1 "=" $6 }' <<<"$all" | tr '\n' ' ')" \
-	"sigtrail-exec=1 sigtrail-writer=0 sigtraild=0 " \
+	"sigtrail-ckpt=0 sigtrail-exec=1 sigtrail-writer=0 sigtraild=0 " \
 	"the exec reader alone is real-time (SCHED_FIFO, policy 1)"
 leaky=''
 for fd in /proc/"$DAEMON_PID"/fdinfo/*; do
