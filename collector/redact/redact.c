@@ -126,7 +126,7 @@ static bool pending(struct scan *s, enum next next, size_t w, size_t e)
 	case NEXT_WORD:
 		if (p[0] == '-')
 			return false; /* another flag: the first took no value */
-		                      /* fall through */
+		__attribute__((fallthrough));
 	case NEXT_ANY:
 		span(s, w, e);
 		return true;
