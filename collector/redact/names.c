@@ -225,16 +225,16 @@ size_t redact_token(const char *in, size_t j, size_t e, size_t *ret_body)
 	return j;
 }
 
-static const struct redact_tool_flag mysql_flags[] = {{"-p", false, false}, {NULL}};
-static const struct redact_tool_flag p_flags[] = {{"-p", true, false}, {NULL}};
-static const struct redact_tool_flag redis_flags[] = {{"-a", true, false}, {NULL}};
-static const struct redact_tool_flag sqlcmd_flags[] = {{"-P", true, false}, {NULL}};
-static const struct redact_tool_flag ldap_flags[] = {{"-w", true, false}, {NULL}};
+static const struct redact_tool_flag mysql_flags[] = {{"-p", false, false}, {NULL, false, false}};
+static const struct redact_tool_flag p_flags[] = {{"-p", true, false}, {NULL, false, false}};
+static const struct redact_tool_flag redis_flags[] = {{"-a", true, false}, {NULL, false, false}};
+static const struct redact_tool_flag sqlcmd_flags[] = {{"-P", true, false}, {NULL, false, false}};
+static const struct redact_tool_flag ldap_flags[] = {{"-w", true, false}, {NULL, false, false}};
 static const struct redact_tool_flag curl_flags[] = {{"-u", true, true},
                                                      {"--user", true, true},
                                                      {"-U", true, true},
                                                      {"--proxy-user", true, true},
-                                                     {NULL}};
+                                                     {NULL, false, false}};
 
 static const struct redact_tool tools[] = {
     {"mysql", mysql_flags},         {"mysqldump", mysql_flags},  {"mysqladmin", mysql_flags},
