@@ -24,7 +24,13 @@ disp() {
 	q "select coalesce(target_disposition, 'NULL') from signals where target_pid = $1 and signal = $2 order by id desc limit 1"
 }
 
-bash -c 'trap "" USR1; trap "echo term" TERM; echo ready; while :; do sleep 0.05; done' >"$T/sh.out" &
+# The shell waits with the read builtin on a FIFO nobody writes: it never
+# forks, because bash blocks signals while it forks a child (`sleep`), and a
+# SIGTERM that arrives then is, when it is read, blocked and pending (one run
+# in a few under load read "blocked").
+mkfifo "$T/never"
+bash -c 'trap "" USR1; trap "echo term" TERM; exec 9<>"$1"; echo ready
+	while :; do read -r -t 0.05 -u 9 _; done' _ "$T/never" >"$T/sh.out" &
 sh_pid=$!
 _children+=("$sh_pid")
 wait_until 5 grep -q ready "$T/sh.out" || bail "the trapping shell did not start"
