@@ -68,11 +68,9 @@ static void on_conn_event(void *userdata, const struct proc_ev *ev)
 	/* The tracker first: it reads what the table knows of the dying
 	 * process before the table marks it exited. */
 	deathq_on_event(pw->deaths, pw->table, ev, &pw->clock);
-	if (ev->kind == PROC_EV_EXIT && ev->pid == ev->tgid) {
-		const struct ptab_proc *p = ptab_get(pw->table, ev->tgid);
-		reqlog_note_exit(pw->reqs, ev->tgid, p ? p->start_time : 0,
+	if (ev->kind == PROC_EV_EXIT && ev->pid == ev->tgid)
+		reqlog_note_exit(pw->reqs, ev->tgid,
 		                 proc_clock_mono_to_epoch_ms(&pw->clock, ev->mono_ns));
-	}
 	ptab_on_event(pw->table, ev);
 	pw->generation++;
 }

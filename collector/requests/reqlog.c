@@ -220,22 +220,20 @@ void reqlog_note_exec(struct reqlog *l, const struct ptab_proc *p, int64_t exec_
 		map_names(l, r);
 }
 
-void reqlog_note_exit(struct reqlog *l, int32_t pid, uint64_t start_time, int64_t epoch_ms)
+void reqlog_note_exit(struct reqlog *l, int32_t pid, int64_t epoch_ms)
 {
-	if (l->running == 0)
-		return;
-	for (size_t i = 0; i < REQUEST_MAX; i++) {
-		struct req *r = &l->reqs[i];
-		if (r->used && r->exit_ms == 0 && r->pid == pid &&
-		    (start_time == 0 || r->start_time == start_time)) {
-			r->exit_ms = epoch_ms;
-			l->running--;
-		}
-	}
+	/* The kubelet first: the early return below is for requests only. */
 	if (pid == l->kubelet_pid) {
 		l->kubelet_pid = 0;
 		free(l->kubelet_cmdline);
 		l->kubelet_cmdline = NULL;
+	}
+	for (size_t i = 0; i < REQUEST_MAX && l->running > 0; i++) {
+		struct req *r = &l->reqs[i];
+		if (r->used && r->exit_ms == 0 && r->pid == pid) {
+			r->exit_ms = epoch_ms;
+			l->running--;
+		}
 	}
 }
 

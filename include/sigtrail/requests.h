@@ -124,9 +124,10 @@ int reqlog_new(const struct reqlog_config *cfg, struct reqlog **ret);
  * Can't fail: a request that cannot be kept is forgotten. */
 void reqlog_note_exec(struct reqlog *l, const struct ptab_proc *p, int64_t exec_epoch_ms);
 
-/* A process exited: a request of that pid and start time is no longer
- * running (it still counts within the window). Can't fail. */
-void reqlog_note_exit(struct reqlog *l, int32_t pid, uint64_t start_time, int64_t epoch_ms);
+/* Process pid exited: a request of that pid still running was that process
+ * (a pid is not reused while its process runs), which no longer runs; it
+ * still counts within the window. Can't fail. */
+void reqlog_note_exit(struct reqlog *l, int32_t pid, int64_t epoch_ms);
 
 /* The request columns of a signal `sig` at epoch_ms (audit serial `serial`)
  * from sender (comm, exe, pid) to a target in `unit` and `container` (either

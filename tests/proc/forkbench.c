@@ -73,11 +73,9 @@ static void on_event(void *userdata, const struct proc_ev *ev)
 
 	if (c->deaths)
 		deathq_on_event(c->deaths, c->table, ev, &c->clock);
-	if (c->reqs && ev->kind == PROC_EV_EXIT && ev->pid == ev->tgid) {
-		const struct ptab_proc *p = ptab_get(c->table, ev->tgid);
-		reqlog_note_exit(c->reqs, ev->tgid, p ? p->start_time : 0,
+	if (c->reqs && ev->kind == PROC_EV_EXIT && ev->pid == ev->tgid)
+		reqlog_note_exit(c->reqs, ev->tgid,
 		                 proc_clock_mono_to_epoch_ms(&c->clock, ev->mono_ns));
-	}
 	if (c->table)
 		ptab_on_event(c->table, ev);
 }

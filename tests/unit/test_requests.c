@@ -196,6 +196,19 @@ static void test_answers(void)
 	is_int(a.pid, 4300, "docker stop web: the name maps to the target's container id");
 	ok(strstr(a.evidence, "names container web (3f2a4b5c6d7e…), the target's") != NULL,
 	   "its evidence: %s", a.evidence);
+
+	/* A kubelet on the host is the requester's side of a pod's stop; once
+	 * it exited, no longer (its exit was missed while no request ran). */
+	struct ptab_proc kubelet = proc(500, "kubelet", "/usr/bin/kubelet", "kubelet --config x");
+	const char *pod = "7a7a7a7a7a7a7a7a";
+	reqlog_note_exec(l, &kubelet, t0);
+	for (int32_t pid = 4100; pid <= 4300; pid++)
+		reqlog_note_exit(l, pid, t0 + 300100); /* no request runs any more */
+	reqlog_answer(l, &shim, SIGTERM, t0 + 400000, 1100, NULL, pod, &a, buf, sizeof(buf));
+	is_int(a.pid, 500, "no request on the host, a kubelet runs: it is the requester's side");
+	reqlog_note_exit(l, 500, t0 + 400001);
+	reqlog_answer(l, &shim, SIGTERM, t0 + 400002, 1101, NULL, pod, &a, buf, sizeof(buf));
+	is_int(a.pid, 0, "the kubelet gone: no requester");
 	reqlog_free(l);
 }
 
