@@ -39,6 +39,7 @@ const char *arg_user;
 bool arg_processes;
 bool arg_exits;
 int64_t arg_exit_min_age_ms;
+int64_t arg_zombie_delay_ms;
 const char *arg_request_dirs;
 bool arg_redact;
 const char *arg_redact_disable;
@@ -252,6 +253,20 @@ const struct opt_desc opt_table[] = {
         .help = "record the exit of a process that lived at least\n"
                 "MS ms, and of every process a signal reached\n"
                 "(default {default}; 0: every exit)",
+    },
+    {
+        .flag = "zombie-delay",
+        .key = "zombie_delay_ms",
+        .type = OPT_NUMBER,
+        .metavar = "MS",
+        .to.i = &arg_zombie_delay_ms,
+        .def.i = ZOMBIE_DELAY_MS,
+        .min = 0,
+        .max = 3600 * 1000,
+        .unit = "milliseconds",
+        .help = "an exited process its parent has not reaped\n"
+                "after MS ms is a zombie (the zombies view;\n"
+                "default {default}; 0: no zombie watch)",
     },
     {
         .flag = "request-dirs",

@@ -628,3 +628,39 @@ int cli_chain_cut_words(struct cli_db *d, sqlite3_stmt *row, char *buf, size_t s
  * with auditd, and a warning when `backlog_limit` (0: unknown) is below
  * 8192 records (status_mode.c). Can't fail. */
 void cli_status_mode(FILE *out, const char *source, int64_t backlog_limit);
+
+/* Zombies (schema 18; collector/cli/zombies.c). */
+enum { CLI_ZOMBIE_GROUPS = 8 }; /* parents named by status and report; the rest counted */
+
+/* Does the database have the zombies view? */
+bool cli_has_zombies(struct cli_db *d);
+
+/* who: the zombies of the process `f` names (its pid or comm, in its
+ * period), newest first, at most `limit` (0: all): "pid 4242 (sh): zombie
+ * since T (2 min), not reaped by its parent pid 4100 (sleep: sleep 600)",
+ * or when it was reaped. Text, or with `json` the member ,"zombies":{...}.
+ * Nothing (text) when the database has none. Sets *ret_n to how many were
+ * shown. Returns SQLITE_OK or an SQLite code. */
+int cli_who_zombies(FILE *out, struct cli_db *d, const struct cli_filter *f, int64_t limit,
+                    bool json, bool utc, int64_t now_ms, int64_t *ret_n);
+
+/* who's verdict for a process that is a zombie now (unreaped, of the newest
+ * boot): "pid 4242 (sh) is a zombie since T, not reaped by its parent ...".
+ * Writes nothing and sets *ret_found false when it is not. */
+int cli_who_zombie_verdict(FILE *out, struct cli_db *d, const struct cli_filter *f, bool utc,
+                           bool *ret_found);
+
+/* status and report: the unreaped zombies of the newest boot that exited
+ * in [since, until) (INT64_MIN/MAX: open) on `host` (NULL: any), by parent. */
+struct cli_zombie_groups {
+	bool recorded;     /* the database has the zombies view */
+	int64_t unreaped;  /* zombies */
+	int64_t parents;   /* parents they are under */
+	size_t n;          /* groups below, the largest first (at most CLI_ZOMBIE_GROUPS) */
+	int64_t counts[CLI_ZOMBIE_GROUPS];
+	char lines[CLI_ZOMBIE_GROUPS][512]; /* "120 unreaped zombies under node[3400] (npm
+	                                     * start) in container 3f2a..., since T: a
+	                                     * namespace init that does not reap its children" */
+};
+int cli_zombie_groups(struct cli_db *d, int64_t since_ms, int64_t until_ms, const char *host,
+                      bool utc, struct cli_zombie_groups *ret);

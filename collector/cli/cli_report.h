@@ -87,7 +87,14 @@ struct report {
 	struct report_item killers[REPORT_TOP]; /* label sender command line, detail user,
 	                                         * n deaths, n2 pids */
 	size_t n_killers;
+	/* Zombies (schema 18): unreaped now, whatever the period, by parent. */
+	struct cli_zombie_groups zombies;
 };
+
+/* The zombies section's lead sentence, the same in Markdown and HTML (only
+ * digits and plain words): "5 processes exited and are still unreaped, under
+ * 2 parents", or why there is no list. Can't fail. */
+void report_zombies_sentence(FILE *out, const struct report *r);
 
 /* One sentence saying what the report's three totals count (signals with
  * every repeat of a storm, rows, audit events), with their numbers, the

@@ -149,6 +149,25 @@ void cli_report_deaths_sentence(FILE *out, int64_t deaths, const struct cli_cove
 	free(text);
 }
 
+void report_zombies_sentence(FILE *out, const struct report *r)
+{
+	const struct cli_zombie_groups *z = &r->zombies;
+
+	if (!z->recorded)
+		fprintf(out, "Not recorded in this database (schema %d; zombies are recorded from "
+		             "schema 18 on)",
+		        r->schema);
+	else if (z->unreaped == 0)
+		fputs("None: every process that exited was reaped by its parent, as the collector "
+		      "last saw them",
+		      out);
+	else
+		fprintf(out,
+		        "%lld processes exited and are still unreaped by their parent, as the "
+		        "collector last saw them, under %lld parent%s",
+		        (long long)z->unreaped, (long long)z->parents, z->parents == 1 ? "" : "s");
+}
+
 void report_counts_line(FILE *out, const struct report *r)
 {
 	fprintf(out,
@@ -385,6 +404,7 @@ static int gather(struct cli_db *d, struct cli_common *c, struct report *r)
 	TRY(refused_rows(d, r));
 	TRY(daily(d, r, cnt));
 	TRY(deaths(d, r));
+	TRY(cli_zombie_groups(d, INT64_MIN, INT64_MAX, f->host, true, &r->zombies));
 #undef TRY
 	return SQLITE_OK;
 }
@@ -445,6 +465,17 @@ static void md_deaths(FILE *out, const struct report *r)
 	fputs("\n## Senders whose signals ended processes\n\n", out);
 	md_table(out, "sender command line", "deaths", "processes", "user", r->killers,
 	         r->n_killers);
+	fputs("\n## Unreaped zombies\n\n", out);
+	report_zombies_sentence(out, r);
+	fputs(r->zombies.n ? ":\n\n" : ".\n", out);
+	for (size_t i = 0; i < r->zombies.n; i++) {
+		fputs("- ", out);
+		cli_md_text(out, r->zombies.lines[i]);
+		fputc('\n', out);
+	}
+	if (r->zombies.parents > (int64_t)r->zombies.n)
+		fprintf(out, "- and %lld more parents\n",
+		        (long long)(r->zombies.parents - (int64_t)r->zombies.n));
 }
 
 /* Long by design: one write per piece of the document, in document order, so

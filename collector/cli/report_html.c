@@ -359,6 +359,19 @@ static void deaths_section(FILE *out, const struct report *r)
 	deaths_table(out, "cause", "commands", r->causes, r->n_causes, false);
 	fputs("<h2>Senders whose signals ended processes</h2>", out);
 	deaths_table(out, "sender command line", "user", r->killers, r->n_killers, true);
+	fputs("<h2>Unreaped zombies</h2><p>", out);
+	report_zombies_sentence(out, r);
+	fputs(r->zombies.n ? ":</p><ul>" : ".</p>", out);
+	for (size_t i = 0; i < r->zombies.n; i++) {
+		fputs("<li>", out);
+		cli_html_text(out, r->zombies.lines[i]);
+		fputs("</li>", out);
+	}
+	if (r->zombies.parents > (int64_t)r->zombies.n)
+		fprintf(out, "<li>and %lld more parents</li>",
+		        (long long)(r->zombies.parents - (int64_t)r->zombies.n));
+	if (r->zombies.n)
+		fputs("</ul>", out);
 	fputs("</section>\n", out);
 }
 

@@ -64,6 +64,7 @@ struct status {
 	int64_t run_pid, run_started_ms, run_until_ms;
 	int64_t run_backlog_limit; /* as the run recorded it (schema 14); 0 unknown */
 	struct cli_coverage day;   /* the last 24 hours */
+	struct cli_zombie_groups zombies; /* unreaped now (the newest boot's) */
 };
 
 static void usage(FILE *out)
@@ -243,6 +244,8 @@ static int database(struct status *st, struct cli_common *c)
 		for (size_t i = 0; i < CLI_DEATH_CAUSES; i++)
 			st->deaths_total += st->deaths[i];
 	}
+	if (rc == SQLITE_OK)
+		rc = cli_zombie_groups(&d, INT64_MIN, INT64_MAX, NULL, c->utc, &st->zombies);
 	if (rc == SQLITE_OK && d.has_coverage) {
 		rc = sqlite3_prepare_v2(
 		    d.db,
@@ -405,6 +408,21 @@ static void print_text(FILE *out, const struct status *st, const struct cli_comm
 		        "on, set up when it next starts)\n",
 		        st->schema);
 	}
+	if (st->zombies.recorded) {
+		const struct cli_zombie_groups *z = &st->zombies;
+		if (z->unreaped == 0)
+			fputs("zombies:   none unreaped\n", out);
+		else
+			fprintf(out, "zombies:   %lld unreaped, under %lld parent%s\n",
+			        (long long)z->unreaped, (long long)z->parents, z->parents == 1 ? "" : "s");
+		for (size_t i = 0; i < z->n; i++)
+			fprintf(out, "           %s\n", z->lines[i]);
+		if (z->parents > (int64_t)z->n)
+			fprintf(out,
+			        "           and %lld more parents (sqlite3 %s 'select ppid, "
+			        "parent_comm, count(*) from zombies where reaped_at is null group by 1')\n",
+			        (long long)(z->parents - (int64_t)z->n), c->db);
+	}
 	fputs("last 24h:  ", out);
 	cli_coverage_text(out, &st->day, c->utc);
 	fputs("\n", out);
@@ -490,6 +508,19 @@ static void print_json(FILE *out, const struct status *st, const struct cli_comm
 				fprintf(out, "%s\"%s\":%lld", i ? "," : "", cli_death_causes[i],
 				        (long long)st->deaths[i]);
 			fputc('}', out);
+		}
+		fputc('}', out);
+		fprintf(out, ",\"zombies\":{\"recorded\":%s", st->zombies.recorded ? "true" : "false");
+		if (st->zombies.recorded) {
+			fprintf(out, ",\"unreaped\":%lld,\"parents\":%lld,\"groups\":[",
+			        (long long)st->zombies.unreaped, (long long)st->zombies.parents);
+			for (size_t i = 0; i < st->zombies.n; i++) {
+				fprintf(out, "%s{\"count\":%lld,\"text\":", i ? "," : "",
+				        (long long)st->zombies.counts[i]);
+				cli_json_string(out, st->zombies.lines[i]);
+				fputc('}', out);
+			}
+			fputc(']', out);
 		}
 		fputc('}', out);
 	}

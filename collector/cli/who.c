@@ -186,6 +186,7 @@ struct who_counts {
 	int64_t rows;      /* signal rows that match */
 	int64_t delivered; /* of them, delivered */
 	int64_t deaths;    /* deaths that match */
+	int64_t zombies;   /* zombies listed */
 	int64_t shown;     /* signal rows listed */
 	bool more;         /* --limit left rows out */
 };
@@ -212,6 +213,41 @@ static int find_verdict(FILE *m, struct cli_db *d, const struct cli_common *c, c
 		                             &v->row, &v->kind);
 	else if (rc == SQLITE_OK && vsignal >= 0)
 		rc = cli_signal_by_id(d, vsignal, &v->row);
+	return rc;
+}
+
+/* A process that is a zombie now: that is the verdict when nothing else
+ * decides (no death, no signal), else a sentence added to it. */
+static int zombie_verdict(struct cli_db *d, const struct cli_common *c, const struct who_counts *n,
+                          struct who_verdict *v)
+{
+	char *z = NULL;
+	size_t len = 0;
+	bool found = false;
+	FILE *m = open_memstream(&z, &len);
+	int rc;
+
+	if (!m)
+		return SQLITE_NOMEM;
+	rc = cli_who_zombie_verdict(m, d, &c->filter, c->utc, &found);
+	if (fclose(m) != 0 && rc == SQLITE_OK)
+		rc = SQLITE_NOMEM;
+	if (rc == SQLITE_OK && found) {
+		char *t = NULL;
+		if (!v->death_kind && n->rows == 0) {
+			t = z;
+			z = NULL;
+			v->kind = "zombie";
+		} else if (asprintf(&t, "%s %s", v->text, z) < 0) {
+			t = NULL;
+			rc = SQLITE_NOMEM;
+		}
+		if (t) {
+			free(v->text);
+			v->text = t;
+		}
+	}
+	free(z);
 	return rc;
 }
 
@@ -305,17 +341,22 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 	rc = deaths_part(out, d, c, what, zone, limit, json, width, n.deaths);
 	if (rc != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read deaths");
+	rc = cli_who_zombies(out, d, f, limit, json, c->utc, c->now_ms, &n.zombies);
+	if (rc != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read zombies");
 	rc = cli_who_signals_list(out, d, f, what, zone, limit, json, c->utc, width, died_start,
 	                          &n.shown, &n.more);
 	if (rc != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read signals");
-	if (!json && n.rows == 0 && n.deaths > 0)
+	if (!json && n.rows == 0 && (n.deaths > 0 || n.zombies > 0))
 		fputs("none recorded\n\n", out);
 
 	if (!(m = open_memstream(&v.text, &vlen)))
 		return EX_OSERR;
 	rc = find_verdict(m, d, c, what, &n, &v);
 	fclose(m);
+	if (rc == SQLITE_OK && n.zombies > 0)
+		rc = zombie_verdict(d, c, &n, &v);
 	if (rc == SQLITE_OK)
 		rc = cli_coverage_load(d, f->since_ms, f->until_ms, c->now_ms, &cov);
 	if (rc != SQLITE_OK) {
@@ -330,7 +371,7 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 	(void)sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read coverage");
-	return n.rows > 0 || n.deaths > 0 ? EX_OK : CLI_EXIT_NOTHING;
+	return n.rows > 0 || n.deaths > 0 || n.zombies > 0 ? EX_OK : CLI_EXIT_NOTHING;
 }
 
 /* Parse the options into c, *ret_limit and *ret_json, up to the one

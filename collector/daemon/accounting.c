@@ -81,7 +81,7 @@ void log_procs(const struct daemon *d)
 		return;
 	procwatch_stats(d->procs, &ps);
 	bool lost = ps.lost_events || ps.deaths_lost || ps.extras_lost || ps.kmsg_overruns ||
-	            ps.abends_malformed || ps.table.full;
+	            ps.abends_malformed || ps.table.full || ps.zombies_lost;
 	log_msg(lost ? LOG_LVL_WARN : LOG_LVL_INFO,
 	        "process table: %llu connector events, %llu deaths, %llu exits; lost: %llu "
 	        "connector events (overruns), %llu deaths, %llu events without process facts, "
@@ -104,6 +104,12 @@ void log_procs(const struct daemon *d)
 		    (unsigned long long)ps.execread.skipped, EXECREAD_PER_S,
 		    (unsigned long long)ps.execread.gone,
 		    (unsigned long long)ps.table.late_exec_reads);
+	if (ps.zombies || ps.zombies_lost)
+		log_msg(ps.zombies_lost ? LOG_LVL_WARN : LOG_LVL_INFO,
+		        "zombie watch: %llu zombies found, %llu still unreaped, %llu not followed "
+		        "(more than %d unreaped at once)",
+		        (unsigned long long)ps.zombies, (unsigned long long)ps.zombie_tracked,
+		        (unsigned long long)ps.zombies_lost, ZOMBIE_MAX_TRACKED);
 }
 
 /* The reader's half of the coverage counters: events, socket overruns and
@@ -130,6 +136,7 @@ static void reader_counters(struct daemon *d)
 		d->run.lost_abends = ps.abends_malformed;
 		d->run.lost_process_facts = ps.extras_lost;
 		d->run.untracked_processes = ps.table.full;
+		d->run.lost_zombies = ps.zombies_lost;
 	}
 }
 
@@ -192,6 +199,7 @@ void coverage_end(struct daemon *d, const struct writer_stats *ws)
 		gaps_settle(&d->filter.gaps); /* the stream has ended */
 	reader_counters(d);
 	d->run.lost_deaths += ws->deaths_dropped + ws->lost_deaths;
+	d->run.lost_zombies += ws->lost_zombies;
 	record_stopper(d);
 	if (d->run.id > 0 &&
 	    (r = store_run_update(d->store, &d->run, now_wall_ms(), "stopped")) < 0)

@@ -138,5 +138,6 @@ void coverage_end(struct daemon *d, const struct writer_stats *ws);
 int read_procs(struct daemon *d);
 void on_event(void *userdata, struct st_event *ev);
 void on_death(void *userdata, struct deathq_ready *death);
+void on_zombie(void *userdata, struct zombie_note *z); /* to the writer */
 int run(struct daemon *d, const sigset_t *unblocked);
 void drain(struct daemon *d);

@@ -43,6 +43,17 @@ void on_death(void *userdata, struct deathq_ready *death)
 	(void)writer_push_death(d->writer, death);
 }
 
+void on_zombie(void *userdata, struct zombie_note *z)
+{
+	struct daemon *d = userdata;
+
+	if (!d->writer) {
+		zombie_note_free(z);
+		return;
+	}
+	(void)writer_push_zombie(d->writer, z);
+}
+
 /* Read the proc connector (before any audit record: a signal's sender must
  * be in the table when its event is assembled). */
 int read_procs(struct daemon *d)

@@ -133,6 +133,13 @@ static void announce_ready(struct daemon *d, int added)
 	}
 }
 
+static void adopt_zombie(void *userdata, int32_t pid, uint64_t start_time)
+{
+	struct daemon *d = userdata;
+
+	procwatch_adopt_zombie(d->procs, pid, start_time);
+}
+
 /* The process table, before the audit source: a signal's sender must be
  * known when its first event arrives. Not in stdin mode, whose records may come
  * from another time or machine. Without it signals are still recorded. */
@@ -151,7 +158,10 @@ static void open_procs(struct daemon *d)
 	                                              .kmsg_path = "/dev/kmsg",
 	                                              .exits = arg_exits,
 	                                              .exit_min_age_ms = arg_exit_min_age_ms,
-	                                              .request_dirs = arg_request_dirs},
+	                                              .request_dirs = arg_request_dirs,
+	                                              .zombie_delay_ms = arg_zombie_delay_ms,
+	                                              .on_zombie = on_zombie,
+	                                              .on_zombie_data = d},
 	                   &d->procs, err, sizeof(err));
 	if (r < 0) {
 		log_warn("%s: signals are recorded, but not deaths, ancestry, units or containers "
@@ -162,6 +172,11 @@ static void open_procs(struct daemon *d)
 		return;
 	}
 	snprintf(d->processes, sizeof(d->processes), "on");
+	/* The zombies an earlier run found on this boot are followed, not found again. */
+	if (arg_zombie_delay_ms > 0 && (r = store_zombies_resume(d->store, adopt_zombie, d)) < 0)
+		log_warn("database %s: cannot read the zombies an earlier run found: %s; those "
+		         "still unreaped are recorded again, and their reaping is not",
+		         arg_db, strerror(-r));
 }
 
 /* The threads, once the capabilities are dropped: a thread starts with its

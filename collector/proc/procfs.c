@@ -63,6 +63,9 @@ int procfs_parse_stat(const char *text, size_t len, struct procfs_info *info)
 			if (parse_i64_n(tok, n, 10, &v) < 0 || v < 0 || v > INT32_MAX)
 				return -EINVAL;
 			info->ppid = (int32_t)v;
+		} else if (field == 20) {
+			if (parse_i64_n(tok, n, 10, &v) == 0 && v > 0 && v <= INT32_MAX)
+				info->threads = (int32_t)v;
 		} else if (field == 22) {
 			if (parse_i64_n(tok, n, 10, &v) < 0 || v < 0)
 				return -EINVAL;
@@ -72,6 +75,20 @@ int procfs_parse_stat(const char *text, size_t len, struct procfs_info *info)
 			p++;
 	}
 	info->got |= PROCFS_STAT;
+	info->exit_code = -1;
+	/* A zombie's wait status is the last field (52, Linux >= 3.5). */
+	for (int field = 23; info->state == 'Z' && p < end; field++) {
+		const char *tok = p;
+		while (p < end && *p != ' ' && *p != '\n')
+			p++;
+		if (field == 52) {
+			if (parse_i64_n(tok, (size_t)(p - tok), 10, &v) == 0 && v >= 0 && v <= INT32_MAX)
+				info->exit_code = (int32_t)v;
+			break;
+		}
+		if (p < end)
+			p++;
+	}
 	return 0;
 }
 

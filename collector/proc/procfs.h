@@ -37,6 +37,8 @@ struct procfs_info {
 	int32_t ppid;                     /* stat field 4 */
 	char state;                       /* stat field 3: R S D Z X ... */
 	uint64_t start_time;              /* stat field 22: clock ticks after boot */
+	int32_t threads;                  /* stat field 20, 0 unknown */
+	int32_t exit_code;                /* stat field 52 of a zombie (its wait status), -1 unknown */
 	char comm[PROCFS_COMM_MAX];       /* stat field 2 or the comm file, escaped */
 	int64_t uid;                      /* status Uid (real), -1 unknown */
 	int32_t tgid;                     /* status Tgid: differs from pid for a thread */

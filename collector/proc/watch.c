@@ -20,6 +20,7 @@
 #include "abend.h"
 #include "clock.h"
 #include "connector.h"
+#include "zombies.h"
 
 enum {
 	LINGER_MS = 5000,      /* an exited process stays in the table this long */
@@ -48,6 +49,9 @@ struct procwatch {
 	bool execread_started;
 	struct deathq *deaths;
 	struct reqlog *reqs; /* the requests behind supervisors' signals */
+	struct zwatch *zombies; /* NULL: no zombie watch */
+	procwatch_zombie_fn on_zombie;
+	void *on_zombie_data;
 	struct proc_clock clock;
 	int64_t last_clock_ns;
 	uint64_t abends_malformed, extras_lost;
@@ -68,9 +72,13 @@ static void on_conn_event(void *userdata, const struct proc_ev *ev)
 	/* The tracker first: it reads what the table knows of the dying
 	 * process before the table marks it exited. */
 	deathq_on_event(pw->deaths, pw->table, ev, &pw->clock);
-	if (ev->kind == PROC_EV_EXIT && ev->pid == ev->tgid)
-		reqlog_note_exit(pw->reqs, ev->tgid,
-		                 proc_clock_mono_to_epoch_ms(&pw->clock, ev->mono_ns));
+	if (ev->kind == PROC_EV_EXIT && ev->pid == ev->tgid) {
+		int64_t epoch_ms = proc_clock_mono_to_epoch_ms(&pw->clock, ev->mono_ns);
+		reqlog_note_exit(pw->reqs, ev->tgid, epoch_ms);
+		if (pw->zombies)
+			zwatch_on_exit(pw->zombies, ptab_get(pw->table, ev->tgid), ev->tgid,
+			               ev->exit_code, ev->mono_ns, epoch_ms);
+	}
 	ptab_on_event(pw->table, ev);
 	pw->generation++;
 }
@@ -129,10 +137,16 @@ int procwatch_open(const struct procwatch_config *cfg, struct procwatch **ret, c
 		                                       .exits = cfg->exits,
 		                                       .exit_min_age_ms = cfg->exit_min_age_ms},
 		               &pw->deaths);
+	if (r == 0 && cfg->zombie_delay_ms > 0)
+		r = zwatch_new(
+		    &(struct zwatch_config){.proc_root = cfg->proc_root, .delay_ms = cfg->zombie_delay_ms},
+		    &pw->zombies);
 	if (r < 0) {
 		snprintf(err, errlen, "process table: %s", strerror(-r));
 		goto fail;
 	}
+	pw->on_zombie = cfg->on_zombie;
+	pw->on_zombie_data = cfg->on_zombie_data;
 	/* The connector before the seed, so no process falls between the two. */
 	r = conn_open(&pw->conn, CONN_ALL);
 	if (r < 0) {
@@ -328,13 +342,22 @@ void procwatch_tick(struct procwatch *pw, bool flush, procwatch_death_fn fn, voi
 	}
 	if (ptab_tick(pw->table, now, TICK_READS) > 0)
 		pw->generation++;
+	if (pw->zombies && pw->on_zombie)
+		zwatch_tick(pw->zombies, pw->table, now, proc_clock_mono_to_epoch_ms(&pw->clock, now),
+		            pw->on_zombie, pw->on_zombie_data);
 	while ((d = deathq_pop(pw->deaths, flush ? INT64_MAX : now)))
 		fn(userdata, d);
 }
 
 int procwatch_timeout_ms(const struct procwatch *pw, int max_ms)
 {
-	int64_t wait_ns = ptab_next_due(pw->table) - now_mono_ns();
+	int64_t due = ptab_next_due(pw->table);
+
+	if (pw->zombies) {
+		int64_t z = zwatch_next_due(pw->zombies);
+		due = z < due ? z : due;
+	}
+	int64_t wait_ns = due - now_mono_ns();
 
 	if (wait_ns <= 0)
 		return 0;
@@ -343,11 +366,20 @@ int procwatch_timeout_ms(const struct procwatch *pw, int max_ms)
 	return (int)(wait_ns / 1000000) + 1;
 }
 
+void procwatch_adopt_zombie(struct procwatch *pw, int32_t pid, uint64_t start_time)
+{
+	if (pw->zombies)
+		zwatch_adopt(pw->zombies, pid, start_time);
+}
+
 void procwatch_stats(const struct procwatch *pw, struct procwatch_stats *ret)
 {
 	struct deathq_stats ds;
+	struct zwatch_stats zs = {0};
 
 	deathq_stats(pw->deaths, &ds);
+	if (pw->zombies)
+		zwatch_stats(pw->zombies, &zs);
 	*ret = (struct procwatch_stats){.events = pw->conn.events,
 	                                .lost_events = pw->conn.overruns,
 	                                .kmsg_overruns = pw->kmsg ? pw->kmsg->overruns : 0,
@@ -356,6 +388,9 @@ void procwatch_stats(const struct procwatch *pw, struct procwatch_stats *ret)
 	                                .deaths_lost = ds.dropped,
 	                                .abends_malformed = pw->abends_malformed,
 	                                .extras_lost = pw->extras_lost,
+	                                .zombies = zs.found,
+	                                .zombies_lost = zs.lost,
+	                                .zombie_tracked = zs.tracked,
 	                                .kmsg = pw->kmsg != NULL,
 	                                .execread_on = pw->execread_started};
 	ptab_stats(pw->table, &ret->table);
@@ -375,6 +410,7 @@ void procwatch_free(struct procwatch *pw)
 		free(pw->kmsg);
 	}
 	deathq_free(pw->deaths);
+	zwatch_free(pw->zombies);
 	ptab_free(pw->table);
 	reqlog_free(pw->reqs);
 	free(pw);

@@ -57,6 +57,12 @@ static size_t death_bytes(const struct deathq_ready *r)
 	       str_bytes(d->unit) + str_bytes(d->container);
 }
 
+static size_t zombie_bytes(const struct zombie_note *z)
+{
+	return sizeof(*z) + str_bytes(z->comm) + str_bytes(z->cmdline) + str_bytes(z->parent_comm) +
+	       str_bytes(z->parent_cmdline) + str_bytes(z->unit) + str_bytes(z->container);
+}
+
 size_t held_item_bytes(const struct held_item *it)
 {
 	size_t n = sizeof(*it);
@@ -67,12 +73,14 @@ size_t held_item_bytes(const struct held_item *it)
 		n += extra_bytes(it->extra);
 	if (it->death)
 		n += death_bytes(it->death);
+	if (it->zombie)
+		n += zombie_bytes(it->zombie);
 	return n;
 }
 
 uint64_t held_item_rows(const struct held_item *it)
 {
-	if (it->death)
+	if (it->death || it->zombie)
 		return 1;
 	return it->ev && it->ev->n_targets > 0 ? it->ev->n_targets : 1;
 }
@@ -119,6 +127,7 @@ void held_item_free(struct held_item *it)
 	st_event_free(it->ev);
 	proc_extra_free(it->extra);
 	deathq_ready_free(it->death);
+	zombie_note_free(it->zombie);
 	*it = (struct held_item){0};
 }
 

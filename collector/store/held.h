@@ -13,13 +13,16 @@
 #include "sigtrail/event.h"
 #include "sigtrail/proc_deathq.h"
 #include "sigtrail/proc_extra.h"
+#include "sigtrail/zombie.h"
 
 /* One item of work for the store: a signal event (with what the process
- * table added), or a death. Exactly one of ev and death is set. */
+ * table added), a death, or a zombie. Exactly one of ev, death and zombie
+ * is set. */
 struct held_item {
 	struct st_event *ev;
 	struct proc_extra *extra; /* may be NULL */
 	struct deathq_ready *death;
+	struct zombie_note *zombie;
 	size_t bytes; /* held_item_bytes() at push time */
 };
 
@@ -41,7 +44,7 @@ void held_init(struct held *h, size_t max_bytes);
 size_t held_item_bytes(const struct held_item *it);
 
 /* The rows an item stands for, as the coverage counters count them: an
- * event's targets (1 when it reached nobody), 1 for a death. */
+ * event's targets (1 when it reached nobody), 1 for a death or a zombie. */
 uint64_t held_item_rows(const struct held_item *it);
 
 /* Append it, taking ownership, when it fits the budget; with `force`, also

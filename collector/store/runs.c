@@ -19,7 +19,7 @@
  * start times of /proc/PID/stat (ticks of CLOCK_BOOTTIME) into times. The
  * boot clock is read between two reads of the wall clock, so a step of the
  * wall clock in between costs at most that one sample's accuracy. */
-static int64_t boot_epoch_ms(void)
+int64_t store_boot_epoch_ms(void)
 {
 	struct timespec r, b;
 
@@ -43,7 +43,7 @@ static int64_t insert_run(struct store *st, const char *source, const char *host
 	char boot[CTL_BOOT_ID_LEN];
 	bool imported = strcmp(source, "import") == 0;
 	bool have_boot = !imported && ctl_boot_id(boot) == 0;
-	int64_t boot_ms = imported ? -1 : boot_epoch_ms();
+	int64_t boot_ms = imported ? -1 : store_boot_epoch_ms();
 	rc = store_intern(st, host, &host_s, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(

@@ -263,6 +263,7 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	if ((rc = store_intern_prepare(st)) != SQLITE_OK ||
 	    (rc = store_signals_prepare(st)) != SQLITE_OK ||
 	    (rc = store_deaths_prepare(st)) != SQLITE_OK ||
+	    (rc = store_zombies_prepare(st)) != SQLITE_OK ||
 	    (rc = store_chain_prepare(st)) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot prepare statements: %s", path,
 		         sqlite3_errmsg(st->db));
@@ -418,6 +419,8 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->ancestor);
 	sqlite3_finalize(st->death);
 	sqlite3_finalize(st->fatal);
+	sqlite3_finalize(st->zombie);
+	sqlite3_finalize(st->reap);
 	sqlite3_finalize(st->chain_select);
 	sqlite3_finalize(st->chain_insert);
 	sqlite3_finalize(st->chain_last);

@@ -78,6 +78,9 @@ struct store {
 	sqlite3_stmt *ancestor;  /* one ancestry_rows row */
 	sqlite3_stmt *death;     /* one death_rows row (deaths.c) */
 	sqlite3_stmt *fatal;     /* its signal row's disposition, when unknown: default */
+	sqlite3_stmt *zombie;    /* one zombie_rows row (zombies.c) */
+	sqlite3_stmt *reap;      /* one zombie_reaps row */
+	int64_t boot_s;          /* strings.id of the boot id, 0 not interned yet */
 	char *default_host;      /* the host of events without node= */
 	char *local_host;        /* the host whose ids this passwd names; NULL: default_host */
 	bool dedupe;             /* import mode, see store_set_dedupe() */
@@ -183,11 +186,12 @@ static inline void store_bind_opt(sqlite3_stmt *s, int col, bool known, int64_t 
 		sqlite3_bind_null(s, col);
 }
 
-/* Prepare the statements of intern.c, signals.c and deaths.c. Each returns
+/* Prepare the statements of intern.c, signals.c, deaths.c and zombies.c. Each returns
  * SQLITE_OK or an SQLite error code. */
 int store_intern_prepare(struct store *st);
 int store_signals_prepare(struct store *st);
 int store_deaths_prepare(struct store *st);
+int store_zombies_prepare(struct store *st);
 
 /* --- unsent.c: rows the forwarder has not sent yet --- */
 
@@ -229,3 +233,7 @@ void store_jsonl_row(struct store *st, sqlite3_stmt *s);
 /* After COMMIT (committed) write the transaction's lines, after a rollback
  * drop them; reopen the file first if asked. Can't fail (best effort). */
 void store_jsonl_flush(struct store *st, bool committed);
+
+/* The wall-clock time of this boot, ms since the epoch (-1 unknown):
+ * what turns /proc start times into times (runs.c). */
+int64_t store_boot_epoch_ms(void);

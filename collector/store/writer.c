@@ -84,6 +84,7 @@ static void fill_run(struct writer *w, struct store_run *run, int64_t pruned)
 	run->deaths = ss.deaths_written;
 	run->redactions = ss.redactions;
 	run->lost_deaths += w->stats.deaths_dropped + w->stats.lost_deaths;
+	run->lost_zombies += w->stats.lost_zombies;
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -128,8 +129,9 @@ static void prune_step(struct writer *w)
  * (the transaction is then rolled back). */
 static int insert_item(struct writer *w, const struct held_item *it)
 {
-	int r = it->death ? deaths_write(w->st, it->death)
-	                  : store_insert_extra(w->st, it->ev, it->extra);
+	int r = it->death    ? deaths_write(w->st, it->death)
+	        : it->zombie ? store_insert_zombie(w->st, it->zombie)
+	                     : store_insert_extra(w->st, it->ev, it->extra);
 	if (r < 0)
 		store_rollback(w->st);
 	return r;
@@ -164,6 +166,8 @@ static void count_lost(struct writer *w, const struct held_item *it)
 	pthread_mutex_lock(&w->lock);
 	if (it->death)
 		w->stats.lost_deaths++;
+	else if (it->zombie)
+		w->stats.lost_zombies++;
 	else
 		w->stats.lost_rows += held_item_rows(it);
 	pthread_mutex_unlock(&w->lock);
@@ -388,6 +392,8 @@ static int push(struct writer *w, struct held_item it, bool wait)
 	if (w->len == w->capacity) {
 		if (it.death)
 			w->stats.deaths_dropped++;
+		else if (it.zombie)
+			w->stats.lost_zombies++;
 		else
 			w->stats.dropped++;
 		pthread_mutex_unlock(&w->lock);
@@ -413,6 +419,11 @@ int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *
 int writer_push_death(struct writer *w, struct deathq_ready *death)
 {
 	return push(w, (struct held_item){.death = death}, false);
+}
+
+int writer_push_zombie(struct writer *w, struct zombie_note *z)
+{
+	return push(w, (struct held_item){.zombie = z}, false);
 }
 void writer_set_limits(struct writer *w, int64_t retention_days, int64_t max_bytes)
 {

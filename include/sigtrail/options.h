@@ -25,6 +25,7 @@ extern int64_t arg_coalesce_ms;        /* --coalesce */
 extern const char *arg_user;           /* --user NAME: run as NAME after setup, or NULL */
 extern bool arg_processes;             /* the process table: deaths, ancestry (--no-processes) */
 extern bool arg_exits;                 /* record exits too (--no-exits) */
+extern int64_t arg_zombie_delay_ms;    /* unreaped this long after its exit: a zombie (0: off) */
 extern int64_t arg_exit_min_age_ms;    /* ...of processes that lived this long, or were signalled */
 extern int64_t arg_db_buffer_mb;       /* --db-buffer: rows held while the database refuses */
 extern const char *arg_runtime_dir;    /* --runtime-dir: the owned-state record's directory */

@@ -21,8 +21,12 @@
 #include "sigtrail/proc_execread.h"
 #include "sigtrail/proc_table.h"
 #include "sigtrail/requests.h"
+#include "sigtrail/zombie.h"
 
 struct procwatch;
+
+/* Receives each zombie found or reaped, and owns it (zombie_note_free()). */
+typedef void (*procwatch_zombie_fn)(void *userdata, struct zombie_note *z);
 
 struct procwatch_config {
 	const char *proc_root;    /* "/proc" */
@@ -33,6 +37,10 @@ struct procwatch_config {
 	                             signal reached (0: every exit) */
 	const char *request_dirs; /* where trusted request tools live, colon-separated
 	                             (NULL: sigtrail/requests.h's default) */
+	int64_t zombie_delay_ms;  /* an exited process unreaped this long is a zombie
+	                             (0: no zombie watch) */
+	procwatch_zombie_fn on_zombie; /* where zombies go (from procwatch_tick()) */
+	void *on_zombie_data;
 };
 
 /* Subscribe to the proc connector (CAP_NET_ADMIN), open the kernel log
@@ -67,13 +75,17 @@ struct proc_extra *procwatch_extra(struct procwatch *pw, const struct st_event *
 /* Receives each death whose hold is over, and owns it (deathq_ready_free()). */
 typedef void (*procwatch_death_fn)(void *userdata, struct deathq_ready *death);
 
-/* Timers: the table's delayed reads and expiries, the clock offsets, and the
- * deaths whose hold is over (to fn). `flush`: hand over every held death now
+/* Timers: the table's delayed reads and expiries, the clock offsets, the
+ * zombie watch (to cfg->on_zombie), and the deaths whose hold is over (to fn). `flush`: hand over every held death now
  * (at stop). Can't fail. */
 void procwatch_tick(struct procwatch *pw, bool flush, procwatch_death_fn fn, void *userdata);
 
 /* Milliseconds until procwatch_tick() has something to do (0..max_ms). */
 int procwatch_timeout_ms(const struct procwatch *pw, int max_ms);
+
+/* Follow a zombie an earlier run found on this boot (store_zombies_resume()):
+ * its reaping is reported, it is not reported again. Can't fail. */
+void procwatch_adopt_zombie(struct procwatch *pw, int32_t pid, uint64_t start_time);
 
 struct procwatch_stats {
 	uint64_t events;        /* connector events */
@@ -84,6 +96,9 @@ struct procwatch_stats {
 	uint64_t deaths_lost;   /* deaths dropped (memory, or too many held) */
 	uint64_t abends_malformed;
 	uint64_t extras_lost; /* signal events that got no process facts (memory) */
+	uint64_t zombies;       /* zombies found */
+	uint64_t zombies_lost;  /* zombies not followed (too many at once) */
+	uint64_t zombie_tracked; /* unreaped zombies followed now */
 	struct ptab_stats table;
 	struct execread_stats execread;
 	bool kmsg;        /* OOM kills are recognised */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "sigtrail/event.h"
+#include "sigtrail/zombie.h"
 
 /* The file's PRAGMA application_id: 'SGTR'. A file without it (and with any
  * content) is not ours and is never written. */
@@ -87,6 +88,22 @@ struct store_death {
  * transaction, opening one if needed; the host is the store's default host.
  * Returns 1, or -errno as store_insert(). */
 int store_insert_death(struct store *st, const struct store_death *d);
+
+/* --- zombies (zombies.c) --- */
+
+/* Write one zombie finding inside the current transaction, opening one if
+ * needed: a zombie_rows row (none when this boot's pid and start time
+ * already have an unreaped one: a zombie is found once), or, for a reap,
+ * the zombie_reaps row of that unreaped zombie. Returns 1 (0: nothing to
+ * write), or -errno as store_insert(). */
+int store_insert_zombie(struct store *st, const struct zombie_note *z);
+
+/* At a start, before the writer runs: zombies of earlier boots still
+ * unreaped are reaped as of this boot's start, at the latest; each of
+ * this boot's unreaped zombies is handed to fn, so the watch follows it
+ * instead of finding it again. Returns how many were handed, or -errno. */
+int store_zombies_resume(struct store *st, void (*fn)(void *userdata, int32_t pid, uint64_t start_time),
+                         void *userdata);
 
 /* Whether signal rows can exist at all (the audit rules are loaded): when
  * not, a death without a recorded sender says so in its evidence. Off by
@@ -230,7 +247,8 @@ void store_close(struct store *st);
 	X(lost_abends)         /* ANOM_ABEND records that could not be parsed */                   \
 	X(lost_process_facts)  /* signal events stored without the table's facts */                \
 	X(untracked_processes) /* processes the full table could not hold */                       \
-	X(redactions)          /* secrets replaced in stored command lines (schema 13) */
+	X(redactions)          /* secrets replaced in stored command lines (schema 13) */          \
+	X(lost_zombies)        /* unreaped zombies beyond what the daemon tracks (schema 18) */
 
 /* Counters of one run, as of its last heartbeat. */
 struct store_run {

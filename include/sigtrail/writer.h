@@ -51,6 +51,10 @@ int writer_push_extra(struct writer *w, struct st_event *ev, struct proc_extra *
  * writer_stats().deaths_dropped). */
 int writer_push_death(struct writer *w, struct deathq_ready *death);
 
+/* Hand a zombie found or reaped (sigtrail/zombie.h) to the writer, which
+ * owns it. Returns 0, or -ENOBUFS (freed, counted in lost_zombies). */
+int writer_push_zombie(struct writer *w, struct zombie_note *z);
+
 struct writer_stats {
 	uint64_t queued;         /* events accepted */
 	uint64_t pruned;         /* rows deleted by the retention and size limits */
@@ -63,6 +67,7 @@ struct writer_stats {
 	uint64_t lost_rows;    /* signal rows lost to the database: beyond the hold
 	                          budget, or still held at the stop */
 	uint64_t lost_deaths;  /* death rows lost likewise */
+	uint64_t lost_zombies; /* zombie rows refused (queue full) or lost likewise */
 	uint64_t stalls;       /* times the database refused and rows began to be held */
 	uint64_t resumes;      /* times every held row was stored again afterwards */
 	size_t held;           /* items held now (not committed yet) */
