@@ -148,6 +148,69 @@ static int64_t oldest_live_gen(sqlite3 *db)
 	return err < 0 ? err : g;
 }
 
+/* One chunk of the reaped zombies whose reaping was before `before_ms`,
+ * then their reap rows. An unreaped zombie stays whatever its age: it is
+ * still there. Returns the rows deleted or -errno. */
+static int64_t zombies_chunk(sqlite3 *db, int64_t before_ms)
+{
+	int64_t n = run2(db,
+	                 "DELETE FROM zombie_rows WHERE id IN (SELECT zombie_id FROM zombie_reaps "
+	                 "WHERE epoch_ms < ?1 ORDER BY zombie_id LIMIT ?2)",
+	                 before_ms, PRUNE_CHUNK);
+	if (n <= 0)
+		return n;
+	int64_t m = run2(db,
+	                 "DELETE FROM zombie_reaps WHERE zombie_id IN (SELECT r.zombie_id FROM "
+	                 "zombie_reaps AS r WHERE r.epoch_ms < ?1 AND NOT EXISTS (SELECT 1 FROM "
+	                 "zombie_rows AS z WHERE z.id = r.zombie_id) LIMIT ?2)",
+	                 before_ms, PRUNE_CHUNK);
+	return m < 0 ? m : n + m;
+}
+
+/* A zombie outlives the rows written around it (a parent may leave it for
+ * weeks), so its texts are not allowed to hold their generation: before
+ * generations below `live` go, a chunk of the zombie rows still referring
+ * to their texts is made to refer to copies in the newest generation.
+ * Returns the rows changed (0: none left) or -errno. */
+static int64_t refresh_zombies(struct store *st, int64_t live)
+{
+	sqlite3_stmt *s = NULL, *u = NULL;
+	int64_t n = 0;
+	int rc = sqlite3_prepare_v2(
+	    st->db,
+	    "SELECT z.id, (SELECT value FROM strings WHERE id = z.cmdline_s), (SELECT value FROM "
+	    "strings WHERE id = z.parent_cmdline_s) FROM zombie_rows AS z WHERE z.cmdline_s >> 16 "
+	    "< ?1 OR z.parent_cmdline_s >> 16 < ?1 LIMIT ?2",
+	    -1, &s, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(st->db,
+		                        "UPDATE zombie_rows SET cmdline_s = ?2, parent_cmdline_s = ?3 "
+		                        "WHERE id = ?1",
+		                        -1, &u, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, live);
+		sqlite3_bind_int(s, 2, PRUNE_CHUNK);
+	}
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t cmd = -1, pcmd = -1;
+		if ((rc = store_intern_text(st, (const char *)sqlite3_column_text(s, 1), &cmd,
+		                            NULL)) != SQLITE_OK ||
+		    (rc = store_intern_text(st, (const char *)sqlite3_column_text(s, 2), &pcmd,
+		                            NULL)) != SQLITE_OK)
+			break;
+		sqlite3_reset(u);
+		sqlite3_bind_int64(u, 1, sqlite3_column_int64(s, 0));
+		store_bind_opt(u, 2, cmd >= 0, cmd);
+		store_bind_opt(u, 3, pcmd >= 0, pcmd);
+		rc = sqlite3_step(u) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->db);
+		n++;
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	return rc == SQLITE_DONE || rc == SQLITE_OK ? n : store_sqlite_errno(rc);
+}
+
 /* Delete one chunk of what is garbage below generation `live`: ancestry
  * chains keyed by its texts, then its strings, then the legacy line of a
  * generation with nothing left. Returns the rows deleted (0: none left) or
@@ -258,7 +321,11 @@ static int64_t cap_chunk(struct store *st, const struct prune_ctx *c, bool *ret_
 			}
 		}
 	}
-	if (st->capped) { /* deaths older than the oldest row the cap left */
+	if (st->capped) { /* deaths and reaped zombies older than the oldest row the cap left */
+		n = zombies_chunk(st->db, scalar(st->db, "SELECT coalesce(min(epoch_ms), "
+		                                         "9223372036854775807) FROM signal_rows"));
+		if (n != 0)
+			return n < 0 ? n : 0;
 		n = run3(
 		    st->db,
 		    "DELETE FROM death_rows WHERE id IN (SELECT id FROM death_rows WHERE id <= ?3 "
@@ -298,11 +365,15 @@ static int64_t prune_chunk(struct store *st, const struct prune_ctx *c, bool *re
 			return n;
 		if (n > 0)
 			return 0;
+		if ((n = zombies_chunk(db, c->cutoff)) != 0)
+			return n < 0 ? n : 0;
 	}
 	/* Garbage first: what it frees counts against the cap. */
 	int64_t live = oldest_live_gen(db);
 	if (live < 0)
 		return live;
+	if ((n = refresh_zombies(st, live)) != 0)
+		return n < 0 ? n : 0;
 	n = collect_chunk(db, live);
 	if (n < 0)
 		return n;

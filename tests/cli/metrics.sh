@@ -42,7 +42,7 @@ is "$(value sigtrail_collector_lost_kernel_log_total)" 2 "lost_kernel_log"
 counters=$(sed -n 's/^[[:space:]]*X(\([a-z_]*\)).*/\1/p' "$CLI_TESTS/../../include/sigtrail/store.h")
 missing=""
 for c in $counters; do grep -q "^sigtrail_collector_${c}_total " "$T/m.prom" || missing="$missing $c"; done
-is "$(echo "$counters" | wc -w)/${missing:-none}" "18/none" "every run counter of STORE_RUN_COUNTERS is a metric"
+is "$(echo "$counters" | wc -w)/${missing:-none}" "19/none" "every run counter of STORE_RUN_COUNTERS is a metric"
 is "$(value sigtrail_collector_up)" 1 "collector up: an open run with a fresh heartbeat"
 is "$(value sigtrail_collector_last_heartbeat_timestamp_seconds)" "$((now_ms / 1000)).000" "the last heartbeat, in seconds"
 size=$(($(stat -c %s "$DB") + $(stat -c %s "$DB-wal" 2>/dev/null || echo 0)))

@@ -24,6 +24,7 @@ struct fake_proc {
 	const char *exe;     /* NULL: no exe link (a kernel thread, or no permission) */
 	const char *cgroup;
 	unsigned long long pidns;
+	int exit_code; /* stat's field 52 (the wait status, of a zombie) */
 };
 
 static void fake_write(const char *dir, const char *name, const char *data, size_t n)
@@ -51,8 +52,9 @@ static void fake_add(const struct fake_proc *p)
 	n = snprintf(
 	    buf, sizeof(buf),
 	    "%d (%s) %c %d %d %d 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 %llu 1000 100 "
-	    "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-	    p->pid, p->comm, p->state ? p->state : 'S', p->ppid, p->pid, p->pid, p->start);
+	    "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 %d\n",
+	    p->pid, p->comm, p->state ? p->state : 'S', p->ppid, p->pid, p->pid, p->start,
+	    p->exit_code);
 	fake_write(dir, "stat", buf, (size_t)n);
 	n = snprintf(buf, sizeof(buf), "%s\n", p->comm);
 	fake_write(dir, "comm", buf, (size_t)n);
