@@ -3,8 +3,13 @@
  *   deathhelp abort       abort() (SIGABRT sent to itself through tgkill)
  *   deathhelp hog MB      allocate and touch MB mebibytes, 1 MiB at a time, then sleep
  *   deathhelp sleep ARG   sleep forever; ARG only marks the command line
- * Prints "ready PID" on stdout before it starts. */
+ *   deathhelp zombies     fork three children that end at once (exit 0, exit 3,
+ *                         SIGTERM), leave them unreaped until a line arrives on
+ *                         stdin, then reap them and sleep forever
+ * Prints "ready PID" on stdout before it starts (zombies: once its children
+ * have ended). */
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +39,33 @@ int main(int argc, char **argv)
 		}
 		pause();
 		return 0;
+	}
+	if (strcmp(argv[1], "zombies") == 0) {
+		static const int codes[] = {0, 3, -SIGTERM};
+		char line[64];
+		for (int i = 0; i < 3; i++) {
+			pid_t c = fork();
+			if (c < 0)
+				return 1;
+			if (c == 0) {
+				if (codes[i] < 0)
+					raise(-codes[i]);
+				_exit(codes[i]);
+			}
+			siginfo_t si;
+			if (waitid(P_PID, (id_t)c, &si, WEXITED | WNOWAIT) < 0) /* ended, not reaped */
+				return 1;
+		}
+		printf("ended\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return 1;
+		while (wait(NULL) > 0)
+			;
+		printf("reaped\n");
+		fflush(stdout);
+		for (;;)
+			pause();
 	}
 	if (strcmp(argv[1], "sleep") == 0) {
 		for (;;)
