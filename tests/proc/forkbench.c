@@ -15,7 +15,10 @@
  *            worst case; the deaths column then counts exits too;
  *   requests exits plus the request log (collector/requests/) told every
  *            program the table reads and every exit, as the daemon runs
- *            it: the cost of watching for `systemctl stop` (issue 18).
+ *            it: the cost of watching for `systemctl stop` (issue 18);
+ *   zombies  exits plus the zombie watch (collector/proc/zombies.c) told
+ *            every exit, at its default delay: its cost (issue 14). The
+ *            drain then lasts until every exit had its first check.
  * A command, not a test: its figures depend on the machine. As root:
  *   build/tests/proc/forkbench            # 20000 runs, 4 workers
  *   build/tests/proc/forkbench -n 50000 -j 8 -m noop,default -e 2000 -c 0
@@ -40,6 +43,7 @@
 #include "sigtrail/requests.h"
 #include "../../collector/proc/clock.h"
 #include "../../collector/proc/connector.h"
+#include "../../collector/proc/zombies.h"
 
 extern char **environ;
 
@@ -54,6 +58,7 @@ struct consumer {
 	struct ptab *table;
 	struct deathq *deaths;
 	struct reqlog *reqs; /* mode requests */
+	struct zwatch *zombies; /* mode zombies */
 	struct proc_clock clock;
 };
 
@@ -73,6 +78,9 @@ static void on_event(void *userdata, const struct proc_ev *ev)
 
 	if (c->deaths)
 		deathq_on_event(c->deaths, c->table, ev, &c->clock);
+	if (c->zombies && ev->kind == PROC_EV_EXIT && ev->pid == ev->tgid)
+		zwatch_on_exit(c->zombies, ptab_get(c->table, ev->tgid), ev->tgid, ev->exit_code,
+		               ev->mono_ns, proc_clock_mono_to_epoch_ms(&c->clock, ev->mono_ns));
 	if (c->reqs && ev->kind == PROC_EV_EXIT && ev->pid == ev->tgid)
 		reqlog_note_exit(c->reqs, ev->tgid,
 		                 proc_clock_mono_to_epoch_ms(&c->clock, ev->mono_ns));
@@ -85,6 +93,12 @@ static void on_program(void *userdata, const struct ptab_proc *p, int64_t exec_e
 	reqlog_note_exec(userdata, p, exec_epoch_ms);
 }
 
+static void drop_zombie(void *userdata, struct zombie_note *z)
+{
+	(void)userdata;
+	zombie_note_free(z);
+}
+
 /* The consumer: runs until SIGUSR1, then drains for 300 ms of quiet and
  * writes its result to fd. */
 static void consume(const char *mode, int ready_fd, int result_fd)
@@ -93,7 +107,7 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 	struct conn conn;
 	struct result res = {0};
 	struct rusage ru0, ru1;
-	int64_t quiet_since = 0;
+	int64_t quiet_since = 0, stopped_at = 0;
 
 	signal(SIGUSR1, on_usr1);
 	proc_clock_sample(&c.clock);
@@ -114,8 +128,12 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 		}
 		if (ptab_new(&pc, &c.clock, &c.table) < 0 || ptab_seed(c.table) < 0)
 			_exit(2);
+		if (strcmp(mode, "zombies") == 0 &&
+		    zwatch_new(&(struct zwatch_config){.proc_root = "/proc"}, &c.zombies) < 0)
+			_exit(2);
 		struct deathq_config dc = {
-		    .exits = strcmp(mode, "exits") == 0 || strcmp(mode, "allexits") == 0 || c.reqs,
+		    .exits = strcmp(mode, "exits") == 0 || strcmp(mode, "allexits") == 0 || c.reqs ||
+		             c.zombies,
 		    .exit_min_age_ms = strcmp(mode, "allexits") == 0 ? 0 : 1000};
 		if ((strcmp(mode, "deaths") == 0 || dc.exits) && deathq_new(&dc, &c.deaths) < 0)
 			_exit(2);
@@ -135,6 +153,9 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 		}
 		if (c.table)
 			ptab_tick(c.table, now, 512);
+		if (c.zombies)
+			zwatch_tick(c.zombies, c.table, now, proc_clock_mono_to_epoch_ms(&c.clock, now),
+			            drop_zombie, NULL);
 		if (c.deaths) {
 			struct deathq_ready *d;
 			while ((d = deathq_pop(c.deaths, now)))
@@ -142,9 +163,11 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 		}
 		if (!stop_flag)
 			continue;
+		stopped_at = stopped_at ? stopped_at : now;
 		if (r > 0 || quiet_since == 0)
 			quiet_since = now;
-		else if (now - quiet_since > 300000000)
+		else if (now - quiet_since > 300000000 &&
+		         (!c.zombies || now - stopped_at > (ZW_STAGE1_MS + 1100) * INT64_C(1000000)))
 			break;
 	}
 	getrusage(RUSAGE_SELF, &ru1);
@@ -166,6 +189,15 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 		struct deathq_stats ds;
 		deathq_stats(c.deaths, &ds);
 		res.deaths = ds.deaths + ds.exits;
+	}
+	if (c.zombies) {
+		struct zwatch_stats zs;
+		zwatch_stats(c.zombies, &zs);
+		fprintf(stderr, "# zombie watch: %llu exits, %llu listings of /proc, %llu stat reads, "
+		                "%llu zombies\n",
+		        (unsigned long long)zs.exits, (unsigned long long)zs.listings,
+		        (unsigned long long)zs.stat_reads, (unsigned long long)zs.found);
+		zwatch_free(c.zombies);
 	}
 	res.ok = 1;
 	(void)!write(result_fd, &res, sizeof(res));
@@ -269,7 +301,7 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 			        "usage: forkbench [-n COUNT] [-j JOBS] [-m MODE,...] [-e EAGER/s]"
 			        " [-c COALESCE_MS]\n"
-			        "modes: noop, eager, default, deaths, exits, allexits, requests\n");
+			        "modes: noop, eager, default, deaths, exits, allexits, requests, zombies\n");
 			return opt == 'h' ? 0 : 64;
 		}
 	}
