@@ -30,7 +30,7 @@ static void on_stop(int sig)
 
 int main(void)
 {
-	static char bufs[BATCH][MAX_AUDIT_MESSAGE_LENGTH];
+	static char bufs[BATCH][MAX_AUDIT_MESSAGE_LENGTH] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	unsigned long long records = 0, syscalls = 0;
@@ -61,7 +61,7 @@ int main(void)
 			continue;
 		int n = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
 		for (int i = 0; i < n; i++) {
-			const struct nlmsghdr *h = (const struct nlmsghdr *)bufs[i];
+			const struct nlmsghdr *h = (const struct nlmsghdr *)(const void *)bufs[i] /* aligned above */;
 			if (msgs[i].msg_len < sizeof(*h) || h->nlmsg_type < AUDIT_FIRST_USER_MSG)
 				continue; /* replies to our own requests */
 			records++;
