@@ -37,8 +37,9 @@ CREATE INDEX zombie_rows_pid ON zombie_rows(pid);
 CREATE INDEX zombie_rows_epoch_ms ON zombie_rows(epoch_ms);
 
 CREATE TABLE zombie_reaps (
-	zombie_id INTEGER PRIMARY KEY,  -- zombie_rows.id
-	epoch_ms  INTEGER NOT NULL      -- when it was seen gone (within a second)
+	id        INTEGER PRIMARY KEY,      -- in the order reapings were seen (the forwarder's position)
+	zombie_id INTEGER NOT NULL UNIQUE,  -- zombie_rows.id
+	epoch_ms  INTEGER NOT NULL          -- when it was seen gone (within a second)
 );
 
 CREATE VIEW zombies AS

@@ -240,6 +240,8 @@ static int session(struct run *run, PGconn *pg, unsigned *attempt)
 			                      clock_ms(CLOCK_MONOTONIC));
 		if (r >= 0)
 			r = fwd_send_drops(&s, d.db, run->set.batch_rows);
+		if (r >= 0)
+			r = fwd_send_zombies(&s, d.db, run->set.batch_rows);
 		cli_db_close(&d);
 		if (r < 0) {
 			log_error("%s", s.err);
@@ -264,6 +266,10 @@ static int session(struct run *run, PGconn *pg, unsigned *attempt)
 		       (long long)s.n.sent[FWD_DEATHS], (long long)s.n.inserted[FWD_DEATHS],
 		       (long long)s.n.sent[FWD_COVERAGE], (long long)s.n.inserted[FWD_COVERAGE],
 		       (long long)s.n.batches, PQdb(pg));
+	if (run->once && code == 0 && s.n.sent[FWD_ZOMBIES] + s.n.sent[FWD_REAPS] > 0)
+		printf("sent %lld zombies (%lld new) and %lld reapings (%lld new)\n",
+		       (long long)s.n.sent[FWD_ZOMBIES], (long long)s.n.inserted[FWD_ZOMBIES],
+		       (long long)s.n.sent[FWD_REAPS], (long long)s.n.inserted[FWD_REAPS]);
 	if (run->once && code == 0 && s.n.sent[FWD_DROPS] > 0)
 		printf("sent %lld records of rows dropped before forwarding (%lld new)\n",
 		       (long long)s.n.sent[FWD_DROPS], (long long)s.n.inserted[FWD_DROPS]);

@@ -77,6 +77,12 @@ static const struct stream_def streams[FWD__N] = {
     /* Rows the disk cap deleted before they were sent (schema 015). */
     [FWD_DROPS] = {"forward drops", "forward_drops", "epoch_ms",
                    "SELECT v.* FROM forward_drops AS v WHERE v.id > ?1 ORDER BY v.id LIMIT ?2"},
+    /* Insert-only both (schema 018): a zombie, then its reaping in a row of its own. */
+    [FWD_ZOMBIES] = {"zombies", "zombie_rows", "epoch_ms",
+                     "SELECT v.* FROM zombies AS v WHERE v.id > ?1 ORDER BY v.id LIMIT ?2"},
+    [FWD_REAPS] = {"zombie reapings", "zombie_reaps", "epoch_ms",
+                   "SELECT r.id, r.zombie_id, r.epoch_ms FROM zombie_reaps AS r WHERE r.id > ?1 "
+                   "ORDER BY r.id LIMIT ?2"},
 };
 
 /* A local result column that the central table has too. */
@@ -230,6 +236,22 @@ int fwd_session_start(struct fwd_session *s, PGconn *pg, sqlite3 *db, bool resen
 		s->pos_signals = PQgetisnull(r, 0, 0) ? 0 : strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 		s->pos_deaths = PQgetisnull(r, 0, 1) ? 0 : strtoll(PQgetvalue(r, 0, 1), NULL, 10);
 		PQclear(r);
+	}
+	s->pos_zombies = -1;
+	if (central_col(s, "zombie_rows", "id", type)) { /* central schema 4 */
+		s->pos_zombies = 0;
+		if (!resend) {
+			const char *params[1] = {s->instance};
+			r = PQexecParams(pg, "SELECT zombies, reaps FROM sigtrail.high_water_zombies($1::uuid)",
+			                 1, NULL, params, NULL, NULL, 0);
+			if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+				PQclear(r);
+				return fail_pg(s, "asking the centre for this host's zombies");
+			}
+			s->pos_zombies = PQgetisnull(r, 0, 0) ? 0 : strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+			s->pos_reaps = PQgetisnull(r, 0, 1) ? 0 : strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+			PQclear(r);
+		}
 	}
 	return 0;
 nomem:
@@ -586,6 +608,46 @@ static int send_all(struct fwd_session *s, sqlite3 *db, enum fwd_stream_id id, i
 			return 0;
 		after = last;
 	}
+}
+
+int fwd_send_zombies(struct fwd_session *s, sqlite3 *db, int64_t max_rows)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t sent = 0;
+	bool local = false;
+
+	if (s->pos_zombies < 0)
+		return 0; /* a centre older than central schema 4 */
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name = 'zombie_reaps'", -1,
+	                       &st, NULL) == SQLITE_OK)
+		local = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!local)
+		return 0; /* a database older than schema 018 */
+	for (int k = 0; k < 2; k++) {
+		enum fwd_stream_id id = k ? FWD_REAPS : FWD_ZOMBIES;
+		int64_t *pos = k ? &s->pos_reaps : &s->pos_zombies;
+		for (int64_t rows = max_rows; rows == max_rows;) {
+			struct batch *b = calloc(1, sizeof(*b));
+			bool w = false;
+			if (!b)
+				return fail(s, "out of memory");
+			int r = read_rows(s, db, id, *pos, 0, max_rows, 0, 0, b, &w);
+			if (r == 0 && b->rows > 0) {
+				enum fwd_stream_id ids[2] = {id, FWD_ANCESTRY};
+				struct batch *bs[2] = {b, NULL};
+				if ((r = transaction(s, ids, bs)) == 0)
+					*pos = b->last_key; /* the centre has committed it */
+			}
+			rows = b->rows;
+			fwd_buf_free(&b->data);
+			free(b);
+			if (r < 0)
+				return -1;
+			sent += rows;
+		}
+	}
+	return (int)(sent > INT32_MAX ? INT32_MAX : sent);
 }
 
 int fwd_send_coverage(struct fwd_session *s, sqlite3 *db, int64_t max_rows, bool force,

@@ -10,7 +10,16 @@
 
 #include "forward.h"
 
-enum fwd_stream_id { FWD_SIGNALS, FWD_ANCESTRY, FWD_DEATHS, FWD_COVERAGE, FWD_DROPS, FWD__N };
+enum fwd_stream_id {
+	FWD_SIGNALS,
+	FWD_ANCESTRY,
+	FWD_DEATHS,
+	FWD_COVERAGE,
+	FWD_DROPS,
+	FWD_ZOMBIES, /* zombie_rows (local schema 018) */
+	FWD_REAPS,   /* zombie_reaps: their reapings */
+	FWD__N
+};
 
 /* What one session sent and what the centre kept of it. */
 struct fwd_counts {
@@ -28,6 +37,8 @@ struct fwd_session {
 	char *ddl[FWD__N];          /* the staging table made for each stream, or NULL */
 	int64_t pos_signals;        /* the last local signal_rows.id the centre has */
 	int64_t pos_deaths;         /* the same of death_rows */
+	int64_t pos_zombies;        /* the same of zombie_rows (-1: the centre has none) */
+	int64_t pos_reaps;          /* the same of zombie_reaps */
 	int64_t coverage_fp;        /* the runs' state last sent (a fingerprint), or -1 */
 	int64_t coverage_structure; /* the runs' number and ends then */
 	int64_t coverage_ms;        /* when, ms on the monotonic clock */
@@ -64,6 +75,11 @@ int fwd_send_coverage(struct fwd_session *s, sqlite3 *db, int64_t max_rows, bool
  * centre or the local database is older than they are. Returns the rows
  * sent, or -1 with s->err set. */
 int fwd_send_drops(struct fwd_session *s, sqlite3 *db, int64_t max_rows);
+
+/* Send the zombies found and reaped since this session last sent them
+ * (local schema 018, central schema 4), in batches of max_rows; nothing
+ * when either side is older. Returns the rows sent, or -1 with s->err set. */
+int fwd_send_zombies(struct fwd_session *s, sqlite3 *db, int64_t max_rows);
 
 /* End the session: the connection is closed. Accepts a zeroed session. */
 void fwd_session_end(struct fwd_session *s);

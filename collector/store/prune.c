@@ -155,7 +155,7 @@ static int64_t zombies_chunk(sqlite3 *db, int64_t before_ms)
 {
 	int64_t n = run2(db,
 	                 "DELETE FROM zombie_rows WHERE id IN (SELECT zombie_id FROM zombie_reaps "
-	                 "WHERE epoch_ms < ?1 ORDER BY zombie_id LIMIT ?2)",
+	                 "WHERE epoch_ms < ?1 ORDER BY id LIMIT ?2)",
 	                 before_ms, PRUNE_CHUNK);
 	if (n <= 0)
 		return n;

@@ -118,6 +118,31 @@ run_cli verify --to "$ADMIN" --host hosta
 is "$RC" 0 "central verify of hosta (--to): exit 0" || diag "$OUT $ERR"
 like "$OUT" "intact: $(q "$T/a.db" 'select count(*) from chain_rows where pruned = 0') rows .*; $(q "$T/a.db" 'select count(*) from signal_rows where id not in (select id from chain_rows)') rows without a chain" \
 	"hosta: the chained rows verify, the others are counted"
+# 1d. Zombies (local schema 018, central 4): a zombie and its reaping are
+# rows of their own, both insert-only; the centre's view joins them.
+name() { echo "(select id from strings where value = '$1' and gen is null)"; }
+sqlite3 "$T/a.db" "insert or ignore into strings(value) values ('sh'), ('node'), ('npm start');
+	insert into zombie_rows(epoch_ms, exit_seen, pid, start_time, comm_s, exit_status, signal, ppid,
+		parent_comm_s, parent_cmdline_s, parent_is_init)
+	values (1795317670616, 1, 4242, 80, $(name sh), 3, NULL, 4100, $(name node), $(name 'npm start'), 1),
+		(1795317670700, 1, 4243, 81, $(name sh), NULL, 9, 4100, $(name node), $(name 'npm start'), 1);
+	insert into zombie_reaps(zombie_id, epoch_ms) select id, epoch_ms + 24000 from zombie_rows
+		where pid = 4242" || bail "no zombies"
+run_cli forward --db "$T/a.db" --to "$(to hosta)" --once
+is "$RC" 0 "zombies: forward --once: exit 0" || diag "$ERR"
+like "$OUT" "sent 2 zombies \(2 new\) and 1 reapings \(1 new\)" "the zombies and the reaping are sent"
+is "$(aq "select string_agg(pid || ' ' || comm || ' ' || coalesce(exit_status::text, '-') || '/' ||
+	coalesce(signal::text, '-') || ' ' || ppid || ' ' || parent_comm || ' ' || parent_cmdline || ' ' ||
+	parent_is_init || ' ' || coalesce(reaped_at, 'unreaped'), ',' order by pid) from zombies where host = 'hosta'")" \
+	"4242 sh 3/- 4100 node npm start 1 2026-11-22T03:21:34.616Z,4243 sh -/9 4100 node npm start 1 unreaped" \
+	"the centre's zombies view: the local columns, reaped_at from the reaping"
+sqlite3 "$T/a.db" "insert into zombie_reaps(zombie_id, epoch_ms) select id, epoch_ms + 1000
+	from zombie_rows where pid = 4243" || bail "no second reaping"
+run_cli forward --db "$T/a.db" --to "$(to hosta)" --once
+like "$OUT" "sent 0 zombies \(0 new\) and 1 reapings \(1 new\)" "a later reaping alone is sent"
+is "$(aq "select count(*) || ' ' || count(reaped_at) from zombies where host = 'hosta'")" "2 2" \
+	"both reaped centrally, each zombie once"
+
 # 2. A replay of everything inserts nothing.
 run_cli forward --db "$T/a.db" --to "$(to hosta)" --once --resend
 is "$RC" 0 "--resend: exit 0"
