@@ -4,6 +4,7 @@
  * status from the table below, having printed one error line when it fails. */
 #pragma once
 
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -149,6 +150,7 @@ struct cli_db {
 	bool has_boot_epoch;    /* schema 14: collector_runs.boot_epoch_ms, backlog_limit */
 	sqlite3_stmt *boot_q;   /* cli_boot_epoch()'s query, prepared at its first use */
 	bool snapshot;          /* opened immutable (see cli_db_open); checked at close */
+	char centre_dir[PATH_MAX]; /* the centre's snapshot (cli_db_open_rows), removed at close */
 	struct stat st;         /* the file when opened, for that check */
 };
 
@@ -161,6 +163,23 @@ struct cli_db {
  * printing one error: EX_NOINPUT (missing), EX_NOPERM (unreadable),
  * EX_DATAERR (not sigtrail, newer schema, corrupt), EX_TEMPFAIL (busy). */
 int cli_db_open(const char *path, struct cli_db *ret);
+
+/* cli_db_open() for a command that reads rows: `path` may also be the
+ * fleet's centre, a postgres:// or postgresql:// URI, whose rows of f's
+ * host (the role that sent them) and period (f may be NULL: all) are read
+ * into a private snapshot with this build's schema (db_pg.c), deleted at
+ * cli_db_close(); f->host is then cleared, the centre having applied it.
+ * Returns as cli_db_open(), or EX_UNAVAILABLE when the centre cannot be
+ * read. */
+int cli_db_open_rows(const char *path, struct cli_filter *f, struct cli_db *ret);
+
+/* db_pg.c: is s a libpq URI? Make the snapshot of the centre `uri` in a new
+ * directory (its path into dir, the database's into path); 0 or an exit
+ * status after an error message. Remove it (its files, then dir). */
+bool cli_is_pg_uri(const char *s);
+int cli_pg_snapshot(const char *uri, const struct cli_filter *f, char *dir, size_t dir_size,
+                    char *path, size_t path_size);
+void cli_pg_snapshot_remove(const char *dir);
 
 /* Close. Returns 0, or EX_TEMPFAIL after a warning when a snapshot read
  * was raced by a writer (the output may be inconsistent). Accepts a handle

@@ -349,6 +349,27 @@ static int describe_schema(struct cli_db *d)
 	d->has_boot_epoch = n > 0;
 	return 0;
 }
+int cli_db_open_rows(const char *path, struct cli_filter *f, struct cli_db *d)
+{
+	char dir[PATH_MAX] = "", file[PATH_MAX];
+	int r;
+
+	if (!cli_is_pg_uri(path))
+		return cli_db_open(path, d);
+	*d = (struct cli_db){.path = path};
+	if ((r = cli_pg_snapshot(path, f, dir, sizeof(dir), file, sizeof(file))) != 0)
+		return r;
+	/* The centre kept the host's rows alone (its role): the snapshot's host
+	 * column is where each came from, which for an imported log is another
+	 * machine's name. */
+	if (f)
+		f->host = NULL;
+	r = cli_db_open(file, d);
+	snprintf(d->centre_dir, sizeof(d->centre_dir), "%s", dir);
+	d->path = path; /* messages name the centre */
+	return r;
+}
+
 int cli_db_open(const char *path, struct cli_db *d)
 {
 	int64_t app = 0, version = 0, n = 0;
@@ -437,6 +458,9 @@ int cli_db_close(struct cli_db *d)
 		r = EX_TEMPFAIL;
 	}
 	d->snapshot = false;
+	if (d->centre_dir[0])
+		cli_pg_snapshot_remove(d->centre_dir);
+	d->centre_dir[0] = '\0';
 	return r;
 }
 

@@ -56,7 +56,8 @@ static void usage(FILE *out)
 	        "Export the recorded signals of a period for an audit, streaming (flat memory\n"
 	        "on any number of rows). Times are UTC.\n"
 	        "\n"
-	        "  -d, --db PATH          database (default %s)\n"
+	        "  -d, --db PATH          database (default %s),\n"
+	        "                         or the fleet's centre: a postgres:// or postgresql:// URI\n"
 	        "      --since T          rows at or after T (default: the first)\n"
 	        "      --until T          rows before T (default: now)\n"
 	        "  -f, --format FMT       csv (default): RFC 4180, header row, CRLF, formula-\n"
@@ -603,7 +604,7 @@ int cli_export(int argc, char **argv)
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGTERM, &sa, NULL);
 
-	r = cli_db_open(c.db, &d);
+	r = cli_db_open_rows(c.db, &c.filter, &d);
 	if (r == 0)
 		r = run(&e, a.output, a.meta, a.progress);
 	int rclose = cli_db_close(&d);

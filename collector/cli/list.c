@@ -37,7 +37,8 @@ static void usage(FILE *out)
 	        "Usage: sigtrail list [OPTIONS]\n"
 	        "The recorded signals, newest first, as a table (or --json).\n"
 	        "\n"
-	        "  -d, --db PATH          database (default /var/lib/sigtrail/sigtrail.db)\n"
+	        "  -d, --db PATH          database (default /var/lib/sigtrail/sigtrail.db), or\n"
+	        "                         the fleet's centre: a postgres:// or postgresql:// URI\n"
 	        "      --since T          signals at or after T\n"
 	        "      --until T          signals before T\n"
 	        "      --signal SIG       KILL, SIGTERM, 9, RTMIN+3 ...\n"
@@ -414,7 +415,7 @@ int cli_list(int argc, char **argv)
 		log_error("list: --cause selects deaths: add --deaths");
 		return EX_USAGE;
 	}
-	r = cli_db_open(c.db, &d);
+	r = cli_db_open_rows(c.db, &c.filter, &d);
 	if (r == 0)
 		r = follows ? follow(&d, &c, limit, json, deaths)
 		            : run(&d, &c, limit, json, deaths);

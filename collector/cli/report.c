@@ -37,7 +37,8 @@ static void usage(FILE *out)
 	    "refused attempts, and deaths by cause with the senders that ended processes\n"
 	    "(schema 3). Times are UTC.\n"
 	    "\n"
-	    "  -d, --db PATH       database (default %s)\n"
+	    "  -d, --db PATH       database (default %s), or the\n"
+	    "                      fleet's centre: a postgres:// or postgresql:// URI\n"
 	    "      --since T       start of the period (default: the first row)\n"
 	    "      --until T       end of the period (default: now)\n"
 	    "  -f, --format FMT    html (default): one self-contained file, inline SVG\n"
@@ -673,7 +674,7 @@ int cli_report(int argc, char **argv)
 		return code;
 	if (output && (code = cli_out_check("report", "--output", output, c.db)) != 0)
 		return code;
-	code = cli_db_open(c.db, &d);
+	code = cli_db_open_rows(c.db, &c.filter, &d);
 	if (code == 0) {
 		int rc = sqlite3_exec(d.db, "BEGIN", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)

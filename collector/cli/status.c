@@ -73,12 +73,15 @@ static void usage(FILE *out)
 	        "Usage: sigtrail status [OPTIONS]\n"
 	        "Is sigtraild running and with which source, are its audit rules loaded, what\n"
 	        "is the kernel's audit status (enabled, lost events, backlog), and the\n"
-	        "database: path, size, rows, first and last event, deaths per cause, last\n"
-	        "day's coverage.\n"
+	        "database: path, size, rows, first and last event, deaths per cause, unreaped\n"
+	        "zombies by parent, last day's coverage.\n"
 	        "The kernel tells the rules and its audit status only to root\n"
 	        "(CAP_AUDIT_CONTROL); as another user those lines say unknown.\n"
 	        "\n"
-	        "  -d, --db PATH   database (default %s)\n"
+	        "  -d, --db PATH   database (default %s), or the fleet's\n"
+	        "                  centre: a postgres:// or postgresql:// URI (its database\n"
+	        "                  lines then count the centre's rows)\n"
+	        "      --host NAME with a centre: only this host's rows\n"
 	        "      --json      the same as one JSON object\n"
 	        "      --utc       times in UTC (default: local time on a terminal)\n"
 	        "  -h, --help      this help\n"
@@ -219,7 +222,7 @@ static int database(struct status *st, struct cli_common *c)
 
 	st->db_size = file_size(c->db, "");
 	st->wal_size = file_size(c->db, "-wal");
-	st->db_code = cli_db_open(c->db, &d);
+	st->db_code = cli_db_open_rows(c->db, &c->filter, &d);
 	if (st->db_code) {
 		cli_db_close(&d);
 		return 0;
@@ -553,6 +556,7 @@ int cli_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"db", required_argument, NULL, CLI_OPT_DB},
+	    {"host", required_argument, NULL, CLI_OPT_HOST},
 	    {"help", no_argument, NULL, CLI_OPT_HELP},
 	    {"utc", no_argument, NULL, CLI_OPT_UTC},
 	    {"local", no_argument, NULL, CLI_OPT_LOCAL},

@@ -52,7 +52,9 @@ static void usage(FILE *out)
 	        "where recorded, schema 3); a name with a dot also matches the script an\n"
 	        "interpreter runs: who worker.py finds python3 -u /srv/worker.py.\n"
 	        "\n"
-	        "  -d, --db PATH     database (default /var/lib/sigtrail/sigtrail.db)\n"
+	        "  -d, --db PATH     database (default /var/lib/sigtrail/sigtrail.db), or the\n"
+	        "                    fleet's centre: a postgres:// or postgresql:// URI\n"
+	        "      --host NAME   only this host's deaths and signals (the centre's hosts)\n"
 	        "      --since T     only deaths and signals at or after T\n"
 	        "      --until T     only deaths and signals before T\n"
 	        "  -n, --limit N     show at most N deaths and N signals (default %d; 0: all)\n"
@@ -80,6 +82,7 @@ static void usage(FILE *out)
 	        "  sigtrail who nginx --since 2h\n"
 	        "  sigtrail who 4242 --since '2026-11-21 03:00' --until '2026-11-21 04:00'\n"
 	        "  sigtrail who postgres --json | jq .verdict.text\n"
+	        "  sigtrail who nginx --db postgresql://alice@central/sigtrail --host web-42\n"
 	        "  sigtrail who java --json | jq '.deaths.rows[] | {cause, evidence}'\n",
 	        DEFAULT_LIMIT);
 }
@@ -383,6 +386,7 @@ static int parse_options(int argc, char **argv, struct cli_common *c, int64_t *r
 {
 	static const struct option opts[] = {
 	    CLI_COMMON_OPTIONS,
+	    {"host", required_argument, NULL, CLI_OPT_HOST},
 	    {"json", no_argument, NULL, 'j'},
 	    {"limit", required_argument, NULL, 'n'},
 	    {"full", no_argument, NULL, 'F'},
@@ -486,7 +490,7 @@ int cli_who(int argc, char **argv)
 	r = parse_target(argv[optind], &c.filter, what, sizeof(what), comm);
 	if (r)
 		return r;
-	r = cli_db_open(c.db, &d);
+	r = cli_db_open_rows(c.db, &c.filter, &d);
 	if (r == 0)
 		r = run(&d, &c, what, limit, json);
 	int rclose = cli_db_close(&d);

@@ -143,6 +143,33 @@ like "$OUT" "sent 0 zombies \(0 new\) and 1 reapings \(1 new\)" "a later reaping
 is "$(aq "select count(*) || ' ' || count(reaped_at) from zombies where host = 'hosta'")" "2 2" \
 	"both reaped centrally, each zombie once"
 
+# 1e. The CLI reads the centre (--db postgresql://...): the same answers as
+# the host's own database, for a process killed by a signal and its death.
+pid=$(q "$T/a.db" "select pid from deaths where cause = 'signal' order by id limit 1")
+for cmd in "who $pid" "who --json --until 2026-11-30T00:00:00Z $pid" "report --format md --since 2026-10-01T00:00:00Z --until 2026-11-30T00:00:00Z" "list --since 30d --target-pid $pid" "export --format csv --target-pid $pid"; do
+	# (aside: the report's line that names the database and the time it was
+	# made, and the one hostile command line whose invalid UTF-8 the centre
+	# keeps as U+FFFD, checked above)
+	# shellcheck disable=SC2086
+	local_out=$("$SIGTRAIL" $cmd --utc --db "$T/a.db" 2>&1 | sed '/Generated 2/d; /bad.* bytes\./d')
+	# shellcheck disable=SC2086
+	central_out=$("$SIGTRAIL" $cmd --utc --db "$ADMIN_URI" --host hosta 2>&1 |
+		sed '/Generated 2/d; /bad.* bytes\./d')
+	is "$central_out" "$local_out" "sigtrail ${cmd%% *} from the centre says what the host's database says"
+done
+is "$("$SIGTRAIL" status --utc --db "$ADMIN_URI" --host hosta 2>&1 | grep -E '^(events|deaths|zombies):')" \
+	"$("$SIGTRAIL" status --utc --db "$T/a.db" 2>&1 | grep -E '^(events|deaths|zombies):')" \
+	"sigtrail status from the centre: the same events, deaths and zombies as the host's database"
+like "$("$SIGTRAIL" who --utc --db "$ADMIN_URI" --host hosta "$pid" 2>&1)" "Verdict: pid $pid" \
+	"(and it is an answer)"
+run_cli who --db "$ADMIN_URI" --host nosuchhost "$pid"
+is "$RC" 1 "who from the centre for a host it has no rows of: exit 1, nothing recorded"
+run_cli list --db "postgresql://admin@/nosuchdb?host=$PGD&port=$PORT"
+is "$RC" 69 "a centre that cannot be reached: exit 69"
+like "$ERR" "cannot connect to the centre: .*nosuchdb" "and the error says why"
+is "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'sigtrail-centre.*' 2>/dev/null | wc -l)" 0 \
+	"no snapshot is left behind"
+
 # 2. A replay of everything inserts nothing.
 run_cli forward --db "$T/a.db" --to "$(to hosta)" --once --resend
 is "$RC" 0 "--resend: exit 0"
