@@ -610,6 +610,18 @@ int cli_verify(int argc, char **argv);
  * when the centre cannot be read. */
 int cli_verify_central(const char *conninfo, const char *host);
 
+/* The same, its sentence into buf ("central chain of host H intact: ..."
+ * or "... BROKEN at ...", or why the centre cannot be read) instead of
+ * printed. */
+int cli_verify_central_text(const char *conninfo, const char *host, char *buf, size_t size);
+
+/* fleet.c: `sigtrail fleet --db postgres://...`, each host of the centre:
+ * its newest row and how late it arrived, its collector's last heartbeat,
+ * the last day's gaps and losses, rows dropped before forwarding, and
+ * (--verify) its hash chain. Returns 0 when every host is well, 1 when one
+ * needs a look, sysexits otherwise. */
+int cli_fleet(int argc, char **argv);
+
 /* collector/central/central.c: `sigtrail central init|add-host NAME --to
  * CONNINFO`, the central schema and a host's role. Returns an exit status
  * (0; EX_USAGE, EX_DATAERR, EX_UNAVAILABLE). */

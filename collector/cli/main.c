@@ -32,6 +32,7 @@ static const struct command {
     {"verify", cli_verify, "check the signal rows' hash chain (edits, deletions)"},
     {"forward", cli_forward, "send the rows to the fleet's central PostgreSQL (--to CONNINFO)"},
     {"central", cli_central, "set up the central PostgreSQL: init, add-host NAME"},
+    {"fleet", cli_fleet, "every host at the centre: newest row, lag, gaps, losses, chain"},
     {"metrics", cli_metrics, "Prometheus metrics: signals, deaths, losses, collector up, size"},
 };
 

@@ -215,14 +215,17 @@ static int stream_rows(PGconn *pg, const char *host, struct state *s)
 	return code;
 }
 
-int cli_verify_central(const char *conninfo, const char *host)
+int cli_verify_central_text(const char *conninfo, const char *host, char *buf, size_t size)
 {
 	PGconn *pg = PQconnectdb(conninfo);
 	struct state s = {.first = true};
 	int code;
+	size_t n;
 
+	buf[0] = '\0';
 	if (PQstatus(pg) != CONNECTION_OK) {
-		log_error("verify: connecting to the centre: %s", PQerrorMessage(pg));
+		const char *m = PQerrorMessage(pg);
+		snprintf(buf, size, "cannot connect to the centre: %.*s", (int)strcspn(m, "\n"), m);
 		PQfinish(pg);
 		return EX_UNAVAILABLE;
 	}
@@ -238,19 +241,31 @@ int cli_verify_central(const char *conninfo, const char *host)
 	if (code != 0)
 		return code;
 	if (s.broken_id) {
-		printf("central chain of host %s BROKEN at signal row %lld of database %s: %s\n",
-		       host, (long long)s.broken_id, s.broken_instance, s.why);
+		snprintf(buf, size, "central chain of host %s BROKEN at signal row %lld of database %s: %s",
+		         host, (long long)s.broken_id, s.broken_instance, s.why);
 		return 1;
 	}
-	printf("central chain of host %s intact: %lld rows in %lld database%s", host,
-	       (long long)s.rows, (long long)s.dbs, s.dbs == 1 ? "" : "s");
-	if (s.excused)
-		printf("; %lld link%s to rows that never reached the centre (before forwarding "
-		       "began, or recorded in forward_drops)",
-		       (long long)s.excused, s.excused == 1 ? "" : "s");
-	if (s.unchained)
-		printf("; %lld rows without a chain (recorded before the host had one)",
-		       (long long)s.unchained);
-	printf("\n");
+	n = (size_t)snprintf(buf, size, "central chain of host %s intact: %lld rows in %lld database%s",
+	                     host, (long long)s.rows, (long long)s.dbs, s.dbs == 1 ? "" : "s");
+	if (s.excused && n < size)
+		n += (size_t)snprintf(buf + n, size - n,
+		                      "; %lld link%s to rows that never reached the centre (before "
+		                      "forwarding began, or recorded in forward_drops)",
+		                      (long long)s.excused, s.excused == 1 ? "" : "s");
+	if (s.unchained && n < size)
+		snprintf(buf + n, size - n, "; %lld rows without a chain (recorded before the host had one)",
+		         (long long)s.unchained);
 	return 0;
+}
+
+int cli_verify_central(const char *conninfo, const char *host)
+{
+	char text[1024];
+	int code = cli_verify_central_text(conninfo, host, text, sizeof(text));
+
+	if (code == EX_UNAVAILABLE)
+		log_error("verify: %s", text);
+	else if (text[0])
+		printf("%s\n", text);
+	return code;
 }

@@ -170,6 +170,22 @@ like "$ERR" "cannot connect to the centre: .*nosuchdb" "and the error says why"
 is "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'sigtrail-centre.*' 2>/dev/null | wc -l)" 0 \
 	"no snapshot is left behind"
 
+# 1f. sigtrail fleet: a line per host, and what needs a look.
+run_cli fleet --utc --db "$ADMIN_URI"
+is "$RC" 1 "fleet: exit 1, a host needs a look"
+like "$OUT" "^hosta: newest row recorded 2026-11-22 [0-9:]+Z, received [0-9.]+ (s|min|h|days) later; collector running, last heard 2026-11-22 [0-9:]+Z \([0-9]+ days ago\); last 24h: 100% covered, 0 gaps, 0 events lost; 50 rows DROPPED BEFORE FORWARDING; chain not checked \(--verify\)
+  NEEDS A LOOK: its collector is silent, rows dropped before forwarding" \
+	"fleet: hosta's newest row, its silent collector, its drops"
+like "$OUT" "(^|
+)hostb: newest row recorded " "fleet: hostb too"
+run_cli fleet --db "$ADMIN_URI" --host hostb --verify --json
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; h=json.load(sys.stdin)["hosts"]; print(len(h), h[0]["host"], h[0]["chain"], h[0]["dropped_before_forwarding"])')" \
+	"1 hostb intact 0" "fleet --host hostb --verify --json: one host, its chain intact"
+run_cli fleet --db "$T/a.db"
+is "$RC" 64 "fleet on a local database: exit 64"
+like "$ERR" "--db must name the fleet's centre, a postgres:// or postgresql:// URI, not " \
+	"and the error says what it wants"
+
 # 2. A replay of everything inserts nothing.
 run_cli forward --db "$T/a.db" --to "$(to hosta)" --once --resend
 is "$RC" 0 "--resend: exit 0"
