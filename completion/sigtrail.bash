@@ -10,20 +10,21 @@ _sigtrail_filters='--signal --sender-comm --sender-user --sender-pid --target-co
 
 _sigtrail_options() {
 	case $1 in
-	who) echo "$_sigtrail_common --json --limit --full" ;;
+	who) echo "$_sigtrail_common --host --json --limit --full" ;;
 	list) echo "$_sigtrail_common $_sigtrail_filters --json --limit --deaths --cause --follow" ;;
 	watch) echo "$_sigtrail_common $_sigtrail_filters --json --deaths --signals --cause" ;;
 	export) echo "$_sigtrail_common $_sigtrail_filters --format --output --meta --progress --no-progress --deaths --cause" ;;
 	report) echo "$_sigtrail_common $_sigtrail_filters --format --output" ;;
 	import) echo "--db --help --host --include-sig0 --progress --no-progress --no-redact --redact-disable --redact-flag --utc --local" ;;
-	status) echo "--db --help --utc --local --json" ;;
+	status) echo "--db --host --help --utc --local --json" ;;
+	fleet) echo "$_sigtrail_common --host --verify --json" ;;
 	metrics) echo "--db --help --output" ;;
 	esac
 }
 
 _sigtrail() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands='who list watch export report import status metrics help'
+	local commands='who list watch export report import status metrics fleet help'
 	local cmd='' i w
 
 	for ((i = 1; i < COMP_CWORD; i++)); do

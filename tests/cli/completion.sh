@@ -15,7 +15,7 @@ complete_words() {
 }
 
 is "$(complete_words sigtrail w | tr '\n' ' ')" "watch who " "sigtrail w<TAB>: watch and who"
-is "$(complete_words sigtrail '' | tr '\n' ' ')" "export help import list metrics report status watch who " "sigtrail <TAB>: every command"
+is "$(complete_words sigtrail '' | tr '\n' ' ')" "export fleet help import list metrics report status watch who " "sigtrail <TAB>: every command"
 is "$(complete_words sigtrail --db x.db m | tr '\n' ' ')" "metrics " "after --db PATH: still the command"
 is "$(complete_words sigtrail list --sig | tr '\n' ' ')" "--signal " "an option of list"
 is "$(complete_words sigtrail watch --signal SIGK | tr '\n' ' ')" "SIGKILL " "a signal name with SIG"
@@ -29,7 +29,7 @@ is "$(complete_words sigtrail help w | tr '\n' ' ')" "watch who " "help COMMAND"
 # Every long option of each command's getopt table is offered.
 common="db help since until utc local"
 filters="signal sender-comm sender-user sender-pid target-comm target-pid failed syscall exclude-signal host"
-for cmd in who list watch export report import status metrics; do
+for cmd in who list watch export report import status metrics fleet; do
 	src=$CLI_SRC/$cmd.c
 	want=$(awk '/static const struct option opts\[\]/,/\{0\}/' "$src" |
 		sed -e "s/CLI_COMMON_OPTIONS/$common/" -e "s/CLI_FILTER_OPTIONS/$filters/" |
