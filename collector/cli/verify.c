@@ -1,5 +1,6 @@
-/* verify.c: `sigtrail verify [--db PATH]`, checks the signal rows' hash
- * chain (schema 016, collector/store/chain.c) of a local database: every
+/* verify.c: `sigtrail verify [--db PATH]`, checks the hash chains of a
+ * local database, the signal rows' (schema 016) and the deaths' (schema
+ * 019, collector/store/chain.c): every
  * chained row is hashed again from the signals view and must give the hash
  * stored for it, each extending the one before. The first row that does
  * not is named: edited (its hash differs: it, or a row deleted before it
@@ -27,9 +28,10 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "Usage: sigtrail verify [--db PATH]\n"
 	        "       sigtrail verify --db postgres://...|--to CONNINFO --host NAME\n"
-	        "Check the hash chain of the signal rows: each sealed row extends a\n"
-	        "SHA-256 chain, so a row edited or deleted after it was recorded (other\n"
-	        "than by the daemon's pruning) breaks it. Names the first broken row.\n"
+	        "Check the hash chains of the signal rows and of the deaths: each sealed\n"
+	        "row extends a SHA-256 chain, so a row edited or deleted after it was\n"
+	        "recorded (other than by the daemon's pruning) breaks it. Names the first\n"
+	        "broken row of each.\n"
 	        "\n"
 	        "At the fleet's centre, checks the rows host NAME forwarded, and that\n"
 	        "nothing is missing between them (but what it recorded as dropped).\n"
@@ -57,17 +59,30 @@ struct walk {
 	const char *why;           /* what is wrong with it */
 };
 
+/* A chain: its entries, the view its rows are hashed from, the table of
+ * the rows, and the stream its start is named by. */
+struct chain_def {
+	const char *table, *view, *rows, *stream, *what;
+};
+static const struct chain_def chains[] = {
+    {"chain_rows", "signals", "signal_rows", NULL, "signal row"},
+    {"death_chain_rows", "deaths", "death_rows", "deaths", "death row"},
+};
+
 /* Walk the chain entries in id order with their rows. Returns 0 or an exit status. */
-static int walk_chain(sqlite3 *db, const unsigned char genesis[CHAIN_HASH_LEN], struct walk *w)
+static int walk_chain(sqlite3 *db, const struct chain_def *c,
+                      const unsigned char genesis[CHAIN_HASH_LEN], struct walk *w)
 {
 	sqlite3_stmt *s = NULL;
 	struct chain_hasher h = {0};
 	unsigned char prev[CHAIN_HASH_LEN], got[CHAIN_HASH_LEN];
-	int rc = sqlite3_prepare_v2(db,
-	                            "SELECT c.id AS chain_id, c.hash AS chain_hash, c.pruned AS "
-	                            "chain_pruned, v.* FROM chain_rows AS c LEFT JOIN signals AS v "
-	                            "ON v.id = c.id ORDER BY c.id",
-	                            -1, &s, NULL);
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+	         "SELECT c.id AS chain_id, c.hash AS chain_hash, c.pruned AS chain_pruned, v.* FROM "
+	         "%s AS c LEFT JOIN %s AS v ON v.id = c.id ORDER BY c.id",
+	         c->table, c->view);
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 
 	if (rc != SQLITE_OK || chain_hasher_init(&h, s, 3) < 0) {
 		log_error("reading the chain: %s", sqlite3_errmsg(db));
@@ -110,13 +125,56 @@ static int walk_chain(sqlite3 *db, const unsigned char genesis[CHAIN_HASH_LEN], 
 	return rc;
 }
 
-/* The verdict on an opened database. */
-static int verify_db(struct cli_db *d)
+/* Check one chain of an opened database: prints its line. Returns 0
+ * intact, VERIFY_BROKEN, or an exit status. */
+static int verify_chain(struct cli_db *d, const struct chain_def *c, const char *uuid)
 {
 	unsigned char genesis[CHAIN_HASH_LEN];
 	struct walk w = {0};
-	int64_t n = 0, inserted = 0, unsealed = 0, start = 0;
+	int64_t inserted = 0, unsealed = 0, start = 0;
+	char sql[512];
+
+	if (chain_genesis_of(c->stream, uuid, genesis) < 0)
+		return EX_SOFTWARE;
+	int r = walk_chain(d->db, c, genesis, &w);
+	if (r != 0)
+		return r;
+	snprintf(sql, sizeof(sql), "SELECT coalesce(min(id), 0) FROM %s", c->table);
+	(void)schema_query_int(d->db, sql, &start);
+	snprintf(sql, sizeof(sql),
+	         "SELECT coalesce(min(id), 0) FROM %s WHERE id > (SELECT min(id) FROM %s) AND id < "
+	         "(SELECT max(id) FROM %s) AND id NOT IN (SELECT id FROM %s)",
+	         c->rows, c->table, c->table, c->table);
+	(void)schema_query_int(d->db, sql, &inserted);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE id > (SELECT max(id) FROM %s)",
+	         c->rows, c->table);
+	(void)schema_query_int(d->db, sql, &unsealed);
+	if (w.broken_id == 0 && inserted > 0)
+		w.broken_id = inserted, w.why = "inserted (it is not in the chain)";
+	const char *name = c->stream ? "deaths chain" : "chain";
+	if (w.broken_id) {
+		printf("%s BROKEN at %s %lld: %s\n", name, c->what, (long long)w.broken_id, w.why);
+		return VERIFY_BROKEN;
+	}
+	printf("%s intact: %lld rows", name, (long long)w.rows);
+	if (w.rows)
+		printf(" (ids %lld to %lld)", (long long)w.first, (long long)w.last);
+	if (unsealed)
+		printf("; %lld newer rows not sealed yet", (long long)unsealed);
+	if (start > 0)
+		printf("; rows up to id %lld predate the chain or were pruned", (long long)start);
+	printf("\n");
+	return 0;
+}
+
+/* The verdict on an opened database: the signal rows' chain, then the
+ * deaths' (schema 19). */
+static int verify_db(struct cli_db *d)
+{
+	int64_t n = 0;
 	sqlite3_stmt *s = NULL;
+	char uuid[64];
+	int worst = 0;
 
 	if (schema_query_int(d->db, "SELECT count(*) FROM sqlite_master WHERE name = 'chain_rows'",
 	                     &n) != SQLITE_OK ||
@@ -128,41 +186,25 @@ static int verify_db(struct cli_db *d)
 	}
 	if (sqlite3_prepare_v2(d->db, "SELECT uuid FROM instance WHERE id = 1", -1, &s, NULL) !=
 	        SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW ||
-	    chain_genesis((const char *)sqlite3_column_text(s, 0), genesis) < 0) {
+	    sqlite3_step(s) != SQLITE_ROW || !sqlite3_column_text(s, 0)) {
 		sqlite3_finalize(s);
 		log_error("%s: cannot read the instance id: %s", d->path, sqlite3_errmsg(d->db));
 		return EX_DATAERR;
 	}
+	snprintf(uuid, sizeof(uuid), "%s", (const char *)sqlite3_column_text(s, 0));
 	sqlite3_finalize(s);
-	int r = walk_chain(d->db, genesis, &w);
-	if (r != 0)
-		return r;
-	(void)schema_query_int(d->db, "SELECT coalesce(min(id), 0) FROM chain_rows", &start);
-	(void)schema_query_int(d->db,
-	                       "SELECT coalesce(min(id), 0) FROM signal_rows WHERE id > (SELECT "
-	                       "min(id) FROM chain_rows) AND id < (SELECT max(id) FROM chain_rows) "
-	                       "AND id NOT IN (SELECT id FROM chain_rows)",
-	                       &inserted);
-	(void)schema_query_int(d->db,
-	                       "SELECT count(*) FROM signal_rows WHERE id > (SELECT max(id) FROM "
-	                       "chain_rows)",
-	                       &unsealed);
-	if (w.broken_id == 0 && inserted > 0)
-		w.broken_id = inserted, w.why = "inserted (it is not in the chain)";
-	if (w.broken_id) {
-		printf("chain BROKEN at signal row %lld: %s\n", (long long)w.broken_id, w.why);
-		return VERIFY_BROKEN;
+	for (size_t i = 0; i < sizeof(chains) / sizeof(chains[0]); i++) {
+		char q[128];
+		snprintf(q, sizeof(q), "SELECT count(*) FROM sqlite_master WHERE name = '%s'",
+		         chains[i].table);
+		if (schema_query_int(d->db, q, &n) != SQLITE_OK || n == 0)
+			continue; /* the deaths' chain: schema 19 */
+		int r = verify_chain(d, &chains[i], uuid);
+		if (r != 0 && r != VERIFY_BROKEN)
+			return r;
+		worst = worst ? worst : r;
 	}
-	printf("chain intact: %lld rows", (long long)w.rows);
-	if (w.rows)
-		printf(" (ids %lld to %lld)", (long long)w.first, (long long)w.last);
-	if (unsealed)
-		printf("; %lld newer rows not sealed yet", (long long)unsealed);
-	if (start > 0)
-		printf("; rows up to id %lld predate the chain or were pruned", (long long)start);
-	printf("\n");
-	return 0;
+	return worst;
 }
 
 int cli_verify(int argc, char **argv)

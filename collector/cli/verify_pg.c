@@ -48,6 +48,7 @@ struct state {
 	int64_t broken_id;
 	char broken_instance[40];
 	const char *why;
+	const char *stream; /* NULL: the signal rows; "deaths" */
 };
 
 static bool central_only(const char *n)
@@ -138,7 +139,7 @@ static bool check_row(struct state *s, const PGresult *r)
 
 	if (strcmp(inst, s->instance) != 0) { /* the next database of the host */
 		snprintf(s->instance, sizeof(s->instance), "%s", inst);
-		(void)chain_genesis(inst, s->prev);
+		(void)chain_genesis_of(s->stream, inst, s->prev);
 		s->first = true;
 		s->prev_id = 0;
 		s->dbs++;
@@ -166,11 +167,11 @@ static bool check_row(struct state *s, const PGresult *r)
 
 static int load_drops(PGconn *pg, const char *host, struct state *s)
 {
-	const char *params[1] = {host};
+	const char *params[2] = {host, s->stream ? s->stream : "signals"};
 	PGresult *r = PQexecParams(pg,
 	                           "SELECT instance, first_id, last_id FROM forward_drops WHERE "
-	                           "host = $1 AND stream = 'signals'",
-	                           1, NULL, params, NULL, NULL, 0);
+	                           "host = $1 AND stream = $2",
+	                           2, NULL, params, NULL, NULL, 0);
 
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 &&
 	    (s->drops = calloc((size_t)PQntuples(r), sizeof(*s->drops)))) {
@@ -193,8 +194,10 @@ static int stream_rows(PGconn *pg, const char *host, struct state *s)
 	int code = 0;
 	bool going = true;
 
-	if (!PQsendQueryParams(pg, "SELECT * FROM signals WHERE host = $1 ORDER BY instance, id", 1,
-	                       NULL, params, NULL, NULL, 0) ||
+	if (!PQsendQueryParams(pg,
+	                       s->stream ? "SELECT * FROM deaths WHERE host = $1 ORDER BY instance, id"
+	                                 : "SELECT * FROM signals WHERE host = $1 ORDER BY instance, id",
+	                       1, NULL, params, NULL, NULL, 0) ||
 	    !PQsetSingleRowMode(pg)) {
 		log_error("verify: %s", PQerrorMessage(pg));
 		return EX_UNAVAILABLE;
@@ -206,7 +209,7 @@ static int stream_rows(PGconn *pg, const char *host, struct state *s)
 				map_cols(r, &s->c);
 			going = s->c.id >= 0 && s->c.instance >= 0 && check_row(s, r);
 		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK) {
-			log_error("verify: reading the central signals: %s",
+			log_error("verify: reading the central %s: %s", s->stream ? s->stream : "signals",
 			          PQresultErrorMessage(r));
 			code = EX_UNAVAILABLE;
 		}
@@ -215,10 +218,37 @@ static int stream_rows(PGconn *pg, const char *host, struct state *s)
 	return code;
 }
 
+/* Check one stream's chain of the host. Returns 0 or an exit status. */
+static int check_stream(PGconn *pg, const char *host, struct state *s)
+{
+	int code;
+
+	if (!(s->ctx = EVP_MD_CTX_new()))
+		return EX_OSERR;
+	load_drops(pg, host, s);
+	code = stream_rows(pg, host, s);
+	EVP_MD_CTX_free(s->ctx);
+	s->ctx = NULL;
+	free(s->drops);
+	s->drops = NULL;
+	return code;
+}
+
+/* Does the centre's deaths view carry the chain (central schema 5)? */
+static bool deaths_chained(PGconn *pg)
+{
+	PGresult *r = PQexec(pg, "SELECT 1 FROM information_schema.columns WHERE table_schema = "
+	                         "'public' AND table_name = 'deaths' AND column_name = 'chain'");
+	bool yes = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+
+	PQclear(r);
+	return yes;
+}
+
 int cli_verify_central_text(const char *conninfo, const char *host, char *buf, size_t size)
 {
 	PGconn *pg = PQconnectdb(conninfo);
-	struct state s = {.first = true};
+	struct state s = {.first = true}, d = {.first = true, .stream = "deaths"};
 	int code;
 	size_t n;
 
@@ -229,20 +259,18 @@ int cli_verify_central_text(const char *conninfo, const char *host, char *buf, s
 		PQfinish(pg);
 		return EX_UNAVAILABLE;
 	}
-	if (!(s.ctx = EVP_MD_CTX_new())) {
-		PQfinish(pg);
-		return EX_OSERR;
-	}
-	load_drops(pg, host, &s);
-	code = stream_rows(pg, host, &s);
+	code = check_stream(pg, host, &s);
+	bool deaths = code == 0 && s.broken_id == 0 && deaths_chained(pg);
+	if (deaths)
+		code = check_stream(pg, host, &d);
 	PQfinish(pg);
-	EVP_MD_CTX_free(s.ctx);
-	free(s.drops);
 	if (code != 0)
 		return code;
-	if (s.broken_id) {
-		snprintf(buf, size, "central chain of host %s BROKEN at signal row %lld of database %s: %s",
-		         host, (long long)s.broken_id, s.broken_instance, s.why);
+	if (s.broken_id || d.broken_id) {
+		const struct state *b = s.broken_id ? &s : &d;
+		snprintf(buf, size, "central chain of host %s BROKEN at %s row %lld of database %s: %s",
+		         host, b == &s ? "signal" : "death", (long long)b->broken_id, b->broken_instance,
+		         b->why);
 		return 1;
 	}
 	n = (size_t)snprintf(buf, size, "central chain of host %s intact: %lld rows in %lld database%s",
@@ -253,8 +281,14 @@ int cli_verify_central_text(const char *conninfo, const char *host, char *buf, s
 		                      "forwarding began, or recorded in forward_drops)",
 		                      (long long)s.excused, s.excused == 1 ? "" : "s");
 	if (s.unchained && n < size)
-		snprintf(buf + n, size - n, "; %lld rows without a chain (recorded before the host had one)",
-		         (long long)s.unchained);
+		n += (size_t)snprintf(buf + n, size - n,
+		                      "; %lld rows without a chain (recorded before the host had one)",
+		                      (long long)s.unchained);
+	if (deaths && (d.rows || d.unchained) && n < size)
+		n += (size_t)snprintf(buf + n, size - n, "; its deaths' chain intact: %lld deaths",
+		                      (long long)d.rows);
+	if (deaths && d.unchained && n < size)
+		snprintf(buf + n, size - n, ", %lld without a chain", (long long)d.unchained);
 	return 0;
 }
 

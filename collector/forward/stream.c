@@ -39,6 +39,9 @@ enum {
 /* The row's link in the hash chain (schema 016), hex; NULL in a database
  * older than the chain (prepare_stream()). */
 #define CHAIN_OF "(SELECT lower(hex(c.hash)) FROM chain_rows AS c WHERE c.id = v.id) AS chain, "
+/* The same of a death (schema 019). */
+#define DEATH_CHAIN_OF                                                                             \
+	"(SELECT lower(hex(c.hash)) FROM death_chain_rows AS c WHERE c.id = v.id) AS chain, "
 
 struct stream_def {
 	const char *name;     /* in messages */
@@ -67,8 +70,9 @@ static const struct stream_def streams[FWD__N] = {
                       "NULL GROUP BY sender_chain_s) AS m JOIN ancestry_rows AS a ON "
                       "a.chain_s = m.chain_s"},
     [FWD_DEATHS] = {"deaths", "death_rows", "epoch_ms",
-                    "SELECT v.*, " BOOT_OF("v.epoch_ms") " AS boot_id FROM deaths AS v "
-                                                         "WHERE v.id > ?1 ORDER BY v.id LIMIT ?2"},
+                    "SELECT v.*, " DEATH_CHAIN_OF BOOT_OF(
+                        "v.epoch_ms") " AS boot_id FROM deaths AS v "
+                                      "WHERE v.id > ?1 ORDER BY v.id LIMIT ?2"},
     /* seq grows with every change of a run's row: its heartbeat, then its end. */
     [FWD_COVERAGE] = {"coverage", "coverage_states", "started_ms",
                       "SELECT v.*, r.heartbeat_ms * 2 + (r.ended IS NOT NULL) AS seq, "
@@ -336,18 +340,19 @@ static int add_row(struct batch *b, sqlite3_stmt *st)
 	return fwd_copy_end_row(&b->data);
 }
 
-/* Prepare the stream's query; the signals' without their chain links in
- * a database older than schema 016. Returns an SQLite code. */
+/* Prepare the stream's query; without the chain links in a database
+ * older than the chain (schema 016 for signals, 019 for deaths). Returns an
+ * SQLite code. */
 static int prepare_stream(sqlite3 *db, enum fwd_stream_id id, sqlite3_stmt **ret)
 {
-	const char *sql = streams[id].sql, *at = strstr(sql, CHAIN_OF);
+	const char *sql = streams[id].sql, *link = id == FWD_DEATHS ? DEATH_CHAIN_OF : CHAIN_OF;
+	const char *at = strstr(sql, link);
 	int rc = sqlite3_prepare_v2(db, sql, -1, ret, NULL);
 	char alt[2048];
 
 	if (rc == SQLITE_OK || !at || strlen(sql) >= sizeof(alt))
 		return rc;
-	snprintf(alt, sizeof(alt), "%.*sNULL AS chain, %s", (int)(at - sql), sql,
-	         at + strlen(CHAIN_OF));
+	snprintf(alt, sizeof(alt), "%.*sNULL AS chain, %s", (int)(at - sql), sql, at + strlen(link));
 	return sqlite3_prepare_v2(db, alt, -1, ret, NULL);
 }
 

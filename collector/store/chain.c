@@ -1,4 +1,6 @@
-/* chain.c: the signal rows' tamper-evident hash chain (schema 016). At
+/* chain.c: the tamper-evident hash chains of the signal rows (schema 016)
+ * and of the deaths (schema 019, chained at the commit that stores them: a
+ * death never changes). At
  * each commit, before COMMIT, the store hashes the rows that are sealed
  * (can no longer change) in id order, each hash extending the previous
  * one, into chain_rows. A row can change only while a coalescing slot of
@@ -90,60 +92,88 @@ int chain_hash_row(struct chain_hasher *h, const unsigned char prev[CHAIN_HASH_L
 	return ok ? 0 : -EIO;
 }
 
-int chain_genesis(const char *uuid, unsigned char ret[CHAIN_HASH_LEN])
+int chain_genesis_of(const char *stream, const char *uuid, unsigned char ret[CHAIN_HASH_LEN])
 {
-	char text[80];
+	char text[96];
 	unsigned int len = 0;
-	int n = snprintf(text, sizeof(text), "sigtrail chain 1 %s", uuid ? uuid : "");
+	int n = stream ? snprintf(text, sizeof(text), "sigtrail %s chain 1 %s", stream,
+	                          uuid ? uuid : "")
+	               : snprintf(text, sizeof(text), "sigtrail chain 1 %s", uuid ? uuid : "");
 
 	return EVP_Digest(text, (size_t)n, ret, &len, EVP_sha256(), NULL) && len == CHAIN_HASH_LEN
 	           ? 0
 	           : -EIO;
 }
 
+int chain_genesis(const char *uuid, unsigned char ret[CHAIN_HASH_LEN])
+{
+	return chain_genesis_of(NULL, uuid, ret);
+}
+
+/* The chains: which view's rows, into which table, from which rows. */
+static const struct {
+	const char *view, *table, *rows, *stream;
+} chain_defs[STORE_CHAINS] = {
+    [CHAIN_SIGNALS] = {"signals", "chain_rows", "signal_rows", NULL},
+    [CHAIN_DEATHS] = {"deaths", "death_chain_rows", "death_rows", "deaths"},
+};
+
 int store_chain_prepare(struct store *st)
 {
-	int rc = store_prepare(st, "SELECT * FROM signals WHERE id > ?1 AND id < ?2 ORDER BY id",
-	                       &st->chain_select);
-	if (rc == SQLITE_OK)
-		rc = store_prepare(st, "INSERT INTO chain_rows(id, hash) VALUES (?1, ?2)",
-		                   &st->chain_insert);
-	if (rc == SQLITE_OK)
-		rc =
-		    store_prepare(st,
-		                  "SELECT id, hash FROM chain_rows WHERE id = (SELECT max(id) FROM "
-		                  "chain_rows)",
-		                  &st->chain_last);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(st->db,
-		                  "CREATE TEMP TRIGGER IF NOT EXISTS chain_pruned AFTER DELETE ON "
-		                  "main.signal_rows BEGIN UPDATE chain_rows SET pruned = 1 WHERE "
-		                  "id = old.id; END",
-		                  NULL, NULL, NULL);
-	if (rc == SQLITE_OK && chain_hasher_init(&st->chain, st->chain_select, 0) < 0)
-		rc = SQLITE_NOMEM;
+	char sql[256];
+	int rc = SQLITE_OK;
+
+	for (int i = 0; rc == SQLITE_OK && i < STORE_CHAINS; i++) {
+		struct store_chain *c = &st->chains[i];
+		snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE id > ?1 AND id < ?2 ORDER BY id",
+		         chain_defs[i].view);
+		rc = store_prepare(st, sql, &c->select);
+		snprintf(sql, sizeof(sql), "INSERT INTO %s(id, hash) VALUES (?1, ?2)",
+		         chain_defs[i].table);
+		if (rc == SQLITE_OK)
+			rc = store_prepare(st, sql, &c->insert);
+		snprintf(sql, sizeof(sql),
+		         "SELECT id, hash FROM %s WHERE id = (SELECT max(id) FROM %s)",
+		         chain_defs[i].table, chain_defs[i].table);
+		if (rc == SQLITE_OK)
+			rc = store_prepare(st, sql, &c->last);
+		/* This connection's own deletions are the pruner's: anchors. */
+		snprintf(sql, sizeof(sql),
+		         "CREATE TEMP TRIGGER IF NOT EXISTS %s_pruned AFTER DELETE ON main.%s BEGIN "
+		         "UPDATE %s SET pruned = 1 WHERE id = old.id; END",
+		         chain_defs[i].table, chain_defs[i].rows, chain_defs[i].table);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+		if (rc == SQLITE_OK && chain_hasher_init(&c->h, c->select, 0) < 0)
+			rc = SQLITE_NOMEM;
+	}
+	st->deaths_waiting = true;
 	return rc;
 }
 
 int store_chain_refresh(struct store *st)
 {
-	sqlite3_stmt *s = st->chain_last;
-	int rc = sqlite3_step(s);
+	int rc = SQLITE_OK;
 
-	if (rc == SQLITE_ROW) {
-		st->chain_upto = sqlite3_column_int64(s, 0);
-		int n = sqlite3_column_bytes(s, 1);
-		const void *b = sqlite3_column_blob(s, 1);
-		st->chain_prev_valid = n == CHAIN_HASH_LEN;
-		if (st->chain_prev_valid)
-			memcpy(st->chain_prev, b, CHAIN_HASH_LEN);
-		rc = SQLITE_OK;
-	} else if (rc == SQLITE_DONE) {
-		st->chain_upto = 0;
-		st->chain_prev_valid = false;
-		rc = SQLITE_OK;
+	for (int i = 0; rc == SQLITE_OK && i < STORE_CHAINS; i++) {
+		struct store_chain *c = &st->chains[i];
+		sqlite3_stmt *s = c->last;
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			c->upto = sqlite3_column_int64(s, 0);
+			int n = sqlite3_column_bytes(s, 1);
+			const void *b = sqlite3_column_blob(s, 1);
+			c->prev_valid = n == CHAIN_HASH_LEN;
+			if (c->prev_valid)
+				memcpy(c->prev, b, CHAIN_HASH_LEN);
+			rc = SQLITE_OK;
+		} else if (rc == SQLITE_DONE) {
+			c->upto = 0;
+			c->prev_valid = false;
+			rc = SQLITE_OK;
+		}
+		sqlite3_reset(s);
 	}
-	sqlite3_reset(s);
 	return rc;
 }
 
@@ -151,14 +181,14 @@ int store_chain_refresh(struct store *st)
  * longer than its window plus this ago matches nothing more. */
 enum { SEAL_SLACK_MS = 250 };
 
-/* The lowest row a coalescing slot may still add to, or INT64_MAX. */
+/* The lowest signal row a coalescing slot may still add to, or INT64_MAX. */
 static int64_t chain_hold(const struct store *st)
 {
 	int64_t hold = INT64_MAX, now = now_mono_ms();
 
 	for (size_t i = 0; i < COALESCE_SLOTS; i++) {
 		const struct coalesce_slot *c = &st->coalesce[i];
-		if (!c->used || c->rowid <= st->chain_upto || c->rowid >= hold)
+		if (!c->used || c->rowid <= st->chains[CHAIN_SIGNALS].upto || c->rowid >= hold)
 			continue;
 		if (st->newest_ms - c->first_ms >= st->coalesce_ms ||
 		    now - c->created_ms >= st->coalesce_ms + SEAL_SLACK_MS)
@@ -168,60 +198,78 @@ static int64_t chain_hold(const struct store *st)
 	return hold;
 }
 
-/* The hash the next row extends. */
-static int chain_prev(struct store *st, unsigned char prev[CHAIN_HASH_LEN])
+/* The hash the next row of chain i extends. */
+static int chain_prev(struct store *st, int i, unsigned char prev[CHAIN_HASH_LEN])
 {
+	struct store_chain *c = &st->chains[i];
 	sqlite3_stmt *s = NULL;
 	int r = -EIO;
 
-	if (st->chain_prev_valid) {
-		memcpy(prev, st->chain_prev, CHAIN_HASH_LEN);
+	if (c->prev_valid) {
+		memcpy(prev, c->prev, CHAIN_HASH_LEN);
 		return 0;
 	}
 	if (sqlite3_prepare_v2(st->db, "SELECT uuid FROM instance WHERE id = 1", -1, &s, NULL) ==
 	        SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_ROW)
-		r = chain_genesis((const char *)sqlite3_column_text(s, 0), prev);
+		r = chain_genesis_of(chain_defs[i].stream, (const char *)sqlite3_column_text(s, 0),
+		                     prev);
 	sqlite3_finalize(s);
 	return r;
 }
 
-int store_chain_seal(struct store *st)
+/* Chain the rows of chain i after its newest entry and below `hold`. */
+static int seal_one(struct store *st, int i, int64_t hold)
 {
-	sqlite3_stmt *s = st->chain_select;
+	struct store_chain *c = &st->chains[i];
+	sqlite3_stmt *s = c->select;
 	unsigned char prev[CHAIN_HASH_LEN], h[CHAIN_HASH_LEN];
-	int rc, r;
+	int rc;
 
-	if (st->pending == 0 && st->bumped == 0 && st->sealed_all)
-		return SQLITE_OK; /* nothing new since everything was sealed */
-	if ((r = chain_prev(st, prev)) < 0)
+	if (chain_prev(st, i, prev) < 0)
 		return SQLITE_ERROR;
-	int64_t hold = chain_hold(st);
-	sqlite3_bind_int64(s, 1, st->chain_upto);
+	sqlite3_bind_int64(s, 1, c->upto);
 	sqlite3_bind_int64(s, 2, hold);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, st->chain.id_col);
-		if (chain_hash_row(&st->chain, prev, s, h) < 0) {
+		int64_t id = sqlite3_column_int64(s, c->h.id_col);
+		if (chain_hash_row(&c->h, prev, s, h) < 0) {
 			rc = SQLITE_ERROR;
 			break;
 		}
-		sqlite3_bind_int64(st->chain_insert, 1, id);
-		sqlite3_bind_blob(st->chain_insert, 2, h, CHAIN_HASH_LEN, SQLITE_STATIC);
-		int ri = sqlite3_step(st->chain_insert);
-		sqlite3_reset(st->chain_insert);
+		sqlite3_bind_int64(c->insert, 1, id);
+		sqlite3_bind_blob(c->insert, 2, h, CHAIN_HASH_LEN, SQLITE_STATIC);
+		int ri = sqlite3_step(c->insert);
+		sqlite3_reset(c->insert);
 		if (ri != SQLITE_DONE) {
 			rc = ri;
 			break;
 		}
-		store_jsonl_row(st, s);
+		if (i == CHAIN_SIGNALS)
+			store_jsonl_row(st, s);
 		memcpy(prev, h, CHAIN_HASH_LEN);
-		memcpy(st->chain_prev, h, CHAIN_HASH_LEN);
-		st->chain_prev_valid = true;
-		st->chain_upto = id;
+		memcpy(c->prev, h, CHAIN_HASH_LEN);
+		c->prev_valid = true;
+		c->upto = id;
 	}
 	sqlite3_reset(s);
-	st->sealed_all = hold == INT64_MAX;
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int store_chain_seal(struct store *st)
+{
+	int rc = SQLITE_OK;
+
+	/* Deaths never change once written: chained at the commit that stores them. */
+	if (st->pending_deaths > 0 || st->deaths_waiting) {
+		rc = seal_one(st, CHAIN_DEATHS, INT64_MAX);
+		st->deaths_waiting = rc != SQLITE_OK;
+	}
+	if (st->pending == 0 && st->bumped == 0 && st->sealed_all)
+		return rc; /* no signal row new since everything was sealed */
+	int64_t hold = chain_hold(st);
+	int r = seal_one(st, CHAIN_SIGNALS, hold);
+	st->sealed_all = r == SQLITE_OK && hold == INT64_MAX;
+	return rc != SQLITE_OK ? rc : r;
 }
 
 bool store_unsealed(const struct store *st)

@@ -246,11 +246,18 @@ static int64_t collect_chunk(sqlite3 *db, int64_t live)
  * the entries deleted, or -errno. */
 static int64_t compact_anchors(sqlite3 *db)
 {
-	return run2(db,
-	            "DELETE FROM chain_rows WHERE pruned = 1 AND id < (SELECT max(id) FROM "
-	            "chain_rows WHERE pruned = 1 AND id < (SELECT coalesce(min(id), "
-	            "9223372036854775807) FROM signal_rows))",
-	            0, 0);
+	int64_t n = run2(db,
+	                 "DELETE FROM chain_rows WHERE pruned = 1 AND id < (SELECT max(id) FROM "
+	                 "chain_rows WHERE pruned = 1 AND id < (SELECT coalesce(min(id), "
+	                 "9223372036854775807) FROM signal_rows))",
+	                 0, 0);
+	int64_t m = n < 0 ? 0
+	                  : run2(db,
+	                         "DELETE FROM death_chain_rows WHERE pruned = 1 AND id < (SELECT "
+	                         "max(id) FROM death_chain_rows WHERE pruned = 1 AND id < (SELECT "
+	                         "coalesce(min(id), 9223372036854775807) FROM death_rows))",
+	                         0, 0);
+	return n < 0 ? n : m < 0 ? m : n + m;
 }
 
 /* What one step knows: the bounds, and how far the forwarder got (ids

@@ -353,7 +353,7 @@ static struct coalesce_slot *coalesce_slot(struct store *st, const struct st_eve
 	             c->signal == ev->signal && c->syscall == ev->syscall && c->arch == ev->arch &&
 	             c->success == ev->success && c->exit == ev->exit && c->alike == alike &&
 	             ev->epoch_ms >= c->first_ms && ev->epoch_ms - c->first_ms < st->coalesce_ms &&
-	             c->rowid > st->chain_upto; /* a chained row never changes */
+	             c->rowid > st->chains[CHAIN_SIGNALS].upto; /* a chained row never changes */
 	uint64_t x_id = x ? x->id : 0;
 	if (*ret_match && (x_id == 0 || x_id != c->x_id)) {
 		*ret_match = extra_alike(x) == c->x_alike;

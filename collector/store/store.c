@@ -421,10 +421,12 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->fatal);
 	sqlite3_finalize(st->zombie);
 	sqlite3_finalize(st->reap);
-	sqlite3_finalize(st->chain_select);
-	sqlite3_finalize(st->chain_insert);
-	sqlite3_finalize(st->chain_last);
-	chain_hasher_free(&st->chain);
+	for (int i = 0; i < STORE_CHAINS; i++) {
+		sqlite3_finalize(st->chains[i].select);
+		sqlite3_finalize(st->chains[i].insert);
+		sqlite3_finalize(st->chains[i].last);
+		chain_hasher_free(&st->chains[i].h);
+	}
 	store_intern_clear(st);
 	if (st->db)
 		sqlite3_close(st->db);

@@ -65,6 +65,18 @@ struct extra_ids {
 	int64_t gen;         /* the text generation all its texts are of; -1: mixed, unusable */
 };
 
+/* One hash chain (chain.c): its statements, and where it stands. */
+enum { CHAIN_SIGNALS, CHAIN_DEATHS, STORE_CHAINS };
+struct store_chain {
+	sqlite3_stmt *select;               /* the view's rows of an id range */
+	sqlite3_stmt *insert;               /* one entry */
+	sqlite3_stmt *last;                 /* the newest entry */
+	struct chain_hasher h;              /* how select's rows are hashed */
+	int64_t upto;                       /* the newest chained id (read at each BEGIN) */
+	unsigned char prev[CHAIN_HASH_LEN]; /* its hash */
+	bool prev_valid;                    /* false: the chain starts (genesis) */
+};
+
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *insert;    /* one signal_rows row */
@@ -105,15 +117,10 @@ struct store {
 	sqlite3_stmt *newest_gen; /* reads it */
 	bool capped;              /* prune.c: this round deleted rows for the size cap */
 	char *fwd_position;       /* the forwarder's position file (unsent.c), or NULL */
-	/* The hash chain (chain.c): */
-	sqlite3_stmt *chain_select;               /* the signals view's rows of an id range */
-	sqlite3_stmt *chain_insert;               /* one chain_rows entry */
-	sqlite3_stmt *chain_last;                 /* the newest entry */
-	struct chain_hasher chain;                /* how chain_select's rows are hashed */
-	int64_t chain_upto;                       /* the newest chained id (read at each BEGIN) */
-	unsigned char chain_prev[CHAIN_HASH_LEN]; /* its hash */
-	bool chain_prev_valid;                    /* false: the chain starts (genesis) */
-	bool sealed_all;                          /* the last seal left no row waiting */
+	/* The hash chains (chain.c): the signal rows', the deaths'. */
+	struct store_chain chains[STORE_CHAINS];
+	bool sealed_all;    /* the last seal left no signal row waiting */
+	bool deaths_waiting; /* deaths may wait for their chain (at open, after a failure) */
 	int64_t newest_ms; /* the newest event time stored by this connection */
 	/* The JSON-lines file (jsonl.c): */
 	int jsonl_fd;             /* -1: none */
@@ -209,7 +216,7 @@ void unsent_limits(struct store *st, int64_t *ret_signals, int64_t *ret_deaths);
 int unsent_record_drop(struct store *st, int stream, const char *chunk, int64_t limit, int64_t upto,
                        int64_t chunk_rows, int64_t now_ms);
 
-/* --- chain.c: the hash chain of sealed signal rows --- */
+/* --- chain.c: the hash chains of sealed signal rows and of deaths --- */
 
 /* Prepare the chain's statements and this connection's TEMP trigger that
  * marks the rows it prunes. Returns SQLITE_OK or an SQLite error code. */

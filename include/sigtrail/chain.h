@@ -1,4 +1,5 @@
-/* The signal rows' hash chain (schema/016-chain.sql), shared by the store,
+/* The hash chains of the signal rows (schema/016-chain.sql) and of the
+ * deaths (schema/019-death-chain.sql), shared by the store,
  * which extends it as rows are sealed (collector/store/chain.c), and
  * `sigtrail verify`, which checks it (collector/cli/verify.c). */
 #pragma once
@@ -34,3 +35,8 @@ int chain_hash_row(struct chain_hasher *h, const unsigned char prev[CHAIN_HASH_L
 /* The chain's start for a database: SHA-256("sigtrail chain 1 " || uuid).
  * Returns 0, or -EIO. */
 int chain_genesis(const char *uuid, unsigned char ret[CHAIN_HASH_LEN]);
+
+/* The start of another stream's chain (stream "deaths", schema 019):
+ * SHA-256("sigtrail " stream " chain 1 " || uuid); NULL: chain_genesis().
+ * Returns 0, or -EIO. */
+int chain_genesis_of(const char *stream, const char *uuid, unsigned char ret[CHAIN_HASH_LEN]);

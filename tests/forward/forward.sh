@@ -14,8 +14,9 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../cli/lib.sh"
 : "${GENLOG:?GENLOG must name tests/bench/genlog}"
 
-# The server (tests/forward/pg.sh): a CA, certificates for hosta and hostb.
-. "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
+# The server (tests/forward/pg.sh): a CA, certificates for hosta, hostb and
+# hostg (a host whose death is edited before forwarding).
+PG_HOSTS="hosta hostb hostg" . "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 
 # The central schema's versions: one per schema/central/NNN-*.sql.
 nv=$(find "$(dirname "${BASH_SOURCE[0]}")/../../schema/central" -name '[0-9][0-9][0-9]-*.sql' | wc -l)
@@ -118,6 +119,8 @@ run_cli verify --to "$ADMIN" --host hosta
 is "$RC" 0 "central verify of hosta (--to): exit 0" || diag "$OUT $ERR"
 like "$OUT" "intact: $(q "$T/a.db" 'select count(*) from chain_rows where pruned = 0') rows .*; $(q "$T/a.db" 'select count(*) from signal_rows where id not in (select id from chain_rows)') rows without a chain" \
 	"hosta: the chained rows verify, the others are counted"
+like "$OUT" "; its deaths' chain intact: 0 deaths, 40 without a chain$" \
+	"hosta's deaths, written by SQL here, have no chain: counted"
 # 1d. Zombies (local schema 018, central 4): a zombie and its reaping are
 # rows of their own, both insert-only; the centre's view joins them.
 name() { echo "(select id from strings where value = '$1' and gen is null)"; }
@@ -258,6 +261,37 @@ run_cli verify --db "$ADMIN_URI" --host hostb
 is "$RC" 1 "central verify after a row was edited before forwarding: exit 1"
 like "$OUT" "BROKEN at signal row 3 of database $(q "$T/e.db" 'select uuid from instance'): edited before it was forwarded" \
 	"and it names the row and the database"
+# The deaths' chain (schema 019): deaths the store wrote (here an import of
+# nothing commits the SQL-inserted ones, and chains them) travel with their
+# links (central schema 5) and verify at the centre; a death edited before
+# it was forwarded breaks the central chain at that death.
+run_cli import --db "$T/g.db" "$T/e.log"
+death_rows() { # DB N: N deaths of its SIGKILL rows, chained by the store's next commit
+	sqlite3 "$1" "insert into death_rows(epoch_ms, pid, signal, core_dumped, cause, evidence, signal_id)
+		select epoch_ms + 5, target_pid, signal, 0, 'signal', 'test: the signal row', id
+		from signal_rows where signal = 9 and target_pid is not null
+		and id > coalesce((select max(signal_id) from death_rows), 0) limit $2" || bail "no deaths"
+	: >"$T/empty.log"
+	run_cli import --db "$1" "$T/empty.log"
+}
+death_rows "$T/g.db" 5
+run_cli verify --db "$T/g.db"
+like "$OUT" "
+deaths chain intact: 5 rows \(ids 1 to 5\)" "local verify: the store chained the 5 deaths"
+run_cli central add-host hostg --to "$ADMIN"
+run_cli forward --db "$T/g.db" --to "$(to hostg)" --once
+run_cli verify --db "$ADMIN_URI" --host hostg
+like "$OUT" "^central chain of host hostg intact: [0-9]+ rows in 1 database; its deaths' chain intact: 5 deaths$" \
+	"central verify: the deaths' chain came with them, intact"
+death_rows "$T/g.db" 2
+sqlite3 "$T/g.db" "update death_rows set evidence = 'nothing to see' where id = 7"
+run_cli verify --db "$T/g.db"
+like "$OUT" "deaths chain BROKEN at death row 7: edited" "local verify names the edited death"
+run_cli forward --db "$T/g.db" --to "$(to hostg)" --once
+run_cli verify --db "$ADMIN_URI" --host hostg
+is "$RC" 1 "central verify after a death was edited before forwarding: exit 1"
+like "$OUT" "BROKEN at death row 7 of database $(q "$T/g.db" 'select uuid from instance'): edited before it was forwarded" \
+	"and it names the death and the database"
 
 # 4d. A row the daemon (here an import) sealed into the hash chain is sent
 # at once, whatever --seal says: the lag is the coalescing window, not

@@ -7,13 +7,14 @@
 # age and was never signalled: no row. Then, with a minimum age no process
 # here reaches, a process that handled a SIGTERM and exited 0 is still
 # recorded, because a signal reached it, and its evidence names that signal.
+# Last, the deaths' hash chain: verify checks it and names an edited death.
 . "$(dirname "${BASH_SOURCE[0]}")/../kernel/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/deaths.sh"
 
 [ -x "${SIGTRAIL:-}" ] || bail "SIGTRAIL is not an executable: '${SIGTRAIL:-}' (meson test sets it)"
 command -v python3 >/dev/null || skip_all "python3 not found"
 
-plan 17
+plan 20
 start_recording
 sh -c 'exit 4' &
 short=$!
@@ -73,4 +74,15 @@ is "$(dfield signal_id "$line")" -1 "no signal row killed it (signal_id NULL)"
 answer=$("$SIGTRAIL" who --db "$DB" "$handler" 2>&1)
 unlike "$answer" "=> it died of this signal" "who: the SIGTERM is not marked as its death"
 stop_daemon
+
+# The deaths the daemon wrote are chained (schema 019): verify checks them,
+# and names a death edited since.
+n=$(q "select count(*) from death_rows")
+like "$("$SIGTRAIL" verify --db "$DB" 2>&1)" "
+deaths chain intact: $n rows" "verify: every death the daemon wrote is in the deaths' chain"
+id=$(q "select id from deaths where pid = $slow")
+qdb "$DB" "update death_rows set exit_status = 9 where id = $id" >/dev/null
+out=$("$SIGTRAIL" verify --db "$DB" 2>&1)
+is "$?" 1 "verify after a death was edited: exit 1"
+like "$out" "deaths chain BROKEN at death row $id: edited" "and it names the death"
 done_testing

@@ -308,6 +308,20 @@ int main(void)
 	is_int(ss.deaths_written, 10, "ten death rows committed");
 	is_int(ss.deaths_lost, 0, "none lost");
 	store_close(st);
+	/* Each death extends the deaths' chain at its commit (schema 019). */
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int chained = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db,
+	                       "SELECT count(*) FROM death_chain_rows AS c JOIN death_rows AS d ON "
+	                       "d.id = c.id WHERE c.pruned = 0 AND length(c.hash) = 32",
+	                       -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		chained = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	is_int(chained, 10, "the ten deaths are in the deaths' chain, each with its hash");
 	(void)unlink(path);
 	char wal[340];
 	snprintf(wal, sizeof(wal), "%s-wal", path);
