@@ -376,6 +376,12 @@ int cli_db_open(const char *path, struct cli_db *d)
 	int rc, r;
 
 	*d = (struct cli_db){.path = path};
+	if (cli_is_pg_uri(path)) {
+		log_error("--db %s: this command reads a local database only (who, list, export, "
+		          "report, status, verify and fleet read the fleet's centre)",
+		          path);
+		return EX_USAGE;
+	}
 	r = precheck(path, &d->st);
 	if (r != 0)
 		return r;

@@ -172,6 +172,10 @@ is "$RC" 69 "a centre that cannot be reached: exit 69"
 like "$ERR" "cannot connect to the centre: .*nosuchdb" "and the error says why"
 is "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'sigtrail-centre.*' 2>/dev/null | wc -l)" 0 \
 	"no snapshot is left behind"
+run_cli metrics --db "$ADMIN_URI"
+is "$RC" 64 "metrics on the centre: exit 64"
+like "$ERR" "this command reads a local database only \(who, list, export, report, status, verify and fleet read the fleet's centre\)" \
+	"and the error says which commands read the centre"
 
 # 1f. sigtrail fleet: a line per host, and what needs a look.
 run_cli fleet --utc --db "$ADMIN_URI"
