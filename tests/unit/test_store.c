@@ -10,33 +10,16 @@
 #include "sigtrail/schema.h"
 #include "sigtrail/sigsys.h"
 #include "sigtrail/store.h"
+#include "sqlq.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/sigtrail-test-store-XXXXXX";
 static char path[320];
 
-/* One value of a query, as text ("(null)" for NULL), in a static buffer. */
+/* One value of a query on the test database. */
 static const char *q(const char *sql)
 {
-	static char out[512];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-
-	snprintf(out, sizeof(out), "(error)");
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			const unsigned char *t = sqlite3_column_text(s, 0);
-			snprintf(out, sizeof(out), "%s", t ? (const char *)t : "(null)");
-		} else {
-			snprintf(out, sizeof(out), "(no row)");
-		}
-	} else {
-		printf("# %s: %s\n", sql, sqlite3_errmsg(db));
-	}
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return out;
+	return sqlq(path, sql);
 }
 
 /* A kill -TERM -- -PGID reaching `n` processes; n = 0 means ESRCH. */
