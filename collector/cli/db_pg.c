@@ -143,8 +143,8 @@ static int map_columns(struct snap *s, const struct stream *st, const PGresult *
 	char sql[160];
 	int n = 0, rc;
 
-	snprintf(sql, sizeof(sql), "SELECT name, \"notnull\", dflt_value FROM pragma_table_info('%s')",
-	         st->table);
+	snprintf(sql, sizeof(sql),
+	         "SELECT name, \"notnull\", dflt_value FROM pragma_table_info('%s')", st->table);
 	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
 		return rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW && n < MAX_COLS) {
@@ -154,8 +154,8 @@ static int map_columns(struct snap *s, const struct stream *st, const PGresult *
 		struct src v = {.kind = SRC_NULL};
 
 		snprintf(names[n], 64, "%s", l);
-		snprintf(base, sizeof(base), "%.*s", len > 2 && strcmp(l + len - 2, "_s") == 0
-		                                         ? (int)(len - 2) : (int)len, l);
+		snprintf(base, sizeof(base), "%.*s",
+		         len > 2 && strcmp(l + len - 2, "_s") == 0 ? (int)(len - 2) : (int)len, l);
 		if (strcmp(l, "id") == 0 && strcmp(st->key, "id") == 0)
 			v = (struct src){SRC_KEY, pg_col(r, "id")};
 		else if (strcmp(st->table, "collector_runs") == 0 && strcmp(l, "id") == 0)
@@ -171,7 +171,8 @@ static int map_columns(struct snap *s, const struct stream *st, const PGresult *
 		else if (strcmp(l, "host_s") == 0)
 			v = (struct src){SRC_STRING, pg_col(r, "origin_host")};
 		else if (strcmp(base, l) != 0) /* X_s: the string of X */
-			v = (struct src){SRC_STRING, pg_col(r, strcmp(base, "boot") == 0 ? "boot_id" : base)};
+			v = (struct src){SRC_STRING,
+			                 pg_col(r, strcmp(base, "boot") == 0 ? "boot_id" : base)};
 		else
 			v = (struct src){SRC_COL, pg_col(r, l)};
 		if (v.col < 0 || v.kind == SRC_NULL)
@@ -206,8 +207,8 @@ static int bind_one(struct snap *s, sqlite3_stmt *ins, int i, const struct src *
                     const PGresult *r, int row, int64_t offset, const char *group_host,
                     const char *group_instance)
 {
-	const char *t = v->kind == SRC_NULL || PQgetisnull(r, row, v->col) ? NULL
-	                                                                   : PQgetvalue(r, row, v->col);
+	const char *t =
+	    v->kind == SRC_NULL || PQgetisnull(r, row, v->col) ? NULL : PQgetvalue(r, row, v->col);
 	int64_t n = 0;
 	int rc = SQLITE_OK;
 
@@ -267,12 +268,14 @@ static void where(const struct stream *st, const struct cli_filter *f, char *buf
 	if (f && st->time_col && f->since_ms != INT64_MIN) {
 		snprintf(bufs[0], 32, "%lld", (long long)f->since_ms);
 		params[n++] = bufs[0];
-		len += (size_t)snprintf(buf + len, size - len, " AND %s >= $%d::bigint", st->time_col, n);
+		len += (size_t)snprintf(buf + len, size - len, " AND %s >= $%d::bigint",
+		                        st->time_col, n);
 	}
 	if (f && st->time_col && f->until_ms != INT64_MAX) {
 		snprintf(bufs[1], 32, "%lld", (long long)f->until_ms);
 		params[n++] = bufs[1];
-		len += (size_t)snprintf(buf + len, size - len, " AND %s < $%d::bigint", st->time_col, n);
+		len += (size_t)snprintf(buf + len, size - len, " AND %s < $%d::bigint",
+		                        st->time_col, n);
 	}
 	*ret_n = n;
 }
@@ -288,8 +291,9 @@ static int reaping(struct snap *s, const PGresult *r, int64_t id)
 
 	if (c < 0 || PQgetisnull(r, 0, c) || !int_of(PQgetvalue(r, 0, c), &ms))
 		return SQLITE_OK;
-	rc = sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO zombie_reaps(zombie_id, epoch_ms) "
-	                               "VALUES (?1, ?2)",
+	rc = sqlite3_prepare_v2(s->db,
+	                        "INSERT OR IGNORE INTO zombie_reaps(zombie_id, epoch_ms) "
+	                        "VALUES (?1, ?2)",
 	                        -1, &q, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(q, 1, id);
@@ -347,7 +351,8 @@ static int load(struct snap *s, const struct stream *st, const struct cli_filter
 				fprintf(m, "%s\"%s\"", i ? ", " : "", names[i]);
 			fputs(") VALUES (", m);
 			for (int i = 0; i < n_cols; i++)
-				fprintf(m, dflt[i][0] ? "%scoalesce(?, %s)" : "%s?", i ? ", " : "", dflt[i]);
+				fprintf(m, dflt[i][0] ? "%scoalesce(?, %s)" : "%s?", i ? ", " : "",
+				        dflt[i]);
 			fputc(')', m);
 			fclose(m);
 			rc = sqlite3_prepare_v2(s->db, q, -1, &ins, NULL);
@@ -357,15 +362,17 @@ static int load(struct snap *s, const struct stream *st, const struct cli_filter
 				continue;
 			}
 		}
-		int hc = PQfnumber(r, "host"), ic = PQfnumber(r, "instance"), kc = PQfnumber(r, st->key);
+		int hc = PQfnumber(r, "host"), ic = PQfnumber(r, "instance"),
+		    kc = PQfnumber(r, st->key);
 		const char *host = hc >= 0 ? PQgetvalue(r, 0, hc) : "";
 		const char *inst = ic >= 0 ? PQgetvalue(r, 0, ic) : "";
 		int64_t id = 0, off = 0;
 		if (st->ids && kc >= 0 && int_of(PQgetvalue(r, 0, kc), &id)) {
 			off = offset_of(st->ids, host, inst, id, true);
 			if (off == INT64_MIN) {
-				snprintf(s->err, sizeof(s->err), "more than %d hosts and databases at once: "
-				                                 "narrow the query with --host",
+				snprintf(s->err, sizeof(s->err),
+				         "more than %d hosts and databases at once: "
+				         "narrow the query with --host",
 				         MAX_GROUPS);
 				failed = 1;
 				PQclear(r);
@@ -399,25 +406,25 @@ static int load(struct snap *s, const struct stream *st, const struct cli_filter
 static int load_all(struct snap *s, const struct cli_filter *f)
 {
 	const struct stream streams[] = {
-	    {"signal_rows", "sigtrail.signal_rows", "SELECT * FROM sigtrail.signal_rows", "epoch_ms", "host, instance, id",
-	     "id", &s->signals},
+	    {"signal_rows", "sigtrail.signal_rows", "SELECT * FROM sigtrail.signal_rows",
+	     "epoch_ms", "host, instance, id", "id", &s->signals},
 	    {"ancestry_rows", "sigtrail.ancestry_rows",
-	     "SELECT DISTINCT ON (host, instance, chain, depth) * FROM sigtrail.ancestry_rows", NULL,
-	     "host, instance, chain, depth, month", "chain", NULL},
-	    {"death_rows", "sigtrail.death_rows", "SELECT * FROM sigtrail.death_rows", "epoch_ms", "host, instance, id", "id",
-	     &s->deaths},
-	    {"collector_runs", "public.coverage", "SELECT * FROM public.coverage", NULL, "host, instance, run", "run",
-	     &s->runs},
-	    {"zombie_rows", "public.zombies", "SELECT * FROM public.zombies", "epoch_ms", "host, instance, id", "id",
-	     &s->zombies},
-	    {"forward_drop_rows", "public.forward_drops", "SELECT * FROM public.forward_drops", NULL, "host, instance, id",
-	     "id", &s->drops},
+	     "SELECT DISTINCT ON (host, instance, chain, depth) * FROM sigtrail.ancestry_rows",
+	     NULL, "host, instance, chain, depth, month", "chain", NULL},
+	    {"death_rows", "sigtrail.death_rows", "SELECT * FROM sigtrail.death_rows", "epoch_ms",
+	     "host, instance, id", "id", &s->deaths},
+	    {"collector_runs", "public.coverage", "SELECT * FROM public.coverage", NULL,
+	     "host, instance, run", "run", &s->runs},
+	    {"zombie_rows", "public.zombies", "SELECT * FROM public.zombies", "epoch_ms",
+	     "host, instance, id", "id", &s->zombies},
+	    {"forward_drop_rows", "public.forward_drops", "SELECT * FROM public.forward_drops",
+	     NULL, "host, instance, id", "id", &s->drops},
 	};
 	for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]); i++) {
 		/* A centre older than its schema 3 (forward_drops) or 4 (zombies). */
 		const char *params[1] = {streams[i].relation};
-		PGresult *r = PQexecParams(s->pg, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, params,
-		                           NULL, NULL, 0);
+		PGresult *r = PQexecParams(s->pg, "SELECT to_regclass($1) IS NOT NULL", 1, NULL,
+		                           params, NULL, NULL, 0);
 		bool has = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
 		           strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 		PQclear(r);

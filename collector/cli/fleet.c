@@ -62,7 +62,8 @@ static void usage(FILE *out)
 	        "\n"
 	        "Examples:\n"
 	        "  sigtrail fleet --db postgresql://alice@central.example/sigtrail\n"
-	        "  sigtrail fleet --db postgresql://auditor@central.example/sigtrail --verify --json\n");
+	        "  sigtrail fleet --db postgresql://auditor@central.example/sigtrail --verify "
+	        "--json\n");
 }
 
 static int64_t int_at(const PGresult *r, int row, int col, int64_t none)
@@ -92,15 +93,16 @@ static int load_runs(PGconn *pg, const char *only, int64_t now_ms, struct host *
 		params[n_params++] = only;
 	PGresult *r = PQexecParams(
 	    pg,
-	    only ? "SELECT host, instance, started_ms, until_ms, status, coalesce(lost_kernel, 0) + "
-	           "coalesce(lost_socket, 0) + coalesce(lost_serial_gaps, 0) + "
-	           "coalesce(lost_unparsable, 0) + coalesce(lost_queue, 0) + coalesce(lost_db, 0), "
-	           "until_ms >= $1::bigint FROM public.coverage WHERE host = $2 ORDER BY host, "
-	           "started_ms"
-	         : "SELECT host, instance, started_ms, until_ms, status, coalesce(lost_kernel, 0) + "
-	           "coalesce(lost_socket, 0) + coalesce(lost_serial_gaps, 0) + "
-	           "coalesce(lost_unparsable, 0) + coalesce(lost_queue, 0) + coalesce(lost_db, 0), "
-	           "until_ms >= $1::bigint FROM public.coverage ORDER BY host, started_ms",
+	    only
+	        ? "SELECT host, instance, started_ms, until_ms, status, coalesce(lost_kernel, 0) + "
+	          "coalesce(lost_socket, 0) + coalesce(lost_serial_gaps, 0) + "
+	          "coalesce(lost_unparsable, 0) + coalesce(lost_queue, 0) + coalesce(lost_db, 0), "
+	          "until_ms >= $1::bigint FROM public.coverage WHERE host = $2 ORDER BY host, "
+	          "started_ms"
+	        : "SELECT host, instance, started_ms, until_ms, status, coalesce(lost_kernel, 0) + "
+	          "coalesce(lost_socket, 0) + coalesce(lost_serial_gaps, 0) + "
+	          "coalesce(lost_unparsable, 0) + coalesce(lost_queue, 0) + coalesce(lost_db, 0), "
+	          "until_ms >= $1::bigint FROM public.coverage ORDER BY host, started_ms",
 	    n_params, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		log_error("fleet: reading the centre's coverage: %s", PQresultErrorMessage(r));
@@ -136,7 +138,8 @@ static int load_runs(PGconn *pg, const char *only, int64_t now_ms, struct host *
 			snprintf(x->status, sizeof(x->status), "%s", PQgetvalue(r, i, 4));
 		}
 		if (strcmp(PQgetvalue(r, i, 4), "running") == 0 && until < now_ms)
-			until = now_ms; /* running: covered up to now, whatever its last heartbeat */
+			until =
+			    now_ms; /* running: covered up to now, whatever its last heartbeat */
 		if (strcmp(PQgetvalue(r, i, 6), "t") == 0)
 			x->lost += int_at(r, i, 5, 0);
 		/* Runs in start order: what starts past the covered end is a gap. */
@@ -163,12 +166,13 @@ static int load_runs(PGconn *pg, const char *only, int64_t now_ms, struct host *
  * last entry), and the rows dropped before forwarding. */
 static int load_rows(PGconn *pg, struct host *h, size_t n)
 {
-	PGresult *r = PQexec(pg, "SELECT c.host, count(*), max(s.epoch_ms), max(floor(extract(epoch "
-	                         "FROM s.received_at) * 1000)::bigint) FROM (SELECT DISTINCT host, "
-	                         "instance FROM public.coverage) AS c LEFT JOIN LATERAL (SELECT "
-	                         "x.epoch_ms, x.received_at FROM sigtrail.signal_rows AS x WHERE "
-	                         "x.host = c.host AND x.instance = c.instance ORDER BY x.id DESC "
-	                         "LIMIT 1) AS s ON true GROUP BY c.host");
+	PGresult *r =
+	    PQexec(pg, "SELECT c.host, count(*), max(s.epoch_ms), max(floor(extract(epoch "
+	               "FROM s.received_at) * 1000)::bigint) FROM (SELECT DISTINCT host, "
+	               "instance FROM public.coverage) AS c LEFT JOIN LATERAL (SELECT "
+	               "x.epoch_ms, x.received_at FROM sigtrail.signal_rows AS x WHERE "
+	               "x.host = c.host AND x.instance = c.instance ORDER BY x.id DESC "
+	               "LIMIT 1) AS s ON true GROUP BY c.host");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		log_error("fleet: reading the centre's newest rows: %s", PQresultErrorMessage(r));
 		PQclear(r);
@@ -251,7 +255,9 @@ static void print_text(FILE *out, const struct host *h, size_t n, int64_t now_ms
 			fputs("newest row recorded ", out);
 			cli_time_short(out, x->last_ms, utc);
 			fputs(", received ", out);
-			span(out, x->last_received_ms > x->last_ms ? x->last_received_ms - x->last_ms : 0);
+			span(out, x->last_received_ms > x->last_ms
+			              ? x->last_received_ms - x->last_ms
+			              : 0);
 			fputs(" later", out);
 		} else {
 			fputs("no signal rows", out);
@@ -265,9 +271,13 @@ static void print_text(FILE *out, const struct host *h, size_t n, int64_t now_ms
 		        (long long)(x->covered_ms * 100 / DAY_MS), (long long)x->gaps,
 		        x->gaps == 1 ? "" : "s", (long long)x->lost);
 		if (x->dropped)
-			fprintf(out, "; %lld rows DROPPED BEFORE FORWARDING", (long long)x->dropped);
+			fprintf(out, "; %lld rows DROPPED BEFORE FORWARDING",
+			        (long long)x->dropped);
 		fputs("; chain ", out);
-		fputs(x->chain < 0 ? "not checked (--verify)" : x->chain == 0 ? "intact" : "BROKEN", out);
+		fputs(x->chain < 0    ? "not checked (--verify)"
+		      : x->chain == 0 ? "intact"
+		                      : "BROKEN",
+		      out);
 		needs(x, now_ms, why, sizeof(why));
 		if (why[0])
 			fprintf(out, "\n  NEEDS A LOOK: %s", why);
@@ -359,9 +369,10 @@ int cli_fleet(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (!c.db || !cli_is_pg_uri(c.db)) {
-		log_error("fleet: --db must name the fleet's centre, a postgres:// or postgresql:// "
-		          "URI%s%s",
-		          c.db ? ", not " : "", c.db ? c.db : "");
+		log_error(
+		    "fleet: --db must name the fleet's centre, a postgres:// or postgresql:// "
+		    "URI%s%s",
+		    c.db ? ", not " : "", c.db ? c.db : "");
 		return EX_USAGE;
 	}
 	if (cli_common_finish(&c, isatty(STDOUT_FILENO)) < 0)

@@ -15,9 +15,9 @@
 #include "sigtrail/schema.h"
 
 /* The columns a zombie is read with, in the order of enum zcol. */
-#define ZOMBIE_COLS                                                                             \
-	"id, epoch_ms, pid, comm, cmdline, exit_status, signal, ppid, parent_comm, "            \
-	"parent_cmdline, parent_is_init, unit, container, reaped_epoch_ms, exit_seen, time, " \
+#define ZOMBIE_COLS                                                                                \
+	"id, epoch_ms, pid, comm, cmdline, exit_status, signal, ppid, parent_comm, "               \
+	"parent_cmdline, parent_is_init, unit, container, reaped_epoch_ms, exit_seen, time, "      \
 	"reaped_at, start_time, parent_start_time, host"
 enum zcol {
 	Z_ID,
@@ -209,7 +209,8 @@ int cli_who_zombies(FILE *out, struct cli_db *d, const struct cli_filter *f, int
 			cli_stmt_json(out, s);
 		} else {
 			if (n == 0)
-				fputs("Zombies, newest first (exited, and left unreaped by their parent):\n",
+				fputs("Zombies, newest first (exited, and left unreaped by their "
+				      "parent):\n",
 				      out);
 			zombie_line(out, s, utc, now_ms);
 		}

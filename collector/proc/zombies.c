@@ -85,8 +85,8 @@ int zwatch_new(const struct zwatch_config *cfg, struct zwatch **ret)
 	return 0;
 }
 
-void zwatch_on_exit(struct zwatch *zw, const struct ptab_proc *p, int32_t pid,
-                    uint32_t exit_code, int64_t exit_mono_ns, int64_t epoch_ms)
+void zwatch_on_exit(struct zwatch *zw, const struct ptab_proc *p, int32_t pid, uint32_t exit_code,
+                    int64_t exit_mono_ns, int64_t epoch_ms)
 {
 	if (zw->n_exits == ZW_MAX_EXITS) { /* the oldest is left to the scan */
 		zw->head = (zw->head + 1) % ZW_MAX_EXITS;
@@ -106,8 +106,8 @@ void zwatch_on_exit(struct zwatch *zw, const struct ptab_proc *p, int32_t pid,
 static bool is_tracked(const struct zwatch *zw, int32_t pid, uint64_t start_time)
 {
 	for (size_t i = 0; i < zw->n_tracked; i++)
-		if (zw->tracked[i].pid == pid &&
-		    (!start_time || !zw->tracked[i].start_time || zw->tracked[i].start_time == start_time))
+		if (zw->tracked[i].pid == pid && (!start_time || !zw->tracked[i].start_time ||
+		                                  zw->tracked[i].start_time == start_time))
 			return true;
 	return false;
 }
@@ -308,8 +308,7 @@ static void stage2(struct zwatch *zw, struct ptab *t, zwatch_fn fn, void *userda
 	}
 }
 
-static void reaped(struct zwatch *zw, size_t i, int64_t now_epoch_ms, zwatch_fn fn,
-                   void *userdata)
+static void reaped(struct zwatch *zw, size_t i, int64_t now_epoch_ms, zwatch_fn fn, void *userdata)
 {
 	struct zombie_note *n = calloc(1, sizeof(*n));
 

@@ -29,10 +29,10 @@
 #include "sigtrail/zombie.h"
 
 enum {
-	ZW_STAGE1_MS = 3000,   /* stage 1 at most this long after an exit (the table lingers 5 s) */
-	ZW_LIST_MS = 1000,     /* /proc is listed at most this often */
-	ZW_RESCAN_MS = 30000,  /* every process's stat is read this often */
-	ZW_MAX_EXITS = 65536,  /* exits waiting for stage 1 */
+	ZW_STAGE1_MS = 3000,  /* stage 1 at most this long after an exit (the table lingers 5 s) */
+	ZW_LIST_MS = 1000,    /* /proc is listed at most this often */
+	ZW_RESCAN_MS = 30000, /* every process's stat is read this often */
+	ZW_MAX_EXITS = 65536, /* exits waiting for stage 1 */
 };
 
 struct zwatch_config {
@@ -61,8 +61,8 @@ int zwatch_new(const struct zwatch_config *cfg, struct zwatch **ret);
  * wall clock), with the kernel's wait status. `p` is what the table knows
  * of the process (may be NULL), read before the table marks it exited.
  * Can't fail. */
-void zwatch_on_exit(struct zwatch *zw, const struct ptab_proc *p, int32_t pid,
-                    uint32_t exit_code, int64_t exit_mono_ns, int64_t epoch_ms);
+void zwatch_on_exit(struct zwatch *zw, const struct ptab_proc *p, int32_t pid, uint32_t exit_code,
+                    int64_t exit_mono_ns, int64_t epoch_ms);
 
 /* Follow a zombie found by an earlier run of the daemon on this boot
  * (store_zombies_resume()): its reaping is reported, it is not found again.

@@ -14,15 +14,15 @@
 #include "sigtrail/audit_ctl.h"
 
 /* The unreaped zombie_rows row of this boot, pid and start time. */
-#define UNREAPED                                                                           \
-	"FROM zombie_rows AS z WHERE z.pid = ?2 AND z.start_time IS ?3 AND z.boot_s IS ?4 AND " \
+#define UNREAPED                                                                                   \
+	"FROM zombie_rows AS z WHERE z.pid = ?2 AND z.start_time IS ?3 AND z.boot_s IS ?4 AND "    \
 	"NOT EXISTS (SELECT 1 FROM zombie_reaps AS r WHERE r.zombie_id = z.id)"
 
 int store_zombies_prepare(struct store *st)
 {
-	int rc = store_prepare(st,
-	                       "INSERT INTO zombie_reaps(zombie_id, epoch_ms) SELECT z.id, ?1 " UNREAPED,
-	                       &st->reap);
+	int rc = store_prepare(
+	    st, "INSERT INTO zombie_reaps(zombie_id, epoch_ms) SELECT z.id, ?1 " UNREAPED,
+	    &st->reap);
 
 	if (rc != SQLITE_OK)
 		return rc;
@@ -31,8 +31,8 @@ int store_zombies_prepare(struct store *st)
 	    "INSERT INTO zombie_rows(epoch_ms, pid, start_time, boot_s, exit_seen, host_s, comm_s, "
 	    "cmdline_s, exit_status, signal, ppid, parent_start_time, parent_comm_s, "
 	    "parent_cmdline_s, parent_is_init, unit_s, container_s) SELECT ?1, ?2, ?3, ?4, ?5, ?6, "
-	    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17 WHERE NOT EXISTS (SELECT 1 " UNREAPED
-	    ")",
+	    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17 WHERE NOT EXISTS (SELECT "
+	    "1 " UNREAPED ")",
 	    &st->zombie);
 }
 
@@ -46,7 +46,8 @@ static int boot_string(struct store *st, int64_t *ret)
 
 	if (st->boot_s == 0) {
 		st->boot_s = -1;
-		if (ctl_boot_id(boot) == 0 && (rc = store_intern(st, boot, &st->boot_s, NULL)) != SQLITE_OK)
+		if (ctl_boot_id(boot) == 0 &&
+		    (rc = store_intern(st, boot, &st->boot_s, NULL)) != SQLITE_OK)
 			st->boot_s = 0;
 	}
 	*ret = st->boot_s;
@@ -105,7 +106,8 @@ int store_insert_zombie(struct store *st, const struct zombie_note *z)
 	return rc == SQLITE_DONE ? sqlite3_changes(st->db) > 0 : store_sqlite_errno(rc);
 }
 
-int store_zombies_resume(struct store *st, void (*fn)(void *userdata, int32_t pid, uint64_t start_time),
+int store_zombies_resume(struct store *st,
+                         void (*fn)(void *userdata, int32_t pid, uint64_t start_time),
                          void *userdata)
 {
 	sqlite3_stmt *s = NULL;
@@ -115,12 +117,13 @@ int store_zombies_resume(struct store *st, void (*fn)(void *userdata, int32_t pi
 	if ((rc = store_begin(st)) != SQLITE_OK || (rc = boot_string(st, &boot)) != SQLITE_OK)
 		return store_sqlite_errno(rc);
 	/* Another boot's zombies ended with it, at the latest. */
-	rc = sqlite3_prepare_v2(st->db,
-	                        "INSERT INTO zombie_reaps(zombie_id, epoch_ms) SELECT z.id, "
-	                        "max(?1, z.epoch_ms) FROM zombie_rows AS z WHERE z.boot_s IS NOT ?2 "
-	                        "AND NOT EXISTS (SELECT 1 FROM zombie_reaps AS r WHERE r.zombie_id "
-	                        "= z.id)",
-	                        -1, &s, NULL);
+	rc =
+	    sqlite3_prepare_v2(st->db,
+	                       "INSERT INTO zombie_reaps(zombie_id, epoch_ms) SELECT z.id, "
+	                       "max(?1, z.epoch_ms) FROM zombie_rows AS z WHERE z.boot_s IS NOT ?2 "
+	                       "AND NOT EXISTS (SELECT 1 FROM zombie_reaps AS r WHERE r.zombie_id "
+	                       "= z.id)",
+	                       -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, store_boot_epoch_ms());
 		store_bind_opt(s, 2, boot >= 0, boot);
@@ -129,15 +132,17 @@ int store_zombies_resume(struct store *st, void (*fn)(void *userdata, int32_t pi
 	sqlite3_finalize(s);
 	s = NULL;
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(st->db,
-		                        "SELECT z.pid, z.start_time FROM zombie_rows AS z WHERE z.boot_s "
-		                        "IS ?1 AND NOT EXISTS (SELECT 1 FROM zombie_reaps AS r WHERE "
-		                        "r.zombie_id = z.id) ORDER BY z.id",
-		                        -1, &s, NULL);
+		rc = sqlite3_prepare_v2(
+		    st->db,
+		    "SELECT z.pid, z.start_time FROM zombie_rows AS z WHERE z.boot_s "
+		    "IS ?1 AND NOT EXISTS (SELECT 1 FROM zombie_reaps AS r WHERE "
+		    "r.zombie_id = z.id) ORDER BY z.id",
+		    -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		store_bind_opt(s, 1, boot >= 0, boot);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			fn(userdata, sqlite3_column_int(s, 0), (uint64_t)sqlite3_column_int64(s, 1));
+			fn(userdata, sqlite3_column_int(s, 0),
+			   (uint64_t)sqlite3_column_int64(s, 1));
 			n++;
 		}
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;

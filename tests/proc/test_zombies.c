@@ -51,28 +51,40 @@ static const struct zombie_note *note_of(int32_t pid)
 
 static void tree(void)
 {
-	fake_add(&(struct fake_proc){.pid = 1, .ppid = 0, .comm = "systemd", .start = 1,
-	                             .cmdline = "/sbin/init|"});
+	fake_add(&(struct fake_proc){
+	    .pid = 1, .ppid = 0, .comm = "systemd", .start = 1, .cmdline = "/sbin/init|"});
 	/* A container's init: pid 1 of its namespace. */
-	fake_add(&(struct fake_proc){.pid = 500, .ppid = 1, .comm = "node", .start = 50,
-	                             .nspid = 1, .pidns = 4026532999ULL,
+	fake_add(&(struct fake_proc){.pid = 500,
+	                             .ppid = 1,
+	                             .comm = "node",
+	                             .start = 50,
+	                             .nspid = 1,
+	                             .pidns = 4026532999ULL,
 	                             .cmdline = "npm start|"});
-	fake_add(&(struct fake_proc){.pid = 501, .ppid = 500, .comm = "sh", .start = 60,
-	                             .nspid = 7, .pidns = 4026532999ULL,
+	fake_add(&(struct fake_proc){.pid = 501,
+	                             .ppid = 500,
+	                             .comm = "sh",
+	                             .start = 60,
+	                             .nspid = 7,
+	                             .pidns = 4026532999ULL,
 	                             .cmdline = "sh|-c|curl health|"});
-	fake_add(&(struct fake_proc){.pid = 600, .ppid = 1, .comm = "sleep", .start = 70,
-	                             .cmdline = "sleep|600|"});
-	fake_add(&(struct fake_proc){.pid = 601, .ppid = 600, .comm = "sh", .start = 80,
-	                             .cmdline = "sh|-c|exit 3|"});
-	fake_add(&(struct fake_proc){.pid = 602, .ppid = 600, .comm = "true", .start = 81,
-	                             .cmdline = "true|"});
+	fake_add(&(struct fake_proc){
+	    .pid = 600, .ppid = 1, .comm = "sleep", .start = 70, .cmdline = "sleep|600|"});
+	fake_add(&(struct fake_proc){
+	    .pid = 601, .ppid = 600, .comm = "sh", .start = 80, .cmdline = "sh|-c|exit 3|"});
+	fake_add(&(struct fake_proc){
+	    .pid = 602, .ppid = 600, .comm = "true", .start = 81, .cmdline = "true|"});
 }
 
 /* The kernel's exit: a zombie's stat says Z and holds its wait status. */
 static void make_zombie(int pid, int ppid, const char *comm, unsigned long long start, int code)
 {
-	fake_add(&(struct fake_proc){.pid = pid, .ppid = ppid, .comm = comm, .start = start,
-	                             .state = 'Z', .exit_code = code});
+	fake_add(&(struct fake_proc){.pid = pid,
+	                             .ppid = ppid,
+	                             .comm = comm,
+	                             .start = start,
+	                             .state = 'Z',
+	                             .exit_code = code});
 }
 
 static void test_exits(void)
@@ -194,8 +206,7 @@ static void test_exits(void)
 	is_int(n_notes, 0, "the adopted zombie is not found again");
 	fake_del(700);
 	zwatch_tick(zw, t, t0 + 104 * S, 1700001104000, take, NULL);
-	ok(n_notes == 1 && notes[0]->reaped && notes[0]->pid == 700,
-	   "its reaping is reported");
+	ok(n_notes == 1 && notes[0]->reaped && notes[0]->pid == 700, "its reaping is reported");
 	forget_notes();
 
 	/* Bounded: beyond ZW_MAX_EXITS waiting, the oldest are left to the scan. */

@@ -85,25 +85,31 @@ int main(void)
 	       "2026-11-22T03:21:10.616Z|1795317670616|601|80|sh|3|NULL|500|node|npm start|1|NULL|"
 	       "3f2a9b1c0d4e|testhost|NULL|1",
 	       "the row as the view shows it");
-	is_str(q("SELECT cmdline FROM zombies WHERE pid = 601"), "sh -c curl --password <redacted> http://x",
+	is_str(q("SELECT cmdline FROM zombies WHERE pid = 601"),
+	       "sh -c curl --password <redacted> http://x",
 	       "its command line is redacted like every other");
 	is_str(q("SELECT coalesce(exit_status, 'NULL') || ' ' || signal || ' ' || parent_is_init "
 	         "|| ' ' || unit || ' ' || exit_seen FROM zombies WHERE pid = 602"),
-	       "NULL 9 0 app.service 0", "a signal's zombie: no exit status; its unit; exit not seen");
+	       "NULL 9 0 app.service 0",
+	       "a signal's zombie: no exit status; its unit; exit not seen");
 
-	struct zombie_note r = {.reaped = true, .pid = 601, .start_time = 80, .epoch_ms = t + 24000};
+	struct zombie_note r = {
+	    .reaped = true, .pid = 601, .start_time = 80, .epoch_ms = t + 24000};
 	is_int(store_insert_zombie(st, &r), 1, "its reaping: 1 row");
 	is_int(store_insert_zombie(st, &r), 0, "reaped again: nothing (it is reaped already)");
 	r.start_time = 99;
-	is_int(store_insert_zombie(st, &r), 0, "the reaping of another process of that pid: nothing");
+	is_int(store_insert_zombie(st, &r), 0,
+	       "the reaping of another process of that pid: nothing");
 	ok(store_commit(st) == 0, "commit");
 	is_str(q("SELECT reaped_at || ' ' || reaped_epoch_ms FROM zombies WHERE pid = 601"),
 	       "2026-11-22T03:21:34.616Z 1795317694616", "reaped_at set");
-	is_int(store_insert_zombie(st, &a), 1, "the pid and start time again once reaped: a new row");
+	is_int(store_insert_zombie(st, &a), 1,
+	       "the pid and start time again once reaped: a new row");
 	ok(store_commit(st) == 0, "commit");
 
 	/* A restart on this boot: the unreaped ones are handed back. */
-	is_int(store_zombies_resume(st, on_resume, NULL), 2, "resume hands back 2 unreaped zombies");
+	is_int(store_zombies_resume(st, on_resume, NULL), 2,
+	       "resume hands back 2 unreaped zombies");
 	ok(n_resumed == 2 && resumed[0] == 602081 && resumed[1] == 601080,
 	   "602 and the second 601, oldest first");
 	/* Another boot's zombies ended with it. */
@@ -121,8 +127,8 @@ int main(void)
 		snprintf(cmd, sizeof(cmd), "job %d", i);
 		z.cmdline = cmd;
 		(void)store_insert_zombie(st, &z);
-		z = (struct zombie_note){.reaped = true, .pid = 10000 + i, .start_time = 7,
-		                         .epoch_ms = t + 20 + i};
+		z = (struct zombie_note){
+		    .reaped = true, .pid = 10000 + i, .start_time = 7, .epoch_ms = t + 20 + i};
 		(void)store_insert_zombie(st, &z);
 	}
 	ok(store_commit(st) == 0, "70000 more zombies, reaped");
