@@ -1,6 +1,7 @@
 /* metrics.c: `sigtrail metrics`, the database as Prometheus text exposition
  * (version 0.0.4), for node_exporter's textfile collector: signals by
- * signal and result, deaths by signal and cause, every counter of the
+ * signal and result, deaths by signal and cause, zombies found and
+ * unreaped, every counter of the
  * collector's runs (STORE_RUN_COUNTERS: events, rows and each loss, summed
  * over the runs the database holds), whether a collector is up and its last
  * heartbeat, and the database's size. With -o FILE the file is replaced
@@ -17,6 +18,7 @@
 #include "config.h"
 #include "cli.h"
 #include "sigtrail/log.h"
+#include "sigtrail/schema.h"
 #include "sigtrail/store.h"
 
 enum {
@@ -37,7 +39,9 @@ static void usage(FILE *out)
 	        "  -h, --help          this help\n"
 	        "\n"
 	        "Metrics: sigtrail_signals_total{signal,result}, sigtrail_deaths_total{signal,\n"
-	        "cause} (schema 3), sigtrail_collector_<counter>_total for each counter of the\n"
+	        "cause} (schema 3), sigtrail_zombies_total, sigtrail_zombies_unreaped and\n"
+	        "sigtrail_zombie_parents (schema 18), sigtrail_collector_<counter>_total for\n"
+	        "each counter of the\n"
 	        "collector's runs (events, rows, lost_kernel, lost_socket, ... summed over the\n"
 	        "runs recorded), sigtrail_collector_up, sigtrail_collector_last_heartbeat_\n"
 	        "timestamp_seconds, sigtrail_database_size_bytes, sigtrail_info{version,schema}.\n"
@@ -185,6 +189,32 @@ static void database_size(FILE *out, const char *path)
 	fprintf(out, "sigtrail_database_size_bytes %lld\n", total);
 }
 
+/* Zombies (schema 18): found in all, and unreaped now (the newest boot's),
+ * with the parents they are under: what to alert on before a container's
+ * init fills its pid limit. */
+static int zombies(FILE *out, struct cli_db *d)
+{
+	struct cli_zombie_groups g;
+	int64_t total = 0;
+	int rc = schema_query_int(d->db, "SELECT count(*) FROM zombies", &total);
+
+	if (rc == SQLITE_OK)
+		rc = cli_zombie_groups(d, INT64_MIN, INT64_MAX, NULL, true, &g);
+	if (rc != SQLITE_OK)
+		return rc;
+	family(out, "sigtrail_zombies_total", "counter",
+	       "Zombies recorded: processes that exited and stayed unreaped past sigtraild's "
+	       "--zombie-delay.");
+	fprintf(out, "sigtrail_zombies_total %lld\n", (long long)total);
+	family(out, "sigtrail_zombies_unreaped", "gauge",
+	       "Zombies not reaped yet (this boot's, as the collector last saw them).");
+	fprintf(out, "sigtrail_zombies_unreaped %lld\n", (long long)g.unreaped);
+	family(out, "sigtrail_zombie_parents", "gauge",
+	       "Processes that leave zombies unreaped now.");
+	fprintf(out, "sigtrail_zombie_parents %lld\n", (long long)g.parents);
+	return SQLITE_OK;
+}
+
 /* Every metric, from one read transaction. Returns SQLITE_OK or a code. */
 static int write_metrics(FILE *out, struct cli_db *d, int64_t now_ms)
 {
@@ -214,6 +244,8 @@ static int write_metrics(FILE *out, struct cli_db *d, int64_t now_ms)
 		    "SELECT signame, signal, cause, count(*) FROM deaths GROUP BY signal, "
 		    "cause ORDER BY signal, cause");
 	}
+	if (rc == SQLITE_OK && cli_has_zombies(d))
+		rc = zombies(out, d);
 	if (rc == SQLITE_OK && d->has_coverage) {
 #define RUN_COUNTER(name)                                                                          \
 	if (rc == SQLITE_OK)                                                                       \

@@ -14,6 +14,10 @@ add_run "$DB" 3000 4000 stopped 5
 sqlite3 "$DB" "update collector_runs set lost_queue = 3, lost_kernel_log = 2 where id = (select max(id) from collector_runs)"
 add_run "$DB" 5000 "$now_ms" running
 
+# Zombies: three found, two of them unreaped under one parent.
+sqlite3 "$DB" "insert into zombie_rows(epoch_ms, exit_seen, pid, ppid, parent_is_init) values
+	($now_ms, 1, 601, 600, 0), ($now_ms, 1, 602, 600, 0), ($now_ms, 1, 603, 700, 1);
+	insert into zombie_reaps(zombie_id, epoch_ms) select id, epoch_ms + 1000 from zombie_rows where pid = 603"
 run_cli metrics --db "$DB"
 is "$RC" 0 "metrics: exit 0"
 printf '%s\n' "$OUT" >"$T/m.prom"
@@ -35,6 +39,8 @@ is "$(awk '/^sigtrail_signals_total\{/ { n += $2 } END { print n }' "$T/m.prom")
 	"$(q "$DB" "select sum(count) from signals")" "signals: the samples add up to every signal"
 is "$(value 'sigtrail_deaths_total{signal="SIGKILL",cause="pidns-teardown"}')" 2 "deaths: by signal and cause"
 is "$(value 'sigtrail_deaths_total{signal="SIGSEGV",cause="crash"}')" 1 "deaths: a crash"
+is "$(value sigtrail_zombies_total) $(value sigtrail_zombies_unreaped) $(value sigtrail_zombie_parents)" "3 2 1" \
+	"zombies: 3 found, 2 unreaped under 1 parent"
 is "$(value sigtrail_collector_lost_kernel_total)" 19 "lost_kernel summed over the runs"
 is "$(value sigtrail_collector_lost_queue_total)" 3 "lost_queue"
 is "$(value sigtrail_collector_lost_kernel_log_total)" 2 "lost_kernel_log"
