@@ -169,16 +169,17 @@ int cli_db_open(const char *path, struct cli_db *ret);
  * host (the role that sent them) and period (f may be NULL: all) are read
  * into a private snapshot with this build's schema (db_pg.c), deleted at
  * cli_db_close(); f->host is then cleared, the centre having applied it.
- * Returns as cli_db_open(), or EX_UNAVAILABLE when the centre cannot be
- * read. */
-int cli_db_open_rows(const char *path, struct cli_filter *f, struct cli_db *ret);
+ * With `target` (who), only the rows the answer about f's target (its pid
+ * or name) reads. Returns as cli_db_open(), or EX_UNAVAILABLE when the
+ * centre cannot be read. */
+int cli_db_open_rows(const char *path, struct cli_filter *f, bool target, struct cli_db *ret);
 
 /* db_pg.c: is s a libpq URI? Make the snapshot of the centre `uri` in a new
  * directory (its path into dir, the database's into path); 0 or an exit
  * status after an error message. Remove it (its files, then dir). */
 bool cli_is_pg_uri(const char *s);
-int cli_pg_snapshot(const char *uri, const struct cli_filter *f, char *dir, size_t dir_size,
-                    char *path, size_t path_size);
+int cli_pg_snapshot(const char *uri, const struct cli_filter *f, bool target, char *dir,
+                    size_t dir_size, char *path, size_t path_size);
 void cli_pg_snapshot_remove(const char *dir);
 
 /* Close. Returns 0, or EX_TEMPFAIL after a warning when a snapshot read

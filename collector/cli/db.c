@@ -349,7 +349,7 @@ static int describe_schema(struct cli_db *d)
 	d->has_boot_epoch = n > 0;
 	return 0;
 }
-int cli_db_open_rows(const char *path, struct cli_filter *f, struct cli_db *d)
+int cli_db_open_rows(const char *path, struct cli_filter *f, bool target, struct cli_db *d)
 {
 	char dir[PATH_MAX] = "", file[PATH_MAX];
 	int r;
@@ -357,7 +357,7 @@ int cli_db_open_rows(const char *path, struct cli_filter *f, struct cli_db *d)
 	if (!cli_is_pg_uri(path))
 		return cli_db_open(path, d);
 	*d = (struct cli_db){.path = path};
-	if ((r = cli_pg_snapshot(path, f, dir, sizeof(dir), file, sizeof(file))) != 0)
+	if ((r = cli_pg_snapshot(path, f, target, dir, sizeof(dir), file, sizeof(file))) != 0)
 		return r;
 	/* The centre kept the host's rows alone (its role): the snapshot's host
 	 * column is where each came from, which for an imported log is another

@@ -70,7 +70,8 @@ struct stream {
 	const char *table;    /* local */
 	const char *relation; /* central */
 	const char *select;   /* central, without WHERE */
-	const char *time_col; /* the central time column the period filters, or NULL */
+	const char *where;    /* its rows of the host and the period ($1..$3) */
+	const char *target;   /* and, for a target's question (who), its rows ($4..$6), or NULL */
 	const char *order;    /* ORDER BY (the key last) */
 	const char *key;      /* the central key column, moved per (host, instance) */
 	struct groups *ids;   /* its groups */
@@ -253,32 +254,71 @@ static int bind_one(struct snap *s, sqlite3_stmt *ins, int i, const struct src *
 	return rc;
 }
 
-/* The WHERE of a stream: the host and the period, as $1..$3. */
-static void where(const struct stream *st, const struct cli_filter *f, char *buf, size_t size,
-                  const char **params, char bufs[2][32], int *ret_n)
-{
-	int n = 0;
-	size_t len = 0;
+/* The question's values, bound to every stream's query as $1..$6 (NULL:
+ * not asked): the host, the period (widened by WIDEN_MS each way: what who
+ * reads around a row, the same sender's other signals and a teardown's
+ * minute, may lie just outside it; the commands filter the period exactly),
+ * the target pid, the target name cut as the comm and whole. */
+enum { WIDEN_MS = 65000 };
+struct params {
+	const char *v[6];
+	char since[32], until[32], pid[32];
+};
 
-	len += (size_t)snprintf(buf + len, size - len, " WHERE true");
-	if (f && f->host) {
-		params[n++] = f->host;
-		len += (size_t)snprintf(buf + len, size - len, " AND host = $%d", n);
+static void bind_params(const struct cli_filter *f, bool target, struct params *p)
+{
+	*p = (struct params){0};
+	if (!f)
+		return;
+	p->v[0] = f->host;
+	if (f->since_ms != INT64_MIN) {
+		snprintf(p->since, sizeof(p->since), "%lld", (long long)(f->since_ms - WIDEN_MS));
+		p->v[1] = p->since;
 	}
-	if (f && st->time_col && f->since_ms != INT64_MIN) {
-		snprintf(bufs[0], 32, "%lld", (long long)f->since_ms);
-		params[n++] = bufs[0];
-		len += (size_t)snprintf(buf + len, size - len, " AND %s >= $%d::bigint",
-		                        st->time_col, n);
+	if (f->until_ms != INT64_MAX) {
+		snprintf(p->until, sizeof(p->until), "%lld", (long long)(f->until_ms + WIDEN_MS));
+		p->v[2] = p->until;
 	}
-	if (f && st->time_col && f->until_ms != INT64_MAX) {
-		snprintf(bufs[1], 32, "%lld", (long long)f->until_ms);
-		params[n++] = bufs[1];
-		len += (size_t)snprintf(buf + len, size - len, " AND %s < $%d::bigint",
-		                        st->time_col, n);
+	if (target && f->target_pid >= 0) {
+		snprintf(p->pid, sizeof(p->pid), "%lld", (long long)f->target_pid);
+		p->v[3] = p->pid;
+	} else if (target && f->target_comm) {
+		p->v[4] = f->target_comm;
+		p->v[5] = f->full_name ? f->full_name : f->target_comm;
 	}
-	*ret_n = n;
 }
+
+/* The host and the period of a table whose time is `t`. */
+#define W(t)                                                                                       \
+	"($1::text IS NULL OR host = $1) AND ($2::bigint IS NULL OR " t " >= $2) AND "            \
+	"($3::bigint IS NULL OR " t " < $3)"
+/* The signals to the target: its pid, or its name as who matches it (the
+ * comm, the executable's basename, the script: a superset, which the
+ * command narrows). */
+#define M_SIG                                                                                      \
+	"(target_pid = $4::bigint OR ($5::text IS NOT NULL AND (target_comm = $5 OR target_exe = $6 " \
+	"OR right(target_exe, length($6) + 1) = '/' || $6 OR strpos(target_cmdline, $6) > 0)))"
+/* Its deaths, likewise. */
+#define M_DEATH                                                                                    \
+	"(pid = $4::bigint OR ($5::text IS NOT NULL AND (comm = $5 OR exe = $6 OR right(exe, "     \
+	"length($6) + 1) = '/' || $6 OR strpos(cmdline, $6) > 0)))"
+/* Its deaths and those who tells with them: its namespace init's, and the
+ * teardown's other victims (of that init, or of the target as an init). */
+#define D_SET                                                                                      \
+	"(" M_DEATH " OR (instance, pid) IN (SELECT instance, init_pid FROM sigtrail.death_rows "   \
+	"WHERE " W("epoch_ms") " AND " M_DEATH ") OR (instance, init_pid) IN (SELECT instance, pid " \
+	"FROM sigtrail.death_rows WHERE " W("epoch_ms") " AND " M_DEATH ") OR (instance, init_pid) " \
+	"IN (SELECT instance, init_pid FROM sigtrail.death_rows WHERE " W("epoch_ms") " AND "      \
+	M_DEATH "))"
+/* The signals who reads for a target: those to it, its senders' others,
+ * those to its init and its parent, and those its deaths name. */
+#define S_SET                                                                                      \
+	"(" M_SIG " OR (instance, sender_pid) IN (SELECT instance, sender_pid FROM "                \
+	"sigtrail.signal_rows WHERE " W("epoch_ms") " AND " M_SIG ") OR (instance, target_pid) IN " \
+	"(SELECT instance, init_pid FROM sigtrail.death_rows WHERE " W("epoch_ms") " AND " M_DEATH \
+	") OR (instance, target_pid) IN (SELECT instance, ppid FROM sigtrail.death_rows WHERE "    \
+	W("epoch_ms") " AND " M_DEATH ") OR (instance, id) IN (SELECT instance, signal_id FROM "     \
+	"sigtrail.death_rows WHERE " W("epoch_ms") " AND " D_SET "))"
 
 /* A zombie's reaping, from the central view's reaped_epoch_ms: the local
  * zombie_reaps row of the zombie just inserted (id). */
@@ -305,15 +345,16 @@ static int reaping(struct snap *s, const PGresult *r, int64_t id)
 }
 
 /* Read one central stream into its local table. */
-static int load(struct snap *s, const struct stream *st, const struct cli_filter *f)
+static int load(struct snap *s, const struct stream *st, const struct params *p, bool target)
 {
-	const char *params[3];
-	char sql[2048], w[512], nums[2][32];
-	int n_params;
+	char sql[16384];
+	const char *scope = target && st->target ? st->target : NULL;
 
-	where(st, f, w, sizeof(w), params, nums, &n_params);
-	snprintf(sql, sizeof(sql), "%s%s ORDER BY %s", st->select, w, st->order);
-	if (!PQsendQueryParams(s->pg, sql, n_params, NULL, params, NULL, NULL, 0) ||
+	static const Oid types[6] = {25, 20, 20, 20, 25, 25}; /* text, bigint... as $1..$6 */
+
+	snprintf(sql, sizeof(sql), "%s WHERE %s%s%s ORDER BY %s", st->select, st->where,
+	         scope ? " AND " : "", scope ? scope : "", st->order);
+	if (!PQsendQueryParams(s->pg, sql, 6, types, p->v, NULL, NULL, 0) ||
 	    !PQsetSingleRowMode(s->pg)) {
 		snprintf(s->err, sizeof(s->err), "reading the centre's %s: %s", st->table,
 		         PQerrorMessage(s->pg));
@@ -402,24 +443,32 @@ static int load(struct snap *s, const struct stream *st, const struct cli_filter
 }
 
 /* The streams, in the order they are read (deaths after the signals their
- * signal_id names). */
-static int load_all(struct snap *s, const struct cli_filter *f)
+ * signal_id names). With `target` (who), the signals and deaths who reads
+ * for the target alone. */
+static int load_all(struct snap *s, const struct cli_filter *f, bool target)
 {
+#define HOST "($1::text IS NULL OR host = $1)"
 	const struct stream streams[] = {
 	    {"signal_rows", "sigtrail.signal_rows", "SELECT * FROM sigtrail.signal_rows",
-	     "epoch_ms", "host, instance, id", "id", &s->signals},
+	     W("epoch_ms"), S_SET, "host, instance, id", "id", &s->signals},
 	    {"ancestry_rows", "sigtrail.ancestry_rows",
-	     "SELECT DISTINCT ON (host, instance, chain, depth) * FROM sigtrail.ancestry_rows",
-	     NULL, "host, instance, chain, depth, month", "chain", NULL},
-	    {"death_rows", "sigtrail.death_rows", "SELECT * FROM sigtrail.death_rows", "epoch_ms",
-	     "host, instance, id", "id", &s->deaths},
-	    {"collector_runs", "public.coverage", "SELECT * FROM public.coverage", NULL,
+	     "SELECT DISTINCT ON (host, instance, chain, depth) * FROM sigtrail.ancestry_rows", HOST,
+	     "(instance, chain) IN (SELECT instance, sender_chain FROM sigtrail.signal_rows WHERE " W(
+	         "epoch_ms") " AND " S_SET ")",
+	     "host, instance, chain, depth, month", "chain", NULL},
+	    {"death_rows", "sigtrail.death_rows", "SELECT * FROM sigtrail.death_rows",
+	     W("epoch_ms"), D_SET, "host, instance, id", "id", &s->deaths},
+	    {"collector_runs", "public.coverage", "SELECT * FROM public.coverage", HOST, NULL,
 	     "host, instance, run", "run", &s->runs},
-	    {"zombie_rows", "public.zombies", "SELECT * FROM public.zombies", "epoch_ms",
-	     "host, instance, id", "id", &s->zombies},
-	    {"forward_drop_rows", "public.forward_drops", "SELECT * FROM public.forward_drops",
+	    {"zombie_rows", "public.zombies", "SELECT * FROM public.zombies", W("epoch_ms"),
+	     "(pid = $4::bigint OR comm = $5)", "host, instance, id", "id", &s->zombies},
+	    {"forward_drop_rows", "public.forward_drops", "SELECT * FROM public.forward_drops", HOST,
 	     NULL, "host, instance, id", "id", &s->drops},
 	};
+#undef HOST
+	struct params p;
+
+	bind_params(f, target, &p);
 	for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]); i++) {
 		/* A centre older than its schema 3 (forward_drops) or 4 (zombies). */
 		const char *params[1] = {streams[i].relation};
@@ -430,14 +479,14 @@ static int load_all(struct snap *s, const struct cli_filter *f)
 		PQclear(r);
 		if (!has)
 			continue;
-		if (load(s, &streams[i], f) < 0)
+		if (load(s, &streams[i], &p, target && (p.v[3] || p.v[4])) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-int cli_pg_snapshot(const char *uri, const struct cli_filter *f, char *dir, size_t dir_size,
-                    char *path, size_t path_size)
+int cli_pg_snapshot(const char *uri, const struct cli_filter *f, bool target, char *dir,
+                    size_t dir_size, char *path, size_t path_size)
 {
 	struct snap *s = calloc(1, sizeof(*s));
 	struct store *st = NULL;
@@ -479,7 +528,7 @@ int cli_pg_snapshot(const char *uri, const struct cli_filter *f, char *dir, size
 		code = EX_CANTCREAT;
 		goto out;
 	}
-	if (load_all(s, f) < 0) {
+	if (load_all(s, f, target) < 0) {
 		log_error("%s", s->err);
 		code = EX_UNAVAILABLE;
 		goto out;

@@ -604,7 +604,7 @@ int cli_export(int argc, char **argv)
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGTERM, &sa, NULL);
 
-	r = cli_db_open_rows(c.db, &c.filter, &d);
+	r = cli_db_open_rows(c.db, &c.filter, false, &d);
 	if (r == 0)
 		r = run(&e, a.output, a.meta, a.progress);
 	int rclose = cli_db_close(&d);

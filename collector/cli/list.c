@@ -415,7 +415,7 @@ int cli_list(int argc, char **argv)
 		log_error("list: --cause selects deaths: add --deaths");
 		return EX_USAGE;
 	}
-	r = cli_db_open_rows(c.db, &c.filter, &d);
+	r = cli_db_open_rows(c.db, &c.filter, false, &d);
 	if (r == 0)
 		r = follows ? follow(&d, &c, limit, json, deaths)
 		            : run(&d, &c, limit, json, deaths);

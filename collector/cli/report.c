@@ -674,7 +674,7 @@ int cli_report(int argc, char **argv)
 		return code;
 	if (output && (code = cli_out_check("report", "--output", output, c.db)) != 0)
 		return code;
-	code = cli_db_open_rows(c.db, &c.filter, &d);
+	code = cli_db_open_rows(c.db, &c.filter, false, &d);
 	if (code == 0) {
 		int rc = sqlite3_exec(d.db, "BEGIN", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)

@@ -222,7 +222,7 @@ static int database(struct status *st, struct cli_common *c)
 
 	st->db_size = file_size(c->db, "");
 	st->wal_size = file_size(c->db, "-wal");
-	st->db_code = cli_db_open_rows(c->db, &c->filter, &d);
+	st->db_code = cli_db_open_rows(c->db, &c->filter, false, &d);
 	if (st->db_code) {
 		cli_db_close(&d);
 		return 0;

@@ -490,7 +490,7 @@ int cli_who(int argc, char **argv)
 	r = parse_target(argv[optind], &c.filter, what, sizeof(what), comm);
 	if (r)
 		return r;
-	r = cli_db_open_rows(c.db, &c.filter, &d);
+	r = cli_db_open_rows(c.db, &c.filter, true, &d);
 	if (r == 0)
 		r = run(&d, &c, what, limit, json);
 	int rclose = cli_db_close(&d);

@@ -14,9 +14,10 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../cli/lib.sh"
 : "${GENLOG:?GENLOG must name tests/bench/genlog}"
 
-# The server (tests/forward/pg.sh): a CA, certificates for hosta, hostb and
-# hostg (a host whose death is edited before forwarding).
-PG_HOSTS="hosta hostb hostg" . "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
+# The server (tests/forward/pg.sh): a CA, certificates for hosta, hostb,
+# hostd (one death of each cause, for who) and hostg (a host whose death is
+# edited before forwarding).
+PG_HOSTS="hosta hostb hostd hostg" . "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 
 # The central schema's versions: one per schema/central/NNN-*.sql.
 nv=$(find "$(dirname "${BASH_SOURCE[0]}")/../../schema/central" -name '[0-9][0-9][0-9]-*.sql' | wc -l)
@@ -163,6 +164,18 @@ done
 is "$("$SIGTRAIL" status --utc --db "$ADMIN_URI" --host hosta 2>&1 | grep -E '^(events|deaths|zombies):')" \
 	"$("$SIGTRAIL" status --utc --db "$T/a.db" 2>&1 | grep -E '^(events|deaths|zombies):')" \
 	"sigtrail status from the centre: the same events, deaths and zombies as the host's database"
+# who reads from the centre only the rows its answer needs (its target's,
+# the same sender's, the namespace init's and the teardown's): the answer
+# about a death of each cause, by pid and by name, is the host's.
+deaths_db "$T/d.db"
+run_cli central add-host hostd --to "$ADMIN"
+run_cli forward --db "$T/d.db" --to "$(to hostd)" --once
+is "$RC" 0 "hostd forwards its deaths" || diag "$ERR"
+for t in "$SH_VICTIM" "$EPERM_VICTIM" 4000 4100 4200 4201 4300 sleep java worker cleanup.sh; do
+	is "$("$SIGTRAIL" who --utc --until 2026-11-30T00:00:00Z --db "$ADMIN_URI" --host hostd "$t" 2>&1)" \
+		"$("$SIGTRAIL" who --utc --until 2026-11-30T00:00:00Z --db "$T/d.db" "$t" 2>&1)" \
+		"who $t from the centre says what the host's database says"
+done
 like "$("$SIGTRAIL" who --utc --db "$ADMIN_URI" --host hosta "$pid" 2>&1)" "Verdict: pid $pid" \
 	"(and it is an answer)"
 run_cli who --db "$ADMIN_URI" --host nosuchhost "$pid"
