@@ -1,6 +1,6 @@
 /* verify.c: `sigtrail verify [--db PATH]`, checks the hash chains of a
- * local database, the signal rows' (schema 016) and the deaths' (schema
- * 019, collector/store/chain.c): every
+ * local database, the signal rows' (schema 016), the deaths' and the
+ * zombies' (schema 019, collector/store/chain.c): every
  * chained row is hashed again from the signals view and must give the hash
  * stored for it, each extending the one before. The first row that does
  * not is named: edited (its hash differs: it, or a row deleted before it
@@ -28,10 +28,10 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "Usage: sigtrail verify [--db PATH]\n"
 	        "       sigtrail verify --db postgres://...|--to CONNINFO --host NAME\n"
-	        "Check the hash chains of the signal rows and of the deaths: each sealed\n"
-	        "row extends a SHA-256 chain, so a row edited or deleted after it was\n"
-	        "recorded (other than by the daemon's pruning) breaks it. Names the first\n"
-	        "broken row of each.\n"
+	        "Check the hash chains of the signal rows, the deaths and the zombies:\n"
+	        "each sealed row extends a SHA-256 chain, so a row edited or deleted after\n"
+	        "it was recorded (other than by the daemon's pruning) breaks it. Names the\n"
+	        "first broken row of each.\n"
 	        "\n"
 	        "At the fleet's centre, checks the rows host NAME forwarded, and that\n"
 	        "nothing is missing between them (but what it recorded as dropped).\n"
@@ -67,6 +67,7 @@ struct chain_def {
 static const struct chain_def chains[] = {
     {"chain_rows", "signals", "signal_rows", NULL, "signal row"},
     {"death_chain_rows", "deaths", "death_rows", "deaths", "death row"},
+    {"zombie_chain_rows", "zombies", "zombie_rows", "zombies", "zombie row"},
 };
 
 /* Walk the chain entries in id order with their rows. Returns 0 or an exit status. */
@@ -151,12 +152,14 @@ static int verify_chain(struct cli_db *d, const struct chain_def *c, const char 
 	(void)schema_query_int(d->db, sql, &unsealed);
 	if (w.broken_id == 0 && inserted > 0)
 		w.broken_id = inserted, w.why = "inserted (it is not in the chain)";
-	const char *name = c->stream ? "deaths chain" : "chain";
+	const char *name = c->stream ? c->stream : "";
+	const char *sp = c->stream ? " " : "";
 	if (w.broken_id) {
-		printf("%s BROKEN at %s %lld: %s\n", name, c->what, (long long)w.broken_id, w.why);
+		printf("%s%schain BROKEN at %s %lld: %s\n", name, sp, c->what, (long long)w.broken_id,
+		       w.why);
 		return VERIFY_BROKEN;
 	}
-	printf("%s intact: %lld rows", name, (long long)w.rows);
+	printf("%s%schain intact: %lld rows", name, sp, (long long)w.rows);
 	if (w.rows)
 		printf(" (ids %lld to %lld)", (long long)w.first, (long long)w.last);
 	if (unsealed)
@@ -168,7 +171,7 @@ static int verify_chain(struct cli_db *d, const struct chain_def *c, const char 
 }
 
 /* The verdict on an opened database: the signal rows' chain, then the
- * deaths' (schema 19). */
+ * deaths' and the zombies' (schema 19). */
 static int verify_db(struct cli_db *d)
 {
 	int64_t n = 0;
@@ -198,7 +201,7 @@ static int verify_db(struct cli_db *d)
 		snprintf(q, sizeof(q), "SELECT count(*) FROM sqlite_master WHERE name = '%s'",
 		         chains[i].table);
 		if (schema_query_int(d->db, q, &n) != SQLITE_OK || n == 0)
-			continue; /* the deaths' chain: schema 19 */
+			continue; /* the deaths' and zombies' chains: schema 19 */
 		int r = verify_chain(d, &chains[i], uuid);
 		if (r != 0 && r != VERIFY_BROKEN)
 			return r;

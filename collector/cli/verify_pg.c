@@ -51,18 +51,21 @@ struct state {
 	const char *stream; /* NULL: the signal rows; "deaths" */
 };
 
-static bool central_only(const char *n)
+/* A central column that the host did not hash: the centre's own, and
+ * those a later row fills in. A zombie's boot_id is its own (local schema
+ * 18); a signal's or a death's is the centre's, from the runs. */
+static bool central_only(const char *n, const char *stream)
 {
-	static const char *const skip[] = {
-	    "host",     "machine_id", "boot_id",           "received_at",
-	    "instance", "chain",      "target_disposition"};
+	static const char *const skip[] = {"host",    "machine_id",         "received_at",
+	                                   "instance", "chain",              "target_disposition",
+	                                   "reaped_at", "reaped_epoch_ms"};
 	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
 		if (strcmp(n, skip[i]) == 0)
 			return true;
-	return false;
+	return strcmp(n, "boot_id") == 0 && !(stream && strcmp(stream, "zombies") == 0);
 }
 
-static void map_cols(const PGresult *r, struct cols *c)
+static void map_cols(const PGresult *r, struct cols *c, const char *stream)
 {
 	*c = (struct cols){.id = -1, .instance = -1, .chain = -1};
 	for (int i = 0; i < PQnfields(r) && c->n < CHAIN_MAX_COLS; i++) {
@@ -73,7 +76,7 @@ static void map_cols(const PGresult *r, struct cols *c)
 			c->instance = i;
 		if (strcmp(n, "chain") == 0)
 			c->chain = i;
-		if (central_only(n))
+		if (central_only(n, stream))
 			continue;
 		const char *local = strcmp(n, "origin_host") == 0 ? "host" : n;
 		if (strlen(local) >= sizeof(c->name[0]))
@@ -194,10 +197,11 @@ static int stream_rows(PGconn *pg, const char *host, struct state *s)
 	int code = 0;
 	bool going = true;
 
-	if (!PQsendQueryParams(pg,
-	                       s->stream ? "SELECT * FROM deaths WHERE host = $1 ORDER BY instance, id"
-	                                 : "SELECT * FROM signals WHERE host = $1 ORDER BY instance, id",
-	                       1, NULL, params, NULL, NULL, 0) ||
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE host = $1 ORDER BY instance, id",
+	         s->stream ? s->stream : "signals");
+	if (!PQsendQueryParams(pg, sql, 1, NULL, params, NULL, NULL, 0) ||
 	    !PQsetSingleRowMode(pg)) {
 		log_error("verify: %s", PQerrorMessage(pg));
 		return EX_UNAVAILABLE;
@@ -206,7 +210,7 @@ static int stream_rows(PGconn *pg, const char *host, struct state *s)
 		ExecStatusType st = PQresultStatus(r);
 		if (st == PGRES_SINGLE_TUPLE && going) {
 			if (s->c.n == 0)
-				map_cols(r, &s->c);
+				map_cols(r, &s->c, s->stream);
 			going = s->c.id >= 0 && s->c.instance >= 0 && check_row(s, r);
 		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK) {
 			log_error("verify: reading the central %s: %s", s->stream ? s->stream : "signals",
@@ -234,11 +238,14 @@ static int check_stream(PGconn *pg, const char *host, struct state *s)
 	return code;
 }
 
-/* Does the centre's deaths view carry the chain (central schema 5)? */
-static bool deaths_chained(PGconn *pg)
+/* Does the centre's view carry the chain (central schema 5)? */
+static bool chained(PGconn *pg, const char *view)
 {
-	PGresult *r = PQexec(pg, "SELECT 1 FROM information_schema.columns WHERE table_schema = "
-	                         "'public' AND table_name = 'deaths' AND column_name = 'chain'");
+	const char *params[1] = {view};
+	PGresult *r = PQexecParams(pg,
+	                           "SELECT 1 FROM information_schema.columns WHERE table_schema = "
+	                           "'public' AND table_name = $1 AND column_name = 'chain'",
+	                           1, NULL, params, NULL, NULL, 0);
 	bool yes = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
 
 	PQclear(r);
@@ -248,7 +255,8 @@ static bool deaths_chained(PGconn *pg)
 int cli_verify_central_text(const char *conninfo, const char *host, char *buf, size_t size)
 {
 	PGconn *pg = PQconnectdb(conninfo);
-	struct state s = {.first = true}, d = {.first = true, .stream = "deaths"};
+	struct state s = {.first = true}, d = {.first = true, .stream = "deaths"},
+	             z = {.first = true, .stream = "zombies"};
 	int code;
 	size_t n;
 
@@ -260,17 +268,20 @@ int cli_verify_central_text(const char *conninfo, const char *host, char *buf, s
 		return EX_UNAVAILABLE;
 	}
 	code = check_stream(pg, host, &s);
-	bool deaths = code == 0 && s.broken_id == 0 && deaths_chained(pg);
+	bool deaths = code == 0 && s.broken_id == 0 && chained(pg, "deaths");
 	if (deaths)
 		code = check_stream(pg, host, &d);
+	bool zombies = code == 0 && s.broken_id == 0 && d.broken_id == 0 && chained(pg, "zombies");
+	if (zombies)
+		code = check_stream(pg, host, &z);
 	PQfinish(pg);
 	if (code != 0)
 		return code;
-	if (s.broken_id || d.broken_id) {
-		const struct state *b = s.broken_id ? &s : &d;
+	if (s.broken_id || d.broken_id || z.broken_id) {
+		const struct state *b = s.broken_id ? &s : d.broken_id ? &d : &z;
 		snprintf(buf, size, "central chain of host %s BROKEN at %s row %lld of database %s: %s",
-		         host, b == &s ? "signal" : "death", (long long)b->broken_id, b->broken_instance,
-		         b->why);
+		         host, b == &s ? "signal" : b == &d ? "death" : "zombie", (long long)b->broken_id,
+		         b->broken_instance, b->why);
 		return 1;
 	}
 	n = (size_t)snprintf(buf, size, "central chain of host %s intact: %lld rows in %lld database%s",
@@ -288,7 +299,12 @@ int cli_verify_central_text(const char *conninfo, const char *host, char *buf, s
 		n += (size_t)snprintf(buf + n, size - n, "; its deaths' chain intact: %lld deaths",
 		                      (long long)d.rows);
 	if (deaths && d.unchained && n < size)
-		snprintf(buf + n, size - n, ", %lld without a chain", (long long)d.unchained);
+		n += (size_t)snprintf(buf + n, size - n, ", %lld without a chain", (long long)d.unchained);
+	if (zombies && (z.rows || z.unchained) && n < size)
+		n += (size_t)snprintf(buf + n, size - n, "; its zombies' chain intact: %lld zombies",
+		                      (long long)z.rows);
+	if (zombies && z.unchained && n < size)
+		snprintf(buf + n, size - n, ", %lld without a chain", (long long)z.unchained);
 	return 0;
 }
 

@@ -39,9 +39,11 @@ enum {
 /* The row's link in the hash chain (schema 016), hex; NULL in a database
  * older than the chain (prepare_stream()). */
 #define CHAIN_OF "(SELECT lower(hex(c.hash)) FROM chain_rows AS c WHERE c.id = v.id) AS chain, "
-/* The same of a death (schema 019). */
+/* The same of a death, and of a zombie (schema 019). */
 #define DEATH_CHAIN_OF                                                                             \
 	"(SELECT lower(hex(c.hash)) FROM death_chain_rows AS c WHERE c.id = v.id) AS chain, "
+#define ZOMBIE_CHAIN_OF                                                                            \
+	"(SELECT lower(hex(c.hash)) FROM zombie_chain_rows AS c WHERE c.id = v.id) AS chain, "
 
 struct stream_def {
 	const char *name;     /* in messages */
@@ -83,7 +85,8 @@ static const struct stream_def streams[FWD__N] = {
                    "SELECT v.* FROM forward_drops AS v WHERE v.id > ?1 ORDER BY v.id LIMIT ?2"},
     /* Insert-only both (schema 018): a zombie, then its reaping in a row of its own. */
     [FWD_ZOMBIES] = {"zombies", "zombie_rows", "epoch_ms",
-                     "SELECT v.* FROM zombies AS v WHERE v.id > ?1 ORDER BY v.id LIMIT ?2"},
+                     "SELECT " ZOMBIE_CHAIN_OF "v.* FROM zombies AS v WHERE v.id > ?1 ORDER BY "
+                     "v.id LIMIT ?2"},
     [FWD_REAPS] = {"zombie reapings", "zombie_reaps", "epoch_ms",
                    "SELECT r.id, r.zombie_id, r.epoch_ms FROM zombie_reaps AS r WHERE r.id > ?1 "
                    "ORDER BY r.id LIMIT ?2"},
@@ -341,11 +344,13 @@ static int add_row(struct batch *b, sqlite3_stmt *st)
 }
 
 /* Prepare the stream's query; without the chain links in a database
- * older than the chain (schema 016 for signals, 019 for deaths). Returns an
- * SQLite code. */
+ * older than the chain (schema 016 for signals, 019 for deaths and
+ * zombies). Returns an SQLite code. */
 static int prepare_stream(sqlite3 *db, enum fwd_stream_id id, sqlite3_stmt **ret)
 {
-	const char *sql = streams[id].sql, *link = id == FWD_DEATHS ? DEATH_CHAIN_OF : CHAIN_OF;
+	const char *sql = streams[id].sql, *link = id == FWD_DEATHS    ? DEATH_CHAIN_OF
+	                                           : id == FWD_ZOMBIES ? ZOMBIE_CHAIN_OF
+	                                                               : CHAIN_OF;
 	const char *at = strstr(sql, link);
 	int rc = sqlite3_prepare_v2(db, sql, -1, ret, NULL);
 	char alt[2048];

@@ -1,6 +1,7 @@
 /* chain.c: the tamper-evident hash chains of the signal rows (schema 016)
- * and of the deaths (schema 019, chained at the commit that stores them: a
- * death never changes). At
+ * and of the deaths and the zombies (schema 019, chained at the commit that
+ * stores them: neither changes, a zombie's reaping being a row of its own).
+ * At
  * each commit, before COMMIT, the store hashes the rows that are sealed
  * (can no longer change) in id order, each hash extending the previous
  * one, into chain_rows. A row can change only while a coalescing slot of
@@ -40,8 +41,9 @@ int chain_hasher_init(struct chain_hasher *h, sqlite3_stmt *st, int from)
 			return -ENOMEM;
 		if (strcmp(name, "id") == 0)
 			h->id_col = i;
-		if (strcmp(name, "target_disposition") == 0)
-			continue; /* a later death may fill it in */
+		if (strcmp(name, "target_disposition") == 0 || strcmp(name, "reaped_at") == 0 ||
+		    strcmp(name, "reaped_epoch_ms") == 0)
+			continue; /* a later death, or a zombie's reaping, fills them in */
 		int j = h->n++;
 		while (j > 0 && strcmp(sqlite3_column_name(st, h->order[j - 1]), name) > 0) {
 			h->order[j] = h->order[j - 1];
@@ -116,6 +118,7 @@ static const struct {
 } chain_defs[STORE_CHAINS] = {
     [CHAIN_SIGNALS] = {"signals", "chain_rows", "signal_rows", NULL},
     [CHAIN_DEATHS] = {"deaths", "death_chain_rows", "death_rows", "deaths"},
+    [CHAIN_ZOMBIES] = {"zombies", "zombie_chain_rows", "zombie_rows", "zombies"},
 };
 
 int store_chain_prepare(struct store *st)
@@ -147,7 +150,7 @@ int store_chain_prepare(struct store *st)
 		if (rc == SQLITE_OK && chain_hasher_init(&c->h, c->select, 0) < 0)
 			rc = SQLITE_NOMEM;
 	}
-	st->deaths_waiting = true;
+	st->deaths_waiting = st->zombies_waiting = true;
 	return rc;
 }
 
@@ -263,6 +266,12 @@ int store_chain_seal(struct store *st)
 	if (st->pending_deaths > 0 || st->deaths_waiting) {
 		rc = seal_one(st, CHAIN_DEATHS, INT64_MAX);
 		st->deaths_waiting = rc != SQLITE_OK;
+	}
+	/* A zombie as it was found, likewise (its reaping is a row of its own). */
+	if (st->zombies_waiting) {
+		int rz = seal_one(st, CHAIN_ZOMBIES, INT64_MAX);
+		st->zombies_waiting = rz != SQLITE_OK;
+		rc = rc != SQLITE_OK ? rc : rz;
 	}
 	if (st->pending == 0 && st->bumped == 0 && st->sealed_all)
 		return rc; /* no signal row new since everything was sealed */

@@ -257,7 +257,14 @@ static int64_t compact_anchors(sqlite3 *db)
 	                         "max(id) FROM death_chain_rows WHERE pruned = 1 AND id < (SELECT "
 	                         "coalesce(min(id), 9223372036854775807) FROM death_rows))",
 	                         0, 0);
-	return n < 0 ? n : m < 0 ? m : n + m;
+	int64_t z = n < 0 || m < 0 ? 0
+	                           : run2(db,
+	                                  "DELETE FROM zombie_chain_rows WHERE pruned = 1 AND id < "
+	                                  "(SELECT max(id) FROM zombie_chain_rows WHERE pruned = 1 AND "
+	                                  "id < (SELECT coalesce(min(id), 9223372036854775807) FROM "
+	                                  "zombie_rows))",
+	                                  0, 0);
+	return n < 0 ? n : m < 0 ? m : z < 0 ? z : n + m + z;
 }
 
 /* What one step knows: the bounds, and how far the forwarder got (ids

@@ -66,7 +66,7 @@ struct extra_ids {
 };
 
 /* One hash chain (chain.c): its statements, and where it stands. */
-enum { CHAIN_SIGNALS, CHAIN_DEATHS, STORE_CHAINS };
+enum { CHAIN_SIGNALS, CHAIN_DEATHS, CHAIN_ZOMBIES, STORE_CHAINS };
 struct store_chain {
 	sqlite3_stmt *select;               /* the view's rows of an id range */
 	sqlite3_stmt *insert;               /* one entry */
@@ -117,10 +117,11 @@ struct store {
 	sqlite3_stmt *newest_gen; /* reads it */
 	bool capped;              /* prune.c: this round deleted rows for the size cap */
 	char *fwd_position;       /* the forwarder's position file (unsent.c), or NULL */
-	/* The hash chains (chain.c): the signal rows', the deaths'. */
+	/* The hash chains (chain.c): the signal rows', the deaths', the zombies'. */
 	struct store_chain chains[STORE_CHAINS];
 	bool sealed_all;    /* the last seal left no signal row waiting */
 	bool deaths_waiting; /* deaths may wait for their chain (at open, after a failure) */
+	bool zombies_waiting; /* zombies likewise, or one was written */
 	int64_t newest_ms; /* the newest event time stored by this connection */
 	/* The JSON-lines file (jsonl.c): */
 	int jsonl_fd;             /* -1: none */

@@ -103,7 +103,12 @@ int store_insert_zombie(struct store *st, const struct zombie_note *z)
 	store_bind_opt(s, 17, cont >= 0, cont);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? sqlite3_changes(st->db) > 0 : store_sqlite_errno(rc);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_errno(rc);
+	if (sqlite3_changes(st->db) == 0)
+		return 0;
+	st->zombies_waiting = true; /* its commit chains it */
+	return 1;
 }
 
 int store_zombies_resume(struct store *st,

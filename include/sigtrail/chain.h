@@ -19,7 +19,8 @@ struct chain_hasher {
 };
 
 /* Prepare a hasher for the rows of `st` (its column names from index
- * `from` on decide what is hashed: all but target_disposition, by name).
+ * `from` on decide what is hashed: all but target_disposition, reaped_at
+ * and reaped_epoch_ms, which a later row fills in; by name).
  * Returns 0, or -ENOMEM. */
 int chain_hasher_init(struct chain_hasher *h, sqlite3_stmt *st, int from);
 
@@ -36,7 +37,7 @@ int chain_hash_row(struct chain_hasher *h, const unsigned char prev[CHAIN_HASH_L
  * Returns 0, or -EIO. */
 int chain_genesis(const char *uuid, unsigned char ret[CHAIN_HASH_LEN]);
 
-/* The start of another stream's chain (stream "deaths", schema 019):
+/* The start of another stream's chain ("deaths", "zombies": schema 019):
  * SHA-256("sigtrail " stream " chain 1 " || uuid); NULL: chain_genesis().
  * Returns 0, or -EIO. */
 int chain_genesis_of(const char *stream, const char *uuid, unsigned char ret[CHAIN_HASH_LEN]);

@@ -291,6 +291,8 @@ death_rows() { # DB N: N deaths of its SIGKILL rows, chained by the store's next
 	: >"$T/empty.log"
 	run_cli import --db "$1" "$T/empty.log"
 }
+sqlite3 "$T/g.db" "insert into zombie_rows(epoch_ms, exit_seen, pid, ppid, parent_is_init) values
+	(1795317670616, 1, 601, 600, 0), (1795317670617, 1, 602, 600, 0)" || bail "no zombies"
 death_rows "$T/g.db" 5
 run_cli verify --db "$T/g.db"
 like "$OUT" "
@@ -298,8 +300,8 @@ deaths chain intact: 5 rows \(ids 1 to 5\)" "local verify: the store chained the
 run_cli central add-host hostg --to "$ADMIN"
 run_cli forward --db "$T/g.db" --to "$(to hostg)" --once
 run_cli verify --db "$ADMIN_URI" --host hostg
-like "$OUT" "^central chain of host hostg intact: [0-9]+ rows in 1 database; its deaths' chain intact: 5 deaths$" \
-	"central verify: the deaths' chain came with them, intact"
+like "$OUT" "^central chain of host hostg intact: [0-9]+ rows in 1 database; its deaths' chain intact: 5 deaths; its zombies' chain intact: 2 zombies$" \
+	"central verify: the deaths' and zombies' chains came with them, intact"
 death_rows "$T/g.db" 2
 sqlite3 "$T/g.db" "update death_rows set evidence = 'nothing to see' where id = 7"
 run_cli verify --db "$T/g.db"

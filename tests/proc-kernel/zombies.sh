@@ -16,7 +16,7 @@
 [ -x "${SIGTRAIL:-}" ] || bail "SIGTRAIL is not an executable: '${SIGTRAIL:-}' (meson test sets it)"
 command -v unshare >/dev/null || bail "unshare not found (util-linux)"
 
-plan 20
+plan 22
 start_recording --zombie-delay 1000
 before=$(($(date +%s%3N) - 1))
 
@@ -101,4 +101,13 @@ stop_daemon
 like "$(cat "$LOG")" "zombie watch: [0-9]+ zombies found" "the daemon's last words count the zombies"
 is "$(q "select count(*) from zombies where ppid in ($parent, $init) and reaped_at is null")" 0 \
 	"nothing of this test is left unreaped"
+# The zombies are chained as they were found (schema 019): verify checks
+# them, and names one edited since.
+like "$("$SIGTRAIL" verify --db "$DB" 2>&1)" "
+zombies chain intact: $(q "select count(*) from zombie_rows") rows" \
+	"verify: every zombie the daemon found is in the zombies' chain, reaped or not"
+zid=$(q "select id from zombies where pid = $zpid")
+qdb "$DB" "update zombie_rows set exit_status = 99 where id = $zid" >/dev/null
+like "$("$SIGTRAIL" verify --db "$DB" 2>&1)" "zombies chain BROKEN at zombie row $zid: edited" \
+	"verify names the edited zombie"
 done_testing

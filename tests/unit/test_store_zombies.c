@@ -101,6 +101,10 @@ int main(void)
 	is_int(store_insert_zombie(st, &r), 0,
 	       "the reaping of another process of that pid: nothing");
 	ok(store_commit(st) == 0, "commit");
+	is_str(q("SELECT count(*) || ' ' || (SELECT count(*) FROM zombie_rows) FROM "
+	         "zombie_chain_rows AS c JOIN zombie_rows AS z ON z.id = c.id WHERE c.pruned = 0 AND "
+	         "length(c.hash) = 32"),
+	       "2 2", "each zombie extends the zombies' chain at its commit (schema 19)");
 	is_str(q("SELECT reaped_at || ' ' || reaped_epoch_ms FROM zombies WHERE pid = 601"),
 	       "2026-11-22T03:21:34.616Z 1795317694616", "reaped_at set");
 	is_int(store_insert_zombie(st, &a), 1,
@@ -140,6 +144,9 @@ int main(void)
 	is_str(q("SELECT group_concat(pid) FROM zombies"), "601",
 	       "the reaped ones are gone; the unreaped one is kept, however old");
 	is_str(q("SELECT count(*) FROM zombie_reaps"), "0", "their reap rows too");
+	is_str(q("SELECT count(*) FROM zombie_chain_rows WHERE pruned = 0 AND id NOT IN (SELECT id "
+	         "FROM zombie_rows)"),
+	       "0", "the pruned zombies' chain entries are anchors, not breaks");
 	is_str(q("SELECT cmdline || ' | ' || parent_cmdline FROM zombies"),
 	       "sh -c curl --password <redacted> http://x | npm start",
 	       "its command lines are still readable after the strings were pruned");
