@@ -314,7 +314,8 @@ static void group_sentence(sqlite3_stmt *s, char *buf, size_t size, bool utc)
 		fprintf(m, " (%s)", cut);
 	}
 	if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
-		cli_term_text(cut, sizeof(cut), (const char *)sqlite3_column_text(s, 7), 16);
+		/* A container id as docker shows it: its first 12 characters. */
+		cli_term_text(cut, sizeof(cut), (const char *)sqlite3_column_text(s, 7), 15);
 		fprintf(m, " in container %s", cut);
 	} else if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
 		cli_term_text(cut, sizeof(cut), (const char *)sqlite3_column_text(s, 8), 60);
