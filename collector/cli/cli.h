@@ -131,27 +131,27 @@ int cli_bad_option(const char *cmd, int opt, char **argv);
 struct cli_db {
 	sqlite3 *db;
 	const char *path;
-	int version;            /* PRAGMA user_version */
-	bool has_col[COL__N];   /* the column is in this database's `signals` view */
-	bool has_count;         /* schema >= 2: signals.count */
-	bool has_coverage;      /* schema >= 2: the coverage view */
-	bool has_process;       /* schema >= 3: signals.sender_ancestry ... target_container */
-	bool has_deaths;        /* schema >= 3: the deaths and ancestry views */
-	bool has_death_init;    /* schema >= 6: deaths.init_pid, init_start_time */
-	bool has_exits;         /* schema >= 7: deaths.exit_status, cause 'exit' */
-	bool has_proc_coverage; /* schema >= 3: coverage.processes, deaths, lost_deaths... */
-	bool has_loss_detail;   /* schema >= 5: coverage.lost_targets ... untracked_processes */
-	int signal_cols;        /* columns (COL_*) that exports write: the view's, and count */
-	char *select;           /* cli_signal_columns() of this database */
-	char *ids_from;         /* cli_prepare_ids()'s FROM: the view with string ids */
-	char *death_cols;       /* has_deaths: the select list for every column of enum
-	                           cli_death_col ("id, time, ..."), NULL for those the
-	                           database's view lacks */
-	bool has_boot_epoch;    /* schema 14: collector_runs.boot_epoch_ms, backlog_limit */
-	sqlite3_stmt *boot_q;   /* cli_boot_epoch()'s query, prepared at its first use */
-	bool snapshot;          /* opened immutable (see cli_db_open); checked at close */
+	int version;               /* PRAGMA user_version */
+	bool has_col[COL__N];      /* the column is in this database's `signals` view */
+	bool has_count;            /* schema >= 2: signals.count */
+	bool has_coverage;         /* schema >= 2: the coverage view */
+	bool has_process;          /* schema >= 3: signals.sender_ancestry ... target_container */
+	bool has_deaths;           /* schema >= 3: the deaths and ancestry views */
+	bool has_death_init;       /* schema >= 6: deaths.init_pid, init_start_time */
+	bool has_exits;            /* schema >= 7: deaths.exit_status, cause 'exit' */
+	bool has_proc_coverage;    /* schema >= 3: coverage.processes, deaths, lost_deaths... */
+	bool has_loss_detail;      /* schema >= 5: coverage.lost_targets ... untracked_processes */
+	int signal_cols;           /* columns (COL_*) that exports write: the view's, and count */
+	char *select;              /* cli_signal_columns() of this database */
+	char *ids_from;            /* cli_prepare_ids()'s FROM: the view with string ids */
+	char *death_cols;          /* has_deaths: the select list for every column of enum
+	                              cli_death_col ("id, time, ..."), NULL for those the
+	                              database's view lacks */
+	bool has_boot_epoch;       /* schema 14: collector_runs.boot_epoch_ms, backlog_limit */
+	sqlite3_stmt *boot_q;      /* cli_boot_epoch()'s query, prepared at its first use */
+	bool snapshot;             /* opened immutable (see cli_db_open); checked at close */
 	char centre_dir[PATH_MAX]; /* the centre's snapshot (cli_db_open_rows), removed at close */
-	struct stat st;         /* the file when opened, for that check */
+	struct stat st;            /* the file when opened, for that check */
 };
 
 /* Open `path` read-only and check that it is a sigtrail database of a
@@ -685,10 +685,10 @@ int cli_who_zombie_verdict(FILE *out, struct cli_db *d, const struct cli_filter 
 /* status and report: the unreaped zombies of the newest boot that exited
  * in [since, until) (INT64_MIN/MAX: open) on `host` (NULL: any), by parent. */
 struct cli_zombie_groups {
-	bool recorded;     /* the database has the zombies view */
-	int64_t unreaped;  /* zombies */
-	int64_t parents;   /* parents they are under */
-	size_t n;          /* groups below, the largest first (at most CLI_ZOMBIE_GROUPS) */
+	bool recorded;    /* the database has the zombies view */
+	int64_t unreaped; /* zombies */
+	int64_t parents;  /* parents they are under */
+	size_t n;         /* groups below, the largest first (at most CLI_ZOMBIE_GROUPS) */
 	int64_t counts[CLI_ZOMBIE_GROUPS];
 	char lines[CLI_ZOMBIE_GROUPS][512]; /* "120 unreaped zombies under node[3400] (npm
 	                                     * start) in container 3f2a..., since T: a

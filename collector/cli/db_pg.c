@@ -290,13 +290,14 @@ static void bind_params(const struct cli_filter *f, bool target, struct params *
 
 /* The host and the period of a table whose time is `t`. */
 #define W(t)                                                                                       \
-	"($1::text IS NULL OR host = $1) AND ($2::bigint IS NULL OR " t " >= $2) AND "            \
+	"($1::text IS NULL OR host = $1) AND ($2::bigint IS NULL OR " t " >= $2) AND "             \
 	"($3::bigint IS NULL OR " t " < $3)"
 /* The signals to the target: its pid, or its name as who matches it (the
  * comm, the executable's basename, the script: a superset, which the
  * command narrows). */
 #define M_SIG                                                                                      \
-	"(target_pid = $4::bigint OR ($5::text IS NOT NULL AND (target_comm = $5 OR target_exe = $6 " \
+	"(target_pid = $4::bigint OR ($5::text IS NOT NULL AND (target_comm = $5 OR target_exe = " \
+	"$6 "                                                                                      \
 	"OR right(target_exe, length($6) + 1) = '/' || $6 OR strpos(target_cmdline, $6) > 0)))"
 /* Its deaths, likewise. */
 #define M_DEATH                                                                                    \
@@ -305,20 +306,28 @@ static void bind_params(const struct cli_filter *f, bool target, struct params *
 /* Its deaths and those who tells with them: its namespace init's, and the
  * teardown's other victims (of that init, or of the target as an init). */
 #define D_SET                                                                                      \
-	"(" M_DEATH " OR (instance, pid) IN (SELECT instance, init_pid FROM sigtrail.death_rows "   \
-	"WHERE " W("epoch_ms") " AND " M_DEATH ") OR (instance, init_pid) IN (SELECT instance, pid " \
-	"FROM sigtrail.death_rows WHERE " W("epoch_ms") " AND " M_DEATH ") OR (instance, init_pid) " \
-	"IN (SELECT instance, init_pid FROM sigtrail.death_rows WHERE " W("epoch_ms") " AND "      \
-	M_DEATH "))"
+	"(" M_DEATH " OR (instance, pid) IN (SELECT instance, init_pid FROM sigtrail.death_rows "  \
+	"WHERE " W(                                                                                \
+	    "epoch_ms") " AND " M_DEATH ") OR (instance, init_pid) IN (SELECT instance, pid "      \
+	                "FROM sigtrail.death_rows WHERE " W(                                       \
+	                    "epoch_ms") " AND " M_DEATH ") OR (instance, init_pid) "               \
+	                                "IN (SELECT instance, init_pid FROM sigtrail.death_rows "  \
+	                                "WHERE " W("epoch_ms") " AND " M_DEATH "))"
 /* The signals who reads for a target: those to it, its senders' others,
  * those to its init and its parent, and those its deaths name. */
 #define S_SET                                                                                      \
-	"(" M_SIG " OR (instance, sender_pid) IN (SELECT instance, sender_pid FROM "                \
-	"sigtrail.signal_rows WHERE " W("epoch_ms") " AND " M_SIG ") OR (instance, target_pid) IN " \
-	"(SELECT instance, init_pid FROM sigtrail.death_rows WHERE " W("epoch_ms") " AND " M_DEATH \
-	") OR (instance, target_pid) IN (SELECT instance, ppid FROM sigtrail.death_rows WHERE "    \
-	W("epoch_ms") " AND " M_DEATH ") OR (instance, id) IN (SELECT instance, signal_id FROM "     \
-	"sigtrail.death_rows WHERE " W("epoch_ms") " AND " D_SET "))"
+	"(" M_SIG " OR (instance, sender_pid) IN (SELECT instance, sender_pid FROM "               \
+	"sigtrail.signal_rows WHERE " W(                                                           \
+	    "epoch_ms") " AND " M_SIG ") OR (instance, target_pid) IN "                            \
+	                "(SELECT instance, init_pid FROM sigtrail.death_rows WHERE " W(            \
+	                    "epoch_ms") " AND " M_DEATH                                            \
+	                                ") OR (instance, target_pid) IN (SELECT instance, ppid "   \
+	                                "FROM sigtrail.death_rows WHERE " W(                       \
+	                                    "epoch_ms") " AND " M_DEATH                            \
+	                                                ") OR (instance, id) IN (SELECT "          \
+	                                                "instance, signal_id FROM "                \
+	                                                "sigtrail.death_rows WHERE " W(            \
+	                                                    "epoch_ms") " AND " D_SET "))"
 
 /* A zombie's reaping, from the central view's reaped_epoch_ms: the local
  * zombie_reaps row of the zombie just inserted (id). */
@@ -452,9 +461,10 @@ static int load_all(struct snap *s, const struct cli_filter *f, bool target)
 	    {"signal_rows", "sigtrail.signal_rows", "SELECT * FROM sigtrail.signal_rows",
 	     W("epoch_ms"), S_SET, "host, instance, id", "id", &s->signals},
 	    {"ancestry_rows", "sigtrail.ancestry_rows",
-	     "SELECT DISTINCT ON (host, instance, chain, depth) * FROM sigtrail.ancestry_rows", HOST,
-	     "(instance, chain) IN (SELECT instance, sender_chain FROM sigtrail.signal_rows WHERE " W(
-	         "epoch_ms") " AND " S_SET ")",
+	     "SELECT DISTINCT ON (host, instance, chain, depth) * FROM sigtrail.ancestry_rows",
+	     HOST,
+	     "(instance, chain) IN (SELECT instance, sender_chain FROM sigtrail.signal_rows "
+	     "WHERE " W("epoch_ms") " AND " S_SET ")",
 	     "host, instance, chain, depth, month", "chain", NULL},
 	    {"death_rows", "sigtrail.death_rows", "SELECT * FROM sigtrail.death_rows",
 	     W("epoch_ms"), D_SET, "host, instance, id", "id", &s->deaths},
@@ -462,8 +472,8 @@ static int load_all(struct snap *s, const struct cli_filter *f, bool target)
 	     "host, instance, run", "run", &s->runs},
 	    {"zombie_rows", "public.zombies", "SELECT * FROM public.zombies", W("epoch_ms"),
 	     "(pid = $4::bigint OR comm = $5)", "host, instance, id", "id", &s->zombies},
-	    {"forward_drop_rows", "public.forward_drops", "SELECT * FROM public.forward_drops", HOST,
-	     NULL, "host, instance, id", "id", &s->drops},
+	    {"forward_drop_rows", "public.forward_drops", "SELECT * FROM public.forward_drops",
+	     HOST, NULL, "host, instance, id", "id", &s->drops},
 	};
 #undef HOST
 	struct params p;

@@ -57,7 +57,7 @@ static void usage(FILE *out)
 	        "on any number of rows). Times are UTC.\n"
 	        "\n"
 	        "  -d, --db PATH          database (default %s),\n"
-	        "                         or the fleet's centre: a postgres:// or postgresql:// URI\n"
+	        "                         or the fleet's centre: a postgres:// URI\n"
 	        "      --since T          rows at or after T (default: the first)\n"
 	        "      --until T          rows before T (default: now)\n"
 	        "  -f, --format FMT       csv (default): RFC 4180, header row, CRLF, formula-\n"

@@ -155,8 +155,9 @@ void report_zombies_sentence(FILE *out, const struct report *r)
 	const struct cli_zombie_groups *z = &r->zombies;
 
 	if (!z->recorded)
-		fprintf(out, "Not recorded in this database (schema %d; zombies are recorded from "
-		             "schema 18 on)",
+		fprintf(out,
+		        "Not recorded in this database (schema %d; zombies are recorded from "
+		        "schema 18 on)",
 		        r->schema);
 	else if (z->unreaped == 0)
 		fputs("None: every process that exited was reaped by its parent, as the collector "

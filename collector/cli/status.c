@@ -62,8 +62,8 @@ struct status {
 	bool have_run; /* the newest coverage row */
 	char run_status[16], run_source[16];
 	int64_t run_pid, run_started_ms, run_until_ms;
-	int64_t run_backlog_limit; /* as the run recorded it (schema 14); 0 unknown */
-	struct cli_coverage day;   /* the last 24 hours */
+	int64_t run_backlog_limit;        /* as the run recorded it (schema 14); 0 unknown */
+	struct cli_coverage day;          /* the last 24 hours */
 	struct cli_zombie_groups zombies; /* unreaped now (the newest boot's) */
 };
 
@@ -417,13 +417,15 @@ static void print_text(FILE *out, const struct status *st, const struct cli_comm
 			fputs("zombies:   none unreaped\n", out);
 		else
 			fprintf(out, "zombies:   %lld unreaped, under %lld parent%s\n",
-			        (long long)z->unreaped, (long long)z->parents, z->parents == 1 ? "" : "s");
+			        (long long)z->unreaped, (long long)z->parents,
+			        z->parents == 1 ? "" : "s");
 		for (size_t i = 0; i < z->n; i++)
 			fprintf(out, "           %s\n", z->lines[i]);
 		if (z->parents > (int64_t)z->n)
 			fprintf(out,
 			        "           and %lld more parents (sqlite3 %s 'select ppid, "
-			        "parent_comm, count(*) from zombies where reaped_at is null group by 1')\n",
+			        "parent_comm, count(*) from zombies where reaped_at is null group "
+			        "by 1')\n",
 			        (long long)(z->parents - (int64_t)z->n), c->db);
 	}
 	fputs("last 24h:  ", out);
@@ -513,7 +515,8 @@ static void print_json(FILE *out, const struct status *st, const struct cli_comm
 			fputc('}', out);
 		}
 		fputc('}', out);
-		fprintf(out, ",\"zombies\":{\"recorded\":%s", st->zombies.recorded ? "true" : "false");
+		fprintf(out, ",\"zombies\":{\"recorded\":%s",
+		        st->zombies.recorded ? "true" : "false");
 		if (st->zombies.recorded) {
 			fprintf(out, ",\"unreaped\":%lld,\"parents\":%lld,\"groups\":[",
 			        (long long)st->zombies.unreaped, (long long)st->zombies.parents);

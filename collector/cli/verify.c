@@ -79,10 +79,11 @@ static int walk_chain(sqlite3 *db, const struct chain_def *c,
 	unsigned char prev[CHAIN_HASH_LEN], got[CHAIN_HASH_LEN];
 	char sql[256];
 
-	snprintf(sql, sizeof(sql),
-	         "SELECT c.id AS chain_id, c.hash AS chain_hash, c.pruned AS chain_pruned, v.* FROM "
-	         "%s AS c LEFT JOIN %s AS v ON v.id = c.id ORDER BY c.id",
-	         c->table, c->view);
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT c.id AS chain_id, c.hash AS chain_hash, c.pruned AS chain_pruned, v.* FROM "
+	    "%s AS c LEFT JOIN %s AS v ON v.id = c.id ORDER BY c.id",
+	    c->table, c->view);
 	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 
 	if (rc != SQLITE_OK || chain_hasher_init(&h, s, 3) < 0) {
@@ -155,8 +156,8 @@ static int verify_chain(struct cli_db *d, const struct chain_def *c, const char 
 	const char *name = c->stream ? c->stream : "";
 	const char *sp = c->stream ? " " : "";
 	if (w.broken_id) {
-		printf("%s%schain BROKEN at %s %lld: %s\n", name, sp, c->what, (long long)w.broken_id,
-		       w.why);
+		printf("%s%schain BROKEN at %s %lld: %s\n", name, sp, c->what,
+		       (long long)w.broken_id, w.why);
 		return VERIFY_BROKEN;
 	}
 	printf("%s%schain intact: %lld rows", name, sp, (long long)w.rows);

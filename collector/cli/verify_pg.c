@@ -56,8 +56,8 @@ struct state {
  * 18); a signal's or a death's is the centre's, from the runs. */
 static bool central_only(const char *n, const char *stream)
 {
-	static const char *const skip[] = {"host",    "machine_id",         "received_at",
-	                                   "instance", "chain",              "target_disposition",
+	static const char *const skip[] = {"host",      "machine_id",     "received_at",
+	                                   "instance",  "chain",          "target_disposition",
 	                                   "reaped_at", "reaped_epoch_ms"};
 	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
 		if (strcmp(n, skip[i]) == 0)
@@ -213,8 +213,8 @@ static int stream_rows(PGconn *pg, const char *host, struct state *s)
 				map_cols(r, &s->c, s->stream);
 			going = s->c.id >= 0 && s->c.instance >= 0 && check_row(s, r);
 		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK) {
-			log_error("verify: reading the central %s: %s", s->stream ? s->stream : "signals",
-			          PQresultErrorMessage(r));
+			log_error("verify: reading the central %s: %s",
+			          s->stream ? s->stream : "signals", PQresultErrorMessage(r));
 			code = EX_UNAVAILABLE;
 		}
 		PQclear(r);
@@ -279,30 +279,37 @@ int cli_verify_central_text(const char *conninfo, const char *host, char *buf, s
 		return code;
 	if (s.broken_id || d.broken_id || z.broken_id) {
 		const struct state *b = s.broken_id ? &s : d.broken_id ? &d : &z;
-		snprintf(buf, size, "central chain of host %s BROKEN at %s row %lld of database %s: %s",
-		         host, b == &s ? "signal" : b == &d ? "death" : "zombie", (long long)b->broken_id,
-		         b->broken_instance, b->why);
+		snprintf(buf, size,
+		         "central chain of host %s BROKEN at %s row %lld of database %s: %s", host,
+		         b == &s   ? "signal"
+		         : b == &d ? "death"
+		                   : "zombie",
+		         (long long)b->broken_id, b->broken_instance, b->why);
 		return 1;
 	}
-	n = (size_t)snprintf(buf, size, "central chain of host %s intact: %lld rows in %lld database%s",
-	                     host, (long long)s.rows, (long long)s.dbs, s.dbs == 1 ? "" : "s");
+	n = (size_t)snprintf(buf, size,
+	                     "central chain of host %s intact: %lld rows in %lld database%s", host,
+	                     (long long)s.rows, (long long)s.dbs, s.dbs == 1 ? "" : "s");
 	if (s.excused && n < size)
 		n += (size_t)snprintf(buf + n, size - n,
 		                      "; %lld link%s to rows that never reached the centre (before "
 		                      "forwarding began, or recorded in forward_drops)",
 		                      (long long)s.excused, s.excused == 1 ? "" : "s");
 	if (s.unchained && n < size)
-		n += (size_t)snprintf(buf + n, size - n,
-		                      "; %lld rows without a chain (recorded before the host had one)",
-		                      (long long)s.unchained);
+		n += (size_t)snprintf(
+		    buf + n, size - n,
+		    "; %lld rows without a chain (recorded before the host had one)",
+		    (long long)s.unchained);
 	if (deaths && (d.rows || d.unchained) && n < size)
 		n += (size_t)snprintf(buf + n, size - n, "; its deaths' chain intact: %lld deaths",
 		                      (long long)d.rows);
 	if (deaths && d.unchained && n < size)
-		n += (size_t)snprintf(buf + n, size - n, ", %lld without a chain", (long long)d.unchained);
+		n += (size_t)snprintf(buf + n, size - n, ", %lld without a chain",
+		                      (long long)d.unchained);
 	if (zombies && (z.rows || z.unchained) && n < size)
-		n += (size_t)snprintf(buf + n, size - n, "; its zombies' chain intact: %lld zombies",
-		                      (long long)z.rows);
+		n +=
+		    (size_t)snprintf(buf + n, size - n, "; its zombies' chain intact: %lld zombies",
+		                     (long long)z.rows);
 	if (zombies && z.unchained && n < size)
 		snprintf(buf + n, size - n, ", %lld without a chain", (long long)z.unchained);
 	return 0;

@@ -249,14 +249,17 @@ int fwd_session_start(struct fwd_session *s, PGconn *pg, sqlite3 *db, bool resen
 		s->pos_zombies = 0;
 		if (!resend) {
 			const char *params[1] = {s->instance};
-			r = PQexecParams(pg, "SELECT zombies, reaps FROM sigtrail.high_water_zombies($1::uuid)",
-			                 1, NULL, params, NULL, NULL, 0);
+			r = PQexecParams(
+			    pg, "SELECT zombies, reaps FROM sigtrail.high_water_zombies($1::uuid)",
+			    1, NULL, params, NULL, NULL, 0);
 			if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
 				PQclear(r);
 				return fail_pg(s, "asking the centre for this host's zombies");
 			}
-			s->pos_zombies = PQgetisnull(r, 0, 0) ? 0 : strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-			s->pos_reaps = PQgetisnull(r, 0, 1) ? 0 : strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+			s->pos_zombies =
+			    PQgetisnull(r, 0, 0) ? 0 : strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+			s->pos_reaps =
+			    PQgetisnull(r, 0, 1) ? 0 : strtoll(PQgetvalue(r, 0, 1), NULL, 10);
 			PQclear(r);
 		}
 	}
@@ -357,7 +360,8 @@ static int prepare_stream(sqlite3 *db, enum fwd_stream_id id, sqlite3_stmt **ret
 
 	if (rc == SQLITE_OK || !at || strlen(sql) >= sizeof(alt))
 		return rc;
-	snprintf(alt, sizeof(alt), "%.*sNULL AS chain, %s", (int)(at - sql), sql, at + strlen(link));
+	snprintf(alt, sizeof(alt), "%.*sNULL AS chain, %s", (int)(at - sql), sql,
+	         at + strlen(link));
 	return sqlite3_prepare_v2(db, alt, -1, ret, NULL);
 }
 

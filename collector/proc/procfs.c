@@ -82,7 +82,8 @@ int procfs_parse_stat(const char *text, size_t len, struct procfs_info *info)
 		while (p < end && *p != ' ' && *p != '\n')
 			p++;
 		if (field == 52) {
-			if (parse_i64_n(tok, (size_t)(p - tok), 10, &v) == 0 && v >= 0 && v <= INT32_MAX)
+			if (parse_i64_n(tok, (size_t)(p - tok), 10, &v) == 0 && v >= 0 &&
+			    v <= INT32_MAX)
 				info->exit_code = (int32_t)v;
 			break;
 		}

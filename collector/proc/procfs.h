@@ -32,19 +32,19 @@ enum {
 /* One process as read. `got` says which parts were read; the others hold
  * their "unknown" values (0, -1 or ""). */
 struct procfs_info {
-	unsigned got;                     /* PROCFS_* bits actually read */
-	int32_t pid;                      /* as asked */
-	int32_t ppid;                     /* stat field 4 */
-	char state;                       /* stat field 3: R S D Z X ... */
-	uint64_t start_time;              /* stat field 22: clock ticks after boot */
-	int32_t threads;                  /* stat field 20, 0 unknown */
-	int32_t exit_code;                /* stat field 52 of a zombie (its wait status), -1 unknown */
-	char comm[PROCFS_COMM_MAX];       /* stat field 2 or the comm file, escaped */
-	int64_t uid;                      /* status Uid (real), -1 unknown */
-	int32_t tgid;                     /* status Tgid: differs from pid for a thread */
-	int32_t nspid;                    /* status NSpid, last value: 1 for a namespace's init */
-	uint64_t pidns;                   /* ns/pid inode */
-	char exe[PROCFS_EXE_MAX];         /* escaped */
+	unsigned got;               /* PROCFS_* bits actually read */
+	int32_t pid;                /* as asked */
+	int32_t ppid;               /* stat field 4 */
+	char state;                 /* stat field 3: R S D Z X ... */
+	uint64_t start_time;        /* stat field 22: clock ticks after boot */
+	int32_t threads;            /* stat field 20, 0 unknown */
+	int32_t exit_code;          /* stat field 52 of a zombie (its wait status), -1 unknown */
+	char comm[PROCFS_COMM_MAX]; /* stat field 2 or the comm file, escaped */
+	int64_t uid;                /* status Uid (real), -1 unknown */
+	int32_t tgid;               /* status Tgid: differs from pid for a thread */
+	int32_t nspid;              /* status NSpid, last value: 1 for a namespace's init */
+	uint64_t pidns;             /* ns/pid inode */
+	char exe[PROCFS_EXE_MAX];   /* escaped */
 	char cmdline[PROCFS_CMDLINE_MAX]; /* escaped, NULs between arguments as spaces */
 	size_t cgroup_len;                /* bytes in cgroup[] */
 	char cgroup[2048];                /* raw text of /proc/PID/cgroup, NUL-terminated */

@@ -48,7 +48,7 @@ struct procwatch {
 	struct execread *execread; /* NULL: not running */
 	bool execread_started;
 	struct deathq *deaths;
-	struct reqlog *reqs; /* the requests behind supervisors' signals */
+	struct reqlog *reqs;    /* the requests behind supervisors' signals */
 	struct zwatch *zombies; /* NULL: no zombie watch */
 	procwatch_zombie_fn on_zombie;
 	void *on_zombie_data;
@@ -138,9 +138,9 @@ int procwatch_open(const struct procwatch_config *cfg, struct procwatch **ret, c
 		                                       .exit_min_age_ms = cfg->exit_min_age_ms},
 		               &pw->deaths);
 	if (r == 0 && cfg->zombie_delay_ms > 0)
-		r = zwatch_new(
-		    &(struct zwatch_config){.proc_root = cfg->proc_root, .delay_ms = cfg->zombie_delay_ms},
-		    &pw->zombies);
+		r = zwatch_new(&(struct zwatch_config){.proc_root = cfg->proc_root,
+		                                       .delay_ms = cfg->zombie_delay_ms},
+		               &pw->zombies);
 	if (r < 0) {
 		snprintf(err, errlen, "process table: %s", strerror(-r));
 		goto fail;
@@ -343,8 +343,9 @@ void procwatch_tick(struct procwatch *pw, bool flush, procwatch_death_fn fn, voi
 	if (ptab_tick(pw->table, now, TICK_READS) > 0)
 		pw->generation++;
 	if (pw->zombies && pw->on_zombie)
-		zwatch_tick(pw->zombies, pw->table, now, proc_clock_mono_to_epoch_ms(&pw->clock, now),
-		            pw->on_zombie, pw->on_zombie_data);
+		zwatch_tick(pw->zombies, pw->table, now,
+		            proc_clock_mono_to_epoch_ms(&pw->clock, now), pw->on_zombie,
+		            pw->on_zombie_data);
 	while ((d = deathq_pop(pw->deaths, flush ? INT64_MAX : now)))
 		fn(userdata, d);
 }

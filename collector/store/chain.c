@@ -141,10 +141,11 @@ int store_chain_prepare(struct store *st)
 		if (rc == SQLITE_OK)
 			rc = store_prepare(st, sql, &c->last);
 		/* This connection's own deletions are the pruner's: anchors. */
-		snprintf(sql, sizeof(sql),
-		         "CREATE TEMP TRIGGER IF NOT EXISTS %s_pruned AFTER DELETE ON main.%s BEGIN "
-		         "UPDATE %s SET pruned = 1 WHERE id = old.id; END",
-		         chain_defs[i].table, chain_defs[i].rows, chain_defs[i].table);
+		snprintf(
+		    sql, sizeof(sql),
+		    "CREATE TEMP TRIGGER IF NOT EXISTS %s_pruned AFTER DELETE ON main.%s BEGIN "
+		    "UPDATE %s SET pruned = 1 WHERE id = old.id; END",
+		    chain_defs[i].table, chain_defs[i].rows, chain_defs[i].table);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 		if (rc == SQLITE_OK && chain_hasher_init(&c->h, c->select, 0) < 0)

@@ -184,10 +184,11 @@ static int64_t refresh_zombies(struct store *st, int64_t live)
 	    -1, &s, NULL);
 
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(st->db,
-		                        "UPDATE zombie_rows SET cmdline_s = ?2, parent_cmdline_s = ?3 "
-		                        "WHERE id = ?1",
-		                        -1, &u, NULL);
+		rc = sqlite3_prepare_v2(
+		    st->db,
+		    "UPDATE zombie_rows SET cmdline_s = ?2, parent_cmdline_s = ?3 "
+		    "WHERE id = ?1",
+		    -1, &u, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, live);
 		sqlite3_bind_int(s, 2, PRUNE_CHUNK);
@@ -257,13 +258,14 @@ static int64_t compact_anchors(sqlite3 *db)
 	                         "max(id) FROM death_chain_rows WHERE pruned = 1 AND id < (SELECT "
 	                         "coalesce(min(id), 9223372036854775807) FROM death_rows))",
 	                         0, 0);
-	int64_t z = n < 0 || m < 0 ? 0
-	                           : run2(db,
-	                                  "DELETE FROM zombie_chain_rows WHERE pruned = 1 AND id < "
-	                                  "(SELECT max(id) FROM zombie_chain_rows WHERE pruned = 1 AND "
-	                                  "id < (SELECT coalesce(min(id), 9223372036854775807) FROM "
-	                                  "zombie_rows))",
-	                                  0, 0);
+	int64_t z = n < 0 || m < 0
+	                ? 0
+	                : run2(db,
+	                       "DELETE FROM zombie_chain_rows WHERE pruned = 1 AND id < "
+	                       "(SELECT max(id) FROM zombie_chain_rows WHERE pruned = 1 AND "
+	                       "id < (SELECT coalesce(min(id), 9223372036854775807) FROM "
+	                       "zombie_rows))",
+	                       0, 0);
 	return n < 0 ? n : m < 0 ? m : z < 0 ? z : n + m + z;
 }
 

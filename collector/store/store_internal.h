@@ -119,10 +119,10 @@ struct store {
 	char *fwd_position;       /* the forwarder's position file (unsent.c), or NULL */
 	/* The hash chains (chain.c): the signal rows', the deaths', the zombies'. */
 	struct store_chain chains[STORE_CHAINS];
-	bool sealed_all;    /* the last seal left no signal row waiting */
-	bool deaths_waiting; /* deaths may wait for their chain (at open, after a failure) */
+	bool sealed_all;      /* the last seal left no signal row waiting */
+	bool deaths_waiting;  /* deaths may wait for their chain (at open, after a failure) */
 	bool zombies_waiting; /* zombies likewise, or one was written */
-	int64_t newest_ms; /* the newest event time stored by this connection */
+	int64_t newest_ms;    /* the newest event time stored by this connection */
 	/* The JSON-lines file (jsonl.c): */
 	int jsonl_fd;             /* -1: none */
 	char *jsonl_path;         /* for reopening */

@@ -29,16 +29,16 @@ struct procwatch;
 typedef void (*procwatch_zombie_fn)(void *userdata, struct zombie_note *z);
 
 struct procwatch_config {
-	const char *proc_root;    /* "/proc" */
-	const char *kmsg_path;    /* "/dev/kmsg"; NULL: no OOM attribution */
-	int64_t hold_ms;          /* how long a death waits for its evidence (0: default) */
-	bool exits;               /* record exits too, under the policy below */
-	int64_t exit_min_age_ms;  /* an exit of a process that lived this long, or that a
-	                             signal reached (0: every exit) */
-	const char *request_dirs; /* where trusted request tools live, colon-separated
-	                             (NULL: sigtrail/requests.h's default) */
-	int64_t zombie_delay_ms;  /* an exited process unreaped this long is a zombie
-	                             (0: no zombie watch) */
+	const char *proc_root;         /* "/proc" */
+	const char *kmsg_path;         /* "/dev/kmsg"; NULL: no OOM attribution */
+	int64_t hold_ms;               /* how long a death waits for its evidence (0: default) */
+	bool exits;                    /* record exits too, under the policy below */
+	int64_t exit_min_age_ms;       /* an exit of a process that lived this long, or that a
+	                                  signal reached (0: every exit) */
+	const char *request_dirs;      /* where trusted request tools live, colon-separated
+	                                  (NULL: sigtrail/requests.h's default) */
+	int64_t zombie_delay_ms;       /* an exited process unreaped this long is a zombie
+	                                  (0: no zombie watch) */
 	procwatch_zombie_fn on_zombie; /* where zombies go (from procwatch_tick()) */
 	void *on_zombie_data;
 };
@@ -76,8 +76,8 @@ struct proc_extra *procwatch_extra(struct procwatch *pw, const struct st_event *
 typedef void (*procwatch_death_fn)(void *userdata, struct deathq_ready *death);
 
 /* Timers: the table's delayed reads and expiries, the clock offsets, the
- * zombie watch (to cfg->on_zombie), and the deaths whose hold is over (to fn). `flush`: hand over every held death now
- * (at stop). Can't fail. */
+ * zombie watch (to cfg->on_zombie), and the deaths whose hold is over (to fn). `flush`: hand over
+ * every held death now (at stop). Can't fail. */
 void procwatch_tick(struct procwatch *pw, bool flush, procwatch_death_fn fn, void *userdata);
 
 /* Milliseconds until procwatch_tick() has something to do (0..max_ms). */
@@ -95,9 +95,9 @@ struct procwatch_stats {
 	uint64_t exits;         /* exits recorded under the exit policy */
 	uint64_t deaths_lost;   /* deaths dropped (memory, or too many held) */
 	uint64_t abends_malformed;
-	uint64_t extras_lost; /* signal events that got no process facts (memory) */
-	uint64_t zombies;       /* zombies found */
-	uint64_t zombies_lost;  /* zombies not followed (too many at once) */
+	uint64_t extras_lost;    /* signal events that got no process facts (memory) */
+	uint64_t zombies;        /* zombies found */
+	uint64_t zombies_lost;   /* zombies not followed (too many at once) */
 	uint64_t zombie_tracked; /* unreaped zombies followed now */
 	struct ptab_stats table;
 	struct execread_stats execread;

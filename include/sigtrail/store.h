@@ -102,7 +102,8 @@ int store_insert_zombie(struct store *st, const struct zombie_note *z);
  * unreaped are reaped as of this boot's start, at the latest; each of
  * this boot's unreaped zombies is handed to fn, so the watch follows it
  * instead of finding it again. Returns how many were handed, or -errno. */
-int store_zombies_resume(struct store *st, void (*fn)(void *userdata, int32_t pid, uint64_t start_time),
+int store_zombies_resume(struct store *st,
+                         void (*fn)(void *userdata, int32_t pid, uint64_t start_time),
                          void *userdata);
 
 /* Whether signal rows can exist at all (the audit rules are loaded): when

@@ -61,7 +61,8 @@ int main(void)
 			continue;
 		int n = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
 		for (int i = 0; i < n; i++) {
-			const struct nlmsghdr *h = (const struct nlmsghdr *)(const void *)bufs[i] /* aligned above */;
+			const struct nlmsghdr *h =
+			    (const struct nlmsghdr *)(const void *)bufs[i] /* aligned above */;
 			if (msgs[i].msg_len < sizeof(*h) || h->nlmsg_type < AUDIT_FIRST_USER_MSG)
 				continue; /* replies to our own requests */
 			records++;

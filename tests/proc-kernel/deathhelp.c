@@ -53,7 +53,8 @@ int main(int argc, char **argv)
 				_exit(codes[i]);
 			}
 			siginfo_t si;
-			if (waitid(P_PID, (id_t)c, &si, WEXITED | WNOWAIT) < 0) /* ended, not reaped */
+			if (waitid(P_PID, (id_t)c, &si, WEXITED | WNOWAIT) <
+			    0) /* ended, not reaped */
 				return 1;
 		}
 		printf("ended\n");

@@ -57,7 +57,7 @@ struct result {
 struct consumer {
 	struct ptab *table;
 	struct deathq *deaths;
-	struct reqlog *reqs; /* mode requests */
+	struct reqlog *reqs;    /* mode requests */
 	struct zwatch *zombies; /* mode zombies */
 	struct proc_clock clock;
 };
@@ -132,8 +132,8 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 		    zwatch_new(&(struct zwatch_config){.proc_root = "/proc"}, &c.zombies) < 0)
 			_exit(2);
 		struct deathq_config dc = {
-		    .exits = strcmp(mode, "exits") == 0 || strcmp(mode, "allexits") == 0 || c.reqs ||
-		             c.zombies,
+		    .exits = strcmp(mode, "exits") == 0 || strcmp(mode, "allexits") == 0 ||
+		             c.reqs || c.zombies,
 		    .exit_min_age_ms = strcmp(mode, "allexits") == 0 ? 0 : 1000};
 		if ((strcmp(mode, "deaths") == 0 || dc.exits) && deathq_new(&dc, &c.deaths) < 0)
 			_exit(2);
@@ -154,8 +154,8 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 		if (c.table)
 			ptab_tick(c.table, now, 512);
 		if (c.zombies)
-			zwatch_tick(c.zombies, c.table, now, proc_clock_mono_to_epoch_ms(&c.clock, now),
-			            drop_zombie, NULL);
+			zwatch_tick(c.zombies, c.table, now,
+			            proc_clock_mono_to_epoch_ms(&c.clock, now), drop_zombie, NULL);
 		if (c.deaths) {
 			struct deathq_ready *d;
 			while ((d = deathq_pop(c.deaths, now)))
@@ -167,7 +167,8 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 		if (r > 0 || quiet_since == 0)
 			quiet_since = now;
 		else if (now - quiet_since > 300000000 &&
-		         (!c.zombies || now - stopped_at > (ZW_STAGE1_MS + 1100) * INT64_C(1000000)))
+		         (!c.zombies ||
+		          now - stopped_at > (ZW_STAGE1_MS + 1100) * INT64_C(1000000)))
 			break;
 	}
 	getrusage(RUSAGE_SELF, &ru1);
@@ -193,8 +194,9 @@ static void consume(const char *mode, int ready_fd, int result_fd)
 	if (c.zombies) {
 		struct zwatch_stats zs;
 		zwatch_stats(c.zombies, &zs);
-		fprintf(stderr, "# zombie watch: %llu exits, %llu listings of /proc, %llu stat reads, "
-		                "%llu zombies\n",
+		fprintf(stderr,
+		        "# zombie watch: %llu exits, %llu listings of /proc, %llu stat reads, "
+		        "%llu zombies\n",
 		        (unsigned long long)zs.exits, (unsigned long long)zs.listings,
 		        (unsigned long long)zs.stat_reads, (unsigned long long)zs.found);
 		zwatch_free(c.zombies);
@@ -301,7 +303,8 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 			        "usage: forkbench [-n COUNT] [-j JOBS] [-m MODE,...] [-e EAGER/s]"
 			        " [-c COALESCE_MS]\n"
-			        "modes: noop, eager, default, deaths, exits, allexits, requests, zombies\n");
+			        "modes: noop, eager, default, deaths, exits, allexits, requests, "
+			        "zombies\n");
 			return opt == 'h' ? 0 : 64;
 		}
 	}

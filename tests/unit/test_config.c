@@ -171,7 +171,8 @@ static void test_errors(void)
 	    error_of("db = /a.db\nfrobnicate = 1\n"),
 	    "t.conf:2: unknown key 'frobnicate' (known: db, source, include_sig0, keep_rules, "
 	    "retention_days, max_db_size_mb, forward_position, jsonl, db_buffer_mb, coalesce_ms, "
-	    "user, processes, exits, exit_min_age_ms, zombie_delay_ms, request_dirs, redact, redact_disable, "
+	    "user, processes, exits, exit_min_age_ms, zombie_delay_ms, request_dirs, redact, "
+	    "redact_disable, "
 	    "redact_flag, runtime_dir)",
 	    "unknown key names file and line and lists the keys");
 	is_str(error_of("include-sig0 = yes\n"),

@@ -101,10 +101,11 @@ int main(void)
 	is_int(store_insert_zombie(st, &r), 0,
 	       "the reaping of another process of that pid: nothing");
 	ok(store_commit(st) == 0, "commit");
-	is_str(q("SELECT count(*) || ' ' || (SELECT count(*) FROM zombie_rows) FROM "
-	         "zombie_chain_rows AS c JOIN zombie_rows AS z ON z.id = c.id WHERE c.pruned = 0 AND "
-	         "length(c.hash) = 32"),
-	       "2 2", "each zombie extends the zombies' chain at its commit (schema 19)");
+	is_str(
+	    q("SELECT count(*) || ' ' || (SELECT count(*) FROM zombie_rows) FROM "
+	      "zombie_chain_rows AS c JOIN zombie_rows AS z ON z.id = c.id WHERE c.pruned = 0 AND "
+	      "length(c.hash) = 32"),
+	    "2 2", "each zombie extends the zombies' chain at its commit (schema 19)");
 	is_str(q("SELECT reaped_at || ' ' || reaped_epoch_ms FROM zombies WHERE pid = 601"),
 	       "2026-11-22T03:21:34.616Z 1795317694616", "reaped_at set");
 	is_int(store_insert_zombie(st, &a), 1,
