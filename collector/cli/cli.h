@@ -96,6 +96,9 @@ struct cli_filter {
 	const char *full_name; /* who NAME before its cut to 15 bytes: matches the
 	                        * exe basename of a dead process or (schema 3) of a
 	                        * signal's target; target_comm matches the comm */
+	/* who NAME's string ids (who_name.c), when its signals are read through
+	 * schema 20's indexes; NULL: through the view's strings. */
+	const struct cli_who_name *name_ids;
 };
 
 enum cli_zone { CLI_ZONE_AUTO, CLI_ZONE_UTC, CLI_ZONE_LOCAL };
@@ -148,6 +151,7 @@ struct cli_db {
 	                              cli_death_col ("id, time, ..."), NULL for those the
 	                              database's view lacks */
 	bool has_boot_epoch;       /* schema 14: collector_runs.boot_epoch_ms, backlog_limit */
+	bool has_name_index;       /* schema 20: the indexes who NAME reads (who_name.c) */
 	sqlite3_stmt *boot_q;      /* cli_boot_epoch()'s query, prepared at its first use */
 	bool snapshot;             /* opened immutable (see cli_db_open); checked at close */
 	char centre_dir[PATH_MAX]; /* the centre's snapshot (cli_db_open_rows), removed at close */
@@ -221,6 +225,15 @@ enum cli_param {
 /* The excluded signals as names, comma-separated ("SIGURG, SIGCHLD"), or
  * "" when none. Can't fail (cut to `size`). */
 void cli_filter_excluded(const struct cli_filter *f, char *buf, size_t size);
+
+/* Write the filter's conditions on the columns that signal_rows and the
+ * `signals` view share under one name (epoch_ms, signal, sender_pid,
+ * target_pid, target_arg, success), each as " AND ...", to m. Can't fail. */
+void cli_filter_rows_sql(FILE *m, const struct cli_db *d, const struct cli_filter *f);
+
+/* Does f filter on a text column besides target_comm (sender_comm,
+ * sender_user, syscall, host)? */
+bool cli_filter_has_text(const struct cli_filter *f);
 
 /* Finish a query written into the memory stream m over *sql: close m,
  * prepare the SQL and bind every value of f by its number above (a value
@@ -426,6 +439,33 @@ int cli_who_teardown_victims(FILE *out, struct cli_db *d, sqlite3_stmt *s);
  * Nothing when there are none or row is NULL. Returns SQLITE_OK or an
  * SQLite code. */
 int cli_who_same_sender(FILE *out, struct cli_db *d, sqlite3_stmt *row);
+
+/* who NAME's signals through schema 20's indexes (who_name.c). */
+struct cli_who_name;
+
+/* Resolve f's who NAME (target_comm and full_name) into the string ids the
+ * indexes are searched by: *ret is NULL when they cannot serve it (not a
+ * name, a database before schema 20, a name with a dot, a filter on
+ * another text, more than 1024 executables of that basename): the view's
+ * query then serves it. Set f->name_ids to *ret to use it. Returns
+ * SQLITE_OK or an SQLite code. */
+int cli_who_name_load(struct cli_db *d, const struct cli_filter *f, struct cli_who_name **ret);
+
+/* Free what cli_who_name_load() made; accepts NULL. */
+void cli_who_name_free(struct cli_who_name *n);
+
+/* As cli_who_signals_count() for f with name_ids: from index entries
+ * alone (f's filters on epoch_ms only). */
+int cli_who_name_count(struct cli_db *d, const struct cli_filter *f, int64_t *ret_rows,
+                       int64_t *ret_delivered);
+
+/* Prepare "SELECT <select> FROM signals WHERE <f's rows> <and> ORDER BY
+ * epoch_ms DESC, id DESC LIMIT <limit>" for f with name_ids: `and` (NULL,
+ * or " AND ..." on signal_rows' columns) and `limit` (a number or a
+ * parameter such as ?20) are SQL of this program. Returns SQLITE_OK and
+ * sets *ret, or an SQLite code. */
+int cli_who_name_prepare(struct cli_db *d, const struct cli_filter *f, const char *select,
+                         const char *and, const char *limit, sqlite3_stmt **ret);
 
 /* The signals part of `sigtrail who` (who_signals.c). Each returns
  * SQLITE_OK or an SQLite code. */

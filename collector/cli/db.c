@@ -347,6 +347,14 @@ static int describe_schema(struct cli_db *d)
 	                           &n)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	d->has_boot_epoch = n > 0;
+	if ((rc = schema_query_int(d->db,
+	                           "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+	                           "name IN ('signal_rows_target_comm', "
+	                           "'signal_rows_target_comm_failed', 'signal_rows_target_exe', "
+	                           "'strings_basename')",
+	                           &n)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	d->has_name_index = n == 4;
 	return 0;
 }
 int cli_db_open_rows(const char *path, struct cli_filter *f, bool target, struct cli_db *d)
@@ -470,16 +478,8 @@ int cli_db_close(struct cli_db *d)
 	return r;
 }
 
-static int prepare_from(struct cli_db *d, const struct cli_filter *f, const char *select,
-                        const char *from, const char *tail, sqlite3_stmt **ret)
+void cli_filter_rows_sql(FILE *m, const struct cli_db *d, const struct cli_filter *f)
 {
-	char *sql = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&sql, &len);
-
-	if (!m)
-		return SQLITE_NOMEM;
-	fprintf(m, "SELECT %s FROM %s WHERE 1", select, from);
 	if (f->since_ms != INT64_MIN)
 		fputs(" AND epoch_ms >= ?1", m);
 	if (f->until_ms != INT64_MAX)
@@ -494,6 +494,28 @@ static int prepare_from(struct cli_db *d, const struct cli_filter *f, const char
 		fputs(" AND (target_pid = ?5 OR (target_pid IS NULL AND target_arg = ?5))", m);
 	else if (f->target_pid >= 0)
 		fputs(" AND target_pid = ?5", m);
+	if (f->failed)
+		fputs(" AND success = 0", m);
+	if (f->exclude[0])
+		fputs(" AND instr(?13, ',' || signal || ',') = 0", m);
+}
+
+bool cli_filter_has_text(const struct cli_filter *f)
+{
+	return f->sender_comm || f->sender_user || f->syscall || f->host;
+}
+
+static int prepare_from(struct cli_db *d, const struct cli_filter *f, const char *select,
+                        const char *from, const char *tail, sqlite3_stmt **ret)
+{
+	char *sql = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&sql, &len);
+
+	if (!m)
+		return SQLITE_NOMEM;
+	fprintf(m, "SELECT %s FROM %s WHERE 1", select, from);
+	cli_filter_rows_sql(m, d, f);
 	if (f->sender_comm)
 		fputs(" AND sender_comm = ?6", m);
 	if (f->sender_user)
@@ -501,7 +523,8 @@ static int prepare_from(struct cli_db *d, const struct cli_filter *f, const char
 	if (f->target_comm && f->full_name && d->has_process)
 		/* who NAME: the comm, or the basename of the target's exe, or
 		 * for a name with a dot (worker.py) the script an interpreter
-		 * ran (it costs a read of every command line). */
+		 * ran (it costs a read of every command line). who_name.c reads
+		 * the same rows through schema 20's indexes instead. */
 		fprintf(m,
 		        " AND (target_comm = ?8 OR replace(target_exe, rtrim(target_exe, "
 		        "replace(target_exe, '/', '')), '') = ?11%s)",
@@ -513,10 +536,6 @@ static int prepare_from(struct cli_db *d, const struct cli_filter *f, const char
 		fputs(" AND syscall = ?9", m);
 	if (f->host)
 		fputs(" AND host = ?10", m);
-	if (f->failed)
-		fputs(" AND success = 0", m);
-	if (f->exclude[0])
-		fputs(" AND instr(?13, ',' || signal || ',') = 0", m);
 	if (tail)
 		fprintf(m, " %s", tail);
 	return cli_prepare_sql(d, f, m, &sql, ret);

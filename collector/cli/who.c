@@ -312,8 +312,10 @@ static int text_tail(FILE *out, struct cli_db *d, const char *what, const struct
 	return SQLITE_OK;
 }
 
-/* `what` names the process for sentences: "pid 4242" or "processes named 'x'". */
-static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t limit, bool json)
+/* `what` names the process for sentences: "pid 4242" or "processes named 'x'".
+ * *name_ids: a name's string ids (who_name.c), for the caller to free. */
+static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t limit, bool json,
+               struct cli_who_name **name_ids)
 {
 	struct cli_filter *f = &c->filter;
 	struct cli_coverage cov;
@@ -330,9 +332,12 @@ static int run(struct cli_db *d, struct cli_common *c, const char *what, int64_t
 	arg_who_text_width = width <= 0 ? 0 : width > 40 ? (size_t)width - 20 : 20;
 
 	/* One read transaction: the lists, the totals and the verdict agree
-	 * even while sigtraild writes. */
+	 * even while sigtraild writes. A name's string ids are read in it too. */
 	if ((rc = sqlite3_exec(d->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK ||
-	    (rc = cli_who_signals_count(d, f, &n.rows, &n.delivered)) != SQLITE_OK ||
+	    (rc = cli_who_name_load(d, f, name_ids)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read signals");
+	f->name_ids = *name_ids;
+	if ((rc = cli_who_signals_count(d, f, &n.rows, &n.delivered)) != SQLITE_OK ||
 	    (rc = cli_who_deaths_count(d, f, &n.deaths)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read signals");
 
@@ -490,9 +495,11 @@ int cli_who(int argc, char **argv)
 	r = parse_target(argv[optind], &c.filter, what, sizeof(what), comm);
 	if (r)
 		return r;
+	struct cli_who_name *name_ids = NULL;
 	r = cli_db_open_rows(c.db, &c.filter, true, &d);
 	if (r == 0)
-		r = run(&d, &c, what, limit, json);
+		r = run(&d, &c, what, limit, json, &name_ids);
+	cli_who_name_free(name_ids);
 	int rclose = cli_db_close(&d);
 	return r == EX_OK || r == CLI_EXIT_NOTHING ? (rclose ? rclose : r) : r;
 }

@@ -251,12 +251,30 @@ static void print_row(FILE *out, struct cli_db *d, sqlite3_stmt *s, sqlite3_stmt
 	fputs("\n\n", out);
 }
 
+/* The rows of f that also meet `and` (NULL, or "AND ..." on the columns
+ * signal_rows shares with the view), newest first, at most `limit` (SQL: a
+ * number or ?20), every column: through who_name.c's indexes for a name. */
+static int prepare_newest(struct cli_db *d, const struct cli_filter *f, const char *and,
+                          const char *limit, sqlite3_stmt **ret)
+{
+	char tail[256];
+
+	if (f->name_ids)
+		return cli_who_name_prepare(d, f, cli_signal_columns(d), and, limit, ret);
+	snprintf(tail, sizeof(tail), "%s%sORDER BY epoch_ms DESC, id DESC LIMIT %s", and? and : "",
+	         and? " " : "", limit);
+	return cli_prepare(d, f, cli_signal_columns(d), tail, ret);
+}
+
 int cli_who_signals_count(struct cli_db *d, const struct cli_filter *f, int64_t *ret_rows,
                           int64_t *ret_delivered)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = cli_prepare(d, f, "count(*), coalesce(sum(success), 0)", NULL, &s);
+	int rc;
 
+	if (f->name_ids)
+		return cli_who_name_count(d, f, ret_rows, ret_delivered);
+	rc = cli_prepare(d, f, "count(*), coalesce(sum(success), 0)", NULL, &s);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*ret_rows = sqlite3_column_int64(s, 0);
 		*ret_delivered = sqlite3_column_int64(s, 1);
@@ -270,11 +288,10 @@ int cli_who_signals_verdict(FILE *out, struct cli_db *d, const struct cli_filter
                             const char *what, int64_t rows, int64_t delivered, bool utc,
                             sqlite3_stmt **ret_row, const char **ret_kind)
 {
-	static const char *const tails[] = {
-	    "AND success = 1 AND signal NOT IN " NOT_TERMINATING
-	    " ORDER BY epoch_ms DESC, id DESC LIMIT 1",
-	    "AND success = 1 ORDER BY epoch_ms DESC, id DESC LIMIT 1",
-	    "AND success = 0 ORDER BY epoch_ms DESC, id DESC LIMIT 1",
+	static const char *const conds[] = {
+	    "AND success = 1 AND signal NOT IN " NOT_TERMINATING,
+	    "AND success = 1",
+	    "AND success = 0",
 	};
 	sqlite3_stmt *s = NULL;
 	enum verdict_kind kind = V_NOTHING;
@@ -300,7 +317,7 @@ int cli_who_signals_verdict(FILE *out, struct cli_db *d, const struct cli_filter
 	for (int i = 0; i < 3; i++) {
 		if ((i < 2 && delivered == 0) || (i == 2 && delivered > 0))
 			continue;
-		rc = cli_prepare(d, f, cli_signal_columns(d), tails[i], &s);
+		rc = prepare_newest(d, f, conds[i], "1", &s);
 		if (rc != SQLITE_OK)
 			return rc;
 		rc = sqlite3_step(s);
@@ -353,8 +370,7 @@ int cli_who_signals_list(FILE *out, struct cli_db *d, const struct cli_filter *f
 	sqlite3_stmt *s = NULL, *death = NULL;
 	int64_t shown = 0;
 	bool more = false;
-	int rc = cli_prepare(d, f, cli_signal_columns(d),
-	                     "ORDER BY epoch_ms DESC, id DESC LIMIT ?20", &s);
+	int rc = prepare_newest(d, f, NULL, "?20", &s);
 
 	*ret_shown = 0;
 	*ret_more = false;
