@@ -123,6 +123,26 @@ for fmt in csv jsonl; do
 		"$fmt: 70,000 distinct strings and a dangling string id, exactly the view's rows"
 done
 
+# Rows of one millisecond come in id order, whatever their serials: the
+# export reads them by (epoch_ms, serial) and puts each millisecond's rows
+# in id order itself; a millisecond of more rows than it holds (5,000 here,
+# a crafted database) is read again on its own.
+M=$T/ties.db
+cp "$DB" "$M"
+sqlite3 "$M" "insert into signal_rows(epoch_ms, serial, host_s, arch_s, syscall_s, signal, success,
+	target_arg, sender_pid, sender_comm_s, sender_cmdline_s, target_pid, target_comm_s)
+with recursive n(i) as (select 1 union all select i + 1 from n where i < 5030)
+select case when i <= 30 then 1795320455000 + i / 10 else 1795320456000 end, 999000 - i,
+	r.host_s, r.arch_s, r.syscall_s, 15, 1, 9000 + i, r.sender_pid, r.sender_comm_s,
+	r.sender_cmdline_s, 9000 + i, r.target_comm_s
+from n, (select * from signal_rows order by id limit 1) as r"
+ties=$(q "$M" 'select count(*) from signals')
+for fmt in csv jsonl; do
+	run_cli export --db "$M" --until "$until" --format "$fmt" -o "$T/ties.$fmt"
+	is "$(python3 "$CLI_TESTS/roundtrip.py" "$fmt" "$T/ties.$fmt" "$M")" "ok $ties" \
+		"$fmt: rows of one millisecond in id order, serials descending (3 x 10, and 5,000 at once)"
+done
+
 # Errors.
 run_cli export --db "$DB" --format xml
 is "$RC" 64 "--format xml: exit 64"
