@@ -632,10 +632,18 @@ int cli_status(int argc, char **argv);
 int cli_watch(int argc, char **argv);
 int cli_metrics(int argc, char **argv);
 
-/* The SHA-256 of the file at `path` as 64 lowercase hex digits and a NUL,
- * and its size (sha256.c, libcrypto). Returns 0, or a negative errno
- * (-EIO when libcrypto fails), leaving the outputs untouched. */
-int cli_sha256_file(const char *path, char ret_hex[65], int64_t *ret_bytes);
+/* A stream whose bytes a thread of their own writes to fd (not closed) and,
+ * with `hash`, hashes with SHA-256 (pipeout.c): *ret_f is the stream.
+ * Returns 0, or a negative errno. */
+struct cli_pipe;
+int cli_pipe_open(int fd, bool hash, struct cli_pipe **ret, FILE **ret_f);
+
+/* Flush and close the stream, wait until every byte is written, and free
+ * p (NULL: nothing). With ret_hex (and `hash`), the SHA-256 of the bytes as
+ * 64 lowercase hex digits and a NUL; with ret_bytes, how many there were.
+ * Returns 0, or the negative errno of the first failed write (-EIO when
+ * libcrypto fails), leaving the outputs untouched. */
+int cli_pipe_close(struct cli_pipe *p, char ret_hex[65], int64_t *ret_bytes);
 
 /* collector/forward/forward.c: `sigtrail forward --to CONNINFO [--once]`,
  * sends the local rows to the fleet's central PostgreSQL. Returns an exit

@@ -11,7 +11,9 @@
  * Times are UTC. --meta FILE writes the json metadata beside a csv/jsonl
  * export. --deaths exports the `deaths` view (schema 3) the same way, its
  * columns as keys. With -o the file appears only once complete (written to a
- * temporary name, then renamed: outfile.c). Exercise with
+ * temporary name, then renamed: outfile.c). The bytes are written, and the
+ * manifest's SHA-256 taken, by a thread of their own (pipeout.c), beside
+ * the one that reads and formats the rows. Exercise with
  *   sigtrail export --db /tmp/t.db --format csv | python3 -c 'import csv,sys;
  * print(len(list(csv.reader(sys.stdin))))' */
 #include <errno.h>
@@ -402,9 +404,12 @@ static int run(struct export *e, const char *output, const char *meta, int progr
 {
 	bool to_stdout = !output || strcmp(output, "-") == 0;
 	struct cli_out file = {0};
-	FILE *out = stdout;
+	struct cli_pipe *pipe = NULL;
+	FILE *out = NULL;
+	char hex[65];
+	int64_t bytes = 0;
 	int r;
-	bool progress;
+	bool progress, manifest;
 
 	if (e->deaths && !e->d->has_deaths) {
 		log_error("%s records no deaths (schema %d; deaths are recorded from schema 3 on, "
@@ -425,12 +430,19 @@ static int run(struct export *e, const char *output, const char *meta, int progr
 	}
 	if (meta && (r = write_meta_file(meta, e)) != 0)
 		return r;
-	if (!to_stdout) {
-		if ((r = cli_out_open(&file, output, OUT_MODE)) < 0) {
-			log_error("cannot create %s: %s", output, strerror(-r));
-			return EX_CANTCREAT;
-		}
-		out = file.f;
+	if (!to_stdout && (r = cli_out_open(&file, output, OUT_MODE)) < 0) {
+		log_error("cannot create %s: %s", output, strerror(-r));
+		return EX_CANTCREAT;
+	}
+	/* A regular file gets a manifest (a device or FIFO written in place has
+	 * no digest to give): its SHA-256 is taken as it is written. The bytes
+	 * are written, and hashed, by a thread of their own (pipeout.c). */
+	manifest = !to_stdout && file.tmp;
+	if ((r = cli_pipe_open(to_stdout ? STDOUT_FILENO : fileno(file.f), manifest, &pipe, &out)) <
+	    0) {
+		log_error("cannot write %s: %s", to_stdout ? "the export" : output, strerror(-r));
+		r = EX_OSERR;
+		goto out;
 	}
 	setvbuf(out, out_buffer, _IOFBF, sizeof(out_buffer));
 	if (e->format == FMT_JSON) {
@@ -450,21 +462,16 @@ static int run(struct export *e, const char *output, const char *meta, int progr
 	r = coverage_note(e);
 	if (r != 0)
 		goto out;
-	if (fflush(out) != 0 || ferror(out)) {
-		log_error("writing %s failed: %m", to_stdout ? "the export" : output);
+	bool failed = fflush(out) != 0 || ferror(out);
+	r = cli_pipe_close(pipe, manifest ? hex : NULL, &bytes);
+	pipe = NULL;
+	if (failed || r < 0) {
+		log_error("writing %s failed: %s", to_stdout ? "the export" : output,
+		          strerror(r < 0 ? -r : EIO));
 		r = EX_IOERR;
 		goto out;
 	}
-	/* A regular file gets a manifest (a device or FIFO written in place has
-	 * no digest to give): hashed before the rename, written after it. */
-	char hex[65];
-	int64_t bytes = 0;
-	bool manifest = !to_stdout && file.tmp;
-	if (manifest && (r = cli_sha256_file(file.tmp, hex, &bytes)) < 0) {
-		log_error("cannot compute the SHA-256 of %s: %s", output, strerror(-r));
-		r = EX_IOERR;
-		goto out;
-	}
+	/* The manifest is written after the rename. */
 	if (!to_stdout && (r = cli_out_commit(&file)) < 0) {
 		log_error("writing %s failed: %s", output, strerror(-r));
 		r = EX_IOERR;
@@ -474,6 +481,7 @@ static int run(struct export *e, const char *output, const char *meta, int progr
 		goto out;
 	(void)sqlite3_exec(e->d->db, "COMMIT", NULL, NULL, NULL);
 out:
+	(void)cli_pipe_close(pipe, NULL, NULL);
 	if (!to_stdout)
 		cli_out_abort(&file);
 	return r;

@@ -79,17 +79,17 @@ static bool csv_needs_guard(const char *s)
 }
 
 /* Length of the prefix of p[0..n) that a writer may copy as it is: ASCII
- * from 0x20 to 0x7e except the bytes in `special`, and valid UTF-8
- * sequences but the deceptive ones (cli_deceptive()). Exports are mostly
- * such runs, written with one fwrite() rather than byte by byte. */
-static size_t plain_run(const unsigned char *p, size_t n, const char *special)
+ * from 0x20 to 0x7e except '"' (and '\\' when `backslash`), and valid
+ * UTF-8 sequences but the deceptive ones (cli_deceptive()). Exports are
+ * mostly such runs, written with one fwrite() rather than byte by byte. */
+static size_t plain_run(const unsigned char *p, size_t n, bool backslash)
 {
 	size_t i = 0;
 
 	while (i < n) {
 		unsigned char c = p[i];
 		if (c >= 0x20 && c < 0x7f) {
-			if (strchr(special, c))
+			if (c == '"' || (c == '\\' && backslash))
 				break;
 			i++;
 			continue;
@@ -116,7 +116,7 @@ void cli_csv_field(FILE *out, const char *s, bool is_text)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
 	for (size_t i = 0; i < n;) {
-		size_t run = plain_run(p + i, n - i, "\"");
+		size_t run = plain_run(p + i, n - i, false);
 		if (run) {
 			fwrite(p + i, 1, run, out);
 			i += run;
@@ -153,7 +153,7 @@ void cli_json_string(FILE *out, const char *s)
 
 	fputc('"', out);
 	for (size_t i = 0; i < n;) {
-		size_t run = plain_run(p + i, n - i, "\"\\");
+		size_t run = plain_run(p + i, n - i, true);
 		if (run) {
 			fwrite(p + i, 1, run, out);
 			i += run;
