@@ -289,7 +289,7 @@ int cli_who_signals_verdict(FILE *out, struct cli_db *d, const struct cli_filter
                             sqlite3_stmt **ret_row, const char **ret_kind)
 {
 	static const char *const conds[] = {
-	    "AND success = 1 AND signal NOT IN " NOT_TERMINATING,
+	    ("AND success = 1 AND signal NOT IN " NOT_TERMINATING),
 	    "AND success = 1",
 	    "AND success = 0",
 	};
