@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "sigtrail/clock.h"
+#include "sigtrail/schema.h"
 #include "store_internal.h"
 
 int chain_hasher_init(struct chain_hasher *h, sqlite3_stmt *st, int from)
@@ -112,6 +113,202 @@ int chain_genesis(const char *uuid, unsigned char ret[CHAIN_HASH_LEN])
 	return chain_genesis_of(NULL, uuid, ret);
 }
 
+/* A signal row's hash, from the row itself: its integers, its TIME and
+ * SIGNAME as the view computes them (in the same statement), and its
+ * strings by id through a cache of the ids it looked up (a storm repeats
+ * them), instead of the view's lookup in `strings` per text column of every
+ * row. The text hashed is the view's canonical one (chain_hash_row()), so
+ * `sigtrail verify`, which reads the view, agrees: SCHEMA_SIGNALS says
+ * which column of signal_rows each column of the view is. */
+enum {
+	CHAIN_STR_SLOTS = 4096, /* strings cached by id */
+	CHAIN_STR_MAX = 1024,   /* longer ones are looked up each time: the cache stays small */
+};
+struct chain_fast {
+	sqlite3_stmt *select;         /* the rows of an id range, with time and signame */
+	sqlite3_stmt *find;           /* a string by id */
+	int col[COL__N];              /* each view column's index in select */
+	int order[COL__N], n;         /* the columns hashed, sorted by name */
+	int id_col;                   /* select's id */
+	int64_t id[CHAIN_STR_SLOTS];  /* the cache: id (0: empty) ... */
+	char *value[CHAIN_STR_SLOTS]; /* ... and its value (NULL: no such string) */
+	size_t len[CHAIN_STR_SLOTS];
+	char *big; /* the last string too long to cache */
+};
+
+static int fast_prepare(struct store *st)
+{
+	struct chain_fast *f = calloc(1, sizeof(*f));
+	int rc;
+
+	if (!f)
+		return SQLITE_NOMEM;
+	rc = store_prepare(
+	    st,
+	    "SELECT r.*, strftime('%Y-%m-%dT%H:%M:%S', r.epoch_ms / 1000, "
+	    "'unixepoch') || printf('.%03dZ', r.epoch_ms % 1000), (SELECT name FROM "
+	    "signal_names WHERE number = r.signal) FROM signal_rows AS r WHERE r.id > "
+	    "?1 AND r.id < ?2 ORDER BY r.id",
+	    &f->select);
+	if (rc == SQLITE_OK)
+		rc = store_prepare(st, "SELECT value FROM strings WHERE id = ?1", &f->find);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(f->select);
+		sqlite3_finalize(f->find);
+		free(f);
+		return rc;
+	}
+	int n = sqlite3_column_count(f->select);
+	f->id_col = -1;
+	for (int i = 0; i < COL__N; i++) {
+		const struct schema_column *c = &schema_signals[i];
+		f->col[i] = c->kind == SCHEMA_TIME ? n - 2 : c->kind == SCHEMA_SIGNAME ? n - 1 : -1;
+		for (int k = 0; f->col[i] < 0 && k < n - 2; k++)
+			if (strcmp(sqlite3_column_name(f->select, k), c->row_col) == 0)
+				f->col[i] = k;
+		if (strcmp(c->name, "id") == 0)
+			f->id_col = f->col[i];
+		if (f->col[i] < 0 || strcmp(c->name, "target_disposition") == 0)
+			continue; /* a later death may fill it in (as chain_hasher_init()) */
+		int j = f->n++;
+		while (j > 0 && strcmp(schema_signals[f->order[j - 1]].name, c->name) > 0) {
+			f->order[j] = f->order[j - 1];
+			j--;
+		}
+		f->order[j] = i;
+	}
+	st->chain_fast = f;
+	return SQLITE_OK;
+}
+
+void store_chain_forget(struct store *st)
+{
+	struct chain_fast *f = st->chain_fast;
+
+	for (size_t i = 0; f && i < CHAIN_STR_SLOTS; i++) {
+		free(f->value[i]);
+		f->value[i] = NULL;
+		f->id[i] = 0;
+	}
+	if (f) {
+		free(f->big);
+		f->big = NULL;
+	}
+}
+
+void store_chain_free(struct store *st)
+{
+	struct chain_fast *f = st->chain_fast;
+
+	if (!f)
+		return;
+	store_chain_forget(st);
+	sqlite3_finalize(f->select);
+	sqlite3_finalize(f->find);
+	free(f);
+	st->chain_fast = NULL;
+}
+
+/* The value of string `id` (NULL: none), through the cache; valid until
+ * the next call. Returns SQLITE_OK or an error code. */
+static int fast_string(struct chain_fast *f, int64_t id, const char **ret, size_t *ret_len)
+{
+	size_t slot = (size_t)(((uint64_t)id * 0x9e3779b97f4a7c15u) >> 52) % CHAIN_STR_SLOTS;
+	char *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (f->id[slot] == id && id != 0) {
+		*ret = f->value[slot];
+		*ret_len = f->len[slot];
+		return SQLITE_OK;
+	}
+	sqlite3_bind_int64(f->find, 1, id);
+	rc = sqlite3_step(f->find);
+	bool found = rc == SQLITE_ROW && sqlite3_column_type(f->find, 0) != SQLITE_NULL;
+	if (found) {
+		n = (size_t)sqlite3_column_bytes(f->find, 0);
+		if ((v = malloc(n + 1))) {
+			memcpy(v, sqlite3_column_blob(f->find, 0), n);
+			v[n] = '\0';
+		}
+	}
+	sqlite3_reset(f->find);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return rc;
+	if (found && !v)
+		return SQLITE_NOMEM;
+	if (n > CHAIN_STR_MAX) { /* not cached */
+		free(f->big);
+		f->big = v;
+	} else {
+		free(f->value[slot]);
+		f->id[slot] = id;
+		f->value[slot] = v;
+		f->len[slot] = n;
+	}
+	*ret = v;
+	*ret_len = n;
+	return SQLITE_OK;
+}
+
+/* One value for the hash, as chain_hash_row() writes it: an integer in
+ * decimal, a real as %.17g, text and blobs as their bytes. */
+static int hash_value(EVP_MD_CTX *ctx, sqlite3_stmt *st, int i)
+{
+	char num[40];
+	int t = sqlite3_column_type(st, i), n;
+
+	if (t == SQLITE_INTEGER) {
+		n = snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(st, i));
+		return EVP_DigestUpdate(ctx, num, (size_t)n);
+	}
+	if (t == SQLITE_FLOAT) {
+		n = snprintf(num, sizeof(num), "%.17g", sqlite3_column_double(st, i));
+		return EVP_DigestUpdate(ctx, num, (size_t)n);
+	}
+	const void *v = sqlite3_column_blob(st, i);
+	n = sqlite3_column_bytes(st, i);
+	return n == 0 || EVP_DigestUpdate(ctx, v, (size_t)n);
+}
+
+/* The hash that extends prev with the current row of f->select: the same
+ * as chain_hash_row() of the view's row. Returns 0, -EIO or -ENOMEM. */
+static int fast_hash(struct chain_fast *f, EVP_MD_CTX *ctx,
+                     const unsigned char prev[CHAIN_HASH_LEN], unsigned char ret[CHAIN_HASH_LEN])
+{
+	sqlite3_stmt *st = f->select;
+	unsigned int len = 0;
+	int ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	         EVP_DigestUpdate(ctx, prev, CHAIN_HASH_LEN);
+
+	for (int k = 0; ok && k < f->n; k++) {
+		const struct schema_column *c = &schema_signals[f->order[k]];
+		int i = f->col[f->order[k]];
+		if (sqlite3_column_type(st, i) == SQLITE_NULL)
+			continue;
+		if (c->kind == SCHEMA_STRING) {
+			const char *v = NULL;
+			size_t n = 0;
+			/* (A text where an id belongs compares as the view's
+			 * `id = r.x_s` does: as its number.) */
+			if (fast_string(f, sqlite3_column_int64(st, i), &v, &n) != SQLITE_OK)
+				return -ENOMEM;
+			if (!v)
+				continue; /* the view shows NULL */
+			ok = EVP_DigestUpdate(ctx, c->name, strlen(c->name)) &&
+			     EVP_DigestUpdate(ctx, "=", 1) &&
+			     (n == 0 || EVP_DigestUpdate(ctx, v, n));
+		} else {
+			ok = EVP_DigestUpdate(ctx, c->name, strlen(c->name)) &&
+			     EVP_DigestUpdate(ctx, "=", 1) && hash_value(ctx, st, i);
+		}
+		ok = ok && EVP_DigestUpdate(ctx, "\n", 1);
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, ret, &len) && len == CHAIN_HASH_LEN;
+	return ok ? 0 : -EIO;
+}
+
 /* The chains: which view's rows, into which table, from which rows. */
 static const struct {
 	const char *view, *table, *rows, *stream;
@@ -151,6 +348,8 @@ int store_chain_prepare(struct store *st)
 		if (rc == SQLITE_OK && chain_hasher_init(&c->h, c->select, 0) < 0)
 			rc = SQLITE_NOMEM;
 	}
+	if (rc == SQLITE_OK)
+		rc = fast_prepare(st);
 	st->deaths_waiting = st->zombies_waiting = true;
 	return rc;
 }
@@ -226,7 +425,13 @@ static int chain_prev(struct store *st, int i, unsigned char prev[CHAIN_HASH_LEN
 static int seal_one(struct store *st, int i, int64_t hold)
 {
 	struct store_chain *c = &st->chains[i];
-	sqlite3_stmt *s = c->select;
+	/* The signal rows from the rows themselves, but for the JSON-lines
+	 * file, which takes the view's rows. */
+	struct chain_fast *f =
+	    i == CHAIN_SIGNALS && st->jsonl_fd < 0 && st->chain_fast && st->chain_fast->id_col >= 0
+	        ? st->chain_fast
+	        : NULL;
+	sqlite3_stmt *s = f ? f->select : c->select;
 	unsigned char prev[CHAIN_HASH_LEN], h[CHAIN_HASH_LEN];
 	int rc;
 
@@ -235,9 +440,10 @@ static int seal_one(struct store *st, int i, int64_t hold)
 	sqlite3_bind_int64(s, 1, c->upto);
 	sqlite3_bind_int64(s, 2, hold);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, c->h.id_col);
-		if (chain_hash_row(&c->h, prev, s, h) < 0) {
-			rc = SQLITE_ERROR;
+		int64_t id = sqlite3_column_int64(s, f ? f->id_col : c->h.id_col);
+		int r = f ? fast_hash(f, c->h.ctx, prev, h) : chain_hash_row(&c->h, prev, s, h);
+		if (r < 0) {
+			rc = r == -ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
 			break;
 		}
 		sqlite3_bind_int64(c->insert, 1, id);

@@ -29,6 +29,7 @@ void store_intern_clear(struct store *st)
 	}
 	st->intern_used = st->intern_bytes = 0;
 	st->xcache.id = 0; /* its ids may be gone too (rollback, pruning) */
+	store_chain_forget(st);
 }
 
 static uint64_t fnv1a(const char *s)

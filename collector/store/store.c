@@ -426,6 +426,7 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->fatal);
 	sqlite3_finalize(st->zombie);
 	sqlite3_finalize(st->reap);
+	store_chain_free(st);
 	for (int i = 0; i < STORE_CHAINS; i++) {
 		sqlite3_finalize(st->chains[i].select);
 		sqlite3_finalize(st->chains[i].insert);

@@ -65,6 +65,10 @@ struct extra_ids {
 	int64_t gen;         /* the text generation all its texts are of; -1: mixed, unusable */
 };
 
+/* chain.c's way of hashing a signal row from the row itself (struct
+ * defined there), beside the view's. */
+struct chain_fast;
+
 /* One hash chain (chain.c): its statements, and where it stands. */
 enum { CHAIN_SIGNALS, CHAIN_DEATHS, CHAIN_ZOMBIES, STORE_CHAINS };
 struct store_chain {
@@ -119,7 +123,8 @@ struct store {
 	char *fwd_position;       /* the forwarder's position file (unsent.c), or NULL */
 	/* The hash chains (chain.c): the signal rows', the deaths', the zombies'. */
 	struct store_chain chains[STORE_CHAINS];
-	bool sealed_all;      /* the last seal left no signal row waiting */
+	struct chain_fast *chain_fast; /* the signal rows', hashed from the rows; NULL: the view */
+	bool sealed_all;               /* the last seal left no signal row waiting */
 	bool deaths_waiting;  /* deaths may wait for their chain (at open, after a failure) */
 	bool zombies_waiting; /* zombies likewise, or one was written */
 	int64_t newest_ms;    /* the newest event time stored by this connection */
@@ -226,6 +231,11 @@ int store_chain_prepare(struct store *st);
 /* Read the newest chain entry (at BEGIN: another writer may have chained
  * since). Returns SQLITE_OK or an SQLite error code. */
 int store_chain_refresh(struct store *st);
+
+/* Forget the strings the chain looked up (their ids may be gone: rollback,
+ * pruning), and at close free what it holds. Can't fail. */
+void store_chain_forget(struct store *st);
+void store_chain_free(struct store *st);
 
 /* Chain the rows that are sealed, in the open transaction (before COMMIT).
  * Returns SQLITE_OK or an SQLite error code (the rows chained so far stay
