@@ -125,18 +125,20 @@ int main(void)
 	is_str(q("SELECT reaped_at IS NOT NULL FROM zombies WHERE pid = 602"), "1",
 	       "another boot's unreaped zombie is reaped at this boot's start");
 
-	/* Enough distinct command lines for a new generation of texts. */
-	char cmd[64];
-	for (int i = 0; i < 70000; i++) {
+	/* Enough distinct command lines (two a zombie) for a new generation of texts. */
+	char cmd[64], pcmd[64];
+	for (int i = 0; i < 35000; i++) {
 		struct zombie_note z = note(10000 + i, 7, t + 10 + i);
 		snprintf(cmd, sizeof(cmd), "job %d", i);
+		snprintf(pcmd, sizeof(pcmd), "job parent %d", i);
 		z.cmdline = cmd;
+		z.parent_cmdline = pcmd;
 		(void)store_insert_zombie(st, &z);
 		z = (struct zombie_note){
 		    .reaped = true, .pid = 10000 + i, .start_time = 7, .epoch_ms = t + 20 + i};
 		(void)store_insert_zombie(st, &z);
 	}
-	ok(store_commit(st) == 0, "70000 more zombies, reaped");
+	ok(store_commit(st) == 0, "35000 more zombies, reaped");
 	ok(strcmp(q("SELECT max(id) >> 16 > min(id) >> 16 FROM strings"), "1") == 0,
 	   "their texts span two generations");
 
