@@ -46,8 +46,10 @@ struct zwatch {
 	size_t n_tracked;
 	int32_t *list; /* the pids /proc listed last, ascending */
 	size_t n_list, cap_list;
-	int64_t list_ns; /* when (0: never) */
-	int64_t scan_ns; /* the next scan of every stat (0: at the first tick) */
+	int64_t list_ns;    /* when (0: never) */
+	int64_t scan_ns;    /* the next scan of every stat (0: at the first tick) */
+	bool scanning;      /* a scan is under way ... */
+	int32_t scan_after; /* ... and has read the stats up to this pid */
 	struct zwatch_stats st;
 };
 
@@ -331,28 +333,54 @@ static bool is_cand(const struct zwatch *zw, int32_t pid)
 	return false;
 }
 
-/* Every listed process's stat: zombies whose exit was not seen become
- * candidates, and a followed zombie whose pid now names another process
- * was reaped. */
-static void scan(struct zwatch *zw, struct ptab *t, int64_t now_epoch_ms, zwatch_fn fn,
-                 void *userdata)
+/* A followed zombie whose pid now names a process of another start time
+ * was reaped (and its pid reused): one stat read per followed zombie, at
+ * the start of each scan. */
+static void reused(struct zwatch *zw, int64_t now_epoch_ms, zwatch_fn fn, void *userdata)
 {
 	struct procfs_info in;
 
-	zw->st.scans++;
-	for (size_t i = 0; i < zw->n_list; i++) {
+	for (size_t k = 0; k < zw->n_tracked;) {
+		const struct zw_tracked *z = &zw->tracked[k];
+		zw->st.stat_reads += z->start_time != 0;
+		if (z->start_time && procfs_read(zw->proc_root, z->pid, PROCFS_STAT, &in) == 0 &&
+		    in.start_time != z->start_time)
+			reaped(zw, k, now_epoch_ms, fn, userdata); /* k now holds another */
+		else
+			k++;
+	}
+}
+
+/* One step of the scan of every listed process's stat: zombies whose exit
+ * was not seen become candidates. At most ZW_SCAN_BATCH stat reads a tick,
+ * so that a host of many processes never holds the main loop (and the audit
+ * reader behind it) long; the scan goes on at the next tick, from the pid it
+ * stopped after, and is over when it reached the end of the listing. */
+static void scan_step(struct zwatch *zw, struct ptab *t, int64_t now_mono_ns, int64_t now_epoch_ms,
+                      zwatch_fn fn, void *userdata)
+{
+	struct procfs_info in;
+	size_t i = 0, lo = 0, hi = zw->n_list;
+
+	if (!zw->scanning) {
+		zw->scanning = true;
+		zw->scan_after = 0;
+		zw->st.scans++;
+		reused(zw, now_epoch_ms, fn, userdata);
+	}
+	while (lo < hi) { /* the first listed pid past scan_after */
+		size_t mid = lo + (hi - lo) / 2;
+		if (zw->list[mid] <= zw->scan_after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < zw->n_list && i < lo + ZW_SCAN_BATCH; i++) {
 		int32_t pid = zw->list[i];
+		zw->scan_after = pid;
 		zw->st.stat_reads++;
-		if (procfs_read(zw->proc_root, pid, PROCFS_STAT, &in) < 0)
-			continue;
-		for (size_t k = 0; k < zw->n_tracked; k++)
-			if (zw->tracked[k].pid == pid && zw->tracked[k].start_time &&
-			    zw->tracked[k].start_time != in.start_time) {
-				reaped(zw, k, now_epoch_ms, fn, userdata);
-				break;
-			}
-		if (in.state != 'Z' || in.threads > 1 || is_tracked(zw, pid, in.start_time) ||
-		    is_cand(zw, pid))
+		if (procfs_read(zw->proc_root, pid, PROCFS_STAT, &in) < 0 || in.state != 'Z' ||
+		    in.threads > 1 || is_tracked(zw, pid, in.start_time) || is_cand(zw, pid))
 			continue;
 		struct zombie_note *n = calloc(1, sizeof(*n));
 		if (!n) {
@@ -369,11 +397,15 @@ static void scan(struct zwatch *zw, struct ptab *t, int64_t now_epoch_ms, zwatch
 			n->exit_status = -1; /* not known: neither an exit code nor a signal */
 		add_cand(zw, t, n, code, zw->list_ns + zw->delay_ns, fn, userdata);
 	}
+	if (i == zw->n_list) {
+		zw->scanning = false;
+		zw->scan_ns = now_mono_ns + ZW_RESCAN_MS * MS;
+	}
 }
 
 int64_t zwatch_next_due(const struct zwatch *zw)
 {
-	int64_t due = zw->scan_ns;
+	int64_t due = zw->scanning ? 0 : zw->scan_ns; /* a scan under way goes on */
 
 	if (zw->n_exits) {
 		int64_t d = zw->exits[zw->head].mono_ns + zw->stage1_ns;
@@ -402,10 +434,8 @@ void zwatch_tick(struct zwatch *zw, struct ptab *t, int64_t now_mono_ns, int64_t
 			i++;
 	stage1(zw, t, fn, userdata);
 	stage2(zw, t, fn, userdata);
-	if (now_mono_ns >= zw->scan_ns) {
-		scan(zw, t, now_epoch_ms, fn, userdata);
-		zw->scan_ns = now_mono_ns + ZW_RESCAN_MS * MS;
-	}
+	if (zw->scanning || now_mono_ns >= zw->scan_ns)
+		scan_step(zw, t, now_mono_ns, now_epoch_ms, fn, userdata);
 }
 
 void zwatch_stats(const struct zwatch *zw, struct zwatch_stats *ret)

@@ -13,9 +13,9 @@
  *      zombie: a note goes to the writer, with its parent as it is now.
  * A zombie found is then followed until its pid leaves the listing (the
  * reaping: a note again). A scan of every process's stat, at the start and
- * every ZW_RESCAN_MS, finds the zombies whose exit was not seen (they
- * predate the daemon, or too many exits waited at once); their time is
- * when they were first seen.
+ * every ZW_RESCAN_MS, ZW_SCAN_BATCH reads a tick, finds the zombies whose
+ * exit was not seen (they predate the daemon, or too many exits waited at
+ * once); their time is when they were first seen.
  * Bounded: ZW_MAX_EXITS exits wait for stage 1 (beyond, the oldest are
  * left to the scan, counted), ZOMBIE_MAX_TRACKED zombies are followed
  * (beyond, counted as lost). Single-threaded: the main loop owns it (through
@@ -33,6 +33,7 @@ enum {
 	ZW_LIST_MS = 1000,    /* /proc is listed at most this often */
 	ZW_RESCAN_MS = 30000, /* every process's stat is read this often */
 	ZW_MAX_EXITS = 65536, /* exits waiting for stage 1 */
+	ZW_SCAN_BATCH = 512,  /* stat reads of a scan per tick (one a second) */
 };
 
 struct zwatch_config {

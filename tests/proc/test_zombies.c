@@ -221,6 +221,48 @@ static void test_exits(void)
 	ptab_free(t);
 }
 
+/* The scan reads at most ZW_SCAN_BATCH stats a tick: a host of many
+ * processes never holds the main loop long; it goes on where it stopped. */
+static void test_scan_batches(void)
+{
+	struct ptab *t = NULL;
+	struct zwatch *zw = NULL;
+	struct zwatch_stats st;
+	struct ptab_config cfg = {.proc_root = fake_root, .linger_ns = 5 * S};
+	int64_t t0 = 5000 * S;
+
+	for (int i = 0; i < ZW_SCAN_BATCH + 100; i++)
+		fake_add(&(struct fake_proc){
+		    .pid = 20000 + i, .ppid = 1, .comm = "worker", .start = 10});
+	make_zombie(30000, 1, "late", 11, 0);
+	is_int(ptab_new(&cfg, &clk, &t), 0, "batches: table");
+	is_int(zwatch_new(&(struct zwatch_config){.proc_root = fake_root, .delay_ms = 1000}, &zw),
+	       0, "batches: watch");
+	zwatch_tick(zw, t, t0, 1700005000000, take, NULL);
+	zwatch_stats(zw, &st);
+	is_int(st.stat_reads, ZW_SCAN_BATCH, "the first tick reads ZW_SCAN_BATCH stats, no more");
+	is_int(zwatch_next_due(zw), t0 + S, "the scan goes on at the next listing, a second on");
+	zwatch_tick(zw, t, t0 + S, 1700005001000, take, NULL);
+	zwatch_stats(zw, &st);
+	ok(st.stat_reads > ZW_SCAN_BATCH && st.scans == 1,
+	   "the second tick goes on with the same scan");
+	zwatch_tick(zw, t, t0 + 2 * S, 1700005002000, take, NULL);
+	ok(n_notes == 1 && notes[0]->pid == 30000 && !notes[0]->exit_seen,
+	   "the zombie past the first batch is found");
+	zwatch_stats(zw, &st);
+	uint64_t reads = st.stat_reads;
+	zwatch_tick(zw, t, t0 + 3 * S, 1700005003000, take, NULL);
+	zwatch_stats(zw, &st);
+	ok(st.stat_reads == reads && st.scans == 1 && st.listings == 4,
+	   "the scan over: the next tick lists /proc and reads no stat");
+	forget_notes();
+	zwatch_free(zw);
+	ptab_free(t);
+	for (int i = 0; i < ZW_SCAN_BATCH + 100; i++)
+		fake_del(20000 + i);
+	fake_del(30000);
+}
+
 static void test_stat_fields(void)
 {
 	struct procfs_info in;
@@ -242,6 +284,7 @@ int main(void)
 {
 	fake_init();
 	test_exits();
+	test_scan_batches();
 	test_stat_fields();
 	fake_cleanup();
 	return tap_done();
