@@ -52,17 +52,19 @@ struct state {
 };
 
 /* A central column that the host did not hash: the centre's own, and
- * those a later row fills in. A zombie's boot_id is its own (local schema
- * 18); a signal's or a death's is the centre's, from the runs. */
+ * those a later row fills in (chain_unhashed()). A zombie's boot_id is its
+ * own (local schema 18); a signal's or a death's is the centre's, from the
+ * runs. */
 static bool central_only(const char *n, const char *stream)
 {
-	static const char *const skip[] = {"host",      "machine_id",     "received_at",
-	                                   "instance",  "chain",          "target_disposition",
-	                                   "reaped_at", "reaped_epoch_ms"};
-	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
-		if (strcmp(n, skip[i]) == 0)
+	static const char *const centre[] = {"host", "machine_id", "received_at", "instance",
+	                                     "chain"};
+	for (size_t i = 0; i < sizeof(centre) / sizeof(centre[0]); i++)
+		if (strcmp(n, centre[i]) == 0)
 			return true;
-	return strcmp(n, "boot_id") == 0 && !(stream && strcmp(stream, "zombies") == 0);
+	if (strcmp(n, "boot_id") == 0)
+		return !(stream && strcmp(stream, "zombies") == 0);
+	return chain_unhashed(n);
 }
 
 static void map_cols(const PGresult *r, struct cols *c, const char *stream)

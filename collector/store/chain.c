@@ -29,6 +29,13 @@
 #include "sigtrail/schema.h"
 #include "store_internal.h"
 
+bool chain_unhashed(const char *name)
+{
+	/* A later death fills target_disposition in, a zombie's reaping the others. */
+	return strcmp(name, "target_disposition") == 0 || strcmp(name, "reaped_at") == 0 ||
+	       strcmp(name, "reaped_epoch_ms") == 0;
+}
+
 int chain_hasher_init(struct chain_hasher *h, sqlite3_stmt *st, int from)
 {
 	int n = sqlite3_column_count(st);
@@ -42,9 +49,8 @@ int chain_hasher_init(struct chain_hasher *h, sqlite3_stmt *st, int from)
 			return -ENOMEM;
 		if (strcmp(name, "id") == 0)
 			h->id_col = i;
-		if (strcmp(name, "target_disposition") == 0 || strcmp(name, "reaped_at") == 0 ||
-		    strcmp(name, "reaped_epoch_ms") == 0)
-			continue; /* a later death, or a zombie's reaping, fills them in */
+		if (chain_unhashed(name))
+			continue;
 		int j = h->n++;
 		while (j > 0 && strcmp(sqlite3_column_name(st, h->order[j - 1]), name) > 0) {
 			h->order[j] = h->order[j - 1];
@@ -62,34 +68,41 @@ void chain_hasher_free(struct chain_hasher *h)
 	h->ctx = NULL;
 }
 
+/* One value for the hash: an integer in decimal, a real as %.17g, text
+ * and blobs as their bytes. */
+static int hash_value(EVP_MD_CTX *ctx, sqlite3_stmt *st, int i)
+{
+	char num[40];
+	int t = sqlite3_column_type(st, i), n;
+
+	if (t == SQLITE_INTEGER) {
+		n = snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(st, i));
+		return EVP_DigestUpdate(ctx, num, (size_t)n);
+	}
+	if (t == SQLITE_FLOAT) {
+		n = snprintf(num, sizeof(num), "%.17g", sqlite3_column_double(st, i));
+		return EVP_DigestUpdate(ctx, num, (size_t)n);
+	}
+	const void *v = sqlite3_column_blob(st, i);
+	n = sqlite3_column_bytes(st, i);
+	return n == 0 || EVP_DigestUpdate(ctx, v, (size_t)n);
+}
+
 int chain_hash_row(struct chain_hasher *h, const unsigned char prev[CHAIN_HASH_LEN],
                    sqlite3_stmt *st, unsigned char ret[CHAIN_HASH_LEN])
 {
 	EVP_MD_CTX *ctx = h->ctx;
 	unsigned int len = 0;
-	char num[40];
 	int ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
 	         EVP_DigestUpdate(ctx, prev, CHAIN_HASH_LEN);
 
 	for (int k = 0; ok && k < h->n; k++) {
-		int i = h->order[k], t = sqlite3_column_type(st, i);
+		int i = h->order[k];
 		const char *name = sqlite3_column_name(st, i);
-		if (t == SQLITE_NULL)
+		if (sqlite3_column_type(st, i) == SQLITE_NULL)
 			continue;
-		ok = EVP_DigestUpdate(ctx, name, strlen(name)) && EVP_DigestUpdate(ctx, "=", 1);
-		if (t == SQLITE_INTEGER) {
-			int n = snprintf(num, sizeof(num), "%lld",
-			                 (long long)sqlite3_column_int64(st, i));
-			ok = ok && EVP_DigestUpdate(ctx, num, (size_t)n);
-		} else if (t == SQLITE_FLOAT) {
-			int n = snprintf(num, sizeof(num), "%.17g", sqlite3_column_double(st, i));
-			ok = ok && EVP_DigestUpdate(ctx, num, (size_t)n);
-		} else {
-			const void *v = sqlite3_column_blob(st, i);
-			int n = sqlite3_column_bytes(st, i);
-			ok = ok && (n == 0 || EVP_DigestUpdate(ctx, v, (size_t)n));
-		}
-		ok = ok && EVP_DigestUpdate(ctx, "\n", 1);
+		ok = EVP_DigestUpdate(ctx, name, strlen(name)) && EVP_DigestUpdate(ctx, "=", 1) &&
+		     hash_value(ctx, st, i) && EVP_DigestUpdate(ctx, "\n", 1);
 	}
 	ok = ok && EVP_DigestFinal_ex(ctx, ret, &len) && len == CHAIN_HASH_LEN;
 	return ok ? 0 : -EIO;
@@ -168,8 +181,8 @@ static int fast_prepare(struct store *st)
 				f->col[i] = k;
 		if (strcmp(c->name, "id") == 0)
 			f->id_col = f->col[i];
-		if (f->col[i] < 0 || strcmp(c->name, "target_disposition") == 0)
-			continue; /* a later death may fill it in (as chain_hasher_init()) */
+		if (f->col[i] < 0 || chain_unhashed(c->name))
+			continue;
 		int j = f->n++;
 		while (j > 0 && strcmp(schema_signals[f->order[j - 1]].name, c->name) > 0) {
 			f->order[j] = f->order[j - 1];
@@ -250,26 +263,6 @@ static int fast_string(struct chain_fast *f, int64_t id, const char **ret, size_
 	*ret = v;
 	*ret_len = n;
 	return SQLITE_OK;
-}
-
-/* One value for the hash, as chain_hash_row() writes it: an integer in
- * decimal, a real as %.17g, text and blobs as their bytes. */
-static int hash_value(EVP_MD_CTX *ctx, sqlite3_stmt *st, int i)
-{
-	char num[40];
-	int t = sqlite3_column_type(st, i), n;
-
-	if (t == SQLITE_INTEGER) {
-		n = snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(st, i));
-		return EVP_DigestUpdate(ctx, num, (size_t)n);
-	}
-	if (t == SQLITE_FLOAT) {
-		n = snprintf(num, sizeof(num), "%.17g", sqlite3_column_double(st, i));
-		return EVP_DigestUpdate(ctx, num, (size_t)n);
-	}
-	const void *v = sqlite3_column_blob(st, i);
-	n = sqlite3_column_bytes(st, i);
-	return n == 0 || EVP_DigestUpdate(ctx, v, (size_t)n);
 }
 
 /* The hash that extends prev with the current row of f->select: the same
@@ -486,6 +479,25 @@ int store_chain_seal(struct store *st)
 	int r = seal_one(st, CHAIN_SIGNALS, hold);
 	st->sealed_all = r == SQLITE_OK && hold == INT64_MAX;
 	return rc != SQLITE_OK ? rc : r;
+}
+
+int64_t store_chain_compact(struct store *st)
+{
+	char sql[320];
+	int64_t total = 0;
+
+	for (int i = 0; i < STORE_CHAINS; i++) {
+		snprintf(
+		    sql, sizeof(sql),
+		    "DELETE FROM %s WHERE pruned = 1 AND id < (SELECT max(id) FROM %s WHERE "
+		    "pruned = 1 AND id < (SELECT coalesce(min(id), 9223372036854775807) FROM %s))",
+		    chain_defs[i].table, chain_defs[i].table, chain_defs[i].rows);
+		int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return store_sqlite_errno(rc);
+		total += sqlite3_changes(st->db);
+	}
+	return total;
 }
 
 bool store_unsealed(const struct store *st)

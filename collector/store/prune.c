@@ -242,33 +242,6 @@ static int64_t collect_chunk(sqlite3 *db, int64_t live)
 	return n < 0 ? n : 0;
 }
 
-/* Of the anchors pruned rows leave in the hash chain (chain.c), keep the
- * one the oldest remaining row extends, and any between rows kept. Returns
- * the entries deleted, or -errno. */
-static int64_t compact_anchors(sqlite3 *db)
-{
-	int64_t n = run2(db,
-	                 "DELETE FROM chain_rows WHERE pruned = 1 AND id < (SELECT max(id) FROM "
-	                 "chain_rows WHERE pruned = 1 AND id < (SELECT coalesce(min(id), "
-	                 "9223372036854775807) FROM signal_rows))",
-	                 0, 0);
-	int64_t m = n < 0 ? 0
-	                  : run2(db,
-	                         "DELETE FROM death_chain_rows WHERE pruned = 1 AND id < (SELECT "
-	                         "max(id) FROM death_chain_rows WHERE pruned = 1 AND id < (SELECT "
-	                         "coalesce(min(id), 9223372036854775807) FROM death_rows))",
-	                         0, 0);
-	int64_t z = n < 0 || m < 0
-	                ? 0
-	                : run2(db,
-	                       "DELETE FROM zombie_chain_rows WHERE pruned = 1 AND id < "
-	                       "(SELECT max(id) FROM zombie_chain_rows WHERE pruned = 1 AND "
-	                       "id < (SELECT coalesce(min(id), 9223372036854775807) FROM "
-	                       "zombie_rows))",
-	                       0, 0);
-	return n < 0 ? n : m < 0 ? m : z < 0 ? z : n + m + z;
-}
-
 /* What one step knows: the bounds, and how far the forwarder got (ids
  * beyond are not sent yet: unsent.c; INT64_MAX without a forwarder). */
 struct prune_ctx {
@@ -395,7 +368,7 @@ static int64_t prune_chunk(struct store *st, const struct prune_ctx *c, bool *re
 		return n;
 	if (n > 0)
 		return 0;
-	if ((n = compact_anchors(db)) < 0) /* what they free counts against the cap too */
+	if ((n = store_chain_compact(st)) < 0) /* what they free counts against the cap too */
 		return n;
 	n = cap_chunk(st, c, &did);
 	if (n != 0 || did)
@@ -446,7 +419,7 @@ int64_t store_prune_step(struct store *st, int64_t now_ms, int64_t retention_day
 		}
 		total += n;
 	} while (any && now_mono_ms() < deadline);
-	if (total > 0 && compact_anchors(st->db) < 0) {
+	if (total > 0 && store_chain_compact(st) < 0) {
 		store_rollback(st);
 		return -EIO;
 	}

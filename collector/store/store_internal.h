@@ -232,6 +232,11 @@ int store_chain_prepare(struct store *st);
  * since). Returns SQLITE_OK or an SQLite error code. */
 int store_chain_refresh(struct store *st);
 
+/* Of the anchors pruned rows leave in each chain, keep the one the oldest
+ * remaining row extends, and any between rows kept (prune.c, in its
+ * transaction). Returns the entries deleted, or -errno. */
+int64_t store_chain_compact(struct store *st);
+
 /* Forget the strings the chain looked up (their ids may be gone: rollback,
  * pruning), and at close free what it holds. Can't fail. */
 void store_chain_forget(struct store *st);

@@ -18,9 +18,12 @@ struct chain_hasher {
 	int id_col;                /* the index of `id`, or -1 */
 };
 
+/* A column that no chain hashes: one a later row fills in
+ * (target_disposition, reaped_at, reaped_epoch_ms). */
+bool chain_unhashed(const char *name);
+
 /* Prepare a hasher for the rows of `st` (its column names from index
- * `from` on decide what is hashed: all but target_disposition, reaped_at
- * and reaped_epoch_ms, which a later row fills in; by name).
+ * `from` on decide what is hashed: all but chain_unhashed() ones, by name).
  * Returns 0, or -ENOMEM. */
 int chain_hasher_init(struct chain_hasher *h, sqlite3_stmt *st, int from);
 
