@@ -130,11 +130,6 @@ static int64_t offset_of(struct groups *g, const char *host, const char *instanc
 	return off;
 }
 
-static int pg_col(const PGresult *r, const char *name)
-{
-	return PQfnumber(r, name);
-}
-
 /* How each column of the local table is filled from the central result. */
 static int map_columns(struct snap *s, const struct stream *st, const PGresult *r,
                        char names[MAX_COLS][64], char dflt[MAX_COLS][32], struct src *src,
@@ -158,24 +153,24 @@ static int map_columns(struct snap *s, const struct stream *st, const PGresult *
 		snprintf(base, sizeof(base), "%.*s",
 		         len > 2 && strcmp(l + len - 2, "_s") == 0 ? (int)(len - 2) : (int)len, l);
 		if (strcmp(l, "id") == 0 && strcmp(st->key, "id") == 0)
-			v = (struct src){SRC_KEY, pg_col(r, "id")};
+			v = (struct src){SRC_KEY, PQfnumber(r, "id")};
 		else if (strcmp(st->table, "collector_runs") == 0 && strcmp(l, "id") == 0)
-			v = (struct src){SRC_KEY, pg_col(r, "run")};
+			v = (struct src){SRC_KEY, PQfnumber(r, "run")};
 		else if (strcmp(st->table, "collector_runs") == 0 && strcmp(l, "heartbeat_ms") == 0)
-			v = (struct src){SRC_COL, pg_col(r, "until_ms")};
+			v = (struct src){SRC_COL, PQfnumber(r, "until_ms")};
 		else if (strcmp(st->table, "collector_runs") == 0 && strcmp(l, "stopped_ms") == 0)
-			v = (struct src){SRC_STOPPED, pg_col(r, "until_ms")};
+			v = (struct src){SRC_STOPPED, PQfnumber(r, "until_ms")};
 		else if (strcmp(st->table, "collector_runs") == 0 && strcmp(l, "ended") == 0)
-			v = (struct src){SRC_ENDED, pg_col(r, "status")};
+			v = (struct src){SRC_ENDED, PQfnumber(r, "status")};
 		else if (strcmp(st->table, "death_rows") == 0 && strcmp(l, "signal_id") == 0)
-			v = (struct src){SRC_SIGNAL_ID, pg_col(r, "signal_id")};
+			v = (struct src){SRC_SIGNAL_ID, PQfnumber(r, "signal_id")};
 		else if (strcmp(l, "host_s") == 0)
-			v = (struct src){SRC_STRING, pg_col(r, "origin_host")};
+			v = (struct src){SRC_STRING, PQfnumber(r, "origin_host")};
 		else if (strcmp(base, l) != 0) /* X_s: the string of X */
-			v = (struct src){SRC_STRING,
-			                 pg_col(r, strcmp(base, "boot") == 0 ? "boot_id" : base)};
+			v = (struct src){
+			    SRC_STRING, PQfnumber(r, strcmp(base, "boot") == 0 ? "boot_id" : base)};
 		else
-			v = (struct src){SRC_COL, pg_col(r, l)};
+			v = (struct src){SRC_COL, PQfnumber(r, l)};
 		if (v.col < 0 || v.kind == SRC_NULL)
 			continue; /* the local default, or NULL */
 		/* A NOT NULL column the centre leaves NULL (a row of an older
@@ -189,18 +184,21 @@ static int map_columns(struct snap *s, const struct stream *st, const PGresult *
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* An integer of the central text form: a number, or PostgreSQL's t/f. */
+/* An integer of the central text form. */
 static bool int_of(const char *v, int64_t *ret)
 {
 	char *end;
 
-	if (strcmp(v, "t") == 0 || strcmp(v, "f") == 0) {
-		*ret = v[0] == 't';
-		return true;
-	}
 	errno = 0;
 	*ret = strtoll(v, &end, 10);
 	return errno == 0 && end != v && *end == '\0';
+}
+
+/* Is the central column an integer (bigint, integer, smallint)? */
+static bool pg_int(const PGresult *r, int col)
+{
+	Oid t = PQftype(r, col);
+	return t == 20 || t == 23 || t == 21; /* INT8OID, INT4OID, INT2OID */
 }
 
 /* Bind column i of the local insert from row `row` of r. */
@@ -244,10 +242,10 @@ static int bind_one(struct snap *s, sqlite3_stmt *ins, int i, const struct src *
 		if (!t || strcmp(t, "running") == 0)
 			return sqlite3_bind_null(ins, i);
 		return sqlite3_bind_text(ins, i, t, -1, SQLITE_TRANSIENT);
-	case SRC_COL:
+	case SRC_COL: /* as the centre typed it: a text that looks like a number stays text */
 		if (!t)
 			return sqlite3_bind_null(ins, i);
-		if (int_of(t, &n))
+		if (pg_int(r, v->col) && int_of(t, &n))
 			return sqlite3_bind_int64(ins, i, n);
 		return sqlite3_bind_text(ins, i, t, -1, SQLITE_TRANSIENT);
 	}

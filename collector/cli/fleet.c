@@ -83,27 +83,19 @@ static struct host *find(struct host *h, size_t n, const char *name)
  * with the newest run's state, the last heartbeat and the day's coverage. */
 static int load_runs(PGconn *pg, const char *only, int64_t now_ms, struct host **ret, size_t *ret_n)
 {
-	const char *params[2];
+	const char *params[2] = {NULL, only};
 	char since[32];
-	int n_params = 0;
 
 	snprintf(since, sizeof(since), "%lld", (long long)(now_ms - DAY_MS));
-	params[n_params++] = since;
-	if (only)
-		params[n_params++] = only;
+	params[0] = since;
 	PGresult *r = PQexecParams(
 	    pg,
-	    only
-	        ? "SELECT host, instance, started_ms, until_ms, status, coalesce(lost_kernel, 0) + "
-	          "coalesce(lost_socket, 0) + coalesce(lost_serial_gaps, 0) + "
-	          "coalesce(lost_unparsable, 0) + coalesce(lost_queue, 0) + coalesce(lost_db, 0), "
-	          "until_ms >= $1::bigint FROM public.coverage WHERE host = $2 ORDER BY host, "
-	          "started_ms"
-	        : "SELECT host, instance, started_ms, until_ms, status, coalesce(lost_kernel, 0) + "
-	          "coalesce(lost_socket, 0) + coalesce(lost_serial_gaps, 0) + "
-	          "coalesce(lost_unparsable, 0) + coalesce(lost_queue, 0) + coalesce(lost_db, 0), "
-	          "until_ms >= $1::bigint FROM public.coverage ORDER BY host, started_ms",
-	    n_params, NULL, params, NULL, NULL, 0);
+	    "SELECT host, instance, started_ms, until_ms, status, coalesce(lost_kernel, 0) + "
+	    "coalesce(lost_socket, 0) + coalesce(lost_serial_gaps, 0) + coalesce(lost_unparsable, "
+	    "0) "
+	    "+ coalesce(lost_queue, 0) + coalesce(lost_db, 0), until_ms >= $1::bigint FROM "
+	    "public.coverage WHERE $2::text IS NULL OR host = $2 ORDER BY host, started_ms",
+	    2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		log_error("fleet: reading the centre's coverage: %s", PQresultErrorMessage(r));
 		PQclear(r);
@@ -113,11 +105,13 @@ static int load_runs(PGconn *pg, const char *only, int64_t now_ms, struct host *
 	size_t n = 0;
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *name = PQgetvalue(r, i, 0);
-		struct host *x = n ? find(h, n, name) : NULL;
+		/* The rows come by host: a new name is a new host. */
+		struct host *x = n && strcmp(h[n - 1].name, name) == 0 ? &h[n - 1] : NULL;
 		if (!x) {
 			if (n == MAX_HOSTS)
 				break;
-			struct host *v = realloc(h, (n + 1) * sizeof(*h));
+			struct host *v =
+			    (n & (n - 1)) ? h : realloc(h, (n ? 2 * n : 1) * sizeof(*h));
 			if (!v) {
 				free(h);
 				PQclear(r);
