@@ -110,6 +110,7 @@ static int load_runs(PGconn *pg, const char *only, int64_t now_ms, struct host *
 		if (!x) {
 			if (n == MAX_HOSTS)
 				break;
+			/* Room for twice as many whenever n reaches a power of two. */
 			struct host *v =
 			    (n & (n - 1)) ? h : realloc(h, (n ? 2 * n : 1) * sizeof(*h));
 			if (!v) {
