@@ -143,7 +143,7 @@ static int deaths_part(FILE *out, struct cli_db *d, const struct cli_common *c, 
 /* What an SRE must know when no death is listed: "none" means "it did not
  * die of a signal" only if the process table was on. */
 static void no_death_line(FILE *out, const struct cli_db *d, const char *what,
-                          const struct cli_coverage *cov)
+                          const struct cli_coverage *cov, int64_t zombies)
 {
 	if (!d->has_deaths)
 		fprintf(
@@ -156,6 +156,12 @@ static void no_death_line(FILE *out, const struct cli_db *d, const char *what,
 		        "Deaths: none recorded for %s, but the process table was off for part of "
 		        "the time (see Deaths coverage).\n",
 		        what);
+	else if (d->has_exits && zombies > 0) /* it exited: its zombie says so */
+		fprintf(
+		    out,
+		    "Deaths: none recorded for %s (its zombie above is its exit: it lived less "
+		    "than sigtraild's --exit-min-age, 1 s by default, and no signal reached it).\n",
+		    what);
 	else if (d->has_exits)
 		fprintf(out,
 		        "Deaths: none recorded for %s (it may still run, or it exited without a "
@@ -300,7 +306,7 @@ static int text_tail(FILE *out, struct cli_db *d, const char *what, const struct
 	if ((rc = cli_who_same_sender(out, d, v->row)) != SQLITE_OK)
 		return rc;
 	if (n->deaths == 0)
-		no_death_line(out, d, what, cov);
+		no_death_line(out, d, what, cov, n->zombies);
 	fputs("Coverage: ", out);
 	cli_coverage_text(out, cov, utc);
 	fputs(".\n", out);

@@ -47,6 +47,7 @@ like "$OUT" "Zombies, newest first \\(exited, and left unreaped by their parent\
 	"who: zombie since T, not reaped by its parent (a namespace init), its exit status, container, command line"
 like "$OUT" "Verdict: pid 5001 \\(sh\\) is a zombie since 2026-11-22 03:21:10Z, not reaped by its parent pid 3400 \\(node: npm start\\), a namespace init that does not reap its children; it exited with status 0\\. It is gone once the parent waits for it, or once the parent exits \\(init then reaps it\\)\\." \
 	"who: the verdict says it is a zombie and what ends it"
+unlike "$OUT" "it may still run" "who: a zombie is not said to be maybe still running"
 run_cli who --utc --db "$DB" 6001
 like "$OUT" "pid 6001 \\(sh\\): zombie since .*, not reaped by its parent pid 6000 \\(sleep: sleep 600\\); SIGTERM ended it" \
 	"who: a zombie a signal ended names the signal; its parent is no namespace init"

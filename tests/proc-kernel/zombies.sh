@@ -16,7 +16,7 @@
 [ -x "${SIGTRAIL:-}" ] || bail "SIGTRAIL is not an executable: '${SIGTRAIL:-}' (meson test sets it)"
 command -v unshare >/dev/null || bail "unshare not found (util-linux)"
 
-plan 22
+plan 23
 start_recording --zombie-delay 1000
 before=$(($(date +%s%3N) - 1))
 
@@ -68,6 +68,8 @@ like "$answer" "pid $zpid \\(deathhelp\\): zombie since [0-9-]+ [0-9:]+Z? ?[A-Z]
 	"who: zombie since T, not reaped by its parent, its exit status"
 like "$answer" "Verdict: pid $zpid \\(deathhelp\\) is a zombie since .*, not reaped by its parent pid $parent" \
 	"who: the verdict says it is a zombie"
+like "$answer" "Deaths: none recorded for pid $zpid \\(its zombie above is its exit: it lived less than sigtraild's --exit-min-age" \
+	"who: no death row for a zombie that lived less than --exit-min-age, and it says why"
 nspid=$(q "select pid from zombies where ppid = $init limit 1")
 like "$("$SIGTRAIL" who --db "$DB" "$nspid" 2>&1)" "not reaped by its parent pid $init \\(sleep: sleep 600\\), a namespace init that does not reap its children" \
 	"who on the namespace's zombie: its parent is a namespace init that does not reap its children"
