@@ -151,6 +151,7 @@ struct cli_db {
 	                              cli_death_col ("id, time, ..."), NULL for those the
 	                              database's view lacks */
 	bool has_boot_epoch;       /* schema 14: collector_runs.boot_epoch_ms, backlog_limit */
+	bool has_zombies;          /* schema 18: the zombies view */
 	bool has_name_index;       /* schema 20: the indexes who NAME reads (who_name.c) */
 	sqlite3_stmt *boot_q;      /* cli_boot_epoch()'s query, prepared at its first use */
 	bool snapshot;             /* opened immutable (see cli_db_open); checked at close */
@@ -711,9 +712,6 @@ void cli_status_mode(FILE *out, const char *source, int64_t backlog_limit);
 
 /* Zombies (schema 18; collector/cli/zombies.c). */
 enum { CLI_ZOMBIE_GROUPS = 8 }; /* parents named by status and report; the rest counted */
-
-/* Does the database have the zombies view? */
-bool cli_has_zombies(struct cli_db *d);
 
 /* who: the zombies of the process `f` names (its pid or comm, in its
  * period), newest first, at most `limit` (0: all): "pid 4242 (sh): zombie

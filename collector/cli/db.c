@@ -355,8 +355,15 @@ static int describe_schema(struct cli_db *d)
 	                           &n)) != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	d->has_name_index = n == 4;
+	if ((rc = schema_query_int(d->db,
+	                           "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
+	                           "name = 'zombies'",
+	                           &n)) != SQLITE_OK)
+		return cli_db_fail(d, rc, "cannot read the schema");
+	d->has_zombies = n > 0;
 	return 0;
 }
+
 int cli_db_open_rows(const char *path, struct cli_filter *f, bool target, struct cli_db *d)
 {
 	char dir[PATH_MAX] = "", file[PATH_MAX];

@@ -244,7 +244,7 @@ static int write_metrics(FILE *out, struct cli_db *d, int64_t now_ms)
 		    "SELECT signame, signal, cause, count(*) FROM deaths GROUP BY signal, "
 		    "cause ORDER BY signal, cause");
 	}
-	if (rc == SQLITE_OK && cli_has_zombies(d))
+	if (rc == SQLITE_OK && d->has_zombies)
 		rc = zombies(out, d);
 	if (rc == SQLITE_OK && d->has_coverage) {
 #define RUN_COUNTER(name)                                                                          \

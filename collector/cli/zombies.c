@@ -41,17 +41,6 @@ enum zcol {
  * daemon that starts marks an earlier boot's zombies reaped. */
 #define NEWEST_BOOT "boot_id IS (SELECT boot_id FROM zombies ORDER BY id DESC LIMIT 1)"
 
-bool cli_has_zombies(struct cli_db *d)
-{
-	int64_t n = 0;
-
-	return schema_query_int(d->db,
-	                        "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = "
-	                        "'zombies'",
-	                        &n) == SQLITE_OK &&
-	       n > 0;
-}
-
 /* Prepare "SELECT ZOMBIE_COLS FROM zombies" for the process `f` names (its
  * pid, or its comm), in f's period, then `tail`. */
 static int prepare(struct cli_db *d, const struct cli_filter *f, const char *tail,
@@ -190,7 +179,7 @@ int cli_who_zombies(FILE *out, struct cli_db *d, const struct cli_filter *f, int
 	int rc;
 
 	*ret_n = 0;
-	if (!cli_has_zombies(d)) {
+	if (!d->has_zombies) {
 		if (json)
 			fputs(",\"zombies\":{\"recorded\":false,\"rows\":[]}", out);
 		return SQLITE_OK;
@@ -234,7 +223,7 @@ int cli_who_zombie_verdict(FILE *out, struct cli_db *d, const struct cli_filter 
 	int rc;
 
 	*ret_found = false;
-	if (!cli_has_zombies(d))
+	if (!d->has_zombies)
 		return SQLITE_OK;
 	if ((rc = prepare(d, f,
 	                  "AND reaped_epoch_ms IS NULL AND " NEWEST_BOOT
@@ -335,7 +324,7 @@ int cli_zombie_groups(struct cli_db *d, int64_t since_ms, int64_t until_ms, cons
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	*ret = (struct cli_zombie_groups){.recorded = cli_has_zombies(d)};
+	*ret = (struct cli_zombie_groups){.recorded = d->has_zombies};
 	if (!ret->recorded)
 		return SQLITE_OK;
 	if ((rc = prepare_groups(d, since_ms, until_ms, host, &s)) != SQLITE_OK)
