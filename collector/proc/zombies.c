@@ -220,8 +220,16 @@ static bool confirm(struct zwatch *zw, struct ptab *t, struct zombie_note *n)
 	    in.threads > 1 || (n->start_time && in.start_time != n->start_time))
 		return false;
 	n->start_time = in.start_time;
-	if (!n->comm)
-		n->comm = dup_opt(in.comm);
+	/* The kernel's comm is the zombie's own. The table's copy is a guess
+	 * when the table had not read the process yet (a child that exits at
+	 * once is known by what it inherited, which its parent's exec may have
+	 * changed since): its command line stands only if its comm agrees. */
+	if (n->comm && strcmp(n->comm, in.comm) != 0) {
+		free(n->cmdline);
+		n->cmdline = NULL;
+	}
+	free(n->comm);
+	n->comm = dup_opt(in.comm);
 	n->ppid = in.ppid;
 	const struct ptab_proc *pp = in.ppid > 0 ? ptab_lookup(t, in.ppid) : NULL;
 	n->parent_is_init = in.ppid == 1 || (pp && pp->nspid == 1);

@@ -263,6 +263,44 @@ static void test_scan_batches(void)
 	fake_del(30000);
 }
 
+/* A child that exits at once is known to the table by what it inherited:
+ * the kernel's comm is the zombie's own, and a command line the table's
+ * comm does not agree with is not taken. */
+static void test_table_guess(void)
+{
+	struct ptab *t = NULL;
+	struct zwatch *zw = NULL;
+	struct ptab_config cfg = {.proc_root = fake_root, .linger_ns = 5 * S};
+	int64_t t0 = 9000 * S;
+
+	fake_add(&(struct fake_proc){
+	    .pid = 800, .ppid = 1, .comm = "sleep", .start = 20, .cmdline = "sleep|600|"});
+	fake_add(&(struct fake_proc){
+	    .pid = 801, .ppid = 800, .comm = "sleep", .start = 21, .cmdline = "sleep|600|"});
+	is_int(ptab_new(&cfg, &clk, &t), 0, "guess: table");
+	ok(ptab_seed(t) >= 2, "guess: seeded");
+	is_int(zwatch_new(&(struct zwatch_config){.proc_root = fake_root, .delay_ms = 1000}, &zw),
+	       0, "guess: watch");
+	zwatch_tick(zw, t, t0, 1700009000000, take, NULL);
+	forget_notes();
+	make_zombie(801, 800, "sh", 21, 0);
+	zwatch_on_exit(zw, ptab_get(t, 801), 801, 0, t0 + 10 * MS, 1700009000010);
+	zwatch_tick(zw, t, t0 + 1100 * MS, 1700009001100, take, NULL);
+	zwatch_tick(zw, t, t0 + 2200 * MS, 1700009002200, take, NULL);
+	const struct zombie_note *z = note_of(801);
+	ok(z != NULL, "guess: 801 is a zombie");
+	if (z) {
+		is_str(z->comm, "sh", "its comm is the kernel's, not the table's guess");
+		ok(z->cmdline == NULL, "the guessed command line is not taken");
+		is_str(z->parent_cmdline, "sleep 600", "its parent's is");
+	}
+	forget_notes();
+	zwatch_free(zw);
+	ptab_free(t);
+	fake_del(800);
+	fake_del(801);
+}
+
 static void test_stat_fields(void)
 {
 	struct procfs_info in;
@@ -285,6 +323,7 @@ int main(void)
 	fake_init();
 	test_exits();
 	test_scan_batches();
+	test_table_guess();
 	test_stat_fields();
 	fake_cleanup();
 	return tap_done();
