@@ -92,6 +92,31 @@ static int check_dir(const char *path, char *err, size_t errlen)
 	return r;
 }
 
+/* The statistics row that lets SQLite search signal_rows_target_pid_block
+ * by pid alone, with one seek into each block of 65,536 rows (a skip-scan:
+ * schema/021-target-pid-blocks.sql says why). Without it, "target_pid = N"
+ * reads every row. Written when missing (a new or upgraded file, or one whose
+ * statistics somebody deleted); ANALYZE's own row stands. The second ANALYZE
+ * of the (indexless) schema table makes this connection load it. */
+static int block_stat(struct store *st)
+{
+	int64_t n = 0;
+	int rc = schema_query_int(
+	    st->db, "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'", &n);
+
+	if (rc == SQLITE_OK && n > 0)
+		rc = schema_query_int(
+		    st->db,
+		    "SELECT count(*) FROM sqlite_stat1 WHERE idx = 'signal_rows_target_pid_block'",
+		    &n);
+	if (rc != SQLITE_OK || n > 0)
+		return rc;
+	return exec(st->db, "BEGIN IMMEDIATE; ANALYZE sqlite_schema;"
+	                    "INSERT INTO sqlite_stat1(tbl, idx, stat) VALUES ('signal_rows', "
+	                    "'signal_rows_target_pid_block', '1048576 65536 1');"
+	                    "ANALYZE sqlite_schema; COMMIT");
+}
+
 static int migrate(struct store *st, const char *path, char *err, size_t errlen)
 {
 	int64_t version = 0, app = 0, objects = 0;
@@ -265,6 +290,13 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 	r = migrate(st, path, err, errlen);
 	if (r < 0)
 		goto err;
+	if ((rc = block_stat(st)) != SQLITE_OK) {
+		(void)exec(st->db, "ROLLBACK");
+		snprintf(err, errlen, "%s: cannot write the index statistics: %s", path,
+		         sqlite3_errmsg(st->db));
+		r = store_sqlite_errno(rc);
+		goto err;
+	}
 	if ((rc = store_intern_prepare(st)) != SQLITE_OK ||
 	    (rc = store_signals_prepare(st)) != SQLITE_OK ||
 	    (rc = store_deaths_prepare(st)) != SQLITE_OK ||

@@ -1,0 +1,27 @@
+-- sigtrail schema migration 021: the target pid index grows at its right-hand
+-- edge. Internal only: no view changes.
+--
+-- Why: every row inserted one entry into signal_rows_target_pid at the place
+-- of its pid, which is anywhere. Once the index outgrew the page cache, each
+-- insert read a leaf and dirtied it, written to the WAL at the commit and
+-- again at the checkpoint: at 1M events the index alone was a third of the
+-- writer's CPU per event, and more at 10M (BENCHMARKS.md, "The target pid by
+-- block"). Now the index is ordered by the block of 65,536 row ids first
+-- (id >> 16; ids only grow), then by pid: a row's entry goes into the
+-- newest block, a few hundred pages that stay cached, whatever the size of
+-- the database.
+--
+-- A search by pid reads the index once per block (SQLite's skip-scan: one
+-- seek into each block, about 4 us each, 150 blocks at 10M rows), so every
+-- query that says "target_pid = N" still reads only that pid's entries, the
+-- CLI's and the deaths' attribution's as well as one typed into sqlite3 by
+-- hand ("select * from signals where target_pid = 4242"). SQLite considers a
+-- skip-scan only for an index whose statistics say that its first column has
+-- many rows per value: a row of statistics says so (65,536 rows a block), for a
+-- table of the size SQLite assumes for a table it has no statistics of
+-- (1,048,576 rows), so that no other plan changes. The store writes that row
+-- in sqlite_stat1 when it opens the database and finds none
+-- (collector/store/store.c, block_stat()); ANALYZE replaces it with the
+-- measured one, which says the same of the blocks.
+DROP INDEX signal_rows_target_pid;
+CREATE INDEX signal_rows_target_pid_block ON signal_rows(id >> 16, target_pid);
