@@ -13,7 +13,11 @@
 #   multicast   sigtraild --source multicast (no audit daemon registered)
 #   coexist     auditd (unicast) plus sigtraild (multicast beside it)
 # BENCH_CONFIGS="..." picks others; `unicast-noproc` is unicast with
-# --no-processes (the process table's share of the cost).
+# --no-processes (the process table's share of the cost); `unicast-big` is
+# unicast into a copy of the database BENCH_BASE_DB (tests/bench/sweep.sh
+# keeps its 10M-event one with BENCH_KEEP=1): the storm's rate into a big
+# database against `unicast`'s into an empty one (its rows and bytes per
+# event are the storm's, the copy's own left out).
 # Every sigtraild runs with --coalesce 0: one row per signal, the worst case
 # (the default coalesces a storm into a few rows).
 # Bytes per event: for sigtraild the database file once the stop has
@@ -87,6 +91,7 @@ start_sigtraild() { # source [option...]
 	local src=$1
 	shift
 	rm -f "$T/b.db"*
+	if [ -n "${seed:-}" ]; then cp "$seed" "$T/b.db"; fi
 	"$daemon" --foreground --db "$T/b.db" --runtime-dir "$T/run" --source "$src" --coalesce 0 \
 		"$@" 2>"$T/d.log" &
 	SIGTRAILD=$!
@@ -118,6 +123,7 @@ one() {
 	auditd) start_auditd; bench_rules add; pid=$AUDITD ;;
 	unicast) start_sigtraild unicast; pid=$SIGTRAILD ;;
 	unicast-noproc) start_sigtraild unicast --no-processes; pid=$SIGTRAILD ;;
+	unicast-big) seed=$BENCH_BASE_DB start_sigtraild unicast; pid=$SIGTRAILD ;;
 	multicast) auditctl -e 1 >/dev/null; start_sigtraild multicast; pid=$SIGTRAILD ;;
 	coexist) start_auditd; start_sigtraild auto; pid=$SIGTRAILD ;;
 	*) echo "run.sh: unknown configuration $config" >&2; exit 64 ;;
@@ -143,7 +149,7 @@ one() {
 	auditd) stop_pid "$AUDITD"; AUDITD=''; bench_rules delete
 		rows=$(grep -c '^type=SYSCALL.* syscall=62 .* a1=a ' "$T/audit.log" || true)
 		bytes=$(($(size "$T/audit.log") / (rows > 0 ? rows : 1))) ;;
-	unicast | unicast-noproc | multicast | coexist)
+	unicast | unicast-noproc | unicast-big | multicast | coexist)
 		# The WAL is a bounded scratch area (checkpointed into the
 		# database every ~4 MB, then reused): its peak is reported apart,
 		# and the bytes per row are the database's once the stop has
@@ -151,7 +157,9 @@ one() {
 		wal=$(size "$T/b.db-wal")
 		stop_pid "$SIGTRAILD"; SIGTRAILD=''
 		rows=$(sqlite3 "$T/b.db" "select coalesce(sum(count), 0) from signals where signal = 10")
-		bytes=$(($(size "$T/b.db") / (rows > 0 ? rows : 1)))
+		local b0=0
+		if [ "$config" = unicast-big ]; then rows=$((rows - base_rows)) b0=$base_bytes; fi
+		bytes=$((($(size "$T/b.db") - b0) / (rows > 0 ? rows : 1)))
 		echo "$config wal_bytes_at_end_of_storm $wal" >>"$T/notes"
 		if [ "$config" = coexist ]; then stop_pid "$AUDITD"; AUDITD=''; fi ;;
 	esac
@@ -161,6 +169,12 @@ one() {
 }
 
 configs=${BENCH_CONFIGS:-limit ceiling auditd unicast multicast coexist}
+base_rows=0 base_bytes=0
+if [[ " $configs " == *" unicast-big "* ]]; then
+	[ -s "${BENCH_BASE_DB:-}" ] || { echo "run.sh: unicast-big needs BENCH_BASE_DB, a sigtrail database" >&2; exit 64; }
+	base_rows=$(sqlite3 "$BENCH_BASE_DB" "select coalesce(sum(count), 0) from signals where signal = 10")
+	base_bytes=$(size "$BENCH_BASE_DB")
+fi
 set -- $configs
 for r in $(seq "$rounds"); do
 	for c in "$@"; do one "$c" | tee -a "$T/results" >&2; done
