@@ -68,6 +68,23 @@ run_cli who --db "$DB" "$SH_VICTIM"
 run_cli list --db "$DB"
 is "$(sha256sum "$DB" | cut -d' ' -f1)" "$before" "reading commands leave the file unchanged"
 
+# Without libpq (the package depends on it, but a broken or stripped system
+# may lack it): the local commands work, a --db of the centre says what is
+# missing. libpq.so.5 is hidden in a private mount namespace.
+libpq=$(ldconfig -p | sed -n 's/.*libpq\.so\.5 (libc6,x86-64) => //p' | head -n 1)
+if [ -n "$libpq" ] && unshare -rm true 2>/dev/null; then
+	nolibpq() { unshare -rm sh -c 'mount --bind /dev/null "$0" && exec "$@"' "$libpq" "$SIGTRAIL" "$@"; }
+	nolibpq list --db "$DB" --limit 1 >"$T/out" 2>"$T/err"
+	is "$?" 0 "without libpq: a local list works"
+	like "$(cat "$T/out")" "SIG" "without libpq: a local list shows its rows"
+	nolibpq list --db postgresql://127.0.0.1:1/sigtrail >"$T/out" 2>"$T/err"
+	is "$?" 69 "without libpq: a --db of the centre exits 69"
+	like "$(cat "$T/err")" "cannot load libpq, which this command needs \(install libpq5\)" \
+		"without libpq: names the library and its package"
+else
+	skip "without libpq" "no libpq.so.5 in ldconfig, or no unshare -rm here"
+fi
+
 # Unreadable: as another user (needs root to switch user).
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	chmod 600 "$DB"
