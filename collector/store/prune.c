@@ -39,6 +39,7 @@
 enum {
 	PRUNE_CHUNK = 200,         /* rows deleted by one statement */
 	PRUNE_STRING_CHUNK = 500,  /* strings likewise */
+	PRUNE_ERA_CHUNK = 5000,    /* pid_eras entries likewise (15 bytes each) */
 	PRUNE_FULL_STEP_MS = 1000, /* store_prune(): nobody waits between its steps */
 	NO_GEN = INT64_MAX,        /* no row refers to a text */
 };
@@ -368,6 +369,8 @@ static int64_t prune_chunk(struct store *st, const struct prune_ctx *c, bool *re
 		return n;
 	if (n > 0)
 		return 0;
+	if ((n = store_pid_eras_prune(st, PRUNE_ERA_CHUNK)) != 0) /* eras whose rows are gone */
+		return n < 0 ? n : 0;
 	if ((n = store_chain_compact(st)) < 0) /* what they free counts against the cap too */
 		return n;
 	n = cap_chunk(st, c, &did);

@@ -244,6 +244,7 @@ int store_open(const char *path, const char *default_host, struct store **ret, c
 		return -ENOMEM;
 	ids_init(&st->ids);
 	st->jsonl_fd = -1;
+	st->era_done_to.era = -1;
 	st->default_host = default_host ? strdup(default_host) : NULL;
 
 	rc = sqlite3_open_v2(path, &st->db,

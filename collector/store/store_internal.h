@@ -120,6 +120,10 @@ struct store {
 	int64_t text_gen;
 	sqlite3_stmt *newest_gen; /* reads it */
 	bool capped;              /* prune.c: this round deleted rows for the size cap */
+	int64_t era_width;        /* pid_eras.c: the width of the next range of pids */
+	struct {
+		int64_t era, pid; /* pid_eras.c: the era is copied up to this pid */
+	} era_done_to;
 	char *fwd_position;       /* the forwarder's position file (unsent.c), or NULL */
 	/* The hash chains (chain.c): the signal rows', the deaths', the zombies'. */
 	struct store_chain chains[STORE_CHAINS];

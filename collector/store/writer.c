@@ -9,7 +9,9 @@
  *
  * A prune (prune.c) runs in steps between commits, and waits while events
  * queue up (a storm's rows come first) and while the WAL is past its bound
- * (checkpoint.c: it would grow by all the prune writes). WAL checkpoints run on a thread of
+ * (checkpoint.c: it would grow by all the prune writes). The copy of whole
+ * eras of target pids into pid_eras (pid_eras.c) runs in steps the same way,
+ * when no prune is under way. WAL checkpoints run on a thread of
  * their own (checkpoint.c), so that no commit waits for their fsync.
  *
  * Nothing is freed before its commit: the items of the open transaction are
@@ -58,6 +60,7 @@ struct writer {
 	struct store_run beat; /* the reader's counters of the next heartbeat */
 	int64_t retention_days, max_bytes, last_prune_ms;
 	bool pruning; /* a prune is under way: a step after each commit (writer thread) */
+	bool copying; /* whole eras wait for pid_eras (pid_eras.c): likewise, after a prune */
 	struct writer_stats stats;
 	/* The writer thread's own, unlocked: */
 	struct held held;     /* taken from the ring, not committed yet, oldest first */
@@ -99,6 +102,8 @@ static void beat_and_prune(struct writer *w, struct store_run *run)
 		w->last_prune_ms = now;
 		w->pruning = true;
 	}
+	if (!w->pruning && !w->copying && store_pid_eras_due(w->st))
+		w->copying = true;
 	fill_run(w, run, 0);
 	(void)store_run_update(w->st, run, now_wall_ms(), NULL);
 }
@@ -123,6 +128,22 @@ static void prune_step(struct writer *w)
 		w->pruning = false;
 		w->last_prune_ms = now_mono_ms();
 	}
+}
+
+/* Likewise, once no prune is under way: one step of the copy of the eras
+ * into pid_eras. A failed step ends it until the next heartbeat. */
+static void copy_step(struct writer *w)
+{
+	bool done = false;
+	int r = store_pid_era_step(w->st, PRUNE_STEP_MS, &done);
+
+	if (r < 0) {
+		pthread_mutex_lock(&w->lock);
+		w->stats.last_error = r;
+		pthread_mutex_unlock(&w->lock);
+	}
+	if (r < 0 || done)
+		w->copying = false;
 }
 
 /* Write one held item into the open transaction. Returns >= 0 or -errno
@@ -248,8 +269,9 @@ static void wait_for_work(struct writer *w)
 {
 	while (w->len == 0 && !w->stopping && !w->beat_pending) {
 		int64_t due;
-		bool paused = w->pruning && store_wal_behind(w->st);
-		if (w->pruning && !paused && !w->stalled && w->in_txn == 0)
+		bool background = w->pruning || w->copying;
+		bool paused = background && store_wal_behind(w->st);
+		if (background && !paused && !w->stalled && w->in_txn == 0)
 			return; /* the next step */
 		if (w->stalled)
 			due = w->retry_ms;
@@ -300,7 +322,7 @@ static void *writer_main(void *arg)
 		/* A storm comes first: while events queue up, the prune waits
 		 * and rows go in group commits (a step per commit would leave
 		 * the queue to fill; tests/bench/prune.sh, the storm). */
-		bool step = w->pruning && w->len < w->capacity / PRUNE_YIELD_DIV &&
+		bool step = (w->pruning || w->copying) && w->len < w->capacity / PRUNE_YIELD_DIV &&
 		            !store_wal_behind(w->st);
 		struct store_run beat = w->beat;
 		bool do_beat = w->beat_pending;
@@ -328,8 +350,12 @@ static void *writer_main(void *arg)
 		}
 		if (do_beat && !w->stalled)
 			beat_and_prune(w, &beat);
-		if (step && !w->stalled && !stop && w->in_txn == 0)
-			prune_step(w);
+		if (step && !w->stalled && !stop && w->in_txn == 0) {
+			if (w->pruning)
+				prune_step(w);
+			else if (w->copying)
+				copy_step(w);
+		}
 
 		pthread_mutex_lock(&w->lock);
 		store_stats(w->st, &w->stats.store);

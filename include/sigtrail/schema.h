@@ -169,6 +169,12 @@ struct schema_column {
 /* SCHEMA_SIGNALS as data, indexed by COL_*. */
 extern const struct schema_column schema_signals[COL__N];
 
+/* Schema 22: an era of row ids is id >> SCHEMA_PID_ERA_SHIFT (64 blocks of
+ * schema 21's id >> 16); pid_eras holds the target pids of the done ones. */
+#define SCHEMA_PID_ERA_SHIFT 22
+#define SCHEMA_PID_ERA_SHIFT_S "22"
+#define SCHEMA_PID_ERA_VERSION 22
+
 /* Run `sql` (PRAGMA user_version, SELECT count(*) FROM sqlite_master...) and
  * set *ret to the first column of its first row. Returns SQLITE_OK,
  * SQLITE_DONE when there is no row (*ret untouched), or an SQLite error code

@@ -298,3 +298,20 @@ int64_t store_prune_step(struct store *st, int64_t now_ms, int64_t retention_day
 /* A whole prune (store_prune_step until done), for callers that can wait.
  * Returns the number of rows deleted, or -errno. */
 int64_t store_prune(struct store *st, int64_t now_ms, int64_t retention_days, int64_t max_bytes);
+
+/* --- the target pids of past eras (pid_eras.c) --- */
+
+/* Whether a whole era of rows is not yet copied into pid_eras. */
+bool store_pid_eras_due(struct store *st);
+
+/* One step of the copy, in one transaction of about budget_ms (the open
+ * one is committed first). *ret_done says that every whole era is copied.
+ * Returns 0 or -errno (the step is rolled back). */
+int store_pid_era_step(struct store *st, int64_t budget_ms, bool *ret_done);
+
+/* The copy until done, for callers that can wait (nlfeed, tests). */
+int store_pid_eras_build(struct store *st);
+
+/* For the prune: delete up to `limit` entries of eras whose rows are all
+ * gone. Returns the entries deleted, or -errno. */
+int64_t store_pid_eras_prune(struct store *st, int64_t limit);

@@ -136,6 +136,89 @@ static void test_pid_blocks(void)
 	   "the store wrote them again: %s", plan(by_pid));
 }
 
+/* Schema 22: the writer copies each whole era (2^22 row ids) of target pids
+ * into pid_eras, in steps that resume from the table itself: every row with
+ * a target pid and no other, a pid of many rows (a block at a time) as well
+ * as many pids of a row; the newest era stays out; the prune deletes the
+ * eras whose rows are gone. */
+static void test_pid_eras(void)
+{
+	struct store *st = NULL;
+	char err[512];
+	struct st_event *e = make_event(2, 900);
+	sqlite3 *db = NULL;
+	const char *missing = "SELECT count(*) FROM (SELECT id >> 22, target_pid, id FROM "
+	                      "signal_rows WHERE target_pid IS NOT NULL AND id < 3 << 22 EXCEPT "
+	                      "SELECT era, target_pid, id FROM pid_eras)";
+	const char *extra = "SELECT count(*) FROM (SELECT era, target_pid, id FROM pid_eras "
+	                    "EXCEPT SELECT id >> 22, target_pid, id FROM signal_rows)";
+
+	snprintf(path, sizeof(path), "%s/eras.db", dir);
+	ok(store_open(path, "testhost", &st, err, sizeof(err)) == 0, "open: %s", err);
+	is_int(store_insert(st, e), 2, "a kill of 2");
+	free(e);
+	ok(store_commit(st) == 0, "commit");
+	ok(!store_pid_eras_due(st), "one era, the newest: nothing to copy");
+	store_close(st);
+	st = NULL;
+	/* Era 1: 30,000 rows of as many pids across its blocks, and an ESRCH
+	 * row; era 2: 45,000 rows of pid 4242 and one of pid 1; era 3: a row. */
+	sqlite3_open(path, &db);
+	is_int(sqlite3_exec(
+	           db,
+	           "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 29999) "
+	           "INSERT INTO signal_rows(id, epoch_ms, serial, signal, success, target_arg, "
+	           "sender_pid, target_pid) SELECT (1 << 22) + i * 139, 1795317670616, 1000 + i, 15, "
+	           "1, 0, 3847, i * 7919 % 4194304 + 1 FROM n;"
+	           "INSERT INTO signal_rows(id, epoch_ms, serial, signal, success, target_arg, "
+	           "sender_pid, target_pid) VALUES ((1 << 22) + 5, 1795317670616, 99, 9, 0, 777, "
+	           "3847, NULL), ((2 << 22) + 70000, 1795317670616, 98, 9, 1, 1, 3847, 1), "
+	           "((3 << 22) + 1, 1795317670616, 97, 9, 1, 3922, 3847, 3922);"
+	           "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 44999) "
+	           "INSERT INTO signal_rows(id, epoch_ms, serial, signal, success, target_arg, "
+	           "sender_pid, target_pid) SELECT (2 << 22) + 3 + i * 93, 1795317670616, 50000 + i, "
+	           "9, 1, 4242, 3847, 4242 FROM n;",
+	           NULL, NULL, NULL),
+	       SQLITE_OK, "rows in eras 1, 2 and 3: %s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+
+	/* One statement a step (budget 0), the store reopened midway. */
+	ok(store_open(path, "testhost", &st, err, sizeof(err)) == 0, "reopen: %s", err);
+	ok(store_pid_eras_due(st), "eras 0, 1 and 2 are due");
+	bool done = false;
+	int steps = 0, r = 0;
+	for (; steps < 5 && r == 0 && !done; steps++)
+		r = store_pid_era_step(st, 0, &done);
+	is_int(r, 0, "five steps");
+	store_close(st);
+	ok(store_open(path, "testhost", &st, err, sizeof(err)) == 0, "reopen midway: %s", err);
+	while (r == 0 && !done && steps < 10000) {
+		r = store_pid_era_step(st, 0, &done);
+		steps++;
+	}
+	ok(r == 0 && done, "the copy ends (%d steps)", steps);
+	ok(steps > 10, "in steps: %d", steps);
+	ok(!store_pid_eras_due(st), "nothing due after it");
+	is_str(q("SELECT group_concat(era) FROM pid_eras_done"), "0,1,2", "eras 0, 1 and 2 done");
+	is_str(q(missing), "0", "every row of eras 0-2 with a target pid has its entry");
+	is_str(q(extra), "0", "no entry without its row");
+	is_str(q("SELECT count(*) FROM pid_eras"), "75003", "75,003 entries (no ESRCH, no era 3)");
+	is_str(q("SELECT count(*) FROM pid_eras WHERE target_pid = 4242"), "45000",
+	       "the pid of 45,000 rows, whole");
+
+	/* The prune: rows of eras 0 and 1 past the retention, their entries go. */
+	sqlite3_open(path, &db);
+	is_int(sqlite3_exec(db, "UPDATE signal_rows SET epoch_ms = 1000 WHERE id < 2 << 22", NULL,
+	                    NULL, NULL),
+	       SQLITE_OK, "eras 0 and 1 made old");
+	sqlite3_close(db);
+	is_int(store_prune(st, 1795317670616, 30, 0), 30003, "the prune deletes their rows");
+	is_str(q("SELECT group_concat(era) FROM pid_eras_done"), "2", "era 2 left done");
+	is_str(q("SELECT count(*) || ' ' || min(era) FROM pid_eras"), "45001 2",
+	       "era 2's entries only");
+	store_close(st);
+}
+
 /* Pruning honours the forwarder's position (unsent.c): retention keeps
  * rows not forwarded yet, and the size cap deletes them last and records
  * them in forward_drops. */
@@ -612,6 +695,7 @@ int main(void)
 
 	test_unsent();
 	test_pid_blocks();
+	test_pid_eras();
 
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
