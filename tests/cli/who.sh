@@ -202,4 +202,46 @@ done
 run_cli who --db "$DB" alpha --json --limit 0
 is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["total"], j["shown"], len({r["target_pid"] for r in j["signals"]}))')" \
 	"240 240 240" "who alpha: its comm's rows and its exes' (240 of the 300)"
+# Schema 22: a search by pid reads pid_eras for the eras the writer copied
+# (test_store.c checks that copy) and the block index for the others. The
+# victim's rows again in eras 1, 2 (copied) and 3 (the newest, not copied),
+# an ESRCH attempt at it in era 1, and an entry whose row is gone (pruned):
+# every answer is that of the same database searched without the eras.
+sqlite3 "$DB" "insert into signal_rows(id, epoch_ms, serial, host_s, arch_s, syscall_s, signal, success,
+	errno_s, target_arg, sender_pid, sender_ppid, sender_uid, sender_comm_s, sender_cmdline_s, target_pid,
+	target_comm_s)
+select (e.n << 22) + r.id, r.epoch_ms + e.n * 1000, r.serial + e.n * 1000000, r.host_s, r.arch_s,
+	r.syscall_s, r.signal, r.success, r.errno_s, r.target_arg, r.sender_pid, r.sender_ppid, r.sender_uid,
+	r.sender_comm_s, r.sender_cmdline_s, r.target_pid, r.target_comm_s
+from signal_rows as r, (select 1 as n union all select 2 union all select 3) as e
+where r.target_pid = $SH_VICTIM and r.id < 1 << 22;
+insert into signal_rows(id, epoch_ms, serial, signal, success, target_arg, sender_pid, target_pid)
+values ((1 << 22) + 99999, 1795300000000, 3999999, 15, 0, $SH_VICTIM, 4242, null);
+insert into pid_eras select id >> 22, target_pid, id from signal_rows where target_pid is not null and id < 3 << 22;
+insert into pid_eras values (1, $SH_VICTIM, (1 << 22) + 77777);
+insert into pid_eras_done values (0), (1), (2)"
+is "$(q "$DB" "select count(*) from signals where target_pid = $SH_VICTIM or target_arg = $SH_VICTIM")" \
+	"$(($(q "$T/noindex.db" "select count(*) from signals where target_pid = $SH_VICTIM") * 4 + 1))" \
+	"the victim's rows in four eras, and an ESRCH one"
+cp "$DB" "$T/noeras.db"
+sqlite3 "$T/noeras.db" "delete from pid_eras_done"
+cp "$DB" "$T/oldpid.db"
+sqlite3 "$T/oldpid.db" "drop table pid_eras"
+for args in "who $SH_VICTIM" "who $SH_VICTIM --json --limit 0" "who $SH_VICTIM --limit 2" "who $EPERM_VICTIM --json" \
+	"list --target-pid $SH_VICTIM --limit 0" "list --target-pid $SH_VICTIM --since 2026-11-22T04:00Z --json" \
+	"export --target-pid $SH_VICTIM --format csv --no-progress"; do
+	# shellcheck disable=SC2086 # the words of $args are the arguments
+	run_cli $args --db "$DB"
+	a="$RC $(same_now <<<"$OUT")"
+	# shellcheck disable=SC2086
+	run_cli $args --db "$T/noeras.db"
+	is "$a" "$RC $(same_now <<<"$OUT")" "$args: the eras answer as the blocks do"
+	# shellcheck disable=SC2086
+	run_cli $args --db "$T/oldpid.db"
+	is "$a" "$RC $(same_now <<<"$OUT")" "$args: as the search of schema 21 does"
+done
+run_cli who "$SH_VICTIM" --db "$DB" --json --limit 0
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["total"], sorted({r["id"] >> 22 for r in j["signals"]}))')" \
+	"$(($(q "$T/noindex.db" "select count(*) from signals where target_pid = $SH_VICTIM") * 4 + 1)) [0, 1, 2, 3]" \
+	"who PID: its rows of every era, the ESRCH one too"
 done_testing
