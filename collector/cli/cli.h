@@ -153,10 +153,7 @@ struct cli_db {
 	bool has_boot_epoch;       /* schema 14: collector_runs.boot_epoch_ms, backlog_limit */
 	bool has_zombies;          /* schema 18: the zombies view */
 	bool has_name_index;       /* schema 20: the indexes who NAME reads (who_name.c) */
-	/* Schema 22: a search by pid reads pid_eras for the eras [era_lo,
-	 * era_hi) and the block index for the blocks [block_lo, block_hi]. */
-	bool has_pid_eras;
-	int64_t era_lo, era_hi, block_lo, block_hi;
+	bool has_pid_eras;         /* schema 22: a search by pid reads pid_eras */
 	sqlite3_stmt *boot_q;      /* cli_boot_epoch()'s query, prepared at its first use */
 	bool snapshot;             /* opened immutable (see cli_db_open); checked at close */
 	char centre_dir[PATH_MAX]; /* the centre's snapshot (cli_db_open_rows), removed at close */
@@ -225,10 +222,6 @@ enum cli_param {
 	CLI_P_FULL_NAME, /* who NAME, uncut */
 	CLI_P_CAUSE,     /* deaths */
 	CLI_P_EXCLUDE,   /* --exclude-signal: ",23,17," */
-	CLI_P_ERA_LO,    /* the pid's search (has_pid_eras): the done eras, */
-	CLI_P_ERA_HI,
-	CLI_P_BLOCK_LO, /* and the blocks after them */
-	CLI_P_BLOCK_HI,
 };
 
 /* The excluded signals as names, comma-separated ("SIGURG, SIGCHLD"), or

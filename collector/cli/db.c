@@ -296,13 +296,11 @@ static int describe_columns(struct cli_db *d)
 /* What a database of an older schema has, which is read as it is
  * (read-only cannot migrate): what a version lacks is reported as such
  * rather than refused. Returns 0, or an exit status after an error. */
-/* Schema 22: where a search by pid reads (see cli_filter_rows_sql). The
- * eras the writer has copied are those below the first not done; the rows
- * of the others are found by block, through the block index. A copy whose
- * tables or index were dropped by hand is searched the old way. */
+/* Schema 22: a search by pid reads pid_eras (cli_filter_rows_sql); a copy
+ * whose tables or index were dropped by hand is searched the old way. */
 static int pid_eras(struct cli_db *d)
 {
-	int64_t n = 0, lo = 0, done = -1, top = -1;
+	int64_t n = 0;
 	int rc = schema_query_int(d->db,
 	                          "SELECT count(*) FROM sqlite_master WHERE name IN ('pid_eras', "
 	                          "'pid_eras_done', 'signal_rows_target_pid_block')",
@@ -311,21 +309,6 @@ static int pid_eras(struct cli_db *d)
 	if (rc != SQLITE_OK)
 		return cli_db_fail(d, rc, "cannot read the schema");
 	d->has_pid_eras = n == 3;
-	if (!d->has_pid_eras)
-		return 0;
-	if ((rc = schema_query_int(d->db,
-	                           "SELECT coalesce(min(id) >> " SCHEMA_PID_ERA_SHIFT_S
-	                           ", 0) FROM signal_rows",
-	                           &lo)) != SQLITE_OK ||
-	    (rc = schema_query_int(d->db, "SELECT coalesce(max(id) >> 16, -1) FROM signal_rows",
-	                           &top)) != SQLITE_OK ||
-	    (rc = schema_query_int(d->db, "SELECT coalesce(max(era), -1) FROM pid_eras_done",
-	                           &done)) != SQLITE_OK)
-		return cli_db_fail(d, rc, "cannot read the schema");
-	d->era_lo = lo;
-	d->era_hi = done + 1 > lo ? done + 1 : lo;
-	d->block_lo = d->era_hi << (SCHEMA_PID_ERA_SHIFT - 16);
-	d->block_hi = top;
 	return 0;
 }
 
@@ -533,13 +516,8 @@ void cli_filter_rows_sql(FILE *m, const struct cli_db *d, const struct cli_filte
 	/* Schema 22: the pid's entries in each done era (pid_eras), and in
 	 * each block of the others: a seek each, not one in every block. */
 	if (f->target_pid >= 0 && d->has_pid_eras)
-		fputs(" AND (id IN (SELECT p.id FROM (WITH RECURSIVE e(x) AS (SELECT ?14 WHERE ?14 < "
-		      "?15 UNION ALL SELECT x + 1 FROM e WHERE x + 1 < ?15) SELECT x FROM e) AS ee "
-		      "JOIN pid_eras AS p ON p.era = ee.x AND p.target_pid = ?5 UNION ALL SELECT "
-		      "r.id FROM (WITH RECURSIVE b(x) AS (SELECT ?16 WHERE ?16 <= ?17 UNION ALL "
-		      "SELECT x + 1 FROM b WHERE x < ?17) SELECT x FROM b) AS bb JOIN signal_rows "
-		      "AS r ON (r.id >> 16) = bb.x AND r.target_pid = ?5) OR (target_pid IS NULL "
-		      "AND target_arg = ?5))",
+		fputs(" AND (id IN " SCHEMA_PID_IDS("?5") " OR (target_pid IS "
+		      "NULL AND target_arg = ?5))",
 		      m);
 	else if (f->target_pid >= 0 && d->version >= 8)
 		fputs(" AND (target_pid = ?5 OR (target_pid IS NULL AND target_arg = ?5))", m);
@@ -621,10 +599,6 @@ int cli_prepare_sql(struct cli_db *d, const struct cli_filter *f, FILE *m, char 
 	(void)sqlite3_bind_text(s, CLI_P_FULL_NAME, f->full_name, -1, SQLITE_STATIC);
 	(void)sqlite3_bind_text(s, CLI_P_CAUSE, f->cause, -1, SQLITE_STATIC);
 	(void)sqlite3_bind_text(s, CLI_P_EXCLUDE, f->exclude, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_int64(s, CLI_P_ERA_LO, d->era_lo);
-	(void)sqlite3_bind_int64(s, CLI_P_ERA_HI, d->era_hi);
-	(void)sqlite3_bind_int64(s, CLI_P_BLOCK_LO, d->block_lo);
-	(void)sqlite3_bind_int64(s, CLI_P_BLOCK_HI, d->block_hi);
 	*ret = s;
 	return SQLITE_OK;
 }

@@ -8,10 +8,19 @@
  *     from signal_rows where target_pid = PID order by epoch_ms desc"
  * Covered by `meson test -C build proc_schema`. */
 #include "deaths_internal.h"
+#include "sigtrail/schema.h"
 
 #include <errno.h>
 #include <sqlite3.h>
 #include <string.h>
+
+/* Schema 22: the pid's rows through pid_eras and the newest blocks, a seek
+ * each (a search of the block index alone seeks into every block). */
+static const char *const query_v22 =
+    "SELECT r.id, r.epoch_ms, r.signal, r.success, r.sender_pid,"
+    " (SELECT value FROM strings WHERE id = r.sender_comm_s), r.target_start_time"
+    " FROM signal_rows AS r WHERE r.id IN " SCHEMA_PID_IDS("?1")
+    " AND r.epoch_ms BETWEEN ?2 AND ?3 ORDER BY r.epoch_ms DESC, r.id DESC LIMIT ?4";
 
 static const char *const query_v3 =
     "SELECT r.id, r.epoch_ms, r.signal, r.success, r.sender_pid,"
@@ -33,7 +42,8 @@ int deaths_query_rows(struct sqlite3 *db, int32_t pid, int64_t epoch_ms,
 	size_t n = 0, used = 0;
 	int r = SQLITE_DONE;
 
-	if (sqlite3_prepare_v2(db, query_v3, -1, &st, NULL) != SQLITE_OK &&
+	if (sqlite3_prepare_v2(db, query_v22, -1, &st, NULL) != SQLITE_OK &&
+	    sqlite3_prepare_v2(db, query_v3, -1, &st, NULL) != SQLITE_OK &&
 	    sqlite3_prepare_v2(db, query_v2, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int(st, 1, pid);
