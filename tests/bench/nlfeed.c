@@ -34,6 +34,7 @@
 
 #include "sigtrail/assemble.h"
 #include "sigtrail/filter.h"
+#include "sigtrail/schema.h"
 #include "sigtrail/sigsys.h"
 #include "sigtrail/store.h"
 #include "sigtrail/writer.h"
@@ -250,15 +251,19 @@ int main(int argc, char **argv)
 	/* What sigtraild's writer does in steps between its commits, after the
 	 * figures above: the copy of the whole eras into pid_eras. */
 	struct timespec e0, e1;
+	int64_t entries0 = 0, entries1 = 0;
+	(void)schema_query_int(store_sqlite(st), "SELECT count(*) FROM pid_eras", &entries0);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &e0);
 	if (store_pid_eras_build(st) < 0) {
 		fprintf(stderr, "nlfeed: copying the eras of target pids failed\n");
 		return 74;
 	}
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &e1);
+	(void)schema_query_int(store_sqlite(st), "SELECT count(*) FROM pid_eras", &entries1);
 	double era_cpu = (double)(e1.tv_sec - e0.tv_sec) + (double)(e1.tv_nsec - e0.tv_nsec) / 1e9;
-	printf("pid eras copied: cpu %.3f s = %.2f us per row\n", era_cpu,
-	       ws.store.rows_written ? era_cpu * 1e6 / (double)ws.store.rows_written : 0.0);
+	int64_t copied = entries1 - entries0;
+	printf("pid eras copied: %lld rows, cpu %.3f s = %.2f us per row\n", (long long)copied,
+	       era_cpu, copied > 0 ? era_cpu * 1e6 / (double)copied : 0.0);
 	store_close(st);
 	asm_free(as);
 	fclose(f);
