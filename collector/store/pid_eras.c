@@ -8,7 +8,7 @@
  * ERA_CHUNK entries from what the last one held, halved while a count of the
  * next says it holds more, and a single pid with more rows than that goes a
  * block at a time. Where it stands is in the table itself (its last entry
- * for the era), so a stop or a crash loses no work and repeats none. The
+ * for the era), so a stop or a crash loses nothing it copied. The
  * prune deletes the eras whose rows are all gone (store_pid_eras_prune). The
  * CLI's searches by pid read the done eras here (collector/cli/db.c).
  * Exercise with `meson test -C build store`. */
@@ -102,8 +102,8 @@ static int64_t pid_blocks(sqlite3 *db, int64_t era, int64_t pid, int64_t id, int
  * next pid when that one alone has more than a chunk. *width is the
  * range's width (0: not yet known), kept from step to step; *done_to the
  * pid up to which the era is copied (an empty range leaves no entry to say
- * so). Returns 1 when
- * more is left, 0 when the era is all copied, or -errno. */
+ * so). Returns 1 when more is left, 0 when the era is all copied, or
+ * -errno. */
 static int64_t era_chunk(sqlite3 *db, int64_t era, int64_t pid, int64_t id, int64_t *width,
                          int64_t *done_to)
 {
@@ -188,9 +188,10 @@ int store_pid_era_step(struct store *st, int64_t budget_ms, bool *ret_done)
 		if (r != SQLITE_DONE)
 			goto fail;
 		/* Past its last entry, the empty ranges this connection read. */
-		if (st->era_done_to.era == era && st->era_done_to.pid > pid)
+		if (st->era_done_to.era != era)
+			st->era_done_to.era = era, st->era_done_to.pid = PID_FIRST;
+		else if (st->era_done_to.pid > pid)
 			pid = st->era_done_to.pid, id = -1;
-		st->era_done_to.era = era;
 		int64_t n = era_chunk(st->db, era, pid, id, &st->era_width, &st->era_done_to.pid);
 		if (n < 0) {
 			r = (int)n;

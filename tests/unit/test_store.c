@@ -161,11 +161,16 @@ static void test_pid_eras(void)
 	ok(!store_pid_eras_due(st), "one era, the newest: nothing to copy");
 	store_close(st);
 	st = NULL;
-	/* Era 1: 30,000 rows of as many pids across its blocks, and an ESRCH
-	 * row; era 2: 45,000 rows of pid 4242 and one of pid 1; era 3: a row. */
+	/* Eras 0 and 1: 30,000 rows each, of as many pids across their blocks,
+	 * and in era 1 an ESRCH row; era 2: 45,000 rows of pid 4242 and one of
+	 * pid 1; era 3: a row. */
 	sqlite3_open(path, &db);
 	is_int(sqlite3_exec(
 	           db,
+	           "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 29999) "
+	           "INSERT INTO signal_rows(id, epoch_ms, serial, signal, success, target_arg, "
+	           "sender_pid, target_pid) SELECT 1000 + i * 139, 1795317670616, 200000 + i, 15, "
+	           "1, 0, 3847, i * 6007 % 4194304 + 1 FROM n;"
 	           "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 29999) "
 	           "INSERT INTO signal_rows(id, epoch_ms, serial, signal, success, target_arg, "
 	           "sender_pid, target_pid) SELECT (1 << 22) + i * 139, 1795317670616, 1000 + i, 15, "
@@ -190,6 +195,7 @@ static void test_pid_eras(void)
 	for (; steps < 5 && r == 0 && !done; steps++)
 		r = store_pid_era_step(st, 0, &done);
 	is_int(r, 0, "five steps");
+	is_str(q("SELECT count(*) FROM pid_eras_done"), "0", "era 0 not done yet");
 	store_close(st);
 	ok(store_open(path, "testhost", &st, err, sizeof(err)) == 0, "reopen midway: %s", err);
 	while (r == 0 && !done && steps < 10000) {
@@ -202,7 +208,7 @@ static void test_pid_eras(void)
 	is_str(q("SELECT group_concat(era) FROM pid_eras_done"), "0,1,2", "eras 0, 1 and 2 done");
 	is_str(q(missing), "0", "every row of eras 0-2 with a target pid has its entry");
 	is_str(q(extra), "0", "no entry without its row");
-	is_str(q("SELECT count(*) FROM pid_eras"), "75003", "75,003 entries (no ESRCH, no era 3)");
+	is_str(q("SELECT count(*) FROM pid_eras"), "105003", "105,003 entries (no ESRCH, no era 3)");
 	is_str(q("SELECT count(*) FROM pid_eras WHERE target_pid = 4242"), "45000",
 	       "the pid of 45,000 rows, whole");
 
@@ -212,7 +218,7 @@ static void test_pid_eras(void)
 	                    NULL, NULL),
 	       SQLITE_OK, "eras 0 and 1 made old");
 	sqlite3_close(db);
-	is_int(store_prune(st, 1795317670616, 30, 0), 30003, "the prune deletes their rows");
+	is_int(store_prune(st, 1795317670616, 30, 0), 60003, "the prune deletes their rows");
 	is_str(q("SELECT group_concat(era) FROM pid_eras_done"), "2", "era 2 left done");
 	is_str(q("SELECT count(*) || ' ' || min(era) FROM pid_eras"), "45001 2",
 	       "era 2's entries only");
