@@ -274,7 +274,7 @@ int cli_who_signals_count(struct cli_db *d, const struct cli_filter *f, int64_t 
 
 	if (f->name_ids)
 		return cli_who_name_count(d, f, ret_rows, ret_delivered);
-	rc = cli_prepare(d, f, "count(*), coalesce(sum(success), 0)", NULL, &s);
+	rc = cli_prepare_ids(d, f, "count(*), coalesce(sum(success), 0)", NULL, &s);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*ret_rows = sqlite3_column_int64(s, 0);
 		*ret_delivered = sqlite3_column_int64(s, 1);
