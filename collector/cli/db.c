@@ -293,9 +293,6 @@ static int describe_columns(struct cli_db *d)
 	return SQLITE_OK;
 }
 
-/* What a database of an older schema has, which is read as it is
- * (read-only cannot migrate): what a version lacks is reported as such
- * rather than refused. Returns 0, or an exit status after an error. */
 /* Schema 22: a search by pid reads pid_eras (cli_filter_rows_sql); a copy
  * whose tables or index were dropped by hand is searched the old way. */
 static int pid_eras(struct cli_db *d)
@@ -312,6 +309,9 @@ static int pid_eras(struct cli_db *d)
 	return 0;
 }
 
+/* What a database of an older schema has, which is read as it is
+ * (read-only cannot migrate): what a version lacks is reported as such
+ * rather than refused. Returns 0, or an exit status after an error. */
 static int describe_schema(struct cli_db *d)
 {
 	int64_t n = 0;
@@ -512,9 +512,9 @@ void cli_filter_rows_sql(FILE *m, const struct cli_db *d, const struct cli_filte
 	if (f->sender_pid >= 0)
 		fputs(" AND sender_pid = ?4", m);
 	/* An ESRCH row has only the pid it was aimed at; schema 8 indexes those
-	 * rows (without the index, the OR would read every row). */
-	/* Schema 22: the pid's entries in each done era (pid_eras), and in
-	 * each block of the others: a seek each, not one in every block. */
+	 * rows (without the index, the OR would read every row). Schema 22: the
+	 * others through each done era (pid_eras) and each block after them, a
+	 * seek each, not one in every block. */
 	if (f->target_pid >= 0 && d->has_pid_eras)
 		fputs(" AND (id IN " SCHEMA_PID_IDS("?5") " OR (target_pid IS "
 		      "NULL AND target_arg = ?5))",
