@@ -12,13 +12,14 @@
 -- records the era in pid_eras_done when it has copied it all. A search by
 -- pid then seeks once into each done era here, and once into each block of
 -- the eras not done (the newest one, and the one being copied), through
--- signal_rows_target_pid_block; the CLI writes that query
--- (collector/cli/db.c). Rows whose target pid is unknown (ESRCH) have no
--- entry: the ESRCH index finds them. The prune deletes an era's entries
--- when its rows are gone (rows pruned from an era still being read leave
--- entries that match no row: harmless). A search by pid typed into sqlite3
--- ("select * from signals where target_pid = 4242") keeps its plan
--- through the block index, and its answer.
+-- signal_rows_target_pid_block: the CLI's searches and the deaths'
+-- attribution (include/sigtrail/schema.h, SCHEMA_PID_IDS). Rows whose
+-- target pid is unknown (ESRCH) have no entry: the ESRCH index finds them.
+-- The prune deletes an era's entries when its rows are gone (rows pruned
+-- from an era still being read leave entries that match no row: harmless).
+-- A search by pid typed into sqlite3 ("select * from signals where
+-- target_pid = 4242") keeps its plan through the block index, and its
+-- answer.
 CREATE TABLE pid_eras (
 	era        INTEGER NOT NULL, -- id >> 22
 	target_pid INTEGER NOT NULL,
