@@ -517,7 +517,7 @@ void cli_filter_rows_sql(FILE *m, const struct cli_db *d, const struct cli_filte
 	 * seek each, not one in every block. */
 	if (f->target_pid >= 0 && d->has_pid_eras)
 		fputs(" AND (id IN " SCHEMA_PID_IDS("?5") " OR (target_pid IS "
-		      "NULL AND target_arg = ?5))",
+		                                          "NULL AND target_arg = ?5))",
 		      m);
 	else if (f->target_pid >= 0 && d->version >= 8)
 		fputs(" AND (target_pid = ?5 OR (target_pid IS NULL AND target_arg = ?5))", m);

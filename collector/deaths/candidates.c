@@ -19,8 +19,8 @@
 static const char *const query_v22 =
     "SELECT r.id, r.epoch_ms, r.signal, r.success, r.sender_pid,"
     " (SELECT value FROM strings WHERE id = r.sender_comm_s), r.target_start_time"
-    " FROM signal_rows AS r WHERE r.id IN " SCHEMA_PID_IDS("?1")
-    " AND r.epoch_ms BETWEEN ?2 AND ?3 ORDER BY r.epoch_ms DESC, r.id DESC LIMIT ?4";
+    " FROM signal_rows AS r WHERE r.id IN " SCHEMA_PID_IDS(
+        "?1") " AND r.epoch_ms BETWEEN ?2 AND ?3 ORDER BY r.epoch_ms DESC, r.id DESC LIMIT ?4";
 
 static const char *const query_v3 =
     "SELECT r.id, r.epoch_ms, r.signal, r.success, r.sender_pid,"

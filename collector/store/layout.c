@@ -38,4 +38,3 @@ int schema_query_int(sqlite3 *db, const char *sql, int64_t *ret)
 	sqlite3_finalize(s);
 	return rc;
 }
-

@@ -32,7 +32,7 @@ enum {
 
 /* The blocks of era ?1 (schema 21's id >> 16), for "(id >> 16) IN b". */
 #define ERA_BLOCKS                                                                                 \
-	"WITH RECURSIVE b(x) AS (SELECT ?1 * 64 UNION ALL SELECT x + 1 FROM b WHERE x < ?1 * 64 " \
+	"WITH RECURSIVE b(x) AS (SELECT ?1 * 64 UNION ALL SELECT x + 1 FROM b WHERE x < ?1 * 64 "  \
 	"+ 63) "
 
 static int64_t one_int(sqlite3 *db, const char *sql, int64_t dflt)
@@ -88,10 +88,11 @@ static int64_t run4(sqlite3 *db, const char *sql, int64_t era, int64_t a, int64_
 static int64_t pid_blocks(sqlite3 *db, int64_t era, int64_t pid, int64_t id, int64_t block)
 {
 	for (int64_t n = 0; block < (era + 1) * 64; block++)
-		if ((n = run4(db,
-		              "INSERT INTO pid_eras SELECT ?1, target_pid, id FROM signal_rows WHERE "
-		              "(id >> 16) = ?4 AND target_pid = ?2 AND id > ?3 ORDER BY id",
-		              era, pid, id, block)) != 0)
+		if ((n = run4(
+		         db,
+		         "INSERT INTO pid_eras SELECT ?1, target_pid, id FROM signal_rows WHERE "
+		         "(id >> 16) = ?4 AND target_pid = ?2 AND id > ?3 ORDER BY id",
+		         era, pid, id, block)) != 0)
 			return n;
 	return 0;
 }
@@ -111,8 +112,9 @@ static int64_t era_chunk(sqlite3 *db, int64_t era, int64_t pid, int64_t id, int6
 
 	if (id >= 0) {
 		n = run4(db,
-		         ERA_BLOCKS "SELECT EXISTS (SELECT 1 FROM signal_rows WHERE (id >> 16) IN b "
-		                    "AND target_pid = ?2 AND id > ?3)",
+		         ERA_BLOCKS
+		         "SELECT EXISTS (SELECT 1 FROM signal_rows WHERE (id >> 16) IN b "
+		         "AND target_pid = ?2 AND id > ?3)",
 		         era, pid, id, 0);
 		if (n != 0)
 			return n < 0 ? n : (n = pid_blocks(db, era, pid, id, id >> 16)) < 0 ? n : 1;
@@ -172,10 +174,11 @@ int store_pid_era_step(struct store *st, int64_t budget_ms, bool *ret_done)
 		*ret_done = false;
 		/* Where the copy stands: the era's last entry. */
 		int64_t pid = PID_FIRST, id = -1;
-		r = sqlite3_prepare_v2(st->db,
-		                       "SELECT target_pid, id FROM pid_eras WHERE era = ?1 ORDER BY "
-		                       "target_pid DESC, id DESC LIMIT 1",
-		                       -1, &s, NULL);
+		r = sqlite3_prepare_v2(
+		    st->db,
+		    "SELECT target_pid, id FROM pid_eras WHERE era = ?1 ORDER BY "
+		    "target_pid DESC, id DESC LIMIT 1",
+		    -1, &s, NULL);
 		if (r == SQLITE_OK) {
 			sqlite3_bind_int64(s, 1, era);
 			if ((r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -198,8 +201,8 @@ int store_pid_era_step(struct store *st, int64_t budget_ms, bool *ret_done)
 			goto fail_errno;
 		}
 		if (n == 0) {
-			if ((n = run4(st->db, "INSERT INTO pid_eras_done(era) VALUES (?1)", era, 0, 0,
-			              0)) < 0) {
+			if ((n = run4(st->db, "INSERT INTO pid_eras_done(era) VALUES (?1)", era, 0,
+			              0, 0)) < 0) {
 				r = (int)n;
 				goto fail_errno;
 			}
@@ -245,5 +248,5 @@ int64_t store_pid_eras_prune(struct store *st, int64_t limit)
 	if (n != 0)
 		return n;
 	return run4(st->db, "DELETE FROM pid_eras_done WHERE era < ?1", below, 0, 0, 0) < 0 ? -EIO
-	                                                                                     : 0;
+	                                                                                    : 0;
 }

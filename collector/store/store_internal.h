@@ -124,7 +124,7 @@ struct store {
 	struct {
 		int64_t era, pid; /* pid_eras.c: the era is copied up to this pid */
 	} era_done_to;
-	char *fwd_position;       /* the forwarder's position file (unsent.c), or NULL */
+	char *fwd_position; /* the forwarder's position file (unsent.c), or NULL */
 	/* The hash chains (chain.c): the signal rows', the deaths', the zombies'. */
 	struct store_chain chains[STORE_CHAINS];
 	struct chain_fast *chain_fast; /* the signal rows', hashed from the rows; NULL: the view */

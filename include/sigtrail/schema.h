@@ -186,9 +186,11 @@ extern const struct schema_column schema_signals[COL__N];
 	"coalesce((SELECT min(id) FROM signal_rows) >> " SCHEMA_PID_ERA_SHIFT_S ", 0) AS l, "      \
 	"coalesce((SELECT max(id) FROM signal_rows) >> 16, -1) AS t, coalesce((SELECT max(era) "   \
 	"FROM pid_eras_done), -1) AS d)), e(x) AS (SELECT lo FROM bounds WHERE lo < hi UNION ALL " \
-	"SELECT x + 1 FROM e, bounds WHERE x + 1 < hi), b(x) AS (SELECT hi * 64 FROM bounds WHERE " \
-	"hi * 64 <= top UNION ALL SELECT x + 1 FROM b, bounds WHERE x < top) SELECT pe.id FROM "    \
-	"pid_eras AS pe WHERE pe.era IN e AND pe.target_pid = " PID " UNION ALL SELECT pr.id FROM " \
+	"SELECT x + 1 FROM e, bounds WHERE x + 1 < hi), b(x) AS (SELECT hi * 64 FROM bounds "      \
+	"WHERE "                                                                                   \
+	"hi * 64 <= top UNION ALL SELECT x + 1 FROM b, bounds WHERE x < top) SELECT pe.id FROM "   \
+	"pid_eras AS pe WHERE pe.era IN e AND pe.target_pid = " PID                                \
+	" UNION ALL SELECT pr.id FROM "                                                            \
 	"signal_rows AS pr WHERE (pr.id >> 16) IN b AND pr.target_pid = " PID ")"
 
 /* Run `sql` (PRAGMA user_version, SELECT count(*) FROM sqlite_master...) and

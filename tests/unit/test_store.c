@@ -165,26 +165,27 @@ static void test_pid_eras(void)
 	 * and in era 1 an ESRCH row; era 2: 45,000 rows of pid 4242 and one of
 	 * pid 1; era 3: a row. */
 	sqlite3_open(path, &db);
-	is_int(sqlite3_exec(
-	           db,
-	           "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 29999) "
-	           "INSERT INTO signal_rows(id, epoch_ms, serial, signal, success, target_arg, "
-	           "sender_pid, target_pid) SELECT 1000 + i * 139, 1795317670616, 200000 + i, 15, "
-	           "1, 0, 3847, i * 6007 % 4194304 + 1 FROM n;"
-	           "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 29999) "
-	           "INSERT INTO signal_rows(id, epoch_ms, serial, signal, success, target_arg, "
-	           "sender_pid, target_pid) SELECT (1 << 22) + i * 139, 1795317670616, 1000 + i, 15, "
-	           "1, 0, 3847, i * 7919 % 4194304 + 1 FROM n;"
-	           "INSERT INTO signal_rows(id, epoch_ms, serial, signal, success, target_arg, "
-	           "sender_pid, target_pid) VALUES ((1 << 22) + 5, 1795317670616, 99, 9, 0, 777, "
-	           "3847, NULL), ((2 << 22) + 70000, 1795317670616, 98, 9, 1, 1, 3847, 1), "
-	           "((3 << 22) + 1, 1795317670616, 97, 9, 1, 3922, 3847, 3922);"
-	           "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 44999) "
-	           "INSERT INTO signal_rows(id, epoch_ms, serial, signal, success, target_arg, "
-	           "sender_pid, target_pid) SELECT (2 << 22) + 3 + i * 93, 1795317670616, 50000 + i, "
-	           "9, 1, 4242, 3847, 4242 FROM n;",
-	           NULL, NULL, NULL),
-	       SQLITE_OK, "rows in eras 1, 2 and 3: %s", sqlite3_errmsg(db));
+	is_int(
+	    sqlite3_exec(
+	        db,
+	        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 29999) "
+	        "INSERT INTO signal_rows(id, epoch_ms, serial, signal, success, target_arg, "
+	        "sender_pid, target_pid) SELECT 1000 + i * 139, 1795317670616, 200000 + i, 15, "
+	        "1, 0, 3847, i * 6007 % 4194304 + 1 FROM n;"
+	        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 29999) "
+	        "INSERT INTO signal_rows(id, epoch_ms, serial, signal, success, target_arg, "
+	        "sender_pid, target_pid) SELECT (1 << 22) + i * 139, 1795317670616, 1000 + i, 15, "
+	        "1, 0, 3847, i * 7919 % 4194304 + 1 FROM n;"
+	        "INSERT INTO signal_rows(id, epoch_ms, serial, signal, success, target_arg, "
+	        "sender_pid, target_pid) VALUES ((1 << 22) + 5, 1795317670616, 99, 9, 0, 777, "
+	        "3847, NULL), ((2 << 22) + 70000, 1795317670616, 98, 9, 1, 1, 3847, 1), "
+	        "((3 << 22) + 1, 1795317670616, 97, 9, 1, 3922, 3847, 3922);"
+	        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 44999) "
+	        "INSERT INTO signal_rows(id, epoch_ms, serial, signal, success, target_arg, "
+	        "sender_pid, target_pid) SELECT (2 << 22) + 3 + i * 93, 1795317670616, 50000 + i, "
+	        "9, 1, 4242, 3847, 4242 FROM n;",
+	        NULL, NULL, NULL),
+	    SQLITE_OK, "rows in eras 1, 2 and 3: %s", sqlite3_errmsg(db));
 	sqlite3_close(db);
 
 	/* One statement a step (budget 0), the store reopened midway. */
@@ -208,7 +209,8 @@ static void test_pid_eras(void)
 	is_str(q("SELECT group_concat(era) FROM pid_eras_done"), "0,1,2", "eras 0, 1 and 2 done");
 	is_str(q(missing), "0", "every row of eras 0-2 with a target pid has its entry");
 	is_str(q(extra), "0", "no entry without its row");
-	is_str(q("SELECT count(*) FROM pid_eras"), "105003", "105,003 entries (no ESRCH, no era 3)");
+	is_str(q("SELECT count(*) FROM pid_eras"), "105003",
+	       "105,003 entries (no ESRCH, no era 3)");
 	is_str(q("SELECT count(*) FROM pid_eras WHERE target_pid = 4242"), "45000",
 	       "the pid of 45,000 rows, whole");
 
