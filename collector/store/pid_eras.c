@@ -42,19 +42,6 @@ static int64_t one_int(sqlite3 *db, const char *sql, int64_t dflt)
 	return schema_query_int(db, sql, &v) == 0 ? v : dflt;
 }
 
-/* The era to copy next, or -1 when every whole era is done. */
-static int64_t next_era(sqlite3 *db)
-{
-	int64_t lo = one_int(
-	    db, "SELECT coalesce(min(id) >> " SCHEMA_PID_ERA_SHIFT_S ", -1) FROM signal_rows", -1);
-	int64_t hi = one_int(
-	    db, "SELECT coalesce(max(id) >> " SCHEMA_PID_ERA_SHIFT_S ", -1) FROM signal_rows", -1);
-	int64_t done = one_int(db, "SELECT coalesce(max(era), -1) FROM pid_eras_done", -1);
-	int64_t e = done + 1 > lo ? done + 1 : lo;
-
-	return lo >= 0 && e < hi ? e : -1;
-}
-
 /* Run `sql` with ?1 = era, ?2, ?3, ?4 (where it has them): the rows it
  * changed, or for a SELECT its one integer; -errno on failure. */
 static int64_t run4(sqlite3 *db, const char *sql, int64_t era, int64_t a, int64_t b, int64_t c)
@@ -81,6 +68,24 @@ static int64_t run4(sqlite3 *db, const char *sql, int64_t era, int64_t a, int64_
 	if (rc != SQLITE_DONE)
 		return store_sqlite_errno(rc);
 	return select ? v : sqlite3_changes64(db);
+}
+
+/* The era to copy next, or -1 when every whole era is done. */
+static int64_t next_era(sqlite3 *db)
+{
+	int64_t lo = one_int(
+	    db, "SELECT coalesce(min(id) >> " SCHEMA_PID_ERA_SHIFT_S ", -1) FROM signal_rows", -1);
+	int64_t hi = one_int(
+	    db, "SELECT coalesce(max(id) >> " SCHEMA_PID_ERA_SHIFT_S ", -1) FROM signal_rows", -1);
+	/* The first not done from the oldest with rows: the searches' bound too. */
+	int64_t e = run4(db,
+	                 "SELECT CASE WHEN EXISTS (SELECT 1 FROM pid_eras_done WHERE era = ?1) "
+	                 "THEN (SELECT min(d.era) + 1 FROM pid_eras_done AS d WHERE d.era >= ?1 "
+	                 "AND NOT EXISTS (SELECT 1 FROM pid_eras_done AS n WHERE n.era = d.era "
+	                 "+ 1)) ELSE ?1 END",
+	                 lo, 0, 0, 0);
+
+	return lo >= 0 && e >= lo && e < hi ? e : -1;
 }
 
 /* Append the rows of `pid` in the era's blocks from `block` on, after

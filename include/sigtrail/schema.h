@@ -176,22 +176,29 @@ extern const struct schema_column schema_signals[COL__N];
 
 /* SQL: the ids of the rows whose target_pid is PID (a parameter, "?5"), in
  * the snapshot of the statement it is part of (schema/022-pid-eras.sql): a
- * seek into pid_eras for each era the writer has copied (it copies them in
- * order: those below the first not done are done, or pruned), and into the
- * block index for each block after them. ESRCH rows (target_pid NULL) are
- * not among them. Lists (IN e, IN b), not joins: SQLite 3.40's Bloom filter
- * on a join into an index on an expression loses rows. */
+ * seek into pid_eras for each era the writer has copied, from the oldest
+ * era with rows up to the first not done, and into the block index for each
+ * block after them. A database whose ids leave a gap of more than 4,096
+ * blocks there (written by hand) has the rest read by the block index
+ * alone, so that no list runs over the blocks of a gap. ESRCH rows
+ * (target_pid NULL) are not among them. Lists (IN e, IN b), not joins:
+ * SQLite 3.40's Bloom filter on a join into an index on an expression
+ * loses rows. */
 #define SCHEMA_PID_IDS(PID)                                                                        \
-	"(WITH RECURSIVE bounds(lo, hi, top) AS (SELECT l, max(l, d + 1), t FROM (SELECT "         \
-	"coalesce((SELECT min(id) FROM signal_rows) >> " SCHEMA_PID_ERA_SHIFT_S ", 0) AS l, "      \
-	"coalesce((SELECT max(id) FROM signal_rows) >> 16, -1) AS t, coalesce((SELECT max(era) "   \
-	"FROM pid_eras_done), -1) AS d)), e(x) AS (SELECT lo FROM bounds WHERE lo < hi UNION ALL " \
-	"SELECT x + 1 FROM e, bounds WHERE x + 1 < hi), b(x) AS (SELECT hi * 64 FROM bounds "      \
-	"WHERE "                                                                                   \
-	"hi * 64 <= top UNION ALL SELECT x + 1 FROM b, bounds WHERE x < top) SELECT pe.id FROM "   \
-	"pid_eras AS pe WHERE pe.era IN e AND pe.target_pid = " PID                                \
-	" UNION ALL SELECT pr.id FROM "                                                            \
-	"signal_rows AS pr WHERE (pr.id >> 16) IN b AND pr.target_pid = " PID ")"
+	"(WITH RECURSIVE bounds(lo, hi, top) AS (SELECT l, CASE WHEN EXISTS (SELECT 1 FROM "       \
+	"pid_eras_done WHERE era = l) THEN (SELECT min(d.era) + 1 FROM pid_eras_done AS d WHERE "  \
+	"d.era >= l AND NOT EXISTS (SELECT 1 FROM pid_eras_done AS n WHERE n.era = d.era + 1)) "   \
+	"ELSE l END, t FROM (SELECT coalesce((SELECT min(id) FROM signal_rows) "                   \
+	">> " SCHEMA_PID_ERA_SHIFT_S                                                               \
+	", 0) AS l, coalesce((SELECT max(id) FROM signal_rows) >> 16, -1) "                        \
+	"AS t)), b(x) AS (SELECT hi * 64 FROM bounds WHERE hi * 64 <= top UNION ALL SELECT x + 1 " \
+	"FROM b, bounds WHERE x < top AND x < hi * 64 + 4095) SELECT pe.id FROM pid_eras AS pe "   \
+	"WHERE pe.era IN (SELECT era FROM pid_eras_done, bounds WHERE era >= lo AND era < hi) "    \
+	"AND "                                                                                     \
+	"pe.target_pid = " PID " UNION ALL SELECT pr.id FROM signal_rows AS pr WHERE (pr.id >> "   \
+	"16) IN b AND pr.target_pid = " PID " UNION ALL SELECT pr.id FROM signal_rows AS pr, "     \
+	"bounds WHERE top >= hi * 64 + 4096 AND pr.target_pid = " PID " AND pr.id >= (hi * 64 + "  \
+	"4096) << 16)"
 
 /* Run `sql` (PRAGMA user_version, SELECT count(*) FROM sqlite_master...) and
  * set *ret to the first column of its first row. Returns SQLITE_OK,

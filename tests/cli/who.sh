@@ -244,4 +244,13 @@ run_cli who "$SH_VICTIM" --db "$DB" --json --limit 0
 is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["total"], sorted({r["id"] >> 22 for r in j["signals"]}))')" \
 	"$(($(q "$T/noindex.db" "select count(*) from signals where target_pid = $SH_VICTIM") * 4 + 1)) [0, 1, 2, 3]" \
 	"who PID: its rows of every era, the ESRCH one too"
+# Ids written by hand far from the others (a gap of 2^50, a negative one):
+# the search by pid still finds them, without a list over the gap's blocks.
+sqlite3 "$DB" "insert into signal_rows(id, epoch_ms, serial, signal, success, target_arg, sender_pid, target_pid)
+values ((1 << 50) + 5, 1795300000000, 3999998, 15, 1, $SH_VICTIM, 4242, $SH_VICTIM),
+	(-7, 1795300000000, 3999997, 15, 1, $SH_VICTIM, 4242, $SH_VICTIM)"
+run_cli who "$SH_VICTIM" --db "$DB" --json --limit 0
+is "$(printf '%s' "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["total"], sorted(r["id"] for r in j["signals"])[0], max(r["id"] for r in j["signals"]))')" \
+	"$(($(q "$T/noindex.db" "select count(*) from signals where target_pid = $SH_VICTIM") * 4 + 3)) -7 $(((1 << 50) + 5))" \
+	"who PID: rows across a gap of 2^50 ids, and a negative id"
 done_testing
