@@ -33,7 +33,11 @@ def main():
     new = "SELECT r.id FROM signal_rows AS r WHERE r.id IN " + pid_ids_sql() + tail
     c = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     c.execute("PRAGMA cache_size = -65536")
-    done = c.execute("SELECT group_concat(era) FROM pid_eras_done").fetchone()[0]
+    try:
+        done = c.execute("SELECT group_concat(era) FROM pid_eras_done").fetchone()[0]
+    except sqlite3.OperationalError:
+        sys.exit("pidsearch.py: %s has no pid_eras (schema 22): nlfeed /dev/null %s "
+                 "migrates it and copies them" % (db, db))
     now = c.execute("SELECT max(epoch_ms) FROM signal_rows").fetchone()[0]
     random.seed(1)
     pids = [random.randint(1, 4194304) for _ in range(n)]
