@@ -35,55 +35,21 @@ enum {
 	"WITH RECURSIVE b(x) AS (SELECT ?1 * 64 UNION ALL SELECT x + 1 FROM b WHERE x < ?1 * 64 "  \
 	"+ 63) "
 
-static int64_t one_int(sqlite3 *db, const char *sql, int64_t dflt)
-{
-	int64_t v = dflt;
-
-	return schema_query_int(db, sql, &v) == 0 ? v : dflt;
-}
-
-/* Run `sql` with ?1 = era, ?2, ?3, ?4 (where it has them): the rows it
- * changed, or for a SELECT its one integer; -errno on failure. */
-static int64_t run4(sqlite3 *db, const char *sql, int64_t era, int64_t a, int64_t b, int64_t c)
-{
-	sqlite3_stmt *s = NULL;
-	int64_t v = 0;
-	bool select = false;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-
-	if (rc == SQLITE_OK) {
-		int n = sqlite3_bind_parameter_count(s);
-		select = sqlite3_column_count(s) > 0;
-		sqlite3_bind_int64(s, 1, era);
-		if (n >= 2)
-			sqlite3_bind_int64(s, 2, a);
-		if (n >= 3)
-			sqlite3_bind_int64(s, 3, b);
-		if (n >= 4)
-			sqlite3_bind_int64(s, 4, c);
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-			v = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return store_sqlite_errno(rc);
-	return select ? v : sqlite3_changes64(db);
-}
-
 /* The era to copy next, or -1 when every whole era is done. */
 static int64_t next_era(sqlite3 *db)
 {
-	int64_t lo = one_int(
-	    db, "SELECT coalesce(min(id) >> " SCHEMA_PID_ERA_SHIFT_S ", -1) FROM signal_rows", -1);
-	int64_t hi = one_int(
-	    db, "SELECT coalesce(max(id) >> " SCHEMA_PID_ERA_SHIFT_S ", -1) FROM signal_rows", -1);
+	int64_t lo = store_scalar(db, "SELECT coalesce(min(id) >> " SCHEMA_PID_ERA_SHIFT_S
+	                              ", -1) FROM signal_rows");
+	int64_t hi = store_scalar(db, "SELECT coalesce(max(id) >> " SCHEMA_PID_ERA_SHIFT_S
+	                              ", -1) FROM signal_rows");
 	/* The first not done from the oldest with rows: the searches' bound too. */
-	int64_t e = run4(db,
-	                 "SELECT CASE WHEN EXISTS (SELECT 1 FROM pid_eras_done WHERE era = ?1) "
-	                 "THEN (SELECT min(d.era) + 1 FROM pid_eras_done AS d WHERE d.era >= ?1 "
-	                 "AND NOT EXISTS (SELECT 1 FROM pid_eras_done AS n WHERE n.era = d.era "
-	                 "+ 1)) ELSE ?1 END",
-	                 lo, 0, 0, 0);
+	int64_t e =
+	    store_run(db,
+	              "SELECT CASE WHEN EXISTS (SELECT 1 FROM pid_eras_done WHERE era = ?1) "
+	              "THEN (SELECT min(d.era) + 1 FROM pid_eras_done AS d WHERE d.era >= ?1 "
+	              "AND NOT EXISTS (SELECT 1 FROM pid_eras_done AS n WHERE n.era = d.era "
+	              "+ 1)) ELSE ?1 END",
+	              lo, 0, 0, 0);
 
 	return lo >= 0 && e >= lo && e < hi ? e : -1;
 }
@@ -93,7 +59,7 @@ static int64_t next_era(sqlite3 *db)
 static int64_t pid_blocks(sqlite3 *db, int64_t era, int64_t pid, int64_t id, int64_t block)
 {
 	for (int64_t n = 0; block < (era + 1) * 64; block++)
-		if ((n = run4(
+		if ((n = store_run(
 		         db,
 		         "INSERT INTO pid_eras SELECT ?1, target_pid, id FROM signal_rows WHERE "
 		         "(id >> 16) = ?4 AND target_pid = ?2 AND id > ?3 ORDER BY id",
@@ -116,11 +82,11 @@ static int64_t era_chunk(sqlite3 *db, int64_t era, int64_t pid, int64_t id, int6
 	int64_t n, w = *width > 0 ? *width : 4096;
 
 	if (id >= 0) {
-		n = run4(db,
-		         ERA_BLOCKS
-		         "SELECT EXISTS (SELECT 1 FROM signal_rows WHERE (id >> 16) IN b "
-		         "AND target_pid = ?2 AND id > ?3)",
-		         era, pid, id, 0);
+		n = store_run(db,
+		              ERA_BLOCKS
+		              "SELECT EXISTS (SELECT 1 FROM signal_rows WHERE (id >> 16) IN b "
+		              "AND target_pid = ?2 AND id > ?3)",
+		              era, pid, id, 0);
 		if (n != 0)
 			return n < 0 ? n : (n = pid_blocks(db, era, pid, id, id >> 16)) < 0 ? n : 1;
 	}
@@ -129,10 +95,11 @@ static int64_t era_chunk(sqlite3 *db, int64_t era, int64_t pid, int64_t id, int6
 	for (;;) {
 		if (w > PID_LIMIT - pid)
 			w = PID_LIMIT - pid;
-		n = run4(db,
-		         ERA_BLOCKS "SELECT count(*) FROM signal_rows WHERE (id >> 16) IN b AND "
-		                    "target_pid > ?2 AND target_pid <= ?3",
-		         era, pid, pid + w, 0);
+		n = store_run(db,
+		              ERA_BLOCKS
+		              "SELECT count(*) FROM signal_rows WHERE (id >> 16) IN b AND "
+		              "target_pid > ?2 AND target_pid <= ?3",
+		              era, pid, pid + w, 0);
 		if (n < 0 || n <= 2 * ERA_CHUNK || w == 1)
 			break;
 		w /= 2;
@@ -142,11 +109,12 @@ static int64_t era_chunk(sqlite3 *db, int64_t era, int64_t pid, int64_t id, int6
 	*width = w;
 	if (n > 2 * ERA_CHUNK) /* one pid, many rows: a block of them */
 		return (n = pid_blocks(db, era, pid + 1, -1, era * 64)) < 0 ? n : 1;
-	n = run4(db,
-	         ERA_BLOCKS "INSERT INTO pid_eras SELECT ?1, target_pid, id FROM signal_rows WHERE "
-	                    "(id >> 16) IN b AND target_pid > ?2 AND target_pid <= ?3 ORDER BY "
-	                    "target_pid, id",
-	         era, pid, pid + w, 0);
+	n = store_run(db,
+	              ERA_BLOCKS
+	              "INSERT INTO pid_eras SELECT ?1, target_pid, id FROM signal_rows WHERE "
+	              "(id >> 16) IN b AND target_pid > ?2 AND target_pid <= ?3 ORDER BY "
+	              "target_pid, id",
+	              era, pid, pid + w, 0);
 	if (n < 0)
 		return n;
 	if (pid + w >= PID_LIMIT)
@@ -206,8 +174,8 @@ int store_pid_era_step(struct store *st, int64_t budget_ms, bool *ret_done)
 			goto fail_errno;
 		}
 		if (n == 0) {
-			if ((n = run4(st->db, "INSERT INTO pid_eras_done(era) VALUES (?1)", era, 0,
-			              0, 0)) < 0) {
+			if ((n = store_run(st->db, "INSERT INTO pid_eras_done(era) VALUES (?1)",
+			                   era, 0, 0, 0)) < 0) {
 				r = (int)n;
 				goto fail_errno;
 			}
@@ -240,18 +208,19 @@ int store_pid_eras_build(struct store *st)
 
 int64_t store_pid_eras_prune(struct store *st, int64_t limit)
 {
-	int64_t below = one_int(st->db,
-	                        "SELECT coalesce(min(id) >> " SCHEMA_PID_ERA_SHIFT_S
-	                        ", 9223372036854775807) FROM signal_rows",
-	                        -1);
+	/* -1 only on failure: a negative id (written by hand) counts as 0 */
+	int64_t below =
+	    store_scalar(st->db, "SELECT coalesce(max(min(id), 0) >> " SCHEMA_PID_ERA_SHIFT_S
+	                         ", 9223372036854775807) FROM signal_rows");
 	if (below < 0)
 		return -EIO;
-	int64_t n = run4(st->db,
-	                 "DELETE FROM pid_eras WHERE (era, target_pid, id) IN (SELECT era, "
-	                 "target_pid, id FROM pid_eras WHERE era < ?1 LIMIT ?2)",
-	                 below, limit, 0, 0);
+	int64_t n = store_run(st->db,
+	                      "DELETE FROM pid_eras WHERE (era, target_pid, id) IN (SELECT era, "
+	                      "target_pid, id FROM pid_eras WHERE era < ?1 LIMIT ?2)",
+	                      below, limit, 0, 0);
 	if (n != 0)
 		return n;
-	return run4(st->db, "DELETE FROM pid_eras_done WHERE era < ?1", below, 0, 0, 0) < 0 ? -EIO
-	                                                                                    : 0;
+	return store_run(st->db, "DELETE FROM pid_eras_done WHERE era < ?1", below, 0, 0, 0) < 0
+	           ? -EIO
+	           : 0;
 }

@@ -45,42 +45,17 @@ enum {
 };
 
 /* One integer, -1 when the query fails. */
-static int64_t scalar(sqlite3 *db, const char *sql)
-{
-	int64_t v = -1;
-
-	(void)schema_query_int(db, sql, &v);
-	return v;
-}
-
 /* Bytes of live data: pages in use (not on the free list) times page size. */
 static int64_t live_bytes(sqlite3 *db)
 {
-	return (scalar(db, "PRAGMA page_count") - scalar(db, "PRAGMA freelist_count")) *
-	       scalar(db, "PRAGMA page_size");
+	return (store_scalar(db, "PRAGMA page_count") - store_scalar(db, "PRAGMA freelist_count")) *
+	       store_scalar(db, "PRAGMA page_size");
 }
 
-/* Run `sql` with ?1 = a, ?2 = b and ?3 = c (where it has them); the rows
- * it changed, or -errno. */
+/* store_run() with ?1 = a, ?2 = b and ?3 = c (where it has them). */
 static int64_t run3(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t c)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-
-	if (rc == SQLITE_OK) {
-		int n = sqlite3_bind_parameter_count(s);
-		sqlite3_bind_int64(s, 1, a);
-		if (n >= 2)
-			sqlite3_bind_int64(s, 2, b);
-		if (n >= 3)
-			sqlite3_bind_int64(s, 3, c);
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-			;
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return store_sqlite_errno(rc);
-	return sqlite3_changes(db);
+	return store_run(db, sql, a, b, c, 0);
 }
 
 static int64_t run2(sqlite3 *db, const char *sql, int64_t a, int64_t b)
@@ -312,8 +287,9 @@ static int64_t cap_chunk(struct store *st, const struct prune_ctx *c, bool *ret_
 		}
 	}
 	if (st->capped) { /* deaths and reaped zombies older than the oldest row the cap left */
-		n = zombies_chunk(st->db, scalar(st->db, "SELECT coalesce(min(epoch_ms), "
-		                                         "9223372036854775807) FROM signal_rows"));
+		n = zombies_chunk(st->db,
+		                  store_scalar(st->db, "SELECT coalesce(min(epoch_ms), "
+		                                       "9223372036854775807) FROM signal_rows"));
 		if (n != 0)
 			return n < 0 ? n : 0;
 		n = run3(
@@ -376,12 +352,12 @@ static int64_t prune_chunk(struct store *st, const struct prune_ctx *c, bool *re
 	n = cap_chunk(st, c, &did);
 	if (n != 0 || did)
 		return n;
-	int64_t before = scalar(db, "PRAGMA freelist_count");
+	int64_t before = store_scalar(db, "PRAGMA freelist_count");
 	if (before > 0) {
 		n = run2(db, "PRAGMA incremental_vacuum(" STR(PRUNE_VACUUM_PAGES) ")", 0, 0);
 		if (n < 0)
 			return n;
-		if (scalar(db, "PRAGMA freelist_count") < before)
+		if (store_scalar(db, "PRAGMA freelist_count") < before)
 			return 0;
 	}
 	*ret_any = false;
@@ -409,9 +385,9 @@ int64_t store_prune_step(struct store *st, int64_t now_ms, int64_t retention_day
 	for (int i = 0; i < 2; i++) {
 		c.below[i] = INT64_MAX;
 		if (c.sent[0] != INT64_MAX || c.sent[1] != INT64_MAX)
-			c.below[i] =
-			    scalar(st->db, i ? "SELECT coalesce(max(id), 0) - 1 FROM death_rows"
-			                     : "SELECT coalesce(max(id), 0) - 1 FROM signal_rows");
+			c.below[i] = store_scalar(
+			    st->db, i ? "SELECT coalesce(max(id), 0) - 1 FROM death_rows"
+			              : "SELECT coalesce(max(id), 0) - 1 FROM signal_rows");
 	}
 	st->drop_row[0] = st->drop_row[1] = 0;
 	do {

@@ -24,6 +24,36 @@
 #include "sigtrail/ids.h"
 #include "sigtrail/schema.h"
 
+int64_t store_scalar(sqlite3 *db, const char *sql)
+{
+	int64_t v = -1;
+
+	(void)schema_query_int(db, sql, &v);
+	return v;
+}
+
+int64_t store_run(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t c, int64_t d)
+{
+	const int64_t args[] = {a, b, c, d};
+	sqlite3_stmt *s = NULL;
+	int64_t v = 0;
+	bool rows = false;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		int n = sqlite3_bind_parameter_count(s);
+		rows = sqlite3_column_count(s) > 0;
+		for (int i = 0; i < n && i < 4; i++)
+			sqlite3_bind_int64(s, i + 1, args[i]);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			v = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_errno(rc);
+	return rows ? v : sqlite3_changes64(db);
+}
+
 int store_sqlite_errno(int rc)
 {
 	switch (rc & 0xff) {

@@ -188,6 +188,15 @@ int store_begin(struct store *st);
  * SQLITE_OK and sets *ret, or an SQLite error code. */
 int store_prepare(struct store *st, const char *sql, sqlite3_stmt **ret);
 
+/* The first column of the first row of `sql`, -1 when it fails (prune.c,
+ * pid_eras.c: queries whose NULLs are coalesced). */
+int64_t store_scalar(sqlite3 *db, const char *sql);
+
+/* Run `sql` with ?1 = a, ?2 = b, ?3 = c and ?4 = d (those it has): for a
+ * statement that returns rows the first column of its last, else the rows
+ * it changed; -errno on failure. */
+int64_t store_run(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t c, int64_t d);
+
 /* An SQLite result code (extended or primary) as -errno: SQLITE_FULL
  * -ENOSPC, SQLITE_PERM/READONLY/AUTH -EACCES, SQLITE_CANTOPEN -ENOENT,
  * SQLITE_NOMEM -ENOMEM, SQLITE_BUSY/LOCKED -EBUSY, SQLITE_NOTADB -EEXIST
